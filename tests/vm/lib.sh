@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared definitions for the VM harness: the kernel matrix, the cache layout
+# and a few helpers.  Sourced by tests/vm/* scripts, never run directly.
+
+KCAP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KCAP_CACHE=${KCAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kcap}
+
+# The default kernel series and the whole matrix, in test order.
+KCAP_DEFAULT_SERIES=6.1
+KCAP_MATRIX="6.1 6.12 5.10 7.x"
+
+die() {
+	printf '%s: %s\n' "${0##*/}" "$*" >&2
+	exit 1
+}
+
+info() {
+	printf '%s: %s\n' "${0##*/}" "$*" >&2
+}
+
+# series_suite SERIES: the Debian suite whose linux-image-amd64 is that series.
+series_suite() {
+	case "$1" in
+	6.1) echo bookworm ;;
+	6.12) echo bookworm-backports ;;
+	5.10) echo bullseye ;;
+	7 | 7.x) echo trixie-backports ;;
+	*) return 1 ;;
+	esac
+}
+
+# series_canon SERIES: the canonical spelling of a series name.
+series_canon() {
+	case "$1" in
+	7) echo 7.x ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# series_dir SERIES: where a fetched series lives.
+series_dir() {
+	echo "$KCAP_CACHE/kernels/$(series_canon "$1")"
+}
+
+# series_var SERIES NAME: one value recorded by fetch-kernel (ABI, KDIR, ...).
+series_var() {
+	local f
+	f="$(series_dir "$1")/kernel.env"
+	[ -r "$f" ] || return 1
+	sed -n "s/^$2=//p" "$f"
+}
+
+# The Debian archive mirror the machine is configured with.
+debian_mirror() {
+	local uri
+	[ -n "${KCAP_DEBIAN_MIRROR:-}" ] && { echo "$KCAP_DEBIAN_MIRROR"; return; }
+	# The first source of the plain "bookworm" suite (not -security/-updates).
+	uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v RS= '
+		/(^|\n)Suites:([^\n]* )?bookworm( |\n|$)/ {
+			match($0, /(^|\n)URIs: *[^ \n]+/)
+			u = substr($0, RSTART, RLENGTH); sub(/.*URIs: */, "", u); print u; exit
+		}')
+	[ -n "$uri" ] || uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }')
+	[ -n "$uri" ] || die "no Debian mirror found in /etc/apt; set KCAP_DEBIAN_MIRROR=<archive URL>"
+	echo "$uri"
+}
