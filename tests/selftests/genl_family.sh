@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kcap generic-netlink family: registered with its version, visible from
+# another network namespace, and found (or missed, with the right hint) by
+# the kcap CLI.
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_cmd genl ip kcap
+ko=$(kcap_ko)
+[ -n "$ko" ] && [ -r "$ko" ] || ksft_skip_all "no kcap.ko (set KCAP_KO)"
+kcap_loaded || insmod "$ko" || ksft_skip_all "cannot load $ko"
+
+ktap_print_header
+ktap_plan 5
+
+ktap_check_match "family kcap registered with version 1" 'Version: 0x0*1\b' \
+	"$(genl ctrl get name kcap 2>&1)"
+
+netns_new kcap-genl-a
+ktap_check "family visible from another network namespace" \
+	ip netns exec kcap-genl-a genl ctrl get name kcap
+
+want=$(modinfo -F version "$ko")
+ktap_check_match "kcap version reports module $want and family version 1" \
+	"^module $want, genl family kcap version 1 " "$(kcap version 2>&1)"
+
+rmmod kcap
+err=$(kcap version 2>&1 >/dev/null)
+rc=$?
+ktap_check "kcap version without the module exits 1" test $rc = 1
+ktap_check_match "and says how to load it" \
+	"^kcap: the kcap kernel module is not loaded: run 'modprobe kcap' as root$" "$err"
+insmod "$ko"
+ktap_finished
