@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcap(8): the command dispatcher, run through kcap_main() with its
+ * standard output and standard error captured.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "cli.h"
+#include "version.h"
+
+#define OUT_MAX		4096
+
+struct run {
+	int	ret;
+	char	out[OUT_MAX];
+	char	err[OUT_MAX];
+};
+
+struct redirect {
+	FILE	*stream;
+	FILE	*tmp;
+	int	saved_fd;
+};
+
+static void redirect_start(struct redirect *r, FILE *stream)
+{
+	r->stream = stream;
+	r->tmp = tmpfile();
+	assert_non_null(r->tmp);
+	assert_int_equal(fflush(stream), 0);
+	r->saved_fd = dup(fileno(stream));
+	assert_true(r->saved_fd >= 0);
+	assert_true(dup2(fileno(r->tmp), fileno(stream)) >= 0);
+}
+
+static void redirect_end(struct redirect *r, char *buf, size_t size)
+{
+	size_t n;
+
+	fflush(r->stream);
+	dup2(r->saved_fd, fileno(r->stream));
+	close(r->saved_fd);
+	clearerr(r->stream);
+
+	rewind(r->tmp);
+	n = fread(buf, 1, size - 1, r->tmp);
+	buf[n] = '\0';
+	fclose(r->tmp);
+}
+
+/* Run kcap_main() on a NULL-terminated argument list, "kcap" prepended. */
+static struct run *run_kcap(const char *arg, ...)
+{
+	static struct run run;
+	struct redirect out, err;
+	char *argv[16] = { "kcap" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, arg);
+	for (; arg; arg = va_arg(ap, const char *)) {
+		assert_true(argc < (int)(sizeof(argv) / sizeof(argv[0])) - 1);
+		argv[argc++] = (char *)arg;
+	}
+	va_end(ap);
+
+	redirect_start(&out, stdout);
+	redirect_start(&err, stderr);
+	run.ret = kcap_main(argc, argv);
+	redirect_end(&err, run.err, sizeof(run.err));
+	redirect_end(&out, run.out, sizeof(run.out));
+	return &run;
+}
+
+static void assert_usage(const char *text)
+{
+	assert_true(!strncmp(text, "Usage: kcap ", strlen("Usage: kcap ")));
+	assert_non_null(strstr(text, "\n    version "));
+	assert_non_null(strstr(text, "\n    help "));
+}
+
+static void test_help(void **state)
+{
+	struct run *r = run_kcap("help", NULL);
+
+	(void)state;
+	assert_int_equal(r->ret, KCAP_EXIT_OK);
+	assert_usage(r->out);
+	assert_string_equal(r->err, "");
+}
+
+/* -h and --help print exactly what 'help' prints. */
+static void test_help_options(void **state)
+{
+	static const char *const opts[] = { "-h", "--help" };
+	char help[OUT_MAX];
+	struct run *r;
+	size_t i;
+
+	(void)state;
+	r = run_kcap("help", NULL);
+	memcpy(help, r->out, sizeof(help));
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		r = run_kcap(opts[i], NULL);
+		assert_int_equal(r->ret, KCAP_EXIT_OK);
+		assert_string_equal(r->out, help);
+		assert_string_equal(r->err, "");
+	}
+}
+
+static void test_no_command(void **state)
+{
+	char help[OUT_MAX];
+	struct run *r;
+
+	(void)state;
+	r = run_kcap("help", NULL);
+	memcpy(help, r->out, sizeof(help));
+
+	r = run_kcap(NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
+	assert_string_equal(r->out, "");
+	assert_string_equal(r->err, help);
+}
+
+static void test_unknown_command(void **state)
+{
+	struct run *r = run_kcap("frobnicate", "now", NULL);
+
+	(void)state;
+	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
+	assert_string_equal(r->out, "");
+	assert_string_equal(r->err,
+		"kcap: unknown command 'frobnicate': see 'kcap help'\n");
+}
+
+/* Commands are matched whole: no abbreviations, no case folding. */
+static void test_no_abbreviation(void **state)
+{
+	struct run *r;
+
+	(void)state;
+	r = run_kcap("vers", NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
+	assert_string_equal(r->err,
+		"kcap: unknown command 'vers': see 'kcap help'\n");
+	r = run_kcap("HELP", NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
+}
+
+static void test_unknown_option(void **state)
+{
+	struct run *r = run_kcap("-x", "help", NULL);
+
+	(void)state;
+	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
+	assert_string_equal(r->out, "");
+	assert_string_equal(r->err,
+		"kcap: unknown option '-x': see 'kcap help'\n");
+}
+
+static void test_extra_arguments(void **state)
+{
+	struct run *r;
+
+	(void)state;
+	r = run_kcap("version", "now", NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
+	assert_string_equal(r->out, "");
+	assert_string_equal(r->err,
+		"kcap: 'version' takes no arguments: see 'kcap help'\n");
+
+	r = run_kcap("help", "me", NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
+	assert_string_equal(r->out, "");
+}
+
+static void test_version_without_module(void **state)
+{
+	struct run *r;
+
+	(void)state;
+	r = run_kcap("version", NULL);
+	if (kcap_module_loaded())
+		skip();
+	assert_int_equal(r->ret, KCAP_EXIT_FAIL);
+	assert_string_equal(r->out, "kcap " KCAP_USER_VERSION "\n");
+	assert_string_equal(r->err, "kcap: the kcap kernel module is not "
+				    "loaded: run 'modprobe kcap' as root\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_help_options),
+		cmocka_unit_test(test_no_command),
+		cmocka_unit_test(test_unknown_command),
+		cmocka_unit_test(test_no_abbreviation),
+		cmocka_unit_test(test_unknown_option),
+		cmocka_unit_test(test_extra_arguments),
+		cmocka_unit_test(test_version_without_module),
+	};
+
+	return cmocka_run_group_tests_name("kcap cli", tests, NULL, NULL);
+}

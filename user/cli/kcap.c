@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcap(8): parse the command line and dispatch to a command.
+ *
+ *	kcap [-h | --help] COMMAND [ARGS...]
+ *
+ * A command is one entry of cli_cmds[]; adding one there adds it to the
+ * dispatcher and to the usage text.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct cli_cmd {
+	const char	*name;
+	int		(*fn)(int argc, char **argv);
+	const char	*help;		/* one line for the usage text */
+};
+
+static int cmd_help(int argc, char **argv);
+
+static const struct cli_cmd cli_cmds[] = {
+	{ "version",	cmd_version,	"print the userland and module versions" },
+	{ "help",	cmd_help,	"print this help" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: kcap [-h | --help] COMMAND [ARGS...]\n\n");
+	fprintf(f, "Commands:\n");
+	for (i = 0; i < ARRAY_SIZE(cli_cmds); i++)
+		fprintf(f, "    %-12s%s\n", cli_cmds[i].name, cli_cmds[i].help);
+	fprintf(f, "\nExit status: 0 on success, 1 on failure, "
+		   "2 on a command-line error.  See kcap(8).\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argv;
+
+	if (cli_no_args("help", argc))
+		return KCAP_EXIT_USAGE;
+	usage(stdout);
+	return KCAP_EXIT_OK;
+}
+
+/* Refuse arguments to a command that takes none. */
+int cli_no_args(const char *cmd, int argc)
+{
+	if (argc == 0)
+		return 0;
+	fprintf(stderr, "kcap: '%s' takes no arguments: see 'kcap help'\n",
+		cmd);
+	return -EINVAL;
+}
+
+static const struct cli_cmd *cli_find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cli_cmds); i++) {
+		if (!strcmp(cli_cmds[i].name, name))
+			return &cli_cmds[i];
+	}
+	return NULL;
+}
+
+/*
+ * Output that could not be written is a failure, e.g. 'kcap help >/dev/full';
+ * stdout is flushed here, before exit(), where the error can still be told.
+ */
+static int cli_flush_stdout(int ret)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return ret;
+	fprintf(stderr, "kcap: error writing output: %s\n", strerror(errno));
+	clearerr(stdout);
+	return ret == KCAP_EXIT_OK ? KCAP_EXIT_FAIL : ret;
+}
+
+int kcap_main(int argc, char **argv)
+{
+	const struct cli_cmd *cmd;
+	const char *name;
+
+	if (argc < 2) {
+		usage(stderr);
+		return KCAP_EXIT_USAGE;
+	}
+
+	name = argv[1];
+	if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
+		name = "help";
+	} else if (name[0] == '-') {
+		fprintf(stderr, "kcap: unknown option '%s': see 'kcap help'\n",
+			name);
+		return KCAP_EXIT_USAGE;
+	}
+
+	cmd = cli_find_cmd(name);
+	if (!cmd) {
+		fprintf(stderr, "kcap: unknown command '%s': see 'kcap help'\n",
+			name);
+		return KCAP_EXIT_USAGE;
+	}
+
+	return cli_flush_stdout(cmd->fn(argc - 2, argv + 2));
+}
