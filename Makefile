@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kcap: packet capture sessions for Linux appliances.
+#
+#   make                 kcap.ko and the kcap tool
+#   make module          kcap.ko for the running kernel, KDIR=<build tree>,
+#                        or KERNEL=<6.1|6.12|5.10|7.x> (Debian kernel, cached)
+#   make user            libkcap and the kcap tool (build/user/)
+#   make check           quality gates, host tests, selftests in a VM (6.1)
+#   make check-matrix    the same on every kernel of the matrix
+#   make demo            boot a VM and show kcap at work
+#   make install         kcap.ko (modules_install + depmod) and the tool
+#   make dkms-install    kcap.ko through DKMS, rebuilt on kernel upgrades
+#   make clean
+#
+# check, check-matrix and demo install their Debian dependencies (as root).
+
+VERSION := $(shell sed -n 's/^\#define KCAP_VERSION "\(.*\)"$$/\1/p' kmod/version.h)
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+# The module is built for KDIR when given or present (the running kernel),
+# else for KERNEL, a Debian kernel fetched into the cache by tests/vm/.
+KDIR ?= $(wildcard /lib/modules/$(shell uname -r)/build)
+KERNEL ?= 6.1
+
+all: module user
+
+module:
+ifneq ($(KDIR),)
+	$(MAKE) -C kmod KDIR=$(KDIR)
+else
+	@echo "kcap: no build tree for the running kernel; building for Debian $(KERNEL) (KERNEL=)"
+	tests/vm/build-module $(KERNEL)
+endif
+
+user:
+	$(MAKE) -C user
+
+deps:
+	tests/deps
+
+check: deps
+	tests/check
+
+check-matrix:
+	tests/deps --matrix
+	tests/check --matrix
+
+demo: deps
+	tests/demo
+
+install: module-install user-install
+
+module-install:
+	$(MAKE) -C kmod KDIR=$(or $(KDIR),$(error no kernel build tree: install linux-headers-$$(uname -r) or pass KDIR=)) install
+
+user-install: user
+	$(MAKE) -C user install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+dkms-install:
+	@command -v dkms >/dev/null || { echo "kcap: dkms is missing: apt-get install dkms"; exit 1; }
+	dkms status -m kcap -v $(VERSION) | grep -q . && dkms remove -m kcap -v $(VERSION) --all || true
+	rm -rf /usr/src/kcap-$(VERSION)
+	mkdir -p /usr/src/kcap-$(VERSION)/kmod
+	cp -r dkms.conf include /usr/src/kcap-$(VERSION)/
+	cp kmod/*.[ch] kmod/Kbuild kmod/Makefile /usr/src/kcap-$(VERSION)/kmod/
+	dkms add -m kcap -v $(VERSION)
+	dkms build -m kcap -v $(VERSION)
+	dkms install -m kcap -v $(VERSION)
+
+dkms-remove:
+	dkms remove -m kcap -v $(VERSION) --all
+	rm -rf /usr/src/kcap-$(VERSION)
+
+clean:
+	rm -rf build
+	$(MAKE) -C user clean
+	rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order \
+		kmod/Module.symvers
+
+.PHONY: all module user deps check check-matrix demo install module-install \
+	user-install dkms-install dkms-remove clean
