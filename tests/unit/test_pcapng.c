@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libkcap: the pcapng writer, read back with libpcap, checked with tshark(1)
+ * and capinfos(1) where they are installed, and its statistics blocks
+ * parsed from the file.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <pcap/pcap.h>
+
+#include "unit.h"
+#include "kcap.h"
+
+#define NR_FRAMES	4
+#define LINKTYPE_ETH	1
+
+static uint8_t frame_data[NR_FRAMES][150];
+
+static const struct kcap_frame frames[NR_FRAMES] = {
+	{ 1700000000123456789ULL, 60, 60, 2, KCAP_FRAME_IN, frame_data[0] },
+	{ 1700000000500000001ULL, 98, 98, 1, KCAP_FRAME_OUT, frame_data[1] },
+	{ 1700000001000001000ULL, 100, 1514, 2, KCAP_FRAME_OUT,
+	  frame_data[2] },
+	{ 1700000002999999999ULL, 150, 150, 7, 0, frame_data[3] },
+};
+
+static char tmpdir[] = "/tmp/kcap-test-pcapng.XXXXXX";
+
+static int setup(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < NR_FRAMES; i++)
+		for (j = 0; j < sizeof(frame_data[i]); j++)
+			frame_data[i][j] = (uint8_t)(i * 17 + j * 5);
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static bool have_program(const char *name)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
+	return system(cmd) == 0;
+}
+
+/* Read @nr frames from frames[], cycling, back from @path. */
+static void read_back(const char *path, size_t nr)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	pcap_t *p;
+	size_t i;
+
+	p = pcap_open_offline_with_tstamp_precision(path,
+			PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!p)
+		fail_msg("pcap_open_offline: %s", errbuf);
+	assert_int_equal(pcap_datalink(p), LINKTYPE_ETH);
+	for (i = 0; i < nr; i++) {
+		const struct kcap_frame *f = &frames[i % NR_FRAMES];
+
+		assert_int_equal(pcap_next_ex(p, &hdr, &data), 1);
+		assert_int_equal(hdr->caplen, f->caplen);
+		assert_int_equal(hdr->len, f->len);
+		assert_memory_equal(data, f->data, f->caplen);
+		assert_int_equal(hdr->ts.tv_sec, f->tstamp_ns / 1000000000);
+		assert_int_equal(hdr->ts.tv_usec, f->tstamp_ns % 1000000000);
+	}
+	assert_int_equal(pcap_next_ex(p, &hdr, &data), PCAP_ERROR_BREAK);
+	pcap_close(p);
+}
+
+static void write_two_interfaces(const char *path)
+{
+	struct kcap_writer *w;
+	size_t i;
+
+	assert_int_equal(kcap_writer_open(&w, path, KCAP_FORMAT_PCAPNG,
+					  LINKTYPE_ETH, 0, false), 0);
+	assert_int_equal(kcap_writer_add_interface(w, 2, "eth0", LINKTYPE_ETH,
+						   0), 0);
+	assert_int_equal(kcap_writer_add_interface(w, 1, "lo", LINKTYPE_ETH,
+						   0), 0);
+	assert_int_equal(kcap_writer_add_interface(w, 1, "lo", LINKTYPE_ETH,
+						   0), -EEXIST);
+	for (i = 0; i < NR_FRAMES; i++)
+		assert_int_equal(kcap_writer_write(w, &frames[i]), 0);
+	assert_int_equal(kcap_writer_set_stats(w, 2, 1000, 17), 0);
+	assert_int_equal(kcap_writer_set_stats(w, 1, 50, 0), 0);
+	assert_int_equal(kcap_writer_flush(w), 0);
+	assert_true(kcap_writer_bytes(w) > 4 * 32 + 60 + 98 + 100 + 150);
+	assert_int_equal(kcap_writer_close(w), 0);
+}
+
+static void tmp_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", tmpdir, name);
+}
+
+static void test_pcapng_libpcap(void **state)
+{
+	char path[PATH_MAX];
+
+	(void)state;
+	tmp_path(path, sizeof(path), "two.pcapng");
+	write_two_interfaces(path);
+	read_back(path, NR_FRAMES);
+}
+
+/* Run @cmd and compare all it prints with @expect. */
+static void assert_output(const char *cmd, const char *expect)
+{
+	char out[4096];
+	size_t n;
+	FILE *p;
+
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	assert_int_equal(pclose(p), 0);
+	assert_string_equal(out, expect);
+}
+
+static void test_pcapng_tshark(void **state)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 256];
+
+	(void)state;
+	if (!have_program("tshark"))
+		skip();
+	tmp_path(path, sizeof(path), "tshark.pcapng");
+	write_two_interfaces(path);
+	snprintf(cmd, sizeof(cmd),
+		 "tshark -r '%s' -T fields -e frame.interface_id "
+		 "-e frame.interface_name -e frame.len -e frame.cap_len "
+		 "-e frame.packet_flags_direction "
+		 "-e frame.time_epoch 2>/dev/null", path);
+	/* Direction 1 is inbound, 2 outbound; if7 has no epb_flags. */
+	assert_output(cmd,
+		      "0\teth0\t60\t60\t0x00000001\t1700000000.123456789\n"
+		      "1\tlo\t98\t98\t0x00000002\t1700000000.500000001\n"
+		      "0\teth0\t1514\t100\t0x00000002\t1700000001.000001000\n"
+		      "2\tif7\t150\t150\t\t1700000002.999999999\n");
+}
+
+static void test_pcapng_capinfos(void **state)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 256];
+
+	(void)state;
+	if (!have_program("capinfos"))
+		skip();
+	tmp_path(path, sizeof(path), "capinfos.pcapng");
+	write_two_interfaces(path);
+	snprintf(cmd, sizeof(cmd),
+		 "capinfos -M '%s' | sed -n "
+		 "'s/^\\(File encapsulation\\|Number of packets\\|"
+		 "Number of interfaces in file\\): *//p'", path);
+	assert_output(cmd, "ether\n4\n3\n");
+}
+
+/* What the interface statistics block of an interface holds. */
+struct isb {
+	int		seen;
+	uint64_t	start, end, recv, drop;
+	bool		have_start, have_end, have_recv, have_drop;
+};
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Timestamps are written high word first. */
+static uint64_t get_ts(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+/* Walk the blocks of @buf and collect its ISBs by interface id into @isb. */
+static void parse_isbs(const uint8_t *buf, size_t size, struct isb *isb,
+		       size_t nr)
+{
+	size_t off = 0;
+
+	assert_true(size >= 28);
+	assert_int_equal(get32(buf), 0x0A0D0D0A);
+	assert_int_equal(get32(buf + 8), 0x1A2B3C4D);
+	while (off < size) {
+		uint32_t type = get32(buf + off), len = get32(buf + off + 4);
+		size_t o, end = off + len - 4;
+		struct isb *s;
+
+		assert_true(len >= 12 && len % 4 == 0 && off + len <= size);
+		assert_int_equal(get32(buf + end), len);
+		if (type != 5) {
+			off += len;
+			continue;
+		}
+		assert_true(get32(buf + off + 8) < nr);
+		s = &isb[get32(buf + off + 8)];
+		s->seen++;
+		for (o = off + 20; o < end; ) {
+			uint16_t code, olen;
+
+			memcpy(&code, buf + o, 2);
+			memcpy(&olen, buf + o + 2, 2);
+			if (!code)
+				break;
+			assert_int_equal(olen, 8);
+			if (code == 2) {
+				s->have_start = true;
+				s->start = get_ts(buf + o + 4);
+			} else if (code == 3) {
+				s->have_end = true;
+				s->end = get_ts(buf + o + 4);
+			} else if (code == 4) {
+				s->have_recv = true;
+				s->recv = get64(buf + o + 4);
+			} else if (code == 5) {
+				s->have_drop = true;
+				s->drop = get64(buf + o + 4);
+			}
+			o += 4 + ((olen + 3) & ~3);
+		}
+		off += len;
+	}
+	assert_int_equal(off, size);
+}
+
+static void test_pcapng_isb(void **state)
+{
+	struct isb isb[3] = { 0 };
+	char path[PATH_MAX];
+	uint8_t buf[8192];
+	size_t size;
+	FILE *f;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "isb.pcapng");
+	write_two_interfaces(path);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	size = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_true(size < sizeof(buf));
+	parse_isbs(buf, size, isb, 3);
+
+	assert_int_equal(isb[0].seen, 1);	/* eth0 */
+	assert_true(isb[0].have_recv && isb[0].have_drop);
+	assert_int_equal(isb[0].recv, 1000);
+	assert_int_equal(isb[0].drop, 17);
+	assert_true(isb[0].have_start && isb[0].have_end);
+	assert_int_equal(isb[0].start, frames[0].tstamp_ns);
+	assert_int_equal(isb[0].end, frames[2].tstamp_ns);
+
+	assert_int_equal(isb[1].seen, 1);	/* lo */
+	assert_true(isb[1].have_recv && isb[1].have_drop);
+	assert_int_equal(isb[1].recv, 50);
+	assert_int_equal(isb[1].drop, 0);
+	assert_int_equal(isb[1].start, frames[1].tstamp_ns);
+	assert_int_equal(isb[1].end, frames[1].tstamp_ns);
+
+	assert_int_equal(isb[2].seen, 1);	/* if7: no counters set */
+	assert_false(isb[2].have_recv || isb[2].have_drop);
+	assert_int_equal(isb[2].start, frames[3].tstamp_ns);
+}
+
+static void test_pcapng_dev_full(void **state)
+{
+	struct kcap_writer *w;
+
+	(void)state;
+	assert_int_equal(kcap_writer_open(&w, "/dev/full", KCAP_FORMAT_PCAPNG,
+					  LINKTYPE_ETH, 0, false), 0);
+	assert_int_equal(kcap_writer_write(w, &frames[0]), 0);
+	assert_int_equal(kcap_writer_flush(w), -ENOSPC);
+	assert_int_equal(kcap_writer_write(w, &frames[1]), -ENOSPC);
+	assert_int_equal(kcap_writer_set_stats(w, 2, 1, 0), -ENOSPC);
+	assert_int_equal(kcap_writer_close(w), -ENOSPC);
+
+	assert_int_equal(kcap_writer_open(&w, "/dev/full", KCAP_FORMAT_PCAPNG,
+					  LINKTYPE_ETH, 0, false), 0);
+	assert_int_equal(kcap_writer_close(w), -ENOSPC);
+}
+
+/*
+ * A file that reaches RLIMIT_FSIZE, as on a full disk: the writes stop
+ * with -EFBIG and the file holds exactly the frames written before.
+ */
+static void test_pcapng_file_size_limit(void **state)
+{
+	struct rlimit old, lim = { 4096, RLIM_INFINITY };
+	char path[PATH_MAX];
+	struct kcap_writer *w;
+	size_t written = 0;
+	int err;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "fsize.pcapng");
+	assert_int_equal(kcap_writer_open(&w, path, KCAP_FORMAT_PCAPNG,
+					  LINKTYPE_ETH, 0, false), 0);
+
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim.rlim_max = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	for (;;) {
+		err = kcap_writer_write(w, &frames[written % NR_FRAMES]);
+		if (!err)
+			err = kcap_writer_flush(w);
+		if (err)
+			break;
+		written++;
+	}
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+
+	assert_int_equal(err, -EFBIG);
+	assert_int_equal(kcap_writer_close(w), -EFBIG);
+	assert_true(written > 10);
+	read_back(path, written);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pcapng_libpcap),
+		cmocka_unit_test(test_pcapng_tshark),
+		cmocka_unit_test(test_pcapng_capinfos),
+		cmocka_unit_test(test_pcapng_isb),
+		cmocka_unit_test(test_pcapng_dev_full),
+		cmocka_unit_test(test_pcapng_file_size_limit),
+	};
+
+	return cmocka_run_group_tests_name("libkcap pcapng writer", tests,
+					   setup, teardown);
+}

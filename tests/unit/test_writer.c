@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libkcap: the pcap writer, read back with libpcap and checked with
+ * capinfos(1) and tcpdump(1) where they are installed.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <pcap/pcap.h>
+
+#include "unit.h"
+#include "kcap.h"
+
+#define NR_FRAMES	3
+#define LINKTYPE_ETH	1
+
+static uint8_t frame_data[NR_FRAMES][200];
+
+static const struct kcap_frame frames[NR_FRAMES] = {
+	{ 1700000000123456789ULL, 60, 60, 2, KCAP_FRAME_IN, frame_data[0] },
+	{ 1700000001000001000ULL, 100, 1514, 2, KCAP_FRAME_OUT, frame_data[1] },
+	{ 1700000002999999999ULL, 200, 200, 1, 0, frame_data[2] },
+};
+
+static char tmpdir[] = "/tmp/kcap-test-writer.XXXXXX";
+
+static int setup(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < NR_FRAMES; i++)
+		for (j = 0; j < sizeof(frame_data[i]); j++)
+			frame_data[i][j] = (uint8_t)(i * 31 + j * 7);
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void tmp_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", tmpdir, name);
+}
+
+static bool have_program(const char *name)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
+	return system(cmd) == 0;
+}
+
+static void write_frames(const char *path, bool nano)
+{
+	struct kcap_writer *w;
+	size_t i;
+
+	assert_int_equal(kcap_writer_open(&w, path, KCAP_FORMAT_PCAP,
+					  LINKTYPE_ETH, 0, nano), 0);
+	for (i = 0; i < NR_FRAMES; i++)
+		assert_int_equal(kcap_writer_write(w, &frames[i]), 0);
+	assert_int_equal(kcap_writer_flush(w), 0);
+	assert_int_equal(kcap_writer_bytes(w),
+			 24 + 3 * 16 + 60 + 100 + 200);
+	assert_int_equal(kcap_writer_close(w), 0);
+}
+
+/* Read @nr frames of frames[] back from @p, and check there are no more. */
+static void check_frames(pcap_t *p, bool nano, size_t nr)
+{
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	size_t i;
+
+	assert_int_equal(pcap_datalink(p), LINKTYPE_ETH);
+	for (i = 0; i < nr; i++) {
+		const struct kcap_frame *f = &frames[i % NR_FRAMES];
+		uint64_t frac = f->tstamp_ns % 1000000000;
+
+		assert_int_equal(pcap_next_ex(p, &hdr, &data), 1);
+		assert_int_equal(hdr->caplen, f->caplen);
+		assert_int_equal(hdr->len, f->len);
+		assert_memory_equal(data, f->data, f->caplen);
+		assert_int_equal(hdr->ts.tv_sec, f->tstamp_ns / 1000000000);
+		assert_int_equal(hdr->ts.tv_usec, nano ? frac : frac / 1000);
+	}
+	assert_int_equal(pcap_next_ex(p, &hdr, &data), PCAP_ERROR_BREAK);
+}
+
+static void read_back(const char *path, bool nano, size_t nr)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p;
+
+	p = pcap_open_offline_with_tstamp_precision(path,
+			nano ? PCAP_TSTAMP_PRECISION_NANO :
+			       PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	if (!p)
+		fail_msg("pcap_open_offline: %s", errbuf);
+	check_frames(p, nano, nr);
+	pcap_close(p);
+}
+
+static void check_with_tools(const char *path)
+{
+	char cmd[PATH_MAX + 64];
+
+	if (!have_program("capinfos") || !have_program("tcpdump"))
+		skip();
+	snprintf(cmd, sizeof(cmd), "capinfos -M '%s' >/dev/null", path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "tcpdump -nn -r '%s' >/dev/null 2>&1",
+		 path);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_pcap_usec(void **state)
+{
+	char path[PATH_MAX];
+
+	(void)state;
+	tmp_path(path, sizeof(path), "usec.pcap");
+	write_frames(path, false);
+	read_back(path, false, NR_FRAMES);
+	check_with_tools(path);
+}
+
+static void test_pcap_nsec(void **state)
+{
+	char path[PATH_MAX];
+
+	(void)state;
+	tmp_path(path, sizeof(path), "nsec.pcap");
+	write_frames(path, true);
+	read_back(path, true, NR_FRAMES);
+	check_with_tools(path);
+}
+
+static void test_pcap_snaplen_cuts(void **state)
+{
+	struct pcap_pkthdr *hdr;
+	char errbuf[PCAP_ERRBUF_SIZE];
+	char path[PATH_MAX];
+	struct kcap_writer *w;
+	const u_char *data;
+	pcap_t *p;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "snap.pcap");
+	assert_int_equal(kcap_writer_open(&w, path, KCAP_FORMAT_PCAP,
+					  LINKTYPE_ETH, 64, false), 0);
+	assert_int_equal(kcap_writer_add_interface(w, 5, "x", 0, 64),
+			 -EINVAL);
+	assert_int_equal(kcap_writer_write(w, &frames[2]), 0);
+	assert_int_equal(kcap_writer_close(w), 0);
+
+	p = pcap_open_offline(path, errbuf);
+	assert_non_null(p);
+	assert_int_equal(pcap_snapshot(p), 64);
+	assert_int_equal(pcap_next_ex(p, &hdr, &data), 1);
+	assert_int_equal(hdr->caplen, 64);
+	assert_int_equal(hdr->len, 200);
+	assert_memory_equal(data, frames[2].data, 64);
+	pcap_close(p);
+}
+
+static void test_caplen_over_len(void **state)
+{
+	struct kcap_frame f = frames[1];
+	char path[PATH_MAX];
+	struct kcap_writer *w;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "bad.pcap");
+	assert_int_equal(kcap_writer_open(&w, path, KCAP_FORMAT_PCAP,
+					  LINKTYPE_ETH, 0, false), 0);
+	f.len = f.caplen - 1;
+	assert_int_equal(kcap_writer_write(w, &f), -EINVAL);
+	assert_int_equal(kcap_writer_close(w), 0);
+	read_back(path, false, 0);
+}
+
+/* Every write fails with -ENOSPC on /dev/full; nothing must crash. */
+static void test_pcap_dev_full(void **state)
+{
+	struct kcap_writer *w;
+
+	(void)state;
+	assert_int_equal(kcap_writer_open(&w, "/dev/full", KCAP_FORMAT_PCAP,
+					  LINKTYPE_ETH, 0, false), 0);
+	/* Buffered: the error shows when the buffer is written. */
+	assert_int_equal(kcap_writer_write(w, &frames[0]), 0);
+	assert_int_equal(kcap_writer_flush(w), -ENOSPC);
+	assert_int_equal(kcap_writer_write(w, &frames[1]), -ENOSPC);
+	assert_int_equal(kcap_writer_flush(w), -ENOSPC);
+	assert_int_equal(kcap_writer_close(w), -ENOSPC);
+
+	assert_int_equal(kcap_writer_open(&w, "/dev/full", KCAP_FORMAT_PCAP,
+					  LINKTYPE_ETH, 0, false), 0);
+	assert_int_equal(kcap_writer_close(w), -ENOSPC);
+}
+
+/*
+ * A file that reaches RLIMIT_FSIZE, as on a full disk: the writes stop
+ * with -EFBIG and the file holds exactly the frames written before.
+ */
+static void test_pcap_file_size_limit(void **state)
+{
+	struct rlimit old, lim = { 4096, RLIM_INFINITY };
+	char path[PATH_MAX];
+	struct kcap_writer *w;
+	size_t written = 0;
+	int err;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "fsize.pcap");
+	assert_int_equal(kcap_writer_open(&w, path, KCAP_FORMAT_PCAP,
+					  LINKTYPE_ETH, 0, false), 0);
+
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim.rlim_max = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	for (;;) {
+		err = kcap_writer_write(w, &frames[written % NR_FRAMES]);
+		if (!err)
+			err = kcap_writer_flush(w);
+		if (err)
+			break;
+		written++;
+	}
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+
+	assert_int_equal(err, -EFBIG);
+	assert_int_equal(kcap_writer_write(w, &frames[0]), -EFBIG);
+	assert_int_equal(kcap_writer_close(w), -EFBIG);
+	assert_true(written > 10);
+	read_back(path, false, written);
+}
+
+/* A child that writes frames[] as a pcap file to "-", a pipe; its read end. */
+static pid_t spawn_stdout_writer(int *rfd, bool nano)
+{
+	int fds[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct kcap_writer *w;
+		int i, err;
+
+		close(fds[0]);
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(100);
+		close(fds[1]);
+		err = kcap_writer_open(&w, "-", KCAP_FORMAT_PCAP,
+				       LINKTYPE_ETH, 0, nano);
+		for (i = 0; !err && i < NR_FRAMES; i++)
+			err = kcap_writer_write(w, &frames[i]);
+		if (!err)
+			err = kcap_writer_close(w);
+		/* Stdout is still open and usable. */
+		if (!err && write(STDOUT_FILENO, "", 0) < 0)
+			err = -errno;
+		_exit(err ? 101 : 0);
+	}
+	close(fds[1]);
+	*rfd = fds[0];
+	return pid;
+}
+
+static void wait_ok(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* "-": a child writes to its stdout, a pipe that libpcap reads. */
+static void test_pcap_stdout(void **state)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p;
+	FILE *in;
+	pid_t pid;
+	int rfd;
+
+	(void)state;
+	pid = spawn_stdout_writer(&rfd, true);
+	in = fdopen(rfd, "rb");
+	assert_non_null(in);
+	p = pcap_fopen_offline_with_tstamp_precision(in,
+			PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!p)
+		fail_msg("pcap_fopen_offline: %s", errbuf);
+	check_frames(p, true, NR_FRAMES);
+	pcap_close(p);		/* closes in */
+	wait_ok(pid);
+}
+
+/* The same through tcpdump -r -, which must print the three frames. */
+static void test_pcap_stdout_tcpdump(void **state)
+{
+	char cmd[128], line[512] = "";
+	int rfd;
+	FILE *out;
+	pid_t pid;
+
+	(void)state;
+	if (!have_program("tcpdump"))
+		skip();
+	pid = spawn_stdout_writer(&rfd, false);
+	/* --count: one "N packets" line, whatever the frames look like. */
+	snprintf(cmd, sizeof(cmd), "tcpdump -r - --count <&%d 2>/dev/null",
+		 rfd);
+	out = popen(cmd, "r");
+	assert_non_null(out);
+	close(rfd);
+	assert_non_null(fgets(line, sizeof(line), out));
+	assert_int_equal(pclose(out), 0);
+	assert_string_equal(line, "3 packets\n");
+	wait_ok(pid);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pcap_usec),
+		cmocka_unit_test(test_pcap_nsec),
+		cmocka_unit_test(test_pcap_snaplen_cuts),
+		cmocka_unit_test(test_caplen_over_len),
+		cmocka_unit_test(test_pcap_dev_full),
+		cmocka_unit_test(test_pcap_file_size_limit),
+		cmocka_unit_test(test_pcap_stdout),
+		cmocka_unit_test(test_pcap_stdout_tcpdump),
+	};
+
+	return cmocka_run_group_tests_name("libkcap pcap writer", tests,
+					   setup, teardown);
+}

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libkcap: the pcapng writer (draft-ietf-opsawg-pcapng), in host byte order.
+ *
+ * One section: a section header block, an interface description block per
+ * device, declared or first seen, an enhanced packet block per frame, and
+ * at the end an interface statistics block per interface.  Each block is
+ * built whole in a buffer that holds whole blocks only and is written with
+ * one write(2), so a crash or a full disk leaves only whole blocks.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kcap.h"
+#include "writer.h"
+
+#define PCAPNG_SHB		0x0A0D0D0A
+#define PCAPNG_IDB		0x00000001
+#define PCAPNG_ISB		0x00000005
+#define PCAPNG_EPB		0x00000006
+#define PCAPNG_BYTE_ORDER	0x1A2B3C4D
+
+#define OPT_ENDOFOPT		0
+#define OPT_SHB_USERAPPL	4
+#define OPT_IF_NAME		2
+#define OPT_IF_TSRESOL		9
+#define OPT_EPB_FLAGS		2
+#define OPT_ISB_STARTTIME	2
+#define OPT_ISB_ENDTIME		3
+#define OPT_ISB_IFRECV		4
+#define OPT_ISB_IFDROP		5
+
+#define EPB_FLAG_INBOUND	1
+#define EPB_FLAG_OUTBOUND	2
+
+#define PCAPNG_BUF_SIZE		65536
+#define PCAPNG_NAME_MAX		256	/* longest if_name kept */
+#define PCAPNG_OPTS_MAX		64	/* room for the fixed-size options */
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+/* A block being built at p, which has room for it. */
+struct pcapng_blk {
+	uint8_t	*start;
+	uint8_t	*p;
+};
+
+static void put16(struct pcapng_blk *b, uint16_t v)
+{
+	memcpy(b->p, &v, sizeof(v));
+	b->p += sizeof(v);
+}
+
+static void put32(struct pcapng_blk *b, uint32_t v)
+{
+	memcpy(b->p, &v, sizeof(v));
+	b->p += sizeof(v);
+}
+
+static void put64(struct pcapng_blk *b, uint64_t v)
+{
+	memcpy(b->p, &v, sizeof(v));
+	b->p += sizeof(v);
+}
+
+/* Bytes, zero-padded to 32 bits. */
+static void put_padded(struct pcapng_blk *b, const void *data, size_t len)
+{
+	size_t padded = pad4(len);
+
+	if (len)
+		memcpy(b->p, data, len);
+	memset(b->p + len, 0, padded - len);
+	b->p += padded;
+}
+
+/* A timestamp in if_tsresol 9 units: high, then low 32 bits. */
+static void put_ts(struct pcapng_blk *b, uint64_t ns)
+{
+	put32(b, (uint32_t)(ns >> 32));
+	put32(b, (uint32_t)ns);
+}
+
+static void put_opt(struct pcapng_blk *b, uint16_t code, const void *val,
+		    size_t len)
+{
+	put16(b, code);
+	put16(b, (uint16_t)len);
+	put_padded(b, val, len);
+}
+
+static void put_opt_ts(struct pcapng_blk *b, uint16_t code, uint64_t ns)
+{
+	put16(b, code);
+	put16(b, 8);
+	put_ts(b, ns);
+}
+
+static void put_opt_u64(struct pcapng_blk *b, uint16_t code, uint64_t v)
+{
+	put_opt(b, code, &v, sizeof(v));
+}
+
+static void put_endofopt(struct pcapng_blk *b)
+{
+	put16(b, OPT_ENDOFOPT);
+	put16(b, 0);
+}
+
+/*
+ * Room for a block of at most @max bytes at the end of the buffer, which is
+ * written out first if the block would not fit behind what it holds.
+ */
+static int pcapng_begin(struct kcap_writer *w, struct pcapng_blk *b,
+			uint32_t type, size_t max)
+{
+	int err;
+
+	if (w->buf_len && w->buf_len + max > w->buf_size) {
+		err = kcap_writer_pcapng_flush(w);
+		if (err)
+			return err;
+	}
+	if (max > w->buf_size) {
+		uint8_t *buf = realloc(w->buf, max);
+
+		if (!buf)
+			return -ENOMEM;
+		w->buf = buf;
+		w->buf_size = max;
+	}
+	b->start = w->buf + w->buf_len;
+	b->p = b->start;
+	put32(b, type);
+	put32(b, 0);		/* block total length, set by pcapng_end() */
+	return 0;
+}
+
+/* Close the block with its total length at both ends. */
+static void pcapng_end(struct kcap_writer *w, struct pcapng_blk *b)
+{
+	uint32_t len = (uint32_t)(b->p - b->start) + 4;
+
+	memcpy(b->start + 4, &len, sizeof(len));
+	put32(b, len);
+	w->buf_len += len;
+	w->bytes += len;
+}
+
+static int pcapng_write_shb(struct kcap_writer *w)
+{
+	char appl[64];
+	struct pcapng_blk b;
+	int len, err;
+
+	len = snprintf(appl, sizeof(appl), "kcap %s", kcap_version());
+	if (len < 0 || (size_t)len >= sizeof(appl))
+		return -EINVAL;
+	err = pcapng_begin(w, &b, PCAPNG_SHB, 28 + pad4(len) + 4 + 4 + 4);
+	if (err)
+		return err;
+	put32(&b, PCAPNG_BYTE_ORDER);
+	put16(&b, 1);		/* major version */
+	put16(&b, 0);		/* minor version */
+	put64(&b, UINT64_MAX);	/* section length: not given */
+	put_opt(&b, OPT_SHB_USERAPPL, appl, len);
+	put_endofopt(&b);
+	pcapng_end(w, &b);
+	return 0;
+}
+
+static struct kcap_writer_if *pcapng_find_if(struct kcap_writer *w,
+					     uint32_t ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < w->nr_ifs; i++)
+		if (w->ifs[i].ifindex == ifindex)
+			return &w->ifs[i];
+	return NULL;
+}
+
+static int pcapng_new_if(struct kcap_writer *w, uint32_t ifindex,
+			 const char *name, int linktype, uint32_t snaplen,
+			 struct kcap_writer_if **ifp)
+{
+	static const uint8_t tsresol = 9;	/* nanoseconds */
+	struct kcap_writer_if *ifs;
+	struct pcapng_blk b;
+	char auto_name[16];
+	size_t name_len;
+	int err;
+
+	if (linktype < 0 || linktype > UINT16_MAX)
+		return -EINVAL;
+	if (!name) {
+		snprintf(auto_name, sizeof(auto_name), "if%u", ifindex);
+		name = auto_name;
+	}
+	name_len = strnlen(name, PCAPNG_NAME_MAX);
+
+	ifs = realloc(w->ifs, (w->nr_ifs + 1) * sizeof(*ifs));
+	if (!ifs)
+		return -ENOMEM;
+	w->ifs = ifs;
+
+	err = pcapng_begin(w, &b, PCAPNG_IDB,
+			   16 + 4 + pad4(name_len) + PCAPNG_OPTS_MAX);
+	if (err)
+		return err;
+	put16(&b, (uint16_t)linktype);
+	put16(&b, 0);		/* reserved */
+	put32(&b, snaplen);
+	put_opt(&b, OPT_IF_NAME, name, name_len);
+	put_opt(&b, OPT_IF_TSRESOL, &tsresol, sizeof(tsresol));
+	put_endofopt(&b);
+	pcapng_end(w, &b);
+
+	*ifp = &w->ifs[w->nr_ifs++];
+	memset(*ifp, 0, sizeof(**ifp));
+	(*ifp)->ifindex = ifindex;
+	(*ifp)->snaplen = snaplen;
+	return 0;
+}
+
+/* The interface of @ifindex, with an IDB written for it if it had none. */
+static int pcapng_get_if(struct kcap_writer *w, uint32_t ifindex,
+			 struct kcap_writer_if **ifp)
+{
+	*ifp = pcapng_find_if(w, ifindex);
+	if (*ifp)
+		return 0;
+	return pcapng_new_if(w, ifindex, NULL, w->linktype, w->snaplen, ifp);
+}
+
+int kcap_writer_pcapng_open(struct kcap_writer *w)
+{
+	if (w->linktype > UINT16_MAX)
+		return -EINVAL;
+	w->buf = malloc(PCAPNG_BUF_SIZE);
+	if (!w->buf)
+		return -ENOMEM;
+	w->buf_size = PCAPNG_BUF_SIZE;
+	return pcapng_write_shb(w);
+}
+
+int kcap_writer_pcapng_add_interface(struct kcap_writer *w, uint32_t ifindex,
+				     const char *name, int linktype,
+				     uint32_t snaplen)
+{
+	struct kcap_writer_if *ifp;
+
+	if (pcapng_find_if(w, ifindex))
+		return -EEXIST;
+	return pcapng_new_if(w, ifindex, name, linktype, snaplen, &ifp);
+}
+
+int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_frame *f)
+{
+	struct kcap_writer_if *ifp;
+	struct pcapng_blk b;
+	uint32_t caplen = f->caplen;
+	uint32_t flags = 0;
+	int err;
+
+	err = pcapng_get_if(w, f->ifindex, &ifp);
+	if (err)
+		return err;
+	if (ifp->snaplen && caplen > ifp->snaplen)
+		caplen = ifp->snaplen;
+
+	err = pcapng_begin(w, &b, PCAPNG_EPB,
+			   28 + pad4(caplen) + PCAPNG_OPTS_MAX);
+	if (err)
+		return err;
+	put32(&b, (uint32_t)(ifp - w->ifs));	/* interface id */
+	put_ts(&b, f->tstamp_ns);
+	put32(&b, caplen);
+	put32(&b, f->len);
+	put_padded(&b, f->data, caplen);
+	if (f->direction == KCAP_FRAME_IN)
+		flags = EPB_FLAG_INBOUND;
+	else if (f->direction == KCAP_FRAME_OUT)
+		flags = EPB_FLAG_OUTBOUND;
+	if (flags) {
+		put_opt(&b, OPT_EPB_FLAGS, &flags, sizeof(flags));
+		put_endofopt(&b);
+	}
+	pcapng_end(w, &b);
+
+	if (!ifp->frames++)
+		ifp->first_ns = f->tstamp_ns;
+	ifp->last_ns = f->tstamp_ns;
+	return 0;
+}
+
+int kcap_writer_pcapng_set_stats(struct kcap_writer *w, uint32_t ifindex,
+				 uint64_t received, uint64_t dropped)
+{
+	struct kcap_writer_if *ifp;
+	int err;
+
+	err = pcapng_get_if(w, ifindex, &ifp);
+	if (err)
+		return err;
+	ifp->have_stats = true;
+	ifp->received = received;
+	ifp->dropped = dropped;
+	return 0;
+}
+
+static int pcapng_write_isb(struct kcap_writer *w, size_t id, uint64_t now_ns)
+{
+	const struct kcap_writer_if *ifp = &w->ifs[id];
+	struct pcapng_blk b;
+	int err;
+
+	err = pcapng_begin(w, &b, PCAPNG_ISB, 20 + 4 * 12 + 4 + 4);
+	if (err)
+		return err;
+	put32(&b, (uint32_t)id);
+	put_ts(&b, now_ns);
+	if (ifp->frames) {
+		put_opt_ts(&b, OPT_ISB_STARTTIME, ifp->first_ns);
+		put_opt_ts(&b, OPT_ISB_ENDTIME, ifp->last_ns);
+	}
+	if (ifp->have_stats) {
+		put_opt_u64(&b, OPT_ISB_IFRECV, ifp->received);
+		put_opt_u64(&b, OPT_ISB_IFDROP, ifp->dropped);
+	}
+	put_endofopt(&b);
+	pcapng_end(w, &b);
+	return 0;
+}
+
+int kcap_writer_pcapng_flush(struct kcap_writer *w)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	if (w->err)
+		return w->err;
+	while (done < w->buf_len) {
+		n = write(w->fd, w->buf + done, w->buf_len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			w->buf_len = 0;
+			return kcap_writer_fail(w, -errno);
+		}
+		if (n == 0) {
+			w->buf_len = 0;
+			return kcap_writer_fail(w, -EIO);
+		}
+		done += n;
+	}
+	w->good += w->buf_len;
+	w->buf_len = 0;
+	return 0;
+}
+
+int kcap_writer_pcapng_close(struct kcap_writer *w)
+{
+	struct timespec now;
+	uint64_t now_ns;
+	size_t id;
+	int err;
+
+	if (w->err)
+		return w->err;
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ns = (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	for (id = 0; id < w->nr_ifs; id++) {
+		err = pcapng_write_isb(w, id, now_ns);
+		if (err)
+			return err;
+	}
+	return kcap_writer_pcapng_flush(w);
+}
