@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "unit.h"
 #include "kcap.h"
+#include "writer_util.h"
 
 #define NR_FRAMES	4
 #define LINKTYPE_ETH	1
@@ -321,10 +321,9 @@ static void test_pcapng_dev_full(void **state)
  */
 static void test_pcapng_file_size_limit(void **state)
 {
-	struct rlimit old, lim = { 4096, RLIM_INFINITY };
 	char path[PATH_MAX];
 	struct kcap_writer *w;
-	size_t written = 0;
+	size_t written;
 	int err;
 
 	(void)state;
@@ -332,20 +331,7 @@ static void test_pcapng_file_size_limit(void **state)
 	assert_int_equal(kcap_writer_open(&w, path, KCAP_FORMAT_PCAPNG,
 					  LINKTYPE_ETH, 0, false), 0);
 
-	signal(SIGXFSZ, SIG_IGN);
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-	lim.rlim_max = old.rlim_max;
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	for (;;) {
-		err = kcap_writer_write(w, &frames[written % NR_FRAMES]);
-		if (!err)
-			err = kcap_writer_flush(w);
-		if (err)
-			break;
-		written++;
-	}
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, SIG_DFL);
+	err = write_until_fsize_limit(w, frames, NR_FRAMES, 4096, &written);
 
 	assert_int_equal(err, -EFBIG);
 	assert_int_equal(kcap_writer_close(w), -EFBIG);
