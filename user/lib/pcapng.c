@@ -115,6 +115,8 @@ static void put_endofopt(struct pcapng_blk *b)
 	put16(b, 0);
 }
 
+static int kcap_writer_pcapng_flush(struct kcap_writer *w);
+
 /*
  * Room for a block of at most @max bytes at the end of the buffer, which is
  * written out first if the block would not fit behind what it holds.
@@ -241,7 +243,7 @@ static int pcapng_get_if(struct kcap_writer *w, uint32_t ifindex,
 	return pcapng_new_if(w, ifindex, NULL, w->linktype, w->snaplen, ifp);
 }
 
-int kcap_writer_pcapng_open(struct kcap_writer *w)
+static int kcap_writer_pcapng_open(struct kcap_writer *w)
 {
 	if (w->linktype > UINT16_MAX)
 		return -EINVAL;
@@ -252,7 +254,7 @@ int kcap_writer_pcapng_open(struct kcap_writer *w)
 	return pcapng_write_shb(w);
 }
 
-int kcap_writer_pcapng_add_interface(struct kcap_writer *w, uint32_t ifindex,
+static int kcap_writer_pcapng_add_interface(struct kcap_writer *w, uint32_t ifindex,
 				     const char *name, int linktype,
 				     uint32_t snaplen)
 {
@@ -263,7 +265,7 @@ int kcap_writer_pcapng_add_interface(struct kcap_writer *w, uint32_t ifindex,
 	return pcapng_new_if(w, ifindex, name, linktype, snaplen, &ifp);
 }
 
-int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_frame *f)
+static int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_frame *f)
 {
 	struct kcap_writer_if *ifp;
 	struct pcapng_blk b;
@@ -302,7 +304,7 @@ int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_frame *f)
 	return 0;
 }
 
-int kcap_writer_pcapng_set_stats(struct kcap_writer *w, uint32_t ifindex,
+static int kcap_writer_pcapng_set_stats(struct kcap_writer *w, uint32_t ifindex,
 				 uint64_t received, uint64_t dropped)
 {
 	struct kcap_writer_if *ifp;
@@ -341,7 +343,7 @@ static int pcapng_write_isb(struct kcap_writer *w, size_t id, uint64_t now_ns)
 	return 0;
 }
 
-int kcap_writer_pcapng_flush(struct kcap_writer *w)
+static int kcap_writer_pcapng_flush(struct kcap_writer *w)
 {
 	size_t done = 0;
 	ssize_t n;
@@ -367,7 +369,7 @@ int kcap_writer_pcapng_flush(struct kcap_writer *w)
 	return 0;
 }
 
-int kcap_writer_pcapng_close(struct kcap_writer *w)
+static int kcap_writer_pcapng_close(struct kcap_writer *w)
 {
 	struct timespec now;
 	uint64_t now_ns;
@@ -385,3 +387,12 @@ int kcap_writer_pcapng_close(struct kcap_writer *w)
 	}
 	return kcap_writer_pcapng_flush(w);
 }
+
+const struct kcap_writer_ops kcap_writer_pcapng_ops = {
+	.open		= kcap_writer_pcapng_open,
+	.add_interface	= kcap_writer_pcapng_add_interface,
+	.write		= kcap_writer_pcapng_write,
+	.set_stats	= kcap_writer_pcapng_set_stats,
+	.flush		= kcap_writer_pcapng_flush,
+	.close		= kcap_writer_pcapng_close,
+};

@@ -72,18 +72,16 @@ int kcap_writer_open(struct kcap_writer **wp, const char *path,
 	if (!w)
 		return -ENOMEM;
 	w->fd = -1;
-	w->fmt = fmt;
+	w->ops = fmt == KCAP_FORMAT_PCAP ? &kcap_writer_pcap_ops :
+					   &kcap_writer_pcapng_ops;
 	w->linktype = linktype;
 	w->snaplen = snaplen;
 	w->nano = nano;
 
 	err = kcap_writer_open_file(w, path);
 	if (!err)
-		err = fmt == KCAP_FORMAT_PCAP ? kcap_writer_pcap_open(w) :
-						kcap_writer_pcapng_open(w);
+		err = w->ops->open(w);
 	if (err) {
-		if (fmt == KCAP_FORMAT_PCAP)
-			kcap_writer_pcap_close(w);
 		kcap_writer_free(w);
 		return err;
 	}
@@ -96,10 +94,7 @@ int kcap_writer_add_interface(struct kcap_writer *w, uint32_t ifindex,
 {
 	if (w->err)
 		return w->err;
-	if (w->fmt == KCAP_FORMAT_PCAP)
-		return linktype == w->linktype ? 0 : -EINVAL;
-	return kcap_writer_pcapng_add_interface(w, ifindex, name, linktype,
-						snaplen);
+	return w->ops->add_interface(w, ifindex, name, linktype, snaplen);
 }
 
 int kcap_writer_write(struct kcap_writer *w, const struct kcap_frame *f)
@@ -108,18 +103,14 @@ int kcap_writer_write(struct kcap_writer *w, const struct kcap_frame *f)
 		return w->err;
 	if (f->caplen > f->len || (f->caplen && !f->data))
 		return -EINVAL;
-	if (w->fmt == KCAP_FORMAT_PCAP)
-		return kcap_writer_pcap_write(w, f);
-	return kcap_writer_pcapng_write(w, f);
+	return w->ops->write(w, f);
 }
 
 int kcap_writer_flush(struct kcap_writer *w)
 {
 	if (w->err)
 		return w->err;
-	if (w->fmt == KCAP_FORMAT_PCAP)
-		return kcap_writer_pcap_flush(w);
-	return kcap_writer_pcapng_flush(w);
+	return w->ops->flush(w);
 }
 
 int kcap_writer_set_stats(struct kcap_writer *w, uint32_t ifindex,
@@ -127,9 +118,7 @@ int kcap_writer_set_stats(struct kcap_writer *w, uint32_t ifindex,
 {
 	if (w->err)
 		return w->err;
-	if (w->fmt == KCAP_FORMAT_PCAP)
-		return 0;
-	return kcap_writer_pcapng_set_stats(w, ifindex, received, dropped);
+	return w->ops->set_stats(w, ifindex, received, dropped);
 }
 
 int kcap_writer_close(struct kcap_writer *w)
@@ -138,10 +127,7 @@ int kcap_writer_close(struct kcap_writer *w)
 
 	if (!w)
 		return 0;
-	if (w->fmt == KCAP_FORMAT_PCAP)
-		err = kcap_writer_pcap_close(w);
-	else
-		err = kcap_writer_pcapng_close(w);
+	err = w->ops->close(w);
 	if (!err && w->own_fd && close(w->fd) < 0)
 		err = -errno;	/* e.g. NFS reports a late -ENOSPC here */
 	w->fd = -1;

@@ -27,8 +27,10 @@ struct kcap_writer_if {
 	uint64_t	last_ns;
 };
 
+struct kcap_writer_ops;
+
 struct kcap_writer {
-	enum kcap_file_format	fmt;
+	const struct kcap_writer_ops *ops;
 	int			fd;		/* owned unless it is stdout */
 	bool			own_fd;
 	bool			regular;	/* can be truncated */
@@ -57,22 +59,21 @@ struct kcap_writer {
 /* writer.c */
 int kcap_writer_fail(struct kcap_writer *w, int err);
 
-/* writer_pcap.c */
-int kcap_writer_pcap_open(struct kcap_writer *w);
-int kcap_writer_pcap_write(struct kcap_writer *w, const struct kcap_frame *f);
-int kcap_writer_pcap_flush(struct kcap_writer *w);
-int kcap_writer_pcap_close(struct kcap_writer *w);
+/* A file format: the format's half of each kcap_writer_*() call. */
+struct kcap_writer_ops {
+	/* Write the file header; on failure, release what it set up. */
+	int (*open)(struct kcap_writer *w);
+	int (*add_interface)(struct kcap_writer *w, uint32_t ifindex,
+			     const char *name, int linktype, uint32_t snaplen);
+	int (*write)(struct kcap_writer *w, const struct kcap_frame *f);
+	int (*set_stats)(struct kcap_writer *w, uint32_t ifindex,
+			 uint64_t received, uint64_t dropped);
+	int (*flush)(struct kcap_writer *w);
+	/* Write the trailer, flush, release; the first error, sticky. */
+	int (*close)(struct kcap_writer *w);
+};
 
-/* pcapng.c */
-int kcap_writer_pcapng_open(struct kcap_writer *w);
-int kcap_writer_pcapng_add_interface(struct kcap_writer *w, uint32_t ifindex,
-				     const char *name, int linktype,
-				     uint32_t snaplen);
-int kcap_writer_pcapng_write(struct kcap_writer *w,
-			     const struct kcap_frame *f);
-int kcap_writer_pcapng_set_stats(struct kcap_writer *w, uint32_t ifindex,
-				 uint64_t received, uint64_t dropped);
-int kcap_writer_pcapng_flush(struct kcap_writer *w);
-int kcap_writer_pcapng_close(struct kcap_writer *w);
+extern const struct kcap_writer_ops kcap_writer_pcap_ops;	/* writer_pcap.c */
+extern const struct kcap_writer_ops kcap_writer_pcapng_ops;	/* pcapng.c */
 
 #endif /* _LIBKCAP_WRITER_H */

@@ -44,7 +44,9 @@ static int kcap_pcap_fail(struct kcap_writer *w, int err)
 	return kcap_writer_fail(w, err);
 }
 
-int kcap_writer_pcap_open(struct kcap_writer *w)
+static int kcap_writer_pcap_close(struct kcap_writer *w);
+
+static int kcap_writer_pcap_open_dumper(struct kcap_writer *w)
 {
 	int precision = w->nano ? PCAP_TSTAMP_PRECISION_NANO :
 				  PCAP_TSTAMP_PRECISION_MICRO;
@@ -80,7 +82,39 @@ int kcap_writer_pcap_open(struct kcap_writer *w)
 	return 0;
 }
 
-int kcap_writer_pcap_flush(struct kcap_writer *w)
+/* Open the dumper; on failure release whatever was set up. */
+static int kcap_writer_pcap_open(struct kcap_writer *w)
+{
+	int err = kcap_writer_pcap_open_dumper(w);
+
+	if (err)
+		kcap_writer_pcap_close(w);
+	return err;
+}
+
+/* A pcap file has one link type: other interfaces must share it. */
+static int kcap_writer_pcap_add_interface(struct kcap_writer *w,
+					  uint32_t ifindex, const char *name,
+					  int linktype, uint32_t snaplen)
+{
+	(void)ifindex;
+	(void)name;
+	(void)snaplen;
+	return linktype == w->linktype ? 0 : -EINVAL;
+}
+
+/* A pcap file has no place for interface statistics. */
+static int kcap_writer_pcap_set_stats(struct kcap_writer *w, uint32_t ifindex,
+				      uint64_t received, uint64_t dropped)
+{
+	(void)w;
+	(void)ifindex;
+	(void)received;
+	(void)dropped;
+	return 0;
+}
+
+static int kcap_writer_pcap_flush(struct kcap_writer *w)
 {
 	errno = 0;
 	if (pcap_dump_flush(w->dumper) < 0 || ferror(w->fp))
@@ -89,7 +123,8 @@ int kcap_writer_pcap_flush(struct kcap_writer *w)
 	return 0;
 }
 
-int kcap_writer_pcap_write(struct kcap_writer *w, const struct kcap_frame *f)
+static int kcap_writer_pcap_write(struct kcap_writer *w,
+				  const struct kcap_frame *f)
 {
 	struct pcap_pkthdr hdr;
 	uint32_t caplen = f->caplen;
@@ -118,7 +153,7 @@ int kcap_writer_pcap_write(struct kcap_writer *w, const struct kcap_frame *f)
 	return 0;
 }
 
-int kcap_writer_pcap_close(struct kcap_writer *w)
+static int kcap_writer_pcap_close(struct kcap_writer *w)
 {
 	int err = w->err;
 
@@ -138,3 +173,12 @@ int kcap_writer_pcap_close(struct kcap_writer *w)
 	w->iobuf = NULL;
 	return err;
 }
+
+const struct kcap_writer_ops kcap_writer_pcap_ops = {
+	.open		= kcap_writer_pcap_open,
+	.add_interface	= kcap_writer_pcap_add_interface,
+	.write		= kcap_writer_pcap_write,
+	.set_stats	= kcap_writer_pcap_set_stats,
+	.flush		= kcap_writer_pcap_flush,
+	.close		= kcap_writer_pcap_close,
+};
