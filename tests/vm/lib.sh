@@ -5,6 +5,15 @@
 KCAP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KCAP_CACHE=${KCAP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kcap}
 
+# kbuild, qemu's option syntax and our sed replacements cannot take these.
+case "$KCAP_TOP$KCAP_CACHE" in
+*[[:space:],\|\&]*)
+	echo "kcap: the source tree and cache paths must not contain spaces, ',', '|' or '&'" \
+		"($KCAP_TOP, $KCAP_CACHE)" >&2
+	exit 1
+	;;
+esac
+
 # The default kernel series and the whole matrix, in test order.
 KCAP_DEFAULT_SERIES=6.1
 KCAP_MATRIX="6.1 6.12 5.10 7.x"
