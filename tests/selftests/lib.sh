@@ -22,7 +22,9 @@ ktap_print_header() {
 	echo "TAP version 13"
 }
 
+ktap_planned=
 ktap_plan() {
+	ktap_planned=$1
 	echo "1..$1"
 }
 
@@ -74,6 +76,10 @@ ktap_check_match() {
 
 ktap_finished() {
 	echo "# Totals: pass:$ktap_pass_count fail:$ktap_fail_count xfail:0 xpass:0 skip:$ktap_skip_count error:0"
+	if [ -n "$ktap_planned" ] && [ "$ktap_case" != "$ktap_planned" ]; then
+		echo "# planned $ktap_planned cases, ran $ktap_case"
+		exit $KSFT_FAIL
+	fi
 	if [ $ktap_fail_count -gt 0 ]; then
 		exit $KSFT_FAIL
 	elif [ $ktap_pass_count = 0 ] && [ $ktap_skip_count -gt 0 ]; then
@@ -84,6 +90,7 @@ ktap_finished() {
 
 # ksft_skip_all REASON: the whole test cannot run here.
 ksft_skip_all() {
+	ktap_print_header
 	ktap_plan 1
 	ktap_skip "${0##*/}" "$1"
 	ktap_finished
