@@ -52,8 +52,9 @@ demo: deps
 
 install: module-install user-install
 
-module-install:
-	$(MAKE) -C kmod KDIR=$(or $(KDIR),$(error no kernel build tree: install linux-headers-$$(uname -r) or pass KDIR=)) install
+module-install: module
+	$(MAKE) -C kmod KDIR=$(or $(KDIR),$(error no kernel build tree: install linux-headers-$$(uname -r) or pass KDIR=)) \
+		INSTALL_MOD_PATH=$(DESTDIR) install
 
 user-install: user
 	$(MAKE) -C user install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
