@@ -8,8 +8,7 @@
 
 require_root
 require_cmd genl ip kcap
-ko=$(kcap_ko)
-[ -n "$ko" ] && [ -r "$ko" ] || ksft_skip_all "no kcap.ko (set KCAP_KO)"
+require_kcap_ko
 
 ktap_print_header
 ktap_plan 7

@@ -10,7 +10,8 @@ KSFT_PASS=0
 KSFT_FAIL=1
 KSFT_SKIP=4
 
-KCAP_TOP=${KCAP_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# The harness's definitions (KCAP_TOP, KCAP_SPLAT_RE, ...).
+. "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
 export KCAP_TOP
 
 ktap_pass_count=0
@@ -118,14 +119,18 @@ kcap_ko() {
 	fi
 }
 
+# require_kcap_ko: set ko to the kcap.ko under test, or skip the whole test.
+require_kcap_ko() {
+	ko=$(kcap_ko)
+	[ -n "$ko" ] && [ -r "$ko" ] || ksft_skip_all "no kcap.ko to load (set KCAP_KO)"
+}
+
 # kcap_loaded: is kcap.ko loaded?
 kcap_loaded() {
 	grep -q '^kcap ' /proc/modules
 }
 
-# Kernel log splats, as tests/vm/run's scanner sees them.
-KCAP_SPLAT_RE='WARNING:|BUG:|Oops|general protection|refcount_t|list_del corruption|UBSAN|KASAN|kmemleak|INFO: task .* blocked|Tainted:'
-
+# Kernel log splats (KCAP_SPLAT_RE), as tests/vm/run's scanner sees them.
 # dmesg_mark / dmesg_splats_since_mark: splats logged since the mark.
 dmesg_mark() {
 	KCAP_DMESG_MARK=$(dmesg | wc -l)

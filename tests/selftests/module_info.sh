@@ -7,8 +7,7 @@
 
 require_root
 require_cmd modinfo stat
-ko=$(kcap_ko)
-[ -n "$ko" ] && [ -r "$ko" ] || ksft_skip_all "no kcap.ko (set KCAP_KO)"
+require_kcap_ko
 
 ktap_print_header
 ktap_plan 6

@@ -8,8 +8,7 @@
 
 require_root
 require_cmd insmod rmmod genl
-ko=$(kcap_ko)
-[ -n "$ko" ] && [ -r "$ko" ] || ksft_skip_all "no kcap.ko to load (set KCAP_KO)"
+require_kcap_ko
 
 family_listed() {
 	genl ctrl list 2>/dev/null | grep -q '^Name: kcap$'

@@ -14,6 +14,10 @@ case "$KCAP_TOP$KCAP_CACHE" in
 	;;
 esac
 
+# Kernel log lines that are splats: tests/vm/run fails a run on them, and
+# selftests look for them in dmesg.
+KCAP_SPLAT_RE='WARNING:|BUG:|Oops|general protection|refcount_t|list_del corruption|UBSAN|KASAN|kmemleak|INFO: task .* blocked|Tainted:|Kernel panic'
+
 # The default kernel series and the whole matrix, in test order.
 KCAP_DEFAULT_SERIES=6.1
 KCAP_MATRIX="6.1 6.12 5.10 7.x"
