@@ -6,7 +6,9 @@
  * that controls capture sessions and the character device that maps their
  * rings.  This header is an ABI: it only ever grows.  Values are never
  * renumbered or reused; new commands and attributes are added at the end,
- * before the __KCAP_*_MAX sentinels.
+ * before the __KCAP_*_MAX sentinels.  kcap.yaml, next to this header,
+ * describes the family in the format of the kernel's
+ * Documentation/netlink/specs.
  */
 #ifndef _UAPI_LINUX_KCAP_H
 #define _UAPI_LINUX_KCAP_H
@@ -20,15 +22,335 @@
 /* The misc device through which session rings are mapped: /dev/kcap. */
 #define KCAP_DEVICE_NAME	"kcap"
 
+/* Session names: 1..31 bytes of [A-Za-z0-9_.-], NUL-terminated. */
+#define KCAP_NAME_MAX		32
+
+/* Snapshot length: bytes kept of each frame (tcpdump's default and limit). */
+#define KCAP_SNAPLEN_MAX	262144
+#define KCAP_SNAPLEN_DEFAULT	KCAP_SNAPLEN_MAX
+
 /*
- * Commands of the KCAP_GENL_NAME family.  None is defined yet: the family
- * exists so that userland can find the module and its version.
+ * Ring size: data bytes of each per-CPU ring, a power of two from
+ * KCAP_RING_SIZE_MIN up to the module parameter ring_size_max.
+ */
+#define KCAP_RING_SIZE_MIN	4096
+#define KCAP_RING_SIZE_DEFAULT	(2 << 20)
+
+/* The filter's text as userland compiled it, kept for display only. */
+#define KCAP_FILTER_TEXT_MAX	4096
+
+/**
+ * enum kcap_direction - which frames of the device a session captures.
+ * @KCAP_DIR_OFF: none: the session stays attached but captures nothing.
+ * @KCAP_DIR_IN: frames the device received (tcpdump -Q in).
+ * @KCAP_DIR_OUT: frames the device sent (tcpdump -Q out).
+ * @KCAP_DIR_INOUT: both (tcpdump -Q inout), the default.
+ *
+ * A bit mask: KCAP_DIR_INOUT == (KCAP_DIR_IN | KCAP_DIR_OUT).  A ring
+ * record's direction is KCAP_DIR_IN or KCAP_DIR_OUT.
+ */
+enum kcap_direction {
+	KCAP_DIR_OFF	= 0,
+	KCAP_DIR_IN	= 1,
+	KCAP_DIR_OUT	= 2,
+	KCAP_DIR_INOUT	= 3,
+};
+
+/**
+ * enum kcap_hook - where a session takes the frames the device receives.
+ * @KCAP_HOOK_NETFILTER: the netfilter netdev ingress hook (the default).
+ * @KCAP_HOOK_RX_HANDLER: the device's rx_handler; fails with EBUSY when the
+ *	device has one already (a bridge, bond or macvlan port).
+ *
+ * Sent frames are taken at the netfilter netdev egress hook whatever the
+ * hook type; kernels without one (before 5.16) use a packet tap instead.
+ */
+enum kcap_hook {
+	KCAP_HOOK_NETFILTER	= 0,
+	KCAP_HOOK_RX_HANDLER	= 1,
+};
+
+/**
+ * enum kcap_state - the state of a session.
+ * @KCAP_STATE_ATTACHED: hooked to its device.
+ * @KCAP_STATE_DETACHED: its device went away (deleted, or moved to another
+ *	network namespace).  The session keeps its settings and counters and
+ *	captures nothing; readers of its rings see POLLHUP once drained.
+ */
+enum kcap_state {
+	KCAP_STATE_ATTACHED	= 1,
+	KCAP_STATE_DETACHED	= 2,
+};
+
+/*
+ * Session flags (KCAP_ATTR_FLAGS), fixed at creation.
+ * KCAP_SESSION_F_PERSISTENT: the session lives until KCAP_CMD_SESSION_DEL
+ *	(or its network namespace goes).  Without it the session is owned by
+ *	the netlink socket that created it and destroyed when that socket is
+ *	closed, however its process ends.
+ * KCAP_SESSION_F_NOPROMISC: leave the device's promiscuity alone
+ *	(tcpdump -p).  Otherwise the session holds one promiscuity count on the
+ *	device for as long as it is attached.
+ */
+#define KCAP_SESSION_F_PERSISTENT	(1U << 0)
+#define KCAP_SESSION_F_NOPROMISC	(1U << 1)
+#define KCAP_SESSION_F_ALL		(KCAP_SESSION_F_PERSISTENT | \
+					 KCAP_SESSION_F_NOPROMISC)
+
+/**
+ * enum kcap_cmd - commands of the KCAP_GENL_NAME family.
+ *
+ * Every command needs CAP_NET_ADMIN in the user namespace that owns the
+ * caller's network namespace, and sees only the sessions of that network
+ * namespace.  A session is named by KCAP_ATTR_NAME or KCAP_ATTR_ID.  Every
+ * rejection carries an extended-ack message.
+ *
+ * @KCAP_CMD_SESSION_NEW: create a session.  Needs KCAP_ATTR_NAME and
+ *	KCAP_ATTR_IFINDEX or KCAP_ATTR_IFNAME; takes KCAP_ATTR_DIRECTION,
+ *	KCAP_ATTR_SNAPLEN, KCAP_ATTR_FILTER, KCAP_ATTR_FILTER_TEXT,
+ *	KCAP_ATTR_HOOK, KCAP_ATTR_RING_SIZE and KCAP_ATTR_FLAGS.  Replies with
+ *	the session, as KCAP_CMD_SESSION_GET.
+ * @KCAP_CMD_SESSION_DEL: destroy a session.  Readers of its rings see
+ *	POLLHUP once drained; its memory goes when the last one closes.
+ * @KCAP_CMD_SESSION_GET: one session (doit), or all sessions of the
+ *	network namespace (dump).  The reply has every attribute of the
+ *	session, its state and its counters (KCAP_ATTR_STATS).
+ * @KCAP_CMD_SESSION_SET: change KCAP_ATTR_DIRECTION, KCAP_ATTR_SNAPLEN and
+ *	KCAP_ATTR_FILTER (with KCAP_ATTR_FILTER_TEXT) of a live session.  The
+ *	change is atomic: each frame is handled by the old settings or by the
+ *	new ones, never a mix.  An empty KCAP_ATTR_FILTER removes the filter.
+ *	Replies with the session, as KCAP_CMD_SESSION_GET.
+ * @KCAP_CMD_SESSION_STATS: the counters of one session: the reply has
+ *	KCAP_ATTR_ID, KCAP_ATTR_NAME and KCAP_ATTR_STATS only.
  */
 enum kcap_cmd {
 	KCAP_CMD_UNSPEC,
+	KCAP_CMD_SESSION_NEW,
+	KCAP_CMD_SESSION_DEL,
+	KCAP_CMD_SESSION_GET,
+	KCAP_CMD_SESSION_SET,
+	KCAP_CMD_SESSION_STATS,
 
 	__KCAP_CMD_MAX,
 	KCAP_CMD_MAX = __KCAP_CMD_MAX - 1
 };
+
+/**
+ * enum kcap_attr - attributes of the KCAP_GENL_NAME family.
+ *
+ * "In" attributes are accepted from userland; "out" attributes are only in
+ * replies and a request carrying one is rejected.
+ *
+ * @KCAP_ATTR_PAD: padding for 64-bit attributes.
+ * @KCAP_ATTR_ID: u32, out (and in, to name a session): the session's id,
+ *	unique on the system while the session exists; what KCAP_IOC_BIND
+ *	takes.
+ * @KCAP_ATTR_NAME: string, in/out: the session's name, unique in its
+ *	network namespace; see KCAP_NAME_MAX.
+ * @KCAP_ATTR_IFINDEX: u32, in/out: the device, by index.
+ * @KCAP_ATTR_IFNAME: string, in/out: the device, by name.  When both are
+ *	given they must name the same device.
+ * @KCAP_ATTR_DIRECTION: u8, in/out: enum kcap_direction; default inout.
+ * @KCAP_ATTR_SNAPLEN: u32, in/out: 1..KCAP_SNAPLEN_MAX bytes kept of each
+ *	frame; default KCAP_SNAPLEN_DEFAULT.
+ * @KCAP_ATTR_FILTER: binary, in: a classic BPF program, an array of
+ *	struct sock_filter (<linux/filter.h>, 8 bytes each) of at most
+ *	BPF_MAXINSNS instructions, run over each frame from its MAC header as
+ *	tcpdump's filters are; its return value caps the bytes kept.  Absent
+ *	or empty: every frame passes.
+ * @KCAP_ATTR_FILTER_TEXT: string, in/out: the expression the filter was
+ *	compiled from, kept and reported for display only.
+ * @KCAP_ATTR_HOOK: u8, in/out: enum kcap_hook; default netfilter.
+ * @KCAP_ATTR_RING_SIZE: u32, in/out: data bytes of each per-CPU ring; see
+ *	KCAP_RING_SIZE_MIN.  Default KCAP_RING_SIZE_DEFAULT (or ring_size_max
+ *	if that is smaller).
+ * @KCAP_ATTR_FLAGS: u32, in/out: KCAP_SESSION_F_* flags.
+ * @KCAP_ATTR_STATE: u8, out: enum kcap_state.
+ * @KCAP_ATTR_DEV_TYPE: u16, out: the device's ARPHRD_* type.
+ * @KCAP_ATTR_LINKTYPE: u32, out: the pcap LINKTYPE_* value of the frames
+ *	(LINKTYPE_ETHERNET 1, LINKTYPE_RAW 101, ...): what to compile filters
+ *	for and write in capture files.
+ * @KCAP_ATTR_NR_RINGS: u32, out: how many rings the session has (one per
+ *	possible CPU).
+ * @KCAP_ATTR_FILTER_LEN: u32, out: instructions in the filter, 0 if none.
+ * @KCAP_ATTR_OWNER: u32, out: the netlink port id of the socket that owns
+ *	the session; absent for a persistent session.
+ * @KCAP_ATTR_STATS: nested, out: enum kcap_stats_attr.
+ */
+enum kcap_attr {
+	KCAP_ATTR_UNSPEC,
+	KCAP_ATTR_PAD,
+	KCAP_ATTR_ID,
+	KCAP_ATTR_NAME,
+	KCAP_ATTR_IFINDEX,
+	KCAP_ATTR_IFNAME,
+	KCAP_ATTR_DIRECTION,
+	KCAP_ATTR_SNAPLEN,
+	KCAP_ATTR_FILTER,
+	KCAP_ATTR_FILTER_TEXT,
+	KCAP_ATTR_HOOK,
+	KCAP_ATTR_RING_SIZE,
+	KCAP_ATTR_FLAGS,
+	KCAP_ATTR_STATE,
+	KCAP_ATTR_DEV_TYPE,
+	KCAP_ATTR_LINKTYPE,
+	KCAP_ATTR_NR_RINGS,
+	KCAP_ATTR_FILTER_LEN,
+	KCAP_ATTR_OWNER,
+	KCAP_ATTR_STATS,
+
+	__KCAP_ATTR_MAX,
+	KCAP_ATTR_MAX = __KCAP_ATTR_MAX - 1
+};
+
+/**
+ * enum kcap_stats_attr - counters of a session (in KCAP_ATTR_STATS).
+ *
+ * All u64, summed over CPUs, counted since the session was created and
+ * kept when it detaches.  passed == delivered + dropped always holds, and
+ * passed <= seen.
+ *
+ * @KCAP_STATS_ATTR_PAD: padding.
+ * @KCAP_STATS_ATTR_SEEN: frames in the session's direction.
+ * @KCAP_STATS_ATTR_PASSED: of those, frames the filter accepted.
+ * @KCAP_STATS_ATTR_DELIVERED: of those, frames written to a ring.
+ * @KCAP_STATS_ATTR_DROPPED: of those, frames lost because the ring of the
+ *	CPU they arrived on was full.
+ * @KCAP_STATS_ATTR_BYTES: captured bytes (caplen) of the delivered frames.
+ */
+enum kcap_stats_attr {
+	KCAP_STATS_ATTR_UNSPEC,
+	KCAP_STATS_ATTR_PAD,
+	KCAP_STATS_ATTR_SEEN,
+	KCAP_STATS_ATTR_PASSED,
+	KCAP_STATS_ATTR_DELIVERED,
+	KCAP_STATS_ATTR_DROPPED,
+	KCAP_STATS_ATTR_BYTES,
+
+	__KCAP_STATS_ATTR_MAX,
+	KCAP_STATS_ATTR_MAX = __KCAP_STATS_ATTR_MAX - 1
+};
+
+/*
+ * The rings.
+ *
+ * open("/dev/kcap") (root only), then ioctl(KCAP_IOC_BIND) binds the file to
+ * a session of the caller's network namespace (CAP_NET_RAW there); a file
+ * binds once.  mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+ * fd, 0) then maps all the session's rings: ring i starts at
+ * i * ring_stride with its struct kcap_ring_ctrl, and its data area of
+ * ring_size bytes starts data_offset bytes later.  close() releases the
+ * binding; the session's memory goes when it is destroyed and the last
+ * file bound to it is closed.
+ *
+ * Each ring has one producer (the kernel, on that CPU) and one consumer
+ * (the reader).  head and tail are free-running byte counters: the bytes
+ * from tail to head (modulo 2^32, each taken modulo ring_size for a
+ * position) hold records not yet consumed.  The kernel writes records,
+ * then publishes them with a store-release of head; the reader
+ * load-acquires head, reads the records up to it, then store-releases tail
+ * to give the space back.  The kernel load-acquires tail before reusing
+ * space, and never reads anything else the reader can write.
+ *
+ * A record is a struct kcap_rec, then its bytes, padded to a multiple of 8.
+ * A record never wraps around the end of the data area: where the next one
+ * would not fit before the end, a padding record (KCAP_REC_F_PAD) fills
+ * the rest of the area; of a padding record only rec_len and flags are
+ * valid, and rec_len may be as small as 8.
+ *
+ * poll() reports POLLIN when a ring holds records and POLLHUP once the
+ * session is detached or destroyed.  Wakeups are batched: at a high packet
+ * rate a sleeping reader is woken when a ring is a quarter full, and a lone
+ * record wakes it within KCAP_WAKEUP_MAX_MS.
+ */
+
+#define KCAP_WAKEUP_MAX_MS	20
+
+/**
+ * struct kcap_bind - argument of KCAP_IOC_BIND.
+ * @id: in: the session's KCAP_ATTR_ID.
+ * @flags: in: must be 0.
+ * @nr_rings: out: number of rings.
+ * @ring_size: out: data bytes of each ring, a power of two.
+ * @ring_stride: out: bytes from one ring's control block to the next's.
+ * @data_offset: out: bytes from a ring's control block to its data.
+ * @mmap_size: out: the length to map, at offset 0.
+ * @reserved: in: must be 0; out: 0.
+ */
+struct kcap_bind {
+	__u32	id;
+	__u32	flags;
+	__u32	nr_rings;
+	__u32	ring_size;
+	__u32	ring_stride;
+	__u32	data_offset;
+	__u64	mmap_size;
+	__u64	reserved[4];
+};
+
+#define KCAP_IOC_MAGIC	0xbc
+#define KCAP_IOC_BIND	_IOWR(KCAP_IOC_MAGIC, 1, struct kcap_bind)
+
+/**
+ * struct kcap_ring_ctrl - the control block at the start of each ring.
+ * @head: written by the kernel (store-release): end of published records.
+ * @size: data bytes of the ring (constant).
+ * @cpu: the CPU whose frames the ring holds (constant).
+ * @head_pad: keeps @tail on its own cache line.
+ * @tail: written by the reader (store-release): end of consumed records.
+ * @tail_pad: reserved.
+ */
+struct kcap_ring_ctrl {
+	__u32	head;
+	__u32	size;
+	__u32	cpu;
+	__u8	head_pad[52];
+	__u32	tail;
+	__u8	tail_pad[60];
+};
+
+/* Record flags. */
+#define KCAP_REC_F_PAD	(1U << 0)	/* padding: skip rec_len bytes */
+#define KCAP_REC_F_VLAN	(1U << 1)	/* VLAN tag from metadata, see below */
+
+/**
+ * struct kcap_rec - the header of one record in a ring.
+ * @rec_len: bytes from this header to the next record, a multiple of 8.
+ * @hdr_len: bytes from this header to the frame's bytes (this header may
+ *	grow at its end; readers must use @hdr_len).
+ * @flags: KCAP_REC_F_* flags.
+ * @direction: KCAP_DIR_IN or KCAP_DIR_OUT.
+ * @caplen: bytes of the frame in the record.
+ * @len: the frame's length on the wire (with a reinserted VLAN tag).
+ * @tstamp_ns: capture time, UTC nanoseconds since the epoch.
+ * @ifindex: the device's index.
+ * @protocol: the frame's skb protocol (an ETH_P_* value, network order).
+ * @vlan_tci: with KCAP_REC_F_VLAN: the tag control information of the
+ *	802.1Q/802.1ad header that the device or the stack had taken out of
+ *	the frame into metadata.  It is written back into the captured bytes
+ *	(after the MAC addresses) as tcpdump presents it, and the filter saw
+ *	the frame with it.
+ * @vlan_tpid: with KCAP_REC_F_VLAN: the tag's protocol id (network order).
+ * @pkt_type: the frame's PACKET_* type (<linux/if_packet.h>); sent frames
+ *	are PACKET_OUTGOING.
+ * @reserved: 0.
+ */
+struct kcap_rec {
+	__u32	rec_len;
+	__u16	hdr_len;
+	__u8	flags;
+	__u8	direction;
+	__u32	caplen;
+	__u32	len;
+	__u64	tstamp_ns;
+	__u32	ifindex;
+	__be16	protocol;
+	__u16	vlan_tci;
+	__be16	vlan_tpid;
+	__u8	pkt_type;
+	__u8	reserved[5];
+};
+
+#define KCAP_REC_ALIGN	8
 
 #endif /* _UAPI_LINUX_KCAP_H */
