@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Known traffic for the kcap selftests, and a capture-file comparator.
+
+  traffic.py mixed --iface IF --src-mac M --dst-mac M [--count-repeat N]
+  traffic.py mixed --list|--write FILE --src-mac M --dst-mac M [--count-repeat N]
+  traffic.py udp-flood --iface IF --count N [--dport P] [--size S]
+  traffic.py compare [--sort] A.pcap B.pcap
+
+mixed sends, at L2 through scapy's packet socket (as sendp does), one
+deterministic stream of frames between two hosts, A (10.0.2.11, fd00::11,
+--src-mac) and B (10.0.2.12, fd00::12, --dst-mac); --list prints the stream
+instead, --write saves it as a pcap file (what a capture of it should hold).
+It ends with "sent N frames".  Each repeat is 22 frames (A>B / B>A):
+  ARP request (to broadcast) 1/0, ARP reply 0/1       42 bytes
+  ICMP echo request 1/0, reply 0/1                     98 bytes, ip len 84
+  ICMPv6 echo request 1/0, reply 0/1                  118 bytes
+  TCP SYN 1/0, SYN-ACK 0/1                             54 bytes, ip len 40
+  TCP PSH-ACK with 200 bytes of data 1/0              254 bytes, ip len 240
+  UDP to port 53 (DNS query) 1/1, DNS reply 0/1       72, 72, 100 bytes
+  UDP to port 9999 1/0, to port 12345 0/1            342, 58 bytes
+  UDP of ip len 1500, 1514 bytes on the wire 1/0
+  IPv4 UDP of 3000 bytes as 3 fragments 3/0          1514, 1514, 82 bytes
+  802.1Q VLAN 100 IPv4 UDP 1/1, VLAN 200 1/1           86 bytes
+
+udp-flood sends N UDP frames from A to B through one AF_PACKET socket, the
+same frame each time except for a 32-bit sequence number (big-endian, the
+first 4 bytes of the UDP payload, starting at 0).  It ends with
+"sent N frames in T s".
+
+compare reads two capture files (pcap or pcapng) and compares them frame by
+frame, in file order (--sort: both sorted by their bytes first): the count,
+then each frame's link type, wire length, captured length and bytes.  It
+prints "identical: N frames" and exits 0, or prints the first difference and
+exits 1.  Exit status 2: usage or unreadable file.
+"""
+import argparse
+import os
+import socket
+import struct
+import sys
+import time
+
+# scapy is Debian's python3-scapy: when another python3 comes first on PATH
+# (pyenv, a venv), use the system's.
+try:
+    import scapy  # noqa: F401
+except ImportError:
+    if os.path.exists("/usr/bin/python3") and \
+            os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    sys.exit("traffic.py: needs scapy (apt-get install python3-scapy)")
+
+from scapy.config import conf
+from scapy.layers.dns import DNS, DNSQR, DNSRR
+from scapy.layers.inet import ICMP, IP, TCP, UDP, fragment
+from scapy.layers.inet6 import ICMPv6EchoReply, ICMPv6EchoRequest, IPv6
+from scapy.layers.l2 import ARP, Dot1Q, Ether
+from scapy.packet import Raw
+from scapy.utils import RawPcapReader, wrpcap
+
+IP_A, IP_B = "10.0.2.11", "10.0.2.12"
+IP6_A, IP6_B = "fd00::11", "fd00::12"
+BROADCAST = "ff:ff:ff:ff:ff:ff"
+
+
+def payload(n, seed=0):
+    """n deterministic bytes."""
+    return bytes((seed + i * 7) & 0xff for i in range(n))
+
+
+def mixed_stream(mac_a, mac_b, repeat=1):
+    """The mixed stream: a list of (kind, frame).  Frame contents depend only
+    on the MACs and the repeat index r (in ICMP sequence numbers, IP ids,
+    TCP sequence numbers), so repeats are distinct frames."""
+    ab = Ether(src=mac_a, dst=mac_b)
+    ba = Ether(src=mac_b, dst=mac_a)
+    out = []
+    for r in range(repeat):
+        ident = 0x1000 + 16 * r
+        out += [
+            ("arp-request", Ether(src=mac_a, dst=BROADCAST) /
+             ARP(op=1, hwsrc=mac_a, psrc=IP_A, hwdst="00:00:00:00:00:00", pdst=IP_B)),
+            ("arp-reply", ba / ARP(op=2, hwsrc=mac_b, psrc=IP_B, hwdst=mac_a, pdst=IP_A)),
+            ("icmp-echo-request", ab / IP(src=IP_A, dst=IP_B, id=ident + 1) /
+             ICMP(type=8, id=0x4b43, seq=r + 1) / payload(56)),
+            ("icmp-echo-reply", ba / IP(src=IP_B, dst=IP_A, id=ident + 2) /
+             ICMP(type=0, id=0x4b43, seq=r + 1) / payload(56)),
+            ("icmp6-echo-request", ab / IPv6(src=IP6_A, dst=IP6_B, hlim=64) /
+             ICMPv6EchoRequest(id=0x4b43, seq=r + 1, data=payload(56))),
+            ("icmp6-echo-reply", ba / IPv6(src=IP6_B, dst=IP6_A, hlim=64) /
+             ICMPv6EchoReply(id=0x4b43, seq=r + 1, data=payload(56))),
+            ("tcp-syn", ab / IP(src=IP_A, dst=IP_B, id=ident + 3) /
+             TCP(sport=40000, dport=80, flags="S", seq=1000 + r, window=64240)),
+            ("tcp-syn-ack", ba / IP(src=IP_B, dst=IP_A, id=ident + 4) /
+             TCP(sport=80, dport=40000, flags="SA", seq=5000 + r, ack=1001 + r, window=65160)),
+            ("tcp-psh-data", ab / IP(src=IP_A, dst=IP_B, id=ident + 5) /
+             TCP(sport=40000, dport=80, flags="PA", seq=1001 + r, ack=5001 + r, window=502) /
+             payload(200, 1)),
+            ("udp-dns-query", ab / IP(src=IP_A, dst=IP_B, id=ident + 6) /
+             UDP(sport=33000, dport=53) / DNS(id=r + 1, rd=1, qd=DNSQR(qname="kcap.example."))),
+            ("udp-dns-query", ba / IP(src=IP_B, dst=IP_A, id=ident + 7) /
+             UDP(sport=33001, dport=53) / DNS(id=r + 2, rd=1, qd=DNSQR(qname="test.example."))),
+            ("udp-dns-reply", ba / IP(src=IP_B, dst=IP_A, id=ident + 8) /
+             UDP(sport=53, dport=33000) /
+             DNS(id=r + 1, qr=1, ra=1, qd=DNSQR(qname="kcap.example."),
+                 an=DNSRR(rrname="kcap.example.", ttl=60, rdata="10.0.2.99"))),
+            ("udp-large", ab / IP(src=IP_A, dst=IP_B, id=ident + 9) /
+             UDP(sport=33002, dport=9999) / payload(300, 2)),
+            ("udp-small", ba / IP(src=IP_B, dst=IP_A, id=ident + 10) /
+             UDP(sport=33003, dport=12345) / payload(16, 3)),
+            ("udp-mtu-1514", ab / IP(src=IP_A, dst=IP_B, id=ident + 11) /
+             UDP(sport=33004, dport=4000) / payload(1500 - 20 - 8, 4)),
+        ]
+        big = IP(src=IP_A, dst=IP_B, id=ident + 12) / UDP(sport=33005, dport=7777) / \
+            payload(3000, 5)
+        out += [("ipv4-fragment", ab / f) for f in fragment(big, fragsize=1480)]
+        for vlan, eth, src, dst, dport in ((100, ab, IP_A, IP_B, 1000), (100, ba, IP_B, IP_A, 1001),
+                                           (200, ab, IP_A, IP_B, 2000), (200, ba, IP_B, IP_A, 2001)):
+            out.append((f"vlan{vlan}-udp", eth / Dot1Q(vlan=vlan) /
+                        IP(src=src, dst=dst, id=ident + dport % 16) /
+                        UDP(sport=33006, dport=dport) / payload(40, vlan)))
+    return out
+
+
+def describe(kind, frame):
+    ip = frame.getlayer(IP)
+    what = [kind, f"{len(frame)} bytes"]
+    if frame.haslayer(Dot1Q):
+        what.append(f"vlan {frame[Dot1Q].vlan}")
+    if ip is not None:
+        what.append(f"{ip.src} > {ip.dst} ip-len {ip.len}")
+        if ip.flags.MF or ip.frag:
+            what.append(f"fragment offset {ip.frag * 8}{' MF' if ip.flags.MF else ''}")
+    elif frame.haslayer(IPv6):
+        what.append(f"{frame[IPv6].src} > {frame[IPv6].dst}")
+    elif frame.haslayer(ARP):
+        what.append(f"{frame[ARP].psrc} > {frame[ARP].pdst}")
+    return ", ".join(what)
+
+
+def cmd_mixed(args):
+    if args.count_repeat < 1:
+        sys.exit("traffic.py mixed: --count-repeat must be at least 1")
+    stream = [(k, Ether(bytes(f))) for k, f in
+              mixed_stream(args.src_mac, args.dst_mac, args.count_repeat)]
+    if args.list:
+        for i, (kind, frame) in enumerate(stream):
+            print(f"{i:4} {describe(kind, frame)}")
+    if args.write:
+        wrpcap(args.write, [f for _, f in stream])
+    if args.list or args.write:
+        return 0
+    if not args.iface:
+        sys.exit("traffic.py mixed: --iface is required (or --list / --write)")
+    conf.verb = 0
+    sock = conf.L2socket(iface=args.iface)
+    try:
+        for _, frame in stream:
+            sock.send(frame)
+    finally:
+        sock.close()
+    print(f"sent {len(stream)} frames")
+    return 0
+
+
+def mac_bytes(mac):
+    return bytes(int(x, 16) for x in mac.split(":"))
+
+
+def ip_checksum(hdr):
+    s = sum(struct.unpack(f"!{len(hdr) // 2}H", hdr))
+    s = (s & 0xffff) + (s >> 16)
+    s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def udp_frame(src_mac, dst_mac, dport, size):
+    """An Ethernet/IPv4/UDP frame of size bytes from A to B, built once; the
+    UDP checksum is 0 (none) so the sequence number can change freely."""
+    ip_len = size - 14
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, ip_len, 0x4b43, 0x4000, 64, 17, 0,
+                     socket.inet_aton(IP_A), socket.inet_aton(IP_B))
+    ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
+    udp = struct.pack("!HHHH", 33333, dport, ip_len - 20, 0)
+    return mac_bytes(dst_mac) + mac_bytes(src_mac) + b"\x08\x00" + ip + udp + \
+        bytes(ip_len - 28)
+
+
+def cmd_udp_flood(args):
+    if not 46 <= args.size <= 1514:
+        sys.exit("traffic.py udp-flood: --size must be 46..1514 (frame bytes, 4 of payload at least)")
+    src_mac = args.src_mac
+    if src_mac is None:
+        with open(f"/sys/class/net/{args.iface}/address") as f:
+            src_mac = f.read().strip()
+    frame = bytearray(udp_frame(src_mac, args.dst_mac, args.dport, args.size))
+    seq_at = 14 + 20 + 8
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((args.iface, 0))
+    start = time.monotonic()
+    seq = 0
+    while seq < args.count:
+        struct.pack_into("!I", frame, seq_at, seq)
+        try:
+            s.send(frame)
+        except OSError as e:
+            # A full device queue: wait for it rather than lose the frame.
+            if e.errno != 105:  # ENOBUFS
+                raise
+            time.sleep(0.0005)
+            continue
+        seq += 1
+    took = time.monotonic() - start
+    s.close()
+    print(f"sent {args.count} frames in {took:.3f} s")
+    return 0
+
+
+def read_frames(path):
+    """[(linktype, wirelen, bytes)] of a pcap or pcapng file."""
+    frames = []
+    r = RawPcapReader(path)  # a RawPcapNgReader for a pcapng file
+    try:
+        for data, meta in r:
+            linktype = getattr(meta, "linktype", None)
+            if linktype is None:
+                linktype = r.linktype
+            frames.append((linktype, meta.wirelen, data))
+    finally:
+        r.close()
+    return frames
+
+
+def cmd_compare(args):
+    try:
+        a, b = read_frames(args.a), read_frames(args.b)
+    except (OSError, Exception) as e:  # scapy raises Scapy_Exception on bad files
+        print(f"traffic.py compare: {e}", file=sys.stderr)
+        return 2
+    if args.sort:
+        a.sort(key=lambda f: (f[2], f[1]))
+        b.sort(key=lambda f: (f[2], f[1]))
+    where = " (sorted)" if args.sort else ""
+    for i, (fa, fb) in enumerate(zip(a, b)):
+        for field, va, vb in (("linktype", fa[0], fb[0]), ("len", fa[1], fb[1]),
+                              ("caplen", len(fa[2]), len(fb[2]))):
+            if va != vb:
+                print(f"frame {i}{where}: {field} differs: {va} in {args.a}, {vb} in {args.b}")
+                return 1
+        if fa[2] != fb[2]:
+            off = next(j for j, (x, y) in enumerate(zip(fa[2], fb[2])) if x != y)
+            print(f"frame {i}{where}: bytes differ at offset {off}: "
+                  f"{fa[2][off:off + 16].hex()} in {args.a}, {fb[2][off:off + 16].hex()} in {args.b}")
+            return 1
+    if len(a) != len(b):
+        print(f"frame count differs: {len(a)} in {args.a}, {len(b)} in {args.b}")
+        return 1
+    print(f"identical: {len(a)} frames")
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[1],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("mixed", help="send the mixed stream")
+    p.add_argument("--iface", help="interface to send on")
+    p.add_argument("--src-mac", required=True, help="MAC of host A (10.0.2.11)")
+    p.add_argument("--dst-mac", required=True, help="MAC of host B (10.0.2.12)")
+    p.add_argument("--count-repeat", type=int, default=1, metavar="N",
+                   help="send the stream N times (default 1)")
+    p.add_argument("--list", action="store_true", help="print the frames, send nothing")
+    p.add_argument("--write", metavar="FILE", help="write the frames to a pcap file, send nothing")
+
+    p = sub.add_parser("udp-flood", help="send N UDP frames fast")
+    p.add_argument("--iface", required=True)
+    p.add_argument("--count", type=int, required=True, metavar="N")
+    p.add_argument("--dport", type=int, default=9, metavar="P", help="UDP port (default 9)")
+    p.add_argument("--size", type=int, default=64, metavar="S",
+                   help="bytes of each frame, Ethernet header included (46..1514, default 64)")
+    p.add_argument("--src-mac", help="source MAC (default: the interface's)")
+    p.add_argument("--dst-mac", default="02:00:00:00:00:12", help="destination MAC "
+                   "(default 02:00:00:00:00:12)")
+
+    p = sub.add_parser("compare", help="compare two capture files")
+    p.add_argument("--sort", action="store_true", help="sort both sides by bytes first")
+    p.add_argument("a", metavar="A.pcap")
+    p.add_argument("b", metavar="B.pcap")
+
+    args = ap.parse_args()
+    return {"mixed": cmd_mixed, "udp-flood": cmd_udp_flood, "compare": cmd_compare}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
