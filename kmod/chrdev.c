@@ -1,29 +1,141 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/kcap: the misc device through which userland maps session rings.
+ *
+ * A file binds to one session of its opener's network namespace
+ * (KCAP_IOC_BIND), maps all its rings with one mmap() and waits for frames
+ * with poll().  A session has at most one reader, since each ring has one
+ * consumer.  The file holds a reference on the session, so its rings stay
+ * mapped after the session is destroyed until the file is closed; and the
+ * open file holds the module, which therefore cannot be unloaded while a
+ * ring is mapped.
  */
 
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/kcap.h>
+#include <linux/nsproxy.h>
+#include <linux/poll.h>
+#include <linux/rtnetlink.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <net/net_namespace.h>
 
 #include "kcap.h"
 
 static int kcap_chrdev_open(struct inode *inode, struct file *file)
 {
+	file->private_data = NULL;
 	return stream_open(inode, file);
 }
 
 static int kcap_chrdev_release(struct inode *inode, struct file *file)
 {
+	struct kcap_session *s = file->private_data;
+
+	if (!s)
+		return 0;
+	kcap_reader_disarm(s);
+	rtnl_lock();
+	s->has_reader = false;
+	rtnl_unlock();
+	kcap_session_put(s);
 	return 0;
+}
+
+static long kcap_bind(struct file *file, struct kcap_bind __user *ubind)
+{
+	struct net *net = current->nsproxy->net_ns;
+	struct kcap_session *s;
+	struct kcap_bind b;
+	int err = 0;
+
+	if (copy_from_user(&b, ubind, sizeof(b)))
+		return -EFAULT;
+	if (b.flags || memchr_inv(b.reserved, 0, sizeof(b.reserved)))
+		return -EINVAL;
+	if (!ns_capable(net->user_ns, CAP_NET_RAW))
+		return -EPERM;
+
+	rtnl_lock();
+	s = kcap_session_find(net, NULL, b.id);
+	if (file->private_data)
+		err = -EISCONN;		/* this file is bound already */
+	else if (!s)
+		err = -ENOENT;
+	else if (s->has_reader)
+		err = -EBUSY;		/* one reader per session */
+	if (!err) {
+		s->has_reader = true;
+		refcount_inc(&s->refcnt);
+		file->private_data = s;
+	}
+	rtnl_unlock();
+	if (err)
+		return err;
+
+	memset(&b, 0, sizeof(b));
+	b.id = s->id;
+	b.nr_rings = s->nr_rings;
+	b.ring_size = s->ring_size;
+	b.ring_stride = PAGE_SIZE + s->ring_size;
+	b.data_offset = PAGE_SIZE;
+	b.mmap_size = s->mem_size;
+	return copy_to_user(ubind, &b, sizeof(b)) ? -EFAULT : 0;
+}
+
+static long kcap_chrdev_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	switch (cmd) {
+	case KCAP_IOC_BIND:
+		return kcap_bind(file, (struct kcap_bind __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int kcap_chrdev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kcap_session *s = READ_ONCE(file->private_data);
+
+	if (!s)
+		return -EINVAL;		/* bind first */
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != s->mem_size)
+		return -EINVAL;
+	return remap_vmalloc_range(vma, s->mem, 0);
+}
+
+static __poll_t kcap_chrdev_poll(struct file *file, poll_table *wait)
+{
+	struct kcap_session *s = READ_ONCE(file->private_data);
+	__poll_t mask = 0;
+
+	if (!s)
+		return EPOLLERR;
+	poll_wait(file, &s->wq, wait);
+	if (kcap_rings_pending(s))
+		return EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(s->state) != KCAP_STATE_ATTACHED)
+		return EPOLLHUP;
+	kcap_reader_arm(s);
+	/* A frame may have landed before the producers saw the flag. */
+	if (kcap_rings_pending(s))
+		mask = EPOLLIN | EPOLLRDNORM;
+	return mask;
 }
 
 static const struct file_operations kcap_chrdev_fops = {
 	.owner		= THIS_MODULE,
 	.open		= kcap_chrdev_open,
 	.release	= kcap_chrdev_release,
+	.unlocked_ioctl	= kcap_chrdev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= kcap_chrdev_mmap,
+	.poll		= kcap_chrdev_poll,
 };
 
 static struct miscdevice kcap_miscdev = {

@@ -1,18 +1,391 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The kcap generic-netlink family: the control plane of capture sessions.
+ *
+ * Every operation is validated strictly against one policy, needs
+ * CAP_NET_ADMIN in the user namespace owning the caller's network
+ * namespace, runs under RTNL and sees only that namespace's sessions.
  */
 
+#include <linux/filter.h>
+#include <linux/rtnetlink.h>
 #include <net/genetlink.h>
-#include <linux/kcap.h>
+#include <net/sock.h>
+#include <net/netlink.h>
 
+#include "compat.h"
 #include "kcap.h"
+
+static const struct nla_policy kcap_policy[KCAP_ATTR_MAX + 1] = {
+	[KCAP_ATTR_PAD]			= { .type = NLA_REJECT },
+	[KCAP_ATTR_ID]			= NLA_POLICY_MIN(NLA_U32, 1),
+	[KCAP_ATTR_NAME]		= { .type = NLA_NUL_STRING,
+					    .len = KCAP_NAME_MAX - 1 },
+	[KCAP_ATTR_IFINDEX]		= NLA_POLICY_MIN(NLA_U32, 1),
+	[KCAP_ATTR_IFNAME]		= { .type = NLA_NUL_STRING,
+					    .len = IFNAMSIZ - 1 },
+	[KCAP_ATTR_DIRECTION]		= NLA_POLICY_MAX(NLA_U8, KCAP_DIR_INOUT),
+	[KCAP_ATTR_SNAPLEN]		= { .type = NLA_U32 },
+	[KCAP_ATTR_FILTER]		= { .type = NLA_BINARY,
+					    .len = BPF_MAXINSNS *
+						   sizeof(struct sock_filter) },
+	[KCAP_ATTR_FILTER_TEXT]		= { .type = NLA_NUL_STRING,
+					    .len = KCAP_FILTER_TEXT_MAX - 1 },
+	[KCAP_ATTR_HOOK]		= NLA_POLICY_MAX(NLA_U8,
+							 KCAP_HOOK_RX_HANDLER),
+	[KCAP_ATTR_RING_SIZE]		= { .type = NLA_U32 },
+	[KCAP_ATTR_FLAGS]		= NLA_POLICY_MASK(NLA_U32,
+							  KCAP_SESSION_F_ALL),
+	[KCAP_ATTR_STATE]		= { .type = NLA_REJECT },
+	[KCAP_ATTR_DEV_TYPE]		= { .type = NLA_REJECT },
+	[KCAP_ATTR_LINKTYPE]		= { .type = NLA_REJECT },
+	[KCAP_ATTR_NR_RINGS]		= { .type = NLA_REJECT },
+	[KCAP_ATTR_FILTER_LEN]		= { .type = NLA_REJECT },
+	[KCAP_ATTR_OWNER]		= { .type = NLA_REJECT },
+	[KCAP_ATTR_STATS]		= { .type = NLA_REJECT },
+};
+
+static struct genl_family kcap_genl_family;
+
+static int kcap_put_stats(struct sk_buff *msg, const struct kcap_session *s)
+{
+	struct kcap_stats st;
+	struct nlattr *nest;
+
+	kcap_session_stats(s, &st);
+	nest = nla_nest_start(msg, KCAP_ATTR_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(msg, KCAP_STATS_ATTR_SEEN, st.seen,
+			      KCAP_STATS_ATTR_PAD) ||
+	    nla_put_u64_64bit(msg, KCAP_STATS_ATTR_PASSED, st.passed,
+			      KCAP_STATS_ATTR_PAD) ||
+	    nla_put_u64_64bit(msg, KCAP_STATS_ATTR_DELIVERED, st.delivered,
+			      KCAP_STATS_ATTR_PAD) ||
+	    nla_put_u64_64bit(msg, KCAP_STATS_ATTR_DROPPED, st.dropped,
+			      KCAP_STATS_ATTR_PAD) ||
+	    nla_put_u64_64bit(msg, KCAP_STATS_ATTR_BYTES, st.bytes,
+			      KCAP_STATS_ATTR_PAD)) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int kcap_put_session(struct sk_buff *msg, const struct kcap_session *s)
+{
+	const struct kcap_settings *set = rtnl_dereference(s->settings);
+	const char *ifname = s->dev ? s->dev->name : s->ifname;
+
+	if (nla_put_u32(msg, KCAP_ATTR_IFINDEX, s->ifindex) ||
+	    nla_put_string(msg, KCAP_ATTR_IFNAME, ifname) ||
+	    nla_put_u8(msg, KCAP_ATTR_DIRECTION, set->direction) ||
+	    nla_put_u32(msg, KCAP_ATTR_SNAPLEN, set->snaplen) ||
+	    nla_put_u32(msg, KCAP_ATTR_FILTER_LEN, set->filter_len) ||
+	    (set->filter_text &&
+	     nla_put_string(msg, KCAP_ATTR_FILTER_TEXT, set->filter_text)) ||
+	    nla_put_u8(msg, KCAP_ATTR_HOOK, s->hook) ||
+	    nla_put_u32(msg, KCAP_ATTR_RING_SIZE, s->ring_size) ||
+	    nla_put_u32(msg, KCAP_ATTR_FLAGS, s->flags) ||
+	    nla_put_u8(msg, KCAP_ATTR_STATE, s->state) ||
+	    nla_put_u16(msg, KCAP_ATTR_DEV_TYPE, s->dev_type) ||
+	    nla_put_u32(msg, KCAP_ATTR_LINKTYPE, s->linktype) ||
+	    nla_put_u32(msg, KCAP_ATTR_NR_RINGS, s->nr_rings) ||
+	    (!(s->flags & KCAP_SESSION_F_PERSISTENT) &&
+	     nla_put_u32(msg, KCAP_ATTR_OWNER, s->owner)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* One message describing @s: everything, or only its counters. */
+static int kcap_fill(struct sk_buff *msg, const struct kcap_session *s,
+		     u8 cmd, u32 portid, u32 seq, int flags)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &kcap_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, KCAP_ATTR_ID, s->id) ||
+	    nla_put_string(msg, KCAP_ATTR_NAME, s->name) ||
+	    (cmd != KCAP_CMD_SESSION_STATS && kcap_put_session(msg, s)) ||
+	    kcap_put_stats(msg, s)) {
+		genlmsg_cancel(msg, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+static int kcap_reply(struct genl_info *info, const struct kcap_session *s,
+		      u8 cmd)
+{
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE + KCAP_FILTER_TEXT_MAX,
+			  GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = kcap_fill(msg, s, cmd, info->snd_portid, info->snd_seq, 0);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* The session a request names, by KCAP_ATTR_NAME or KCAP_ATTR_ID. */
+static struct kcap_session *kcap_lookup(struct genl_info *info)
+{
+	struct nlattr *name = info->attrs[KCAP_ATTR_NAME];
+	struct nlattr *id = info->attrs[KCAP_ATTR_ID];
+	struct kcap_session *s;
+
+	if (!name && !id) {
+		NL_SET_ERR_MSG(info->extack,
+				   "no session given (KCAP_ATTR_NAME or KCAP_ATTR_ID)");
+		return ERR_PTR(-EINVAL);
+	}
+	s = kcap_session_find(genl_info_net(info),
+			      name ? nla_data(name) : NULL,
+			      id ? nla_get_u32(id) : 0);
+	if (!s) {
+		NL_SET_ERR_MSG(info->extack,
+				   "no such session in this network namespace");
+		return ERR_PTR(-ENOENT);
+	}
+	if (name && id && s->id != nla_get_u32(id)) {
+		NL_SET_ERR_MSG(info->extack,
+				   "KCAP_ATTR_NAME and KCAP_ATTR_ID name different sessions");
+		return ERR_PTR(-EINVAL);
+	}
+	return s;
+}
+
+/* Apply the changeable settings of a request to @set. */
+static int kcap_parse_settings(struct genl_info *info,
+			       struct kcap_settings *set)
+{
+	struct nlattr **a = info->attrs;
+
+	if (a[KCAP_ATTR_DIRECTION])
+		set->direction = nla_get_u8(a[KCAP_ATTR_DIRECTION]);
+	if (a[KCAP_ATTR_SNAPLEN]) {
+		u32 snaplen = nla_get_u32(a[KCAP_ATTR_SNAPLEN]);
+
+		if (!snaplen || snaplen > KCAP_SNAPLEN_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a[KCAP_ATTR_SNAPLEN],
+					    "snaplen must be 1..262144");
+			return -EINVAL;
+		}
+		set->snaplen = snaplen;
+	}
+	if (a[KCAP_ATTR_FILTER_TEXT] && !a[KCAP_ATTR_FILTER]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[KCAP_ATTR_FILTER_TEXT],
+				    "KCAP_ATTR_FILTER_TEXT without KCAP_ATTR_FILTER");
+		return -EINVAL;
+	}
+	if (a[KCAP_ATTR_FILTER])
+		return kcap_settings_set_filter(set,
+						nla_data(a[KCAP_ATTR_FILTER]),
+						nla_len(a[KCAP_ATTR_FILTER]),
+						a[KCAP_ATTR_FILTER_TEXT] ?
+						nla_data(a[KCAP_ATTR_FILTER_TEXT]) :
+						NULL, info->extack);
+	return 0;
+}
+
+static int kcap_cmd_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **a = info->attrs;
+	struct kcap_session_cfg cfg = {};
+	struct kcap_session *s;
+	int err;
+
+	if (!a[KCAP_ATTR_NAME]) {
+		NL_SET_ERR_MSG(info->extack,
+				   "no session name (KCAP_ATTR_NAME)");
+		return -EINVAL;
+	}
+	cfg.name = nla_data(a[KCAP_ATTR_NAME]);
+	if (!kcap_name_valid(cfg.name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[KCAP_ATTR_NAME],
+				    "session name must be 1-31 characters of A-Z a-z 0-9 _ . -");
+		return -EINVAL;
+	}
+	if (a[KCAP_ATTR_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[KCAP_ATTR_ID],
+				    "the kernel chooses session ids");
+		return -EINVAL;
+	}
+	if (a[KCAP_ATTR_IFINDEX])
+		cfg.ifindex = nla_get_u32(a[KCAP_ATTR_IFINDEX]);
+	if (a[KCAP_ATTR_IFNAME])
+		cfg.ifname = nla_data(a[KCAP_ATTR_IFNAME]);
+	cfg.hook = a[KCAP_ATTR_HOOK] ? nla_get_u8(a[KCAP_ATTR_HOOK]) :
+				       KCAP_HOOK_NETFILTER;
+	cfg.ring_size = a[KCAP_ATTR_RING_SIZE] ?
+			nla_get_u32(a[KCAP_ATTR_RING_SIZE]) :
+			min_t(u32, KCAP_RING_SIZE_DEFAULT, kcap_ring_size_max);
+	cfg.flags = a[KCAP_ATTR_FLAGS] ? nla_get_u32(a[KCAP_ATTR_FLAGS]) : 0;
+	cfg.owner = info->snd_portid;
+
+	cfg.settings = kcap_settings_alloc(NULL, GFP_KERNEL);
+	if (!cfg.settings)
+		return -ENOMEM;
+	err = kcap_parse_settings(info, cfg.settings);
+	if (err) {
+		kcap_settings_free(cfg.settings);
+		return err;
+	}
+
+	rtnl_lock();
+	err = kcap_session_create(genl_info_net(info), &cfg, &s, info->extack);
+	if (!err) {
+		err = kcap_reply(info, s, KCAP_CMD_SESSION_NEW);
+		if (err)
+			kcap_session_destroy(s);
+	}
+	rtnl_unlock();
+	return err;
+}
+
+static int kcap_cmd_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kcap_session *s;
+	int err = 0;
+
+	rtnl_lock();
+	s = kcap_lookup(info);
+	if (IS_ERR(s))
+		err = PTR_ERR(s);
+	else
+		kcap_session_destroy(s);
+	rtnl_unlock();
+	return err;
+}
+
+static int kcap_cmd_get(struct sk_buff *skb, struct genl_info *info)
+{
+	u8 cmd = info->genlhdr->cmd;
+	struct kcap_session *s;
+	int err;
+
+	rtnl_lock();
+	s = kcap_lookup(info);
+	err = IS_ERR(s) ? PTR_ERR(s) : kcap_reply(info, s, cmd);
+	rtnl_unlock();
+	return err;
+}
+
+static int kcap_cmd_set(struct sk_buff *skb, struct genl_info *info)
+{
+	static const int fixed[] = {
+		KCAP_ATTR_IFINDEX, KCAP_ATTR_IFNAME, KCAP_ATTR_HOOK,
+		KCAP_ATTR_RING_SIZE, KCAP_ATTR_FLAGS,
+	};
+	struct kcap_settings *set;
+	struct kcap_session *s;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(fixed); i++) {
+		if (info->attrs[fixed[i]]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[fixed[i]],
+					    "only direction, snaplen and filter can change: destroy and create the session for the rest");
+			return -EOPNOTSUPP;
+		}
+	}
+
+	rtnl_lock();
+	s = kcap_lookup(info);
+	if (IS_ERR(s)) {
+		err = PTR_ERR(s);
+		goto out;
+	}
+	err = -ENOMEM;
+	set = kcap_settings_alloc(rtnl_dereference(s->settings), GFP_KERNEL);
+	if (!set)
+		goto out;
+	err = kcap_parse_settings(info, set);
+	if (err) {
+		kcap_settings_free(set);
+		goto out;
+	}
+	kcap_session_set(s, set);
+	err = kcap_reply(info, s, KCAP_CMD_SESSION_SET);
+out:
+	rtnl_unlock();
+	return err;
+}
+
+static int kcap_cmd_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct net *net = sock_net(skb->sk);
+	struct kcap_session *s;
+	long idx = 0;
+	int err = 0;
+
+	rtnl_lock();
+	list_for_each_entry(s, kcap_net_sessions(net), node) {
+		if (idx++ < cb->args[0])
+			continue;
+		err = kcap_fill(skb, s, KCAP_CMD_SESSION_GET,
+				NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				NLM_F_MULTI);
+		if (err) {
+			idx--;
+			break;
+		}
+	}
+	rtnl_unlock();
+	cb->args[0] = idx;
+	/* A full message ends this part of the dump; the next one resumes. */
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
+static const struct genl_small_ops kcap_ops[] = {
+	{
+		.cmd	= KCAP_CMD_SESSION_NEW,
+		.doit	= kcap_cmd_new,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= KCAP_CMD_SESSION_DEL,
+		.doit	= kcap_cmd_del,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= KCAP_CMD_SESSION_GET,
+		.doit	= kcap_cmd_get,
+		.dumpit	= kcap_cmd_dump,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= KCAP_CMD_SESSION_SET,
+		.doit	= kcap_cmd_set,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= KCAP_CMD_SESSION_STATS,
+		.doit	= kcap_cmd_get,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+};
 
 static struct genl_family kcap_genl_family __ro_after_init = {
 	.name		= KCAP_GENL_NAME,
 	.version	= KCAP_GENL_VERSION,
+	.maxattr	= KCAP_ATTR_MAX,
+	.policy		= kcap_policy,
 	.netnsok	= true,
 	.module		= THIS_MODULE,
+	.small_ops	= kcap_ops,
+	.n_small_ops	= ARRAY_SIZE(kcap_ops),
 };
 
 int __init kcap_genl_init(void)

@@ -5,9 +5,242 @@
 #ifndef _KCAP_H
 #define _KCAP_H
 
+#include <linux/if.h>
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/timer.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/kcap.h>
+
+struct bpf_prog;
+struct netlink_ext_ack;
+
+/* pcap link types (https://www.tcpdump.org/linktypes.html). */
+#define KCAP_LINKTYPE_ETHERNET		1
+#define KCAP_LINKTYPE_RAW		101
+#define KCAP_LINKTYPE_IEEE802_11	105
+
+/* Module parameters (main.c). */
+extern unsigned int kcap_max_sessions;
+extern unsigned int kcap_ring_size_max;
+extern unsigned long kcap_mem_max;
+
+/**
+ * struct kcap_settings - what the datapath reads of a session, per frame.
+ * @prog: the filter, or NULL to pass every frame.
+ * @filter_len: instructions in @prog's classic program, 0 without one.
+ * @filter_text: the expression @prog was compiled from, or NULL.
+ * @snaplen: bytes kept of a frame.
+ * @direction: enum kcap_direction.
+ * @owns_filter: @prog and @filter_text are freed with these settings
+ *	(see kcap_settings_commit()); never read by the datapath.
+ * @rcu: frees the settings once no frame can see them.
+ *
+ * Never changed once published: KCAP_CMD_SESSION_SET publishes a new copy
+ * and frees the old one after a grace period, so each frame sees one
+ * version whole.
+ */
+struct kcap_settings {
+	struct bpf_prog	*prog;
+	u32		filter_len;
+	char		*filter_text;
+	u32		snaplen;
+	u8		direction;
+	bool		owns_filter;
+	struct rcu_head	rcu;
+};
+
+/**
+ * struct kcap_ring - the kernel's side of one per-CPU ring.
+ * @ctrl: the control block shared with the reader.
+ * @data: the data area shared with the reader.
+ * @head: the producer's own copy of the head: never read back from
+ *	memory the reader can write.
+ */
+struct kcap_ring {
+	struct kcap_ring_ctrl	*ctrl;
+	u8			*data;
+	u32			head;
+} ____cacheline_aligned_in_smp;
+
+/* Per-CPU counters of a session: see enum kcap_stats_attr. */
+struct kcap_pcpu_stats {
+	u64_stats_t		seen;
+	u64_stats_t		passed;
+	u64_stats_t		delivered;
+	u64_stats_t		dropped;
+	u64_stats_t		bytes;
+	struct u64_stats_sync	syncp;
+};
+
+/* A snapshot of the counters, summed over CPUs. */
+struct kcap_stats {
+	u64	seen;
+	u64	passed;
+	u64	delivered;
+	u64	dropped;
+	u64	bytes;
+};
+
+/**
+ * struct kcap_session - a capture session.
+ * @node: in the session list of its network namespace (RCU, rtnl).
+ * @refcnt: the list's reference plus one per bound file.
+ * @id: system-wide id, what KCAP_IOC_BIND takes.
+ * @name: unique in its network namespace.
+ * @net: its network namespace; sessions are destroyed before it goes.
+ * @dev: the device, held while attached; NULL once detached.
+ * @ifindex: the device's index.
+ * @ifname: the device's name when the session was created or detached.
+ * @dev_type: the device's ARPHRD_* type.
+ * @linktype: the pcap LINKTYPE_* value of its frames.
+ * @hook: enum kcap_hook.
+ * @state: enum kcap_state; 0 once destroyed.
+ * @flags: KCAP_SESSION_F_* flags.
+ * @owner: the netlink port id owning a session without
+ *	KCAP_SESSION_F_PERSISTENT.
+ * @owner_gone: the owning socket was released; the session is being reaped.
+ * @promisc: the session holds a promiscuity count on @dev.
+ * @settings: what the datapath reads (RCU).
+ * @stats: per-CPU counters.
+ * @nf_in: the netfilter ingress hook.
+ * @nf_out: the netfilter egress hook, where the kernel has one.
+ * @tap: the packet tap that takes sent frames on kernels without one.
+ * @hooked: which of the hooks are registered (KCAP_HOOKED_*).
+ * @mem: the rings, as mapped by readers: nr_rings times a control page
+ *	and ring_size bytes of data.
+ * @mem_size: bytes of @mem.
+ * @ring_size: data bytes of each ring.
+ * @nr_rings: one per possible CPU.
+ * @rings: the kernel's side of each ring.
+ * @has_reader: a file is bound to the session (one at a time).
+ * @reader_waiting: the reader sleeps in poll() and wants a wakeup.
+ * @wake_bytes: pending bytes in a ring that wake a sleeping reader.
+ * @wq: where the reader sleeps.
+ * @wake_timer: wakes the reader for data that did not reach @wake_bytes.
+ */
+struct kcap_session {
+	struct list_head	node;
+	refcount_t		refcnt;
+	u32			id;
+	char			name[KCAP_NAME_MAX];
+	struct net		*net;
+	struct net_device	*dev;
+	int			ifindex;
+	char			ifname[IFNAMSIZ];
+	u16			dev_type;
+	u32			linktype;
+	u8			hook;
+	u8			state;
+	u32			flags;
+	u32			owner;
+	bool			owner_gone;
+	bool			promisc;
+	struct kcap_settings __rcu *settings;
+	struct kcap_pcpu_stats __percpu *stats;
+
+	struct nf_hook_ops	nf_in;
+	struct nf_hook_ops	nf_out;
+	struct packet_type	tap;
+	unsigned int		hooked;
+
+	void			*mem;
+	size_t			mem_size;
+	u32			ring_size;
+	u32			nr_rings;
+	struct kcap_ring	*rings;
+
+	bool			has_reader;
+	int			reader_waiting;
+	u32			wake_bytes;
+	wait_queue_head_t	wq;
+	struct timer_list	wake_timer;
+};
+
+#define KCAP_HOOKED_IN		BIT(0)
+#define KCAP_HOOKED_OUT		BIT(1)
+#define KCAP_HOOKED_RX_HANDLER	BIT(2)
+
+/**
+ * struct kcap_session_cfg - a session to create, as the request gave it.
+ * @name: its name, already checked.
+ * @ifindex: the device by index, or 0.
+ * @ifname: the device by name, or "".
+ * @settings: the initial settings; the session takes them over.
+ * @hook: enum kcap_hook.
+ * @ring_size: data bytes of each ring.
+ * @flags: KCAP_SESSION_F_* flags.
+ * @owner: the requesting socket's port id.
+ */
+struct kcap_session_cfg {
+	const char		*name;
+	u32			ifindex;
+	const char		*ifname;
+	struct kcap_settings	*settings;
+	u8			hook;
+	u32			ring_size;
+	u32			flags;
+	u32			owner;
+};
+
+/* session.c: the registry and the lifecycle of sessions. */
+int kcap_session_create(struct net *net, struct kcap_session_cfg *cfg,
+			struct kcap_session **sp, struct netlink_ext_ack *extack);
+void kcap_session_destroy(struct kcap_session *s);
+struct kcap_session *kcap_session_find(struct net *net, const char *name,
+				       u32 id);
+struct list_head *kcap_net_sessions(struct net *net);
+void kcap_session_set(struct kcap_session *s, struct kcap_settings *set);
+void kcap_session_stats(const struct kcap_session *s,
+			struct kcap_stats *stats);
+void kcap_session_put(struct kcap_session *s);
+bool kcap_name_valid(const char *name);
+int kcap_session_registry_init(void);
+void kcap_session_registry_exit(void);
+
+/* filter.c: settings and their filter. */
+struct kcap_settings *kcap_settings_alloc(const struct kcap_settings *old,
+					  gfp_t gfp);
+int kcap_settings_set_filter(struct kcap_settings *set, const void *insns,
+			     unsigned int len, const char *text,
+			     struct netlink_ext_ack *extack);
+void kcap_settings_commit(struct kcap_settings *set,
+			  struct kcap_settings *old);
+void kcap_settings_free(struct kcap_settings *set);
+void kcap_settings_free_rcu(struct kcap_settings *set);
+
+/* hooks.c: attaching a session to its device. */
+int kcap_hooks_attach(struct kcap_session *s, struct net_device *dev,
+		      struct netlink_ext_ack *extack);
+void kcap_hooks_detach(struct kcap_session *s);
+
+/* capture.c: the per-frame path. */
+void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir);
+int kcap_capture_init(void);
+void kcap_capture_exit(void);
+
+/* ring.c: the rings and the reader's wakeups. */
+int kcap_rings_alloc(struct kcap_session *s, u32 ring_size);
+void kcap_rings_free(struct kcap_session *s);
+int kcap_copy_frame(const struct sk_buff *skb, u8 *to, unsigned int n,
+		    bool vlan);
+bool kcap_ring_write(struct kcap_session *s, const struct sk_buff *skb,
+		     const struct kcap_rec *hdr, bool vlan);
+bool kcap_rings_pending(struct kcap_session *s);
+void kcap_readers_wake(struct kcap_session *s);
+void kcap_reader_arm(struct kcap_session *s);
+void kcap_reader_disarm(struct kcap_session *s);
+
+/* genl.c */
 int kcap_genl_init(void);
 void kcap_genl_exit(void);
 
+/* chrdev.c */
 int kcap_chrdev_init(void);
 void kcap_chrdev_exit(void);
 

@@ -2,26 +2,52 @@
 /*
  * kcap: packet capture sessions on Linux net devices.
  *
- * Module entry points: bring up the control plane (generic netlink) and the
- * device through which rings are mapped, and take them down in reverse.
+ * Module entry points and parameters: bring up the session registry, the
+ * per-CPU scratch buffers of the datapath, the device through which rings
+ * are mapped and the control plane (generic netlink), and take them down
+ * in reverse.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <net/genetlink.h>
 #include <linux/kcap.h>
 
 #include "kcap.h"
 #include "version.h"
 
+unsigned int kcap_max_sessions = 64;
+module_param_named(max_sessions, kcap_max_sessions, uint, 0644);
+MODULE_PARM_DESC(max_sessions,
+		 "Most capture sessions on the system, all namespaces together (default 64)");
+
+unsigned int kcap_ring_size_max = 64 << 20;
+module_param_named(ring_size_max, kcap_ring_size_max, uint, 0644);
+MODULE_PARM_DESC(ring_size_max,
+		 "Largest per-CPU ring a session may ask for, in bytes (default 64 MiB)");
+
+unsigned long kcap_mem_max = 256UL << 20;
+module_param_named(mem_max, kcap_mem_max, ulong, 0644);
+MODULE_PARM_DESC(mem_max,
+		 "Most memory all sessions' rings may take together, in bytes (default 256 MiB)");
+
 static int __init kcap_init(void)
 {
 	int err;
 
-	err = kcap_chrdev_init();
+	err = kcap_capture_init();
 	if (err)
 		return err;
+
+	err = kcap_session_registry_init();
+	if (err)
+		goto err_capture;
+
+	err = kcap_chrdev_init();
+	if (err)
+		goto err_registry;
 
 	err = kcap_genl_init();
 	if (err)
@@ -32,6 +58,10 @@ static int __init kcap_init(void)
 
 err_chrdev:
 	kcap_chrdev_exit();
+err_registry:
+	kcap_session_registry_exit();
+err_capture:
+	kcap_capture_exit();
 	return err;
 }
 
@@ -39,6 +69,9 @@ static void __exit kcap_exit(void)
 {
 	kcap_genl_exit();
 	kcap_chrdev_exit();
+	kcap_session_registry_exit();
+	/* Sessions are gone, and frames in flight with them. */
+	kcap_capture_exit();
 }
 
 module_init(kcap_init);

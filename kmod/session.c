@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Capture sessions: the registry, their lifecycle, and the events that end
+ * them.
+ *
+ * Sessions live in a list per network namespace, changed under RTNL and
+ * walked under RTNL or RCU.  RTNL is the one lock of the control plane: it
+ * is what device notifiers run under, and what promiscuity and rx_handler
+ * changes need.  A session ends by KCAP_CMD_SESSION_DEL, by the release of
+ * the netlink socket that owns it, or with its network namespace; its
+ * device going away only detaches it.  Its memory goes with the last
+ * reference: the list's, or that of a file bound to its rings.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/idr.h>
+#include <linux/if_arp.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/netlink.h>
+
+#include "compat.h"
+#include "kcap.h"
+
+
+/**
+ * struct kcap_net - kcap's state in a network namespace.
+ * @sessions: its sessions (RTNL to change, RTNL or RCU to walk).
+ * @reap_work: destroys the sessions whose owning socket was released.
+ */
+struct kcap_net {
+	struct list_head	sessions;
+	struct work_struct	reap_work;
+};
+
+static unsigned int kcap_net_id __read_mostly;
+static DEFINE_IDR(kcap_ids);		/* session ids, under RTNL */
+static unsigned int kcap_nr_sessions;	/* under RTNL */
+static atomic_long_t kcap_mem_used = ATOMIC_LONG_INIT(0);
+
+static struct kcap_net *kcap_net(struct net *net)
+{
+	return net_generic(net, kcap_net_id);
+}
+
+struct list_head *kcap_net_sessions(struct net *net)
+{
+	return &kcap_net(net)->sessions;
+}
+
+bool kcap_name_valid(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (!len || len >= KCAP_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
+}
+
+/* The pcap link type of a device's frames, or 0 if kcap cannot take them. */
+static u32 kcap_linktype(const struct net_device *dev)
+{
+	switch (dev->type) {
+	case ARPHRD_ETHER:
+	case ARPHRD_LOOPBACK:
+		return KCAP_LINKTYPE_ETHERNET;
+	case ARPHRD_NONE:
+	case ARPHRD_RAWIP:
+	case ARPHRD_TUNNEL:
+	case ARPHRD_TUNNEL6:
+	case ARPHRD_SIT:
+		return KCAP_LINKTYPE_RAW;
+	case ARPHRD_IEEE80211:
+		return KCAP_LINKTYPE_IEEE802_11;
+	default:
+		return 0;
+	}
+}
+
+/**
+ * kcap_session_find() - a session of a network namespace.
+ * @net: the namespace.
+ * @name: its name, or NULL.
+ * @id: its id, used when @name is NULL.
+ *
+ * Called under RTNL.
+ *
+ * Return: the session, or NULL.
+ */
+struct kcap_session *kcap_session_find(struct net *net, const char *name,
+				       u32 id)
+{
+	struct kcap_session *s;
+
+	ASSERT_RTNL();
+	list_for_each_entry(s, kcap_net_sessions(net), node)
+		if (name ? !strcmp(s->name, name) : s->id == id)
+			return s;
+	return NULL;
+}
+
+static void kcap_session_free(struct kcap_session *s)
+{
+	kcap_rings_free(s);
+	atomic_long_sub(s->mem_size, &kcap_mem_used);
+	kcap_settings_free(rcu_dereference_protected(s->settings, true));
+	free_percpu(s->stats);
+	kfree(s);
+}
+
+/* Drop a reference; the last one frees.  Process context. */
+void kcap_session_put(struct kcap_session *s)
+{
+	if (refcount_dec_and_test(&s->refcnt))
+		kcap_session_free(s);
+}
+
+static struct net_device *kcap_dev_lookup(struct net *net,
+					  const struct kcap_session_cfg *cfg,
+					  struct netlink_ext_ack *extack)
+{
+	struct net_device *dev = NULL;
+
+	if (cfg->ifindex) {
+		dev = __dev_get_by_index(net, cfg->ifindex);
+		if (!dev) {
+			NL_SET_ERR_MSG(extack, "no device with that ifindex");
+			return NULL;
+		}
+	}
+	if (cfg->ifname && *cfg->ifname) {
+		struct net_device *named = __dev_get_by_name(net, cfg->ifname);
+
+		if (!named) {
+			NL_SET_ERR_MSG(extack, "no device with that name");
+			return NULL;
+		}
+		if (dev && dev != named) {
+			NL_SET_ERR_MSG(extack,
+					   "ifindex and ifname name different devices");
+			return NULL;
+		}
+		dev = named;
+	}
+	return dev;
+}
+
+static int kcap_ring_size_check(u32 ring_size, struct netlink_ext_ack *extack)
+{
+	if (ring_size < KCAP_RING_SIZE_MIN || ring_size < PAGE_SIZE ||
+	    !is_power_of_2(ring_size)) {
+		NL_SET_ERR_MSG(extack,
+				   "ring size must be a power of two, at least 4096 and the page size");
+		return -EINVAL;
+	}
+	if (ring_size > kcap_ring_size_max) {
+		NL_SET_ERR_MSG(extack,
+				   "ring size is larger than the module parameter ring_size_max");
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/**
+ * kcap_session_create() - create a session and attach it to its device.
+ * @net: the network namespace of the request.
+ * @cfg: what the request asked for; the session takes cfg->settings over,
+ *	also on failure.
+ * @sp: where to store the new session.
+ * @extack: where to say why not.
+ *
+ * Called under RTNL.
+ *
+ * Return: 0, or a negative errno with an extack message: -EINVAL (bad
+ * name, missing device, bad ring size), -EEXIST (name taken), -ENODEV,
+ * -EOPNOTSUPP (device type), -ENOSPC (too many sessions), -E2BIG (ring
+ * larger than allowed), -ENOBUFS (ring memory limit), -EBUSY (rx_handler
+ * taken), -ENOMEM.
+ */
+int kcap_session_create(struct net *net, struct kcap_session_cfg *cfg,
+			struct kcap_session **sp, struct netlink_ext_ack *extack)
+{
+	struct kcap_settings *set = cfg->settings;
+	struct net_device *dev;
+	struct kcap_session *s;
+	size_t mem;
+	int err;
+
+	ASSERT_RTNL();
+	cfg->settings = NULL;
+
+	if (kcap_session_find(net, cfg->name, 0)) {
+		NL_SET_ERR_MSG(extack,
+				   "a session with that name exists in this network namespace");
+		err = -EEXIST;
+		goto err_settings;
+	}
+	if (kcap_nr_sessions >= kcap_max_sessions) {
+		NL_SET_ERR_MSG(extack,
+				   "too many sessions (module parameter max_sessions)");
+		err = -ENOSPC;
+		goto err_settings;
+	}
+	if (!cfg->ifindex && !(cfg->ifname && *cfg->ifname)) {
+		NL_SET_ERR_MSG(extack,
+				   "no device given (KCAP_ATTR_IFINDEX or KCAP_ATTR_IFNAME)");
+		err = -EINVAL;
+		goto err_settings;
+	}
+	dev = kcap_dev_lookup(net, cfg, extack);
+	if (!dev) {
+		err = -ENODEV;
+		goto err_settings;
+	}
+	if (!kcap_linktype(dev)) {
+		NL_SET_ERR_MSG(extack,
+				   "kcap cannot capture on this type of device");
+		err = -EOPNOTSUPP;
+		goto err_settings;
+	}
+	err = kcap_ring_size_check(cfg->ring_size, extack);
+	if (err)
+		goto err_settings;
+	mem = (size_t)(PAGE_SIZE + cfg->ring_size) * nr_cpu_ids;
+	if (atomic_long_add_return(mem, &kcap_mem_used) > kcap_mem_max) {
+		atomic_long_sub(mem, &kcap_mem_used);
+		NL_SET_ERR_MSG(extack,
+				   "ring memory would exceed the module parameter mem_max");
+		err = -ENOBUFS;
+		goto err_settings;
+	}
+
+	err = -ENOMEM;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		goto err_mem;
+	refcount_set(&s->refcnt, 1);
+	s->mem_size = mem;	/* the charge kcap_session_free() gives back */
+	strscpy(s->name, cfg->name, sizeof(s->name));
+	s->net = net;
+	s->ifindex = dev->ifindex;
+	strscpy(s->ifname, dev->name, sizeof(s->ifname));
+	s->dev_type = dev->type;
+	s->linktype = kcap_linktype(dev);
+	s->hook = cfg->hook;
+	s->flags = cfg->flags;
+	s->owner = cfg->owner;
+	kcap_settings_commit(set, NULL);
+	RCU_INIT_POINTER(s->settings, set);
+	set = NULL;
+	s->stats = netdev_alloc_pcpu_stats(struct kcap_pcpu_stats);
+	if (!s->stats)
+		goto err_free;
+	err = kcap_rings_alloc(s, cfg->ring_size);
+	if (err)
+		goto err_free;
+	err = idr_alloc_cyclic(&kcap_ids, s, 1, INT_MAX, GFP_KERNEL);
+	if (err < 0)
+		goto err_free;
+	s->id = err;
+
+	err = kcap_hooks_attach(s, dev, extack);
+	if (err)
+		goto err_id;
+
+	list_add_tail_rcu(&s->node, kcap_net_sessions(net));
+	kcap_nr_sessions++;
+	*sp = s;
+	return 0;
+
+err_id:
+	idr_remove(&kcap_ids, s->id);
+err_free:
+	kcap_session_free(s);	/* gives the memory charge back */
+	return err;
+err_mem:
+	atomic_long_sub(mem, &kcap_mem_used);
+err_settings:
+	kcap_settings_free(set);
+	return err;
+}
+
+/**
+ * kcap_session_destroy() - end a session.
+ * @s: a session in its namespace's list.
+ *
+ * Called under RTNL.  The session leaves the list, lets go of its device
+ * and wakes its reader, which sees POLLHUP once it has drained the rings;
+ * its memory goes when the reader closes its file.
+ */
+void kcap_session_destroy(struct kcap_session *s)
+{
+	ASSERT_RTNL();
+	list_del_rcu(&s->node);
+	kcap_nr_sessions--;
+	idr_remove(&kcap_ids, s->id);
+	if (s->dev)
+		kcap_hooks_detach(s);
+	else
+		synchronize_net();	/* for walkers of the list under RCU */
+	WRITE_ONCE(s->state, 0);
+	WRITE_ONCE(s->reader_waiting, 0);
+	wake_up_interruptible(&s->wq);
+	kcap_session_put(s);
+}
+
+/**
+ * kcap_session_set() - publish new settings.
+ * @s: the session.
+ * @set: its new settings, from kcap_settings_alloc() on the current ones.
+ *
+ * Called under RTNL.  A frame sees either the old settings or @set.
+ */
+void kcap_session_set(struct kcap_session *s, struct kcap_settings *set)
+{
+	struct kcap_settings *old = rtnl_dereference(s->settings);
+
+	kcap_settings_commit(set, old);
+	rcu_assign_pointer(s->settings, set);
+	kcap_settings_free_rcu(old);
+}
+
+/* Sum the per-CPU counters of a session. */
+void kcap_session_stats(const struct kcap_session *s, struct kcap_stats *sum)
+{
+	unsigned int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct kcap_pcpu_stats *st = per_cpu_ptr(s->stats, cpu);
+		struct kcap_stats c;
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&st->syncp);
+			c.seen = u64_stats_read(&st->seen);
+			c.passed = u64_stats_read(&st->passed);
+			c.delivered = u64_stats_read(&st->delivered);
+			c.dropped = u64_stats_read(&st->dropped);
+			c.bytes = u64_stats_read(&st->bytes);
+		} while (u64_stats_fetch_retry(&st->syncp, start));
+		sum->seen += c.seen;
+		sum->passed += c.passed;
+		sum->delivered += c.delivered;
+		sum->dropped += c.dropped;
+		sum->bytes += c.bytes;
+	}
+}
+
+/* Sessions whose owning socket went: destroy them. */
+static void kcap_reap_work(struct work_struct *work)
+{
+	struct kcap_net *kn = container_of(work, struct kcap_net, reap_work);
+	struct kcap_session *s, *tmp;
+
+	rtnl_lock();
+	list_for_each_entry_safe(s, tmp, &kn->sessions, node)
+		if (READ_ONCE(s->owner_gone))
+			kcap_session_destroy(s);
+	rtnl_unlock();
+}
+
+/*
+ * A netlink socket was released: mark the sessions it owned and have them
+ * reaped (the notifier may not take RTNL).
+ */
+static int kcap_netlink_event(struct notifier_block *nb, unsigned long event,
+			      void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct kcap_session *s;
+	struct kcap_net *kn;
+	bool found = false;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	kn = kcap_net(n->net);
+	rcu_read_lock();
+	list_for_each_entry_rcu(s, &kn->sessions, node) {
+		if (!(s->flags & KCAP_SESSION_F_PERSISTENT) &&
+		    s->owner == n->portid) {
+			WRITE_ONCE(s->owner_gone, true);
+			found = true;
+		}
+	}
+	rcu_read_unlock();
+	if (found)
+		schedule_work(&kn->reap_work);
+	return NOTIFY_DONE;
+}
+
+/* A device is going away (or moving to another namespace): detach. */
+static int kcap_netdev_event(struct notifier_block *nb, unsigned long event,
+			     void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct kcap_session *s;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	list_for_each_entry(s, kcap_net_sessions(dev_net(dev)), node)
+		if (s->dev == dev)
+			kcap_hooks_detach(s);
+	return NOTIFY_DONE;
+}
+
+static int __net_init kcap_net_init(struct net *net)
+{
+	struct kcap_net *kn = kcap_net(net);
+
+	INIT_LIST_HEAD(&kn->sessions);
+	INIT_WORK(&kn->reap_work, kcap_reap_work);
+	return 0;
+}
+
+/* The namespace is going, or the module: destroy its sessions. */
+static void __net_exit kcap_net_exit(struct net *net)
+{
+	struct kcap_net *kn = kcap_net(net);
+	struct kcap_session *s, *tmp;
+
+	cancel_work_sync(&kn->reap_work);
+	rtnl_lock();
+	list_for_each_entry_safe(s, tmp, &kn->sessions, node)
+		kcap_session_destroy(s);
+	rtnl_unlock();
+}
+
+static struct pernet_operations kcap_net_ops = {
+	.init	= kcap_net_init,
+	.exit	= kcap_net_exit,
+	.id	= &kcap_net_id,
+	.size	= sizeof(struct kcap_net),
+};
+
+static struct notifier_block kcap_netdev_nb = {
+	.notifier_call = kcap_netdev_event,
+};
+
+static struct notifier_block kcap_netlink_nb = {
+	.notifier_call = kcap_netlink_event,
+};
+
+int __init kcap_session_registry_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&kcap_net_ops);
+	if (err)
+		return err;
+	err = register_netdevice_notifier(&kcap_netdev_nb);
+	if (err)
+		goto err_pernet;
+	err = netlink_register_notifier(&kcap_netlink_nb);
+	if (err)
+		goto err_netdev;
+	return 0;
+
+err_netdev:
+	unregister_netdevice_notifier(&kcap_netdev_nb);
+err_pernet:
+	unregister_pernet_subsys(&kcap_net_ops);
+	return err;
+}
+
+void kcap_session_registry_exit(void)
+{
+	netlink_unregister_notifier(&kcap_netlink_nb);
+	unregister_netdevice_notifier(&kcap_netdev_nb);
+	/* Runs kcap_net_exit() for every namespace: no session is left. */
+	unregister_pernet_subsys(&kcap_net_ops);
+	WARN_ON(kcap_nr_sessions);
+	idr_destroy(&kcap_ids);
+}
