@@ -10,8 +10,12 @@
  */
 
 #include <errno.h>
+#include <string.h>
 
 #include <linux/genetlink.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 
 #include "unit.h"
 #include "kcap.h"
@@ -59,6 +63,99 @@ static void test_open_no_such_family(void **state)
 	assert_null(ctl);
 }
 
+static int count_reply(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	++*(int *)arg;
+	return 0;
+}
+
+static int fail_reply(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	++*(int *)arg;
+	return -ENOMEM;
+}
+
+/* A CTRL_CMD_GETFAMILY request for @name, or a dump of every family. */
+static struct nl_msg *getfamily(struct kcap_ctl *ctl, const char *name)
+{
+	struct nl_msg *msg;
+
+	assert_int_equal(kcap_ctl_msg(ctl, CTRL_CMD_GETFAMILY,
+				      name ? 0 : NLM_F_DUMP, &msg), 0);
+	if (name)
+		assert_int_equal(nla_put_string(msg, CTRL_ATTR_FAMILY_NAME,
+						name), 0);
+	return msg;
+}
+
+/*
+ * Requests on the controller's family: a reply and its ack, a dump, and a
+ * rejection with the kernel's extended-ack message, kept until the next
+ * request.
+ */
+static void test_request_nlctrl(void **state)
+{
+	char name[100];
+	struct kcap_ctl *ctl;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(kcap_ctl_open_family(&ctl, "nlctrl"), 0);
+	assert_true(kcap_ctl_port(ctl) != 0);
+
+	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, "nlctrl"),
+					  count_reply, &n), 0);
+	assert_int_equal(n, 1);
+	assert_null(kcap_ctl_last_error(ctl));
+
+	n = 0;
+	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, NULL),
+					  count_reply, &n), 0);
+	assert_true(n >= 2);	/* nlctrl and at least another family */
+
+	/* A name longer than the policy allows: the kernel says so. */
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	n = 0;
+	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, name),
+					  count_reply, &n), -EINVAL);
+	assert_int_equal(n, 0);
+	assert_non_null(kcap_ctl_last_error(ctl));
+	assert_true(strlen(kcap_ctl_last_error(ctl)) > 0);
+
+	/* No such family: an error without a message, and the old one gone. */
+	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, "kcap-no-such"),
+					  count_reply, &n), -ENOENT);
+	assert_null(kcap_ctl_last_error(ctl));
+
+	/* The socket is still in step after the failures. */
+	n = 0;
+	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, "nlctrl"),
+					  count_reply, &n), 0);
+	assert_int_equal(n, 1);
+	kcap_ctl_close(ctl);
+}
+
+/* A reply handler's error fails the request; the rest is still read. */
+static void test_request_reply_error(void **state)
+{
+	struct kcap_ctl *ctl;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(kcap_ctl_open_family(&ctl, "nlctrl"), 0);
+	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, NULL),
+					  fail_reply, &n), -ENOMEM);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, "nlctrl"),
+					  count_reply, &n), 0);
+	assert_int_equal(n, 1);
+	kcap_ctl_close(ctl);
+}
+
 static void test_close_null(void **state)
 {
 	(void)state;
@@ -71,6 +168,8 @@ int main(void)
 		cmocka_unit_test(test_open_without_module),
 		cmocka_unit_test(test_open_nlctrl),
 		cmocka_unit_test(test_open_no_such_family),
+		cmocka_unit_test(test_request_nlctrl),
+		cmocka_unit_test(test_request_reply_error),
 		cmocka_unit_test(test_close_null),
 	};
 

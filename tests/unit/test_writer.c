@@ -178,6 +178,39 @@ static void test_pcap_snaplen_cuts(void **state)
 	pcap_close(p);
 }
 
+/*
+ * LINKTYPE_RAW (101) is DLT_RAW (12 on Linux) to libpcap: the file says
+ * 101 in its header and reads back as DLT_RAW.
+ */
+static void test_pcap_linktype_raw(void **state)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	char path[PATH_MAX];
+	struct pcap_file_header fh;
+	struct kcap_writer *w;
+	FILE *fp;
+	pcap_t *p;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "raw.pcap");
+	assert_int_equal(kcap_writer_open(&w, path, KCAP_FORMAT_PCAP, 101, 0,
+					  false), 0);
+	assert_int_equal(kcap_writer_add_interface(w, 5, "tun0", 101, 0), 0);
+	assert_int_equal(kcap_writer_write(w, &frames[0]), 0);
+	assert_int_equal(kcap_writer_close(w), 0);
+
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fread(&fh, sizeof(fh), 1, fp), 1);
+	fclose(fp);
+	assert_int_equal(fh.linktype, 101);
+
+	p = pcap_open_offline(path, errbuf);
+	assert_non_null(p);
+	assert_int_equal(pcap_datalink(p), DLT_RAW);
+	pcap_close(p);
+}
+
 static void test_caplen_over_len(void **state)
 {
 	struct kcap_frame f = frames[1];
@@ -333,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_pcap_usec),
 		cmocka_unit_test(test_pcap_nsec),
 		cmocka_unit_test(test_pcap_snaplen_cuts),
+		cmocka_unit_test(test_pcap_linktype_raw),
 		cmocka_unit_test(test_caplen_over_len),
 		cmocka_unit_test(test_pcap_dev_full),
 		cmocka_unit_test(test_pcap_file_size_limit),

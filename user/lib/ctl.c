@@ -6,7 +6,13 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 
+#include <linux/netlink.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/family.h>
@@ -17,10 +23,18 @@
 #include "kcap.h"
 #include "internal.h"
 
+#ifndef SOL_NETLINK
+#define SOL_NETLINK	270
+#endif
+
+#define KCAP_ERRMSG_MAX	512
+
 struct kcap_ctl {
 	struct nl_sock	*sk;
 	int		family_id;
 	unsigned int	family_version;
+	bool		have_errmsg;
+	char		errmsg[KCAP_ERRMSG_MAX];
 };
 
 /*
@@ -52,6 +66,22 @@ out:
 	return err;
 }
 
+/*
+ * Ask for the kernel's extended acknowledgements (its message about a
+ * rejection) without a copy of the rejected request, and let libnl read
+ * replies of any size.  Kernels before 4.12 have neither option: there
+ * errors just come without a message.
+ */
+static void kcap_ctl_setup_socket(struct nl_sock *sk)
+{
+	int fd = nl_socket_get_fd(sk);
+	int one = 1;
+
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl_socket_enable_msg_peek(sk);
+}
+
 static int kcap_ctl_connect(struct kcap_ctl *ctl, const char *name)
 {
 	int err;
@@ -63,6 +93,7 @@ static int kcap_ctl_connect(struct kcap_ctl *ctl, const char *name)
 	err = genl_connect(ctl->sk);
 	if (err < 0)
 		return kcap_errno_from_nl(err);
+	kcap_ctl_setup_socket(ctl->sk);
 
 	/*
 	 * Asking for the family by name, unlike dumping all families, lets
@@ -109,6 +140,173 @@ int kcap_ctl_family_id(const struct kcap_ctl *ctl)
 unsigned int kcap_ctl_family_version(const struct kcap_ctl *ctl)
 {
 	return ctl->family_version;
+}
+
+const char *kcap_ctl_last_error(const struct kcap_ctl *ctl)
+{
+	return ctl->have_errmsg ? ctl->errmsg : NULL;
+}
+
+uint32_t kcap_ctl_port(const struct kcap_ctl *ctl)
+{
+	return nl_socket_get_local_port(ctl->sk);
+}
+
+int kcap_ctl_msg(const struct kcap_ctl *ctl, uint8_t cmd, int flags,
+		 struct nl_msg **msgp)
+{
+	return kcap_genl_msg(ctl->family_id, cmd, flags, msgp);
+}
+
+int kcap_genl_msg(int family, uint8_t cmd, int flags, struct nl_msg **msgp)
+{
+	struct nl_msg *msg;
+
+	*msgp = NULL;
+	msg = nlmsg_alloc();
+	if (!msg)
+		return -ENOMEM;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd,
+			 KCAP_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	*msgp = msg;
+	return 0;
+}
+
+/* One request and the replies to it, as the callbacks see them. */
+struct kcap_req {
+	struct kcap_ctl	*ctl;
+	kcap_reply_fn	fn;
+	void		*arg;
+	int		err;	/* the kernel's, or the first of fn */
+	bool		done;
+};
+
+/* Keep the message of an extended acknowledgement (NLMSGERR_ATTR_MSG). */
+static void kcap_ctl_save_extack(struct kcap_ctl *ctl,
+				 const struct nlmsghdr *hdr,
+				 const struct nlmsgerr *e, size_t off)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	const char *base = (const char *)e;
+	size_t len = hdr->nlmsg_len - NLMSG_HDRLEN;
+	size_t n;
+
+	if (!(hdr->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	off = NLMSG_ALIGN(off);
+	if (hdr->nlmsg_len < NLMSG_HDRLEN || off >= len)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)(base + off),
+		      (int)(len - off), NULL) < 0 || !tb[NLMSGERR_ATTR_MSG])
+		return;
+	n = strnlen(nla_data(tb[NLMSGERR_ATTR_MSG]),
+		    (size_t)nla_len(tb[NLMSGERR_ATTR_MSG]));
+	if (!n)
+		return;
+	if (n >= sizeof(ctl->errmsg))
+		n = sizeof(ctl->errmsg) - 1;
+	memcpy(ctl->errmsg, nla_data(tb[NLMSGERR_ATTR_MSG]), n);
+	ctl->errmsg[n] = '\0';
+	ctl->have_errmsg = true;
+}
+
+static int kcap_ctl_error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e,
+			     void *arg)
+{
+	const struct nlmsghdr *hdr = (const struct nlmsghdr *)
+				     ((char *)e - NLMSG_HDRLEN);
+	struct kcap_req *req = arg;
+	size_t off = sizeof(*e);
+
+	(void)nla;
+	/* Without NLM_F_CAPPED the request's payload comes back first. */
+	if (!(hdr->nlmsg_flags & NLM_F_CAPPED) &&
+	    e->msg.nlmsg_len >= NLMSG_HDRLEN)
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	kcap_ctl_save_extack(req->ctl, hdr, e, off);
+	req->err = e->error < 0 ? e->error : -EIO;
+	req->done = true;
+	return NL_STOP;
+}
+
+static int kcap_ctl_ack_cb(struct nl_msg *msg, void *arg)
+{
+	struct kcap_req *req = arg;
+
+	(void)msg;
+	req->done = true;
+	return NL_STOP;
+}
+
+/* The end of a dump: since 4.x its payload is the dump's error, if any. */
+static int kcap_ctl_finish_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *hdr = nlmsg_hdr(msg);
+	struct kcap_req *req = arg;
+	int dump_err;
+
+	if (nlmsg_datalen(hdr) >= (int)sizeof(int)) {
+		memcpy(&dump_err, nlmsg_data(hdr), sizeof(dump_err));
+		if (dump_err < 0 && !req->err) {
+			req->err = dump_err;
+			kcap_ctl_save_extack(req->ctl, hdr,
+					     nlmsg_data(hdr), sizeof(int));
+		}
+	}
+	req->done = true;
+	return NL_STOP;
+}
+
+static int kcap_ctl_valid_cb(struct nl_msg *msg, void *arg)
+{
+	struct kcap_req *req = arg;
+
+	/* After a failure, read on to the end to leave the socket clean. */
+	if (req->fn && !req->err)
+		req->err = req->fn(msg, req->arg);
+	return NL_OK;
+}
+
+int kcap_ctl_request(struct kcap_ctl *ctl, struct nl_msg *msg,
+		     kcap_reply_fn fn, void *arg)
+{
+	struct kcap_req req = { .ctl = ctl, .fn = fn, .arg = arg };
+	struct nl_cb *cb;
+	int err;
+
+	ctl->have_errmsg = false;
+	ctl->errmsg[0] = '\0';
+
+	cb = nl_cb_clone(nl_socket_get_cb(ctl->sk));
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_err(cb, NL_CB_CUSTOM, kcap_ctl_error_cb, &req);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, kcap_ctl_ack_cb, &req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, kcap_ctl_finish_cb, &req);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, kcap_ctl_valid_cb, &req);
+
+	err = nl_send_auto(ctl->sk, msg);
+	nlmsg_free(msg);
+	if (err < 0) {
+		err = kcap_errno_from_nl(err);
+		goto out;
+	}
+	while (!req.done) {
+		err = nl_recvmsgs(ctl->sk, cb);
+		if (err < 0) {
+			err = kcap_errno_from_nl(err);
+			goto out;
+		}
+	}
+	err = req.err;
+out:
+	nl_cb_put(cb);
+	return err;
 }
 
 void kcap_ctl_close(struct kcap_ctl *ctl)

@@ -9,6 +9,13 @@
 #ifndef _LIBKCAP_KCAP_H
 #define _LIBKCAP_KCAP_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/filter.h>
+#include <linux/kcap.h>
+
 /**
  * struct kcap_ctl - opaque control handle.
  *
@@ -60,6 +67,321 @@ unsigned int kcap_ctl_family_version(const struct kcap_ctl *ctl);
 void kcap_ctl_close(struct kcap_ctl *ctl);
 
 /**
+ * kcap_ctl_last_error() - the kernel's message about the last failed request.
+ * @ctl: an open handle.
+ *
+ * The kernel explains every rejection of a kcap request in an extended
+ * acknowledgement (NLMSGERR_ATTR_MSG); the handle keeps the message of the
+ * last request that failed.  It is cleared when a request starts.
+ *
+ * Return: the message, valid until the next request on @ctl, or NULL if
+ * the last request succeeded or its error came without a message.
+ */
+const char *kcap_ctl_last_error(const struct kcap_ctl *ctl);
+
+/**
+ * kcap_ctl_port() - the netlink port id of the handle's socket.
+ * @ctl: an open handle.
+ *
+ * Return: the port id, which the kernel reports as KCAP_ATTR_OWNER of the
+ * sessions this handle owns.
+ */
+uint32_t kcap_ctl_port(const struct kcap_ctl *ctl);
+
+/*
+ * Sessions.
+ *
+ * A session is a named capture on one net device (see <linux/kcap.h>).  A
+ * session created without KCAP_SESSION_F_PERSISTENT is *owned* by the
+ * handle that created it: the kernel destroys it when the handle's socket
+ * is closed, by kcap_ctl_close() or by the end of the process, however it
+ * ends.  A handle must therefore stay open for as long as its owned
+ * sessions are wanted.  A persistent session lives until
+ * kcap_session_del().
+ *
+ * Every call returns 0 or a negative errno; when the kernel rejected the
+ * request, kcap_ctl_last_error() says why.
+ */
+
+#define KCAP_IFNAMSIZ		16	/* IFNAMSIZ of <net/if.h> */
+
+/**
+ * struct kcap_stats - the counters of a session (enum kcap_stats_attr).
+ * @seen: frames in the session's direction.
+ * @passed: of those, frames the filter accepted.
+ * @delivered: of those, frames written to a ring.
+ * @dropped: of those, frames lost to a full ring.
+ * @bytes: captured bytes of the delivered frames.
+ */
+struct kcap_stats {
+	uint64_t	seen;
+	uint64_t	passed;
+	uint64_t	delivered;
+	uint64_t	dropped;
+	uint64_t	bytes;
+};
+
+/**
+ * struct kcap_session_info - a session as the kernel reports it.
+ * @id: KCAP_ATTR_ID, what kcap_reader_open() takes.
+ * @name: KCAP_ATTR_NAME.
+ * @ifindex: the device's index.
+ * @ifname: the device's name ("" if the kernel did not say).
+ * @direction: enum kcap_direction.
+ * @snaplen: bytes kept of each frame.
+ * @filter_text: the filter's expression as set ("" if none was given).
+ * @filter_len: instructions in the filter, 0 if there is none.
+ * @hook: enum kcap_hook.
+ * @ring_size: data bytes of each per-CPU ring.
+ * @flags: KCAP_SESSION_F_* flags.
+ * @state: enum kcap_state.
+ * @dev_type: the device's ARPHRD_* type.
+ * @linktype: the pcap LINKTYPE_* of the frames.
+ * @nr_rings: the number of rings.
+ * @owner: the netlink port id of the owning socket, if @has_owner.
+ * @has_owner: the session is owned (not persistent).
+ * @stats: the counters, if @has_stats.
+ * @has_stats: the reply carried KCAP_ATTR_STATS.
+ *
+ * Attributes missing from a reply are left 0 (or "").
+ */
+struct kcap_session_info {
+	uint32_t		id;
+	char			name[KCAP_NAME_MAX];
+	uint32_t		ifindex;
+	char			ifname[KCAP_IFNAMSIZ];
+	uint8_t			direction;
+	uint32_t		snaplen;
+	char			filter_text[KCAP_FILTER_TEXT_MAX];
+	uint32_t		filter_len;
+	uint8_t			hook;
+	uint32_t		ring_size;
+	uint32_t		flags;
+	uint8_t			state;
+	uint16_t		dev_type;
+	uint32_t		linktype;
+	uint32_t		nr_rings;
+	uint32_t		owner;
+	bool			has_owner;
+	struct kcap_stats	stats;
+	bool			has_stats;
+};
+
+/*
+ * Which optional fields of struct kcap_session_config are set: only those
+ * are sent to the kernel, which keeps (SET) or defaults (NEW) the others.
+ */
+#define KCAP_CFG_DIRECTION	(1U << 0)
+#define KCAP_CFG_SNAPLEN	(1U << 1)
+#define KCAP_CFG_FILTER		(1U << 2)
+#define KCAP_CFG_HOOK		(1U << 3)
+#define KCAP_CFG_RING_SIZE	(1U << 4)
+#define KCAP_CFG_FLAGS		(1U << 5)
+
+/**
+ * struct kcap_session_config - what to create or change.
+ * @name: the session's name; for kcap_session_set(), NULL to name it by @id.
+ * @id: kcap_session_set() only: the session's id, used when @name is NULL.
+ * @ifindex: kcap_session_new() only: the device by index, 0 if not given.
+ * @ifname: kcap_session_new() only: the device by name, NULL if not given.
+ *	At least one of @ifindex and @ifname is needed; if both are given
+ *	they must name the same device.
+ * @set: KCAP_CFG_* bits: which of the fields below are to be sent.
+ * @direction: KCAP_CFG_DIRECTION: enum kcap_direction.
+ * @snaplen: KCAP_CFG_SNAPLEN: 1..KCAP_SNAPLEN_MAX.
+ * @filter: KCAP_CFG_FILTER: the classic BPF program, @filter_len
+ *	instructions (0: no filter, every frame passes; it removes the
+ *	filter of a live session).
+ * @filter_len: KCAP_CFG_FILTER: its number of instructions.
+ * @filter_text: KCAP_CFG_FILTER: the expression it was compiled from,
+ *	kept for display; NULL to send none.
+ * @hook: KCAP_CFG_HOOK, kcap_session_new() only: enum kcap_hook.
+ * @ring_size: KCAP_CFG_RING_SIZE, kcap_session_new() only: data bytes of
+ *	each ring, a power of two.
+ * @flags: KCAP_CFG_FLAGS, kcap_session_new() only: KCAP_SESSION_F_*.
+ *
+ * A kcap_filter (see kcap_filter_compile()) gives @filter, @filter_len and
+ * @filter_text.
+ */
+struct kcap_session_config {
+	const char		*name;
+	uint32_t		id;
+	uint32_t		ifindex;
+	const char		*ifname;
+	uint32_t		set;
+	uint8_t			direction;
+	uint32_t		snaplen;
+	const struct sock_filter *filter;
+	unsigned int		filter_len;
+	const char		*filter_text;
+	uint8_t			hook;
+	uint32_t		ring_size;
+	uint32_t		flags;
+};
+
+/**
+ * kcap_session_new() - create a session (KCAP_CMD_SESSION_NEW).
+ * @ctl: an open handle; it owns the session unless @cfg->flags has
+ *	KCAP_SESSION_F_PERSISTENT: keep it open for as long as the session
+ *	is wanted.
+ * @cfg: the session's name, device and the settings to send.
+ * @info: where to store the new session as the kernel reports it, or NULL.
+ *
+ * Return: 0, or a negative errno: -EINVAL for a bad @cfg (no name, no
+ * device, a name of KCAP_NAME_MAX bytes or more), -EEXIST if the name is
+ * taken, -ENODEV if there is no such device, -EPERM without
+ * CAP_NET_ADMIN, -EMSGSIZE if the request does not fit a message, or what
+ * else the kernel says (see kcap_ctl_last_error()).
+ */
+int kcap_session_new(struct kcap_ctl *ctl,
+		     const struct kcap_session_config *cfg,
+		     struct kcap_session_info *info);
+
+/**
+ * kcap_session_set() - change a live session (KCAP_CMD_SESSION_SET).
+ * @ctl: an open handle.
+ * @cfg: the session by @cfg->name or @cfg->id, and the settings to send:
+ *	only KCAP_CFG_DIRECTION, KCAP_CFG_SNAPLEN and KCAP_CFG_FILTER may be
+ *	set.  The kernel applies them all at once, or none.
+ * @info: where to store the session as changed, or NULL.
+ *
+ * Return: 0, or a negative errno: -EINVAL for a bad @cfg, -ENOENT if there
+ * is no such session, or what the kernel says.
+ */
+int kcap_session_set(struct kcap_ctl *ctl,
+		     const struct kcap_session_config *cfg,
+		     struct kcap_session_info *info);
+
+/**
+ * kcap_session_del() - destroy a session (KCAP_CMD_SESSION_DEL).
+ * @ctl: an open handle.
+ * @name: the session's name, or NULL to name it by @id.
+ * @id: the session's id, when @name is NULL.
+ *
+ * Return: 0, or a negative errno: -ENOENT if there is no such session.
+ */
+int kcap_session_del(struct kcap_ctl *ctl, const char *name, uint32_t id);
+
+/**
+ * kcap_session_get() - one session (KCAP_CMD_SESSION_GET).
+ * @ctl: an open handle.
+ * @name: the session's name, or NULL to name it by @id.
+ * @id: the session's id, when @name is NULL.
+ * @info: where to store it.
+ *
+ * Return: 0, or a negative errno: -ENOENT if there is no such session.
+ */
+int kcap_session_get(struct kcap_ctl *ctl, const char *name, uint32_t id,
+		     struct kcap_session_info *info);
+
+/**
+ * kcap_session_list() - every session of the network namespace (a dump
+ * of KCAP_CMD_SESSION_GET).
+ * @ctl: an open handle.
+ * @list: where to store an array of the sessions, in the kernel's order,
+ *	to be released with free(); NULL when there are none.
+ * @nr: where to store their number.
+ *
+ * Return: 0, or a negative errno (-ENOMEM, or what the kernel says).
+ */
+int kcap_session_list(struct kcap_ctl *ctl, struct kcap_session_info **list,
+		      size_t *nr);
+
+/**
+ * kcap_session_stats() - the counters of a session (KCAP_CMD_SESSION_STATS).
+ * @ctl: an open handle.
+ * @name: the session's name, or NULL to name it by @id.
+ * @id: the session's id, when @name is NULL.
+ * @stats: where to store them.
+ *
+ * Return: 0, or a negative errno: -ENOENT if there is no such session,
+ * -EBADMSG if the reply had no counters.
+ */
+int kcap_session_stats(struct kcap_ctl *ctl, const char *name, uint32_t id,
+		       struct kcap_stats *stats);
+
+/*
+ * Filters: tcpdump expressions compiled by libpcap.
+ */
+
+/**
+ * struct kcap_filter - a compiled filter.
+ * @insns: the classic BPF program, NULL if @len is 0.
+ * @len: its number of instructions; 0 means no filter (every frame
+ *	passes).
+ * @text: the expression it was compiled from, "" for no filter.
+ *
+ * Fill a kcap_session_config from it: .filter = f.insns,
+ * .filter_len = f.len, .filter_text = f.text, .set |= KCAP_CFG_FILTER.
+ */
+struct kcap_filter {
+	struct sock_filter	*insns;
+	unsigned int		len;
+	char			*text;
+};
+
+#define KCAP_FILTER_ERRMAX	256	/* PCAP_ERRBUF_SIZE */
+
+/**
+ * kcap_filter_compile() - compile a tcpdump expression for a session.
+ * @f: where to store the filter; release it with kcap_filter_free().
+ * @expr: the expression (pcap-filter(7)); NULL, "" or "all" (blanks
+ *	around it ignored) for no filter.
+ * @linktype: the session's pcap LINKTYPE_* value (KCAP_ATTR_LINKTYPE).
+ * @snaplen: the session's snapshot length: what the filter returns for a
+ *	frame it accepts.
+ * @errbuf: where to store libpcap's message on failure, or NULL.
+ * @errlen: the size of @errbuf; KCAP_FILTER_ERRMAX is enough.
+ *
+ * Compiles with optimisation and an unknown netmask, as tcpdump does.
+ *
+ * Return: 0, or a negative errno: -EINVAL if libpcap rejected the
+ * expression or does not know @linktype (@errbuf says why), -E2BIG if the
+ * expression is longer than KCAP_FILTER_TEXT_MAX - 1 bytes or the program
+ * has more than BPF_MAXINSNS instructions, -ENOMEM.
+ */
+int kcap_filter_compile(struct kcap_filter *f, const char *expr,
+			uint32_t linktype, uint32_t snaplen,
+			char *errbuf, size_t errlen);
+
+/**
+ * kcap_filter_free() - release what kcap_filter_compile() allocated.
+ * @f: a compiled filter, or one zeroed; it is zeroed again.
+ */
+void kcap_filter_free(struct kcap_filter *f);
+
+/**
+ * kcap_linktype_to_dlt() - a pcap LINKTYPE_ value as libpcap's DLT_ value.
+ * @linktype: a LINKTYPE_ value, as in capture files and KCAP_ATTR_LINKTYPE.
+ *
+ * They differ for the few link types whose DLT_ value is not the same on
+ * every OS (LINKTYPE_RAW 101 is DLT_RAW, 12 on Linux); libpcap does this
+ * mapping inside but does not export it.
+ *
+ * Return: the DLT_ value to give pcap_open_dead() and the
+ * pcap_datalink_val_to_*() calls.
+ */
+int kcap_linktype_to_dlt(uint32_t linktype);
+
+/**
+ * kcap_linktype_name() - libpcap's short name of a link type.
+ * @linktype: a LINKTYPE_ value.
+ *
+ * Return: e.g. "EN10MB" for LINKTYPE_ETHERNET, or NULL if libpcap does not
+ * know it.
+ */
+const char *kcap_linktype_name(uint32_t linktype);
+
+/**
+ * kcap_linktype_description() - libpcap's description of a link type.
+ * @linktype: a LINKTYPE_ value.
+ *
+ * Return: e.g. "Ethernet" for LINKTYPE_ETHERNET, or NULL if libpcap does
+ * not know it.
+ */
+const char *kcap_linktype_description(uint32_t linktype);
+
+/**
  * kcap_strerror_hint() - what the operator should do about an error.
  * @err: an errno returned by a libkcap call; its sign is ignored.
  *
@@ -91,9 +413,6 @@ const char *kcap_version(void);
  * a valid capture file.  A pipe or terminal cannot be truncated: there a
  * failed write may leave a partial record at the end of the stream.
  */
-
-#include <stdbool.h>
-#include <stdint.h>
 
 #define KCAP_FRAME_IN	1	/* received by the host */
 #define KCAP_FRAME_OUT	2	/* sent by the host */
@@ -241,5 +560,107 @@ int kcap_writer_close(struct kcap_writer *w);
  * rotating files by size.
  */
 uint64_t kcap_writer_bytes(const struct kcap_writer *w);
+
+/*
+ * Reading a session's rings through /dev/kcap.
+ */
+
+/**
+ * struct kcap_packet - one frame read from a session's rings.
+ * @frame: the frame, ready for kcap_writer_write(); @frame.data points
+ *	into the ring.
+ * @protocol: the frame's skb protocol, an ETH_P_* value in host order.
+ * @vlan: the frame had a VLAN tag in metadata, written back into its bytes.
+ * @vlan_tci: with @vlan: the tag control information.
+ * @vlan_tpid: with @vlan: the tag's protocol id, host order.
+ * @pkt_type: the frame's PACKET_* type (PACKET_OUTGOING when sent).
+ * @ring: the index of the ring it came from.
+ *
+ * A packet, its bytes included, stays valid until the next
+ * kcap_reader_next() or kcap_reader_close() on the reader that gave it.
+ */
+struct kcap_packet {
+	struct kcap_frame	frame;
+	uint16_t		protocol;
+	bool			vlan;
+	uint16_t		vlan_tci;
+	uint16_t		vlan_tpid;
+	uint8_t			pkt_type;
+	uint32_t		ring;
+};
+
+/**
+ * struct kcap_reader - opaque reader of a session's rings.
+ *
+ * Obtained with kcap_reader_open(), released with kcap_reader_close().  A
+ * reader must not be used from two threads at once, and a session should
+ * have one reader at a time: readers of one session share its rings.
+ */
+struct kcap_reader;
+
+/* What kcap_reader_next() found. */
+#define KCAP_READ_NONE		0	/* nothing before the timeout */
+#define KCAP_READ_PACKET	1	/* a packet */
+#define KCAP_READ_HUP		2	/* session gone or detached, drained */
+
+/**
+ * kcap_reader_open() - map the rings of a session.
+ * @r: where to store the new reader; set to NULL on failure.
+ * @session_id: the session's KCAP_ATTR_ID.
+ *
+ * Opens /dev/kcap, binds it to the session (KCAP_IOC_BIND) and maps its
+ * rings.  Frames the rings held already are read first.
+ *
+ * Return: 0, or a negative errno: -ENOENT if /dev/kcap does not exist (the
+ * module is not loaded) or there is no such session, -EACCES or -EPERM
+ * without root (and CAP_NET_RAW), -EPROTO if the kernel's ring layout
+ * makes no sense, -ENOMEM, or the error of open(), ioctl() or mmap().
+ */
+int kcap_reader_open(struct kcap_reader **r, uint32_t session_id);
+
+/**
+ * kcap_reader_next() - the next frame, in timestamp order.
+ * @r: an open reader.
+ * @pkt: where to store the frame.
+ * @timeout_ms: how long to wait for one when the rings are empty, in
+ *	milliseconds: 0 not at all, -1 without limit.
+ *
+ * Frames are merged across the per-CPU rings by timestamp: each call hands
+ * out the oldest of the rings' next frames.  (A frame that a CPU publishes
+ * late can come after a newer one of another CPU.)  The space of the frames
+ * read is given back to the kernel in batches, and all of it before the
+ * call waits.
+ *
+ * Return: KCAP_READ_PACKET with *@pkt filled; KCAP_READ_NONE if no frame
+ * came (after the timeout, or before it on a spurious wakeup); KCAP_READ_HUP once the session is
+ * destroyed or detached from its device and every frame was read (and on
+ * every call after that); or a negative errno: -EINTR if a signal
+ * interrupted the wait, -EBADMSG if a ring holds a corrupt record.
+ */
+int kcap_reader_next(struct kcap_reader *r, struct kcap_packet *pkt,
+		     int timeout_ms);
+
+/**
+ * kcap_reader_fd() - the reader's file descriptor, to poll() in an event
+ * loop: POLLIN when a ring holds frames, POLLHUP when the session is gone.
+ * @r: an open reader.
+ *
+ * Return: the descriptor, which stays the reader's.
+ */
+int kcap_reader_fd(const struct kcap_reader *r);
+
+/**
+ * kcap_reader_nr_rings() - how many rings the reader maps.
+ * @r: an open reader.
+ *
+ * Return: the number of rings (one per possible CPU).
+ */
+unsigned int kcap_reader_nr_rings(const struct kcap_reader *r);
+
+/**
+ * kcap_reader_close() - give back what was read, unmap, close and free.
+ * @r: a reader from kcap_reader_open(), or NULL (then nothing is done).
+ */
+void kcap_reader_close(struct kcap_reader *r);
 
 #endif /* _LIBKCAP_KCAP_H */

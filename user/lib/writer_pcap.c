@@ -50,9 +50,11 @@ static int kcap_writer_pcap_open_dumper(struct kcap_writer *w)
 {
 	int precision = w->nano ? PCAP_TSTAMP_PRECISION_NANO :
 				  PCAP_TSTAMP_PRECISION_MICRO;
+	/* libpcap takes a DLT_ value and writes the LINKTYPE_ one. */
+	int dlt = kcap_linktype_to_dlt((uint32_t)w->linktype);
 	int fd;
 
-	w->dead = pcap_open_dead_with_tstamp_precision(w->linktype,
+	w->dead = pcap_open_dead_with_tstamp_precision(dlt,
 						       kcap_pcap_snaplen(w),
 						       precision);
 	if (!w->dead)

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libkcap: filters compiled by libpcap, run here with libpcap's own BPF
+ * interpreter over frames of each link type; the LINKTYPE_ to DLT_
+ * mapping checked against libpcap's reading of capture-file headers.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "unit.h"
+#include "kcap.h"
+
+#define LT_ETHERNET	1
+#define LT_RAW		101
+
+/* Ethernet + IPv4 + TCP (or UDP) from 192.0.2.1:1234 to 192.0.2.2:@dport. */
+static size_t make_frame(uint8_t *buf, bool eth, uint8_t proto,
+			 uint16_t dport)
+{
+	static const uint8_t ethhdr[14] = {
+		0x02, 0, 0, 0, 0, 2,  0x02, 0, 0, 0, 0, 1,  0x08, 0x00,
+	};
+	uint8_t *ip = buf + (eth ? 14 : 0);
+
+	memset(buf, 0, 14 + 20 + 20);
+	if (eth)
+		memcpy(buf, ethhdr, sizeof(ethhdr));
+	ip[0] = 0x45;
+	ip[3] = 40;		/* total length */
+	ip[8] = 64;
+	ip[9] = proto;
+	memcpy(ip + 12, "\xc0\x00\x02\x01\xc0\x00\x02\x02", 8);
+	ip[20] = 1234 >> 8;
+	ip[21] = 1234 & 0xff;
+	ip[22] = (uint8_t)(dport >> 8);
+	ip[23] = (uint8_t)dport;
+	return (size_t)(ip - buf) + 40;
+}
+
+/* What the program returns for a frame: 0 drops it. */
+static unsigned int run(const struct kcap_filter *f, const uint8_t *frame,
+			size_t len)
+{
+	return bpf_filter((const struct bpf_insn *)f->insns, frame,
+			  (unsigned int)len, (unsigned int)len);
+}
+
+static void test_ethernet_tcp_port(void **state)
+{
+	char err[KCAP_FILTER_ERRMAX];
+	struct kcap_filter f;
+	uint8_t frame[64];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(kcap_filter_compile(&f, "tcp port 80", LT_ETHERNET,
+					     1500, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_string_equal(f.text, "tcp port 80");
+	assert_non_null(f.insns);
+	assert_true(f.len > 4);
+
+	len = make_frame(frame, true, 6, 80);
+	assert_int_equal(run(&f, frame, len), 1500);	/* the snaplen */
+	len = make_frame(frame, true, 17, 80);
+	assert_int_equal(run(&f, frame, len), 0);
+	len = make_frame(frame, true, 6, 81);
+	assert_int_equal(run(&f, frame, len), 0);
+	kcap_filter_free(&f);
+	assert_null(f.insns);
+	assert_int_equal(f.len, 0);
+}
+
+/* Raw IP: the same expression compiles to a program for frames at L3. */
+static void test_raw_ip(void **state)
+{
+	char err[KCAP_FILTER_ERRMAX];
+	struct kcap_filter f;
+	uint8_t frame[64];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(kcap_filter_compile(&f, "udp dst port 53", LT_RAW,
+					     262144, err, sizeof(err)), 0);
+	len = make_frame(frame, false, 17, 53);
+	assert_int_equal(run(&f, frame, len), 262144);
+	len = make_frame(frame, false, 6, 53);
+	assert_int_equal(run(&f, frame, len), 0);
+	/* An Ethernet frame is not what this program reads. */
+	len = make_frame(frame, true, 17, 53);
+	assert_int_equal(run(&f, frame, len), 0);
+	kcap_filter_free(&f);
+
+	/* Link-layer primitives make no sense there. */
+	assert_int_equal(kcap_filter_compile(&f, "ether host 02:00:00:00:00:01",
+					     LT_RAW, 262144, err, sizeof(err)),
+			 -EINVAL);
+	assert_true(strlen(err) > 0);
+}
+
+/* Nothing, blanks or "all": no program at all, every frame passes. */
+static void test_no_filter(void **state)
+{
+	static const char *const exprs[] = { "", "all", "  all\t", " ", NULL };
+	char err[KCAP_FILTER_ERRMAX];
+	struct kcap_filter f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++) {
+		assert_int_equal(kcap_filter_compile(&f, exprs[i], LT_ETHERNET,
+						     0, err, sizeof(err)), 0);
+		assert_int_equal(f.len, 0);
+		assert_null(f.insns);
+		assert_string_equal(f.text, "");
+		kcap_filter_free(&f);
+	}
+	/* "all" is a word of its own only. */
+	assert_int_equal(kcap_filter_compile(&f, "all and tcp", LT_ETHERNET, 0,
+					     err, sizeof(err)), -EINVAL);
+}
+
+/* Blanks around an expression are not kept. */
+static void test_text_trimmed(void **state)
+{
+	struct kcap_filter f;
+
+	(void)state;
+	assert_int_equal(kcap_filter_compile(&f, "  icmp \n", LT_ETHERNET, 0,
+					     NULL, 0), 0);
+	assert_string_equal(f.text, "icmp");
+	kcap_filter_free(&f);
+}
+
+static void test_syntax_error(void **state)
+{
+	char err[KCAP_FILTER_ERRMAX];
+	struct kcap_filter f;
+
+	(void)state;
+	assert_int_equal(kcap_filter_compile(&f, "tcp port", LT_ETHERNET, 0,
+					     err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "syntax error"));
+	assert_null(f.insns);
+	assert_null(f.text);
+
+	assert_int_equal(kcap_filter_compile(&f, "port 99999", LT_ETHERNET, 0,
+					     err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "99999"));
+
+	/* No buffer for the message is fine. */
+	assert_int_equal(kcap_filter_compile(&f, "frob", LT_ETHERNET, 0,
+					     NULL, 0), -EINVAL);
+}
+
+static void test_unknown_linktype(void **state)
+{
+	char err[KCAP_FILTER_ERRMAX];
+	struct kcap_filter f;
+
+	(void)state;
+	assert_int_equal(kcap_filter_compile(&f, "ip", 65000, 0,
+					     err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "65000"));
+}
+
+static void test_too_long(void **state)
+{
+	static char expr[KCAP_FILTER_TEXT_MAX + 16];
+	char err[KCAP_FILTER_ERRMAX];
+	struct kcap_filter f;
+
+	(void)state;
+	/* Checked before libpcap sees it. */
+	memset(expr, 'x', sizeof(expr) - 1);
+	assert_int_equal(kcap_filter_compile(&f, expr, LT_ETHERNET, 0,
+					     err, sizeof(err)), -E2BIG);
+	assert_non_null(strstr(err, "longer than"));
+}
+
+/* The DLT_ libpcap reads from a pcap file header of this LINKTYPE_. */
+static int dlt_of_savefile(uint32_t linktype)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_file_header hdr = {
+		.magic = 0xa1b2c3d4, .version_major = 2, .version_minor = 4,
+		.snaplen = 65535, .linktype = linktype,
+	};
+	FILE *fp;
+	pcap_t *p;
+	int dlt;
+
+	fp = fmemopen(&hdr, sizeof(hdr), "rb");
+	assert_non_null(fp);
+	p = pcap_fopen_offline(fp, errbuf);
+	if (!p)
+		return -1;
+	dlt = pcap_datalink(p);
+	pcap_close(p);		/* closes fp */
+	return dlt;
+}
+
+/* kcap_linktype_to_dlt() agrees with libpcap on every LINKTYPE_ value. */
+static void test_linktype_to_dlt(void **state)
+{
+	uint32_t lt;
+	int checked = 0;
+
+	(void)state;
+	assert_int_equal(kcap_linktype_to_dlt(1), DLT_EN10MB);
+	assert_int_equal(kcap_linktype_to_dlt(101), DLT_RAW);
+	assert_int_equal(kcap_linktype_to_dlt(113), DLT_LINUX_SLL);
+	for (lt = 0; lt < 320; lt++) {
+		int dlt = dlt_of_savefile(lt);
+
+		if (dlt < 0)
+			continue;
+		if (kcap_linktype_to_dlt(lt) != dlt)
+			fail_msg("LINKTYPE %u: kcap says DLT %d, libpcap %d",
+				 lt, kcap_linktype_to_dlt(lt), dlt);
+		checked++;
+	}
+	assert_true(checked > 100);
+}
+
+static void test_linktype_names(void **state)
+{
+	(void)state;
+	assert_string_equal(kcap_linktype_name(1), "EN10MB");
+	assert_string_equal(kcap_linktype_description(1), "Ethernet");
+	assert_string_equal(kcap_linktype_name(101), "RAW");
+	assert_string_equal(kcap_linktype_description(101), "Raw IP");
+	assert_null(kcap_linktype_name(65000));
+	assert_null(kcap_linktype_description(65000));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ethernet_tcp_port),
+		cmocka_unit_test(test_raw_ip),
+		cmocka_unit_test(test_no_filter),
+		cmocka_unit_test(test_text_trimmed),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_unknown_linktype),
+		cmocka_unit_test(test_too_long),
+		cmocka_unit_test(test_linktype_to_dlt),
+		cmocka_unit_test(test_linktype_names),
+	};
+
+	return cmocka_run_group_tests_name("libkcap filter", tests, NULL, NULL);
+}

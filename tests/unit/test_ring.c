@@ -1,0 +1,621 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libkcap: the ring walker over rings laid out in malloc'd memory as
+ * <linux/kcap.h> says, with a producer written here from that text: wraps
+ * of the data area and of the free-running counters, padding records (one
+ * of 8 bytes), headers longer than struct kcap_rec, the merge across rings
+ * by timestamp, the batched release of tails, and corrupt records.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+
+#include "unit.h"
+#include "kcap.h"
+#include "ring.h"
+
+#define ALIGN8(x)	(((x) + 7U) & ~7U)
+#define DATA_OFFSET	256	/* ctrl block, then some room */
+
+struct synth {
+	uint8_t		*base;
+	unsigned int	nr;
+	uint32_t	size;
+	uint32_t	stride;
+	uint32_t	head[8];	/* the producer's unpublished head */
+};
+
+static struct kcap_ring_ctrl *ctrl_of(struct synth *s, unsigned int i)
+{
+	return (struct kcap_ring_ctrl *)(s->base + (size_t)i * s->stride);
+}
+
+static uint8_t *data_of(struct synth *s, unsigned int i)
+{
+	return s->base + (size_t)i * s->stride + DATA_OFFSET;
+}
+
+/* @nr rings of @size bytes, their counters starting at @start. */
+static void synth_init(struct synth *s, unsigned int nr, uint32_t size,
+		       uint32_t start)
+{
+	unsigned int i;
+
+	assert_true(nr <= 8);
+	memset(s, 0, sizeof(*s));
+	s->nr = nr;
+	s->size = size;
+	s->stride = DATA_OFFSET + size + 64;	/* not just what's needed */
+	s->base = aligned_alloc(64, (size_t)nr * s->stride);
+	assert_non_null(s->base);
+	memset(s->base, 0xee, (size_t)nr * s->stride);	/* no free zeroes */
+	for (i = 0; i < nr; i++) {
+		memset(ctrl_of(s, i), 0, sizeof(struct kcap_ring_ctrl));
+		ctrl_of(s, i)->size = size;
+		ctrl_of(s, i)->cpu = i;
+		ctrl_of(s, i)->head = start;
+		ctrl_of(s, i)->tail = start;
+		s->head[i] = start;
+	}
+}
+
+static void synth_free(struct synth *s)
+{
+	free(s->base);
+}
+
+static void synth_rings(struct synth *s, struct kcap_rings *rs)
+{
+	assert_int_equal(kcap_rings_init(rs, s->base, s->nr, s->stride,
+					 DATA_OFFSET, s->size), 0);
+}
+
+/* Space the producer may write, as the kernel sees it. */
+static uint32_t synth_room(struct synth *s, unsigned int i)
+{
+	return s->size - (s->head[i] - __atomic_load_n(&ctrl_of(s, i)->tail,
+						       __ATOMIC_ACQUIRE));
+}
+
+/* A padding record of @len bytes at the producer's head. */
+static void synth_pad(struct synth *s, unsigned int i, uint32_t len)
+{
+	uint8_t *p = data_of(s, i) + (s->head[i] & (s->size - 1));
+
+	assert_true(synth_room(s, i) >= len);
+	memset(p, 0xa5, len);			/* all but two fields junk */
+	memcpy(p, &len, sizeof(len));
+	p[offsetof(struct kcap_rec, flags)] = KCAP_REC_F_PAD;
+	s->head[i] += len;
+}
+
+/*
+ * Write a frame of @caplen bytes (byte j is @seed + j) with a header of
+ * @hdr_len bytes, padding to the end of the area first if it would not fit.
+ * Returns where its bytes start.
+ */
+static uint8_t *synth_put(struct synth *s, unsigned int i, uint64_t ts,
+			  uint32_t caplen, uint16_t hdr_len, uint8_t seed)
+{
+	uint32_t rec_len = ALIGN8(hdr_len + caplen);
+	uint32_t pos = s->head[i] & (s->size - 1);
+	struct kcap_rec rec;
+	uint8_t *p;
+	uint32_t j;
+
+	if (s->size - pos < rec_len)
+		synth_pad(s, i, s->size - pos);
+	pos = s->head[i] & (s->size - 1);
+	assert_true(synth_room(s, i) >= rec_len);
+
+	memset(&rec, 0, sizeof(rec));
+	rec.rec_len = rec_len;
+	rec.hdr_len = hdr_len;
+	rec.direction = (ts & 1) ? KCAP_DIR_OUT : KCAP_DIR_IN;
+	rec.caplen = caplen;
+	rec.len = caplen + 100;
+	rec.tstamp_ns = ts;
+	rec.ifindex = 7;
+	rec.protocol = htons(ETH_P_IP);
+	rec.pkt_type = (ts & 1) ? PACKET_OUTGOING : PACKET_HOST;
+
+	p = data_of(s, i) + pos;
+	memset(p, 0x5a, rec_len);		/* the header's tail is junk */
+	memcpy(p, &rec, sizeof(rec));
+	for (j = 0; j < caplen; j++)
+		p[hdr_len + j] = (uint8_t)(seed + j);
+	s->head[i] += rec_len;
+	return p + hdr_len;
+}
+
+static void synth_publish(struct synth *s, unsigned int i)
+{
+	__atomic_store_n(&ctrl_of(s, i)->head, s->head[i], __ATOMIC_RELEASE);
+}
+
+static void assert_frame(const struct kcap_packet *pkt, uint64_t ts,
+			 uint32_t caplen, uint8_t seed)
+{
+	uint32_t j;
+
+	assert_int_equal(pkt->frame.tstamp_ns, ts);
+	assert_int_equal(pkt->frame.caplen, caplen);
+	assert_int_equal(pkt->frame.len, caplen + 100);
+	assert_int_equal(pkt->frame.ifindex, 7);
+	assert_int_equal(pkt->frame.direction,
+			 (ts & 1) ? KCAP_FRAME_OUT : KCAP_FRAME_IN);
+	assert_int_equal(pkt->pkt_type,
+			 (ts & 1) ? PACKET_OUTGOING : PACKET_HOST);
+	assert_int_equal(pkt->protocol, ETH_P_IP);
+	for (j = 0; j < caplen; j++)
+		assert_int_equal(pkt->frame.data[j], (uint8_t)(seed + j));
+}
+
+static void test_empty(void **state)
+{
+	struct kcap_packet pkt;
+	struct kcap_rings rs;
+	struct synth s;
+
+	(void)state;
+	synth_init(&s, 2, 4096, 0);
+	synth_rings(&s, &rs);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	assert_int_equal(ctrl_of(&s, 0)->tail, 0);
+	kcap_rings_fini(&rs);
+	synth_free(&s);
+}
+
+/* A published record is read whole, in order; unpublished ones are not. */
+static void test_one_ring(void **state)
+{
+	struct kcap_packet pkt;
+	struct kcap_rings rs;
+	struct synth s;
+
+	(void)state;
+	synth_init(&s, 1, 4096, 0);
+	synth_rings(&s, &rs);
+	synth_put(&s, 0, 100, 60, sizeof(struct kcap_rec), 1);
+	synth_put(&s, 0, 101, 1, sizeof(struct kcap_rec), 2);
+	synth_publish(&s, 0);
+	synth_put(&s, 0, 102, 0, sizeof(struct kcap_rec), 3);	/* not yet */
+
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_frame(&pkt, 100, 60, 1);
+	assert_int_equal(pkt.ring, 0);
+	assert_false(pkt.vlan);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_frame(&pkt, 101, 1, 2);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+
+	synth_publish(&s, 0);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_frame(&pkt, 102, 0, 3);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	assert_int_equal(ctrl_of(&s, 0)->tail, s.head[0]);
+	kcap_rings_fini(&rs);
+	synth_free(&s);
+}
+
+/* The bytes are at hdr_len, whatever the size of struct kcap_rec. */
+static void test_long_header(void **state)
+{
+	struct kcap_packet pkt;
+	struct kcap_rings rs;
+	struct synth s;
+	uint8_t *data;
+
+	(void)state;
+	synth_init(&s, 1, 4096, 0);
+	synth_rings(&s, &rs);
+	data = synth_put(&s, 0, 5, 33, sizeof(struct kcap_rec) + 24, 9);
+	synth_put(&s, 0, 6, 20, sizeof(struct kcap_rec) + 2, 40);
+	synth_publish(&s, 0);
+
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_ptr_equal(pkt.frame.data, data);
+	assert_frame(&pkt, 5, 33, 9);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_frame(&pkt, 6, 20, 40);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	kcap_rings_fini(&rs);
+	synth_free(&s);
+}
+
+/* VLAN metadata and the protocol come out in host order. */
+static void test_vlan(void **state)
+{
+	struct kcap_packet pkt;
+	struct kcap_rings rs;
+	struct kcap_rec *rec;
+	struct synth s;
+
+	(void)state;
+	synth_init(&s, 1, 4096, 0);
+	synth_rings(&s, &rs);
+	rec = (struct kcap_rec *)(synth_put(&s, 0, 5, 64,
+					    sizeof(struct kcap_rec), 0) -
+				  sizeof(struct kcap_rec));
+	rec->flags |= KCAP_REC_F_VLAN;
+	rec->vlan_tci = 0x2064;
+	rec->vlan_tpid = htons(ETH_P_8021AD);
+	rec->protocol = htons(ETH_P_IPV6);
+	synth_publish(&s, 0);
+
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_true(pkt.vlan);
+	assert_int_equal(pkt.vlan_tci, 0x2064);
+	assert_int_equal(pkt.vlan_tpid, ETH_P_8021AD);
+	assert_int_equal(pkt.protocol, ETH_P_IPV6);
+	kcap_rings_fini(&rs);
+	synth_free(&s);
+}
+
+/*
+ * Round and round a small ring, the counters starting just below 2^32 so
+ * they wrap too, with frames of sizes that leave padding records of every
+ * size at the end, 8 bytes included.
+ */
+static void test_wrap(void **state)
+{
+	const uint32_t hdr = sizeof(struct kcap_rec);
+	const uint32_t start = 0u - 3 * 4096 - 64;
+	uint32_t caplen, pads = 0;
+	struct kcap_packet pkt;
+	struct kcap_rings rs;
+	struct synth s;
+	uint64_t ts, got = 0;
+
+	(void)state;
+	synth_init(&s, 1, 4096, start);
+	synth_rings(&s, &rs);
+
+	for (ts = 1; ts <= 600; ts++) {
+		uint32_t pos = s.head[0] & (s.size - 1);
+
+		caplen = (uint32_t)(ts * 37 % 900);
+		if (s.size - pos < ALIGN8(hdr + caplen))
+			pads++;
+		/* Leave room: read everything before the ring fills. */
+		if (synth_room(&s, 0) < 2 * 1024) {
+			synth_publish(&s, 0);
+			while (kcap_rings_next(&rs, &pkt) == 1) {
+				got++;
+				assert_frame(&pkt, got,
+					     (uint32_t)(got * 37 % 900),
+					     (uint8_t)got);
+			}
+		}
+		synth_put(&s, 0, ts, caplen, hdr, (uint8_t)ts);
+	}
+	synth_publish(&s, 0);
+	while (kcap_rings_next(&rs, &pkt) == 1) {
+		got++;
+		assert_frame(&pkt, got, (uint32_t)(got * 37 % 900),
+			     (uint8_t)got);
+	}
+	assert_int_equal(got, 600);
+	assert_true(pads > 10);
+	assert_true(s.head[0] < start);		/* the counters wrapped */
+	assert_int_equal(ctrl_of(&s, 0)->tail, s.head[0]);
+	kcap_rings_fini(&rs);
+	synth_free(&s);
+}
+
+/* A padding record of 8 bytes, the smallest, ends the area. */
+static void test_pad8(void **state)
+{
+	const uint32_t hdr = sizeof(struct kcap_rec);
+	struct kcap_packet pkt;
+	struct kcap_rings rs;
+	struct synth s;
+	uint8_t *data;
+
+	(void)state;
+	synth_init(&s, 1, 4096, 0);
+	synth_rings(&s, &rs);
+	/* One record of 4088 bytes, then 8 bytes are left. */
+	synth_put(&s, 0, 1, 4088 - hdr, hdr, 1);
+	synth_publish(&s, 0);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_frame(&pkt, 1, 4088 - hdr, 1);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+
+	data = synth_put(&s, 0, 2, 100, hdr, 2);
+	assert_int_equal(s.head[0], 4096 + ALIGN8(hdr + 100));
+	assert_ptr_equal(data, data_of(&s, 0) + hdr);	/* wrapped */
+	synth_publish(&s, 0);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_ptr_equal(pkt.frame.data, data);
+	assert_frame(&pkt, 2, 100, 2);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	assert_int_equal(ctrl_of(&s, 0)->tail, s.head[0]);
+	kcap_rings_fini(&rs);
+	synth_free(&s);
+}
+
+/* Padding records one after another, and at the start of what's read. */
+static void test_pads_only(void **state)
+{
+	struct kcap_packet pkt;
+	struct kcap_rings rs;
+	struct synth s;
+
+	(void)state;
+	synth_init(&s, 1, 4096, 0);
+	synth_rings(&s, &rs);
+	synth_pad(&s, 0, 8);
+	synth_pad(&s, 0, 64);
+	synth_publish(&s, 0);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	assert_int_equal(ctrl_of(&s, 0)->tail, 72);	/* given back */
+	synth_put(&s, 0, 9, 10, sizeof(struct kcap_rec), 9);
+	synth_publish(&s, 0);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_frame(&pkt, 9, 10, 9);
+	kcap_rings_fini(&rs);
+	synth_free(&s);
+}
+
+/* Three rings, timestamps interleaved: one sequence in time order. */
+static void test_merge(void **state)
+{
+	static const struct {
+		unsigned int ring;
+		uint64_t ts;
+	} recs[] = {
+		{ 0, 10 }, { 0, 13 }, { 0, 20 }, { 0, 21 }, { 0, 50 },
+		{ 1, 11 }, { 1, 12 }, { 1, 30 },
+		{ 2, 5 }, { 2, 14 }, { 2, 22 }, { 2, 23 }, { 2, 24 },
+	};
+	static const uint64_t want[] = {
+		5, 10, 11, 12, 13, 14, 20, 21, 22, 23, 24, 30, 50,
+	};
+	struct kcap_packet pkt;
+	struct kcap_rings rs;
+	struct synth s;
+	size_t i;
+
+	(void)state;
+	synth_init(&s, 3, 4096, 1000 * 8);
+	synth_rings(&s, &rs);
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		synth_put(&s, recs[i].ring, recs[i].ts, 16,
+			  sizeof(struct kcap_rec), (uint8_t)recs[i].ts);
+	for (i = 0; i < 3; i++)
+		synth_publish(&s, (unsigned int)i);
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+		assert_frame(&pkt, want[i], 16, (uint8_t)want[i]);
+		assert_int_equal(pkt.ring, want[i] == 5 || want[i] == 14 ||
+				 (want[i] >= 22 && want[i] <= 24) ? 2 :
+				 want[i] == 11 || want[i] == 12 ||
+				 want[i] == 30 ? 1 : 0);
+	}
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ctrl_of(&s, (unsigned int)i)->tail,
+				 s.head[i]);
+	kcap_rings_fini(&rs);
+	synth_free(&s);
+}
+
+/* Equal timestamps: the lower ring first; a ring that fills later joins. */
+static void test_merge_late(void **state)
+{
+	struct kcap_packet pkt;
+	struct kcap_rings rs;
+	struct synth s;
+
+	(void)state;
+	synth_init(&s, 2, 4096, 0);
+	synth_rings(&s, &rs);
+	synth_put(&s, 1, 7, 8, sizeof(struct kcap_rec), 1);
+	synth_put(&s, 0, 7, 8, sizeof(struct kcap_rec), 0);
+	synth_put(&s, 0, 9, 8, sizeof(struct kcap_rec), 2);
+	synth_publish(&s, 0);
+	synth_publish(&s, 1);
+
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_int_equal(pkt.ring, 0);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_int_equal(pkt.ring, 1);
+	/* Ring 1 gets an older frame than ring 0's next one. */
+	synth_put(&s, 1, 8, 8, sizeof(struct kcap_rec), 3);
+	synth_publish(&s, 1);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_int_equal(pkt.frame.tstamp_ns, 8);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_int_equal(pkt.frame.tstamp_ns, 9);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	kcap_rings_fini(&rs);
+	synth_free(&s);
+}
+
+/*
+ * Tails are given back in batches of a quarter ring, never past the frame
+ * handed out, which stays intact until the next call; all of it once the
+ * rings are empty.
+ */
+static void test_release(void **state)
+{
+	const uint32_t hdr = sizeof(struct kcap_rec);
+	const uint32_t rec_len = ALIGN8(hdr + 88);	/* 128 */
+	struct kcap_packet pkt;
+	struct kcap_rings rs;
+	struct synth s;
+	uint32_t i, stores = 0, last = 0;
+
+	(void)state;
+	synth_init(&s, 1, 4096, 0);
+	synth_rings(&s, &rs);
+	for (i = 0; i < 24; i++)
+		synth_put(&s, 0, i + 1, 88, hdr, (uint8_t)i);
+	synth_publish(&s, 0);
+
+	for (i = 0; i < 24; i++) {
+		uint32_t tail;
+
+		assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+		tail = ctrl_of(&s, 0)->tail;
+		/* Never past the start of the frame handed out. */
+		assert_true(tail <= i * rec_len);
+		if (tail != last) {
+			stores++;
+			assert_true(tail - last >= 4096 / 4);
+			last = tail;
+		}
+		/* The frame handed out is there whole. */
+		assert_frame(&pkt, i + 1, 88, (uint8_t)i);
+	}
+	assert_int_equal(stores, 2);	/* 24 * 128 bytes, batches of 1024 */
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	assert_int_equal(ctrl_of(&s, 0)->tail, 24 * rec_len);
+	kcap_rings_fini(&rs);
+	synth_free(&s);
+}
+
+/* Closing gives back the frame handed out last. */
+static void test_fini_releases(void **state)
+{
+	struct kcap_packet pkt;
+	struct kcap_rings rs;
+	struct synth s;
+
+	(void)state;
+	synth_init(&s, 1, 4096, 0);
+	synth_rings(&s, &rs);
+	synth_put(&s, 0, 1, 8, sizeof(struct kcap_rec), 0);
+	synth_put(&s, 0, 2, 8, sizeof(struct kcap_rec), 0);
+	synth_publish(&s, 0);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_int_equal(ctrl_of(&s, 0)->tail, 0);
+	kcap_rings_fini(&rs);
+	assert_int_equal(ctrl_of(&s, 0)->tail, s.head[0]);
+
+	/* A reader that comes next starts where that one stopped. */
+	synth_put(&s, 0, 3, 8, sizeof(struct kcap_rec), 0);
+	synth_publish(&s, 0);
+	synth_rings(&s, &rs);
+	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_int_equal(pkt.frame.tstamp_ns, 3);
+	kcap_rings_fini(&rs);
+	synth_free(&s);
+}
+
+/* A control block that disagrees about the ring size. */
+static void test_bad_ctrl_size(void **state)
+{
+	struct kcap_rings rs;
+	struct synth s;
+
+	(void)state;
+	synth_init(&s, 2, 4096, 0);
+	ctrl_of(&s, 1)->size = 8192;
+	assert_int_equal(kcap_rings_init(&rs, s.base, s.nr, s.stride,
+					 DATA_OFFSET, s.size), -EPROTO);
+	synth_free(&s);
+}
+
+enum corruption {
+	BAD_REC_LEN_ZERO,
+	BAD_REC_LEN_ODD,
+	BAD_REC_LEN_PAST_HEAD,
+	BAD_REC_LEN_PAST_END,
+	BAD_HDR_LEN_SHORT,
+	BAD_CAPLEN,
+	BAD_CAPLEN_OVER_LEN,
+	BAD_HEAD_FAR,
+	BAD_HEAD_ODD,
+};
+
+/* Each corruption is reported as -EBADMSG, nothing read past it. */
+static void test_corrupt(void **state)
+{
+	enum corruption c;
+
+	(void)state;
+	for (c = BAD_REC_LEN_ZERO; c <= BAD_HEAD_ODD; c++) {
+		struct kcap_packet pkt;
+		struct kcap_rings rs;
+		struct kcap_rec *rec;
+		struct synth s;
+
+		/* PAST_END: a record of 56 bytes at 64 bytes from the end. */
+		uint32_t start = c == BAD_REC_LEN_PAST_END ? 4096 - 64 : 0;
+		uint32_t caplen = c == BAD_REC_LEN_PAST_END ? 16 : 40;
+
+		synth_init(&s, 1, 4096, start);
+		synth_rings(&s, &rs);
+		rec = (struct kcap_rec *)(synth_put(&s, 0, 1, caplen,
+						    sizeof(struct kcap_rec),
+						    0) -
+					  sizeof(struct kcap_rec));
+		switch (c) {
+		case BAD_REC_LEN_ZERO:
+			rec->rec_len = 0;
+			break;
+		case BAD_REC_LEN_ODD:
+			rec->rec_len = 84;
+			break;
+		case BAD_REC_LEN_PAST_HEAD:
+			rec->rec_len = 88;
+			break;
+		case BAD_REC_LEN_PAST_END:
+			/* Published, but it would run past the end. */
+			rec->rec_len = 128;
+			s.head[0] = start + 128;
+			break;
+		case BAD_HDR_LEN_SHORT:
+			rec->hdr_len = 16;
+			break;
+		case BAD_CAPLEN:
+			rec->caplen = 41;
+			break;
+		case BAD_CAPLEN_OVER_LEN:
+			rec->len = 39;
+			break;
+		case BAD_HEAD_FAR:
+			s.head[0] = 4096 + 8;
+			break;
+		case BAD_HEAD_ODD:
+			s.head[0] -= 4;
+			break;
+		}
+		synth_publish(&s, 0);
+		assert_int_equal(kcap_rings_next(&rs, &pkt), -EBADMSG);
+		assert_int_equal(ctrl_of(&s, 0)->tail, start);
+		kcap_rings_fini(&rs);
+		synth_free(&s);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_one_ring),
+		cmocka_unit_test(test_long_header),
+		cmocka_unit_test(test_vlan),
+		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_pad8),
+		cmocka_unit_test(test_pads_only),
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_merge_late),
+		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_fini_releases),
+		cmocka_unit_test(test_bad_ctrl_size),
+		cmocka_unit_test(test_corrupt),
+	};
+
+	return cmocka_run_group_tests_name("libkcap ring", tests, NULL, NULL);
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libkcap: the reader: /dev/kcap bound to a session, its rings mapped, and
+ * poll() to wait.  Walking the rings is ring.c's.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/kcap.h>
+
+#include "kcap.h"
+#include "ring.h"
+
+#define KCAP_DEV_PATH	"/dev/" KCAP_DEVICE_NAME
+
+struct kcap_reader {
+	int			fd;
+	void			*map;
+	size_t			map_size;
+	struct kcap_rings	rings;
+	bool			hup;	/* POLLHUP seen */
+};
+
+/* Whether the layout the kernel gave fits in what it maps. */
+static bool kcap_bind_ok(const struct kcap_bind *b)
+{
+	uint64_t end;
+
+	if (!b->nr_rings || b->ring_size < KCAP_RING_SIZE_MIN ||
+	    b->ring_size & (b->ring_size - 1) || b->ring_size > (1U << 31))
+		return false;
+	if (b->data_offset < sizeof(struct kcap_ring_ctrl) ||
+	    b->data_offset % KCAP_REC_ALIGN || b->ring_stride % KCAP_REC_ALIGN)
+		return false;
+	if ((uint64_t)b->ring_stride < (uint64_t)b->data_offset + b->ring_size)
+		return false;
+	end = (uint64_t)(b->nr_rings - 1) * b->ring_stride + b->data_offset +
+	      b->ring_size;
+	return b->mmap_size >= end && b->mmap_size <= SIZE_MAX;
+}
+
+int kcap_reader_open(struct kcap_reader **rp, uint32_t session_id)
+{
+	struct kcap_bind bind = { .id = session_id };
+	struct kcap_reader *r;
+	int err;
+
+	*rp = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->map = MAP_FAILED;
+	r->rings.cur = -1;
+
+	r->fd = open(KCAP_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (r->fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	if (ioctl(r->fd, KCAP_IOC_BIND, &bind) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	if (!kcap_bind_ok(&bind)) {
+		err = -EPROTO;
+		goto fail;
+	}
+	r->map_size = (size_t)bind.mmap_size;
+	r->map = mmap(NULL, r->map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      r->fd, 0);
+	if (r->map == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	err = kcap_rings_init(&r->rings, r->map, bind.nr_rings,
+			      bind.ring_stride, bind.data_offset,
+			      bind.ring_size);
+	if (err)
+		goto fail;
+	*rp = r;
+	return 0;
+fail:
+	kcap_reader_close(r);
+	return err;
+}
+
+int kcap_reader_next(struct kcap_reader *r, struct kcap_packet *pkt,
+		     int timeout_ms)
+{
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	int ret;
+
+	ret = kcap_rings_next(&r->rings, pkt);
+	if (ret)
+		return ret < 0 ? ret : KCAP_READ_PACKET;
+	if (r->hup)
+		return KCAP_READ_HUP;
+	if (!timeout_ms)
+		return KCAP_READ_NONE;
+
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret < 0)
+		return -errno;
+	if (!ret)
+		return KCAP_READ_NONE;
+	if (pfd.revents & POLLHUP)
+		r->hup = true;
+	else if (pfd.revents & (POLLERR | POLLNVAL))
+		return -EIO;
+
+	/* The frames published before the hangup come first. */
+	ret = kcap_rings_next(&r->rings, pkt);
+	if (ret)
+		return ret < 0 ? ret : KCAP_READ_PACKET;
+	return r->hup ? KCAP_READ_HUP : KCAP_READ_NONE;
+}
+
+int kcap_reader_fd(const struct kcap_reader *r)
+{
+	return r->fd;
+}
+
+unsigned int kcap_reader_nr_rings(const struct kcap_reader *r)
+{
+	return r->rings.nr;
+}
+
+void kcap_reader_close(struct kcap_reader *r)
+{
+	if (!r)
+		return;
+	kcap_rings_fini(&r->rings);
+	if (r->map != MAP_FAILED)
+		munmap(r->map, r->map_size);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r);
+}

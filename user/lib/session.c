@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libkcap: session commands of the kcap generic netlink family: the
+ * requests built from a struct kcap_session_config, the replies parsed
+ * into a struct kcap_session_info.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include <linux/filter.h>
+#include <linux/kcap.h>
+
+#include "kcap.h"
+#include "internal.h"
+
+#define KCAP_CFG_ALL		(KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN | \
+				 KCAP_CFG_FILTER | KCAP_CFG_HOOK | \
+				 KCAP_CFG_RING_SIZE | KCAP_CFG_FLAGS)
+#define KCAP_CFG_SETTABLE	(KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN | \
+				 KCAP_CFG_FILTER)
+
+_Static_assert(sizeof(struct sock_filter) == 8, "struct sock_filter");
+
+static struct nla_policy kcap_attr_policy[KCAP_ATTR_MAX + 1] = {
+	[KCAP_ATTR_ID]		= { .type = NLA_U32 },
+	[KCAP_ATTR_NAME]	= { .type = NLA_STRING },
+	[KCAP_ATTR_IFINDEX]	= { .type = NLA_U32 },
+	[KCAP_ATTR_IFNAME]	= { .type = NLA_STRING },
+	[KCAP_ATTR_DIRECTION]	= { .type = NLA_U8 },
+	[KCAP_ATTR_SNAPLEN]	= { .type = NLA_U32 },
+	[KCAP_ATTR_FILTER_TEXT]	= { .type = NLA_STRING },
+	[KCAP_ATTR_HOOK]	= { .type = NLA_U8 },
+	[KCAP_ATTR_RING_SIZE]	= { .type = NLA_U32 },
+	[KCAP_ATTR_FLAGS]	= { .type = NLA_U32 },
+	[KCAP_ATTR_STATE]	= { .type = NLA_U8 },
+	[KCAP_ATTR_DEV_TYPE]	= { .type = NLA_U16 },
+	[KCAP_ATTR_LINKTYPE]	= { .type = NLA_U32 },
+	[KCAP_ATTR_NR_RINGS]	= { .type = NLA_U32 },
+	[KCAP_ATTR_FILTER_LEN]	= { .type = NLA_U32 },
+	[KCAP_ATTR_OWNER]	= { .type = NLA_U32 },
+	[KCAP_ATTR_STATS]	= { .type = NLA_NESTED },
+};
+
+static struct nla_policy kcap_stats_policy[KCAP_STATS_ATTR_MAX + 1] = {
+	[KCAP_STATS_ATTR_SEEN]		= { .type = NLA_U64 },
+	[KCAP_STATS_ATTR_PASSED]	= { .type = NLA_U64 },
+	[KCAP_STATS_ATTR_DELIVERED]	= { .type = NLA_U64 },
+	[KCAP_STATS_ATTR_DROPPED]	= { .type = NLA_U64 },
+	[KCAP_STATS_ATTR_BYTES]		= { .type = NLA_U64 },
+};
+
+static bool kcap_str_ok(const char *s, size_t max)
+{
+	return s && s[0] && strnlen(s, max) < max;
+}
+
+int kcap_session_put_ref(struct nl_msg *msg, const char *name, uint32_t id)
+{
+	if (name) {
+		if (!kcap_str_ok(name, KCAP_NAME_MAX))
+			return -EINVAL;
+		return nla_put_string(msg, KCAP_ATTR_NAME, name) ?
+		       -EMSGSIZE : 0;
+	}
+	return nla_put_u32(msg, KCAP_ATTR_ID, id) ? -EMSGSIZE : 0;
+}
+
+static int kcap_session_check_config(uint8_t cmd,
+				     const struct kcap_session_config *cfg)
+{
+	if (cmd == KCAP_CMD_SESSION_NEW) {
+		if (!kcap_str_ok(cfg->name, KCAP_NAME_MAX) ||
+		    (cfg->set & ~KCAP_CFG_ALL))
+			return -EINVAL;
+		if (!cfg->ifindex && !cfg->ifname)
+			return -EINVAL;
+		if (cfg->ifname && !kcap_str_ok(cfg->ifname, KCAP_IFNAMSIZ))
+			return -EINVAL;
+	} else if (cmd == KCAP_CMD_SESSION_SET) {
+		if (cfg->set & ~KCAP_CFG_SETTABLE)
+			return -EINVAL;
+		if (cfg->ifindex || cfg->ifname)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if (cfg->set & KCAP_CFG_FILTER) {
+		if (cfg->filter_len > BPF_MAXINSNS)
+			return -E2BIG;
+		if (cfg->filter_len && !cfg->filter)
+			return -EINVAL;
+		if (cfg->filter_text &&
+		    strnlen(cfg->filter_text, KCAP_FILTER_TEXT_MAX) >=
+		    KCAP_FILTER_TEXT_MAX)
+			return -E2BIG;
+	}
+	return 0;
+}
+
+int kcap_session_put_config(struct nl_msg *msg, uint8_t cmd,
+			    const struct kcap_session_config *cfg)
+{
+	uint32_t set = cfg->set;
+	int err;
+
+	err = kcap_session_check_config(cmd, cfg);
+	if (err)
+		return err;
+
+	err = kcap_session_put_ref(msg, cfg->name, cfg->id);
+	if (err)
+		return err;
+	if (cfg->ifindex && nla_put_u32(msg, KCAP_ATTR_IFINDEX, cfg->ifindex))
+		return -EMSGSIZE;
+	if (cfg->ifname && nla_put_string(msg, KCAP_ATTR_IFNAME, cfg->ifname))
+		return -EMSGSIZE;
+	if ((set & KCAP_CFG_DIRECTION) &&
+	    nla_put_u8(msg, KCAP_ATTR_DIRECTION, cfg->direction))
+		return -EMSGSIZE;
+	if ((set & KCAP_CFG_SNAPLEN) &&
+	    nla_put_u32(msg, KCAP_ATTR_SNAPLEN, cfg->snaplen))
+		return -EMSGSIZE;
+	if (set & KCAP_CFG_FILTER) {
+		/* An empty attribute: no filter. */
+		if (nla_put(msg, KCAP_ATTR_FILTER,
+			    (int)(cfg->filter_len * sizeof(struct sock_filter)),
+			    cfg->filter))
+			return -EMSGSIZE;
+		if (cfg->filter_text &&
+		    nla_put_string(msg, KCAP_ATTR_FILTER_TEXT,
+				   cfg->filter_text))
+			return -EMSGSIZE;
+	}
+	if ((set & KCAP_CFG_HOOK) && nla_put_u8(msg, KCAP_ATTR_HOOK, cfg->hook))
+		return -EMSGSIZE;
+	if ((set & KCAP_CFG_RING_SIZE) &&
+	    nla_put_u32(msg, KCAP_ATTR_RING_SIZE, cfg->ring_size))
+		return -EMSGSIZE;
+	if ((set & KCAP_CFG_FLAGS) &&
+	    nla_put_u32(msg, KCAP_ATTR_FLAGS, cfg->flags))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static void kcap_copy_str(char *dst, size_t size, const struct nlattr *nla)
+{
+	size_t n = strnlen(nla_data(nla), (size_t)nla_len(nla));
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, nla_data(nla), n);
+	dst[n] = '\0';
+}
+
+static int kcap_parse_stats(const struct nlattr *nla, struct kcap_stats *st)
+{
+	struct nlattr *tb[KCAP_STATS_ATTR_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, KCAP_STATS_ATTR_MAX, (struct nlattr *)nla,
+			       kcap_stats_policy);
+	if (err < 0)
+		return -EBADMSG;
+	if (tb[KCAP_STATS_ATTR_SEEN])
+		st->seen = nla_get_u64(tb[KCAP_STATS_ATTR_SEEN]);
+	if (tb[KCAP_STATS_ATTR_PASSED])
+		st->passed = nla_get_u64(tb[KCAP_STATS_ATTR_PASSED]);
+	if (tb[KCAP_STATS_ATTR_DELIVERED])
+		st->delivered = nla_get_u64(tb[KCAP_STATS_ATTR_DELIVERED]);
+	if (tb[KCAP_STATS_ATTR_DROPPED])
+		st->dropped = nla_get_u64(tb[KCAP_STATS_ATTR_DROPPED]);
+	if (tb[KCAP_STATS_ATTR_BYTES])
+		st->bytes = nla_get_u64(tb[KCAP_STATS_ATTR_BYTES]);
+	return 0;
+}
+
+int kcap_session_parse(struct nl_msg *msg, struct kcap_session_info *info)
+{
+	struct nlattr *tb[KCAP_ATTR_MAX + 1];
+	int err;
+
+	memset(info, 0, sizeof(*info));
+	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, KCAP_ATTR_MAX,
+			    kcap_attr_policy);
+	if (err < 0)
+		return -EBADMSG;
+
+	if (tb[KCAP_ATTR_ID])
+		info->id = nla_get_u32(tb[KCAP_ATTR_ID]);
+	if (tb[KCAP_ATTR_NAME])
+		kcap_copy_str(info->name, sizeof(info->name),
+			      tb[KCAP_ATTR_NAME]);
+	if (tb[KCAP_ATTR_IFINDEX])
+		info->ifindex = nla_get_u32(tb[KCAP_ATTR_IFINDEX]);
+	if (tb[KCAP_ATTR_IFNAME])
+		kcap_copy_str(info->ifname, sizeof(info->ifname),
+			      tb[KCAP_ATTR_IFNAME]);
+	if (tb[KCAP_ATTR_DIRECTION])
+		info->direction = nla_get_u8(tb[KCAP_ATTR_DIRECTION]);
+	if (tb[KCAP_ATTR_SNAPLEN])
+		info->snaplen = nla_get_u32(tb[KCAP_ATTR_SNAPLEN]);
+	if (tb[KCAP_ATTR_FILTER_TEXT])
+		kcap_copy_str(info->filter_text, sizeof(info->filter_text),
+			      tb[KCAP_ATTR_FILTER_TEXT]);
+	if (tb[KCAP_ATTR_FILTER_LEN])
+		info->filter_len = nla_get_u32(tb[KCAP_ATTR_FILTER_LEN]);
+	if (tb[KCAP_ATTR_HOOK])
+		info->hook = nla_get_u8(tb[KCAP_ATTR_HOOK]);
+	if (tb[KCAP_ATTR_RING_SIZE])
+		info->ring_size = nla_get_u32(tb[KCAP_ATTR_RING_SIZE]);
+	if (tb[KCAP_ATTR_FLAGS])
+		info->flags = nla_get_u32(tb[KCAP_ATTR_FLAGS]);
+	if (tb[KCAP_ATTR_STATE])
+		info->state = nla_get_u8(tb[KCAP_ATTR_STATE]);
+	if (tb[KCAP_ATTR_DEV_TYPE])
+		info->dev_type = nla_get_u16(tb[KCAP_ATTR_DEV_TYPE]);
+	if (tb[KCAP_ATTR_LINKTYPE])
+		info->linktype = nla_get_u32(tb[KCAP_ATTR_LINKTYPE]);
+	if (tb[KCAP_ATTR_NR_RINGS])
+		info->nr_rings = nla_get_u32(tb[KCAP_ATTR_NR_RINGS]);
+	if (tb[KCAP_ATTR_OWNER]) {
+		info->owner = nla_get_u32(tb[KCAP_ATTR_OWNER]);
+		info->has_owner = true;
+	}
+	if (tb[KCAP_ATTR_STATS]) {
+		err = kcap_parse_stats(tb[KCAP_ATTR_STATS], &info->stats);
+		if (err)
+			return err;
+		info->has_stats = true;
+	}
+	return 0;
+}
+
+/* Reply handler of the doit commands: one session, at most. */
+struct kcap_one {
+	struct kcap_session_info	*info;
+	bool				got;
+};
+
+static int kcap_one_reply(struct nl_msg *msg, void *arg)
+{
+	struct kcap_one *one = arg;
+	int err;
+
+	if (one->got)
+		return 0;
+	err = kcap_session_parse(msg, one->info);
+	if (!err)
+		one->got = true;
+	return err;
+}
+
+/*
+ * Send @msg; with @info, expect one session back.  A reply the caller
+ * does not want is parsed into a scratch one (its size is no burden on
+ * the heap, but too much for every caller's stack).
+ */
+static int kcap_session_do(struct kcap_ctl *ctl, struct nl_msg *msg,
+			   struct kcap_session_info *info)
+{
+	struct kcap_one one = { .info = info };
+	int err;
+
+	if (!info) {
+		one.info = malloc(sizeof(*one.info));
+		if (!one.info) {
+			nlmsg_free(msg);
+			return -ENOMEM;
+		}
+	}
+	err = kcap_ctl_request(ctl, msg, kcap_one_reply, &one);
+	if (!err && !one.got && info)
+		err = -EBADMSG;		/* an ack without the session */
+	if (!info)
+		free(one.info);
+	return err;
+}
+
+static int kcap_session_config_cmd(struct kcap_ctl *ctl, uint8_t cmd,
+				   const struct kcap_session_config *cfg,
+				   struct kcap_session_info *info)
+{
+	struct nl_msg *msg;
+	int err;
+
+	err = kcap_ctl_msg(ctl, cmd, 0, &msg);
+	if (err)
+		return err;
+	err = kcap_session_put_config(msg, cmd, cfg);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return kcap_session_do(ctl, msg, info);
+}
+
+int kcap_session_new(struct kcap_ctl *ctl,
+		     const struct kcap_session_config *cfg,
+		     struct kcap_session_info *info)
+{
+	return kcap_session_config_cmd(ctl, KCAP_CMD_SESSION_NEW, cfg, info);
+}
+
+int kcap_session_set(struct kcap_ctl *ctl,
+		     const struct kcap_session_config *cfg,
+		     struct kcap_session_info *info)
+{
+	return kcap_session_config_cmd(ctl, KCAP_CMD_SESSION_SET, cfg, info);
+}
+
+static int kcap_session_ref_cmd(struct kcap_ctl *ctl, uint8_t cmd,
+				const char *name, uint32_t id,
+				struct kcap_session_info *info)
+{
+	struct nl_msg *msg;
+	int err;
+
+	err = kcap_ctl_msg(ctl, cmd, 0, &msg);
+	if (err)
+		return err;
+	err = kcap_session_put_ref(msg, name, id);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return kcap_session_do(ctl, msg, info);
+}
+
+int kcap_session_del(struct kcap_ctl *ctl, const char *name, uint32_t id)
+{
+	struct nl_msg *msg;
+	int err;
+
+	err = kcap_ctl_msg(ctl, KCAP_CMD_SESSION_DEL, 0, &msg);
+	if (err)
+		return err;
+	err = kcap_session_put_ref(msg, name, id);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return kcap_ctl_request(ctl, msg, NULL, NULL);
+}
+
+int kcap_session_get(struct kcap_ctl *ctl, const char *name, uint32_t id,
+		     struct kcap_session_info *info)
+{
+	return kcap_session_ref_cmd(ctl, KCAP_CMD_SESSION_GET, name, id, info);
+}
+
+int kcap_session_stats(struct kcap_ctl *ctl, const char *name, uint32_t id,
+		       struct kcap_stats *stats)
+{
+	struct kcap_session_info *info;
+	int err;
+
+	info = malloc(sizeof(*info));
+	if (!info)
+		return -ENOMEM;
+	err = kcap_session_ref_cmd(ctl, KCAP_CMD_SESSION_STATS, name, id,
+				   info);
+	if (!err && !info->has_stats)
+		err = -EBADMSG;
+	if (!err)
+		*stats = info->stats;
+	free(info);
+	return err;
+}
+
+/* Reply handler of the dump: one more session each. */
+struct kcap_list {
+	struct kcap_session_info	*v;
+	size_t				nr;
+	size_t				size;
+};
+
+static int kcap_list_reply(struct nl_msg *msg, void *arg)
+{
+	struct kcap_list *l = arg;
+
+	if (l->nr == l->size) {
+		size_t size = l->size ? 2 * l->size : 4;
+		struct kcap_session_info *v;
+
+		v = realloc(l->v, size * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->size = size;
+	}
+	if (kcap_session_parse(msg, &l->v[l->nr]))
+		return -EBADMSG;
+	l->nr++;
+	return 0;
+}
+
+int kcap_session_list(struct kcap_ctl *ctl, struct kcap_session_info **list,
+		      size_t *nr)
+{
+	struct kcap_list l = { NULL, 0, 0 };
+	struct nl_msg *msg;
+	int err;
+
+	*list = NULL;
+	*nr = 0;
+	err = kcap_ctl_msg(ctl, KCAP_CMD_SESSION_GET, NLM_F_DUMP, &msg);
+	if (err)
+		return err;
+	err = kcap_ctl_request(ctl, msg, kcap_list_reply, &l);
+	if (err) {
+		free(l.v);
+		return err;
+	}
+	if (!l.nr) {
+		free(l.v);
+		l.v = NULL;
+	}
+	*list = l.v;
+	*nr = l.nr;
+	return 0;
+}
