@@ -56,7 +56,6 @@ from scapy.layers.dns import DNS, DNSQR, DNSRR
 from scapy.layers.inet import ICMP, IP, TCP, UDP, fragment
 from scapy.layers.inet6 import ICMPv6EchoReply, ICMPv6EchoRequest, IPv6
 from scapy.layers.l2 import ARP, Dot1Q, Ether
-from scapy.packet import Raw
 from scapy.utils import RawPcapReader, wrpcap
 
 IP_A, IP_B = "10.0.2.11", "10.0.2.12"
