@@ -221,8 +221,6 @@ void kcap_hooks_detach(struct kcap_session *s);
 
 /* capture.c: the per-frame path. */
 void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir);
-int kcap_capture_init(void);
-void kcap_capture_exit(void);
 
 /* ring.c: the rings and the reader's wakeups. */
 int kcap_rings_alloc(struct kcap_session *s, u32 ring_size);

@@ -3,9 +3,8 @@
  * kcap: packet capture sessions on Linux net devices.
  *
  * Module entry points and parameters: bring up the session registry, the
- * per-CPU scratch buffers of the datapath, the device through which rings
- * are mapped and the control plane (generic netlink), and take them down
- * in reverse.
+ * device through which rings are mapped and the control plane (generic
+ * netlink), and take them down in reverse.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -37,13 +36,9 @@ static int __init kcap_init(void)
 {
 	int err;
 
-	err = kcap_capture_init();
-	if (err)
-		return err;
-
 	err = kcap_session_registry_init();
 	if (err)
-		goto err_capture;
+		return err;
 
 	err = kcap_chrdev_init();
 	if (err)
@@ -60,8 +55,6 @@ err_chrdev:
 	kcap_chrdev_exit();
 err_registry:
 	kcap_session_registry_exit();
-err_capture:
-	kcap_capture_exit();
 	return err;
 }
 
@@ -70,8 +63,6 @@ static void __exit kcap_exit(void)
 	kcap_genl_exit();
 	kcap_chrdev_exit();
 	kcap_session_registry_exit();
-	/* Sessions are gone, and frames in flight with them. */
-	kcap_capture_exit();
 }
 
 module_init(kcap_init);

@@ -155,9 +155,13 @@ enum kcap_cmd {
  *	frame; default KCAP_SNAPLEN_DEFAULT.
  * @KCAP_ATTR_FILTER: binary, in: a classic BPF program, an array of
  *	struct sock_filter (<linux/filter.h>, 8 bytes each) of at most
- *	BPF_MAXINSNS instructions, run over each frame from its MAC header as
- *	tcpdump's filters are; its return value caps the bytes kept.  Absent
- *	or empty: every frame passes.
+ *	BPF_MAXINSNS instructions.  It runs over each frame as AF_PACKET
+ *	runs socket filters, which is what libpcap compiles for a live Linux
+ *	capture: from the MAC header, with an offloaded VLAN tag in metadata
+ *	(SKF_AD_VLAN_TAG_PRESENT, SKF_AD_VLAN_TAG) and sent frames of type
+ *	PACKET_OUTGOING (SKF_AD_PKTTYPE), so that it gives the verdicts
+ *	tcpdump gets on the same device.  Its return value caps the bytes
+ *	kept.  Absent or empty: every frame passes.
  * @KCAP_ATTR_FILTER_TEXT: string, in/out: the expression the filter was
  *	compiled from, kept and reported for display only.
  * @KCAP_ATTR_HOOK: u8, in/out: enum kcap_hook; default netfilter.
@@ -328,8 +332,7 @@ struct kcap_ring_ctrl {
  * @vlan_tci: with KCAP_REC_F_VLAN: the tag control information of the
  *	802.1Q/802.1ad header that the device or the stack had taken out of
  *	the frame into metadata.  It is written back into the captured bytes
- *	(after the MAC addresses) as tcpdump presents it, and the filter saw
- *	the frame with it.
+ *	(after the MAC addresses), as libpcap writes it back for tcpdump.
  * @vlan_tpid: with KCAP_REC_F_VLAN: the tag's protocol id (network order).
  * @pkt_type: the frame's PACKET_* type (<linux/if_packet.h>); sent frames
  *	are PACKET_OUTGOING.
