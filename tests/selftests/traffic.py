@@ -35,6 +35,7 @@ prints "identical: N frames" and exits 0, or prints the first difference and
 exits 1.  Exit status 2: usage or unreadable file.
 """
 import argparse
+import logging
 import os
 import socket
 import struct
@@ -44,12 +45,14 @@ import time
 # scapy is Debian's python3-scapy: when another python3 comes first on PATH
 # (pyenv, a venv), use the system's.
 try:
-    import scapy  # noqa: F401
+    import scapy.error  # noqa: F401
 except ImportError:
     if os.path.exists("/usr/bin/python3") and \
             os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("traffic.py: needs scapy (apt-get install python3-scapy)")
+# Not its warnings about the namespace's routes (lo without an address...).
+logging.getLogger("scapy").setLevel(logging.ERROR)
 
 from scapy.config import conf
 from scapy.layers.dns import DNS, DNSQR, DNSRR
