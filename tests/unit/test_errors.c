@@ -16,7 +16,7 @@
 
 #define HINT_NOMOD	"the kcap kernel module is not loaded: " \
 			"run 'modprobe kcap' as root"
-#define HINT_PERM	"permission denied: run as root or with CAP_NET_ADMIN"
+#define HINT_PERM	"permission denied: run as root (needs CAP_NET_ADMIN)"
 #define HINT_NOGENL	"this kernel has no generic netlink support"
 
 static void test_hint_enoent(void **state)

@@ -5,6 +5,12 @@
 #ifndef _KCAP_CLI_H
 #define _KCAP_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kcap.h"
+
 /* Exit statuses, documented in kcap.8. */
 #define KCAP_EXIT_OK		0	/* the command did what was asked */
 #define KCAP_EXIT_FAIL		1	/* it could not */
@@ -26,7 +32,174 @@ int kcap_main(int argc, char **argv);
  * first of them, not the command name.  It returns a KCAP_EXIT_* status.
  */
 int cmd_version(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_add(int argc, char **argv);
+int cmd_set(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_del(int argc, char **argv);
 
 int cli_no_args(const char *cmd, int argc);
+
+/* util.c: parsing words and numbers, reporting errors. */
+
+/* A usage error of @cmd: one line on stderr; returns KCAP_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A failure: "kcap: " and the line on stderr; returns KCAP_EXIT_FAIL. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A failed libkcap call: "kcap: WHAT: REASON", the reason being the
+ * kernel's message if @ctl has one, else strerror.  -EPERM and -EACCES
+ * print the permission line instead.  Returns KCAP_EXIT_FAIL.
+ */
+int cli_ctl_error(const struct kcap_ctl *ctl, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A filter kcap_filter_compile() refused: "kcap: bad filter: MESSAGE";
+ * returns KCAP_EXIT_USAGE (KCAP_EXIT_FAIL if memory ran out).
+ */
+int cli_filter_error(int err, const char *errbuf);
+
+/*
+ * getopt_long() over a command's arguments: a copy of @argv with @cmd as
+ * its argv[0] and a NULL at the end (free() it), getopt reset and quiet.
+ */
+char **cli_getopt_argv(const char *cmd, int argc, char **argv);
+
+/* getopt's complaint (@opt '?' or ':') about av[optind - 1], as a line. */
+int cli_getopt_error(const char *cmd, char **av, int opt, const char *optstr);
+
+/* @argc words joined by spaces, as tcpdump joins an expression; malloc'd. */
+char *cli_join(int argc, char **argv);
+
+/* Open a control handle or say why not; 0 or KCAP_EXIT_FAIL. */
+int cli_open_ctl(struct kcap_ctl **ctl);
+
+/* A decimal number in [min, max]; false if @s is not one. */
+bool cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v);
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v);
+
+/* A session name: 1..31 bytes of [A-Za-z0-9_.-]. */
+bool cli_valid_name(const char *name);
+
+/* "in", "out", "inout" (tcpdump -Q) */
+bool cli_parse_q(const char *s, uint8_t *dir);
+/* "ingress", "egress", "bidirectional", "off" (capture KEYWORD) */
+bool cli_parse_capture_word(const char *s, uint8_t *dir);
+const char *cli_capture_word(uint8_t dir);
+const char *cli_q_word(uint8_t dir);
+/* "netfilter", "rx_handler" */
+bool cli_parse_hook(const char *s, uint8_t *hook);
+const char *cli_hook_word(uint8_t hook);
+const char *cli_state_word(uint8_t state);
+/* "pcap", "pcapng" */
+bool cli_parse_format(const char *s, enum kcap_file_format *fmt);
+
+/* capture.c: reading a session's rings to a file or the terminal. */
+
+/* Where frames go, and when to stop: -w, -F, --nano, -c. */
+struct cli_output {
+	const char		*file;	/* NULL: one line per frame on stdout */
+	enum kcap_file_format	format;
+	bool			nano;
+	uint64_t		count;	/* 0: no limit */
+};
+
+/*
+ * Read the session @info (its id, name, device, link type and snaplen)
+ * through @r to @out until the count, a signal (SIGINT, SIGTERM, SIGHUP)
+ * or the session's hangup, then print the summary on stderr.  Returns a
+ * KCAP_EXIT_* status.
+ */
+int cli_capture_run(struct kcap_ctl *ctl, struct kcap_reader *r,
+		    const struct kcap_session_info *info,
+		    const struct cli_output *out);
+
+/*
+ * The line scripts wait for, on stderr, as tcpdump's: "kcap: listening on
+ * DEV, link-type NAME (DESCRIPTION), snapshot length N bytes".
+ */
+void cli_listening(const struct kcap_session_info *s);
+
+/* Open a reader on session @id, or say why not; 0 or KCAP_EXIT_FAIL. */
+int cli_open_reader(struct kcap_reader **r, uint32_t id);
+
+/* print.c: one line per frame. */
+
+/*
+ * Format @pkt of link type @linktype as one line (without newline):
+ * "HH:MM:SS.UUUUUU DIR SUMMARY, length LEN[, captured CAPLEN]".
+ */
+void cli_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
+		       uint32_t linktype, bool nano);
+
+/* util.c: a JSON string, quoted and escaped. */
+void cli_json_string(FILE *f, const char *s);
+
+/* Command-line parsing of the commands, apart from running them. */
+
+struct capture_opts {
+	const char		*dev;
+	uint8_t			direction;
+	uint32_t		snaplen;
+	uint32_t		ring_size;	/* 0: the kernel's default */
+	bool			hook_set;
+	uint8_t			hook;
+	bool			nopromisc;
+	struct cli_output	out;
+	char			*filter;	/* malloc'd; NULL: none */
+};
+
+/* 0, or KCAP_EXIT_USAGE after a line on stderr.  Free o->filter. */
+int capture_parse(int argc, char **argv, struct capture_opts *o);
+
+struct dump_opts {
+	const char		*name;
+	struct cli_output	out;
+};
+
+int dump_parse(int argc, char **argv, struct dump_opts *o);
+
+/* add and set: NAME, then KEY VALUE words. */
+struct session_opts {
+	const char	*name;
+	const char	*dev;
+	bool		dir_set;
+	uint8_t		direction;
+	bool		snaplen_set;
+	uint32_t	snaplen;
+	const char	*filter;	/* NULL: not given */
+	bool		ring_set;
+	uint32_t	ring_size;
+	bool		hook_set;
+	uint8_t		hook;
+	bool		nopromisc;
+};
+
+int add_parse(int argc, char **argv, struct session_opts *o);
+int set_parse(int argc, char **argv, struct session_opts *o);
+
+enum show_field {
+	SHOW_ALL,
+	SHOW_FILTER,
+	SHOW_SNAPLEN,
+	SHOW_STATS,
+};
+
+struct show_opts {
+	const char	*name;		/* NULL: every session */
+	enum show_field	field;
+	bool		json;
+};
+
+int show_parse(int argc, char **argv, struct show_opts *o);
+
+/* The text and JSON forms of a session, for show. */
+void show_print_text(FILE *f, const struct kcap_session_info *s);
+void show_print_json(FILE *f, const struct kcap_session_info *s);
 
 #endif /* _KCAP_CLI_H */

@@ -20,23 +20,62 @@ struct cli_cmd {
 	const char	*name;
 	int		(*fn)(int argc, char **argv);
 	const char	*help;		/* one line for the usage text */
+	const char	*synopsis;	/* its arguments, lines after the first
+					 * indented with a tab */
 };
 
 static int cmd_help(int argc, char **argv);
 
 static const struct cli_cmd cli_cmds[] = {
-	{ "version",	cmd_version,	"print the userland and module versions" },
-	{ "help",	cmd_help,	"print this help" },
+	{ "capture",	cmd_capture,	"capture a device's frames to a file "
+					"or the terminal",
+	  "-i DEV [-Q in|out|inout] [-s SNAPLEN] [-c COUNT] [-w FILE|-]\n"
+	  "\t[-F pcap|pcapng] [--nano] [-B KiB] [-p]\n"
+	  "\t[--hook netfilter|rx_handler] [EXPRESSION...]" },
+	{ "dump",	cmd_dump,	"read a session's frames to a file or "
+					"the terminal",
+	  "NAME [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]" },
+	{ "add",	cmd_add,	"create a persistent session",
+	  "NAME dev DEV [capture ingress|egress|bidirectional|off]\n"
+	  "\t[snaplen N] [filter EXPR] [ring-size BYTES]\n"
+	  "\t[hook netfilter|rx_handler] [nopromisc]" },
+	{ "set",	cmd_set,	"change a session's direction, snaplen "
+					"or filter",
+	  "NAME [capture ingress|egress|bidirectional|off] [snaplen N]\n"
+	  "\t[filter EXPR|all]" },
+	{ "show",	cmd_show,	"show sessions",
+	  "[NAME] [filter|snaplen|stats] [--json]" },
+	{ "del",	cmd_del,	"delete a session",
+	  "NAME" },
+	{ "version",	cmd_version,	"print the userland and module versions",
+	  NULL },
+	{ "help",	cmd_help,	"print this help",
+	  NULL },
 };
 
 static void usage(FILE *f)
 {
+	const char *p;
 	size_t i;
 
 	fprintf(f, "Usage: kcap [-h | --help] COMMAND [ARGS...]\n\n");
 	fprintf(f, "Commands:\n");
 	for (i = 0; i < ARRAY_SIZE(cli_cmds); i++)
 		fprintf(f, "    %-12s%s\n", cli_cmds[i].name, cli_cmds[i].help);
+	fprintf(f, "\n");
+	for (i = 0; i < ARRAY_SIZE(cli_cmds); i++) {
+		if (!cli_cmds[i].synopsis)
+			continue;
+		fprintf(f, "kcap %s ", cli_cmds[i].name);
+		for (p = cli_cmds[i].synopsis; *p; p++) {
+			if (*p == '\t')
+				fprintf(f, "%*s", (int)strlen(cli_cmds[i].name) +
+					6, "");
+			else
+				fputc(*p, f);
+		}
+		fputc('\n', f);
+	}
 	fprintf(f, "\nExit status: 0 on success, 1 on failure, "
 		   "2 on a command-line error.  See kcap(8).\n");
 }

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcap dump: read the rings of an existing session, typically a
+ * persistent one made with 'kcap add', to a file or the terminal.
+ *
+ *	kcap dump NAME [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define CMD		"dump"
+
+static const struct option dump_longopts[] = {
+	{ "nano", no_argument, NULL, 'N' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int dump_parse(int argc, char **argv, struct dump_opts *o)
+{
+	static const char optstr[] = ":w:c:F:";
+	bool format_set = false;
+	char **av;
+	int opt, ret = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->out.format = KCAP_FORMAT_PCAP;
+	av = cli_getopt_argv("kcap " CMD, argc, argv);
+	if (!av)
+		return cli_fail("out of memory");
+	while (!ret &&
+	       (opt = getopt_long(argc + 1, av, optstr, dump_longopts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'w':
+			o->out.file = optarg;
+			if (!optarg[0])
+				ret = cli_usage_error(CMD, "-w takes a file "
+						      "name or -");
+			break;
+		case 'c':
+			if (!cli_parse_u64(optarg, 1, UINT64_MAX,
+					   &o->out.count))
+				ret = cli_usage_error(CMD, "-c takes a packet "
+						      "count of 1 or more, not "
+						      "'%s'", optarg);
+			break;
+		case 'F':
+			format_set = true;
+			if (!cli_parse_format(optarg, &o->out.format))
+				ret = cli_usage_error(CMD, "-F takes pcap or "
+						      "pcapng, not '%s'",
+						      optarg);
+			break;
+		case 'N':
+			o->out.nano = true;
+			break;
+		default:
+			ret = cli_getopt_error(CMD, av, opt, optstr);
+		}
+	}
+	if (!ret) {
+		if (optind > argc)
+			ret = cli_usage_error(CMD, "which session? NAME is "
+					      "needed");
+		else if (optind < argc)
+			ret = cli_usage_error(CMD, "unexpected argument '%s'",
+					      av[optind + 1]);
+		else if (!cli_valid_name(av[optind]))
+			ret = cli_usage_error(CMD, "bad session name '%s'",
+					      av[optind]);
+		else
+			o->name = av[optind];
+	}
+	if (!ret && format_set && !o->out.file)
+		ret = cli_usage_error(CMD, "-F needs -w FILE");
+	free(av);
+	return ret;
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	struct kcap_session_info *info;
+	struct kcap_reader *r = NULL;
+	struct kcap_ctl *ctl = NULL;
+	struct dump_opts o;
+	int err, ret;
+
+	ret = dump_parse(argc, argv, &o);
+	if (ret)
+		return ret;
+	info = malloc(sizeof(*info));
+	if (!info)
+		return cli_fail("out of memory");
+	ret = cli_open_ctl(&ctl);
+	if (ret)
+		goto out;
+	err = kcap_session_get(ctl, o.name, 0, info);
+	if (err == -ENOENT) {
+		ret = cli_fail("no session named '%s'", o.name);
+		goto out;
+	}
+	if (err) {
+		ret = cli_ctl_error(ctl, err, "cannot find session '%s'",
+				    o.name);
+		goto out;
+	}
+	ret = cli_open_reader(&r, info->id);
+	if (ret)
+		goto out;
+	cli_listening(info);
+	ret = cli_capture_run(ctl, r, info, &o.out);
+out:
+	kcap_reader_close(r);
+	kcap_ctl_close(ctl);
+	free(info);
+	return ret;
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcap show: sessions, as text or JSON.
+ *
+ *	kcap show [NAME] [filter|snaplen|stats] [--json]
+ *
+ * The text form of a session, four lines, the keys those of 'kcap add':
+ *
+ *	NAME: id ID dev DEV ifindex N state attached|detached linktype LT
+ *		capture DIR snaplen N hook HOOK ring-size N rings N
+ *		persistent|owner PORT [nopromisc]
+ *		filter all | filter "EXPR" insns N
+ *		seen N passed N delivered N dropped N bytes N
+ *
+ * (the second line is one line; the lines after the first start with a
+ * tab).  With a field: the filter's expression ("all" for none), the
+ * snaplen, or the counters' line alone.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define CMD	"show"
+
+int show_parse(int argc, char **argv, struct show_opts *o)
+{
+	int i, words = 0;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
+			o->json = true;
+		} else if (a[0] == '-') {
+			return cli_usage_error(CMD, "unknown option '%s'", a);
+		} else if (words == 0) {
+			if (!cli_valid_name(a))
+				return cli_usage_error(CMD, "bad session name "
+						       "'%s'", a);
+			o->name = a;
+			words++;
+		} else if (words == 1) {
+			if (!strcmp(a, "filter"))
+				o->field = SHOW_FILTER;
+			else if (!strcmp(a, "snaplen"))
+				o->field = SHOW_SNAPLEN;
+			else if (!strcmp(a, "stats"))
+				o->field = SHOW_STATS;
+			else
+				return cli_usage_error(CMD, "show filter, "
+						       "snaplen or stats, not "
+						       "'%s'", a);
+			words++;
+		} else {
+			return cli_usage_error(CMD, "unexpected argument '%s'",
+					       a);
+		}
+	}
+	return 0;
+}
+
+static void show_stats_text(FILE *f, const struct kcap_stats *st)
+{
+	fprintf(f, "seen %llu passed %llu delivered %llu dropped %llu "
+		"bytes %llu\n", (unsigned long long)st->seen,
+		(unsigned long long)st->passed,
+		(unsigned long long)st->delivered,
+		(unsigned long long)st->dropped,
+		(unsigned long long)st->bytes);
+}
+
+static void show_stats_json(FILE *f, const struct kcap_stats *st)
+{
+	fprintf(f, "{\"seen\":%llu,\"passed\":%llu,\"delivered\":%llu,"
+		"\"dropped\":%llu,\"bytes\":%llu}",
+		(unsigned long long)st->seen,
+		(unsigned long long)st->passed,
+		(unsigned long long)st->delivered,
+		(unsigned long long)st->dropped,
+		(unsigned long long)st->bytes);
+}
+
+/* A filter's text, quoted as C and the shell would read it back. */
+static void show_quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void show_print_text(FILE *f, const struct kcap_session_info *s)
+{
+	const char *lt = kcap_linktype_name(s->linktype);
+
+	fprintf(f, "%s: id %u dev %s ifindex %u state %s linktype ", s->name,
+		s->id, s->ifname[0] ? s->ifname : "-", s->ifindex,
+		cli_state_word(s->state));
+	if (lt)
+		fprintf(f, "%s\n", lt);
+	else
+		fprintf(f, "%u\n", s->linktype);
+
+	fprintf(f, "\tcapture %s snaplen %u hook %s ring-size %u rings %u",
+		cli_capture_word(s->direction), s->snaplen,
+		cli_hook_word(s->hook), s->ring_size, s->nr_rings);
+	if (s->has_owner)
+		fprintf(f, " owner %u", s->owner);
+	else
+		fprintf(f, " persistent");
+	if (s->flags & KCAP_SESSION_F_NOPROMISC)
+		fprintf(f, " nopromisc");
+	fputc('\n', f);
+
+	if (!s->filter_len) {
+		fprintf(f, "\tfilter all\n");
+	} else {
+		fprintf(f, "\tfilter ");
+		show_quoted(f, s->filter_text);
+		fprintf(f, " insns %u\n", s->filter_len);
+	}
+	fputc('\t', f);
+	show_stats_text(f, &s->stats);
+}
+
+void show_print_json(FILE *f, const struct kcap_session_info *s)
+{
+	const char *lt = kcap_linktype_name(s->linktype);
+
+	fprintf(f, "{\"id\":%u,\"name\":", s->id);
+	cli_json_string(f, s->name);
+	fprintf(f, ",\"ifindex\":%u,\"ifname\":", s->ifindex);
+	cli_json_string(f, s->ifname);
+	fprintf(f, ",\"state\":\"%s\",\"direction\":\"%s\",\"snaplen\":%u,"
+		"\"filter_text\":", cli_state_word(s->state),
+		cli_q_word(s->direction), s->snaplen);
+	cli_json_string(f, s->filter_text);
+	fprintf(f, ",\"filter_len\":%u,\"hook\":\"%s\",\"ring_size\":%u,"
+		"\"nr_rings\":%u,\"flags\":%u,\"persistent\":%s,"
+		"\"nopromisc\":%s,\"owner\":", s->filter_len,
+		cli_hook_word(s->hook), s->ring_size, s->nr_rings, s->flags,
+		s->flags & KCAP_SESSION_F_PERSISTENT ? "true" : "false",
+		s->flags & KCAP_SESSION_F_NOPROMISC ? "true" : "false");
+	if (s->has_owner)
+		fprintf(f, "%u", s->owner);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"dev_type\":%u,\"linktype\":%u,\"linktype_name\":",
+		s->dev_type, s->linktype);
+	if (lt)
+		cli_json_string(f, lt);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"stats\":");
+	show_stats_json(f, &s->stats);
+	fputc('}', f);
+}
+
+static void show_field(const struct show_opts *o,
+		       const struct kcap_session_info *s)
+{
+	switch (o->field) {
+	case SHOW_FILTER:
+		if (o->json) {
+			if (s->filter_len)
+				cli_json_string(stdout, s->filter_text);
+			else
+				fputs("null", stdout);
+			putchar('\n');
+		} else {
+			puts(s->filter_len ? s->filter_text : "all");
+		}
+		break;
+	case SHOW_SNAPLEN:
+		printf("%u\n", s->snaplen);
+		break;
+	case SHOW_STATS:
+		if (o->json) {
+			show_stats_json(stdout, &s->stats);
+			putchar('\n');
+		} else {
+			show_stats_text(stdout, &s->stats);
+		}
+		break;
+	case SHOW_ALL:
+		if (o->json) {
+			show_print_json(stdout, s);
+			putchar('\n');
+		} else {
+			show_print_text(stdout, s);
+		}
+		break;
+	}
+}
+
+static int show_one(struct kcap_ctl *ctl, const struct show_opts *o)
+{
+	struct kcap_session_info *info = malloc(sizeof(*info));
+	int err;
+
+	if (!info)
+		return cli_fail("out of memory");
+	if (o->field == SHOW_STATS) {
+		/* The counters alone: the command made for them. */
+		memset(info, 0, sizeof(*info));
+		err = kcap_session_stats(ctl, o->name, 0, &info->stats);
+	} else {
+		err = kcap_session_get(ctl, o->name, 0, info);
+	}
+	if (!err)
+		show_field(o, info);
+	free(info);
+	if (err == -ENOENT)
+		return cli_fail("no session named '%s'", o->name);
+	if (err)
+		return cli_ctl_error(ctl, err, "cannot show session '%s'",
+				     o->name);
+	return KCAP_EXIT_OK;
+}
+
+static int show_all(struct kcap_ctl *ctl, const struct show_opts *o)
+{
+	struct kcap_session_info *list;
+	size_t i, nr;
+	int err;
+
+	err = kcap_session_list(ctl, &list, &nr);
+	if (err)
+		return cli_ctl_error(ctl, err, "cannot list sessions");
+	if (o->json)
+		putchar('[');
+	for (i = 0; i < nr; i++) {
+		if (o->json) {
+			if (i)
+				putchar(',');
+			show_print_json(stdout, &list[i]);
+		} else {
+			show_print_text(stdout, &list[i]);
+		}
+	}
+	if (o->json)
+		puts("]");
+	free(list);
+	return KCAP_EXIT_OK;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	struct kcap_ctl *ctl;
+	struct show_opts o;
+	int ret;
+
+	ret = show_parse(argc, argv, &o);
+	if (ret)
+		return ret;
+	ret = cli_open_ctl(&ctl);
+	if (ret)
+		return ret;
+	ret = o.name ? show_one(ctl, &o) : show_all(ctl, &o);
+	kcap_ctl_close(ctl);
+	return ret;
+}

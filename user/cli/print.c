@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcap(8): one line per captured frame, for a terminal: its time, its
+ * direction, a short summary of Ethernet, ARP, IPv4, IPv6, TCP, UDP and
+ * ICMP, and its lengths.  Not a dissector: write a file (-w) and read it
+ * with tcpdump or Wireshark for more.
+ */
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+#define LINKTYPE_ETHERNET	1
+#define LINKTYPE_RAW		101
+
+#define ETH_P_IP		0x0800
+#define ETH_P_ARP		0x0806
+#define ETH_P_8021Q		0x8100
+#define ETH_P_8021AD		0x88a8
+#define ETH_P_IPV6		0x86dd
+
+/* A string being built; output past its end is dropped, still terminated. */
+struct line {
+	char	*buf;
+	size_t	size;
+	size_t	len;
+};
+
+static void put(struct line *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->len >= l->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->buf + l->len, l->size - l->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->len += (size_t)n;
+	if (l->len >= l->size)
+		l->len = l->size - 1;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put_mac(struct line *l, const uint8_t *m)
+{
+	put(l, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+	    m[5]);
+}
+
+static void put_addr(struct line *l, int af, const uint8_t *a)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	put(l, "%s", inet_ntop(af, a, s, sizeof(s)) ? s : "?");
+}
+
+static void put_tcp_flags(struct line *l, uint8_t f)
+{
+	static const struct {
+		uint8_t	bit;
+		char	c;
+	} flags[] = {
+		{ 0x02, 'S' }, { 0x01, 'F' }, { 0x08, 'P' }, { 0x04, 'R' },
+		{ 0x20, 'U' }, { 0x40, 'E' }, { 0x80, 'W' }, { 0x10, '.' },
+	};
+	size_t i;
+
+	put(l, " [");
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (f & flags[i].bit)
+			put(l, "%c", flags[i].c);
+	}
+	if (!f)
+		put(l, "none");
+	put(l, "]");
+}
+
+static const char *icmp_name(uint8_t type)
+{
+	switch (type) {
+	case 0:		return "echo reply";
+	case 3:		return "unreachable";
+	case 8:		return "echo request";
+	case 11:	return "time exceeded";
+	default:	return NULL;
+	}
+}
+
+static const char *icmp6_name(uint8_t type)
+{
+	switch (type) {
+	case 1:		return "unreachable";
+	case 3:		return "time exceeded";
+	case 128:	return "echo request";
+	case 129:	return "echo reply";
+	case 133:	return "router solicitation";
+	case 134:	return "router advertisement";
+	case 135:	return "neighbor solicitation";
+	case 136:	return "neighbor advertisement";
+	default:	return NULL;
+	}
+}
+
+/*
+ * The transport part: "SRC.SPORT > DST.DPORT: TCP [S]", or without ports.
+ * @p..@end is the transport header.
+ */
+static void put_l4(struct line *l, int af, const uint8_t *src,
+		   const uint8_t *dst, uint8_t proto, const uint8_t *p,
+		   const uint8_t *end)
+{
+	size_t n = (size_t)(end - p);
+	const char *name;
+
+	if ((proto == 6 && n >= 14) || (proto == 17 && n >= 4)) {
+		put_addr(l, af, src);
+		put(l, ".%u > ", get16(p));
+		put_addr(l, af, dst);
+		put(l, ".%u: %s", get16(p + 2), proto == 6 ? "TCP" : "UDP");
+		if (proto == 6)
+			put_tcp_flags(l, p[13]);
+		return;
+	}
+	put_addr(l, af, src);
+	put(l, " > ");
+	put_addr(l, af, dst);
+	if (proto == 6 || proto == 17) {
+		put(l, ": %s [|truncated]", proto == 6 ? "TCP" : "UDP");
+	} else if ((proto == 1 && af == AF_INET) ||
+		   (proto == 58 && af == AF_INET6)) {
+		put(l, ": %s", proto == 1 ? "ICMP" : "ICMP6");
+		if (!n) {
+			put(l, " [|truncated]");
+			return;
+		}
+		name = proto == 1 ? icmp_name(p[0]) : icmp6_name(p[0]);
+		if (name)
+			put(l, " %s", name);
+		else
+			put(l, " type %u", p[0]);
+	} else {
+		put(l, ": proto %u", proto);
+	}
+}
+
+static void put_ipv4(struct line *l, const uint8_t *p, const uint8_t *end)
+{
+	size_t ihl;
+
+	if (end - p < 20 || (p[0] >> 4) != 4) {
+		put(l, "IP [|truncated]");
+		return;
+	}
+	ihl = (size_t)(p[0] & 0xf) * 4;
+	put(l, "IP ");
+	if (get16(p + 6) & 0x1fff) {	/* a fragment after the first */
+		put_addr(l, AF_INET, p + 12);
+		put(l, " > ");
+		put_addr(l, AF_INET, p + 16);
+		put(l, ": fragment, proto %u", p[9]);
+		return;
+	}
+	if (ihl < 20 || (size_t)(end - p) < ihl)
+		ihl = (size_t)(end - p);
+	put_l4(l, AF_INET, p + 12, p + 16, p[9], p + ihl, end);
+}
+
+static void put_ipv6(struct line *l, const uint8_t *p, const uint8_t *end)
+{
+	if (end - p < 40 || (p[0] >> 4) != 6) {
+		put(l, "IP6 [|truncated]");
+		return;
+	}
+	put(l, "IP6 ");
+	put_l4(l, AF_INET6, p + 8, p + 24, p[6], p + 40, end);
+}
+
+static void put_arp(struct line *l, const uint8_t *p, const uint8_t *end)
+{
+	uint16_t op;
+
+	/* Ethernet and IPv4 only: hardware type 1, sizes 6 and 4. */
+	if (end - p < 28 || get16(p) != 1 || get16(p + 2) != ETH_P_IP ||
+	    p[4] != 6 || p[5] != 4) {
+		put(l, "ARP");
+		return;
+	}
+	op = get16(p + 6);
+	if (op == 1) {
+		put(l, "ARP, Request who-has ");
+		put_addr(l, AF_INET, p + 24);
+		put(l, " tell ");
+		put_addr(l, AF_INET, p + 14);
+	} else if (op == 2) {
+		put(l, "ARP, Reply ");
+		put_addr(l, AF_INET, p + 14);
+		put(l, " is-at ");
+		put_mac(l, p + 8);
+	} else {
+		put(l, "ARP, op %u", op);
+	}
+}
+
+static void put_ethertype(struct line *l, uint16_t type, const uint8_t *p,
+			  const uint8_t *end)
+{
+	switch (type) {
+	case ETH_P_IP:
+		put_ipv4(l, p, end);
+		break;
+	case ETH_P_IPV6:
+		put_ipv6(l, p, end);
+		break;
+	case ETH_P_ARP:
+		put_arp(l, p, end);
+		break;
+	default:
+		put(l, "ethertype 0x%04x", type);
+	}
+}
+
+static void put_ethernet(struct line *l, const uint8_t *p, const uint8_t *end)
+{
+	uint16_t type;
+	int tags = 0;
+
+	if (end - p < 14) {
+		put(l, "[|ether]");
+		return;
+	}
+	type = get16(p + 12);
+	p += 14;
+	while ((type == ETH_P_8021Q || type == ETH_P_8021AD) && tags++ < 2) {
+		if (end - p < 4) {
+			put(l, "vlan [|truncated]");
+			return;
+		}
+		put(l, "vlan %u, ", get16(p) & 0xfff);
+		type = get16(p + 2);
+		p += 4;
+	}
+	if (type < 0x0600) {		/* 802.3 length, LLC follows */
+		put(l, "802.3, length %u", type);
+		return;
+	}
+	put_ethertype(l, type, p, end);
+}
+
+void cli_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
+		       uint32_t linktype, bool nano)
+{
+	const struct kcap_frame *f = &pkt->frame;
+	const uint8_t *p = f->data, *end = f->data + f->caplen;
+	struct line l = { buf, size, 0 };
+	time_t sec = (time_t)(f->tstamp_ns / 1000000000);
+	uint32_t frac = (uint32_t)(f->tstamp_ns % 1000000000);
+	struct tm tm;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	if (localtime_r(&sec, &tm))
+		put(&l, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (nano)
+		put(&l, ".%09u ", frac);
+	else
+		put(&l, ".%06u ", frac / 1000);
+	put(&l, "%s ", f->direction == KCAP_FRAME_IN ? "In" :
+		       f->direction == KCAP_FRAME_OUT ? "Out" : "?");
+
+	if (linktype == LINKTYPE_ETHERNET) {
+		put_ethernet(&l, p, end);
+	} else if (linktype == LINKTYPE_RAW) {
+		if (f->caplen && (p[0] >> 4) == 6)
+			put_ipv6(&l, p, end);
+		else
+			put_ipv4(&l, p, end);
+	} else {
+		const char *name = kcap_linktype_name(linktype);
+
+		if (name)
+			put(&l, "%s", name);
+		else
+			put(&l, "linktype %u", linktype);
+	}
+	put(&l, ", length %u", f->len);
+	if (f->caplen < f->len)
+		put(&l, ", captured %u", f->caplen);
+}
