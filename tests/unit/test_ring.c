@@ -599,6 +599,20 @@ static void test_corrupt(void **state)
 	}
 }
 
+/* Without the module there is no /dev/kcap: a clean -ENOENT. */
+static void test_reader_without_device(void **state)
+{
+	static char junk;
+	struct kcap_reader *r = (struct kcap_reader *)&junk;
+
+	(void)state;
+	if (access("/dev/" KCAP_DEVICE_NAME, F_OK) == 0)
+		skip();
+	assert_int_equal(kcap_reader_open(&r, 1), -ENOENT);
+	assert_null(r);
+	kcap_reader_close(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -615,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_fini_releases),
 		cmocka_unit_test(test_bad_ctrl_size),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_reader_without_device),
 	};
 
 	return cmocka_run_group_tests_name("libkcap ring", tests, NULL, NULL);

@@ -125,13 +125,15 @@ static void put_l4(struct line *l, int af, const uint8_t *src,
 	size_t n = (size_t)(end - p);
 	const char *name;
 
-	if ((proto == 6 && n >= 14) || (proto == 17 && n >= 4)) {
+	if ((proto == 6 || proto == 17) && n >= 4) {
 		put_addr(l, af, src);
 		put(l, ".%u > ", get16(p));
 		put_addr(l, af, dst);
 		put(l, ".%u: %s", get16(p + 2), proto == 6 ? "TCP" : "UDP");
-		if (proto == 6)
+		if (proto == 6 && n >= 14)
 			put_tcp_flags(l, p[13]);
+		else if (proto == 6)
+			put(l, " [|truncated]");
 		return;
 	}
 	put_addr(l, af, src);

@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcap(8): the command lines of capture, dump, add, set, show and del
+ * (what they accept, and the one line and exit status 2 of what they do
+ * not), the per-frame line, and the text and JSON forms of 'show'.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "unit.h"
+#include "cli.h"
+#include "cli_util.h"
+
+#define ARGV(...)	((char *[]){ __VA_ARGS__, NULL })
+#define ARGC(...)	((int)(sizeof((char *[]){ __VA_ARGS__ }) / \
+			       sizeof(char *)))
+#define PARSE(fn, o, ...)	fn(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o)
+
+static void test_capture_everything(void **state)
+{
+	struct capture_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(capture_parse, &o, "-i", "eth0", "-Q", "in",
+			       "-s", "0", "-c", "5", "-w", "out.pcapng", "-F",
+			       "pcapng", "--nano", "-B", "100", "-p", "--hook",
+			       "rx_handler", "tcp", "port", "80"), 0);
+	assert_string_equal(o.dev, "eth0");
+	assert_int_equal(o.direction, KCAP_DIR_IN);
+	assert_int_equal(o.snaplen, 262144);	/* 0: the largest */
+	assert_int_equal(o.out.count, 5);
+	assert_string_equal(o.out.file, "out.pcapng");
+	assert_int_equal(o.out.format, KCAP_FORMAT_PCAPNG);
+	assert_true(o.out.nano);
+	assert_int_equal(o.ring_size, 128 * 1024);	/* rounded up */
+	assert_true(o.nopromisc);
+	assert_true(o.hook_set);
+	assert_int_equal(o.hook, KCAP_HOOK_RX_HANDLER);
+	assert_string_equal(o.filter, "tcp port 80");
+	free(o.filter);
+}
+
+static void test_capture_defaults(void **state)
+{
+	struct capture_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(capture_parse, &o, "-i", "lo"), 0);
+	assert_string_equal(o.dev, "lo");
+	assert_int_equal(o.direction, KCAP_DIR_INOUT);
+	assert_int_equal(o.snaplen, 262144);
+	assert_int_equal(o.ring_size, 0);
+	assert_false(o.hook_set);
+	assert_false(o.nopromisc);
+	assert_null(o.out.file);
+	assert_int_equal(o.out.format, KCAP_FORMAT_PCAP);
+	assert_false(o.out.nano);
+	assert_int_equal(o.out.count, 0);
+	assert_null(o.filter);
+}
+
+/* Options after the expression, as tcpdump on glibc; -- ends them. */
+static void test_capture_order(void **state)
+{
+	struct capture_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(capture_parse, &o, "icmp", "-i", "lo", "or",
+			       "arp", "-c", "3", "-Q", "out"), 0);
+	assert_string_equal(o.filter, "icmp or arp");
+	assert_int_equal(o.out.count, 3);
+	assert_int_equal(o.direction, KCAP_DIR_OUT);
+	free(o.filter);
+
+	assert_int_equal(PARSE(capture_parse, &o, "-i", "lo", "-w", "-",
+			       "--", "ip[0]", "&", "0xf", "!=", "5", "-c"),
+			 0);
+	assert_string_equal(o.out.file, "-");
+	assert_string_equal(o.filter, "ip[0] & 0xf != 5 -c");
+	assert_int_equal(o.out.count, 0);
+	free(o.filter);
+}
+
+static void test_capture_ring_sizes(void **state)
+{
+	static const struct {
+		const char *kib;
+		uint32_t bytes;
+	} cases[] = {
+		{ "1", 4096 }, { "4", 4096 }, { "5", 8192 },
+		{ "2048", 2 << 20 }, { "2049", 4 << 20 },
+		{ "2097152", 1U << 31 },
+	};
+	struct capture_opts o;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(PARSE(capture_parse, &o, "-i", "lo", "-B",
+				       (char *)cases[i].kib), 0);
+		assert_int_equal(o.ring_size, cases[i].bytes);
+	}
+}
+
+/* Each wrong command line: exit 2, one line on stderr, nothing else. */
+struct bad_line {
+	const char	*args[12];
+	const char	*err;
+};
+
+static void check_bad_lines(const struct bad_line *cases, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		const char *const *a = cases[i].args;
+		struct run *r;
+
+		r = run_kcap(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
+			     a[8], a[9], a[10], a[11]);
+		if (r->ret != KCAP_EXIT_USAGE || strcmp(r->err, cases[i].err))
+			fail_msg("kcap %s %s %s ...: exit %d, stderr '%s', "
+				 "wanted 2 and '%s'", a[0], a[1] ? a[1] : "",
+				 a[1] && a[2] ? a[2] : "", r->ret, r->err,
+				 cases[i].err);
+		assert_string_equal(r->out, "");
+	}
+}
+
+#define SEE	": see 'kcap help'\n"
+
+static void test_capture_bad(void **state)
+{
+	static const struct bad_line cases[] = {
+		{ { "capture", NULL },
+		  "kcap: capture: which device? -i DEV is needed" SEE },
+		{ { "capture", "tcp", NULL },
+		  "kcap: capture: which device? -i DEV is needed" SEE },
+		{ { "capture", "-i", NULL },
+		  "kcap: capture: option '-i' needs a value" SEE },
+		{ { "capture", "-i", "", NULL },
+		  "kcap: capture: bad device name ''" SEE },
+		{ { "capture", "-i", "abcdefghijklmnopq", NULL },
+		  "kcap: capture: bad device name 'abcdefghijklmnopq'" SEE },
+		{ { "capture", "-i", "lo", "-x", NULL },
+		  "kcap: capture: unknown option '-x'" SEE },
+		{ { "capture", "-i", "lo", "--frob", NULL },
+		  "kcap: capture: unknown option '--frob'" SEE },
+		{ { "capture", "-i", "lo", "--hook", NULL },
+		  "kcap: capture: option '--hook' needs a value" SEE },
+		{ { "capture", "-i", "lo", "--hook", "xdp", NULL },
+		  "kcap: capture: --hook takes netfilter or rx_handler, "
+		  "not 'xdp'" SEE },
+		{ { "capture", "-i", "lo", "-Q", "both", NULL },
+		  "kcap: capture: -Q takes in, out or inout, not 'both'" SEE },
+		{ { "capture", "-i", "lo", "-Q", "off", NULL },
+		  "kcap: capture: -Q takes in, out or inout, not 'off'" SEE },
+		{ { "capture", "-i", "lo", "-s", "262145", NULL },
+		  "kcap: capture: -s takes a snapshot length of 0 to 262144, "
+		  "not '262145'" SEE },
+		{ { "capture", "-i", "lo", "-s", "-1", NULL },
+		  "kcap: capture: -s takes a snapshot length of 0 to 262144, "
+		  "not '-1'" SEE },
+		{ { "capture", "-i", "lo", "-s", "12k", NULL },
+		  "kcap: capture: -s takes a snapshot length of 0 to 262144, "
+		  "not '12k'" SEE },
+		{ { "capture", "-i", "lo", "-c", "0", NULL },
+		  "kcap: capture: -c takes a packet count of 1 or more, "
+		  "not '0'" SEE },
+		{ { "capture", "-i", "lo", "-c", "", NULL },
+		  "kcap: capture: -c takes a packet count of 1 or more, "
+		  "not ''" SEE },
+		{ { "capture", "-i", "lo", "-B", "0", NULL },
+		  "kcap: capture: -B takes a ring size of 1 to 2097152 KiB, "
+		  "not '0'" SEE },
+		{ { "capture", "-i", "lo", "-B", "2097153", NULL },
+		  "kcap: capture: -B takes a ring size of 1 to 2097152 KiB, "
+		  "not '2097153'" SEE },
+		{ { "capture", "-i", "lo", "-w", "x", "-F", "erf", NULL },
+		  "kcap: capture: -F takes pcap or pcapng, not 'erf'" SEE },
+		{ { "capture", "-i", "lo", "-F", "pcapng", NULL },
+		  "kcap: capture: -F needs -w FILE" SEE },
+	};
+
+	(void)state;
+	check_bad_lines(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* Runtime failures are exit 1, with one line. */
+static void test_capture_no_device(void **state)
+{
+	struct run *r;
+
+	(void)state;
+	r = run_kcap("capture", "-i", "kcapnosuch0", "tcp", NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_FAIL);
+	assert_string_equal(r->err, "kcap: no such device 'kcapnosuch0'\n");
+	r = run_kcap("add", "s1", "dev", "kcapnosuch0", NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_FAIL);
+	assert_string_equal(r->err, "kcap: no such device 'kcapnosuch0'\n");
+}
+
+static void test_no_module(void **state)
+{
+	static const char *const cmds[][4] = {
+		{ "capture", "-i", "lo", NULL },
+		{ "show", NULL },
+		{ "show", "s1", "stats", NULL },
+		{ "del", "s1", NULL },
+		{ "set", "s1", "snaplen", "64" },
+		{ "dump", "s1", NULL },
+		{ "add", "s1", "dev", "lo" },
+	};
+	size_t i;
+
+	(void)state;
+	if (kcap_module_loaded())
+		skip();
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *r = run_kcap(cmds[i][0], cmds[i][1], cmds[i][2],
+					 cmds[i][3], NULL);
+
+		assert_int_equal(r->ret, KCAP_EXIT_FAIL);
+		assert_string_equal(r->err, "kcap: the kcap kernel module is "
+				    "not loaded: run 'modprobe kcap' as root\n");
+		assert_string_equal(r->out, "");
+	}
+}
+
+static void test_dump(void **state)
+{
+	struct dump_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(dump_parse, &o, "cap0"), 0);
+	assert_string_equal(o.name, "cap0");
+	assert_null(o.out.file);
+	assert_int_equal(o.out.count, 0);
+
+	assert_int_equal(PARSE(dump_parse, &o, "-w", "-", "cap0", "-c", "10",
+			       "-F", "pcapng", "--nano"), 0);
+	assert_string_equal(o.name, "cap0");
+	assert_string_equal(o.out.file, "-");
+	assert_int_equal(o.out.count, 10);
+	assert_int_equal(o.out.format, KCAP_FORMAT_PCAPNG);
+	assert_true(o.out.nano);
+}
+
+static void test_dump_bad(void **state)
+{
+	static const struct bad_line cases[] = {
+		{ { "dump", NULL },
+		  "kcap: dump: which session? NAME is needed" SEE },
+		{ { "dump", "-w", "x", NULL },
+		  "kcap: dump: which session? NAME is needed" SEE },
+		{ { "dump", "a", "b", NULL },
+		  "kcap: dump: unexpected argument 'b'" SEE },
+		{ { "dump", "a/b", NULL },
+		  "kcap: dump: bad session name 'a/b'" SEE },
+		{ { "dump", "a", "-w", NULL },
+		  "kcap: dump: option '-w' needs a value" SEE },
+		{ { "dump", "a", "-i", "lo", NULL },
+		  "kcap: dump: unknown option '-i'" SEE },
+		{ { "dump", "a", "-F", "pcapng", NULL },
+		  "kcap: dump: -F needs -w FILE" SEE },
+	};
+
+	(void)state;
+	check_bad_lines(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void test_add(void **state)
+{
+	struct session_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(add_parse, &o, "web", "dev", "eth0"), 0);
+	assert_string_equal(o.name, "web");
+	assert_string_equal(o.dev, "eth0");
+	assert_false(o.dir_set || o.snaplen_set || o.ring_set || o.hook_set ||
+		     o.nopromisc);
+	assert_null(o.filter);
+
+	assert_int_equal(PARSE(add_parse, &o, "web.1", "nopromisc", "capture",
+			       "egress", "filter", "tcp port 80", "dev",
+			       "eth0", "snaplen", "96", "ring-size", "64K",
+			       "hook", "rx_handler"), 0);
+	assert_string_equal(o.name, "web.1");
+	assert_true(o.dir_set);
+	assert_int_equal(o.direction, KCAP_DIR_OUT);
+	assert_string_equal(o.filter, "tcp port 80");
+	assert_true(o.snaplen_set);
+	assert_int_equal(o.snaplen, 96);
+	assert_true(o.ring_set);
+	assert_int_equal(o.ring_size, 65536);
+	assert_true(o.hook_set);
+	assert_int_equal(o.hook, KCAP_HOOK_RX_HANDLER);
+	assert_true(o.nopromisc);
+
+	assert_int_equal(PARSE(add_parse, &o, "a", "dev", "lo", "ring-size",
+			       "4096", "capture", "off"), 0);
+	assert_int_equal(o.ring_size, 4096);
+	assert_int_equal(o.direction, KCAP_DIR_OFF);
+	assert_int_equal(PARSE(add_parse, &o, "a", "dev", "lo", "ring-size",
+			       "2G", "capture", "ingress"), 0);
+	assert_int_equal(o.ring_size, 1U << 31);
+	assert_int_equal(o.direction, KCAP_DIR_IN);
+	assert_int_equal(PARSE(add_parse, &o, "a", "dev", "lo", "ring-size",
+			       "8m", "capture", "bidirectional"), 0);
+	assert_int_equal(o.ring_size, 8 << 20);
+	assert_int_equal(o.direction, KCAP_DIR_INOUT);
+}
+
+static void test_add_bad(void **state)
+{
+	static const struct bad_line cases[] = {
+		{ { "add", NULL },
+		  "kcap: add: which session? NAME is needed" SEE },
+		{ { "add", "x", NULL },
+		  "kcap: add: which device? 'dev DEV' is needed" SEE },
+		{ { "add", "x", "snaplen", "5", NULL },
+		  "kcap: add: which device? 'dev DEV' is needed" SEE },
+		{ { "add", "x", "dev", NULL },
+		  "kcap: add: 'dev' needs a value" SEE },
+		{ { "add", "x", "dev", "lo", "filter", NULL },
+		  "kcap: add: 'filter' needs a value" SEE },
+		{ { "add", "0123456789012345678901234567890123", NULL },
+		  "kcap: add: bad session name "
+		  "'0123456789012345678901234567890123' "
+		  "(1 to 31 of A-Z a-z 0-9 _ . -)" SEE },
+		{ { "add", "", "dev", "lo", NULL },
+		  "kcap: add: bad session name '' "
+		  "(1 to 31 of A-Z a-z 0-9 _ . -)" SEE },
+		{ { "add", "x", "dev", "lo", "frob", NULL },
+		  "kcap: add: unknown keyword 'frob'" SEE },
+		{ { "add", "x", "dev", "lo", "dev", "lo", NULL },
+		  "kcap: add: 'dev' given twice" SEE },
+		{ { "add", "x", "dev", "lo", "capture", "in", NULL },
+		  "kcap: add: capture takes ingress, egress, bidirectional or "
+		  "off, not 'in'" SEE },
+		{ { "add", "x", "dev", "lo", "snaplen", "0", NULL },
+		  "kcap: add: snaplen takes 1 to 262144, not '0'" SEE },
+		{ { "add", "x", "dev", "lo", "ring-size", "5000", NULL },
+		  "kcap: add: ring-size takes a power of two from 4096 to 2G "
+		  "bytes, not '5000'" SEE },
+		{ { "add", "x", "dev", "lo", "ring-size", "2K", NULL },
+		  "kcap: add: ring-size takes a power of two from 4096 to 2G "
+		  "bytes, not '2K'" SEE },
+		{ { "add", "x", "dev", "lo", "ring-size", "4G", NULL },
+		  "kcap: add: ring-size takes a power of two from 4096 to 2G "
+		  "bytes, not '4G'" SEE },
+		{ { "add", "x", "dev", "lo", "ring-size", "4KB", NULL },
+		  "kcap: add: ring-size takes a power of two from 4096 to 2G "
+		  "bytes, not '4KB'" SEE },
+		{ { "add", "x", "dev", "lo", "hook", "tc", NULL },
+		  "kcap: add: hook takes netfilter or rx_handler, not 'tc'"
+		  SEE },
+	};
+
+	(void)state;
+	check_bad_lines(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void test_set(void **state)
+{
+	struct session_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(set_parse, &o, "web", "filter", "all"), 0);
+	assert_string_equal(o.name, "web");
+	assert_string_equal(o.filter, "all");
+	assert_false(o.dir_set || o.snaplen_set);
+
+	assert_int_equal(PARSE(set_parse, &o, "web", "snaplen", "128",
+			       "capture", "off", "filter", "udp"), 0);
+	assert_true(o.snaplen_set);
+	assert_int_equal(o.snaplen, 128);
+	assert_true(o.dir_set);
+	assert_int_equal(o.direction, KCAP_DIR_OFF);
+	assert_string_equal(o.filter, "udp");
+}
+
+static void test_set_bad(void **state)
+{
+	static const struct bad_line cases[] = {
+		{ { "set", NULL },
+		  "kcap: set: which session? NAME is needed" SEE },
+		{ { "set", "x", NULL },
+		  "kcap: set: nothing to set (give capture, snaplen or "
+		  "filter)" SEE },
+		{ { "set", "x", "dev", "lo", NULL },
+		  "kcap: set: 'dev' cannot change once the session exists "
+		  "(del and add it again)" SEE },
+		{ { "set", "x", "ring-size", "4096", NULL },
+		  "kcap: set: 'ring-size' cannot change once the session "
+		  "exists (del and add it again)" SEE },
+		{ { "set", "x", "hook", "netfilter", NULL },
+		  "kcap: set: 'hook' cannot change once the session exists "
+		  "(del and add it again)" SEE },
+		{ { "set", "x", "nopromisc", NULL },
+		  "kcap: set: 'nopromisc' cannot change once the session "
+		  "exists (del and add it again)" SEE },
+		{ { "set", "x", "snaplen", "1", "snaplen", "2", NULL },
+		  "kcap: set: 'snaplen' given twice" SEE },
+		{ { "set", "x", "capture", NULL },
+		  "kcap: set: 'capture' needs a value" SEE },
+	};
+
+	(void)state;
+	check_bad_lines(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void test_show_del(void **state)
+{
+	static const struct bad_line cases[] = {
+		{ { "show", "a", "b", NULL },
+		  "kcap: show: show filter, snaplen or stats, not 'b'" SEE },
+		{ { "show", "a", "stats", "x", NULL },
+		  "kcap: show: unexpected argument 'x'" SEE },
+		{ { "show", "--yaml", NULL },
+		  "kcap: show: unknown option '--yaml'" SEE },
+		{ { "show", "a:b", NULL },
+		  "kcap: show: bad session name 'a:b'" SEE },
+		{ { "del", NULL },
+		  "kcap: del: which session? NAME is needed" SEE },
+		{ { "del", "a", "b", NULL },
+		  "kcap: del: unexpected argument 'b'" SEE },
+		{ { "del", "a b", NULL },
+		  "kcap: del: bad session name 'a b'" SEE },
+	};
+	struct show_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(show_parse, &o, "--json"), 0);
+	assert_null(o.name);
+	assert_true(o.json);
+	assert_int_equal(o.field, SHOW_ALL);
+	assert_int_equal(PARSE(show_parse, &o, "s", "stats"), 0);
+	assert_string_equal(o.name, "s");
+	assert_int_equal(o.field, SHOW_STATS);
+	assert_false(o.json);
+	assert_int_equal(PARSE(show_parse, &o, "-j", "s", "filter"), 0);
+	assert_int_equal(o.field, SHOW_FILTER);
+	assert_true(o.json);
+	assert_int_equal(PARSE(show_parse, &o, "stats", "snaplen"), 0);
+	assert_string_equal(o.name, "stats");	/* the first word: a NAME */
+	assert_int_equal(o.field, SHOW_SNAPLEN);
+	check_bad_lines(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* The per-frame line, in UTC. */
+static void check_line(const uint8_t *data, uint32_t caplen, uint32_t len,
+		       uint8_t dir, uint32_t linktype, bool nano,
+		       const char *want)
+{
+	struct kcap_packet pkt = {
+		.frame = {
+			.tstamp_ns = 1700000000123456789ULL, .caplen = caplen,
+			.len = len, .ifindex = 1, .direction = dir,
+			.data = data,
+		},
+	};
+	char line[256];
+
+	cli_format_packet(line, sizeof(line), &pkt, linktype, nano);
+	assert_string_equal(line, want);
+}
+
+#define ETH(type)	0x02, 0, 0, 0, 0, 2,  0x02, 0, 0, 0, 0, 1, \
+			(type) >> 8, (type) & 0xff
+#define IPV4(proto)	0x45, 0, 0, 40,  0, 0, 0, 0,  64, (proto), 0, 0, \
+			192, 0, 2, 1,  192, 0, 2, 2
+
+static void test_print(void **state)
+{
+	static const uint8_t syn[] = {
+		ETH(0x0800), IPV4(6),
+		0x04, 0xd2, 0x00, 0x50,  0, 0, 0, 0,  0, 0, 0, 0,
+		0x50, 0x12, 0, 0,  0, 0, 0, 0,
+	};
+	static const uint8_t ping[] = {
+		ETH(0x8100), 0x00, 0x64, 0x08, 0x00, IPV4(1), 8, 0, 0, 0,
+	};
+	static const uint8_t arp[] = {
+		ETH(0x0806), 0, 1, 0x08, 0, 6, 4, 0, 1,
+		0x02, 0, 0, 0, 0, 1,  192, 0, 2, 1,
+		0, 0, 0, 0, 0, 0,  192, 0, 2, 2,
+	};
+	static const uint8_t udp6[] = {
+		ETH(0x86dd),
+		0x60, 0, 0, 0,  0, 8, 17, 64,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+		0x00, 0x35, 0x9c, 0x40, 0, 8, 0, 0,
+	};
+	static const uint8_t raw[] = { IPV4(17), 0, 53, 0, 53, 0, 8, 0, 0 };
+	static const uint8_t lldp[] = { ETH(0x88cc), 0, 0 };
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	check_line(syn, sizeof(syn), sizeof(syn), KCAP_FRAME_IN, 1, false,
+		   "22:13:20.123456 In IP 192.0.2.1.1234 > 192.0.2.2.80: "
+		   "TCP [S.], length 54");
+	check_line(syn, 40, 1514, KCAP_FRAME_OUT, 1, true,
+		   "22:13:20.123456789 Out IP 192.0.2.1.1234 > 192.0.2.2.80: "
+		   "TCP [|truncated], length 1514, captured 40");
+	check_line(ping, sizeof(ping), sizeof(ping), KCAP_FRAME_OUT, 1,
+		   false, "22:13:20.123456 Out vlan 100, IP 192.0.2.1 > "
+		   "192.0.2.2: ICMP echo request, length 42");
+	check_line(arp, sizeof(arp), 60, KCAP_FRAME_IN, 1, false,
+		   "22:13:20.123456 In ARP, Request who-has 192.0.2.2 tell "
+		   "192.0.2.1, length 60, captured 42");
+	check_line(udp6, sizeof(udp6), sizeof(udp6), KCAP_FRAME_IN, 1, false,
+		   "22:13:20.123456 In IP6 2001:db8::1.53 > 2001:db8::2.40000: "
+		   "UDP, length 62");
+	check_line(raw, sizeof(raw), sizeof(raw), KCAP_FRAME_IN, 101, false,
+		   "22:13:20.123456 In IP 192.0.2.1.53 > 192.0.2.2.53: UDP, "
+		   "length 28");
+	check_line(lldp, sizeof(lldp), sizeof(lldp), 0, 1, false,
+		   "22:13:20.123456 ? ethertype 0x88cc, length 16");
+	check_line(syn, 10, 54, KCAP_FRAME_IN, 1, false,
+		   "22:13:20.123456 In [|ether], length 54, captured 10");
+	check_line(syn, 0, 54, KCAP_FRAME_IN, 101, false,
+		   "22:13:20.123456 In IP [|truncated], length 54, "
+		   "captured 0");
+	check_line(syn, sizeof(syn), sizeof(syn), KCAP_FRAME_IN, 113, false,
+		   "22:13:20.123456 In LINUX_SLL, length 54");
+}
+
+static void session(struct kcap_session_info *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = 7;
+	strcpy(s->name, "web");
+	s->ifindex = 2;
+	strcpy(s->ifname, "eth0");
+	s->direction = KCAP_DIR_IN;
+	s->snaplen = 96;
+	strcpy(s->filter_text, "tcp port 80 and \"x\\y\"\n");
+	s->filter_len = 12;
+	s->hook = KCAP_HOOK_NETFILTER;
+	s->ring_size = 1 << 21;
+	s->flags = KCAP_SESSION_F_PERSISTENT | KCAP_SESSION_F_NOPROMISC;
+	s->state = KCAP_STATE_ATTACHED;
+	s->dev_type = 1;
+	s->linktype = 1;
+	s->nr_rings = 4;
+	s->stats = (struct kcap_stats){ 10, 8, 6, 2, 1ULL << 40 };
+	s->has_stats = true;
+}
+
+static void print_to(char *buf, size_t size,
+		     void (*fn)(FILE *, const struct kcap_session_info *),
+		     const struct kcap_session_info *s)
+{
+	FILE *f = fmemopen(buf, size, "w");
+
+	assert_non_null(f);
+	fn(f, s);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_show_text(void **state)
+{
+	struct kcap_session_info *s = malloc(sizeof(*s));
+	char buf[1024];
+
+	(void)state;
+	assert_non_null(s);
+	session(s);
+	print_to(buf, sizeof(buf), show_print_text, s);
+	assert_string_equal(buf,
+		"web: id 7 dev eth0 ifindex 2 state attached linktype EN10MB\n"
+		"\tcapture ingress snaplen 96 hook netfilter ring-size 2097152"
+		" rings 4 persistent nopromisc\n"
+		"\tfilter \"tcp port 80 and \\\"x\\\\y\\\"\n\" insns 12\n"
+		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776\n");
+
+	/* Owned, detached, no filter, an unknown link type. */
+	s->flags = 0;
+	s->has_owner = true;
+	s->owner = 4242;
+	s->state = KCAP_STATE_DETACHED;
+	s->filter_len = 0;
+	s->filter_text[0] = '\0';
+	s->linktype = 65000;
+	s->direction = KCAP_DIR_INOUT;
+	s->hook = KCAP_HOOK_RX_HANDLER;
+	print_to(buf, sizeof(buf), show_print_text, s);
+	assert_string_equal(buf,
+		"web: id 7 dev eth0 ifindex 2 state detached linktype 65000\n"
+		"\tcapture bidirectional snaplen 96 hook rx_handler ring-size "
+		"2097152 rings 4 owner 4242\n"
+		"\tfilter all\n"
+		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776\n");
+	free(s);
+}
+
+/* The JSON of test_show_json() read back by jq(1). */
+static void check_with_jq(const char *json)
+{
+	char path[] = "/tmp/kcap-json.XXXXXX";
+	char cmd[256], out[256] = "";
+	FILE *in;
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "jq -j '.filter_text, \"|\", .stats.bytes, "
+		 "\"|\", .owner, \"|\", .persistent' %s", path);
+	in = popen(cmd, "r");
+	assert_non_null(in);
+	assert_true(fread(out, 1, sizeof(out) - 1, in) > 0);
+	assert_int_equal(pclose(in), 0);
+	unlink(path);
+	assert_string_equal(out, "tcp\x01port 80 and \"x\\y\"\n"
+			    "|1099511627776|null|true");
+}
+
+static void test_show_json(void **state)
+{
+	struct kcap_session_info *s = malloc(sizeof(*s));
+	char buf[1024];
+
+	(void)state;
+	assert_non_null(s);
+	session(s);
+	s->filter_text[3] = '\x01';
+	print_to(buf, sizeof(buf), show_print_json, s);
+	assert_string_equal(buf,
+		"{\"id\":7,\"name\":\"web\",\"ifindex\":2,\"ifname\":\"eth0\","
+		"\"state\":\"attached\",\"direction\":\"in\",\"snaplen\":96,"
+		"\"filter_text\":\"tcp\\u0001port 80 and \\\"x\\\\y\\\"\\n\","
+		"\"filter_len\":12,\"hook\":\"netfilter\",\"ring_size\":2097152,"
+		"\"nr_rings\":4,\"flags\":3,\"persistent\":true,"
+		"\"nopromisc\":true,\"owner\":null,\"dev_type\":1,"
+		"\"linktype\":1,\"linktype_name\":\"EN10MB\","
+		"\"stats\":{\"seen\":10,\"passed\":8,\"delivered\":6,"
+		"\"dropped\":2,\"bytes\":1099511627776}}");
+
+	/* What jq makes of it, where jq is installed. */
+	if (!system("command -v jq >/dev/null 2>&1"))
+		check_with_jq(buf);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_capture_everything),
+		cmocka_unit_test(test_capture_defaults),
+		cmocka_unit_test(test_capture_order),
+		cmocka_unit_test(test_capture_ring_sizes),
+		cmocka_unit_test(test_capture_bad),
+		cmocka_unit_test(test_capture_no_device),
+		cmocka_unit_test(test_no_module),
+		cmocka_unit_test(test_dump),
+		cmocka_unit_test(test_dump_bad),
+		cmocka_unit_test(test_add),
+		cmocka_unit_test(test_add_bad),
+		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_set_bad),
+		cmocka_unit_test(test_show_del),
+		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_show_text),
+		cmocka_unit_test(test_show_json),
+	};
+
+	return cmocka_run_group_tests_name("kcap command lines", tests, NULL,
+					   NULL);
+}
