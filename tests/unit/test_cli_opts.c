@@ -577,7 +577,7 @@ static void test_show_text(void **state)
 		"web: id 7 dev eth0 ifindex 2 state attached linktype EN10MB\n"
 		"\tcapture ingress snaplen 96 hook netfilter ring-size 2097152"
 		" rings 4 persistent nopromisc\n"
-		"\tfilter \"tcp port 80 and \\\"x\\\\y\\\"\n\" insns 12\n"
+		"\tfilter \"tcp port 80 and \\\"x\\\\y\\\"\\n\" insns 12\n"
 		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776\n");
 
 	/* Owned, detached, no filter, an unknown link type. */

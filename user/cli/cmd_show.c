@@ -84,11 +84,15 @@ static void show_stats_json(FILE *f, const struct kcap_stats *st)
 		(unsigned long long)st->bytes);
 }
 
-/* A filter's text, quoted as C and the shell would read it back. */
+/* A filter's text in double quotes, on one line: \" \\ and \n. */
 static void show_quoted(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
+		if (*s == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
 		if (*s == '"' || *s == '\\')
 			fputc('\\', f);
 		fputc(*s, f);
