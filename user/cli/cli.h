@@ -65,6 +65,12 @@ int cli_ctl_error(const struct kcap_ctl *ctl, int err, const char *fmt, ...)
 int cli_filter_error(int err, const char *errbuf);
 
 /*
+ * The device to compile a session's filter on (see
+ * kcap_filter_compile_dev()): its name while it is attached, else NULL.
+ */
+const char *cli_filter_dev(const struct kcap_session_info *info);
+
+/*
  * getopt_long() over a command's arguments: a copy of @argv with @cmd as
  * its argv[0] and a NULL at the end (free() it), getopt reset and quiet.
  */

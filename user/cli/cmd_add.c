@@ -45,8 +45,9 @@ static int add_set_filter(struct kcap_ctl *ctl, const struct session_opts *o,
 	struct kcap_filter f;
 	int err;
 
-	err = kcap_filter_compile(&f, o->filter, info->linktype,
-				  info->snaplen, errbuf, sizeof(errbuf));
+	err = kcap_filter_compile_dev(&f, o->filter, cli_filter_dev(info),
+				      info->linktype, info->snaplen, errbuf,
+				      sizeof(errbuf));
 	if (err)
 		return cli_filter_error(err, errbuf);
 	cfg.filter = f.insns;

@@ -178,8 +178,9 @@ static int capture_start(struct kcap_ctl *ctl, const struct capture_opts *o,
 	if (err)
 		return cli_ctl_error(ctl, err, "cannot capture on %s", o->dev);
 
-	err = kcap_filter_compile(&filter, o->filter, info->linktype,
-				  info->snaplen, errbuf, sizeof(errbuf));
+	err = kcap_filter_compile_dev(&filter, o->filter, cli_filter_dev(info),
+				      info->linktype, info->snaplen, errbuf,
+				      sizeof(errbuf));
 	if (err)
 		return cli_filter_error(err, errbuf);
 

@@ -62,10 +62,12 @@ int cmd_set(int argc, char **argv)
 		if (!expr && info->filter_len && info->filter_text[0])
 			expr = info->filter_text;
 		if (expr) {
-			err = kcap_filter_compile(&f, expr, info->linktype,
-						  o.snaplen_set ? o.snaplen :
-						  info->snaplen,
-						  errbuf, sizeof(errbuf));
+			err = kcap_filter_compile_dev(&f, expr,
+						      cli_filter_dev(info),
+						      info->linktype,
+						      o.snaplen_set ? o.snaplen :
+						      info->snaplen,
+						      errbuf, sizeof(errbuf));
 			if (err) {
 				ret = cli_filter_error(err, errbuf);
 				goto out;

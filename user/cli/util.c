@@ -68,6 +68,11 @@ int cli_filter_error(int err, const char *errbuf)
 	return err == -ENOMEM ? KCAP_EXIT_FAIL : KCAP_EXIT_USAGE;
 }
 
+const char *cli_filter_dev(const struct kcap_session_info *info)
+{
+	return info->state == KCAP_STATE_ATTACHED ? info->ifname : NULL;
+}
+
 /* Report getopt's complaint about av[optind - 1]. */
 int cli_getopt_error(const char *cmd, char **av, int opt, const char *optstr)
 {

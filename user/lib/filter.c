@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libkcap: filters.  tcpdump expressions are compiled by libpcap on a dead
- * handle of the session's link type, into the classic BPF that the kernel
- * runs from each frame's MAC header.
+ * libkcap: filters.  tcpdump expressions are compiled by libpcap into the
+ * classic BPF that the kernel runs from each frame's MAC header: on a live
+ * handle of the session's device when there is one, so that the code is
+ * what tcpdump would run there, else on a dead handle of its link type.
  */
 
 #include <errno.h>
@@ -88,9 +89,45 @@ static char *kcap_filter_trim(const char *expr)
 	return strndup(expr, (size_t)(end - expr));
 }
 
+/*
+ * A live libpcap handle on @ifname, for compiling only: libpcap compiles
+ * for a live Linux handle what the kernel's socket filters (and kcap's) run
+ * on, VLAN tags held in metadata tested with SKF_AD_VLAN_* loads.  NULL if
+ * it cannot be had (no such device here, device down, no CAP_NET_RAW) or
+ * its link type is not the session's.  Its packet socket lives only until
+ * pcap_close().
+ */
+static pcap_t *kcap_filter_live_handle(const char *ifname, int dlt,
+				       uint32_t snaplen)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p;
+
+	if (!ifname || !ifname[0])
+		return NULL;
+	p = pcap_create(ifname, errbuf);
+	if (!p)
+		return NULL;
+	if (pcap_set_snaplen(p, (int)snaplen) || pcap_set_promisc(p, 0) ||
+	    pcap_set_immediate_mode(p, 1) || pcap_set_buffer_size(p, 65536) ||
+	    pcap_activate(p) < 0 || pcap_datalink(p) != dlt) {
+		pcap_close(p);
+		return NULL;
+	}
+	return p;
+}
+
 int kcap_filter_compile(struct kcap_filter *f, const char *expr,
 			uint32_t linktype, uint32_t snaplen,
 			char *errbuf, size_t errlen)
+{
+	return kcap_filter_compile_dev(f, expr, NULL, linktype, snaplen,
+				       errbuf, errlen);
+}
+
+int kcap_filter_compile_dev(struct kcap_filter *f, const char *expr,
+			    const char *ifname, uint32_t linktype,
+			    uint32_t snaplen, char *errbuf, size_t errlen)
 {
 	struct bpf_program prog;
 	pcap_t *p;
@@ -118,7 +155,11 @@ int kcap_filter_compile(struct kcap_filter *f, const char *expr,
 
 	if (!snaplen || snaplen > KCAP_SNAPLEN_MAX)
 		snaplen = KCAP_SNAPLEN_MAX;
-	p = pcap_open_dead(kcap_linktype_to_dlt(linktype), (int)snaplen);
+	p = kcap_filter_live_handle(ifname, kcap_linktype_to_dlt(linktype),
+				    snaplen);
+	if (!p)
+		p = pcap_open_dead(kcap_linktype_to_dlt(linktype),
+				   (int)snaplen);
 	if (!p) {
 		free(text);
 		return -ENOMEM;

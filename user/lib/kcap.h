@@ -333,7 +333,8 @@ struct kcap_filter {
  * @errbuf: where to store libpcap's message on failure, or NULL.
  * @errlen: the size of @errbuf; KCAP_FILTER_ERRMAX is enough.
  *
- * Compiles with optimisation and an unknown netmask, as tcpdump does.
+ * Compiles with optimisation and an unknown netmask, as tcpdump does, on
+ * a dead libpcap handle: see kcap_filter_compile_dev() for the difference.
  *
  * Return: 0, or a negative errno: -EINVAL if libpcap rejected the
  * expression or does not know @linktype (@errbuf says why), -E2BIG if the
@@ -343,6 +344,33 @@ struct kcap_filter {
 int kcap_filter_compile(struct kcap_filter *f, const char *expr,
 			uint32_t linktype, uint32_t snaplen,
 			char *errbuf, size_t errlen);
+
+/**
+ * kcap_filter_compile_dev() - compile a filter as tcpdump would on a device.
+ * @f: as kcap_filter_compile().
+ * @expr: as kcap_filter_compile().
+ * @ifname: the session's device (in the caller's network namespace), or
+ *	NULL.
+ * @linktype: as kcap_filter_compile().
+ * @snaplen: as kcap_filter_compile().
+ * @errbuf: as kcap_filter_compile().
+ * @errlen: as kcap_filter_compile().
+ *
+ * The kernel runs filters as it runs socket filters, with an offloaded VLAN
+ * tag in metadata.  libpcap compiles for that only on a live Linux handle:
+ * there "vlan 100" tests the tag with SKF_AD_VLAN_* loads, and the other
+ * primitives test the bytes as the stack holds them, which is how tcpdump
+ * gives its verdicts.  So when @ifname is given and a live handle on it can
+ * be activated (it needs CAP_NET_RAW; its packet socket lives only while
+ * compiling) with the session's link type, the expression is compiled on
+ * it; otherwise, as by kcap_filter_compile(), on a dead handle, where
+ * "vlan" tests only tags in the bytes.
+ *
+ * Return: as kcap_filter_compile().
+ */
+int kcap_filter_compile_dev(struct kcap_filter *f, const char *expr,
+			    const char *ifname, uint32_t linktype,
+			    uint32_t snaplen, char *errbuf, size_t errlen);
 
 /**
  * kcap_filter_free() - release what kcap_filter_compile() allocated.
