@@ -158,3 +158,39 @@ netns_new() {
 		ip -n "$ns" link set lo up
 	done
 }
+
+# veth_pair NS A B: a veth pair A <-> B in NS, up, without addresses and with
+# IPv6 off, so that no frame crosses it but the ones a test sends.
+veth_pair() {
+	local ns=$1 d
+	ip -n "$ns" link add "$2" type veth peer name "$3" || return 1
+	for d in "$2" "$3"; do
+		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$d.disable_ipv6=1" &&
+			ip -n "$ns" link set "$d" up || return 1
+	done
+}
+
+# wait_for_line FILE REGEX [SECS]: wait (default 30 s) until a line of FILE
+# matches REGEX; fail if it does not in time.
+wait_for_line() {
+	local i
+	for ((i = 0; i < ${3:-30} * 10; i++)); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "# timed out waiting for /$2/ in $1: $(tail -n 3 "$1" 2>/dev/null)"
+	return 1
+}
+
+# kcap_sessions [NS]: the names of the sessions of the current (or NS's)
+# network namespace, one per line.
+kcap_sessions() {
+	if [ -n "${1:-}" ]; then
+		ip netns exec "$1" kcap show --json
+	else
+		kcap show --json
+	fi | python3 -c 'import json,sys; d=json.load(sys.stdin); [print(s["name"]) for s in (d if isinstance(d, list) else [d])]'
+}
+
+# Where the selftests keep their helpers (traffic.py, nlfuzz.py).
+KCAP_SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -4,8 +4,8 @@
 
   traffic.py mixed --iface IF --src-mac M --dst-mac M [--count-repeat N]
   traffic.py mixed --list|--write FILE --src-mac M --dst-mac M [--count-repeat N]
-  traffic.py udp-flood --iface IF --count N [--dport P] [--size S]
-  traffic.py compare [--sort] A.pcap B.pcap
+  traffic.py udp-flood --iface IF --count N [--dport P[,P...]] [--size S] [--pps R]
+  traffic.py compare [--sort] A.pcap B.pcap [A2 B2 ...]
 
 mixed sends, at L2 through scapy's packet socket (as sendp does), one
 deterministic stream of frames between two hosts, A (10.0.2.11, fd00::11,
@@ -32,7 +32,9 @@ compare reads two capture files (pcap or pcapng) and compares them frame by
 frame, in file order (--sort: both sorted by their bytes first): the count,
 then each frame's link type, wire length, captured length and bytes.  It
 prints "identical: N frames" and exits 0, or prints the first difference and
-exits 1.  Exit status 2: usage or unreadable file.
+exits 1.  Exit status 2: usage or unreadable file.  Given more pairs, it
+compares each, prints one line "pair K: ..." for each and exits with the
+worst status.
 """
 import argparse
 import logging
@@ -196,13 +198,22 @@ def cmd_udp_flood(args):
     if src_mac is None:
         with open(f"/sys/class/net/{args.iface}/address") as f:
             src_mac = f.read().strip()
-    frame = bytearray(udp_frame(src_mac, args.dst_mac, args.dport, args.size))
+    try:
+        dports = [int(p) for p in args.dport.split(",")]
+    except ValueError:
+        sys.exit("traffic.py udp-flood: --dport takes ports separated by commas")
+    frames = [bytearray(udp_frame(src_mac, args.dst_mac, p, args.size)) for p in dports]
     seq_at = 14 + 20 + 8
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((args.iface, 0))
     start = time.monotonic()
     seq = 0
     while seq < args.count:
+        if args.pps:
+            ahead = start + seq / args.pps - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+        frame = frames[seq % len(frames)]
         struct.pack_into("!I", frame, seq_at, seq)
         try:
             s.send(frame)
@@ -234,32 +245,43 @@ def read_frames(path):
     return frames
 
 
-def cmd_compare(args):
+def compare_pair(path_a, path_b, sort):
+    """Compare two files; return (status, message) as documented above."""
     try:
-        a, b = read_frames(args.a), read_frames(args.b)
+        a, b = read_frames(path_a), read_frames(path_b)
     except (OSError, Exception) as e:  # scapy raises Scapy_Exception on bad files
-        print(f"traffic.py compare: {e}", file=sys.stderr)
-        return 2
-    if args.sort:
+        return 2, f"traffic.py compare: {e}"
+    if sort:
         a.sort(key=lambda f: (f[2], f[1]))
         b.sort(key=lambda f: (f[2], f[1]))
-    where = " (sorted)" if args.sort else ""
+    where = " (sorted)" if sort else ""
     for i, (fa, fb) in enumerate(zip(a, b)):
         for field, va, vb in (("linktype", fa[0], fb[0]), ("len", fa[1], fb[1]),
                               ("caplen", len(fa[2]), len(fb[2]))):
             if va != vb:
-                print(f"frame {i}{where}: {field} differs: {va} in {args.a}, {vb} in {args.b}")
-                return 1
+                return 1, f"frame {i}{where}: {field} differs: {va} in {path_a}, {vb} in {path_b}"
         if fa[2] != fb[2]:
             off = next(j for j, (x, y) in enumerate(zip(fa[2], fb[2])) if x != y)
-            print(f"frame {i}{where}: bytes differ at offset {off}: "
-                  f"{fa[2][off:off + 16].hex()} in {args.a}, {fb[2][off:off + 16].hex()} in {args.b}")
-            return 1
+            return 1, (f"frame {i}{where}: bytes differ at offset {off}: "
+                       f"{fa[2][off:off + 16].hex()} in {path_a}, {fb[2][off:off + 16].hex()} in {path_b}")
     if len(a) != len(b):
-        print(f"frame count differs: {len(a)} in {args.a}, {len(b)} in {args.b}")
-        return 1
-    print(f"identical: {len(a)} frames")
-    return 0
+        return 1, f"frame count differs: {len(a)} in {path_a}, {len(b)} in {path_b}"
+    return 0, f"identical: {len(a)} frames"
+
+
+def cmd_compare(args):
+    files = [args.a, args.b] + args.more
+    if len(files) % 2:
+        print("traffic.py compare: files come in pairs", file=sys.stderr)
+        return 2
+    worst = 0
+    for k in range(0, len(files), 2):
+        status, msg = compare_pair(files[k], files[k + 1], args.sort)
+        if len(files) > 2:
+            msg = f"pair {k // 2}: {msg}"
+        print(msg, file=sys.stderr if status == 2 and len(files) == 2 else sys.stdout)
+        worst = max(worst, status)
+    return worst
 
 
 def main():
@@ -279,7 +301,10 @@ def main():
     p = sub.add_parser("udp-flood", help="send N UDP frames fast")
     p.add_argument("--iface", required=True)
     p.add_argument("--count", type=int, required=True, metavar="N")
-    p.add_argument("--dport", type=int, default=9, metavar="P", help="UDP port (default 9)")
+    p.add_argument("--dport", default="9", metavar="P[,P...]",
+                   help="UDP port (default 9); several: frames go to each in turn")
+    p.add_argument("--pps", type=float, default=0, metavar="R",
+                   help="send at most R frames per second (default: as fast as possible)")
     p.add_argument("--size", type=int, default=64, metavar="S",
                    help="bytes of each frame, Ethernet header included (46..1514, default 64)")
     p.add_argument("--src-mac", help="source MAC (default: the interface's)")
@@ -290,6 +315,8 @@ def main():
     p.add_argument("--sort", action="store_true", help="sort both sides by bytes first")
     p.add_argument("a", metavar="A.pcap")
     p.add_argument("b", metavar="B.pcap")
+    p.add_argument("more", nargs="*", metavar="A2 B2",
+                   help="more pairs: each gets a line \"pair K: ...\"")
 
     args = ap.parse_args()
     return {"mixed": cmd_mixed, "udp-flood": cmd_udp_flood, "compare": cmd_compare}[args.cmd](args)

@@ -114,15 +114,16 @@ static int cli_output_open(struct cli_capture *c)
 {
 	const struct kcap_session_info *s = c->info;
 	const struct cli_output *o = c->out;
+	uint32_t snaplen = o->snaplen ? o->snaplen : s->snaplen;
 	int err;
 
 	if (!o->file)
 		return 0;
 	err = kcap_writer_open(&c->w, o->file, o->format, (int)s->linktype,
-			       s->snaplen, o->nano);
+			       snaplen, o->nano);
 	if (!err && o->format == KCAP_FORMAT_PCAPNG)
 		err = kcap_writer_add_interface(c->w, s->ifindex, s->ifname,
-						(int)s->linktype, s->snaplen);
+						(int)s->linktype, snaplen);
 	if (err) {
 		kcap_writer_close(c->w);
 		c->w = NULL;

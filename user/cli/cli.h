@@ -113,6 +113,11 @@ struct cli_output {
 	enum kcap_file_format	format;
 	bool			nano;
 	uint64_t		count;	/* 0: no limit */
+	/*
+	 * The file's snaplen; 0: the session's.  A persistent session's
+	 * snaplen can grow while it is dumped, so dump uses the largest.
+	 */
+	uint32_t		snaplen;
 };
 
 /*

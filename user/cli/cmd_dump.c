@@ -113,6 +113,7 @@ int cmd_dump(int argc, char **argv)
 	if (ret)
 		goto out;
 	cli_listening(info);
+	o.out.snaplen = KCAP_SNAPLEN_MAX;	/* kcap set may raise it */
 	ret = cli_capture_run(ctl, r, info, &o.out);
 out:
 	kcap_reader_close(r);

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# How sessions end.  A device deleted under a capture detaches its sessions
+# (state detached, counters kept, the reader told and exiting non-zero); a
+# capture killed with SIGKILL leaves no session; a namespace deleted with
+# sessions in it takes them along; the module refuses to unload while a
+# ring is mapped, then unloads under traffic with sessions attached, and
+# loads again.  A session leaked anywhere trips a WARN at unload, which the
+# log check catches.
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_cmd kcap ip python3
+require_kcap_ko
+kcap_loaded || insmod "$ko" || exit 1
+
+ns=kcap-life
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+
+ktap_print_header
+ktap_plan 14
+
+netns_new "$ns" kcap-life-gone
+veth_pair "$ns" va vb || exit 1
+veth_pair "$ns" vc vd || exit 1
+dmesg_mark
+in_ns() { ip netns exec "$ns" "$@"; }
+json_field() {	# json_field SESSION FIELD: a field of 'kcap show SESSION --json'
+	in_ns kcap show "$1" --json | python3 -c \
+		'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d["'"$2"'"])'
+}
+
+# Device deletion.
+in_ns kcap add keep dev vc
+ip netns exec "$ns" kcap capture -i vc -w "$tmp/vc.pcap" 2>"$tmp/vc.err" &
+cpid=$!
+wait_for_line "$tmp/vc.err" '^kcap: listening on' 60
+in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vd --count 20 >/dev/null
+sleep 0.5
+ip -n "$ns" link del vc
+wait $cpid
+rc=$?
+ktap_check "a capture whose device is deleted exits non-zero (exit $rc)" test "$rc" != 0
+ktap_print_msg "its last words: $(tail -n 4 "$tmp/vc.err" | tr '\n' '|')"
+ktap_check "its file holds the frames seen before" \
+	test "$(tcpdump -r "$tmp/vc.pcap" 2>/dev/null | wc -l)" = 20
+ktap_check_match "the persistent session is detached" '^detached$' \
+	"$(json_field keep state)"
+ktap_check_match "and keeps its counters" '^20$' \
+	"$(in_ns kcap show keep stats | sed -n 's/.*passed \([0-9]*\).*/\1/p')"
+ktap_check "a detached session can be deleted" in_ns kcap del keep
+
+# SIGKILL of the owner.
+ip netns exec "$ns" kcap capture -i va -w /dev/null 2>"$tmp/kill.err" &
+cpid=$!
+wait_for_line "$tmp/kill.err" '^kcap: listening on' 60
+ktap_check "an owned session exists while its capture runs" \
+	test -n "$(in_ns kcap show)"
+kill -KILL $cpid
+wait $cpid 2>/dev/null
+for ((i = 0; i < 50; i++)); do
+	[ -z "$(in_ns kcap show)" ] && break
+	sleep 0.1
+done
+ktap_check "SIGKILL of the capture leaves no session" test -z "$(in_ns kcap show)"
+
+# Namespace deletion with a persistent session and traffic in it.
+ip -n kcap-life-gone link add ga type veth peer name gb
+ip -n kcap-life-gone link set ga up
+ip -n kcap-life-gone link set gb up
+ktap_check "a persistent session in a second namespace" \
+	ip netns exec kcap-life-gone kcap add doomed dev ga
+ip netns del kcap-life-gone
+sleep 2		# namespaces are torn down from a work queue
+
+# Module unload: refused while a ring is mapped, clean under traffic.
+in_ns kcap add stay dev va
+ip netns exec "$ns" kcap capture -i va -w /dev/null 2>"$tmp/map.err" &
+cpid=$!
+wait_for_line "$tmp/map.err" '^kcap: listening on' 60
+(
+	while :; do
+		in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 500 >/dev/null
+	done
+) &
+tpid=$!
+sleep 1
+ktap_check "rmmod is refused while a ring is mapped" sh -c '! rmmod kcap 2>/dev/null'
+kill -INT $cpid
+wait $cpid
+ktap_check "the capture exits 0 on SIGINT" test $? = 0
+for ((i = 0; i < 50; i++)); do
+	rmmod kcap 2>/dev/null && break
+	sleep 0.1
+done
+ktap_check "rmmod succeeds under traffic with a session attached" sh -c '! grep -q "^kcap " /proc/modules'
+kill $tpid
+wait $tpid 2>/dev/null
+ktap_check "the module loads again" insmod "$ko"
+ktap_check "with no session" test -z "$(in_ns kcap show)"
+ktap_check "kernel log clean (no leaked session at unload)" \
+	test -z "$(dmesg_splats_since_mark)"
+ktap_finished

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Who may do what.  The device node is root's alone; an unprivileged user
+# gets EPERM from every command; mapping a ring needs CAP_NET_RAW; a
+# namespace sees and reaches only its own sessions (by name, by dump, by
+# ring id); the root of a user namespace controls its own network
+# namespace's sessions and not the initial one's.
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_cmd kcap ip python3 setpriv unshare
+require_kcap_ko
+kcap_loaded || insmod "$ko" || exit 1
+
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+
+ktap_print_header
+ktap_plan 12
+
+netns_new kcap-sec-a kcap-sec-b
+veth_pair kcap-sec-a va vb || exit 1
+dmesg_mark
+a() { ip netns exec kcap-sec-a "$@"; }
+b() { ip netns exec kcap-sec-b "$@"; }
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+
+ktap_check_match "/dev/kcap is root's, mode 600" '^600 0 0$' \
+	"$(stat -c '%a %u %g' /dev/kcap)"
+ktap_check "an unprivileged user cannot open it" \
+	"${nobody[@]}" python3 -c 'import sys
+try: open("/dev/kcap", "rb")
+except PermissionError: sys.exit(0)
+sys.exit(1)'
+
+ktap_check "a session in namespace a" a kcap add secret dev va
+id=$(a kcap show secret --json | python3 -c \
+	'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d["id"])')
+
+err=$(a "${nobody[@]}" kcap show 2>&1)
+rc=$?
+ktap_check_match "an unprivileged user gets EPERM, said plainly (exit $rc)" \
+	'^kcap: .*(permission|not permitted)' "$err"
+err=$(a "${nobody[@]}" kcap del secret 2>&1)
+ktap_check "nor can it delete a session" test $? != 0
+
+ktap_check "namespace b does not see it" test -z "$(b kcap show)"
+ktap_check "nor delete it by name" sh -c '! ip netns exec kcap-sec-b kcap del secret 2>/dev/null'
+ktap_check_match "nor bind its rings by id ($id)" '^ENOENT$' "$(b python3 - "$id" <<'PY'
+import errno, fcntl, os, struct, sys
+fd = os.open('/dev/kcap', os.O_RDWR)
+arg = bytearray(struct.pack('II', int(sys.argv[1]), 0) + bytes(56))
+try:
+    fcntl.ioctl(fd, 0xc040bc01, arg)	# KCAP_IOC_BIND
+    print('bound')
+except OSError as e:
+    print(errno.errorcode[e.errno])
+PY
+)"
+
+err=$(a setpriv --bounding-set=-net_raw kcap dump secret -w /dev/null -c 1 2>&1)
+ktap_check_match "mapping a ring needs CAP_NET_RAW (exit $?)" \
+	'^kcap: .*(permission|not permitted)' "$err"
+
+ktap_check "the root of a user namespace cannot list the initial namespace's sessions" \
+	sh -c '! unshare -U -r kcap show >/dev/null 2>&1'
+ktap_check "but can add a session in its own network namespace" \
+	unshare -U -r -n sh -c 'ip link add d0 type dummy && kcap add mine dev d0 && kcap show mine >/dev/null'
+
+a kcap del secret
+ktap_check "kernel log clean" test -z "$(dmesg_splats_since_mark)"
+ktap_finished
