@@ -53,6 +53,17 @@ int kcap_linktype_to_dlt(uint32_t linktype)
 	return (int)linktype;
 }
 
+uint32_t kcap_dlt_to_linktype(int dlt)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kcap_linktype_dlts); i++) {
+		if (kcap_linktype_dlts[i].dlt == dlt)
+			return kcap_linktype_dlts[i].linktype;
+	}
+	return (uint32_t)dlt;
+}
+
 const char *kcap_linktype_name(uint32_t linktype)
 {
 	return pcap_datalink_val_to_name(kcap_linktype_to_dlt(linktype));

@@ -589,6 +589,23 @@ int kcap_writer_close(struct kcap_writer *w);
  */
 uint64_t kcap_writer_bytes(const struct kcap_writer *w);
 
+/**
+ * kcap_writer_frame_bytes() - what a frame would add to the file.
+ * @w: an open writer.
+ * @f: the frame, cut to its interface's snaplen as kcap_writer_write()
+ *	would cut it.
+ *
+ * For rotating files before they would exceed a size: the size of the
+ * frame's record (a pcap record header and the data, or a pcapng enhanced
+ * packet block).  It does not count an interface description block that
+ * the frame of an undeclared ifindex brings, nor what kcap_writer_close()
+ * adds (pcapng's interface statistics blocks).
+ *
+ * Return: the number of bytes.
+ */
+uint64_t kcap_writer_frame_bytes(const struct kcap_writer *w,
+				 const struct kcap_frame *f);
+
 /*
  * Reading a session's rings through /dev/kcap.
  */
@@ -690,5 +707,92 @@ unsigned int kcap_reader_nr_rings(const struct kcap_reader *r);
  * @r: a reader from kcap_reader_open(), or NULL (then nothing is done).
  */
 void kcap_reader_close(struct kcap_reader *r);
+
+/*
+ * Convenience calls for programs that embed a capture: one call from a
+ * device and a filter to frames in a callback or a file, and one from a
+ * capture file to frames in the same callback.
+ */
+
+/**
+ * typedef kcap_frame_cb - what the convenience calls hand each frame to.
+ * @frame: the frame; it and its bytes are valid during the call only.
+ * @linktype: the pcap LINKTYPE_ value of the frame.
+ * @arg: the caller's argument, as given.
+ *
+ * Return: 0 to go on, anything else to stop after this frame.
+ */
+typedef int (*kcap_frame_cb)(const struct kcap_frame *frame,
+			     uint32_t linktype, void *arg);
+
+/**
+ * kcap_capture_simple() - capture frames of a device into a callback.
+ * @dev: the device's name, in the caller's network namespace.
+ * @filter: a pcap-filter(7) expression, or NULL (or "") for every frame.
+ * @direction: KCAP_DIR_IN, KCAP_DIR_OUT or KCAP_DIR_INOUT.
+ * @snaplen: bytes kept of each frame, 1..KCAP_SNAPLEN_MAX; 0 for
+ *	KCAP_SNAPLEN_DEFAULT.
+ * @count: stop after this many frames; 0 for no limit.
+ * @timeout_ms: stop after this many milliseconds in all; -1 for no limit.
+ * @cb: called for each frame, in the caller's thread.
+ * @arg: passed to @cb.
+ *
+ * Opens a control handle, creates a session owned by it (so the kernel
+ * removes it however the process ends), compiles @filter as tcpdump would
+ * on @dev (kcap_filter_compile_dev()), maps the session's rings and hands
+ * frames to @cb until @count, @timeout_ms, a non-zero return of @cb or the
+ * session's end (@dev went away), then destroys the session.  Needs
+ * CAP_NET_ADMIN and CAP_NET_RAW.
+ *
+ * Return: the number of frames handed to @cb, or a negative errno:
+ * -EINVAL for a bad argument or a filter libpcap rejects, -ENODEV if
+ * there is no such device, -ENOENT if the module is not loaded, -EPERM,
+ * or what kcap_session_new() or kcap_reader_open() return.  A signal does
+ * not stop it.
+ */
+long long kcap_capture_simple(const char *dev, const char *filter,
+			      int direction, uint32_t snaplen, uint64_t count,
+			      int timeout_ms, kcap_frame_cb cb, void *arg);
+
+/**
+ * kcap_capture_to_file() - capture frames of a device into a file.
+ * @dev: as kcap_capture_simple().
+ * @filter: as kcap_capture_simple().
+ * @direction: as kcap_capture_simple().
+ * @snaplen: as kcap_capture_simple().
+ * @count: as kcap_capture_simple().
+ * @timeout_ms: as kcap_capture_simple().
+ * @path: the file to create, or "-" for standard output.
+ * @fmt: its format; a pcapng file names the device and gets the session's
+ *	counters (passed, dropped) in an interface statistics block.
+ *
+ * As kcap_capture_simple(), with the frames written by a kcap_writer.  On
+ * a failed write (full disk) the file is left valid up to its last whole
+ * frame and the error returned.
+ *
+ * Return: the number of frames written, or a negative errno, as
+ * kcap_capture_simple() or kcap_writer_write() return.
+ */
+long long kcap_capture_to_file(const char *dev, const char *filter,
+			       int direction, uint32_t snaplen,
+			       uint64_t count, int timeout_ms,
+			       const char *path, enum kcap_file_format fmt);
+
+/**
+ * kcap_read_file() - read a pcap or pcapng file into a callback.
+ * @path: the file, or "-" for standard input.
+ * @cb: called for each frame, in file order.
+ * @arg: passed to @cb.
+ *
+ * libpcap reads the file (pcap_open_offline() takes both formats), with
+ * nanosecond timestamps.  libpcap does not report pcapng's interfaces or
+ * frame directions: the frames have @ifindex 0 and @direction 0.
+ *
+ * Return: the number of frames handed to @cb, or a negative errno: the
+ * errno of opening @path (-ENOENT, -EACCES...), -EINVAL if it is not a
+ * capture file libpcap reads, -EBADMSG if it is cut or corrupt after the
+ * frames already handed to @cb.
+ */
+long long kcap_read_file(const char *path, kcap_frame_cb cb, void *arg);
 
 #endif /* _LIBKCAP_KCAP_H */

@@ -304,6 +304,27 @@ static int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_fra
 	return 0;
 }
 
+/* An EPB: 32 bytes of block, the padded data, the flags option if any. */
+static uint64_t kcap_writer_pcapng_frame_bytes(const struct kcap_writer *w,
+					       const struct kcap_frame *f)
+{
+	const struct kcap_writer_if *ifp;
+	uint32_t caplen = f->caplen, snaplen = w->snaplen;
+	size_t i;
+
+	for (i = 0, ifp = w->ifs; i < w->nr_ifs; i++, ifp++) {
+		if (ifp->ifindex == f->ifindex) {
+			snaplen = ifp->snaplen;
+			break;
+		}
+	}
+	if (snaplen && caplen > snaplen)
+		caplen = snaplen;
+	return 32 + pad4(caplen) +
+	       (f->direction == KCAP_FRAME_IN ||
+		f->direction == KCAP_FRAME_OUT ? 12 : 0);
+}
+
 static int kcap_writer_pcapng_set_stats(struct kcap_writer *w, uint32_t ifindex,
 				 uint64_t received, uint64_t dropped)
 {
@@ -392,6 +413,7 @@ const struct kcap_writer_ops kcap_writer_pcapng_ops = {
 	.open		= kcap_writer_pcapng_open,
 	.add_interface	= kcap_writer_pcapng_add_interface,
 	.write		= kcap_writer_pcapng_write,
+	.frame_bytes	= kcap_writer_pcapng_frame_bytes,
 	.set_stats	= kcap_writer_pcapng_set_stats,
 	.flush		= kcap_writer_pcapng_flush,
 	.close		= kcap_writer_pcapng_close,

@@ -139,3 +139,9 @@ uint64_t kcap_writer_bytes(const struct kcap_writer *w)
 {
 	return w->bytes;
 }
+
+uint64_t kcap_writer_frame_bytes(const struct kcap_writer *w,
+				 const struct kcap_frame *f)
+{
+	return w->ops->frame_bytes(w, f);
+}

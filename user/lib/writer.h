@@ -66,6 +66,9 @@ struct kcap_writer_ops {
 	int (*add_interface)(struct kcap_writer *w, uint32_t ifindex,
 			     const char *name, int linktype, uint32_t snaplen);
 	int (*write)(struct kcap_writer *w, const struct kcap_frame *f);
+	/* The bytes write() would add for @f (its record only). */
+	uint64_t (*frame_bytes)(const struct kcap_writer *w,
+				const struct kcap_frame *f);
 	int (*set_stats)(struct kcap_writer *w, uint32_t ifindex,
 			 uint64_t received, uint64_t dropped);
 	int (*flush)(struct kcap_writer *w);

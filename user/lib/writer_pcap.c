@@ -44,6 +44,16 @@ static int kcap_pcap_fail(struct kcap_writer *w, int err)
 	return kcap_writer_fail(w, err);
 }
 
+static uint64_t kcap_writer_pcap_frame_bytes(const struct kcap_writer *w,
+					     const struct kcap_frame *f)
+{
+	uint32_t caplen = f->caplen;
+
+	if (caplen > kcap_pcap_snaplen(w))
+		caplen = kcap_pcap_snaplen(w);
+	return KCAP_PCAP_REC_HDR + (uint64_t)caplen;
+}
+
 static int kcap_writer_pcap_close(struct kcap_writer *w);
 
 static int kcap_writer_pcap_open_dumper(struct kcap_writer *w)
@@ -180,6 +190,7 @@ const struct kcap_writer_ops kcap_writer_pcap_ops = {
 	.open		= kcap_writer_pcap_open,
 	.add_interface	= kcap_writer_pcap_add_interface,
 	.write		= kcap_writer_pcap_write,
+	.frame_bytes	= kcap_writer_pcap_frame_bytes,
 	.set_stats	= kcap_writer_pcap_set_stats,
 	.flush		= kcap_writer_pcap_flush,
 	.close		= kcap_writer_pcap_close,
