@@ -19,18 +19,29 @@
 #define KCAP_DEV_PATH		"/dev/" KCAP_DEVICE_NAME
 #define CLI_POLL_MS		250	/* how late a signal may be seen */
 #define CLI_STATS_EVERY_MS	1000	/* counters kept in case the session goes */
+#define CLI_STATUS_EVERY_MS	1000	/* the live status line */
 
 static volatile sig_atomic_t cli_stop_signal;
+static volatile sig_atomic_t cli_usr1;
 
 static void cli_on_signal(int sig)
 {
 	cli_stop_signal = sig;
 }
 
-/* Stop on SIGINT, SIGTERM and SIGHUP; take a closed pipe as an error. */
+static void cli_on_usr1(int sig)
+{
+	(void)sig;
+	cli_usr1 = 1;
+}
+
+/*
+ * Stop on SIGINT, SIGTERM and SIGHUP; take a closed pipe as an error;
+ * SIGUSR1 prints the summary.
+ */
 static void cli_signals(bool install)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGUSR1 };
 	struct sigaction sa;
 	size_t i;
 
@@ -39,10 +50,13 @@ static void cli_signals(bool install)
 		sigemptyset(&sa.sa_mask);
 		/* No SA_RESTART: poll() must return at once. */
 		sa.sa_handler = !install ? SIG_DFL :
-				sigs[i] == SIGPIPE ? SIG_IGN : cli_on_signal;
+				sigs[i] == SIGPIPE ? SIG_IGN :
+				sigs[i] == SIGUSR1 ? cli_on_usr1 :
+				cli_on_signal;
 		sigaction(sigs[i], &sa, NULL);
 	}
 	cli_stop_signal = 0;
+	cli_usr1 = 0;
 }
 
 /* "kcap: listening on eth0, link-type EN10MB (Ethernet), ..." */
@@ -93,12 +107,19 @@ struct cli_capture {
 	const struct kcap_session_info	*info;
 	const struct cli_output		*out;
 	struct kcap_writer		*w;
-	uint64_t			captured;
+	char				name[CLI_PATH_MAX];	/* w's */
+	char				**ring;	/* -W: each slot's last name */
+	struct cli_progress		p;
+	enum cli_stop			why;
 	struct kcap_stats		stats;	/* the last known */
 	uint64_t			stats_ms;
+	bool				status;	/* the live status line */
+	uint64_t			status_ms;
+	uint64_t			status_packets;
+	bool				status_shown;
 	bool				hup;
 	bool				out_closed;	/* EPIPE: just stop */
-	int				status;
+	int				status_ret;
 };
 
 static void cli_refresh_stats(struct cli_capture *c)
@@ -110,16 +131,40 @@ static void cli_refresh_stats(struct cli_capture *c)
 	c->stats_ms = cli_now_ms();
 }
 
-static int cli_output_open(struct cli_capture *c)
+static const char *cli_out_name(const struct cli_capture *c)
+{
+	if (!c->out->file || !strcmp(c->out->file, "-"))
+		return "stdout";
+	return c->name;
+}
+
+/* The next file: named, its slot in the -W ring taken, opened. */
+static int cli_file_open(struct cli_capture *c)
 {
 	const struct kcap_session_info *s = c->info;
 	const struct cli_output *o = c->out;
 	uint32_t snaplen = o->snaplen ? o->snaplen : s->snaplen;
+	char **slot;
 	int err;
 
-	if (!o->file)
-		return 0;
-	err = kcap_writer_open(&c->w, o->file, o->format, (int)s->linktype,
+	if (!strcmp(o->file, "-")) {
+		snprintf(c->name, sizeof(c->name), "-");
+	} else {
+		err = cli_file_name(c->name, sizeof(c->name), o, c->p.files,
+				    time(NULL));
+		if (err)
+			return cli_fail("cannot name the file of '%s': %s",
+					o->file, strerror(-err));
+	}
+	if (c->ring) {
+		/* A name of -G that the ring drops goes; the same is reused. */
+		slot = &c->ring[c->p.files % o->ring_files];
+		if (*slot && strcmp(*slot, c->name))
+			unlink(*slot);
+		free(*slot);
+		*slot = strdup(c->name);
+	}
+	err = kcap_writer_open(&c->w, c->name, o->format, (int)s->linktype,
 			       snaplen, o->nano);
 	if (!err && o->format == KCAP_FORMAT_PCAPNG)
 		err = kcap_writer_add_interface(c->w, s->ifindex, s->ifname,
@@ -127,10 +172,13 @@ static int cli_output_open(struct cli_capture *c)
 	if (err) {
 		kcap_writer_close(c->w);
 		c->w = NULL;
-		return cli_fail("cannot write '%s': %s",
-				strcmp(o->file, "-") ? o->file : "stdout",
+		return cli_fail("cannot write '%s': %s", cli_out_name(c),
 				strerror(-err));
 	}
+	c->p.files++;
+	c->p.file_packets = 0;
+	c->p.file_bytes = kcap_writer_bytes(c->w);
+	c->p.file_ms = cli_now_ms();
 	return 0;
 }
 
@@ -145,9 +193,27 @@ static void cli_output_error(struct cli_capture *c, int err)
 		}
 		return;
 	}
-	c->status = cli_fail("writing '%s': %s",
-			     c->out->file && strcmp(c->out->file, "-") ?
-			     c->out->file : "stdout", strerror(-err));
+	c->status_ret = cli_fail("writing '%s': %s", cli_out_name(c),
+				 strerror(-err));
+}
+
+/* Close the file with the session's counters (pcapng); 0 or failure. */
+static int cli_file_close(struct cli_capture *c)
+{
+	int err;
+
+	if (!c->w)
+		return 0;
+	if (c->out->format == KCAP_FORMAT_PCAPNG) {
+		cli_refresh_stats(c);
+		kcap_writer_set_stats(c->w, c->info->ifindex, c->stats.passed,
+				      c->stats.dropped);
+	}
+	err = kcap_writer_close(c->w);
+	c->w = NULL;
+	if (err && !c->status_ret && !c->out_closed)
+		cli_output_error(c, err);
+	return err;
 }
 
 static int cli_output_packet(struct cli_capture *c,
@@ -162,6 +228,7 @@ static int cli_output_packet(struct cli_capture *c,
 			cli_output_error(c, err);
 			return err;
 		}
+		c->p.file_bytes = kcap_writer_bytes(c->w);
 		return 0;
 	}
 	cli_format_packet(line, sizeof(line), pkt, c->info->linktype,
@@ -187,19 +254,94 @@ static int cli_output_flush(struct cli_capture *c)
 	return err;
 }
 
+/* The live status line, \r-overwritten, at most once a second. */
+static void cli_status_line(struct cli_capture *c, bool force)
+{
+	uint64_t now = cli_now_ms(), ms = now - c->status_ms;
+
+	if (!c->status || (!force && ms < CLI_STATUS_EVERY_MS))
+		return;
+	cli_refresh_stats(c);
+	fprintf(stderr, "\r\033[K%llu packets, %llu bytes, %llu pkt/s, "
+		"%llu dropped by kernel",
+		(unsigned long long)c->p.packets,
+		(unsigned long long)c->p.bytes,
+		(unsigned long long)(ms ? (c->p.packets - c->status_packets) *
+				     1000 / ms : 0),
+		(unsigned long long)c->stats.dropped);
+	fflush(stderr);
+	c->status_shown = true;
+	c->status_ms = now;
+	c->status_packets = c->p.packets;
+}
+
+static void cli_status_clear(struct cli_capture *c)
+{
+	if (!c->status_shown)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	c->status_shown = false;
+}
+
+static void cli_summary(struct cli_capture *c)
+{
+	cli_status_clear(c);
+	fflush(stdout);
+	fprintf(stderr, "%llu packets captured\n",
+		(unsigned long long)c->p.packets);
+	fprintf(stderr, "%llu packets received by filter\n",
+		(unsigned long long)c->stats.passed);
+	fprintf(stderr, "%llu packets dropped by kernel\n",
+		(unsigned long long)c->stats.dropped);
+}
+
+/* One packet: rotate or stop first if need be; false to stop. */
+static bool cli_take_packet(struct cli_capture *c,
+			    const struct kcap_packet *pkt)
+{
+	uint64_t now = cli_now_ms();
+	uint64_t rec = c->w ? kcap_writer_frame_bytes(c->w, &pkt->frame) : 0;
+
+	switch (cli_before_packet(c->out, &c->p, rec, now, &c->why)) {
+	case CLI_STEP_STOP:
+		return false;
+	case CLI_STEP_ROTATE:
+		if (cli_file_close(c) || cli_file_open(c)) {
+			if (!c->status_ret)
+				c->status_ret = KCAP_EXIT_FAIL;
+			return false;
+		}
+		break;
+	case CLI_STEP_WRITE:
+		break;
+	}
+	if (cli_output_packet(c, pkt))
+		return false;
+	c->p.packets++;
+	c->p.file_packets++;
+	c->p.bytes += pkt->frame.caplen;
+	c->p.last_ms = now;
+	c->why = cli_stop_after_packet(c->out, &c->p);
+	return c->why == CLI_STOP_NONE;
+}
+
 static void cli_capture_loop(struct cli_capture *c)
 {
 	struct kcap_packet pkt;
 	int ret;
 
 	while (!cli_stop_signal) {
+		if (cli_usr1) {
+			cli_usr1 = 0;
+			cli_refresh_stats(c);
+			cli_summary(c);
+		}
 		ret = kcap_reader_next(c->r, &pkt, CLI_POLL_MS);
 		if (ret == KCAP_READ_PACKET) {
-			if (cli_output_packet(c, &pkt))
+			if (!cli_take_packet(c, &pkt))
 				return;
-			c->captured++;
-			if (c->out->count && c->captured >= c->out->count)
-				return;
+			cli_status_line(c, false);
 			continue;
 		}
 		if (ret == KCAP_READ_HUP) {
@@ -209,17 +351,21 @@ static void cli_capture_loop(struct cli_capture *c)
 		if (ret == -EINTR)
 			continue;
 		if (ret < 0) {
-			c->status = cli_fail("reading the rings of session "
-					     "'%s': %s", c->info->name,
-					     ret == -EBADMSG ?
-					     "corrupt record" :
-					     strerror(-ret));
+			c->status_ret = cli_fail("reading the rings of session "
+						 "'%s': %s", c->info->name,
+						 ret == -EBADMSG ?
+						 "corrupt record" :
+						 strerror(-ret));
 			return;
 		}
 		if (cli_output_flush(c))
 			return;
+		c->why = cli_stop_on_timeout(c->out, &c->p, cli_now_ms());
+		if (c->why != CLI_STOP_NONE)
+			return;
 		if (cli_now_ms() - c->stats_ms >= CLI_STATS_EVERY_MS)
 			cli_refresh_stats(c);
+		cli_status_line(c, false);
 	}
 }
 
@@ -231,11 +377,11 @@ static void cli_report_hup(struct cli_capture *c)
 			-ENOMEM;
 
 	if (err == -ENOENT)
-		c->status = cli_fail("session '%s' was deleted: capture "
-				     "stopped", c->info->name);
+		c->status_ret = cli_fail("session '%s' was deleted: capture "
+					 "stopped", c->info->name);
 	else
-		c->status = cli_fail("device '%s' went away: capture stopped",
-				     c->info->ifname);
+		c->status_ret = cli_fail("device '%s' went away: capture "
+					 "stopped", c->info->ifname);
 	free(now);
 }
 
@@ -245,38 +391,39 @@ int cli_capture_run(struct kcap_ctl *ctl, struct kcap_reader *r,
 {
 	struct cli_capture c = {
 		.ctl = ctl, .r = r, .info = info, .out = out,
-		.status = KCAP_EXIT_OK,
+		.status_ret = KCAP_EXIT_OK,
 	};
-	int err;
+	uint32_t i;
 
-	if (cli_output_open(&c))
+	c.p.start_ms = c.p.last_ms = c.p.file_ms = cli_now_ms();
+	/* Not over the lines of frames printed on the same terminal. */
+	c.status = isatty(STDERR_FILENO) &&
+		   (out->file || !isatty(STDOUT_FILENO));
+	c.status_ms = c.p.start_ms;
+	if (out->ring_files) {
+		c.ring = calloc(out->ring_files, sizeof(*c.ring));
+		if (!c.ring)
+			return cli_fail("out of memory");
+	}
+	if (out->file && cli_file_open(&c)) {
+		free(c.ring);
 		return KCAP_EXIT_FAIL;
+	}
 	cli_refresh_stats(&c);
 	cli_signals(true);
 	cli_capture_loop(&c);
 
 	cli_refresh_stats(&c);
-	if (c.w) {
-		if (out->format == KCAP_FORMAT_PCAPNG)
-			kcap_writer_set_stats(c.w, info->ifindex,
-					      c.stats.passed,
-					      c.stats.dropped);
-		err = kcap_writer_close(c.w);
-		if (err && !c.status && !c.out_closed)
-			cli_output_error(&c, err);
-	} else if (!c.out_closed) {
+	if (c.w)
+		cli_file_close(&c);
+	else if (!c.out_closed && !out->file)
 		cli_output_flush(&c);
-	}
 	if (c.hup)
 		cli_report_hup(&c);
 	cli_signals(false);
-
-	fflush(stdout);
-	fprintf(stderr, "%llu packets captured\n",
-		(unsigned long long)c.captured);
-	fprintf(stderr, "%llu packets received by filter\n",
-		(unsigned long long)c.stats.passed);
-	fprintf(stderr, "%llu packets dropped by kernel\n",
-		(unsigned long long)c.stats.dropped);
-	return c.status;
+	cli_summary(&c);
+	for (i = 0; c.ring && i < out->ring_files; i++)
+		free(c.ring[i]);
+	free(c.ring);
+	return c.status_ret;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "kcap.h"
 
@@ -38,6 +39,7 @@ int cmd_add(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_del(int argc, char **argv);
+int cmd_list_devices(int argc, char **argv);
 
 int cli_no_args(const char *cmd, int argc);
 
@@ -107,18 +109,109 @@ bool cli_parse_format(const char *s, enum kcap_file_format *fmt);
 
 /* capture.c: reading a session's rings to a file or the terminal. */
 
-/* Where frames go, and when to stop: -w, -F, --nano, -c. */
+/* Where frames go, and when to stop: -w, -F, --nano, -c, -C, -G, -W, -a. */
 struct cli_output {
 	const char		*file;	/* NULL: one line per frame on stdout */
 	enum kcap_file_format	format;
+	bool			format_set;
 	bool			nano;
-	uint64_t		count;	/* 0: no limit */
+	uint64_t		count;	/* -c; 0: no limit */
 	/*
 	 * The file's snaplen; 0: the session's.  A persistent session's
 	 * snaplen can grow while it is dumped, so dump uses the largest.
 	 */
 	uint32_t		snaplen;
+	uint64_t		rotate_bytes;	/* -C MB, in bytes; 0: none */
+	uint64_t		rotate_secs;	/* -G; 0: none */
+	uint32_t		ring_files;	/* -W; 0: no ring */
+	uint64_t		stop_secs;	/* -a duration: */
+	uint64_t		stop_bytes;	/* -a filesize:, in bytes */
+	uint64_t		stop_packets;	/* -a packets: */
+	uint64_t		stop_files;	/* -a files: */
+	uint64_t		idle_secs;	/* --idle */
 };
+
+/* output.c: the output options of capture and dump. */
+
+#define CLI_OPT_NANO		0x100	/* --nano */
+#define CLI_OPT_IDLE		0x101	/* --idle */
+#define CLI_RING_FILES_MAX	1000000
+#define CLI_PATH_MAX		4096
+
+/* The output options' getopt letters and long options. */
+#define CLI_OUTPUT_OPTSTR	"w:c:F:C:G:W:a:"
+#define CLI_OUTPUT_LONGOPTS					\
+	{ "nano", no_argument, NULL, CLI_OPT_NANO },		\
+	{ "idle", required_argument, NULL, CLI_OPT_IDLE }
+
+void cli_output_init(struct cli_output *o);
+
+/*
+ * Option @opt of getopt with argument @arg: -1 if it is not an output
+ * option, 0 if taken, KCAP_EXIT_USAGE after a line on stderr.
+ */
+int cli_output_option(const char *cmd, int opt, const char *arg,
+		      struct cli_output *o);
+
+/* The checks across output options: 0 or KCAP_EXIT_USAGE after a line. */
+int cli_output_check(const char *cmd, const struct cli_output *o);
+
+/*
+ * The name of output file number @seq (0 the first) opened at @when, as
+ * tcpdump names them: with -G, FILE through strftime(3); with -C, a
+ * number appended from the second file on (FILE, FILE1, FILE2...), or with
+ * -W N the file's place in the ring (seq % N) on every file, zero-padded
+ * to the digits of N - 1 (FILE0..FILE9 for N = 10).  0, or -ENAMETOOLONG.
+ */
+int cli_file_name(char *buf, size_t size, const struct cli_output *o,
+		  uint64_t seq, time_t when);
+
+/* Where a capture is, for the decisions below.  Times are monotonic ms. */
+struct cli_progress {
+	uint64_t	packets;	/* written or printed in all */
+	uint64_t	bytes;		/* their captured bytes */
+	uint64_t	files;		/* files opened so far */
+	uint64_t	file_packets;	/* in the current file */
+	uint64_t	file_bytes;	/* the current file's size */
+	uint64_t	start_ms;	/* when the capture began */
+	uint64_t	file_ms;	/* when the current file was opened */
+	uint64_t	last_ms;	/* the last packet, or start_ms */
+};
+
+enum cli_stop {
+	CLI_STOP_NONE,
+	CLI_STOP_COUNT,		/* -c */
+	CLI_STOP_PACKETS,	/* -a packets */
+	CLI_STOP_DURATION,	/* -a duration */
+	CLI_STOP_FILESIZE,	/* -a filesize */
+	CLI_STOP_FILES,		/* -a files */
+	CLI_STOP_IDLE,		/* --idle */
+};
+
+enum cli_step {
+	CLI_STEP_WRITE,		/* write it to the current file */
+	CLI_STEP_ROTATE,	/* open the next file, then write it there */
+	CLI_STEP_STOP,		/* stop without writing it (*why says why) */
+};
+
+/*
+ * A packet whose record takes @rec bytes came at @now_ms: write it, rotate
+ * first (-C: the file would exceed the size; -G: its time is up), or stop
+ * (-a duration is up, -a filesize would be exceeded, -a files: the files
+ * are done).  A file always takes its first packet.
+ */
+enum cli_step cli_before_packet(const struct cli_output *o,
+				const struct cli_progress *p, uint64_t rec,
+				uint64_t now_ms, enum cli_stop *why);
+
+/* After a packet: -c or -a packets reached? */
+enum cli_stop cli_stop_after_packet(const struct cli_output *o,
+				    const struct cli_progress *p);
+
+/* When no packet came: -a duration or --idle up? */
+enum cli_stop cli_stop_on_timeout(const struct cli_output *o,
+				  const struct cli_progress *p,
+				  uint64_t now_ms);
 
 /*
  * Read the session @info (its id, name, device, link type and snaplen)
@@ -208,6 +301,9 @@ struct show_opts {
 };
 
 int show_parse(int argc, char **argv, struct show_opts *o);
+
+/* list-devices [--json]: 0, or KCAP_EXIT_USAGE after a line. */
+int list_devices_parse(int argc, char **argv, bool *json);
 
 /* The text and JSON forms of a session, for show. */
 void show_print_text(FILE *f, const struct kcap_session_info *s);

@@ -4,7 +4,9 @@
  *
  *	kcap capture -i DEV [-Q in|out|inout] [-s SNAPLEN] [-c COUNT]
  *		     [-w FILE|-] [-F pcap|pcapng] [--nano] [-B KiB] [-p]
- *		     [--hook netfilter|rx_handler] [EXPRESSION...]
+ *		     [-C MB] [-G SECONDS] [-W FILES] [-a KEY:VALUE]...
+ *		     [--idle SECONDS] [--hook netfilter|rx_handler]
+ *		     [EXPRESSION...]
  *
  * The session is owned by our control socket, so it goes with the process
  * however that ends.  It is created capturing nothing, to learn the
@@ -26,7 +28,7 @@
 #define MAX_KIB		(2U << 20)	/* -B: 2 GiB rings at most */
 
 static const struct option capture_longopts[] = {
-	{ "nano", no_argument, NULL, 'N' },
+	CLI_OUTPUT_LONGOPTS,
 	{ "hook", required_argument, NULL, 'H' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -42,8 +44,7 @@ static uint32_t ring_size_of_kib(uint32_t kib)
 
 int capture_parse(int argc, char **argv, struct capture_opts *o)
 {
-	static const char optstr[] = ":i:Q:s:c:w:F:B:p";
-	bool format_set = false;
+	static const char optstr[] = ":i:Q:s:B:p" CLI_OUTPUT_OPTSTR;
 	char **av;
 	uint32_t kib;
 	int opt, ret = 0;
@@ -51,7 +52,7 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->direction = KCAP_DIR_INOUT;
 	o->snaplen = KCAP_SNAPLEN_DEFAULT;
-	o->out.format = KCAP_FORMAT_PCAP;
+	cli_output_init(&o->out);
 
 	av = cli_getopt_argv("kcap " CMD, argc, argv);
 	if (!av)
@@ -82,26 +83,6 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 			else if (!o->snaplen)
 				o->snaplen = KCAP_SNAPLEN_MAX;
 			break;
-		case 'c':
-			if (!cli_parse_u64(optarg, 1, UINT64_MAX,
-					   &o->out.count))
-				ret = cli_usage_error(CMD, "-c takes a packet "
-						      "count of 1 or more, not "
-						      "'%s'", optarg);
-			break;
-		case 'w':
-			o->out.file = optarg;
-			if (!optarg[0])
-				ret = cli_usage_error(CMD, "-w takes a file "
-						      "name or -");
-			break;
-		case 'F':
-			format_set = true;
-			if (!cli_parse_format(optarg, &o->out.format))
-				ret = cli_usage_error(CMD, "-F takes pcap or "
-						      "pcapng, not '%s'",
-						      optarg);
-			break;
 		case 'B':
 			if (!cli_parse_u32(optarg, 1, MAX_KIB, &kib))
 				ret = cli_usage_error(CMD, "-B takes a ring "
@@ -114,9 +95,6 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 		case 'p':
 			o->nopromisc = true;
 			break;
-		case 'N':
-			o->out.nano = true;
-			break;
 		case 'H':
 			o->hook_set = true;
 			if (!cli_parse_hook(optarg, &o->hook))
@@ -125,13 +103,15 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 						      "not '%s'", optarg);
 			break;
 		default:
-			ret = cli_getopt_error(CMD, av, opt, optstr);
+			ret = cli_output_option(CMD, opt, optarg, &o->out);
+			if (ret < 0)
+				ret = cli_getopt_error(CMD, av, opt, optstr);
 		}
 	}
 	if (!ret && !o->dev)
 		ret = cli_usage_error(CMD, "which device? -i DEV is needed");
-	if (!ret && format_set && !o->out.file)
-		ret = cli_usage_error(CMD, "-F needs -w FILE");
+	if (!ret)
+		ret = cli_output_check(CMD, &o->out);
 	if (!ret && optind <= argc) {
 		o->filter = cli_join(argc + 1 - optind, av + optind);
 		if (!o->filter)

@@ -4,6 +4,8 @@
  * persistent one made with 'kcap add', to a file or the terminal.
  *
  *	kcap dump NAME [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]
+ *		  [-C MB] [-G SECONDS] [-W FILES] [-a KEY:VALUE]...
+ *		  [--idle SECONDS]
  */
 
 #include <errno.h>
@@ -16,52 +18,27 @@
 #define CMD		"dump"
 
 static const struct option dump_longopts[] = {
-	{ "nano", no_argument, NULL, 'N' },
+	CLI_OUTPUT_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
 int dump_parse(int argc, char **argv, struct dump_opts *o)
 {
-	static const char optstr[] = ":w:c:F:";
-	bool format_set = false;
+	static const char optstr[] = ":" CLI_OUTPUT_OPTSTR;
 	char **av;
 	int opt, ret = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->out.format = KCAP_FORMAT_PCAP;
+	cli_output_init(&o->out);
 	av = cli_getopt_argv("kcap " CMD, argc, argv);
 	if (!av)
 		return cli_fail("out of memory");
 	while (!ret &&
 	       (opt = getopt_long(argc + 1, av, optstr, dump_longopts,
 				  NULL)) != -1) {
-		switch (opt) {
-		case 'w':
-			o->out.file = optarg;
-			if (!optarg[0])
-				ret = cli_usage_error(CMD, "-w takes a file "
-						      "name or -");
-			break;
-		case 'c':
-			if (!cli_parse_u64(optarg, 1, UINT64_MAX,
-					   &o->out.count))
-				ret = cli_usage_error(CMD, "-c takes a packet "
-						      "count of 1 or more, not "
-						      "'%s'", optarg);
-			break;
-		case 'F':
-			format_set = true;
-			if (!cli_parse_format(optarg, &o->out.format))
-				ret = cli_usage_error(CMD, "-F takes pcap or "
-						      "pcapng, not '%s'",
-						      optarg);
-			break;
-		case 'N':
-			o->out.nano = true;
-			break;
-		default:
+		ret = cli_output_option(CMD, opt, optarg, &o->out);
+		if (ret < 0)
 			ret = cli_getopt_error(CMD, av, opt, optstr);
-		}
 	}
 	if (!ret) {
 		if (optind > argc)
@@ -76,8 +53,8 @@ int dump_parse(int argc, char **argv, struct dump_opts *o)
 		else
 			o->name = av[optind];
 	}
-	if (!ret && format_set && !o->out.file)
-		ret = cli_usage_error(CMD, "-F needs -w FILE");
+	if (!ret)
+		ret = cli_output_check(CMD, &o->out);
 	free(av);
 	return ret;
 }

@@ -31,10 +31,14 @@ static const struct cli_cmd cli_cmds[] = {
 					"or the terminal",
 	  "-i DEV [-Q in|out|inout] [-s SNAPLEN] [-c COUNT] [-w FILE|-]\n"
 	  "\t[-F pcap|pcapng] [--nano] [-B KiB] [-p]\n"
+	  "\t[-C MB] [-G SECONDS] [-W FILES] [--idle SECONDS]\n"
+	  "\t[-a duration:S|filesize:KB|packets:N|files:N]...\n"
 	  "\t[--hook netfilter|rx_handler] [EXPRESSION...]" },
 	{ "dump",	cmd_dump,	"read a session's frames to a file or "
 					"the terminal",
-	  "NAME [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]" },
+	  "NAME [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]\n"
+	  "\t[-C MB] [-G SECONDS] [-W FILES] [--idle SECONDS]\n"
+	  "\t[-a duration:S|filesize:KB|packets:N|files:N]..." },
 	{ "add",	cmd_add,	"create a persistent session",
 	  "NAME dev DEV [capture ingress|egress|bidirectional|off]\n"
 	  "\t[snaplen N] [filter EXPR] [ring-size BYTES]\n"
@@ -47,6 +51,8 @@ static const struct cli_cmd cli_cmds[] = {
 	  "[NAME] [filter|snaplen|stats] [--json]" },
 	{ "del",	cmd_del,	"delete a session",
 	  "NAME" },
+	{ "list-devices", cmd_list_devices, "list the devices to capture on",
+	  "[--json]" },
 	{ "version",	cmd_version,	"print the userland and module versions",
 	  NULL },
 	{ "help",	cmd_help,	"print this help",
@@ -61,7 +67,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: kcap [-h | --help] COMMAND [ARGS...]\n\n");
 	fprintf(f, "Commands:\n");
 	for (i = 0; i < ARRAY_SIZE(cli_cmds); i++)
-		fprintf(f, "    %-12s%s\n", cli_cmds[i].name, cli_cmds[i].help);
+		fprintf(f, "    %-14s%s\n", cli_cmds[i].name, cli_cmds[i].help);
 	fprintf(f, "\n");
 	for (i = 0; i < ARRAY_SIZE(cli_cmds); i++) {
 		if (!cli_cmds[i].synopsis)

@@ -54,7 +54,4 @@ int kcap_session_put_ref(struct nl_msg *msg, const char *name, uint32_t id);
 /* Parse a KCAP_CMD_SESSION_* reply into @info (zeroed first). */
 int kcap_session_parse(struct nl_msg *msg, struct kcap_session_info *info);
 
-/* filter.c: kcap_linktype_to_dlt() the other way. */
-uint32_t kcap_dlt_to_linktype(int dlt);
-
 #endif /* _LIBKCAP_INTERNAL_H */

@@ -392,6 +392,17 @@ void kcap_filter_free(struct kcap_filter *f);
 int kcap_linktype_to_dlt(uint32_t linktype);
 
 /**
+ * kcap_dlt_to_linktype() - libpcap's DLT_ value as a pcap LINKTYPE_ value.
+ * @dlt: a DLT_ value, as pcap_datalink() returns.
+ *
+ * The inverse of kcap_linktype_to_dlt().
+ *
+ * Return: the LINKTYPE_ value, as capture files and KCAP_ATTR_LINKTYPE
+ * hold it.
+ */
+uint32_t kcap_dlt_to_linktype(int dlt);
+
+/**
  * kcap_linktype_name() - libpcap's short name of a link type.
  * @linktype: a LINKTYPE_ value.
  *

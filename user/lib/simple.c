@@ -14,7 +14,6 @@
 
 #include <pcap/pcap.h>
 
-#include "internal.h"
 #include "kcap.h"
 
 /* An owned session capturing into a mapped reader. */
