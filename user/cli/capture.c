@@ -20,6 +20,7 @@
 #define CLI_POLL_MS		250	/* how late a signal may be seen */
 #define CLI_STATS_EVERY_MS	1000	/* counters kept in case the session goes */
 #define CLI_STATUS_EVERY_MS	1000	/* the live status line */
+#define CLI_FLUSH_BYTES		16384	/* written out at least this often */
 
 static volatile sig_atomic_t cli_stop_signal;
 static volatile sig_atomic_t cli_usr1;
@@ -107,6 +108,7 @@ struct cli_capture {
 	const struct kcap_session_info	*info;
 	const struct cli_output		*out;
 	struct kcap_writer		*w;
+	uint64_t			flushed;	/* w's bytes written out */
 	char				name[CLI_PATH_MAX];	/* w's */
 	char				**ring;	/* -W: each slot's last name */
 	struct cli_progress		p;
@@ -169,12 +171,18 @@ static int cli_file_open(struct cli_capture *c)
 	if (!err && o->format == KCAP_FORMAT_PCAPNG)
 		err = kcap_writer_add_interface(c->w, s->ifindex, s->ifname,
 						(int)s->linktype, snaplen);
+	/* The header now: a file that cannot take it is not left empty. */
+	if (!err)
+		err = kcap_writer_flush(c->w);
 	if (err) {
 		kcap_writer_close(c->w);
 		c->w = NULL;
+		if (strcmp(c->name, "-"))
+			unlink(c->name);
 		return cli_fail("cannot write '%s': %s", cli_out_name(c),
 				strerror(-err));
 	}
+	c->flushed = kcap_writer_bytes(c->w);
 	c->p.files++;
 	c->p.file_packets = 0;
 	c->p.file_bytes = kcap_writer_bytes(c->w);
@@ -229,6 +237,18 @@ static int cli_output_packet(struct cli_capture *c,
 			return err;
 		}
 		c->p.file_bytes = kcap_writer_bytes(c->w);
+		/*
+		 * Out in small batches even while frames keep coming, so
+		 * that a full disk costs at most the last batch.
+		 */
+		if (c->p.file_bytes - c->flushed >= CLI_FLUSH_BYTES) {
+			err = kcap_writer_flush(c->w);
+			if (err) {
+				cli_output_error(c, err);
+				return err;
+			}
+			c->flushed = c->p.file_bytes;
+		}
 		return 0;
 	}
 	cli_format_packet(line, sizeof(line), pkt, c->info->linktype,
@@ -245,9 +265,10 @@ static int cli_output_flush(struct cli_capture *c)
 {
 	int err = 0;
 
-	if (c->w)
+	if (c->w) {
 		err = kcap_writer_flush(c->w);
-	else if (fflush(stdout) == EOF)
+		c->flushed = kcap_writer_bytes(c->w);
+	} else if (fflush(stdout) == EOF)
 		err = errno ? -errno : -EIO;
 	if (err)
 		cli_output_error(c, err);
