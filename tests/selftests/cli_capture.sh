@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kcap capture's outputs: -w - into tcpdump -r -, pcapng read by tshark
+# with direction flags and an interface statistics block, SIGUSR1's
+# summary without stopping, the live status line on a terminal, and
+# list-devices in text and JSON.
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_cmd kcap ip python3 tcpdump tshark
+require_kcap_ko
+kcap_loaded || insmod "$ko" || exit 1
+
+ns=kcap-capt
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+
+ktap_print_header
+ktap_plan 13
+
+netns_new "$ns"
+veth_pair "$ns" va vb || exit 1
+dmesg_mark
+in_ns() { ip netns exec "$ns" "$@"; }
+flood() { in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood "$@" >/dev/null; }
+finish() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$1" 2>/dev/null && { echo "# still running after $2 s"; kill -INT "$1"; }
+	wait "$1"
+}
+
+# -w - into tcpdump -r -; and a pcapng file of both directions alongside.
+ip netns exec "$ns" kcap capture -i va -Q in -c 4 -a duration:40 -w - 2>"$tmp/pipe.err" |
+	tcpdump -r - -nn >"$tmp/pipe.txt" 2>/dev/null &
+pp=$!
+ip netns exec "$ns" kcap capture -i va -c 8 -a duration:40 -F pcapng -w "$tmp/both.pcapng" 2>"$tmp/ng.err" &
+pn=$!
+wait_for_line "$tmp/pipe.err" '^kcap: listening on' 30
+wait_for_line "$tmp/ng.err" '^kcap: listening on' 30
+flood --iface vb --count 4 --size 120	# in on va
+flood --iface va --count 4 --size 120	# out of va
+finish $pp 45
+rc=$?
+ktap_check "capture -w - | tcpdump -r - gives the 4 frames of 120 bytes in (exit $rc)" \
+	test "$(grep -c 'UDP, length 78' "$tmp/pipe.txt")" = 4
+ktap_check "4 frames and the summary" grep -q '^4 packets captured' "$tmp/pipe.err"
+finish $pn 45
+rc=$?
+ktap_check "pcapng capture of both directions: exit 0" test $rc = 0
+dirs=$(tshark -r "$tmp/both.pcapng" -T fields -e frame.packet_flags_direction 2>/dev/null | sort | uniq -c | awk '{print $1 "x" $2}' | tr '\n' ' ')
+ktap_check "tshark reads 4 inbound and 4 outbound frames ($dirs)" \
+	test "$dirs" = "4x0x00000001 4x0x00000002 "
+ifname=$(tshark -r "$tmp/both.pcapng" -T fields -e frame.interface_name -c 1 2>/dev/null)
+ktap_check "its interface is named va ($ifname)" test "$ifname" = va
+isb=$(python3 - "$tmp/both.pcapng" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+off, out = 0, []
+while off + 12 <= len(d):
+    t, n = struct.unpack_from('<II', d, off)
+    if t == 5:  # ISB: options after if_id, ts; isb_ifrecv 4, isb_ifdrop 5
+        o, opts = off + 20, {}
+        while o + 4 <= off + n - 4:
+            code, ln = struct.unpack_from('<HH', d, o)
+            if code == 0:
+                break
+            opts[code] = d[o + 4:o + 4 + ln]
+            o += 4 + (ln + 3) // 4 * 4
+        out.append('recv=%d drop=%d' % (struct.unpack('<Q', opts[4])[0],
+                                        struct.unpack('<Q', opts[5])[0]))
+    off += n
+print(' '.join(out))
+PY
+)
+ktap_check "it ends with an ISB: 8 received, 0 dropped ($isb)" test "$isb" = "recv=8 drop=0"
+ktap_check "tshark reads it whole" tshark -r "$tmp/both.pcapng" -q
+
+# SIGUSR1: the summary, and the capture goes on.
+ip netns exec "$ns" kcap capture -i va -Q in -a duration:60 -w "$tmp/usr1.pcap" 2>"$tmp/usr1.err" &
+pu=$!
+wait_for_line "$tmp/usr1.err" '^kcap: listening on' 30
+flood --iface vb --count 3 --size 100
+sleep 0.5
+kill -USR1 $pu
+wait_for_line "$tmp/usr1.err" '^3 packets captured' 10
+ktap_check "SIGUSR1 prints the summary and the capture goes on" kill -0 $pu
+kill -INT $pu
+wait $pu
+rc=$?
+ktap_check "SIGINT then ends it: exit 0, a second summary" \
+	test $rc = 0 -a "$(grep -c 'packets captured' "$tmp/usr1.err")" = 2
+
+# The status line on a terminal (script(1) gives one).
+if command -v script >/dev/null; then
+	ip netns exec "$ns" script -qfec "kcap capture -i va -Q in -a packets:5 -a duration:40 -w $tmp/tty.pcap" "$tmp/tty.txt" >/dev/null &
+	pt=$!
+	sleep 2
+	flood --iface vb --count 5 --size 100
+	finish $pt 45
+	ktap_check_match "a status line with packets, bytes, rate and drops, then the summary" \
+		'[0-9]+ packets, [0-9]+ bytes, [0-9]+ pkt/s, [0-9]+ dropped by kernel.*5 packets captured' "$(tr '\r\033' '\n[' <"$tmp/tty.txt" | tr -d '\n' )"
+else
+	ktap_skip "status line" "no script(1)"
+fi
+
+# list-devices: va and vb with their index and link type.
+out=$(in_ns kcap list-devices)
+ktap_check_match "list-devices names va with its index, state and link type" \
+	"^[0-9]+: va: state up running linktype EN10MB$" "$out"
+ktap_check "list-devices --json parses, va's index as ip link says" \
+	test "$(in_ns kcap list-devices --json | python3 -c 'import json,sys; print([d["index"] for d in json.load(sys.stdin) if d["name"] == "va"][0])')" = \
+	"$(in_ns cat /sys/class/net/va/ifindex)"
+ktap_check "kernel log clean" test -z "$(dmesg_splats_since_mark)"
+ktap_finished

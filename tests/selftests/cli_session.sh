@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kcap's named-session verbs end to end (add, show in text and JSON, set,
+# dump, del) and what bad input gets: the documented one line and exit
+# status (2 for a bad command line or filter, 1 for a missing device or
+# session).
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_cmd kcap ip python3 tcpdump
+require_kcap_ko
+kcap_loaded || insmod "$ko" || exit 1
+
+ns=kcap-sess
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+
+ktap_print_header
+ktap_plan 21
+
+netns_new "$ns"
+veth_pair "$ns" va vb || exit 1
+dmesg_mark
+in_ns() { ip netns exec "$ns" "$@"; }
+frames() { tcpdump -r "$1" 2>/dev/null | wc -l; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# expect STATUS LINE CMD...: CMD exits STATUS with exactly LINE on stderr
+# and nothing on stdout.
+expect() {
+	local want=$1 line=$2 out err rc
+	shift 2
+	out=$("$@" 2>"$tmp/err")
+	rc=$?
+	err=$(cat "$tmp/err")
+	if [ $rc = "$want" ] && [ "$err" = "$line" ] && [ -z "$out" ]; then
+		ktap_pass "'${*:3}': exit $want, '$line'"
+	else
+		echo "# exit $rc, stderr '$err', stdout '$out'"
+		ktap_fail "'${*:3}': exit $want, '$line'"
+	fi
+}
+
+ktap_check "add web dev va capture ingress snaplen 128 filter 'udp port 9'" \
+	in_ns kcap add web dev va capture ingress snaplen 128 filter "udp port 9"
+ktap_check_match "show web: its settings in text" \
+	'^web: id [0-9]+ dev va ifindex [0-9]+ state attached linktype EN10MB' "$(in_ns kcap show web)"
+j=$(in_ns kcap show --json)
+ktap_check "show --json parses: a list with web, snaplen 128, filter, persistent" \
+	test "$(json 'd[0]["name"], d[0]["snaplen"], d[0]["filter_text"], d[0]["persistent"], d[0]["direction"]' <<<"$j")" = "web 128 udp port 9 True in"
+j=$(in_ns kcap show web --json)
+ktap_check "show web --json parses: one object" \
+	test "$(json 'd["ifname"], d["state"], sorted(d["stats"])' <<<"$j")" = "va attached ['bytes', 'delivered', 'dropped', 'passed', 'seen']"
+ktap_check "set web capture bidirectional snaplen 200 filter 'udp'" \
+	in_ns kcap set web capture bidirectional snaplen 200 filter udp
+ktap_check "show web snaplen / filter: the new ones" \
+	test "$(in_ns kcap show web snaplen) $(in_ns kcap show web filter)" = "200 udp"
+ktap_check "show web stats --json parses" \
+	test "$(in_ns kcap show web stats --json | json 'd["seen"] >= 0')" = True
+
+in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 10 --size 300 >/dev/null
+ip netns exec "$ns" kcap dump web -c 10 -w "$tmp/web.pcap" 2>"$tmp/dump.err" &
+p=$!
+( sleep 30; kill -INT $p 2>/dev/null ) &
+wait $p
+rc=$?
+ktap_check "dump web -c 10 reads the 10 frames the ring held, cut to 200 (exit $rc)" \
+	sh -c "test $rc = 0 -a $(frames "$tmp/web.pcap") = 10 && tcpdump -r $tmp/web.pcap 2>/dev/null | head -1 | grep -q 'length 258'"
+ktap_check "del web" in_ns kcap del web
+ktap_check "no session left" test -z "$(in_ns kcap show)"
+
+# Bad input: one line, the documented status.
+expect 2 "kcap: bad filter: can't parse filter expression: syntax error" \
+	in_ns kcap capture -i va "tcp port"
+expect 2 "kcap: bad filter: can't parse filter expression: syntax error" \
+	in_ns kcap add bad dev va filter "udp and"
+expect 1 "kcap: no such device 'nosuch0'" \
+	in_ns kcap capture -i nosuch0
+expect 1 "kcap: no such device 'nosuch0'" \
+	in_ns kcap add x dev nosuch0
+expect 1 "kcap: no session named 'ghost'" \
+	in_ns kcap dump ghost
+expect 1 "kcap: no session named 'ghost'" \
+	in_ns kcap del ghost
+expect 2 "kcap: capture: -a takes duration:SECONDS, filesize:KB, packets:N or files:N, not 'forever': see 'kcap help'" \
+	in_ns kcap capture -i va -a forever
+expect 2 "kcap: capture: -C needs -w FILE (not -): see 'kcap help'" \
+	in_ns kcap capture -i va -C 5
+expect 2 "kcap: dump: -G takes a number of seconds of 1 or more, not 'soon': see 'kcap help'" \
+	in_ns kcap dump web -w x -G soon
+ktap_check "no session left behind by the failures" test -z "$(in_ns kcap show)"
+ktap_check "kernel log clean" test -z "$(dmesg_splats_since_mark)"
+ktap_finished
