@@ -110,14 +110,22 @@ done
 for ((i = 0; i < ${#cases[@]}; i++)); do
 	IFS='|' read -r dev hook dir snap filter <<<"${cases[i]}"
 	name="$dev $hook -Q $dir${snap:+ -s $snap} '$filter'"
+	ref=$i
 	case $filter in
-	inbound) name="$name (vs tcpdump -Q in)" ;;
-	outbound) name="$name (vs tcpdump -Q out)" ;;
+	inbound) ref=0; name="$name (vs tcpdump -Q in)" ;;
+	outbound) ref=$in_cases; name="$name (vs tcpdump -Q out)" ;;
 	esac
 	out=$(sed -n "s/^pair $i: //p" "$tmp/compare")
 	n=$(sed -n 's/^identical: \([0-9]*\) frames$/\1/p' <<<"$out")
 	if [ -z "$n" ]; then
 		ktap_print_msg "${out:-no result: $(tail -n 2 "$tmp/compare")}"
+		ktap_print_msg "kcap: $(tr '\n' ' ' <"$tmp/k$i.err")"
+		ktap_print_msg "tcpdump: $(tr '\n' ' ' <"$tmp/t$ref.err")"
+		tcpdump -nnr "$tmp/k$i.pcap" -e 2>/dev/null | cut -d' ' -f2- | sort >"$tmp/kl"
+		tcpdump -nnr "$tmp/t$ref.pcap" -e 2>/dev/null | cut -d' ' -f2- | sort >"$tmp/tl"
+		diff "$tmp/kl" "$tmp/tl" | sed 's/^/# kcap<>tcpdump: /'
+		tcpdump -nnr "$tmp/k$i.pcap" -tt 2>/dev/null | sed 's/^/# kcap: /'
+		tcpdump -nnr "$tmp/t$ref.pcap" -tt 2>/dev/null | sed 's/^/# tcpdump: /'
 		ktap_fail "$name: same frames as tcpdump"
 	elif [ "$n" = 0 ]; then
 		ktap_fail "$name: same frames as tcpdump, but none"
