@@ -85,7 +85,15 @@ sent_in=$(ip netns exec "$ns" "$KCAP_SELFTESTS/traffic.py" mixed --iface vb \
 sent_out=$(ip netns exec "$ns" "$KCAP_SELFTESTS/traffic.py" mixed --iface va \
 	--src-mac "$MAC_A" --dst-mac "$MAC_B" | sed -n 's/^sent \([0-9]*\) frames.*/\1/p')
 ktap_print_msg "sent ${sent_in:-?} frames into va and ${sent_out:-?} out of it"
-sleep 2
+# Stop the captures once their files stop growing: on a loaded machine the
+# 84 readers take a while to catch up, and SIGINT ends them where they are.
+last=-1
+for ((t = 0; t < 60; t++)); do
+	sleep 1
+	size=$(cat "$tmp"/k*.pcap "$tmp"/t*.pcap 2>/dev/null | wc -c)
+	[ "$size" = "$last" ] && [ $t -ge 2 ] && break
+	last=$size
+done
 
 kill -INT "${kpid[@]}" "${tpid[@]}" 2>/dev/null
 kfail=0
