@@ -50,9 +50,7 @@ static int add_set_filter(struct kcap_ctl *ctl, const struct session_opts *o,
 				      sizeof(errbuf));
 	if (err)
 		return cli_filter_error(err, errbuf);
-	cfg.filter = f.insns;
-	cfg.filter_len = f.len;
-	cfg.filter_text = f.text;
+	kcap_session_config_filter(&cfg, &f);
 	err = kcap_session_set(ctl, &cfg, NULL);
 	kcap_filter_free(&f);
 	if (err)

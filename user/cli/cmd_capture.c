@@ -174,12 +174,8 @@ static int capture_start(struct kcap_ctl *ctl, const struct capture_opts *o,
 	cfg.id = info->id;
 	cfg.set = KCAP_CFG_DIRECTION;
 	cfg.direction = o->direction;
-	if (filter.len) {
-		cfg.set |= KCAP_CFG_FILTER;
-		cfg.filter = filter.insns;
-		cfg.filter_len = filter.len;
-		cfg.filter_text = filter.text;
-	}
+	if (filter.len)
+		kcap_session_config_filter(&cfg, &filter);
 	err = kcap_session_set(ctl, &cfg, info);
 	kcap_filter_free(&filter);
 	if (err)

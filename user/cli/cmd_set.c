@@ -72,10 +72,7 @@ int cmd_set(int argc, char **argv)
 				ret = cli_filter_error(err, errbuf);
 				goto out;
 			}
-			cfg.set |= KCAP_CFG_FILTER;
-			cfg.filter = f.insns;
-			cfg.filter_len = f.len;
-			cfg.filter_text = f.text;
+			kcap_session_config_filter(&cfg, &f);
 		}
 	}
 	err = kcap_session_set(ctl, &cfg, NULL);

@@ -208,6 +208,15 @@ int kcap_filter_compile_dev(struct kcap_filter *f, const char *expr,
 	return 0;
 }
 
+void kcap_session_config_filter(struct kcap_session_config *cfg,
+				const struct kcap_filter *f)
+{
+	cfg->set |= KCAP_CFG_FILTER;
+	cfg->filter = f->insns;
+	cfg->filter_len = f->len;
+	cfg->filter_text = f->text;
+}
+
 void kcap_filter_free(struct kcap_filter *f)
 {
 	free(f->insns);

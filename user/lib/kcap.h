@@ -201,7 +201,7 @@ struct kcap_session_info {
  * @flags: KCAP_CFG_FLAGS, kcap_session_new() only: KCAP_SESSION_F_*.
  *
  * A kcap_filter (see kcap_filter_compile()) gives @filter, @filter_len and
- * @filter_text.
+ * @filter_text: see kcap_session_config_filter().
  */
 struct kcap_session_config {
 	const char		*name;
@@ -377,6 +377,17 @@ int kcap_filter_compile_dev(struct kcap_filter *f, const char *expr,
  * @f: a compiled filter, or one zeroed; it is zeroed again.
  */
 void kcap_filter_free(struct kcap_filter *f);
+
+/**
+ * kcap_session_config_filter() - put a compiled filter in a session config.
+ * @cfg: the config of a kcap_session_new() or kcap_session_set() request.
+ * @f: a filter from kcap_filter_compile(); it must outlive the request.
+ *
+ * Sets @cfg's filter, filter_len and filter_text from @f and marks
+ * KCAP_CFG_FILTER.  A filter of no instructions removes the session's.
+ */
+void kcap_session_config_filter(struct kcap_session_config *cfg,
+				const struct kcap_filter *f);
 
 /**
  * kcap_linktype_to_dlt() - a pcap LINKTYPE_ value as libpcap's DLT_ value.

@@ -71,11 +71,9 @@ static int kcap_simple_open(struct kcap_simple *s, const char *dev,
 	if (!err) {
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.id = s->info.id;
-		cfg.set = KCAP_CFG_DIRECTION | KCAP_CFG_FILTER;
+		cfg.set = KCAP_CFG_DIRECTION;
 		cfg.direction = (uint8_t)direction;
-		cfg.filter = f.insns;
-		cfg.filter_len = f.len;
-		cfg.filter_text = f.text;
+		kcap_session_config_filter(&cfg, &f);
 		err = kcap_session_set(s->ctl, &cfg, &s->info);
 	}
 	kcap_filter_free(&f);
