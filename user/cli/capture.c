@@ -81,8 +81,11 @@ int cli_open_reader(struct kcap_reader **r, uint32_t id)
 {
 	int err = kcap_reader_open(r, id);
 
-	if (!err)
-		return 0;
+	return err ? cli_reader_error(err) : 0;
+}
+
+int cli_reader_error(int err)
+{
 	if (err == -ENOENT && access(KCAP_DEV_PATH, F_OK))
 		return cli_fail("%s", kcap_strerror_hint(-ENOENT));
 	if (err == -EPERM || err == -EACCES)

@@ -232,6 +232,9 @@ void cli_listening(const struct kcap_session_info *s);
 /* Open a reader on session @id, or say why not; 0 or KCAP_EXIT_FAIL. */
 int cli_open_reader(struct kcap_reader **r, uint32_t id);
 
+/* Say why kcap_reader_open() failed with @err; KCAP_EXIT_FAIL. */
+int cli_reader_error(int err);
+
 /* print.c: one line per frame. */
 
 /*

@@ -133,11 +133,10 @@ static int capture_start(struct kcap_ctl *ctl, const struct capture_opts *o,
 	char name[KCAP_NAME_MAX], errbuf[KCAP_FILTER_ERRMAX];
 	struct kcap_session_config cfg = {
 		.name = name, .ifname = o->dev,
-		.set = KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN,
-		.direction = KCAP_DIR_OFF, .snaplen = o->snaplen,
+		.set = KCAP_CFG_SNAPLEN, .snaplen = o->snaplen,
 	};
-	struct kcap_filter filter;
-	int err, ret;
+	enum kcap_start_step step;
+	int err;
 
 	snprintf(name, sizeof(name), "kcap-%ld", (long)getpid());
 	if (o->nopromisc) {
@@ -152,36 +151,23 @@ static int capture_start(struct kcap_ctl *ctl, const struct capture_opts *o,
 		cfg.set |= KCAP_CFG_RING_SIZE;
 		cfg.ring_size = o->ring_size;
 	}
-	err = kcap_session_new(ctl, &cfg, info);
-	if (err == -ENODEV)
-		return cli_fail("no such device '%s'", o->dev);
-	if (err)
+	err = kcap_capture_start(ctl, &cfg, o->filter, o->direction, info, r,
+				 errbuf, sizeof(errbuf), &step);
+	if (!err)
+		return 0;
+	switch (step) {
+	case KCAP_START_SESSION:
+		if (err == -ENODEV)
+			return cli_fail("no such device '%s'", o->dev);
 		return cli_ctl_error(ctl, err, "cannot capture on %s", o->dev);
-
-	err = kcap_filter_compile_dev(&filter, o->filter, cli_filter_dev(info),
-				      info->linktype, info->snaplen, errbuf,
-				      sizeof(errbuf));
-	if (err)
+	case KCAP_START_FILTER:
 		return cli_filter_error(err, errbuf);
-
-	ret = cli_open_reader(r, info->id);
-	if (ret) {
-		kcap_filter_free(&filter);
-		return ret;
-	}
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.id = info->id;
-	cfg.set = KCAP_CFG_DIRECTION;
-	cfg.direction = o->direction;
-	if (filter.len)
-		kcap_session_config_filter(&cfg, &filter);
-	err = kcap_session_set(ctl, &cfg, info);
-	kcap_filter_free(&filter);
-	if (err)
+	case KCAP_START_READER:
+		return cli_reader_error(err);
+	default:
 		return cli_ctl_error(ctl, err, "cannot start capturing on %s",
 				     o->dev);
-	return 0;
+	}
 }
 
 int cmd_capture(int argc, char **argv)

@@ -147,6 +147,19 @@ const char *kcap_ctl_last_error(const struct kcap_ctl *ctl)
 	return ctl->have_errmsg ? ctl->errmsg : NULL;
 }
 
+int kcap_session_del_keep_error(struct kcap_ctl *ctl, uint32_t id)
+{
+	bool had = ctl->have_errmsg;
+	char saved[KCAP_ERRMSG_MAX];
+	int err;
+
+	memcpy(saved, ctl->errmsg, sizeof(saved));
+	err = kcap_session_del(ctl, NULL, id);
+	memcpy(ctl->errmsg, saved, sizeof(saved));
+	ctl->have_errmsg = had;
+	return err;
+}
+
 uint32_t kcap_ctl_port(const struct kcap_ctl *ctl)
 {
 	return nl_socket_get_local_port(ctl->sk);

@@ -38,6 +38,12 @@ int kcap_ctl_msg(const struct kcap_ctl *ctl, uint8_t cmd, int flags,
 int kcap_ctl_request(struct kcap_ctl *ctl, struct nl_msg *msg,
 		     kcap_reply_fn fn, void *arg);
 
+/*
+ * kcap_session_del() by id, keeping the error text of the request before
+ * it for kcap_ctl_last_error(): for undoing a half-done start.
+ */
+int kcap_session_del_keep_error(struct kcap_ctl *ctl, uint32_t id);
+
 /* session.c: the messages, apart from the socket, for the tests. */
 
 /*

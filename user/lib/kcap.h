@@ -730,6 +730,51 @@ unsigned int kcap_reader_nr_rings(const struct kcap_reader *r);
  */
 void kcap_reader_close(struct kcap_reader *r);
 
+/**
+ * enum kcap_start_step - the step at which kcap_capture_start() failed.
+ * @KCAP_START_SESSION: creating the session: kcap_ctl_last_error() says why.
+ * @KCAP_START_FILTER: compiling the filter: the error buffer says why.
+ * @KCAP_START_READER: mapping the rings (kcap_reader_open()).
+ * @KCAP_START_SET: setting direction and filter: kcap_ctl_last_error().
+ */
+enum kcap_start_step {
+	KCAP_START_SESSION,
+	KCAP_START_FILTER,
+	KCAP_START_READER,
+	KCAP_START_SET,
+};
+
+/**
+ * kcap_capture_start() - create a session and start reading it.
+ * @ctl: an open handle; it owns the session unless @cfg asks for a
+ *	persistent one.
+ * @cfg: the new session's name and device, and what else to send with
+ *	them (snaplen, hook, ring size, flags); its direction and filter are
+ *	ignored: see @filter and @direction.
+ * @filter: a pcap-filter(7) expression, or NULL (or "") for every frame.
+ * @direction: the direction to capture in once the reader is bound.
+ * @info: where to store the session as the kernel reports it at the end.
+ * @r: where to store the bound reader.
+ * @errbuf: where libpcap's message goes if the filter does not compile.
+ * @errlen: the size of @errbuf; KCAP_FILTER_ERRMAX is enough.
+ * @step: where to store the step that failed, or NULL.
+ *
+ * What tcpdump does on a device, in kcap's steps: the session is created
+ * capturing nothing, which gives its link type; the filter is compiled for
+ * that link type on the device (kcap_filter_compile_dev()); the rings are
+ * mapped; then direction and filter are set in one change, so the first
+ * frame in the rings is one the filter passed.  On failure the session is
+ * deleted and nothing is left open.
+ *
+ * Return: 0, or a negative errno of the step stored in *@step.
+ */
+int kcap_capture_start(struct kcap_ctl *ctl,
+		       const struct kcap_session_config *cfg,
+		       const char *filter, uint8_t direction,
+		       struct kcap_session_info *info, struct kcap_reader **r,
+		       char *errbuf, size_t errlen,
+		       enum kcap_start_step *step);
+
 /*
  * Convenience calls for programs that embed a capture: one call from a
  * device and a filter to frames in a callback or a file, and one from a

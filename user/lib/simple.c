@@ -31,10 +31,6 @@ static void kcap_simple_close(struct kcap_simple *s)
 	s->ctl = NULL;
 }
 
-/*
- * Create the session capturing nothing (to learn its link type), compile
- * the filter for it, map the rings, then set direction and filter at once.
- */
 static int kcap_simple_open(struct kcap_simple *s, const char *dev,
 			    const char *filter, int direction,
 			    uint32_t snaplen)
@@ -43,11 +39,9 @@ static int kcap_simple_open(struct kcap_simple *s, const char *dev,
 	char name[KCAP_NAME_MAX], errbuf[KCAP_FILTER_ERRMAX];
 	struct kcap_session_config cfg = {
 		.name = name, .ifname = dev,
-		.set = KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN,
-		.direction = KCAP_DIR_OFF,
+		.set = KCAP_CFG_SNAPLEN,
 		.snaplen = snaplen ? snaplen : KCAP_SNAPLEN_DEFAULT,
 	};
-	struct kcap_filter f;
 	int err;
 
 	memset(s, 0, sizeof(*s));
@@ -60,27 +54,11 @@ static int kcap_simple_open(struct kcap_simple *s, const char *dev,
 	err = kcap_ctl_open(&s->ctl);
 	if (err)
 		return err;
-	err = kcap_session_new(s->ctl, &cfg, &s->info);
+	err = kcap_capture_start(s->ctl, &cfg, filter, (uint8_t)direction,
+				 &s->info, &s->r, errbuf, sizeof(errbuf),
+				 NULL);
 	if (err)
-		goto fail;
-	err = kcap_filter_compile_dev(&f, filter, dev, s->info.linktype,
-				      s->info.snaplen, errbuf, sizeof(errbuf));
-	if (err)
-		goto fail;
-	err = kcap_reader_open(&s->r, s->info.id);
-	if (!err) {
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.id = s->info.id;
-		cfg.set = KCAP_CFG_DIRECTION;
-		cfg.direction = (uint8_t)direction;
-		kcap_session_config_filter(&cfg, &f);
-		err = kcap_session_set(s->ctl, &cfg, &s->info);
-	}
-	kcap_filter_free(&f);
-	if (!err)
-		return 0;
-fail:
-	kcap_simple_close(s);
+		kcap_simple_close(s);
 	return err;
 }
 
