@@ -9,11 +9,13 @@
 #   make check           quality gates, host tests, selftests in a VM (6.1)
 #   make check-matrix    the same on every kernel of the matrix
 #   make demo            boot a VM and show kcap at work
+#   make bench           kcap against tcpdump in a VM (KERNEL=), and the
+#                        writer on the host; bench/results.json
 #   make install         kcap.ko (modules_install + depmod) and the tool
 #   make dkms-install    kcap.ko through DKMS, rebuilt on kernel upgrades
 #   make clean
 #
-# check, check-matrix and demo install their Debian dependencies (as root).
+# check, check-matrix, demo and bench install their Debian dependencies (as root).
 
 VERSION := $(shell sed -n 's/^\#define KCAP_VERSION "\(.*\)"$$/\1/p' kmod/version.h)
 PREFIX ?= /usr/local
@@ -50,6 +52,9 @@ check-matrix:
 demo: deps
 	tests/demo
 
+bench: deps
+	bench/run --kernel $(KERNEL)
+
 install: module-install user-install
 
 module-install: module
@@ -80,5 +85,5 @@ clean:
 	rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order \
 		kmod/Module.symvers
 
-.PHONY: all module user deps check check-matrix demo install module-install \
+.PHONY: all module user deps check check-matrix demo bench install module-install \
 	user-install dkms-install dkms-remove clean

@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The guest half of make bench: the scenarios, run in the VM.
+
+bench/guest.py --out FILE [--rounds N] [--count N] [--scenarios ABCDE]
+
+For each scenario, ROUNDS rounds of the same load three ways in turn: no
+capture, kcap capture, tcpdump -w.  The load is pktgen (xmit_mode
+netif_receive, the receive path of a dummy device) or, for egress, UDP
+datagrams from a socket over a veth pair (bench/udpsend).  Each capture
+writes a pcap file to tmpfs with snaplen 96 and the same ring memory (kcap:
+2 MiB per CPU, tcpdump: -B of the same total).  A capture is stopped once
+its file has stopped growing; frames written are counted with capinfos.
+
+Per run: the load's packets/s, frames sent, frames written, the capture
+process's CPU time (user + system) and the drops the tool reports.  FILE
+gets every run and the medians per scenario, as JSON; progress goes to
+stdout.
+"""
+
+import argparse
+import json
+import os
+import re
+import select
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+SNAPLEN = 96
+KCAP_RING_KIB = 2048            # per CPU
+TMP = "/dev/shm"
+HERE = os.path.dirname(os.path.abspath(__file__))
+UDPSEND = os.path.join(HERE, "..", "build", "bench", "udpsend")
+
+SCENARIOS = {
+    "A": dict(title="ingress, 60-byte frames, capture everything",
+              load="pktgen", size=60, threads=1, filter=[]),
+    "B": dict(title="ingress, filter rejects everything (udp port 7, traffic to 9)",
+              load="pktgen", size=60, threads=1, filter=["udp", "port", "7"]),
+    "C": dict(title="ingress, 1514-byte frames, capture everything",
+              load="pktgen", size=1514, threads=1, filter=[]),
+    "D": dict(title="egress, UDP from a socket over veth, capture everything",
+              load="udp", size=60, threads=1, filter=[]),
+    "E": dict(title="ingress, two pktgen threads (two CPUs), capture everything",
+              load="pktgen", size=60, threads=2, filter=[]),
+}
+MODES = ("none", "kcap", "tcpdump")
+
+
+def sh(*cmd):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+
+
+def pg_write(path, cmd):
+    with open(path, "w") as f:
+        f.write(cmd + "\n")
+
+
+def pg_result(path):
+    """(packets, pps) of a pktgen device's last run."""
+    text = open(path).read()
+    m = re.search(r"Result: OK: \d+\(c\d+\+d\d+\) usec, (\d+) \(\d+byte,\d+frags\)\s+(\d+)pps", text)
+    if not m:
+        line = re.search(r"Result: .*", text)
+        raise RuntimeError(f"pktgen {path}: {line.group(0) if line else 'no result'}")
+    return int(m.group(1)), int(m.group(2))
+
+
+class Pktgen:
+    """pktgen threads injecting into DEV's receive path."""
+
+    def __init__(self, dev, threads, size, count):
+        sh("modprobe", "pktgen")
+        self.devs = []
+        for t in range(2):
+            pg_write(f"/proc/net/pktgen/kpktgend_{t}", "rem_device_all")
+        time.sleep(0.2)
+        for t in range(threads):
+            name = dev if t == 0 else f"{dev}@{t}"
+            pg_write(f"/proc/net/pktgen/kpktgend_{t}", f"add_device {name}")
+            p = f"/proc/net/pktgen/{name}"
+            for c in ("xmit_mode netif_receive", f"count {count}",
+                      f"pkt_size {size}", "delay 0", "dst 10.99.0.2",
+                      "dst_mac 02:00:00:00:99:02", "udp_dst_min 9",
+                      "udp_dst_max 9"):
+                pg_write(p, c)
+            self.devs.append(p)
+
+    def run(self):
+        """(packets sent, packets/s over all threads)."""
+        pg_write("/proc/net/pktgen/pgctrl", "start")
+        sent = pps = 0
+        for p in self.devs:
+            n, r = pg_result(p)
+            sent += n
+            pps += r
+        return sent, pps
+
+
+class UdpLoad:
+    """Datagrams from a socket out of va, towards vb in a namespace."""
+
+    def __init__(self, size, count):
+        self.payload = size - 14 - 20 - 8
+        self.count = count
+
+    def run(self):
+        out = subprocess.run([UDPSEND, "10.99.0.2", "9", str(self.payload), str(self.count)],
+                             check=True, capture_output=True, text=True).stdout
+        m = re.match(r"sent (\d+) seconds \S+ pps (\d+)", out)
+        if not m:
+            raise RuntimeError(f"udpsend said: {out!r}")
+        return int(m.group(1)), int(m.group(2))
+
+
+class Capture:
+    """kcap capture or tcpdump -w into a tmpfs file."""
+
+    def __init__(self, tool, dev, expr, path):
+        if tool == "kcap":
+            cmd = ["kcap", "capture", "-i", dev, "-s", str(SNAPLEN),
+                   "-B", str(KCAP_RING_KIB), "-w", path]
+        else:
+            cmd = ["tcpdump", "-i", dev, "-s", str(SNAPLEN), "-nn",
+                   "-B", str(KCAP_RING_KIB * os.cpu_count()), "-w", path]
+        self.path = path
+        self.p = subprocess.Popen(cmd + expr, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+        self.err = b""
+        deadline = time.monotonic() + 30
+        while b"listening on" not in self.err:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.p.poll() is not None:
+                raise RuntimeError(f"{tool} did not start: {self.err.decode(errors='replace')}")
+            if select.select([self.p.stderr], [], [], left)[0]:
+                chunk = os.read(self.p.stderr.fileno(), 4096)
+                if not chunk:
+                    continue
+                self.err += chunk
+
+    def stop(self):
+        """(CPU seconds, stderr) once the file has stopped growing."""
+        last, still = -1, 0.0
+        deadline = time.monotonic() + 60
+        # tcpdump retires a ring block after its 1 s timeout: wait longer.
+        while still < 2.0 and time.monotonic() < deadline:
+            size = os.path.getsize(self.path) if os.path.exists(self.path) else 0
+            still = still + 0.25 if size == last else 0.0
+            last = size
+            time.sleep(0.25)
+        self.p.send_signal(signal.SIGINT)
+        rest = self.p.stderr.read()
+        _, status, ru = os.wait4(self.p.pid, 0)
+        self.p.returncode = os.waitstatus_to_exitcode(status)
+        err = (self.err + rest).decode(errors="replace")
+        if self.p.returncode not in (0, -signal.SIGINT, 130):
+            raise RuntimeError(f"capture exited {self.p.returncode}: {err}")
+        return ru.ru_utime + ru.ru_stime, err
+
+
+def frames_in(path):
+    out = subprocess.run(["capinfos", "-c", "-M", path], check=True,
+                         capture_output=True, text=True).stdout
+    m = re.search(r"Number of packets:\s+(\d+)", out)
+    if not m:
+        raise RuntimeError(f"capinfos {path}: {out!r}")
+    return int(m.group(1))
+
+
+def dropped(tool, err):
+    pat = r"(\d+) packets? dropped by (kcap|kernel)"
+    m = re.search(pat, err)
+    return int(m.group(1)) if m else None
+
+
+def setup_dummy():
+    sh("modprobe", "dummy", "numdummies=0")
+    subprocess.run(["ip", "link", "del", "bench0"], stderr=subprocess.DEVNULL)
+    sh("ip", "link", "add", "bench0", "type", "dummy")
+    sh("sysctl", "-qw", "net.ipv6.conf.bench0.disable_ipv6=1")
+    sh("ip", "link", "set", "bench0", "up")
+    return "bench0"
+
+
+def setup_veth():
+    subprocess.run(["ip", "netns", "del", "benchpeer"], stderr=subprocess.DEVNULL)
+    subprocess.run(["ip", "link", "del", "va"], stderr=subprocess.DEVNULL)
+    sh("ip", "netns", "add", "benchpeer")
+    sh("ip", "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", "benchpeer")
+    sh("sysctl", "-qw", "net.ipv6.conf.va.disable_ipv6=1")
+    sh("ip", "netns", "exec", "benchpeer", "sysctl", "-qw", "net.ipv6.conf.vb.disable_ipv6=1")
+    sh("ip", "addr", "add", "10.99.0.1/24", "dev", "va")
+    sh("ip", "link", "set", "va", "up")
+    sh("ip", "-n", "benchpeer", "link", "set", "vb", "up")
+    # A neighbour that is not vb: vb drops the frames as not its own,
+    # before any protocol work or ICMP error.
+    sh("ip", "neigh", "replace", "10.99.0.2", "lladdr", "02:00:00:00:99:02", "dev", "va")
+    return "va"
+
+
+def one_run(name, sc, mode, load, dev, rnd):
+    path = f"{TMP}/bench-{name}-{mode}.pcap"
+    if os.path.exists(path):
+        os.unlink(path)
+    cap = None if mode == "none" else Capture(mode, dev, sc["filter"], path)
+    sent, pps = load.run()
+    run = dict(scenario=name, mode=mode, round=rnd, sent=sent, pps=pps)
+    if cap:
+        cpu, err = cap.stop()
+        run.update(written=frames_in(path), cpu_s=round(cpu, 3),
+                   dropped=dropped(mode, err))
+        os.unlink(path)
+    print(f"  {name} round {rnd} {mode:8} {pps:9d} pps  sent {sent}"
+          + (f"  written {run['written']}  cpu {run['cpu_s']:.2f} s"
+             f"  dropped {run['dropped']}" if cap else ""), flush=True)
+    return run
+
+
+def med(runs, mode, key):
+    vals = [r[key] for r in runs if r["mode"] == mode and r.get(key) is not None]
+    return (statistics.median(vals), min(vals), max(vals)) if vals else (None, None, None)
+
+
+def summarise(name, sc, runs):
+    s = dict(scenario=name, title=sc["title"], frame_bytes=sc["size"],
+             filter=" ".join(sc["filter"]) or None)
+    for mode in MODES:
+        m, lo, hi = med(runs, mode, "pps")
+        s[f"pps_{mode}"], s[f"pps_{mode}_min"], s[f"pps_{mode}_max"] = m, lo, hi
+    s["sent"] = med(runs, "none", "sent")[0]
+    for mode in MODES[1:]:
+        s[f"overhead_{mode}"] = round(1 - s[f"pps_{mode}"] / s["pps_none"], 4)
+        w, wlo, whi = med(runs, mode, "written")
+        s[f"written_{mode}"], s[f"written_{mode}_min"], s[f"written_{mode}_max"] = w, wlo, whi
+        sent = med(runs, mode, "sent")[0]
+        s[f"loss_{mode}"] = round(1 - w / sent, 6) if sent else None
+        s[f"cpu_s_{mode}"], s[f"cpu_s_{mode}_min"], s[f"cpu_s_{mode}_max"] = med(runs, mode, "cpu_s")
+        s[f"dropped_{mode}"] = med(runs, mode, "dropped")[0]
+    ot = s["overhead_tcpdump"]
+    s["overhead_ratio"] = round(s["overhead_kcap"] / ot, 3) if ot and ot > 0 else None
+    return s
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", required=True, metavar="FILE")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--count", type=int, default=300000, help="packets per run and thread")
+    ap.add_argument("--scenarios", default="ABCDE")
+    args = ap.parse_args()
+
+    results = dict(kernel=os.uname().release, cpus=os.cpu_count(), rounds=args.rounds,
+                   count=args.count, snaplen=SNAPLEN, kcap_ring_kib_per_cpu=KCAP_RING_KIB,
+                   tcpdump_buffer_kib=KCAP_RING_KIB * os.cpu_count(), runs=[], scenarios=[])
+    dummy = setup_dummy()
+    veth = setup_veth()
+    for name in args.scenarios:
+        sc = SCENARIOS[name]
+        print(f"scenario {name}: {sc['title']}", flush=True)
+        if sc["load"] == "pktgen":
+            dev, load = dummy, Pktgen(dummy, sc["threads"], sc["size"], args.count)
+        else:
+            dev, load = veth, UdpLoad(sc["size"], args.count)
+        one_run(name, sc, "none", load, dev, 0)     # warm-up, not counted
+        runs = []
+        for rnd in range(1, args.rounds + 1):
+            for mode in MODES:
+                runs.append(one_run(name, sc, mode, load, dev, rnd))
+        results["runs"] += runs
+        results["scenarios"].append(summarise(name, sc, runs))
+        with open(args.out, "w") as f:
+            json.dump(results, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
