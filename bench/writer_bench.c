@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * writer-bench: libkcap's userland half alone, without the kernel: rings
+ * laid out in plain memory as <linux/kcap.h> says, filled by a producer
+ * written here after kmod/ring.c's kcap_ring_write(), drained by the ring
+ * walker (kcap_rings_next(), the merge by timestamp) into a capture-file
+ * writer (kcap_writer_write()).
+ *
+ *	writer-bench [--format pcap|pcapng] [--packets N] [--size BYTES]
+ *		     [--rings R] [--ring-size BYTES] [--out PATH]
+ *
+ * Defaults: pcap, 10000000 packets of 64 bytes, 2 rings of 1 MiB, written
+ * to /dev/shm/kcap-writer-bench.<format>.
+ *
+ * Single-threaded, in rounds: the producer fills the rings round robin
+ * (packet k to ring k % R, its timestamp 1 us after packet k - 1's, so
+ * that the merge alternates between the rings), as many packets as fit;
+ * then the consumer drains every ring into the writer until they are
+ * empty, which gives all their space back; and again until N packets
+ * were written.  Each packet is an Ethernet/IPv4/UDP frame of BYTES bytes
+ * whose UDP payload starts with its number k (64 bits, big endian); the
+ * producer copies a template into the ring and writes k into the copy, as
+ * the kernel copies each frame.
+ *
+ * Timed: the drain rounds (kcap_rings_next() and kcap_writer_write(), the
+ * write(2)s of the writer's buffer included) and kcap_writer_close(); not
+ * the producer.  bench_drain() is that part alone, for
+ * valgrind --toggle-collect.
+ *
+ * Output: one line of key=value pairs on stdout.  Exit status 0; 1 with
+ * a line "writer-bench: ..." on stderr when anything failed; 2 for a bad
+ * option.
+ */
+
+#include <endian.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+
+#include "kcap.h"
+#include "ring.h"
+
+#define ALIGN8(x)		(((x) + 7U) & ~7U)
+#define BENCH_PAGE		4096	/* control block, then data: as kmod */
+#define BENCH_LINKTYPE		1	/* LINKTYPE_ETHERNET */
+#define BENCH_IFINDEX		1
+#define BENCH_TS0		1700000000000000000ULL	/* 2023-11-14, in ns */
+#define BENCH_TS_STEP		1000	/* 1 us: exact in a pcap file too */
+#define BENCH_SEQ_OFF		42	/* Ethernet 14 + IPv4 20 + UDP 8 */
+#define BENCH_SIZE_MIN		(BENCH_SEQ_OFF + 8)
+#define BENCH_SIZE_MAX		65535
+#define BENCH_RINGS_MAX		256
+#define BENCH_RING_SIZE_MAX	(1U << 30)
+
+/* The producer's side of one ring. */
+struct bench_ring {
+	struct kcap_ring_ctrl	*ctrl;
+	uint8_t			*data;
+	uint32_t		head;
+};
+
+/* Rings in plain memory, one each BENCH_PAGE + size bytes, as kmod has. */
+struct bench {
+	uint8_t			*mem;
+	unsigned int		nr;
+	uint32_t		size;
+	uint32_t		stride;
+	struct bench_ring	*ring;
+	uint8_t			frame[BENCH_SIZE_MAX];	/* the template */
+	uint32_t		frame_len;
+};
+
+struct bench_opts {
+	enum kcap_file_format	fmt;
+	const char		*fmt_name;
+	uint64_t		packets;
+	uint32_t		size;
+	unsigned int		rings;
+	uint32_t		ring_size;
+	const char		*out;
+};
+
+static const char usage_text[] =
+	"usage: writer-bench [--format pcap|pcapng] [--packets N] [--size BYTES] [--rings R] [--ring-size BYTES] [--out PATH]\n";
+
+static int usage(FILE *f, int status)
+{
+	fputs(usage_text, f);
+	return status;
+}
+
+static int bad_option(const char *opt, const char *arg, const char *why)
+{
+	fprintf(stderr, "writer-bench: bad %s '%s': %s\n", opt, arg, why);
+	return usage(stderr, 2);
+}
+
+/* A decimal number in [min, max], or -1. */
+static int parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (errno || *end || *v < min || *v > max)
+		return -1;
+	return 0;
+}
+
+static uint16_t ip_csum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * The template: 02:00:00:00:00:01 > 02:00:00:00:00:02, 192.0.2.1:40000 >
+ * 192.0.2.2:9 (discard) over UDP, no UDP checksum; the payload is room
+ * for the packet's number, then bytes counting up.
+ */
+static void bench_frame(struct bench *b, uint32_t size)
+{
+	static const uint8_t hdr[BENCH_SEQ_OFF] = {
+		0x02, 0, 0, 0, 0, 0x02,		/* destination */
+		0x02, 0, 0, 0, 0, 0x01,		/* source */
+		0x08, 0x00,			/* IPv4 */
+		0x45, 0, 0, 0,			/* total length at 16 */
+		0, 0, 0x40, 0,			/* id 0, DF */
+		64, 17, 0, 0,			/* TTL, UDP, checksum at 24 */
+		192, 0, 2, 1,
+		192, 0, 2, 2,
+		0x9c, 0x40, 0, 9,		/* ports 40000, 9 */
+		0, 0, 0, 0,			/* length at 38, checksum 0 */
+	};
+	uint8_t *f = b->frame;
+	uint16_t v;
+	uint32_t i;
+
+	memcpy(f, hdr, sizeof(hdr));
+	for (i = sizeof(hdr); i < size; i++)
+		f[i] = (uint8_t)i;
+	v = htons((uint16_t)(size - ETH_HLEN));
+	memcpy(f + 16, &v, sizeof(v));
+	v = htons((uint16_t)(size - ETH_HLEN - 20));
+	memcpy(f + 38, &v, sizeof(v));
+	v = htons(ip_csum(f + ETH_HLEN, 20));
+	memcpy(f + 24, &v, sizeof(v));
+	b->frame_len = size;
+}
+
+static int bench_init(struct bench *b, const struct bench_opts *o)
+{
+	unsigned int i;
+	size_t len;
+
+	b->nr = o->rings;
+	b->size = o->ring_size;
+	b->stride = BENCH_PAGE + o->ring_size;
+	len = (size_t)b->nr * b->stride;
+	b->mem = aligned_alloc(BENCH_PAGE, len);
+	b->ring = calloc(b->nr, sizeof(*b->ring));
+	if (!b->mem || !b->ring)
+		return -ENOMEM;
+	memset(b->mem, 0, len);		/* and fault it in, untimed */
+	for (i = 0; i < b->nr; i++) {
+		struct bench_ring *r = &b->ring[i];
+
+		r->ctrl = (struct kcap_ring_ctrl *)(b->mem +
+						    (size_t)i * b->stride);
+		r->data = (uint8_t *)r->ctrl + BENCH_PAGE;
+		r->ctrl->size = b->size;
+		r->ctrl->cpu = i;
+	}
+	bench_frame(b, o->size);
+	return 0;
+}
+
+/*
+ * Put packet @seq in ring @i as kcap_ring_write() does: a padding record
+ * to the end of the area first if the record would not fit before it,
+ * nothing at all if there is no room for both.  False if the ring is full.
+ */
+static bool bench_put(struct bench *b, unsigned int i, uint64_t seq)
+{
+	struct bench_ring *r = &b->ring[i];
+	uint32_t size = b->size, rec_len, used, off, room, tail;
+	uint64_t be = htobe64(seq);
+	struct kcap_rec *rec;
+	uint8_t *p;
+
+	rec_len = ALIGN8(sizeof(*rec) + b->frame_len);
+	tail = __atomic_load_n(&r->ctrl->tail, __ATOMIC_ACQUIRE);
+	used = r->head - tail;
+	off = r->head & (size - 1);
+	room = size - off;
+	if (room < rec_len) {
+		if (size - used < room + rec_len)
+			return false;
+		/* Of a padding record only rec_len and flags count. */
+		p = r->data + off;
+		memcpy(p + offsetof(struct kcap_rec, rec_len), &room,
+		       sizeof(room));
+		p[offsetof(struct kcap_rec, flags)] = KCAP_REC_F_PAD;
+		r->head += room;
+		off = 0;
+	} else if (size - used < rec_len) {
+		return false;
+	}
+
+	rec = (struct kcap_rec *)(r->data + off);
+	memset(rec, 0, sizeof(*rec));
+	rec->rec_len = rec_len;
+	rec->hdr_len = sizeof(*rec);
+	rec->direction = (seq & 1) ? KCAP_DIR_OUT : KCAP_DIR_IN;
+	rec->caplen = b->frame_len;
+	rec->len = b->frame_len;
+	rec->tstamp_ns = BENCH_TS0 + seq * BENCH_TS_STEP;
+	rec->ifindex = BENCH_IFINDEX;
+	rec->protocol = htons(ETH_P_IP);
+	rec->pkt_type = (seq & 1) ? PACKET_OUTGOING : PACKET_HOST;
+	p = (uint8_t *)(rec + 1);
+	memcpy(p, b->frame, b->frame_len);
+	memcpy(p + BENCH_SEQ_OFF, &be, sizeof(be));
+	r->head += rec_len;
+	__atomic_store_n(&r->ctrl->head, r->head, __ATOMIC_RELEASE);
+	return true;
+}
+
+/* Packets @seq on, up to @end, round robin until a ring is full. */
+static uint64_t bench_produce(struct bench *b, uint64_t seq, uint64_t end)
+{
+	while (seq < end && bench_put(b, (unsigned int)(seq % b->nr), seq))
+		seq++;
+	return seq;
+}
+
+/*
+ * The timed part: every packet in the rings to the writer.  0 once the
+ * rings are empty, or a negative errno; *@what is "ring" for the ring
+ * walker's, NULL for the writer's.
+ */
+static __attribute__((noinline)) int
+bench_drain(struct kcap_rings *rs, struct kcap_writer *w, uint64_t *count,
+	    const char **what)
+{
+	struct kcap_packet pkt;
+	int ret;
+
+	while ((ret = kcap_rings_next(rs, &pkt)) == 1) {
+		ret = kcap_writer_write(w, &pkt.frame);
+		if (ret) {
+			*what = NULL;
+			return ret;
+		}
+		(*count)++;
+	}
+	*what = "ring";
+	return ret;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int parse_opts(int argc, char **argv, struct bench_opts *o,
+		      char *out_buf, size_t out_len)
+{
+	static const struct option longopts[] = {
+		{ "format",	required_argument, NULL, 'f' },
+		{ "packets",	required_argument, NULL, 'n' },
+		{ "size",	required_argument, NULL, 's' },
+		{ "rings",	required_argument, NULL, 'r' },
+		{ "ring-size",	required_argument, NULL, 'R' },
+		{ "out",	required_argument, NULL, 'o' },
+		{ "help",	no_argument,	   NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	uint64_t v;
+	int opt;
+
+	o->fmt = KCAP_FORMAT_PCAP;
+	o->fmt_name = "pcap";
+	o->packets = 10000000;
+	o->size = 64;
+	o->rings = 2;
+	o->ring_size = 1 << 20;
+	o->out = NULL;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (!strcmp(optarg, "pcap"))
+				o->fmt = KCAP_FORMAT_PCAP;
+			else if (!strcmp(optarg, "pcapng"))
+				o->fmt = KCAP_FORMAT_PCAPNG;
+			else
+				return bad_option("--format", optarg,
+						  "pcap or pcapng");
+			o->fmt_name = optarg;
+			break;
+		case 'n':
+			if (parse_num(optarg, 1, UINT64_MAX / 2, &v))
+				return bad_option("--packets", optarg,
+						  "1 or more");
+			o->packets = v;
+			break;
+		case 's':
+			if (parse_num(optarg, BENCH_SIZE_MIN, BENCH_SIZE_MAX,
+				      &v))
+				return bad_option("--size", optarg,
+						  "50 to 65535 bytes");
+			o->size = (uint32_t)v;
+			break;
+		case 'r':
+			if (parse_num(optarg, 1, BENCH_RINGS_MAX, &v))
+				return bad_option("--rings", optarg,
+						  "1 to 256");
+			o->rings = (unsigned int)v;
+			break;
+		case 'R':
+			if (parse_num(optarg, KCAP_RING_SIZE_MIN,
+				      BENCH_RING_SIZE_MAX, &v) ||
+			    (v & (v - 1)))
+				return bad_option("--ring-size", optarg,
+						  "a power of two, 4096 to 1 GiB");
+			o->ring_size = (uint32_t)v;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			return -1;
+		default:
+			fprintf(stderr, "writer-bench: bad option '%s'\n",
+				argv[optind - 1]);
+			return usage(stderr, 2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "writer-bench: unexpected argument '%s'\n",
+			argv[optind]);
+		return usage(stderr, 2);
+	}
+	if (ALIGN8(sizeof(struct kcap_rec) + o->size) > o->ring_size) {
+		fprintf(stderr, "writer-bench: a frame of %u bytes does not fit a ring of %u\n",
+			o->size, o->ring_size);
+		return usage(stderr, 2);
+	}
+	if (!o->out) {
+		snprintf(out_buf, out_len, "/dev/shm/kcap-writer-bench.%s",
+			 o->fmt_name);
+		o->out = out_buf;
+	}
+	return 0;
+}
+
+static int fail(const char *what, int err)
+{
+	fprintf(stderr, "writer-bench: %s: %s\n", what, strerror(-err));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct bench b;
+	struct kcap_writer *w;
+	struct kcap_rings rs;
+	struct bench_opts o;
+	char out_buf[64];
+	uint64_t seq = 0, done = 0, file_bytes;
+	double t0, start, timed = 0, wall;
+	const char *what;
+	struct stat st;
+	int err;
+
+	err = parse_opts(argc, argv, &o, out_buf, sizeof(out_buf));
+	if (err)
+		return err < 0 ? 0 : err;	/* -1: --help, 2: bad option */
+
+	err = bench_init(&b, &o);
+	if (err)
+		return fail("rings", err);
+	err = kcap_rings_init(&rs, b.mem, b.nr, b.stride, BENCH_PAGE, b.size);
+	if (err)
+		return fail("rings", err);
+	err = kcap_writer_open(&w, o.out, o.fmt, BENCH_LINKTYPE, 0, false);
+	if (err)
+		return fail(o.out, err);
+	if (o.fmt == KCAP_FORMAT_PCAPNG) {
+		err = kcap_writer_add_interface(w, BENCH_IFINDEX, "bench0",
+						BENCH_LINKTYPE, 0);
+		if (err)
+			return fail("add interface", err);
+	}
+
+	start = now();
+	while (seq < o.packets) {
+		uint64_t before = seq;
+
+		seq = bench_produce(&b, seq, o.packets);
+		if (seq == before) {
+			fprintf(stderr, "writer-bench: the producer is stuck at packet %llu\n",
+				(unsigned long long)seq);
+			return 1;
+		}
+		t0 = now();
+		err = bench_drain(&rs, w, &done, &what);
+		timed += now() - t0;
+		if (err)
+			return fail(what ? what : o.out, err);
+	}
+	file_bytes = kcap_writer_bytes(w);
+	t0 = now();
+	err = kcap_writer_close(w);
+	timed += now() - t0;
+	wall = now() - start;
+	if (err)
+		return fail(o.out, err);
+	kcap_rings_fini(&rs);
+	if (done != o.packets) {
+		fprintf(stderr, "writer-bench: wrote %llu packets of %llu\n",
+			(unsigned long long)done,
+			(unsigned long long)o.packets);
+		return 1;
+	}
+	if (stat(o.out, &st) == 0 && S_ISREG(st.st_mode))
+		file_bytes = (uint64_t)st.st_size;
+
+	printf("format=%s packets=%llu size=%u rings=%u ring_size=%u timed=drain+close seconds=%.6f pps=%.0f wall_seconds=%.6f file_bytes=%llu out=%s\n",
+	       o.fmt_name, (unsigned long long)o.packets, o.size, o.rings,
+	       o.ring_size, timed, (double)o.packets / timed, wall,
+	       (unsigned long long)file_bytes, o.out);
+	free(b.ring);
+	free(b.mem);
+	return 0;
+}
