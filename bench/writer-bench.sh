@@ -1,0 +1,349 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench/writer-bench.sh [--json FILE] [--packets N] [--runs N]
+# bench/writer-bench.sh --smoke [--packets N]
+#
+# libkcap's userland half without the kernel: build/user/bench/writer-bench
+# (bench/writer_bench.c, built by `make -C user`, which this script runs
+# first; or $KCAP_WRITER_BENCH) drains synthetic rings in plain memory into the pcap and the
+# pcapng writers.
+#
+# Default mode, for each format:
+#   - pps: the program run natively --runs times (default 3) with --packets
+#     packets (default 10000000) of 64 bytes to a file in /dev/shm; the
+#     best run counts (others only add noise).  Timed are the consumer and
+#     the writer, write(2)s included, not the producer.
+#   - instructions per packet: the program under valgrind --tool=callgrind,
+#     collecting inside bench_drain() only (the ring walk and the writer),
+#     for N1=200000 and N2=400000 packets: (Ir(N2) - Ir(N1)) / (N2 - N1),
+#     which leaves out what does not grow with N.  User-space instructions
+#     only: write(2)'s time in the kernel is not in them.  The callgrind
+#     files are kept next to the JSON for callgrind_annotate.
+# It prints a table and writes JSON (default build/bench/writer.json):
+#   {"pcap": {"pps": ..., "instructions_per_packet": ..., ...},
+#    "pcapng": {...}, "target_pps_pcap": 10000000, "target_met": true|false}
+# The target is reported, not enforced: the exit status is 0 unless a run
+# failed.
+#
+# --smoke: a test (a few seconds, no valgrind) that the files are valid and
+# complete: each format written with --packets (default 100000) packets,
+# once with the defaults and once with frames of 333 bytes in 3 small
+# rings (many refills, padding records at every wrap); the packet count
+# as tcpdump (pcap) or tshark (pcapng) reads it, and a parse of every
+# record here: timestamps strictly increasing 1 us apart, each frame's
+# bytes those of the template with its number, pcapng's interface and
+# direction flags.  Also that a bad option exits 2 and a full disk
+# (/dev/full) exits 1.  Exit status 0 when all of that held, 1 otherwise,
+# with a line saying what did not.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+prog=$top/build/user/bench/writer-bench
+json=$top/build/bench/writer.json
+smoke=false
+packets=
+runs=3
+target=10000000
+n1=200000
+n2=400000
+
+usage() {
+	echo "usage: bench/writer-bench.sh [--smoke] [--json FILE] [--packets N] [--runs N]" >&2
+	exit 2
+}
+
+die() {
+	echo "writer-bench.sh: $*" >&2
+	exit 1
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--smoke) smoke=true ;;
+	--json) [ $# -ge 2 ] || usage; json=$2; shift ;;
+	--packets) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage; packets=$2; shift ;;
+	--runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage; runs=$2; shift ;;
+	*) usage ;;
+	esac
+	shift
+done
+
+# Built as `make -C user` builds it, the same spelling of its paths; or
+# $KCAP_WRITER_BENCH, built already.
+if [ -n "${KCAP_WRITER_BENCH:-}" ]; then
+	prog=$KCAP_WRITER_BENCH
+else
+	make -s -C "$top/user" O=../build/user ../build/user/bench/writer-bench >&2 ||
+		die "building $prog failed"
+fi
+[ -x "$prog" ] || die "no program $prog"
+
+# Captures go to memory when there is a /dev/shm, to time the writer, not
+# a disk.
+shm=/dev/shm
+[ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
+work=$(mktemp -d "$shm/kcap-writer-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# field LINE KEY: the value of KEY=value in the program's output line.
+field() {
+	local kv
+
+	for kv in $1; do
+		if [ "${kv%%=*}" = "$2" ]; then
+			echo "${kv#*=}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# bench ARGS...: run the program; its output line on stdout, or die.
+bench() {
+	local out
+
+	out=$("$prog" "$@") || die "writer-bench $* failed (exit $?)"
+	echo "$out"
+}
+
+# verify FILE FORMAT N SIZE: parse every record of FILE; a line saying
+# what is wrong, and exit 1, unless it holds exactly what the program made.
+verify() {
+	python3 - "$@" <<'EOF'
+import struct
+import sys
+
+path, fmt, n, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+TS0 = 1700000000 * 10**9
+STEP = 1000
+
+
+def fail(msg):
+    print(f"{path}: {msg}")
+    sys.exit(1)
+
+
+def csum(b):
+    s = sum(b[i] << 8 | b[i + 1] for i in range(0, len(b), 2))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+# The frame writer_bench.c builds, from its description, with number k.
+hdr = bytearray(bytes.fromhex("020000000002" "020000000001" "0800"))
+ip = bytearray(struct.pack(">BBHHHBBH4s4s", 0x45, 0, size - 14, 0, 0x4000,
+                           64, 17, 0, bytes([192, 0, 2, 1]),
+                           bytes([192, 0, 2, 2])))
+ip[10:12] = struct.pack(">H", csum(ip))
+udp = struct.pack(">HHHH", 40000, 9, size - 34, 0)
+tmpl = hdr + ip + udp + bytes(8) + bytes(i & 0xff for i in range(50, size))
+assert len(tmpl) == size
+
+
+def frame(k):
+    return bytes(tmpl[:42]) + struct.pack(">Q", k) + bytes(tmpl[50:])
+
+
+def check(k, ts_ns, caplen, wirelen, data):
+    if k >= n:
+        fail(f"more than {n} packets")
+    if caplen != size or wirelen != size:
+        fail(f"packet {k}: caplen {caplen} len {wirelen}, not {size}")
+    if ts_ns != TS0 + k * STEP:
+        fail(f"packet {k}: timestamp {ts_ns}, not {TS0 + k * STEP}")
+    if data != frame(k):
+        got = struct.unpack_from(">Q", data, 42)[0] if len(data) >= 50 else None
+        fail(f"packet {k}: bytes differ (number in it: {got})")
+
+
+with open(path, "rb") as f:
+    buf = f.read()
+k = 0
+if fmt == "pcap":
+    magic, vmaj, vmin, _, _, snap, lt = struct.unpack_from("<IHHiIII", buf, 0)
+    if magic != 0xa1b2c3d4 or (vmaj, vmin) != (2, 4) or lt != 1:
+        fail(f"bad pcap header {magic:#x} {vmaj}.{vmin} linktype {lt}")
+    off = 24
+    while off < len(buf):
+        if off + 16 > len(buf):
+            fail(f"truncated record header at {off}")
+        sec, usec, caplen, wirelen = struct.unpack_from("<IIII", buf, off)
+        data = buf[off + 16:off + 16 + caplen]
+        if len(data) != caplen:
+            fail(f"truncated record at {off}")
+        check(k, (sec * 10**6 + usec) * 1000, caplen, wirelen, data)
+        off += 16 + caplen
+        k += 1
+else:
+    off = 0
+    blocks = []
+    while off < len(buf):
+        if off + 12 > len(buf):
+            fail(f"truncated block at {off}")
+        btype, blen = struct.unpack_from("<II", buf, off)
+        if blen < 12 or blen % 4 or off + blen > len(buf) or \
+           struct.unpack_from("<I", buf, off + blen - 4)[0] != blen:
+            fail(f"bad block length {blen} at {off}")
+        body = buf[off + 8:off + blen - 4]
+        blocks.append(btype)
+        if btype == 6:
+            ifid, hi, lo, caplen, wirelen = struct.unpack_from("<IIIII", body)
+            if ifid != 0:
+                fail(f"packet {k}: interface {ifid}")
+            data = body[20:20 + caplen]
+            opts = body[20 + (caplen + 3) // 4 * 4:]
+            want = 2 if k & 1 else 1    # outbound, inbound
+            if opts[:8] != struct.pack("<HHI", 2, 4, want):
+                fail(f"packet {k}: epb_flags {opts[:8].hex()}, not {want}")
+            check(k, hi << 32 | lo, caplen, wirelen, data)
+            k += 1
+        elif btype == 1:
+            if struct.unpack_from("<H", body)[0] != 1 or b"bench0" not in body:
+                fail("interface not Ethernet 'bench0'")
+        off += blen
+    if blocks[:2] != [0x0a0d0d0a, 1] or blocks[-1] != 5:
+        fail(f"blocks {blocks[:2]}...{blocks[-1:]}: not SHB, IDB ... ISB")
+if k != n:
+    fail(f"{k} packets, not {n}")
+EOF
+}
+
+# count FILE FORMAT: the packets as tcpdump or tshark reads them, or die.
+count() {
+	local list=$work/list err=$work/list.err
+
+	if [ "$2" = pcap ]; then
+		tcpdump -nn -r "$1" >"$list" 2>"$err" ||
+			die "tcpdump cannot read $1: $(tail -n 1 "$err")"
+	else
+		tshark -r "$1" -T fields -e frame.number >"$list" 2>"$err" ||
+			die "tshark cannot read $1: $(tail -n 1 "$err")"
+	fi
+	wc -l <"$list"
+	rm -f "$list" "$err"
+}
+
+run_smoke() {
+	local n=${packets:-100000} fmt args size file out got rc
+
+	for tool in python3 tcpdump tshark; do
+		command -v $tool >/dev/null || die "smoke: $tool is needed"
+	done
+	for fmt in pcap pcapng; do
+		for args in "--size 64" "--size 333 --rings 3 --ring-size 8192"; do
+			# shellcheck disable=SC2086
+			set -- $args
+			size=$2
+			file=$work/smoke.$fmt
+			out=$(bench --format $fmt --packets "$n" --out "$file" "$@")
+			[ "$(field "$out" packets)" = "$n" ] ||
+				die "smoke: $fmt $args: output '$out' does not say packets=$n"
+			got=$(count "$file" $fmt)
+			[ "$got" = "$n" ] ||
+				die "smoke: $fmt $args: $got packets read back, not $n"
+			verify "$file" $fmt "$n" "$size" >&2 ||
+				die "smoke: $fmt $args: the file is not what was written"
+			echo "ok $fmt $args: $n packets, $(field "$out" pps) pps"
+			rm -f "$file"
+		done
+	done
+
+	rc=0
+	"$prog" --size 10 >/dev/null 2>&1 || rc=$?
+	[ $rc = 2 ] || die "smoke: a bad option exits $rc, not 2"
+	rc=0
+	out=$("$prog" --out /dev/full --packets 100000 2>&1) || rc=$?
+	if [ $rc != 1 ] || [[ $out != writer-bench:* ]]; then
+		die "smoke: writing to /dev/full exits $rc ('$out'), not 1 with an error"
+	fi
+	echo "ok bad option: exit 2; full disk: $out"
+	echo "writer-bench smoke test passed"
+}
+
+# irefs FORMAT N: the instructions callgrind counted in bench_drain().
+irefs() {
+	local cg=$outdir/callgrind.writer-$1.$2.out
+
+	valgrind --tool=callgrind --callgrind-out-file="$cg" \
+		--collect-atstart=no --toggle-collect='bench_drain*' \
+		"$prog" --format "$1" --packets "$2" --out "$work/cg.$1" \
+		>/dev/null 2>"$work/valgrind.log" ||
+		{ cat "$work/valgrind.log" >&2; die "valgrind $1 $2 failed"; }
+	rm -f "$work/cg.$1"
+	sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$cg" | grep . ||
+		die "no totals line in $cg"
+}
+
+run_bench() {
+	local n=${packets:-10000000} fmt i out pps best ir1 ir2 ipp
+	local -A res_pps res_ipp res_runs res_sec
+
+	outdir=$(dirname "$json")
+	mkdir -p "$outdir"
+	for fmt in pcap pcapng; do
+		best=0
+		res_runs[$fmt]=
+		for ((i = 0; i < runs; i++)); do
+			out=$(bench --format $fmt --packets "$n" --out "$work/native.$fmt")
+			rm -f "$work/native.$fmt"
+			pps=$(field "$out" pps)
+			echo "# $out" >&2
+			res_runs[$fmt]+=${res_runs[$fmt]:+,}$pps
+			if [ "$pps" -gt "$best" ]; then
+				best=$pps
+				res_sec[$fmt]=$(field "$out" seconds)
+			fi
+		done
+		res_pps[$fmt]=$best
+
+		if command -v valgrind >/dev/null; then
+			ir1=$(irefs $fmt $n1)
+			ir2=$(irefs $fmt $n2)
+			ipp=$(awk -v a="$ir1" -v b="$ir2" -v n1=$n1 -v n2=$n2 \
+				'BEGIN { printf "%.1f", (b - a) / (n2 - n1) }')
+		else
+			echo "# valgrind not found: no instruction counts" >&2
+			ipp=null
+		fi
+		res_ipp[$fmt]=$ipp
+	done
+
+	met=false
+	[ "${res_pps[pcap]}" -ge $target ] && met=true
+	printf '%-8s %14s %20s\n' format pps instructions/packet
+	for fmt in pcap pcapng; do
+		printf '%-8s %14s %20s\n' $fmt "${res_pps[$fmt]}" "${res_ipp[$fmt]}"
+	done
+	echo "($n packets of 64 bytes, best of $runs runs; pcap target $target pps: $([ $met = true ] && echo met || echo missed))"
+
+	python3 - "$json" "$n" "$runs" "$target" "$met" \
+		"${res_pps[pcap]}" "${res_ipp[pcap]}" "${res_runs[pcap]}" "${res_sec[pcap]}" \
+		"${res_pps[pcapng]}" "${res_ipp[pcapng]}" "${res_runs[pcapng]}" "${res_sec[pcapng]}" <<'EOF'
+import json
+import sys
+
+path, n, runs, target, met = sys.argv[1:6]
+res = {"packets": int(n), "size": 64, "runs": int(runs),
+       "timed": "drain+close"}
+for i, fmt in enumerate(("pcap", "pcapng")):
+    pps, ipp, all_pps, sec = sys.argv[6 + 4 * i:10 + 4 * i]
+    res[fmt] = {"pps": int(pps),
+                "instructions_per_packet": None if ipp == "null" else float(ipp),
+                "seconds": float(sec),
+                "pps_runs": [int(p) for p in all_pps.split(",")]}
+res["target_pps_pcap"] = int(target)
+res["target_met"] = met == "true"
+with open(path, "w") as f:
+    json.dump(res, f, indent=2)
+    f.write("\n")
+EOF
+	echo "wrote $json; callgrind_annotate $outdir/callgrind.writer-FORMAT.$n2.out for where the instructions go"
+}
+
+if $smoke; then
+	run_smoke
+else
+	run_bench
+fi
