@@ -247,7 +247,7 @@ def summarise(name, sc, runs):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, metavar="FILE")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--count", type=int, default=300000, help="packets per run and thread")
     ap.add_argument("--scenarios", default="ABCDE")
     args = ap.parse_args()
