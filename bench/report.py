@@ -72,6 +72,14 @@ def table(res):
             f"{pct(s['overhead_tcpdump']):>8} {ratio:>6} {pct(s['loss_kcap']):>9} "
             f"{pct(s['loss_tcpdump']):>9} {s['cpu_s_kcap']:>7.2f}s {s['cpu_s_tcpdump']:>7.2f}s")
     lines.append("")
+    lines.append("per frame, microseconds: what the capture added to the load's time,"
+                 " and the reader's CPU time")
+    for s in res["scenarios"]:
+        if s.get("extra_us_kcap") is None:
+            continue
+        lines.append(f"{s['scenario']}  kcap {s['extra_us_kcap']:.2f} (reader {s['reader_us_kcap']:.2f})"
+                     f"  tcpdump {s['extra_us_tcpdump']:.2f} (reader {s['reader_us_tcpdump']:.2f})")
+    lines.append("")
     for s in res["scenarios"]:
         lines.append(f"{s['scenario']}: {s['title']}")
     w = res.get("writer")
