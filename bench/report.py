@@ -57,7 +57,7 @@ def targets(res):
 
 
 def table(res):
-    lines = [f"kcap bench: kernel {res['kernel']}, {res.get('cpus', '?')} vCPUs (TCG), "
+    lines = [f"kcap bench: kernel {res['kernel']}, {res.get('cpus', '?')} vCPUs ({res.get('accel', 'tcg').upper()}), "
              f"{res['rounds']} rounds of {res.get('count', '?')} packets per load thread, "
              f"snaplen {res.get('snaplen', '?')}; medians",
              "",
@@ -72,13 +72,16 @@ def table(res):
             f"{pct(s['overhead_tcpdump']):>8} {ratio:>6} {pct(s['loss_kcap']):>9} "
             f"{pct(s['loss_tcpdump']):>9} {s['cpu_s_kcap']:>7.2f}s {s['cpu_s_tcpdump']:>7.2f}s")
     lines.append("")
-    lines.append("per frame, microseconds: what the capture added to the load's time,"
-                 " and the reader's CPU time")
+    lines.append("per frame, microseconds: what the capture added to the load's time ="
+                 " the reader's CPU time + the rest (kernel)")
     for s in res["scenarios"]:
-        if s.get("extra_us_kcap") is None:
+        if s.get("reader_us_kcap") is None:
             continue
-        lines.append(f"{s['scenario']}  kcap {s['extra_us_kcap']:.2f} (reader {s['reader_us_kcap']:.2f})"
-                     f"  tcpdump {s['extra_us_tcpdump']:.2f} (reader {s['reader_us_tcpdump']:.2f})")
+        parts = []
+        for mode in ("kcap", "tcpdump"):
+            e, r = s[f"extra_us_{mode}"], s[f"reader_us_{mode}"]
+            parts.append(f"{mode} {e:.2f} = {r:.2f} + {e - r:.2f}")
+        lines.append(f"{s['scenario']}  " + "   ".join(parts))
     lines.append("")
     for s in res["scenarios"]:
         lines.append(f"{s['scenario']}: {s['title']}")
