@@ -7,7 +7,8 @@ bench/guest.py --out FILE [--rounds N] [--count N] [--scenarios ABCDE]
 For each scenario, ROUNDS rounds of the same load three ways in turn: no
 capture, kcap capture, tcpdump -w.  The load is pktgen (xmit_mode
 netif_receive, the receive path of a dummy device) or, for egress, UDP
-datagrams from a socket over a veth pair (bench/udpsend).  Each capture
+datagrams from a socket over a veth pair (bench/udpsend) on CPU 0.  The
+capture runs on CPU 1, where pktgen's first thread is not.  Each capture
 writes a pcap file to tmpfs with snaplen 96 and the same ring memory (kcap:
 2 MiB per CPU, tcpdump: -B of the same total).  A capture is stopped once
 its file has stopped growing; frames written are counted with capinfos.
@@ -48,6 +49,12 @@ SCENARIOS = {
               load="pktgen", size=60, threads=2, filter=[]),
 }
 MODES = ("none", "kcap", "tcpdump")
+
+
+def pin(cpu):
+    """taskset for CPU: the load's sender on 0, the capture on 1 (where
+    pktgen's first thread is not), the same in every run."""
+    return ["taskset", "-c", str(cpu)] if os.cpu_count() > 1 else []
 
 
 def sh(*cmd):
@@ -108,7 +115,8 @@ class UdpLoad:
         self.count = count
 
     def run(self):
-        out = subprocess.run([UDPSEND, "10.99.0.2", "9", str(self.payload), str(self.count)],
+        out = subprocess.run(pin(0) + [UDPSEND, "10.99.0.2", "9", str(self.payload),
+                                       str(self.count)],
                              check=True, capture_output=True, text=True).stdout
         m = re.match(r"sent (\d+) seconds \S+ pps (\d+)", out)
         if not m:
@@ -127,7 +135,7 @@ class Capture:
             cmd = ["tcpdump", "-i", dev, "-s", str(SNAPLEN), "-nn",
                    "-B", str(KCAP_RING_KIB * os.cpu_count()), "-w", path]
         self.path = path
-        self.p = subprocess.Popen(cmd + expr, stdout=subprocess.DEVNULL,
+        self.p = subprocess.Popen(pin(1) + cmd + expr, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE)
         self.err = b""
         deadline = time.monotonic() + 30
