@@ -64,7 +64,11 @@ for c in "${cases[@]}"; do
 		>"$tmp/k$i.out" 2>"$tmp/k$i.err" &
 	kpid[i]=$!
 	# shellcheck disable=SC2086
-	ip netns exec "$ns" tcpdump -i "$dev" -Q "$dir" "${sopt[@]}" -B 1024 \
+	# The reference must not drop: in immediate mode libpcap uses
+	# TPACKET_V2, one 64 KiB frame per 128 KiB block on a device with
+	# offloads, so 1 MiB held 8 frames and a tcpdump that was not
+	# scheduled in time lost some.  6 MiB holds both directions' 44.
+	ip netns exec "$ns" tcpdump -i "$dev" -Q "$dir" "${sopt[@]}" -B 6144 \
 		--immediate-mode -U -w "$tmp/t$i.pcap" $filter \
 		>/dev/null 2>"$tmp/t$i.err" &
 	tpid[i]=$!
