@@ -24,15 +24,6 @@ veth_pair "$ns" va vb || exit 1
 dmesg_mark
 in_ns() { ip netns exec "$ns" "$@"; }
 flood() { in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood "$@" >/dev/null; }
-finish() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$1" 2>/dev/null && { echo "# still running after $2 s"; kill -INT "$1"; }
-	wait "$1"
-}
 
 # -w - into tcpdump -r -; and a pcapng file of both directions alongside.
 ip netns exec "$ns" kcap capture -i va -Q in -c 4 -a duration:40 -w - 2>"$tmp/pipe.err" |

@@ -28,15 +28,6 @@ frames() { tcpdump -r "$1" 2>/dev/null | wc -l; }
 valid() { tcpdump -r "$1" -w /dev/null 2>/dev/null && capinfos "$1" >/dev/null 2>&1; }
 all_valid() { local f; for f; do valid "$f" || { echo "# $f is not valid"; return 1; }; done; }
 total() { local f n=0; for f; do n=$((n + $(frames "$f"))); done; echo $n; }
-finish() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$1" 2>/dev/null && { echo "# still running after $2 s"; kill -INT "$1"; }
-	wait "$1"
-}
 
 # 2500 frames of 1000 bytes: 2.54 MB of pcap, so three files of -C 1, and
 # a ring of two of them.  Both captures at once, on the same traffic.

@@ -26,16 +26,6 @@ in_ns() { ip netns exec "$ns" "$@"; }
 flood() { in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb "$@" >/dev/null; }
 frames() { tcpdump -r "$1" 2>/dev/null | wc -l; }
 valid() { tcpdump -r "$1" -w /dev/null 2>/dev/null && capinfos "$1" >/dev/null 2>&1; }
-# finish PID SECS: wait for PID, interrupting it after SECS; its exit status.
-finish() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$1" 2>/dev/null && { echo "# still running after $2 s"; kill -INT "$1"; }
-	wait "$1"
-}
 
 # -c 5 and -a packets:7 at once with 20 frames: -c wins at 5.
 ip netns exec "$ns" kcap capture -i va -Q in -c 5 -a packets:7 -w "$tmp/c.pcap" 2>"$tmp/c.err" &

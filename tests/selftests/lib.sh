@@ -182,6 +182,17 @@ wait_for_line() {
 	return 1
 }
 
+# finish PID SECS: wait for PID, interrupting it after SECS; its exit status.
+finish() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$1" 2>/dev/null && { echo "# still running after $2 s"; kill -INT "$1"; }
+	wait "$1"
+}
+
 # kcap_sessions [NS]: the names of the sessions of the current (or NS's)
 # network namespace, one per line.
 kcap_sessions() {

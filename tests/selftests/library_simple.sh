@@ -46,17 +46,6 @@ sys.exit(0 if any(s["name"].startswith("kcap-lib-") and s["direction"] == sys.ar
 	return 1
 }
 
-# finish PID: wait for it, at most 40 s.
-finish() {
-	local i
-	for ((i = 0; i < 400; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$1" 2>/dev/null && { echo "# still running after 40 s"; kill "$1"; }
-	wait "$1"
-}
-
 # The frames' linktype, lengths and bytes (direction left out: pcap has none).
 frames_of() { "$simple" read "$1" | awk 'NF == 5 { print $1, $2, $3, $5 }'; }
 
@@ -70,9 +59,9 @@ wait_session inout
 wait_for_line "$tmp/td.err" 'listening on' 30
 flood --iface vb --count 6 --size 90 --dport 9,5000	# in on va: 3 to port 5000
 flood --iface va --count 3 --size 110 --dport 5000			# out of va
-finish $pf
+finish $pf 40
 rc=$?
-finish $pt
+finish $pt 40
 ktap_check "kcap_capture_to_file() returns the 6 frames of its count (exit $rc: $(cat "$tmp/file.out" "$tmp/file.err"))" \
 	test "$rc/$(cat "$tmp/file.out")" = "0/6 frames"
 frames_of "$tmp/lib.pcapng" >"$tmp/lib.txt"
@@ -94,9 +83,9 @@ wait_session in
 wait_for_line "$tmp/td.err" 'listening on' 30
 flood --iface va --count 2 --size 70 --dport 5000	# out: not wanted
 flood --iface vb --count 4 --size 80 --dport 9,5000	# in
-finish $pp
+finish $pp 40
 rc=$?
-finish $pt
+finish $pt 40
 awk 'NF == 5 { print $1, $2, $3, $5 }' "$tmp/print.out" >"$tmp/print.txt"
 frames_of "$tmp/td-in.pcap" >"$tmp/td-in.txt"
 ktap_check "kcap_capture_simple() hands the callback 2 frames and stops (exit $rc, $(tail -n 1 "$tmp/print.out"))" \
@@ -110,7 +99,7 @@ ip netns exec "$ns" "$simple" file va out 3 30000 "$tmp/lib.pcap" pcap >"$tmp/pc
 pf=$!
 wait_session out
 flood --iface va --count 3 --size 200 --dport 7
-finish $pf
+finish $pf 40
 rc=$?
 n=$(tcpdump -r "$tmp/lib.pcap" -nn 2>/dev/null | grep -c 'UDP, length 158')
 ktap_check "a pcap file of 3 outbound frames, read by tcpdump (exit $rc, $n frames)" \
