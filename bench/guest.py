@@ -34,7 +34,7 @@ SNAPLEN = 96
 KCAP_RING_KIB = 2048            # per CPU
 TMP = "/dev/shm"
 HERE = os.path.dirname(os.path.abspath(__file__))
-UDPSEND = os.path.join(HERE, "..", "build", "bench", "udpsend")
+UDPSEND = os.path.join(HERE, "..", "build", "user", "bench", "udpsend")
 
 SCENARIOS = {
     "A": dict(title="ingress, 60-byte frames, capture everything",
@@ -183,7 +183,7 @@ def frames_in(path):
     return int(m.group(1))
 
 
-def dropped(tool, err):
+def dropped(err):
     pat = r"(\d+) packets? dropped by (kcap|kernel)"
     m = re.search(pat, err)
     return int(m.group(1)) if m else None
@@ -226,7 +226,7 @@ def one_run(name, sc, mode, load, dev, rnd):
         cpu, err = cap.stop()
         # cpu_load_s leaves out the start (filter compilation, mapping).
         run.update(written=frames_in(path), cpu_s=round(cpu, 3),
-                   cpu_load_s=round(cpu - cpu0, 3), dropped=dropped(mode, err))
+                   cpu_load_s=round(cpu - cpu0, 3), dropped=dropped(err))
         os.unlink(path)
     print(f"  {name} round {rnd} {mode:8} {pps:9d} pps  sent {sent}"
           + (f"  written {run['written']}  cpu {run['cpu_s']:.2f} s"
