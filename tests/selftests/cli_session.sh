@@ -41,8 +41,8 @@ expect() {
 	fi
 }
 
-ktap_check "add web dev va capture ingress snaplen 128 filter 'udp port 9'" \
-	in_ns kcap add web dev va capture ingress snaplen 128 filter "udp port 9"
+ktap_check "add web dev va direction in snaplen 128 filter 'udp port 9'" \
+	in_ns kcap add web dev va direction in snaplen 128 filter "udp port 9"
 ktap_check_match "show web: its settings in text" \
 	'^web: id [0-9]+ dev va ifindex [0-9]+ state attached linktype EN10MB' "$(in_ns kcap show web)"
 j=$(in_ns kcap show --json)
@@ -51,7 +51,7 @@ ktap_check "show --json parses: a list with web, snaplen 128, filter, persistent
 j=$(in_ns kcap show web --json)
 ktap_check "show web --json parses: one object" \
 	test "$(json 'd["ifname"], d["state"], sorted(d["stats"])' <<<"$j")" = "va attached ['bytes', 'delivered', 'dropped', 'passed', 'seen']"
-ktap_check "set web capture bidirectional snaplen 200 filter 'udp'" \
+ktap_check "set web capture bidirectional snaplen 200 filter 'udp' (older words still taken)" \
 	in_ns kcap set web capture bidirectional snaplen 200 filter udp
 ktap_check "show web snaplen / filter: the new ones" \
 	test "$(in_ns kcap show web snaplen) $(in_ns kcap show web filter)" = "200 udp"
@@ -82,11 +82,11 @@ expect 1 "kcap: no session named 'ghost'" \
 	in_ns kcap dump ghost
 expect 1 "kcap: no session named 'ghost'" \
 	in_ns kcap del ghost
-expect 2 "kcap: capture: -a takes duration:SECONDS, filesize:KB, packets:N or files:N, not 'forever': see 'kcap help'" \
+expect 2 "kcap: capture: invalid -a condition 'forever' (must be duration:SECONDS, filesize:KB, packets:N or files:N): see 'kcap help'" \
 	in_ns kcap capture -i va -a forever
 expect 2 "kcap: capture: -C needs -w FILE (not -): see 'kcap help'" \
 	in_ns kcap capture -i va -C 5
-expect 2 "kcap: dump: -G takes a number of seconds of 1 or more, not 'soon': see 'kcap help'" \
+expect 2 "kcap: dump: invalid -G rotation time 'soon' (must be 1 or more seconds): see 'kcap help'" \
 	in_ns kcap dump web -w x -G soon
 ktap_check "no session left behind by the failures" test -z "$(in_ns kcap show)"
 ktap_check "kernel log clean" test -z "$(dmesg_splats_since_mark)"

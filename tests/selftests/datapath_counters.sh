@@ -30,7 +30,7 @@ in_ns() { ip netns exec "$ns" "$@"; }
 stat_of() { sed -n "s/.*\b$1 \([0-9]*\).*/\1/p" <<<"$2"; }
 
 ktap_check "a persistent session with a 4 KiB ring, filter udp port 9, snaplen 100" \
-	ip netns exec "$ns" kcap add burst dev va capture ingress snaplen 100 \
+	ip netns exec "$ns" kcap add burst dev va direction in snaplen 100 \
 	ring-size 4096 filter "udp port 9"
 
 in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count "$N" \

@@ -32,7 +32,7 @@ veth_pair "$ns" va vb || exit 1
 dmesg_mark
 in_ns() { ip netns exec "$ns" "$@"; }
 
-ktap_check "session created" in_ns kcap add live dev va capture ingress \
+ktap_check "session created" in_ns kcap add live dev va direction in \
 	snaplen 60 filter "udp dst port 9"
 ip netns exec "$ns" kcap dump live -w "$tmp/live.pcap" 2>"$tmp/dump.err" &
 dpid=$!
@@ -55,9 +55,9 @@ out=$(ip netns exec "$ns" "$KCAP_SELFTESTS/swap.py" --name live --count "$SWAPS"
 ktap_print_msg "$out"
 ktap_check_match "$SWAPS settings swaps under traffic succeeded" \
 	"^swapped $SWAPS times, 0 failed" "$out"
-ktap_check_match "kcap set swaps them too" '^capture ingress snaplen 90' \
-	"$(in_ns kcap set live capture ingress snaplen 90 filter 'udp dst port 10' >/dev/null &&
-	   in_ns kcap show live | sed -n 's/^\t//p' | grep '^capture')"
+ktap_check_match "kcap set swaps them too" '^direction in snaplen 90' \
+	"$(in_ns kcap set live direction in snaplen 90 filter 'udp dst port 10' >/dev/null &&
+	   in_ns kcap show live | sed -n 's/^\t//p' | grep '^direction')"
 
 kill "$tpid"
 wait "$tpid" 2>/dev/null

@@ -11,7 +11,7 @@
 #include "unit.h"
 #include "cli.h"
 #include "cli_util.h"
-#include "version.h"
+#include "../../kmod/version.h"
 
 static void assert_usage(const char *text)
 {
@@ -125,7 +125,7 @@ static void test_version_without_module(void **state)
 	if (kcap_module_loaded())
 		skip();
 	assert_int_equal(r->ret, KCAP_EXIT_FAIL);
-	assert_string_equal(r->out, "kcap " KCAP_USER_VERSION "\n");
+	assert_string_equal(r->out, "kcap " KCAP_VERSION "\n");
 	assert_string_equal(r->err, "kcap: the kcap kernel module is not "
 				    "loaded: run 'modprobe kcap' as root\n");
 }

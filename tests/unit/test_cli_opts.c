@@ -28,18 +28,21 @@ static void test_capture_everything(void **state)
 			       "-s", "0", "-c", "5", "-w", "out.pcapng", "-F",
 			       "pcapng", "--nano", "-B", "100", "-p", "--hook",
 			       "rx_handler", "tcp", "port", "80"), 0);
-	assert_string_equal(o.dev, "eth0");
-	assert_int_equal(o.direction, KCAP_DIR_IN);
-	assert_int_equal(o.snaplen, 262144);	/* 0: the largest */
+	assert_string_equal(o.cfg.ifname, "eth0");
+	assert_int_equal(o.cfg.set, KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN |
+			 KCAP_CFG_RING_SIZE | KCAP_CFG_FLAGS | KCAP_CFG_HOOK |
+			 KCAP_CFG_FILTER);
+	assert_int_equal(o.cfg.direction, KCAP_DIR_IN);
+	assert_int_equal(o.cfg.snaplen, 262144);	/* 0: the largest */
 	assert_int_equal(o.out.count, 5);
 	assert_string_equal(o.out.file, "out.pcapng");
 	assert_int_equal(o.out.format, KCAP_FORMAT_PCAPNG);
 	assert_true(o.out.nano);
-	assert_int_equal(o.ring_size, 128 * 1024);	/* rounded up */
-	assert_true(o.nopromisc);
-	assert_true(o.hook_set);
-	assert_int_equal(o.hook, KCAP_HOOK_RX_HANDLER);
+	assert_int_equal(o.cfg.ring_size, 128 * 1024);	/* rounded up */
+	assert_int_equal(o.cfg.flags, KCAP_SESSION_F_NOPROMISC);
+	assert_int_equal(o.cfg.hook, KCAP_HOOK_RX_HANDLER);
 	assert_string_equal(o.filter, "tcp port 80");
+	assert_ptr_equal(o.cfg.filter, o.filter);
 	free(o.filter);
 }
 
@@ -49,12 +52,11 @@ static void test_capture_defaults(void **state)
 
 	(void)state;
 	assert_int_equal(PARSE(capture_parse, &o, "-i", "lo"), 0);
-	assert_string_equal(o.dev, "lo");
-	assert_int_equal(o.direction, KCAP_DIR_INOUT);
-	assert_int_equal(o.snaplen, 262144);
-	assert_int_equal(o.ring_size, 0);
-	assert_false(o.hook_set);
-	assert_false(o.nopromisc);
+	assert_string_equal(o.cfg.ifname, "lo");
+	assert_int_equal(o.cfg.set, KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN);
+	assert_int_equal(o.cfg.direction, KCAP_DIR_INOUT);
+	assert_int_equal(o.cfg.snaplen, 262144);
+	assert_null(o.cfg.filter);
 	assert_null(o.out.file);
 	assert_int_equal(o.out.format, KCAP_FORMAT_PCAP);
 	assert_false(o.out.nano);
@@ -72,7 +74,7 @@ static void test_capture_order(void **state)
 			       "arp", "-c", "3", "-Q", "out"), 0);
 	assert_string_equal(o.filter, "icmp or arp");
 	assert_int_equal(o.out.count, 3);
-	assert_int_equal(o.direction, KCAP_DIR_OUT);
+	assert_int_equal(o.cfg.direction, KCAP_DIR_OUT);
 	free(o.filter);
 
 	assert_int_equal(PARSE(capture_parse, &o, "-i", "lo", "-w", "-",
@@ -101,7 +103,7 @@ static void test_capture_ring_sizes(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(PARSE(capture_parse, &o, "-i", "lo", "-B",
 				       (char *)cases[i].kib), 0);
-		assert_int_equal(o.ring_size, cases[i].bytes);
+		assert_int_equal(o.cfg.ring_size, cases[i].bytes);
 	}
 }
 
@@ -142,9 +144,11 @@ static void test_capture_bad(void **state)
 		{ { "capture", "-i", NULL },
 		  "kcap: capture: option '-i' needs a value" SEE },
 		{ { "capture", "-i", "", NULL },
-		  "kcap: capture: bad device name ''" SEE },
+		  "kcap: capture: invalid -i device name '' (must be 1 to 15 "
+		  "bytes)" SEE },
 		{ { "capture", "-i", "abcdefghijklmnopq", NULL },
-		  "kcap: capture: bad device name 'abcdefghijklmnopq'" SEE },
+		  "kcap: capture: invalid -i device name 'abcdefghijklmnopq' "
+		  "(must be 1 to 15 bytes)" SEE },
 		{ { "capture", "-i", "lo", "-x", NULL },
 		  "kcap: capture: unknown option '-x'" SEE },
 		{ { "capture", "-i", "lo", "--frob", NULL },
@@ -152,35 +156,41 @@ static void test_capture_bad(void **state)
 		{ { "capture", "-i", "lo", "--hook", NULL },
 		  "kcap: capture: option '--hook' needs a value" SEE },
 		{ { "capture", "-i", "lo", "--hook", "xdp", NULL },
-		  "kcap: capture: --hook takes netfilter or rx_handler, "
-		  "not 'xdp'" SEE },
-		{ { "capture", "-i", "lo", "-Q", "both", NULL },
-		  "kcap: capture: -Q takes in, out or inout, not 'both'" SEE },
+		  "kcap: capture: invalid --hook 'xdp' (must be netfilter or "
+		  "rx_handler)" SEE },
+		{ { "capture", "-i", "lo", "-Q", "sideways", NULL },
+		  "kcap: capture: invalid -Q direction 'sideways' (must be in, "
+		  "out or inout)" SEE },
 		{ { "capture", "-i", "lo", "-Q", "off", NULL },
-		  "kcap: capture: -Q takes in, out or inout, not 'off'" SEE },
+		  "kcap: capture: invalid -Q direction 'off' (must be in, out "
+		  "or inout)" SEE },
 		{ { "capture", "-i", "lo", "-s", "262145", NULL },
-		  "kcap: capture: -s takes a snapshot length of 0 to 262144, "
-		  "not '262145'" SEE },
+		  "kcap: capture: invalid -s snapshot length '262145' (must be "
+		  "0 to 262144 bytes)" SEE },
 		{ { "capture", "-i", "lo", "-s", "-1", NULL },
-		  "kcap: capture: -s takes a snapshot length of 0 to 262144, "
-		  "not '-1'" SEE },
+		  "kcap: capture: invalid -s snapshot length '-1' (must be 0 "
+		  "to 262144 bytes)" SEE },
 		{ { "capture", "-i", "lo", "-s", "12k", NULL },
-		  "kcap: capture: -s takes a snapshot length of 0 to 262144, "
-		  "not '12k'" SEE },
+		  "kcap: capture: invalid -s snapshot length '12k' (must be 0 "
+		  "to 262144 bytes)" SEE },
 		{ { "capture", "-i", "lo", "-c", "0", NULL },
-		  "kcap: capture: -c takes a packet count of 1 or more, "
-		  "not '0'" SEE },
+		  "kcap: capture: invalid -c packet count '0' (must be 1 or "
+		  "more packets)" SEE },
 		{ { "capture", "-i", "lo", "-c", "", NULL },
-		  "kcap: capture: -c takes a packet count of 1 or more, "
-		  "not ''" SEE },
+		  "kcap: capture: invalid -c packet count '' (must be 1 or "
+		  "more packets)" SEE },
+		{ { "capture", "-i", "lo", "-c", "99999999999999999999", NULL },
+		  "kcap: capture: invalid -c packet count "
+		  "'99999999999999999999' (must be 1 or more packets)" SEE },
 		{ { "capture", "-i", "lo", "-B", "0", NULL },
-		  "kcap: capture: -B takes a ring size of 1 to 2097152 KiB, "
-		  "not '0'" SEE },
+		  "kcap: capture: invalid -B buffer size '0' (must be 1 to "
+		  "2097152 KiB)" SEE },
 		{ { "capture", "-i", "lo", "-B", "2097153", NULL },
-		  "kcap: capture: -B takes a ring size of 1 to 2097152 KiB, "
-		  "not '2097153'" SEE },
+		  "kcap: capture: invalid -B buffer size '2097153' (must be 1 "
+		  "to 2097152 KiB)" SEE },
 		{ { "capture", "-i", "lo", "-w", "x", "-F", "erf", NULL },
-		  "kcap: capture: -F takes pcap or pcapng, not 'erf'" SEE },
+		  "kcap: capture: invalid -F format 'erf' (must be pcap or "
+		  "pcapng)" SEE },
 		{ { "capture", "-i", "lo", "-F", "pcapng", NULL },
 		  "kcap: capture: -F needs -w FILE" SEE },
 	};
@@ -259,7 +269,8 @@ static void test_dump_bad(void **state)
 		{ { "dump", "a", "b", NULL },
 		  "kcap: dump: unexpected argument 'b'" SEE },
 		{ { "dump", "a/b", NULL },
-		  "kcap: dump: bad session name 'a/b'" SEE },
+		  "kcap: dump: invalid session name 'a/b' (must be 1 to 31 of "
+		  "A-Z a-z 0-9 _ . -)" SEE },
 		{ { "dump", "a", "-w", NULL },
 		  "kcap: dump: option '-w' needs a value" SEE },
 		{ { "dump", "a", "-i", "lo", NULL },
@@ -274,45 +285,55 @@ static void test_dump_bad(void **state)
 
 static void test_add(void **state)
 {
-	struct session_opts o;
+	struct kcap_session_config c;
 
 	(void)state;
-	assert_int_equal(PARSE(add_parse, &o, "web", "dev", "eth0"), 0);
-	assert_string_equal(o.name, "web");
-	assert_string_equal(o.dev, "eth0");
-	assert_false(o.dir_set || o.snaplen_set || o.ring_set || o.hook_set ||
-		     o.nopromisc);
-	assert_null(o.filter);
+	assert_int_equal(PARSE(add_parse, &c, "web", "dev", "eth0"), 0);
+	assert_string_equal(c.name, "web");
+	assert_string_equal(c.ifname, "eth0");
+	/* Only the flags are sent: the kernel's defaults for the rest. */
+	assert_int_equal(c.set, KCAP_CFG_FLAGS);
+	assert_int_equal(c.flags, KCAP_SESSION_F_PERSISTENT);
+	assert_null(c.filter);
 
-	assert_int_equal(PARSE(add_parse, &o, "web.1", "nopromisc", "capture",
-			       "egress", "filter", "tcp port 80", "dev",
-			       "eth0", "snaplen", "96", "ring-size", "64K",
-			       "hook", "rx_handler"), 0);
-	assert_string_equal(o.name, "web.1");
-	assert_true(o.dir_set);
-	assert_int_equal(o.direction, KCAP_DIR_OUT);
-	assert_string_equal(o.filter, "tcp port 80");
-	assert_true(o.snaplen_set);
-	assert_int_equal(o.snaplen, 96);
-	assert_true(o.ring_set);
-	assert_int_equal(o.ring_size, 65536);
-	assert_true(o.hook_set);
-	assert_int_equal(o.hook, KCAP_HOOK_RX_HANDLER);
-	assert_true(o.nopromisc);
+	assert_int_equal(PARSE(add_parse, &c, "web.1", "nopromisc",
+			       "direction", "out", "filter", "tcp port 80",
+			       "dev", "eth0", "snaplen", "96", "ring-size",
+			       "64K", "hook", "rx_handler"), 0);
+	assert_string_equal(c.name, "web.1");
+	assert_int_equal(c.set, KCAP_CFG_DIRECTION | KCAP_CFG_FILTER |
+			 KCAP_CFG_SNAPLEN | KCAP_CFG_RING_SIZE | KCAP_CFG_HOOK |
+			 KCAP_CFG_FLAGS);
+	assert_int_equal(c.direction, KCAP_DIR_OUT);
+	assert_string_equal(c.filter, "tcp port 80");
+	assert_int_equal(c.snaplen, 96);
+	assert_int_equal(c.ring_size, 65536);
+	assert_int_equal(c.hook, KCAP_HOOK_RX_HANDLER);
+	assert_int_equal(c.flags, KCAP_SESSION_F_PERSISTENT |
+			 KCAP_SESSION_F_NOPROMISC);
 
-	assert_int_equal(PARSE(add_parse, &o, "a", "dev", "lo", "ring-size",
-			       "4096", "capture", "off"), 0);
-	assert_int_equal(o.ring_size, 4096);
-	assert_int_equal(o.direction, KCAP_DIR_OFF);
-	assert_int_equal(PARSE(add_parse, &o, "a", "dev", "lo", "ring-size",
+	/* One vocabulary of directions; the older words as input too. */
+	assert_int_equal(PARSE(add_parse, &c, "a", "dev", "lo", "ring-size",
+			       "4096", "direction", "off"), 0);
+	assert_int_equal(c.ring_size, 4096);
+	assert_int_equal(c.direction, KCAP_DIR_OFF);
+	assert_int_equal(PARSE(add_parse, &c, "a", "dev", "lo", "ring-size",
 			       "2G", "capture", "ingress"), 0);
-	assert_int_equal(o.ring_size, 1U << 31);
-	assert_int_equal(o.direction, KCAP_DIR_IN);
-	assert_int_equal(PARSE(add_parse, &o, "a", "dev", "lo", "ring-size",
+	assert_int_equal(c.ring_size, 1U << 31);
+	assert_int_equal(c.direction, KCAP_DIR_IN);
+	assert_int_equal(PARSE(add_parse, &c, "a", "dev", "lo", "ring-size",
 			       "8m", "capture", "bidirectional"), 0);
-	assert_int_equal(o.ring_size, 8 << 20);
-	assert_int_equal(o.direction, KCAP_DIR_INOUT);
+	assert_int_equal(c.ring_size, 8 << 20);
+	assert_int_equal(c.direction, KCAP_DIR_INOUT);
+	assert_int_equal(PARSE(add_parse, &c, "a", "dev", "lo", "direction",
+			       "in"), 0);
+	assert_int_equal(c.direction, KCAP_DIR_IN);
+	assert_int_equal(PARSE(add_parse, &c, "a", "dev", "lo", "direction",
+			       "egress"), 0);
+	assert_int_equal(c.direction, KCAP_DIR_OUT);
 }
+
+#define RING_MUST	"(must be a power of two from 4096 to 2G bytes)" SEE
 
 static void test_add_bad(void **state)
 {
@@ -328,36 +349,36 @@ static void test_add_bad(void **state)
 		{ { "add", "x", "dev", "lo", "filter", NULL },
 		  "kcap: add: 'filter' needs a value" SEE },
 		{ { "add", "0123456789012345678901234567890123", NULL },
-		  "kcap: add: bad session name "
+		  "kcap: add: invalid session name "
 		  "'0123456789012345678901234567890123' "
-		  "(1 to 31 of A-Z a-z 0-9 _ . -)" SEE },
+		  "(must be 1 to 31 of A-Z a-z 0-9 _ . -)" SEE },
 		{ { "add", "", "dev", "lo", NULL },
-		  "kcap: add: bad session name '' "
-		  "(1 to 31 of A-Z a-z 0-9 _ . -)" SEE },
+		  "kcap: add: invalid session name '' "
+		  "(must be 1 to 31 of A-Z a-z 0-9 _ . -)" SEE },
 		{ { "add", "x", "dev", "lo", "frob", NULL },
 		  "kcap: add: unknown keyword 'frob'" SEE },
 		{ { "add", "x", "dev", "lo", "dev", "lo", NULL },
 		  "kcap: add: 'dev' given twice" SEE },
-		{ { "add", "x", "dev", "lo", "capture", "in", NULL },
-		  "kcap: add: capture takes ingress, egress, bidirectional or "
-		  "off, not 'in'" SEE },
+		{ { "add", "x", "dev", "lo", "direction", "up", NULL },
+		  "kcap: add: invalid direction 'up' (must be in, out, inout "
+		  "or off)" SEE },
+		{ { "add", "x", "dev", "lo", "capture", "up", NULL },
+		  "kcap: add: invalid capture 'up' (must be in, out, inout or "
+		  "off)" SEE },
 		{ { "add", "x", "dev", "lo", "snaplen", "0", NULL },
-		  "kcap: add: snaplen takes 1 to 262144, not '0'" SEE },
-		{ { "add", "x", "dev", "lo", "ring-size", "5000", NULL },
-		  "kcap: add: ring-size takes a power of two from 4096 to 2G "
-		  "bytes, not '5000'" SEE },
-		{ { "add", "x", "dev", "lo", "ring-size", "2K", NULL },
-		  "kcap: add: ring-size takes a power of two from 4096 to 2G "
-		  "bytes, not '2K'" SEE },
-		{ { "add", "x", "dev", "lo", "ring-size", "4G", NULL },
-		  "kcap: add: ring-size takes a power of two from 4096 to 2G "
-		  "bytes, not '4G'" SEE },
-		{ { "add", "x", "dev", "lo", "ring-size", "4KB", NULL },
-		  "kcap: add: ring-size takes a power of two from 4096 to 2G "
-		  "bytes, not '4KB'" SEE },
-		{ { "add", "x", "dev", "lo", "hook", "tc", NULL },
-		  "kcap: add: hook takes netfilter or rx_handler, not 'tc'"
+		  "kcap: add: invalid snaplen '0' (must be 1 to 262144 bytes)"
 		  SEE },
+		{ { "add", "x", "dev", "lo", "ring-size", "5000", NULL },
+		  "kcap: add: invalid ring-size '5000' " RING_MUST },
+		{ { "add", "x", "dev", "lo", "ring-size", "2K", NULL },
+		  "kcap: add: invalid ring-size '2K' " RING_MUST },
+		{ { "add", "x", "dev", "lo", "ring-size", "4G", NULL },
+		  "kcap: add: invalid ring-size '4G' " RING_MUST },
+		{ { "add", "x", "dev", "lo", "ring-size", "4KB", NULL },
+		  "kcap: add: invalid ring-size '4KB' " RING_MUST },
+		{ { "add", "x", "dev", "lo", "hook", "tc", NULL },
+		  "kcap: add: invalid hook 'tc' (must be netfilter or "
+		  "rx_handler)" SEE },
 	};
 
 	(void)state;
@@ -366,21 +387,22 @@ static void test_add_bad(void **state)
 
 static void test_set(void **state)
 {
-	struct session_opts o;
+	struct kcap_session_config c;
 
 	(void)state;
-	assert_int_equal(PARSE(set_parse, &o, "web", "filter", "all"), 0);
-	assert_string_equal(o.name, "web");
-	assert_string_equal(o.filter, "all");
-	assert_false(o.dir_set || o.snaplen_set);
+	assert_int_equal(PARSE(set_parse, &c, "web", "filter", "all"), 0);
+	assert_string_equal(c.name, "web");
+	assert_string_equal(c.filter, "all");
+	assert_int_equal(c.set, KCAP_CFG_FILTER);
 
-	assert_int_equal(PARSE(set_parse, &o, "web", "snaplen", "128",
-			       "capture", "off", "filter", "udp"), 0);
-	assert_true(o.snaplen_set);
-	assert_int_equal(o.snaplen, 128);
-	assert_true(o.dir_set);
-	assert_int_equal(o.direction, KCAP_DIR_OFF);
-	assert_string_equal(o.filter, "udp");
+	assert_int_equal(PARSE(set_parse, &c, "web", "snaplen", "128",
+			       "direction", "off", "filter", "udp"), 0);
+	assert_int_equal(c.set, KCAP_CFG_SNAPLEN | KCAP_CFG_DIRECTION |
+			 KCAP_CFG_FILTER);
+	assert_int_equal(c.snaplen, 128);
+	assert_int_equal(c.direction, KCAP_DIR_OFF);
+	assert_string_equal(c.filter, "udp");
+	assert_null(c.ifname);
 }
 
 static void test_set_bad(void **state)
@@ -389,7 +411,7 @@ static void test_set_bad(void **state)
 		{ { "set", NULL },
 		  "kcap: set: which session? NAME is needed" SEE },
 		{ { "set", "x", NULL },
-		  "kcap: set: nothing to set (give capture, snaplen or "
+		  "kcap: set: nothing to set (give direction, snaplen or "
 		  "filter)" SEE },
 		{ { "set", "x", "dev", "lo", NULL },
 		  "kcap: set: 'dev' cannot change once the session exists "
@@ -405,8 +427,10 @@ static void test_set_bad(void **state)
 		  "exists (del and add it again)" SEE },
 		{ { "set", "x", "snaplen", "1", "snaplen", "2", NULL },
 		  "kcap: set: 'snaplen' given twice" SEE },
-		{ { "set", "x", "capture", NULL },
-		  "kcap: set: 'capture' needs a value" SEE },
+		{ { "set", "x", "direction", "in", "capture", "out", NULL },
+		  "kcap: set: 'capture' given twice" SEE },
+		{ { "set", "x", "direction", NULL },
+		  "kcap: set: 'direction' needs a value" SEE },
 	};
 
 	(void)state;
@@ -417,19 +441,22 @@ static void test_show_del(void **state)
 {
 	static const struct bad_line cases[] = {
 		{ { "show", "a", "b", NULL },
-		  "kcap: show: show filter, snaplen or stats, not 'b'" SEE },
+		  "kcap: show: invalid field 'b' (must be filter, snaplen or "
+		  "stats)" SEE },
 		{ { "show", "a", "stats", "x", NULL },
 		  "kcap: show: unexpected argument 'x'" SEE },
 		{ { "show", "--yaml", NULL },
 		  "kcap: show: unknown option '--yaml'" SEE },
 		{ { "show", "a:b", NULL },
-		  "kcap: show: bad session name 'a:b'" SEE },
+		  "kcap: show: invalid session name 'a:b' (must be 1 to 31 of "
+		  "A-Z a-z 0-9 _ . -)" SEE },
 		{ { "del", NULL },
 		  "kcap: del: which session? NAME is needed" SEE },
 		{ { "del", "a", "b", NULL },
 		  "kcap: del: unexpected argument 'b'" SEE },
 		{ { "del", "a b", NULL },
-		  "kcap: del: bad session name 'a b'" SEE },
+		  "kcap: del: invalid session name 'a b' (must be 1 to 31 of "
+		  "A-Z a-z 0-9 _ . -)" SEE },
 	};
 	struct show_opts o;
 
@@ -575,7 +602,7 @@ static void test_show_text(void **state)
 	print_to(buf, sizeof(buf), show_print_text, s);
 	assert_string_equal(buf,
 		"web: id 7 dev eth0 ifindex 2 state attached linktype EN10MB\n"
-		"\tcapture ingress snaplen 96 hook netfilter ring-size 2097152"
+		"\tdirection in snaplen 96 hook netfilter ring-size 2097152"
 		" rings 4 persistent nopromisc\n"
 		"\tfilter \"tcp port 80 and \\\"x\\\\y\\\"\\n\" insns 12\n"
 		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776\n");
@@ -593,7 +620,7 @@ static void test_show_text(void **state)
 	print_to(buf, sizeof(buf), show_print_text, s);
 	assert_string_equal(buf,
 		"web: id 7 dev eth0 ifindex 2 state detached linktype 65000\n"
-		"\tcapture bidirectional snaplen 96 hook rx_handler ring-size "
+		"\tdirection inout snaplen 96 hook rx_handler ring-size "
 		"2097152 rings 4 owner 4242\n"
 		"\tfilter all\n"
 		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776\n");

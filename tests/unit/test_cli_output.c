@@ -91,41 +91,42 @@ static void check_bad_lines(const struct bad_line *cases, size_t nr)
 	}
 }
 
+#define AUTOSTOP	"(must be duration:SECONDS, filesize:KB, packets:N or " \
+			"files:N)" SEE
+
 static void test_bad(void **state)
 {
 	static const struct bad_line cases[] = {
 		{ { "capture", "-i", "lo", "-w", "f", "-C", "0", NULL },
-		  "kcap: capture: -C takes a file size in MB (1000000 bytes) "
-		  "of 1 or more, not '0'" SEE },
+		  "kcap: capture: invalid -C file size '0' (must be 1 or more "
+		  "MB)" SEE },
 		{ { "capture", "-i", "lo", "-w", "f", "-C", "1.5", NULL },
-		  "kcap: capture: -C takes a file size in MB (1000000 bytes) "
-		  "of 1 or more, not '1.5'" SEE },
+		  "kcap: capture: invalid -C file size '1.5' (must be 1 or more "
+		  "MB)" SEE },
 		{ { "capture", "-i", "lo", "-w", "f", "-G", "-1", NULL },
-		  "kcap: capture: -G takes a number of seconds of 1 or more, "
-		  "not '-1'" SEE },
+		  "kcap: capture: invalid -G rotation time '-1' (must be 1 or "
+		  "more seconds)" SEE },
 		{ { "capture", "-i", "lo", "-w", "f", "-C", "1", "-W", "0",
 		    NULL },
-		  "kcap: capture: -W takes a number of files of 1 to 1000000, "
-		  "not '0'" SEE },
+		  "kcap: capture: invalid -W file count '0' (must be 1 to "
+		  "1000000 files)" SEE },
 		{ { "capture", "-i", "lo", "-a", "packets", NULL },
-		  "kcap: capture: -a takes duration:SECONDS, filesize:KB, "
-		  "packets:N or files:N, not 'packets'" SEE },
+		  "kcap: capture: invalid -a condition 'packets' " AUTOSTOP },
 		{ { "capture", "-i", "lo", "-a", "size:10", NULL },
-		  "kcap: capture: -a takes duration:SECONDS, filesize:KB, "
-		  "packets:N or files:N, not 'size:10'" SEE },
+		  "kcap: capture: invalid -a condition 'size:10' " AUTOSTOP },
 		{ { "capture", "-i", "lo", "-a", "duration:0", NULL },
-		  "kcap: capture: -a duration takes a number of seconds of 1 "
-		  "or more, not '0'" SEE },
+		  "kcap: capture: invalid -a duration '0' (must be 1 or more "
+		  "seconds)" SEE },
 		{ { "capture", "-i", "lo", "-w", "f", "-a", "filesize:",
 		    NULL },
-		  "kcap: capture: -a filesize takes a number of kB of 1 or "
-		  "more, not ''" SEE },
+		  "kcap: capture: invalid -a filesize '' (must be 1 or more kB)"
+		  SEE },
 		{ { "capture", "-i", "lo", "-a", "packets:1x", NULL },
-		  "kcap: capture: -a packets takes a number of packets of 1 or "
-		  "more, not '1x'" SEE },
+		  "kcap: capture: invalid -a packets '1x' (must be 1 or more "
+		  "packets)" SEE },
 		{ { "capture", "-i", "lo", "--idle", "0", NULL },
-		  "kcap: capture: --idle takes a number of seconds of 1 or "
-		  "more, not '0'" SEE },
+		  "kcap: capture: invalid --idle time '0' (must be 1 or more "
+		  "seconds)" SEE },
 		{ { "capture", "-i", "lo", "--idle", NULL },
 		  "kcap: capture: option '--idle' needs a value" SEE },
 		{ { "capture", "-i", "lo", "-C", "1", NULL },
@@ -141,8 +142,7 @@ static void test_bad(void **state)
 		{ { "dump", "web", "-C", "1", NULL },
 		  "kcap: dump: -C needs -w FILE (not -)" SEE },
 		{ { "dump", "web", "-a", "x:1", NULL },
-		  "kcap: dump: -a takes duration:SECONDS, filesize:KB, "
-		  "packets:N or files:N, not 'x:1'" SEE },
+		  "kcap: dump: invalid -a condition 'x:1' " AUTOSTOP },
 		{ { "list-devices", "eth0", NULL },
 		  "kcap: list-devices: unexpected argument 'eth0'" SEE },
 		{ { "list-devices", "--jsn", NULL },

@@ -25,10 +25,11 @@ static void test_open_without_module(void **state)
 {
 	static char junk;
 	struct kcap_ctl *ctl = (struct kcap_ctl *)&junk;	/* must be reset */
+	struct kcap_error e;
 	int err;
 
 	(void)state;
-	err = kcap_ctl_open(&ctl);
+	err = kcap_ctl_open(&ctl, &e);
 	/* Checked after the call: the kernel may have loaded the module. */
 	if (kcap_module_loaded()) {
 		if (!err)
@@ -37,6 +38,11 @@ static void test_open_without_module(void **state)
 	}
 	assert_int_equal(err, -ENOENT);
 	assert_null(ctl);
+	assert_int_equal(e.err, -ENOENT);
+	assert_string_equal(e.msg, "the kcap kernel module is not loaded: "
+			    "run 'modprobe kcap' as root");
+	/* Without a struct for the reason: the errno alone. */
+	assert_int_equal(kcap_ctl_open(&ctl, NULL), -ENOENT);
 }
 
 /* The family of the generic netlink controller: "nlctrl", id GENL_ID_CTRL. */
@@ -97,6 +103,7 @@ static struct nl_msg *getfamily(struct kcap_ctl *ctl, const char *name)
  */
 static void test_request_nlctrl(void **state)
 {
+	const struct kcap_error *e;
 	char name[100];
 	struct kcap_ctl *ctl;
 	int n = 0;
@@ -108,7 +115,7 @@ static void test_request_nlctrl(void **state)
 	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, "nlctrl"),
 					  count_reply, &n), 0);
 	assert_int_equal(n, 1);
-	assert_null(kcap_ctl_last_error(ctl));
+	assert_int_equal(kcap_ctl_error(ctl)->err, 0);
 
 	n = 0;
 	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, NULL),
@@ -122,13 +129,18 @@ static void test_request_nlctrl(void **state)
 	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, name),
 					  count_reply, &n), -EINVAL);
 	assert_int_equal(n, 0);
-	assert_non_null(kcap_ctl_last_error(ctl));
-	assert_true(strlen(kcap_ctl_last_error(ctl)) > 0);
+	e = kcap_ctl_error(ctl);
+	assert_int_equal(e->err, -EINVAL);
+	assert_int_equal(e->source, KCAP_ERROR_KERNEL);
+	assert_true(strlen(e->msg) > 0);
+	assert_string_not_equal(e->msg, strerror(EINVAL));
 
 	/* No such family: an error without a message, and the old one gone. */
 	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, "kcap-no-such"),
 					  count_reply, &n), -ENOENT);
-	assert_null(kcap_ctl_last_error(ctl));
+	assert_int_equal(e->err, -ENOENT);
+	assert_int_equal(e->source, KCAP_ERROR_KERNEL);
+	assert_string_equal(e->msg, strerror(ENOENT));
 
 	/* The socket is still in step after the failures. */
 	n = 0;
@@ -149,6 +161,8 @@ static void test_request_reply_error(void **state)
 	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, NULL),
 					  fail_reply, &n), -ENOMEM);
 	assert_int_equal(n, 1);
+	assert_int_equal(kcap_ctl_error(ctl)->source, KCAP_ERROR_SYSTEM);
+	assert_string_equal(kcap_ctl_error(ctl)->msg, strerror(ENOMEM));
 	n = 0;
 	assert_int_equal(kcap_ctl_request(ctl, getfamily(ctl, "nlctrl"),
 					  count_reply, &n), 0);

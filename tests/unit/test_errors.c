@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libkcap errors: the operator hints and the libnl error conversion.
+ * libkcap errors: struct kcap_error and the libnl error conversion.
  */
 
 #include <errno.h>
@@ -14,72 +14,83 @@
 #include "kcap.h"
 #include "internal.h"
 
-#define HINT_NOMOD	"the kcap kernel module is not loaded: " \
-			"run 'modprobe kcap' as root"
-#define HINT_PERM	"permission denied: run as root (needs CAP_NET_ADMIN)"
-#define HINT_NOGENL	"this kernel has no generic netlink support"
+#define LINE_PERM	"permission denied: run as root (needs CAP_NET_ADMIN)"
 
-static void test_hint_enoent(void **state)
+/* The permission errors get the line saying what to do. */
+static void test_default_perm(void **state)
 {
+	struct kcap_error e;
+
 	(void)state;
-	assert_string_equal(kcap_strerror_hint(-ENOENT), HINT_NOMOD);
+	assert_int_equal(kcap_error_set(&e, -EPERM, KCAP_ERROR_KERNEL, NULL),
+			 -EPERM);
+	assert_int_equal(e.err, -EPERM);
+	assert_int_equal(e.source, KCAP_ERROR_KERNEL);
+	assert_string_equal(e.msg, LINE_PERM);
+	kcap_error_set(&e, -EACCES, KCAP_ERROR_SYSTEM, NULL);
+	assert_string_equal(e.msg, LINE_PERM);
 }
 
-static void test_hint_eperm(void **state)
-{
-	(void)state;
-	assert_string_equal(kcap_strerror_hint(-EPERM), HINT_PERM);
-}
-
-static void test_hint_eacces(void **state)
-{
-	(void)state;
-	assert_string_equal(kcap_strerror_hint(-EACCES), HINT_PERM);
-}
-
-static void test_hint_eprotonosupport(void **state)
-{
-	(void)state;
-	assert_string_equal(kcap_strerror_hint(-EPROTONOSUPPORT), HINT_NOGENL);
-}
-
-static void test_hint_eafnosupport(void **state)
-{
-	(void)state;
-	assert_string_equal(kcap_strerror_hint(-EAFNOSUPPORT), HINT_NOGENL);
-}
-
-/* The sign of the errno does not matter. */
-static void test_hint_positive(void **state)
-{
-	(void)state;
-	assert_string_equal(kcap_strerror_hint(ENOENT), HINT_NOMOD);
-	assert_string_equal(kcap_strerror_hint(EPERM), HINT_PERM);
-}
-
-/* Errnos without a hint get strerror()'s text. */
-static void test_hint_default(void **state)
+/* Other errnos without a message get strerror()'s text. */
+static void test_default_strerror(void **state)
 {
 	static const int errs[] = { EIO, EINVAL, ENOMEM, EBUSY, ENODEV, 4095 };
+	struct kcap_error e;
 	char want[256];
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
 		snprintf(want, sizeof(want), "%s", strerror(errs[i]));
-		assert_string_equal(kcap_strerror_hint(-errs[i]), want);
+		kcap_error_set(&e, -errs[i], KCAP_ERROR_SYSTEM, NULL);
+		assert_string_equal(e.msg, want);
 	}
 }
 
-static void test_hint_extremes(void **state)
+/* A message is kept, formatted; an empty one gives the default. */
+static void test_message(void **state)
 {
-	char want[256];
+	struct kcap_error e;
 
 	(void)state;
-	snprintf(want, sizeof(want), "%s", strerror(0));
-	assert_string_equal(kcap_strerror_hint(0), want);
-	snprintf(want, sizeof(want), "%s", strerror(INT_MIN));
-	assert_string_equal(kcap_strerror_hint(INT_MIN), want);
+	kcap_error_set(&e, -EEXIST, KCAP_ERROR_KERNEL, "name %s taken", "x");
+	assert_string_equal(e.msg, "name x taken");
+	kcap_error_set(&e, -EPERM, KCAP_ERROR_KERNEL, "%s", "");
+	assert_string_equal(e.msg, LINE_PERM);
+}
+
+/* A long message is cut, still a string; a NULL error is no error. */
+static void test_long_and_null(void **state)
+{
+	char big[2 * KCAP_ERROR_MSG_MAX];
+	struct kcap_error e;
+
+	(void)state;
+	memset(big, 'm', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	kcap_error_set(&e, -EINVAL, KCAP_ERROR_FILTER, "%s", big);
+	assert_int_equal(strlen(e.msg), KCAP_ERROR_MSG_MAX - 1);
+	assert_int_equal(kcap_error_set(NULL, -EIO, KCAP_ERROR_SYSTEM, NULL),
+			 -EIO);
+	kcap_error_clear(NULL);
+	kcap_error_clear(&e);
+	assert_int_equal(e.err, 0);
+	assert_string_equal(e.msg, "");
+}
+
+/* Without the module there is no /dev/kcap: the reader says so. */
+static void test_reader_without_device(void **state)
+{
+	struct kcap_reader *r;
+	struct kcap_error e;
+
+	(void)state;
+	if (access("/dev/" KCAP_DEVICE_NAME, F_OK) == 0)
+		skip();
+	assert_int_equal(kcap_reader_open(&r, 1, &e), -ENOENT);
+	assert_int_equal(e.err, -ENOENT);
+	assert_string_equal(e.msg, "the kcap kernel module is not loaded: "
+			    "run 'modprobe kcap' as root");
 }
 
 /*
@@ -136,14 +147,11 @@ static void test_nlerr_not_an_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hint_enoent),
-		cmocka_unit_test(test_hint_eperm),
-		cmocka_unit_test(test_hint_eacces),
-		cmocka_unit_test(test_hint_eprotonosupport),
-		cmocka_unit_test(test_hint_eafnosupport),
-		cmocka_unit_test(test_hint_positive),
-		cmocka_unit_test(test_hint_default),
-		cmocka_unit_test(test_hint_extremes),
+		cmocka_unit_test(test_default_perm),
+		cmocka_unit_test(test_default_strerror),
+		cmocka_unit_test(test_message),
+		cmocka_unit_test(test_long_and_null),
+		cmocka_unit_test(test_reader_without_device),
 		cmocka_unit_test(test_nlerr_round_trip),
 		cmocka_unit_test(test_nlerr_libnl_own_codes),
 		cmocka_unit_test(test_nlerr_not_an_error),

@@ -51,21 +51,22 @@ static unsigned int run(const struct kcap_filter *f, const uint8_t *frame,
 
 static void test_ethernet_tcp_port(void **state)
 {
-	char err[KCAP_FILTER_ERRMAX];
+	struct kcap_error e;
 	struct kcap_filter f;
 	uint8_t frame[64];
 	size_t len;
 
 	(void)state;
 	assert_int_equal(kcap_filter_compile(&f, "tcp port 80", LT_ETHERNET,
-					     1500, err, sizeof(err)), 0);
-	assert_string_equal(err, "");
+					     NULL, &e), 0);
+	assert_int_equal(e.err, 0);
+	assert_string_equal(e.msg, "");
 	assert_string_equal(f.text, "tcp port 80");
 	assert_non_null(f.insns);
 	assert_true(f.len > 4);
 
 	len = make_frame(frame, true, 6, 80);
-	assert_int_equal(run(&f, frame, len), 1500);	/* the snaplen */
+	assert_int_equal(run(&f, frame, len), KCAP_SNAPLEN_MAX);	/* whole */
 	len = make_frame(frame, true, 17, 80);
 	assert_int_equal(run(&f, frame, len), 0);
 	len = make_frame(frame, true, 6, 81);
@@ -78,16 +79,16 @@ static void test_ethernet_tcp_port(void **state)
 /* Raw IP: the same expression compiles to a program for frames at L3. */
 static void test_raw_ip(void **state)
 {
-	char err[KCAP_FILTER_ERRMAX];
+	struct kcap_error e;
 	struct kcap_filter f;
 	uint8_t frame[64];
 	size_t len;
 
 	(void)state;
 	assert_int_equal(kcap_filter_compile(&f, "udp dst port 53", LT_RAW,
-					     262144, err, sizeof(err)), 0);
+					     NULL, &e), 0);
 	len = make_frame(frame, false, 17, 53);
-	assert_int_equal(run(&f, frame, len), 262144);
+	assert_int_equal(run(&f, frame, len), KCAP_SNAPLEN_MAX);
 	len = make_frame(frame, false, 6, 53);
 	assert_int_equal(run(&f, frame, len), 0);
 	/* An Ethernet frame is not what this program reads. */
@@ -97,31 +98,31 @@ static void test_raw_ip(void **state)
 
 	/* Link-layer primitives make no sense there. */
 	assert_int_equal(kcap_filter_compile(&f, "ether host 02:00:00:00:00:01",
-					     LT_RAW, 262144, err, sizeof(err)),
-			 -EINVAL);
-	assert_true(strlen(err) > 0);
+					     LT_RAW, NULL, &e), -EINVAL);
+	assert_int_equal(e.source, KCAP_ERROR_FILTER);
+	assert_true(strlen(e.msg) > 0);
 }
 
 /* Nothing, blanks or "all": no program at all, every frame passes. */
 static void test_no_filter(void **state)
 {
 	static const char *const exprs[] = { "", "all", "  all\t", " ", NULL };
-	char err[KCAP_FILTER_ERRMAX];
+	struct kcap_error e;
 	struct kcap_filter f;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++) {
 		assert_int_equal(kcap_filter_compile(&f, exprs[i], LT_ETHERNET,
-						     0, err, sizeof(err)), 0);
+						     NULL, &e), 0);
 		assert_int_equal(f.len, 0);
 		assert_null(f.insns);
 		assert_string_equal(f.text, "");
 		kcap_filter_free(&f);
 	}
 	/* "all" is a word of its own only. */
-	assert_int_equal(kcap_filter_compile(&f, "all and tcp", LT_ETHERNET, 0,
-					     err, sizeof(err)), -EINVAL);
+	assert_int_equal(kcap_filter_compile(&f, "all and tcp", LT_ETHERNET,
+					     NULL, &e), -EINVAL);
 }
 
 /* Blanks around an expression are not kept. */
@@ -130,56 +131,56 @@ static void test_text_trimmed(void **state)
 	struct kcap_filter f;
 
 	(void)state;
-	assert_int_equal(kcap_filter_compile(&f, "  icmp \n", LT_ETHERNET, 0,
-					     NULL, 0), 0);
+	assert_int_equal(kcap_filter_compile(&f, "  icmp \n", LT_ETHERNET, NULL,
+					     NULL), 0);
 	assert_string_equal(f.text, "icmp");
 	kcap_filter_free(&f);
 }
 
 static void test_syntax_error(void **state)
 {
-	char err[KCAP_FILTER_ERRMAX];
+	struct kcap_error e;
 	struct kcap_filter f;
 
 	(void)state;
-	assert_int_equal(kcap_filter_compile(&f, "tcp port", LT_ETHERNET, 0,
-					     err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "syntax error"));
+	assert_int_equal(kcap_filter_compile(&f, "tcp port", LT_ETHERNET,
+					     NULL, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "syntax error"));
 	assert_null(f.insns);
 	assert_null(f.text);
 
-	assert_int_equal(kcap_filter_compile(&f, "port 99999", LT_ETHERNET, 0,
-					     err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "99999"));
+	assert_int_equal(kcap_filter_compile(&f, "port 99999", LT_ETHERNET,
+					     NULL, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "99999"));
 
 	/* No buffer for the message is fine. */
-	assert_int_equal(kcap_filter_compile(&f, "frob", LT_ETHERNET, 0,
-					     NULL, 0), -EINVAL);
+	assert_int_equal(kcap_filter_compile(&f, "frob", LT_ETHERNET, NULL,
+					     NULL), -EINVAL);
 }
 
 static void test_unknown_linktype(void **state)
 {
-	char err[KCAP_FILTER_ERRMAX];
+	struct kcap_error e;
 	struct kcap_filter f;
 
 	(void)state;
-	assert_int_equal(kcap_filter_compile(&f, "ip", 65000, 0,
-					     err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "65000"));
+	assert_int_equal(kcap_filter_compile(&f, "ip", 65000,
+					     NULL, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "65000"));
 }
 
 static void test_too_long(void **state)
 {
 	static char expr[KCAP_FILTER_TEXT_MAX + 16];
-	char err[KCAP_FILTER_ERRMAX];
+	struct kcap_error e;
 	struct kcap_filter f;
 
 	(void)state;
 	/* Checked before libpcap sees it. */
 	memset(expr, 'x', sizeof(expr) - 1);
-	assert_int_equal(kcap_filter_compile(&f, expr, LT_ETHERNET, 0,
-					     err, sizeof(err)), -E2BIG);
-	assert_non_null(strstr(err, "longer than"));
+	assert_int_equal(kcap_filter_compile(&f, expr, LT_ETHERNET,
+					     NULL, &e), -E2BIG);
+	assert_non_null(strstr(e.msg, "longer than"));
 }
 
 /* The DLT_ libpcap reads from a pcap file header of this LINKTYPE_. */

@@ -608,7 +608,7 @@ static void test_reader_without_device(void **state)
 	(void)state;
 	if (access("/dev/" KCAP_DEVICE_NAME, F_OK) == 0)
 		skip();
-	assert_int_equal(kcap_reader_open(&r, 1), -ENOENT);
+	assert_int_equal(kcap_reader_open(&r, 1, NULL), -ENOENT);
 	assert_null(r);
 	kcap_reader_close(NULL);
 }

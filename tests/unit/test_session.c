@@ -25,6 +25,7 @@ struct parsed {
 	struct nlattr	*tb[KCAP_ATTR_MAX + 1];
 	uint8_t		cmd;
 	int		nr_attrs;
+	struct kcap_error e;	/* why it was not built */
 };
 
 static int build(uint8_t cmd, const struct kcap_session_config *cfg,
@@ -36,7 +37,7 @@ static int build(uint8_t cmd, const struct kcap_session_config *cfg,
 
 	memset(p, 0, sizeof(*p));
 	assert_int_equal(kcap_genl_msg(FAMILY, cmd, 0, &p->msg), 0);
-	err = kcap_session_put_config(p->msg, cmd, cfg);
+	err = kcap_session_put_config(p->msg, cmd, cfg, &p->e);
 	if (err) {
 		nlmsg_free(p->msg);
 		p->msg = NULL;
@@ -70,10 +71,10 @@ static void test_new_everything(void **state)
 	const struct kcap_session_config cfg = {
 		.name = "cap0", .ifindex = 3, .ifname = "eth0",
 		.set = KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN |
-		       KCAP_CFG_FILTER | KCAP_CFG_HOOK | KCAP_CFG_RING_SIZE |
+		       KCAP_CFG_PROG | KCAP_CFG_HOOK | KCAP_CFG_RING_SIZE |
 		       KCAP_CFG_FLAGS,
 		.direction = KCAP_DIR_IN, .snaplen = 96,
-		.filter = prog, .filter_len = 3, .filter_text = "ip",
+		.prog = prog, .prog_len = 3, .filter = "ip",
 		.hook = KCAP_HOOK_RX_HANDLER, .ring_size = 1 << 16,
 		.flags = KCAP_SESSION_F_PERSISTENT | KCAP_SESSION_F_NOPROMISC,
 	};
@@ -163,6 +164,8 @@ static void test_new_invalid(void **state)
 	cfg.name = "x";
 	cfg.ifname = NULL;		/* no device */
 	assert_int_equal(build(KCAP_CMD_SESSION_NEW, &cfg, &p), -EINVAL);
+	assert_string_equal(p.e.msg,
+			    "a session needs a device (ifindex or ifname)");
 	cfg.ifname = "a-very-long-ifname";
 	assert_int_equal(build(KCAP_CMD_SESSION_NEW, &cfg, &p), -EINVAL);
 
@@ -170,12 +173,21 @@ static void test_new_invalid(void **state)
 	cfg.set = 1U << 20;		/* unknown field */
 	assert_int_equal(build(KCAP_CMD_SESSION_NEW, &cfg, &p), -EINVAL);
 
-	cfg.set = KCAP_CFG_FILTER;
-	cfg.filter_len = 2;		/* but no program */
+	cfg.set = KCAP_CFG_PROG;
+	cfg.prog_len = 2;		/* but no program */
 	assert_int_equal(build(KCAP_CMD_SESSION_NEW, &cfg, &p), -EINVAL);
-	cfg.filter = prog;
-	cfg.filter_len = BPF_MAXINSNS + 1;
+	assert_string_equal(p.e.msg, "a filter length without a program");
+	cfg.prog = prog;
+	cfg.prog_len = BPF_MAXINSNS + 1;
 	assert_int_equal(build(KCAP_CMD_SESSION_NEW, &cfg, &p), -E2BIG);
+	cfg.prog_len = 3;
+	cfg.set = KCAP_CFG_PROG | KCAP_CFG_FILTER;	/* both */
+	assert_int_equal(build(KCAP_CMD_SESSION_NEW, &cfg, &p), -EINVAL);
+	assert_int_equal(p.e.source, KCAP_ERROR_SYSTEM);
+	/* An expression is compiled before a message is built. */
+	cfg.set = KCAP_CFG_FILTER;
+	cfg.filter = "ip";
+	assert_int_equal(build(KCAP_CMD_SESSION_NEW, &cfg, &p), -EINVAL);
 
 	/* Only NEW and SET take a config. */
 	cfg.set = 0;
@@ -187,9 +199,9 @@ static void test_set(void **state)
 {
 	const struct kcap_session_config cfg = {
 		.name = "cap0",
-		.set = KCAP_CFG_DIRECTION | KCAP_CFG_FILTER,
+		.set = KCAP_CFG_DIRECTION | KCAP_CFG_PROG,
 		.direction = KCAP_DIR_INOUT,
-		.filter = NULL, .filter_len = 0, .filter_text = "",
+		.prog = NULL, .prog_len = 0, .filter = "",
 	};
 	struct parsed p;
 
@@ -212,8 +224,8 @@ static void test_set_by_id(void **state)
 {
 	const struct kcap_session_config cfg = {
 		.id = 77,
-		.set = KCAP_CFG_SNAPLEN | KCAP_CFG_FILTER,
-		.snaplen = 128, .filter = prog, .filter_len = 3,
+		.set = KCAP_CFG_SNAPLEN | KCAP_CFG_PROG,
+		.snaplen = 128, .prog = prog, .prog_len = 3,
 	};
 	struct parsed p;
 

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libkcap: kcap_version().
+ * libkcap: kcap_version(), the version of kmod/version.h.
  */
 
 #include <regex.h>
 
 #include "unit.h"
 #include "kcap.h"
-#include "version.h"
+#include "../../kmod/version.h"
 
-static void test_version_is_user_version(void **state)
+static void test_version_is_the_modules(void **state)
 {
 	(void)state;
 	assert_non_null(kcap_version());
-	assert_string_equal(kcap_version(), KCAP_USER_VERSION);
+	assert_string_equal(kcap_version(), KCAP_VERSION);
 }
 
 static void test_version_is_semver(void **state)
@@ -32,7 +32,7 @@ static void test_version_is_semver(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_version_is_user_version),
+		cmocka_unit_test(test_version_is_the_modules),
 		cmocka_unit_test(test_version_is_semver),
 	};
 

@@ -49,28 +49,43 @@ int cli_no_args(const char *cmd, int argc);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * A value @cmd cannot take, in one shape for all of them, after tcpdump's
+ * "invalid snaplen %s (must be >= 0 and <= %d)": "kcap: CMD: invalid WHAT
+ * 'ARG' (must be MUST): see 'kcap help'".  Returns KCAP_EXIT_USAGE.
+ */
+int cli_invalid(const char *cmd, const char *what, const char *arg,
+		const char *must);
+
+/*
+ * The one number parser (tcpdump's parse_int()): @arg as a decimal
+ * number from @min to @max into *@v, or cli_invalid() saying "must be MIN
+ * to MAX UNIT" ("MIN or more UNIT" when @max is 2^40 or more).  Returns 0 or
+ * KCAP_EXIT_USAGE.
+ */
+int cli_number(const char *cmd, const char *what, const char *arg,
+	       uint64_t min, uint64_t max, const char *unit, uint64_t *v);
+int cli_number32(const char *cmd, const char *what, const char *arg,
+		 uint32_t min, uint32_t max, const char *unit, uint32_t *v);
+
 /* A failure: "kcap: " and the line on stderr; returns KCAP_EXIT_FAIL. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * A failed libkcap call: "kcap: WHAT: REASON", the reason being the
- * kernel's message if @ctl has one, else strerror.  -EPERM and -EACCES
- * print the permission line instead.  Returns KCAP_EXIT_FAIL.
+ * A failed libkcap call, as @e explains it: "kcap: CONTEXT: MESSAGE", or
+ * "kcap: MESSAGE" without @fmt; a filter libpcap refused is "kcap: bad
+ * filter: MESSAGE" and a command-line error.  Returns KCAP_EXIT_USAGE for
+ * a bad filter, else KCAP_EXIT_FAIL.
  */
-int cli_ctl_error(const struct kcap_ctl *ctl, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int cli_error(const struct kcap_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /*
- * A filter kcap_filter_compile() refused: "kcap: bad filter: MESSAGE";
- * returns KCAP_EXIT_USAGE (KCAP_EXIT_FAIL if memory ran out).
+ * A failed request about session @name: "kcap: no session named 'NAME'"
+ * for -ENOENT, else cli_error() with "VERB session 'NAME'".
  */
-int cli_filter_error(int err, const char *errbuf);
-
-/*
- * The device to compile a session's filter on (see
- * kcap_filter_compile_dev()): its name while it is attached, else NULL.
- */
-const char *cli_filter_dev(const struct kcap_session_info *info);
+int cli_session_error(const struct kcap_ctl *ctl, const char *name,
+		      const char *verb);
 
 /*
  * getopt_long() over a command's arguments: a copy of @argv with @cmd as
@@ -87,19 +102,23 @@ char *cli_join(int argc, char **argv);
 /* Open a control handle or say why not; 0 or KCAP_EXIT_FAIL. */
 int cli_open_ctl(struct kcap_ctl **ctl);
 
-/* A decimal number in [min, max]; false if @s is not one. */
-bool cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v);
-bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v);
+/* A session name, 1..31 bytes of [A-Za-z0-9_.-]; 0 or KCAP_EXIT_USAGE. */
+int cli_session_name(const char *cmd, const char *name);
 
-/* A session name: 1..31 bytes of [A-Za-z0-9_.-]. */
-bool cli_valid_name(const char *name);
+/*
+ * --json (or -j) as the only option of a command that takes @words words
+ * at most (show: NAME and a field; list-devices: none), each put in
+ * @word[]; 0 or KCAP_EXIT_USAGE after a line.
+ */
+int cli_json_args(const char *cmd, int argc, char **argv, bool *json,
+		  const char **word, int words);
 
-/* "in", "out", "inout" (tcpdump -Q) */
-bool cli_parse_q(const char *s, uint8_t *dir);
-/* "ingress", "egress", "bidirectional", "off" (capture KEYWORD) */
-bool cli_parse_capture_word(const char *s, uint8_t *dir);
-const char *cli_capture_word(uint8_t dir);
-const char *cli_q_word(uint8_t dir);
+/*
+ * Directions, one vocabulary: in, out, inout, off (tcpdump -Q's words);
+ * ingress, egress, bidirectional and both are accepted as input too.
+ */
+bool cli_parse_direction(const char *s, uint8_t *dir);
+const char *cli_direction_word(uint8_t dir);
 /* "netfilter", "rx_handler" */
 bool cli_parse_hook(const char *s, uint8_t *hook);
 const char *cli_hook_word(uint8_t hook);
@@ -107,7 +126,7 @@ const char *cli_state_word(uint8_t state);
 /* "pcap", "pcapng" */
 bool cli_parse_format(const char *s, enum kcap_file_format *fmt);
 
-/* capture.c: reading a session's rings to a file or the terminal. */
+/* read_loop.c: reading a session's rings to a file or the terminal. */
 
 /* Where frames go, and when to stop: -w, -F, --nano, -c, -C, -G, -W, -a. */
 struct cli_output {
@@ -219,21 +238,15 @@ enum cli_stop cli_stop_on_timeout(const struct cli_output *o,
  * or the session's hangup, then print the summary on stderr.  Returns a
  * KCAP_EXIT_* status.
  */
-int cli_capture_run(struct kcap_ctl *ctl, struct kcap_reader *r,
-		    const struct kcap_session_info *info,
-		    const struct cli_output *out);
+int cli_read_loop(struct kcap_ctl *ctl, struct kcap_reader *r,
+		  const struct kcap_session_info *info,
+		  const struct cli_output *out);
 
 /*
  * The line scripts wait for, on stderr, as tcpdump's: "kcap: listening on
  * DEV, link-type NAME (DESCRIPTION), snapshot length N bytes".
  */
 void cli_listening(const struct kcap_session_info *s);
-
-/* Open a reader on session @id, or say why not; 0 or KCAP_EXIT_FAIL. */
-int cli_open_reader(struct kcap_reader **r, uint32_t id);
-
-/* Say why kcap_reader_open() failed with @err; KCAP_EXIT_FAIL. */
-int cli_reader_error(int err);
 
 /* print.c: one line per frame. */
 
@@ -249,16 +262,14 @@ void cli_json_string(FILE *f, const char *s);
 
 /* Command-line parsing of the commands, apart from running them. */
 
+/*
+ * capture: the session to create (its name is chosen when it runs) and
+ * where its frames go.  cfg.ifname is -i's, cfg.filter the expression.
+ */
 struct capture_opts {
-	const char		*dev;
-	uint8_t			direction;
-	uint32_t		snaplen;
-	uint32_t		ring_size;	/* 0: the kernel's default */
-	bool			hook_set;
-	uint8_t			hook;
-	bool			nopromisc;
-	struct cli_output	out;
-	char			*filter;	/* malloc'd; NULL: none */
+	struct kcap_session_config	cfg;
+	struct cli_output		out;
+	char				*filter;	/* malloc'd: cfg.filter */
 };
 
 /* 0, or KCAP_EXIT_USAGE after a line on stderr.  Free o->filter. */
@@ -271,24 +282,13 @@ struct dump_opts {
 
 int dump_parse(int argc, char **argv, struct dump_opts *o);
 
-/* add and set: NAME, then KEY VALUE words. */
-struct session_opts {
-	const char	*name;
-	const char	*dev;
-	bool		dir_set;
-	uint8_t		direction;
-	bool		snaplen_set;
-	uint32_t	snaplen;
-	const char	*filter;	/* NULL: not given */
-	bool		ring_set;
-	uint32_t	ring_size;
-	bool		hook_set;
-	uint8_t		hook;
-	bool		nopromisc;
-};
-
-int add_parse(int argc, char **argv, struct session_opts *o);
-int set_parse(int argc, char **argv, struct session_opts *o);
+/*
+ * add and set: NAME, then KEY VALUE words, straight into the config of
+ * the request (cfg->set says which keys were given; add sets
+ * KCAP_CFG_FLAGS with KCAP_SESSION_F_PERSISTENT).
+ */
+int add_parse(int argc, char **argv, struct kcap_session_config *cfg);
+int set_parse(int argc, char **argv, struct kcap_session_config *cfg);
 
 enum show_field {
 	SHOW_ALL,
@@ -304,9 +304,6 @@ struct show_opts {
 };
 
 int show_parse(int argc, char **argv, struct show_opts *o);
-
-/* list-devices [--json]: 0, or KCAP_EXIT_USAGE after a line. */
-int list_devices_parse(int argc, char **argv, bool *json);
 
 /* The text and JSON forms of a session, for show. */
 void show_print_text(FILE *f, const struct kcap_session_info *s);

@@ -9,9 +9,9 @@
  *		     [EXPRESSION...]
  *
  * The session is owned by our control socket, so it goes with the process
- * however that ends.  It is created capturing nothing, to learn the
- * device's link type; the filter is compiled for that, then set with the
- * direction in one change.
+ * however that ends.  libkcap creates it capturing nothing, to learn the
+ * device's link type, compiles the filter for that, maps the rings, then
+ * sets the filter with the direction in one change: kcap_capture_start().
  */
 
 #include <errno.h>
@@ -45,13 +45,15 @@ static uint32_t ring_size_of_kib(uint32_t kib)
 int capture_parse(int argc, char **argv, struct capture_opts *o)
 {
 	static const char optstr[] = ":i:Q:s:B:p" CLI_OUTPUT_OPTSTR;
-	char **av;
+	struct kcap_session_config *cfg = &o->cfg;
 	uint32_t kib;
+	char **av;
 	int opt, ret = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->direction = KCAP_DIR_INOUT;
-	o->snaplen = KCAP_SNAPLEN_DEFAULT;
+	cfg->set = KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN;
+	cfg->direction = KCAP_DIR_INOUT;
+	cfg->snaplen = KCAP_SNAPLEN_DEFAULT;
 	cli_output_init(&o->out);
 
 	av = cli_getopt_argv("kcap " CMD, argc, argv);
@@ -62,45 +64,41 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'i':
-			o->dev = optarg;
+			cfg->ifname = optarg;
 			if (!optarg[0] || strlen(optarg) >= IFNAMSIZ)
-				ret = cli_usage_error(CMD, "bad device name "
-						      "'%s'", optarg);
+				ret = cli_invalid(CMD, "-i device name",
+						  optarg, "1 to 15 bytes");
 			break;
 		case 'Q':
-			if (!cli_parse_q(optarg, &o->direction))
-				ret = cli_usage_error(CMD, "-Q takes in, out or "
-						      "inout, not '%s'",
-						      optarg);
+			if (!cli_parse_direction(optarg, &cfg->direction) ||
+			    cfg->direction == KCAP_DIR_OFF)
+				ret = cli_invalid(CMD, "-Q direction", optarg,
+						  "in, out or inout");
 			break;
 		case 's':
-			if (!cli_parse_u32(optarg, 0, KCAP_SNAPLEN_MAX,
-					   &o->snaplen))
-				ret = cli_usage_error(CMD, "-s takes a snapshot "
-						      "length of 0 to %d, not "
-						      "'%s'", KCAP_SNAPLEN_MAX,
-						      optarg);
-			else if (!o->snaplen)
-				o->snaplen = KCAP_SNAPLEN_MAX;
+			ret = cli_number32(CMD, "-s snapshot length", optarg,
+					   0, KCAP_SNAPLEN_MAX, "bytes",
+					   &cfg->snaplen);
+			if (!ret && !cfg->snaplen)
+				cfg->snaplen = KCAP_SNAPLEN_MAX;
 			break;
 		case 'B':
-			if (!cli_parse_u32(optarg, 1, MAX_KIB, &kib))
-				ret = cli_usage_error(CMD, "-B takes a ring "
-						      "size of 1 to %u KiB, "
-						      "not '%s'", MAX_KIB,
-						      optarg);
-			else
-				o->ring_size = ring_size_of_kib(kib);
+			ret = cli_number32(CMD, "-B buffer size", optarg, 1,
+					   MAX_KIB, "KiB", &kib);
+			if (!ret) {
+				cfg->set |= KCAP_CFG_RING_SIZE;
+				cfg->ring_size = ring_size_of_kib(kib);
+			}
 			break;
 		case 'p':
-			o->nopromisc = true;
+			cfg->set |= KCAP_CFG_FLAGS;
+			cfg->flags = KCAP_SESSION_F_NOPROMISC;
 			break;
 		case 'H':
-			o->hook_set = true;
-			if (!cli_parse_hook(optarg, &o->hook))
-				ret = cli_usage_error(CMD, "--hook takes "
-						      "netfilter or rx_handler, "
-						      "not '%s'", optarg);
+			cfg->set |= KCAP_CFG_HOOK;
+			if (!cli_parse_hook(optarg, &cfg->hook))
+				ret = cli_invalid(CMD, "--hook", optarg,
+						  "netfilter or rx_handler");
 			break;
 		default:
 			ret = cli_output_option(CMD, opt, optarg, &o->out);
@@ -108,7 +106,7 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 				ret = cli_getopt_error(CMD, av, opt, optstr);
 		}
 	}
-	if (!ret && !o->dev)
+	if (!ret && !cfg->ifname)
 		ret = cli_usage_error(CMD, "which device? -i DEV is needed");
 	if (!ret)
 		ret = cli_output_check(CMD, &o->out);
@@ -116,6 +114,8 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 		o->filter = cli_join(argc + 1 - optind, av + optind);
 		if (!o->filter)
 			ret = cli_fail("out of memory");
+		cfg->set |= KCAP_CFG_FILTER;
+		cfg->filter = o->filter;
 	}
 	free(av);
 	if (ret) {
@@ -125,57 +125,14 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 	return ret;
 }
 
-/* Create the session, set its filter and direction, bind the reader. */
-static int capture_start(struct kcap_ctl *ctl, const struct capture_opts *o,
-			 struct kcap_session_info *info,
-			 struct kcap_reader **r)
-{
-	char name[KCAP_NAME_MAX], errbuf[KCAP_FILTER_ERRMAX];
-	struct kcap_session_config cfg = {
-		.name = name, .ifname = o->dev,
-		.set = KCAP_CFG_SNAPLEN, .snaplen = o->snaplen,
-	};
-	enum kcap_start_step step;
-	int err;
-
-	snprintf(name, sizeof(name), "kcap-%ld", (long)getpid());
-	if (o->nopromisc) {
-		cfg.set |= KCAP_CFG_FLAGS;
-		cfg.flags = KCAP_SESSION_F_NOPROMISC;
-	}
-	if (o->hook_set) {
-		cfg.set |= KCAP_CFG_HOOK;
-		cfg.hook = o->hook;
-	}
-	if (o->ring_size) {
-		cfg.set |= KCAP_CFG_RING_SIZE;
-		cfg.ring_size = o->ring_size;
-	}
-	err = kcap_capture_start(ctl, &cfg, o->filter, o->direction, info, r,
-				 errbuf, sizeof(errbuf), &step);
-	if (!err)
-		return 0;
-	switch (step) {
-	case KCAP_START_SESSION:
-		if (err == -ENODEV)
-			return cli_fail("no such device '%s'", o->dev);
-		return cli_ctl_error(ctl, err, "cannot capture on %s", o->dev);
-	case KCAP_START_FILTER:
-		return cli_filter_error(err, errbuf);
-	case KCAP_START_READER:
-		return cli_reader_error(err);
-	default:
-		return cli_ctl_error(ctl, err, "cannot start capturing on %s",
-				     o->dev);
-	}
-}
-
 int cmd_capture(int argc, char **argv)
 {
 	struct kcap_session_info *info = NULL;
 	struct kcap_reader *r = NULL;
 	struct kcap_ctl *ctl = NULL;
+	const struct kcap_error *e;
 	struct capture_opts o;
+	char name[KCAP_NAME_MAX];
 	int ret;
 
 	ret = capture_parse(argc, argv, &o);
@@ -183,8 +140,8 @@ int cmd_capture(int argc, char **argv)
 		return ret;
 
 	/* A clear line for a typo, before asking the module anything. */
-	if (!if_nametoindex(o.dev)) {
-		ret = cli_fail("no such device '%s'", o.dev);
+	if (!if_nametoindex(o.cfg.ifname)) {
+		ret = cli_fail("no such device '%s'", o.cfg.ifname);
 		goto out;
 	}
 	info = malloc(sizeof(*info));
@@ -195,12 +152,18 @@ int cmd_capture(int argc, char **argv)
 	ret = cli_open_ctl(&ctl);
 	if (ret)
 		goto out;
-	/* The session is ctl's: it lives until kcap_ctl_close(). */
-	ret = capture_start(ctl, &o, info, &r);
-	if (ret)
+	/* Owned by ctl: the session lives until kcap_ctl_close(). */
+	snprintf(name, sizeof(name), "kcap-%ld", (long)getpid());
+	o.cfg.name = name;
+	if (kcap_capture_start(ctl, &o.cfg, info, &r)) {
+		e = kcap_ctl_error(ctl);
+		ret = e->err == -ENODEV ?
+		      cli_fail("no such device '%s'", o.cfg.ifname) :
+		      cli_error(e, "cannot capture on %s", o.cfg.ifname);
 		goto out;
+	}
 	cli_listening(info);
-	ret = cli_capture_run(ctl, r, info, &o.out);
+	ret = cli_read_loop(ctl, r, info, &o.out);
 out:
 	kcap_reader_close(r);
 	kcap_ctl_close(ctl);

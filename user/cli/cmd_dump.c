@@ -8,7 +8,6 @@
  *		  [--idle SECONDS]
  */
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +46,9 @@ int dump_parse(int argc, char **argv, struct dump_opts *o)
 		else if (optind < argc)
 			ret = cli_usage_error(CMD, "unexpected argument '%s'",
 					      av[optind + 1]);
-		else if (!cli_valid_name(av[optind]))
-			ret = cli_usage_error(CMD, "bad session name '%s'",
-					      av[optind]);
 		else
+			ret = cli_session_name(CMD, av[optind]);
+		if (!ret)
 			o->name = av[optind];
 	}
 	if (!ret)
@@ -64,8 +62,9 @@ int cmd_dump(int argc, char **argv)
 	struct kcap_session_info *info;
 	struct kcap_reader *r = NULL;
 	struct kcap_ctl *ctl = NULL;
+	struct kcap_error e;
 	struct dump_opts o;
-	int err, ret;
+	int ret;
 
 	ret = dump_parse(argc, argv, &o);
 	if (ret)
@@ -76,22 +75,17 @@ int cmd_dump(int argc, char **argv)
 	ret = cli_open_ctl(&ctl);
 	if (ret)
 		goto out;
-	err = kcap_session_get(ctl, o.name, 0, info);
-	if (err == -ENOENT) {
-		ret = cli_fail("no session named '%s'", o.name);
+	if (kcap_session_get(ctl, o.name, 0, info)) {
+		ret = cli_session_error(ctl, o.name, "cannot find");
 		goto out;
 	}
-	if (err) {
-		ret = cli_ctl_error(ctl, err, "cannot find session '%s'",
-				    o.name);
+	if (kcap_reader_open(&r, info->id, &e)) {
+		ret = cli_error(&e, NULL);
 		goto out;
 	}
-	ret = cli_open_reader(&r, info->id);
-	if (ret)
-		goto out;
 	cli_listening(info);
 	o.out.snaplen = KCAP_SNAPLEN_MAX;	/* kcap set may raise it */
-	ret = cli_capture_run(ctl, r, info, &o.out);
+	ret = cli_read_loop(ctl, r, info, &o.out);
 out:
 	kcap_reader_close(r);
 	kcap_ctl_close(ctl);

@@ -7,7 +7,7 @@
  * The text form of a session, four lines, the keys those of 'kcap add':
  *
  *	NAME: id ID dev DEV ifindex N state attached|detached linktype LT
- *		capture DIR snaplen N hook HOOK ring-size N rings N
+ *		direction DIR snaplen N hook HOOK ring-size N rings N
  *		persistent|owner PORT [nopromisc]
  *		filter all | filter "EXPR" insns N
  *		seen N passed N delivered N dropped N bytes N
@@ -27,40 +27,28 @@
 
 int show_parse(int argc, char **argv, struct show_opts *o)
 {
-	int i, words = 0;
+	static const char *const fields[] = {
+		[SHOW_FILTER] = "filter", [SHOW_SNAPLEN] = "snaplen",
+		[SHOW_STATS] = "stats",
+	};
+	const char *word[2] = { NULL, NULL };
+	int ret;
 
 	memset(o, 0, sizeof(*o));
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
-			o->json = true;
-		} else if (a[0] == '-') {
-			return cli_usage_error(CMD, "unknown option '%s'", a);
-		} else if (words == 0) {
-			if (!cli_valid_name(a))
-				return cli_usage_error(CMD, "bad session name "
-						       "'%s'", a);
-			o->name = a;
-			words++;
-		} else if (words == 1) {
-			if (!strcmp(a, "filter"))
-				o->field = SHOW_FILTER;
-			else if (!strcmp(a, "snaplen"))
-				o->field = SHOW_SNAPLEN;
-			else if (!strcmp(a, "stats"))
-				o->field = SHOW_STATS;
-			else
-				return cli_usage_error(CMD, "show filter, "
-						       "snaplen or stats, not "
-						       "'%s'", a);
-			words++;
-		} else {
-			return cli_usage_error(CMD, "unexpected argument '%s'",
-					       a);
-		}
+	ret = cli_json_args(CMD, argc, argv, &o->json, word, 2);
+	if (ret || !word[0])
+		return ret;
+	ret = cli_session_name(CMD, word[0]);
+	if (ret)
+		return ret;
+	o->name = word[0];
+	if (!word[1])
+		return 0;
+	for (o->field = SHOW_FILTER; o->field <= SHOW_STATS; o->field++) {
+		if (!strcmp(word[1], fields[o->field]))
+			return 0;
 	}
-	return 0;
+	return cli_invalid(CMD, "field", word[1], "filter, snaplen or stats");
 }
 
 static void show_stats_text(FILE *f, const struct kcap_stats *st)
@@ -112,8 +100,8 @@ void show_print_text(FILE *f, const struct kcap_session_info *s)
 	else
 		fprintf(f, "%u\n", s->linktype);
 
-	fprintf(f, "\tcapture %s snaplen %u hook %s ring-size %u rings %u",
-		cli_capture_word(s->direction), s->snaplen,
+	fprintf(f, "\tdirection %s snaplen %u hook %s ring-size %u rings %u",
+		cli_direction_word(s->direction), s->snaplen,
 		cli_hook_word(s->hook), s->ring_size, s->nr_rings);
 	if (s->has_owner)
 		fprintf(f, " owner %u", s->owner);
@@ -144,7 +132,7 @@ void show_print_json(FILE *f, const struct kcap_session_info *s)
 	cli_json_string(f, s->ifname);
 	fprintf(f, ",\"state\":\"%s\",\"direction\":\"%s\",\"snaplen\":%u,"
 		"\"filter_text\":", cli_state_word(s->state),
-		cli_q_word(s->direction), s->snaplen);
+		cli_direction_word(s->direction), s->snaplen);
 	cli_json_string(f, s->filter_text);
 	fprintf(f, ",\"filter_len\":%u,\"hook\":\"%s\",\"ring_size\":%u,"
 		"\"nr_rings\":%u,\"flags\":%u,\"persistent\":%s,"
@@ -221,12 +209,8 @@ static int show_one(struct kcap_ctl *ctl, const struct show_opts *o)
 	if (!err)
 		show_field(o, info);
 	free(info);
-	if (err == -ENOENT)
-		return cli_fail("no session named '%s'", o->name);
-	if (err)
-		return cli_ctl_error(ctl, err, "cannot show session '%s'",
-				     o->name);
-	return KCAP_EXIT_OK;
+	return err ? cli_session_error(ctl, o->name, "cannot show") :
+		     KCAP_EXIT_OK;
 }
 
 static int show_all(struct kcap_ctl *ctl, const struct show_opts *o)
@@ -237,7 +221,7 @@ static int show_all(struct kcap_ctl *ctl, const struct show_opts *o)
 
 	err = kcap_session_list(ctl, &list, &nr);
 	if (err)
-		return cli_ctl_error(ctl, err, "cannot list sessions");
+		return cli_error(kcap_ctl_error(ctl), "cannot list sessions");
 	if (o->json)
 		putchar('[');
 	for (i = 0; i < nr; i++) {

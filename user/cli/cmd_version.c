@@ -35,7 +35,6 @@ int cmd_version(int argc, char **argv)
 {
 	struct kcap_ctl *ctl;
 	char modver[64];
-	int err;
 
 	(void)argv;
 
@@ -44,12 +43,8 @@ int cmd_version(int argc, char **argv)
 
 	printf("kcap %s\n", kcap_version());
 
-	err = kcap_ctl_open(&ctl);
-	if (err) {
-		fflush(stdout);		/* keep the lines in order on a tty */
-		fprintf(stderr, "kcap: %s\n", kcap_strerror_hint(err));
+	if (cli_open_ctl(&ctl))
 		return KCAP_EXIT_FAIL;
-	}
 
 	read_module_version(modver, sizeof(modver));
 	printf("module %s, genl family %s version %u id %d\n", modver,

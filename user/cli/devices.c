@@ -162,24 +162,6 @@ static void cli_dev_json(const struct cli_dev *v)
 	printf("]}");
 }
 
-int list_devices_parse(int argc, char **argv, bool *json)
-{
-	int i;
-
-	*json = false;
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
-			*json = true;
-		else if (argv[i][0] == '-')
-			return cli_usage_error(CMD, "unknown option '%s'",
-					       argv[i]);
-		else
-			return cli_usage_error(CMD, "unexpected argument "
-					       "'%s'", argv[i]);
-	}
-	return 0;
-}
-
 int cmd_list_devices(int argc, char **argv)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
@@ -189,7 +171,7 @@ int cmd_list_devices(int argc, char **argv)
 	bool json;
 	int ret;
 
-	ret = list_devices_parse(argc, argv, &json);
+	ret = cli_json_args(CMD, argc, argv, &json, NULL, 0);
 	if (ret)
 		return ret;
 	if (pcap_findalldevs(&all, errbuf))

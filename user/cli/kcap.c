@@ -40,12 +40,12 @@ static const struct cli_cmd cli_cmds[] = {
 	  "\t[-C MB] [-G SECONDS] [-W FILES] [--idle SECONDS]\n"
 	  "\t[-a duration:S|filesize:KB|packets:N|files:N]..." },
 	{ "add",	cmd_add,	"create a persistent session",
-	  "NAME dev DEV [capture ingress|egress|bidirectional|off]\n"
+	  "NAME dev DEV [direction in|out|inout|off]\n"
 	  "\t[snaplen N] [filter EXPR] [ring-size BYTES]\n"
 	  "\t[hook netfilter|rx_handler] [nopromisc]" },
 	{ "set",	cmd_set,	"change a session's direction, snaplen "
 					"or filter",
-	  "NAME [capture ingress|egress|bidirectional|off] [snaplen N]\n"
+	  "NAME [direction in|out|inout|off] [snaplen N]\n"
 	  "\t[filter EXPR|all]" },
 	{ "show",	cmd_show,	"show sessions",
 	  "[NAME] [filter|snaplen|stats] [--json]" },

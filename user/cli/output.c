@@ -7,6 +7,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,114 +24,94 @@ void cli_output_init(struct cli_output *o)
 	o->format = KCAP_FORMAT_PCAP;
 }
 
-struct cli_autostop_key {
+/* -a KEY:VALUE, dumpcap's autostop conditions. */
+static const struct {
 	const char	*key;
+	const char	*what;
 	const char	*unit;
+	uint64_t	max;
+	size_t		field;	/* in struct cli_output */
+	uint64_t	scale;	/* its unit in the field's */
+} cli_autostop_keys[] = {
+	{ "duration", "-a duration", "seconds", UINT64_MAX / 1000,
+	  offsetof(struct cli_output, stop_secs), 1 },
+	{ "filesize", "-a filesize", "kB", UINT64_MAX / KB,
+	  offsetof(struct cli_output, stop_bytes), KB },
+	{ "packets", "-a packets", "packets", UINT64_MAX,
+	  offsetof(struct cli_output, stop_packets), 1 },
+	{ "files", "-a files", "files", UINT64_MAX,
+	  offsetof(struct cli_output, stop_files), 1 },
 };
 
-static const struct cli_autostop_key cli_autostop_keys[] = {
-	{ "duration", "seconds" },
-	{ "filesize", "kB" },
-	{ "packets", "packets" },
-	{ "files", "files" },
-};
-
-/* -a KEY:VALUE */
 static int cli_parse_autostop(const char *cmd, const char *arg,
 			      struct cli_output *o)
 {
 	const char *colon = strchr(arg, ':');
+	size_t i, len = colon ? (size_t)(colon - arg) : 0;
 	uint64_t v;
-	size_t i, len;
+	int ret;
 
-	len = colon ? (size_t)(colon - arg) : 0;
-	for (i = 0; i < sizeof(cli_autostop_keys) /
-			sizeof(cli_autostop_keys[0]); i++) {
-		if (len == strlen(cli_autostop_keys[i].key) &&
-		    !strncmp(arg, cli_autostop_keys[i].key, len))
-			break;
+	for (i = 0; colon && i < sizeof(cli_autostop_keys) /
+				 sizeof(cli_autostop_keys[0]); i++) {
+		if (len != strlen(cli_autostop_keys[i].key) ||
+		    strncmp(arg, cli_autostop_keys[i].key, len))
+			continue;
+		ret = cli_number(cmd, cli_autostop_keys[i].what, colon + 1, 1,
+				 cli_autostop_keys[i].max,
+				 cli_autostop_keys[i].unit, &v);
+		if (!ret)
+			*(uint64_t *)((char *)o + cli_autostop_keys[i].field) =
+				v * cli_autostop_keys[i].scale;
+		return ret;
 	}
-	if (!colon || i == sizeof(cli_autostop_keys) /
-			    sizeof(cli_autostop_keys[0]))
-		return cli_usage_error(cmd, "-a takes duration:SECONDS, "
-				       "filesize:KB, packets:N or files:N, "
-				       "not '%s'", arg);
-	if (!cli_parse_u64(colon + 1, 1, i == 1 ? UINT64_MAX / KB :
-			   UINT64_MAX / 1000, &v))
-		return cli_usage_error(cmd, "-a %s takes a number of %s of 1 "
-				       "or more, not '%s'",
-				       cli_autostop_keys[i].key,
-				       cli_autostop_keys[i].unit, colon + 1);
-	switch (i) {
-	case 0:
-		o->stop_secs = v;
-		break;
-	case 1:
-		o->stop_bytes = v * KB;
-		break;
-	case 2:
-		o->stop_packets = v;
-		break;
-	default:
-		o->stop_files = v;
-	}
-	return 0;
+	return cli_invalid(cmd, "-a condition", arg,
+			   "duration:SECONDS, filesize:KB, packets:N or "
+			   "files:N");
 }
 
 int cli_output_option(const char *cmd, int opt, const char *arg,
 		      struct cli_output *o)
 {
-	uint64_t v;
+	int ret;
 
 	switch (opt) {
 	case 'w':
 		o->file = arg;
 		if (!arg[0])
-			return cli_usage_error(cmd, "-w takes a file name or -");
+			return cli_invalid(cmd, "-w file", arg,
+					   "a file name or -");
 		return 0;
 	case 'c':
-		if (!cli_parse_u64(arg, 1, UINT64_MAX, &o->count))
-			return cli_usage_error(cmd, "-c takes a packet count "
-					       "of 1 or more, not '%s'", arg);
-		return 0;
+		return cli_number(cmd, "-c packet count", arg, 1, UINT64_MAX,
+				  "packets", &o->count);
 	case 'F':
 		o->format_set = true;
 		if (!cli_parse_format(arg, &o->format))
-			return cli_usage_error(cmd, "-F takes pcap or pcapng, "
-					       "not '%s'", arg);
+			return cli_invalid(cmd, "-F format", arg,
+					   "pcap or pcapng");
 		return 0;
 	case CLI_OPT_NANO:
 		o->nano = true;
 		return 0;
 	case 'C':
-		if (!cli_parse_u64(arg, 1, UINT64_MAX / MB, &v))
-			return cli_usage_error(cmd, "-C takes a file size in "
-					       "MB (1000000 bytes) of 1 or "
-					       "more, not '%s'", arg);
-		o->rotate_bytes = v * MB;
-		return 0;
+		ret = cli_number(cmd, "-C file size", arg, 1, UINT64_MAX / MB,
+				 "MB", &o->rotate_bytes);
+		o->rotate_bytes *= MB;
+		return ret;
 	case 'G':
-		if (!cli_parse_u64(arg, 1, UINT64_MAX / 1000,
-				   &o->rotate_secs))
-			return cli_usage_error(cmd, "-G takes a number of "
-					       "seconds of 1 or more, not "
-					       "'%s'", arg);
-		return 0;
+		return cli_number(cmd, "-G rotation time", arg, 1,
+				  UINT64_MAX / 1000, "seconds",
+				  &o->rotate_secs);
 	case 'W':
-		if (!cli_parse_u32(arg, 1, CLI_RING_FILES_MAX,
-				   &o->ring_files))
-			return cli_usage_error(cmd, "-W takes a number of files "
-					       "of 1 to %u, not '%s'",
-					       CLI_RING_FILES_MAX, arg);
-		return 0;
+		return cli_number32(cmd, "-W file count", arg, 1,
+				    CLI_RING_FILES_MAX, "files",
+				    &o->ring_files);
 	case 'a':
 		return cli_parse_autostop(cmd, arg, o);
 	case CLI_OPT_IDLE:
-		if (!cli_parse_u64(arg, 1, UINT64_MAX / 1000, &o->idle_secs))
-			return cli_usage_error(cmd, "--idle takes a number of "
-					       "seconds of 1 or more, not "
-					       "'%s'", arg);
-		return 0;
+		return cli_number(cmd, "--idle time", arg, 1,
+				  UINT64_MAX / 1000, "seconds",
+				  &o->idle_secs);
 	}
 	return -1;
 }

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kcap(8): the KEY VALUE words of 'kcap add' and 'kcap set', in
- * iproute2's manner:
+ * iproute2's manner, parsed straight into the request's
+ * struct kcap_session_config (its set mask is devlink's "present"):
  *
- *	NAME dev DEV [capture ingress|egress|bidirectional|off] [snaplen N]
- *	     [filter EXPR] [ring-size BYTES] [hook netfilter|rx_handler]
- *	     [nopromisc]
+ *	NAME dev DEV [direction in|out|inout|off] [snaplen N]
+ *	     [filter EXPR|all] [ring-size BYTES[K|M|G]]
+ *	     [hook netfilter|rx_handler] [nopromisc]
  *
- * set takes capture, snaplen and filter only: the rest is fixed when the
- * session is created.
+ * set takes direction, snaplen and filter only: the rest is fixed when
+ * the session is created.  "capture" is accepted for "direction".
  */
 
 #include <errno.h>
@@ -17,127 +18,115 @@
 
 #include "cli.h"
 
-enum {
-	KEY_DEV		= 1 << 0,
-	KEY_CAPTURE	= 1 << 1,
-	KEY_SNAPLEN	= 1 << 2,
-	KEY_FILTER	= 1 << 3,
-	KEY_RING_SIZE	= 1 << 4,
-	KEY_HOOK	= 1 << 5,
-	KEY_NOPROMISC	= 1 << 6,
-};
+/* A key's value into @cfg: 0, or KCAP_EXIT_USAGE after a line. */
+typedef int (*key_fn)(const char *cmd, const char *key, const char *val,
+		      struct kcap_session_config *cfg);
+
+static int key_dev(const char *cmd, const char *key, const char *val,
+		   struct kcap_session_config *cfg)
+{
+	if (!val[0] || strlen(val) >= KCAP_IFNAMSIZ)
+		return cli_invalid(cmd, "device name", val,
+				   "1 to 15 bytes");
+	(void)key;
+	cfg->ifname = val;
+	return 0;
+}
+
+static int key_direction(const char *cmd, const char *key, const char *val,
+			 struct kcap_session_config *cfg)
+{
+	if (!cli_parse_direction(val, &cfg->direction))
+		return cli_invalid(cmd, key, val, "in, out, inout or off");
+	return 0;
+}
+
+static int key_snaplen(const char *cmd, const char *key, const char *val,
+		       struct kcap_session_config *cfg)
+{
+	return cli_number32(cmd, key, val, 1, KCAP_SNAPLEN_MAX, "bytes",
+			    &cfg->snaplen);
+}
+
+static int key_filter(const char *cmd, const char *key, const char *val,
+		      struct kcap_session_config *cfg)
+{
+	(void)cmd;
+	(void)key;
+	cfg->filter = val;
+	return 0;
+}
+
+/* BYTES, or with a K, M or G suffix (powers of 1024), a power of two. */
+static int key_ring_size(const char *cmd, const char *key, const char *val,
+			 struct kcap_session_config *cfg)
+{
+	static const char must[] = "a power of two from 4096 to 2G bytes";
+	unsigned long long n;
+	const char *units = "KMG";
+	const char *u;
+	char *end;
+
+	errno = 0;
+	n = val[0] >= '0' && val[0] <= '9' ? strtoull(val, &end, 10) : 0;
+	if (!n || errno)
+		return cli_invalid(cmd, key, val, must);
+	if (*end) {
+		u = strchr(units, *end & ~0x20);
+		if (!u || end[1])
+			return cli_invalid(cmd, key, val, must);
+		n <<= 10 * (u - units + 1);
+	}
+	if (n < KCAP_RING_SIZE_MIN || n > (1ULL << 31) || (n & (n - 1)))
+		return cli_invalid(cmd, key, val, must);
+	cfg->ring_size = (uint32_t)n;
+	return 0;
+}
+
+static int key_hook(const char *cmd, const char *key, const char *val,
+		    struct kcap_session_config *cfg)
+{
+	if (!cli_parse_hook(val, &cfg->hook))
+		return cli_invalid(cmd, key, val, "netfilter or rx_handler");
+	return 0;
+}
+
+#define KEY_DEV		(1U << 31)	/* not a KCAP_CFG_ bit: always sent */
+#define KEY_NOPROMISC	(1U << 30)	/* a flag of KCAP_CFG_FLAGS */
 
 static const struct {
 	const char	*word;
-	unsigned int	key;
-	bool		has_value;
+	uint32_t	bit;	/* a KCAP_CFG_ bit, or KEY_* */
+	key_fn		fn;	/* NULL: a key without a value */
 } session_keys[] = {
-	{ "dev",	KEY_DEV,	true },
-	{ "capture",	KEY_CAPTURE,	true },
-	{ "snaplen",	KEY_SNAPLEN,	true },
-	{ "filter",	KEY_FILTER,	true },
-	{ "ring-size",	KEY_RING_SIZE,	true },
-	{ "hook",	KEY_HOOK,	true },
-	{ "nopromisc",	KEY_NOPROMISC,	false },
+	{ "dev",	KEY_DEV,		key_dev },
+	{ "direction",	KCAP_CFG_DIRECTION,	key_direction },
+	{ "capture",	KCAP_CFG_DIRECTION,	key_direction },
+	{ "snaplen",	KCAP_CFG_SNAPLEN,	key_snaplen },
+	{ "filter",	KCAP_CFG_FILTER,	key_filter },
+	{ "ring-size",	KCAP_CFG_RING_SIZE,	key_ring_size },
+	{ "hook",	KCAP_CFG_HOOK,		key_hook },
+	{ "nopromisc",	KEY_NOPROMISC,		NULL },
 };
 
 #define NR_KEYS	(sizeof(session_keys) / sizeof(session_keys[0]))
 
-/* BYTES, or with a K, M or G suffix (powers of 1024). */
-static bool parse_ring_size(const char *s, uint32_t *size)
-{
-	unsigned long long n;
-	char *end;
-
-	if (!s[0] || s[0] < '0' || s[0] > '9')
-		return false;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno)
-		return false;
-	if (*end) {
-		if (end[1])
-			return false;
-		switch (*end) {
-		case 'K': case 'k':
-			n <<= 10;
-			break;
-		case 'M': case 'm':
-			n <<= 20;
-			break;
-		case 'G': case 'g':
-			n <<= 30;
-			break;
-		default:
-			return false;
-		}
-	}
-	if (n < KCAP_RING_SIZE_MIN || n > (1ULL << 31) || (n & (n - 1)))
-		return false;
-	*size = (uint32_t)n;
-	return true;
-}
-
-static int session_value(const char *cmd, unsigned int key, const char *val,
-			 struct session_opts *o)
-{
-	switch (key) {
-	case KEY_DEV:
-		if (!val[0] || strlen(val) >= KCAP_IFNAMSIZ)
-			return cli_usage_error(cmd, "bad device name '%s'",
-					       val);
-		o->dev = val;
-		break;
-	case KEY_CAPTURE:
-		if (!cli_parse_capture_word(val, &o->direction))
-			return cli_usage_error(cmd, "capture takes ingress, "
-					       "egress, bidirectional or off, "
-					       "not '%s'", val);
-		o->dir_set = true;
-		break;
-	case KEY_SNAPLEN:
-		if (!cli_parse_u32(val, 1, KCAP_SNAPLEN_MAX, &o->snaplen))
-			return cli_usage_error(cmd, "snaplen takes 1 to %d, "
-					       "not '%s'", KCAP_SNAPLEN_MAX,
-					       val);
-		o->snaplen_set = true;
-		break;
-	case KEY_FILTER:
-		o->filter = val;
-		break;
-	case KEY_RING_SIZE:
-		if (!parse_ring_size(val, &o->ring_size))
-			return cli_usage_error(cmd, "ring-size takes a power "
-					       "of two from 4096 to 2G bytes, "
-					       "not '%s'", val);
-		o->ring_set = true;
-		break;
-	case KEY_HOOK:
-		if (!cli_parse_hook(val, &o->hook))
-			return cli_usage_error(cmd, "hook takes netfilter or "
-					       "rx_handler, not '%s'", val);
-		o->hook_set = true;
-		break;
-	}
-	return 0;
-}
-
-/* NAME, then the keys in @allowed; @needed of them must be there. */
+/* NAME, then the keys in @allowed into @cfg, @seen the keys given. */
 static int session_parse(const char *cmd, int argc, char **argv,
-			 unsigned int allowed, unsigned int needed,
-			 struct session_opts *o)
+			 uint32_t allowed, uint32_t *seen,
+			 struct kcap_session_config *cfg)
 {
-	unsigned int seen = 0;
 	int i, ret;
 	size_t k;
 
-	memset(o, 0, sizeof(*o));
+	memset(cfg, 0, sizeof(*cfg));
+	*seen = 0;
 	if (argc < 1)
 		return cli_usage_error(cmd, "which session? NAME is needed");
-	if (!cli_valid_name(argv[0]))
-		return cli_usage_error(cmd, "bad session name '%s' (1 to 31 "
-				       "of A-Z a-z 0-9 _ . -)", argv[0]);
-	o->name = argv[0];
+	ret = cli_session_name(cmd, argv[0]);
+	if (ret)
+		return ret;
+	cfg->name = argv[0];
 
 	for (i = 1; i < argc; i++) {
 		for (k = 0; k < NR_KEYS; k++) {
@@ -147,45 +136,55 @@ static int session_parse(const char *cmd, int argc, char **argv,
 		if (k == NR_KEYS)
 			return cli_usage_error(cmd, "unknown keyword '%s'",
 					       argv[i]);
-		if (!(session_keys[k].key & allowed))
+		if (!(session_keys[k].bit & allowed))
 			return cli_usage_error(cmd, "'%s' cannot change once "
 					       "the session exists (del and "
 					       "add it again)", argv[i]);
-		if (seen & session_keys[k].key)
+		if (*seen & session_keys[k].bit)
 			return cli_usage_error(cmd, "'%s' given twice",
 					       argv[i]);
-		seen |= session_keys[k].key;
-		if (session_keys[k].key == KEY_NOPROMISC) {
-			o->nopromisc = true;
+		*seen |= session_keys[k].bit;
+		if (!session_keys[k].fn)
 			continue;
-		}
 		if (i + 1 >= argc)
 			return cli_usage_error(cmd, "'%s' needs a value",
 					       argv[i]);
-		ret = session_value(cmd, session_keys[k].key, argv[++i], o);
+		ret = session_keys[k].fn(cmd, argv[i], argv[i + 1], cfg);
 		if (ret)
 			return ret;
+		i++;
 	}
-	if ((needed & KEY_DEV) && !(seen & KEY_DEV))
-		return cli_usage_error(cmd, "which device? 'dev DEV' is "
-				       "needed");
-	if (needed && !(needed & KEY_DEV) && !(seen & needed))
-		return cli_usage_error(cmd, "nothing to set (give capture, "
-				       "snaplen or filter)");
+	cfg->set = *seen & ~(KEY_DEV | KEY_NOPROMISC);
 	return 0;
 }
 
-int add_parse(int argc, char **argv, struct session_opts *o)
+int add_parse(int argc, char **argv, struct kcap_session_config *cfg)
 {
-	return session_parse("add", argc, argv,
-			     KEY_DEV | KEY_CAPTURE | KEY_SNAPLEN | KEY_FILTER |
-			     KEY_RING_SIZE | KEY_HOOK | KEY_NOPROMISC,
-			     KEY_DEV, o);
+	uint32_t seen;
+	int ret;
+
+	ret = session_parse("add", argc, argv, ~0U, &seen, cfg);
+	if (ret)
+		return ret;
+	if (!(seen & KEY_DEV))
+		return cli_usage_error("add", "which device? 'dev DEV' is "
+				       "needed");
+	cfg->set |= KCAP_CFG_FLAGS;
+	cfg->flags = KCAP_SESSION_F_PERSISTENT |
+		     (seen & KEY_NOPROMISC ? KCAP_SESSION_F_NOPROMISC : 0);
+	return 0;
 }
 
-int set_parse(int argc, char **argv, struct session_opts *o)
+int set_parse(int argc, char **argv, struct kcap_session_config *cfg)
 {
-	unsigned int keys = KEY_CAPTURE | KEY_SNAPLEN | KEY_FILTER;
+	const uint32_t keys = KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN |
+			      KCAP_CFG_FILTER;
+	uint32_t seen;
+	int ret;
 
-	return session_parse("set", argc, argv, keys, keys, o);
+	ret = session_parse("set", argc, argv, keys, &seen, cfg);
+	if (!ret && !seen)
+		return cli_usage_error("set", "nothing to set (give "
+				       "direction, snaplen or filter)");
+	return ret;
 }

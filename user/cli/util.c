@@ -14,19 +14,64 @@
 
 #include "cli.h"
 
-#define KCAP_PERM_LINE	"permission denied: run as root (needs CAP_NET_ADMIN)"
-
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
+	fflush(stdout);		/* keep the lines in order on a terminal */
 	fprintf(stderr, "kcap: %s: ", cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, ": see 'kcap help'\n");
+	fputs(": see 'kcap help'\n", stderr);
 	return KCAP_EXIT_USAGE;
+}
+
+int cli_invalid(const char *cmd, const char *what, const char *arg,
+		const char *must)
+{
+	return cli_usage_error(cmd, "invalid %s '%s' (must be %s)", what, arg,
+			       must);
+}
+
+/* A maximum this large is no limit an operator needs told. */
+#define CLI_NUMBER_UNBOUNDED	(1ULL << 40)
+
+int cli_number(const char *cmd, const char *what, const char *arg,
+	       uint64_t min, uint64_t max, const char *unit, uint64_t *v)
+{
+	unsigned long long n;
+	char must[96];
+	char *end;
+
+	errno = 0;
+	if (arg && isdigit((unsigned char)arg[0])) {
+		n = strtoull(arg, &end, 10);
+		if (!errno && !*end && n >= min && n <= max) {
+			*v = n;
+			return 0;
+		}
+	}
+	if (max >= CLI_NUMBER_UNBOUNDED)
+		snprintf(must, sizeof(must), "%llu or more %s",
+			 (unsigned long long)min, unit);
+	else
+		snprintf(must, sizeof(must), "%llu to %llu %s",
+			 (unsigned long long)min, (unsigned long long)max,
+			 unit);
+	return cli_invalid(cmd, what, arg ? arg : "", must);
+}
+
+int cli_number32(const char *cmd, const char *what, const char *arg,
+		 uint32_t min, uint32_t max, const char *unit, uint32_t *v)
+{
+	uint64_t n;
+	int ret;
+
+	ret = cli_number(cmd, what, arg, min, max, unit, &n);
+	if (!ret)
+		*v = (uint32_t)n;
+	return ret;
 }
 
 int cli_fail(const char *fmt, ...)
@@ -34,7 +79,7 @@ int cli_fail(const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
-	fprintf(stderr, "kcap: ");
+	fputs("kcap: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -42,35 +87,34 @@ int cli_fail(const char *fmt, ...)
 	return KCAP_EXIT_FAIL;
 }
 
-int cli_ctl_error(const struct kcap_ctl *ctl, int err, const char *fmt, ...)
+int cli_error(const struct kcap_error *e, const char *fmt, ...)
 {
-	const char *msg = ctl ? kcap_ctl_last_error(ctl) : NULL;
 	va_list ap;
 
 	fflush(stdout);
-	if (err == -EPERM || err == -EACCES) {
-		fprintf(stderr, "kcap: %s\n", KCAP_PERM_LINE);
-		return KCAP_EXIT_FAIL;
+	if (e->source == KCAP_ERROR_FILTER) {
+		fprintf(stderr, "kcap: bad filter: %s\n", e->msg);
+		return e->err == -ENOMEM ? KCAP_EXIT_FAIL : KCAP_EXIT_USAGE;
 	}
-	fprintf(stderr, "kcap: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", msg ? msg : strerror(-err));
+	fputs("kcap: ", stderr);
+	if (fmt) {
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputs(": ", stderr);
+	}
+	fprintf(stderr, "%s\n", e->msg);
 	return KCAP_EXIT_FAIL;
 }
 
-int cli_filter_error(int err, const char *errbuf)
+int cli_session_error(const struct kcap_ctl *ctl, const char *name,
+		      const char *verb)
 {
-	fflush(stdout);
-	fprintf(stderr, "kcap: bad filter: %s\n",
-		errbuf && errbuf[0] ? errbuf : strerror(-err));
-	return err == -ENOMEM ? KCAP_EXIT_FAIL : KCAP_EXIT_USAGE;
-}
+	const struct kcap_error *e = kcap_ctl_error(ctl);
 
-const char *cli_filter_dev(const struct kcap_session_info *info)
-{
-	return info->state == KCAP_STATE_ATTACHED ? info->ifname : NULL;
+	if (e->err == -ENOENT)
+		return cli_fail("no session named '%s'", name);
+	return cli_error(e, "%s session '%s'", verb, name);
 }
 
 /* Report getopt's complaint about av[optind - 1]. */
@@ -124,46 +168,44 @@ char *cli_join(int argc, char **argv)
 
 int cli_open_ctl(struct kcap_ctl **ctl)
 {
-	int err = kcap_ctl_open(ctl);
+	struct kcap_error e;
 
-	if (!err)
+	if (!kcap_ctl_open(ctl, &e))
 		return 0;
-	return cli_fail("%s", kcap_strerror_hint(err));
+	return cli_error(&e, NULL);
 }
 
-bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
-{
-	unsigned long long n;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)s[0]))
-		return false;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno || *end || n < min || n > max)
-		return false;
-	*v = n;
-	return true;
-}
-
-bool cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
-{
-	uint64_t n;
-
-	if (!cli_parse_u64(s, min, max, &n))
-		return false;
-	*v = (uint32_t)n;
-	return true;
-}
-
-bool cli_valid_name(const char *name)
+int cli_session_name(const char *cmd, const char *name)
 {
 	size_t len = strlen(name);
 
-	if (!len || len >= KCAP_NAME_MAX)
-		return false;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			    "0123456789_.-") == len;
+	if (len && len < KCAP_NAME_MAX &&
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789_.-") == len)
+		return 0;
+	return cli_invalid(cmd, "session name", name,
+			   "1 to 31 of A-Z a-z 0-9 _ . -");
+}
+
+int cli_json_args(const char *cmd, int argc, char **argv, bool *json,
+		  const char **word, int words)
+{
+	int i, n = 0;
+
+	*json = false;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			*json = true;
+		else if (argv[i][0] == '-')
+			return cli_usage_error(cmd, "unknown option '%s'",
+					       argv[i]);
+		else if (n < words)
+			word[n++] = argv[i];
+		else
+			return cli_usage_error(cmd, "unexpected argument "
+					       "'%s'", argv[i]);
+	}
+	return 0;
 }
 
 struct cli_word {
@@ -182,6 +224,7 @@ static bool cli_lookup(const struct cli_word *w, const char *s, uint8_t *val)
 	return false;
 }
 
+/* The first word of @val: the one printed. */
 static const char *cli_name_of(const struct cli_word *w, uint8_t val)
 {
 	for (; w->word; w++) {
@@ -191,19 +234,16 @@ static const char *cli_name_of(const struct cli_word *w, uint8_t val)
 	return "unknown";
 }
 
-static const struct cli_word cli_q_words[] = {
+static const struct cli_word cli_direction_words[] = {
 	{ "in", KCAP_DIR_IN },
 	{ "out", KCAP_DIR_OUT },
 	{ "inout", KCAP_DIR_INOUT },
-	{ "off", KCAP_DIR_OFF },	/* for printing only */
-	{ NULL, 0 },
-};
-
-static const struct cli_word cli_capture_words[] = {
+	{ "off", KCAP_DIR_OFF },
+	/* accepted as input */
 	{ "ingress", KCAP_DIR_IN },
 	{ "egress", KCAP_DIR_OUT },
 	{ "bidirectional", KCAP_DIR_INOUT },
-	{ "off", KCAP_DIR_OFF },
+	{ "both", KCAP_DIR_INOUT },
 	{ NULL, 0 },
 };
 
@@ -219,24 +259,14 @@ static const struct cli_word cli_state_words[] = {
 	{ NULL, 0 },
 };
 
-bool cli_parse_q(const char *s, uint8_t *dir)
+bool cli_parse_direction(const char *s, uint8_t *dir)
 {
-	return strcmp(s, "off") && cli_lookup(cli_q_words, s, dir);
+	return cli_lookup(cli_direction_words, s, dir);
 }
 
-const char *cli_q_word(uint8_t dir)
+const char *cli_direction_word(uint8_t dir)
 {
-	return cli_name_of(cli_q_words, dir);
-}
-
-bool cli_parse_capture_word(const char *s, uint8_t *dir)
-{
-	return cli_lookup(cli_capture_words, s, dir);
-}
-
-const char *cli_capture_word(uint8_t dir)
-{
-	return cli_name_of(cli_capture_words, dir);
+	return cli_name_of(cli_direction_words, dir);
 }
 
 bool cli_parse_hook(const char *s, uint8_t *hook)
@@ -267,32 +297,20 @@ bool cli_parse_format(const char *s, enum kcap_file_format *fmt)
 
 void cli_json_string(FILE *f, const char *s)
 {
+	static const char *const esc[] = {
+		['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n",
+		['\r'] = "\\r", ['\t'] = "\\t",
+	};
 	const unsigned char *p;
 
 	fputc('"', f);
 	for (p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
+		if (*p < sizeof(esc) / sizeof(esc[0]) && esc[*p])
+			fputs(esc[*p], f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
 	}
 	fputc('"', f);
 }

@@ -27,14 +27,11 @@
 #define SOL_NETLINK	270
 #endif
 
-#define KCAP_ERRMSG_MAX	512
-
 struct kcap_ctl {
-	struct nl_sock	*sk;
-	int		family_id;
-	unsigned int	family_version;
-	bool		have_errmsg;
-	char		errmsg[KCAP_ERRMSG_MAX];
+	struct nl_sock		*sk;
+	int			family_id;
+	unsigned int		family_version;
+	struct kcap_error	error;
 };
 
 /*
@@ -127,9 +124,24 @@ int kcap_ctl_open_family(struct kcap_ctl **ctlp, const char *name)
 	return 0;
 }
 
-int kcap_ctl_open(struct kcap_ctl **ctlp)
+int kcap_ctl_open(struct kcap_ctl **ctlp, struct kcap_error *e)
 {
-	return kcap_ctl_open_family(ctlp, KCAP_GENL_NAME);
+	int err = kcap_ctl_open_family(ctlp, KCAP_GENL_NAME);
+
+	kcap_error_clear(e);
+	switch (err) {
+	case 0:
+		return 0;
+	case -ENOENT:
+		return kcap_error_set(e, err, KCAP_ERROR_SYSTEM,
+				      "the kcap kernel module is not loaded: run 'modprobe kcap' as root");
+	case -EPROTONOSUPPORT:
+	case -EAFNOSUPPORT:
+		return kcap_error_set(e, err, KCAP_ERROR_SYSTEM,
+				      "this kernel has no generic netlink support");
+	default:
+		return kcap_error_set(e, err, KCAP_ERROR_SYSTEM, NULL);
+	}
 }
 
 int kcap_ctl_family_id(const struct kcap_ctl *ctl)
@@ -142,22 +154,14 @@ unsigned int kcap_ctl_family_version(const struct kcap_ctl *ctl)
 	return ctl->family_version;
 }
 
-const char *kcap_ctl_last_error(const struct kcap_ctl *ctl)
+const struct kcap_error *kcap_ctl_error(const struct kcap_ctl *ctl)
 {
-	return ctl->have_errmsg ? ctl->errmsg : NULL;
+	return &ctl->error;
 }
 
-int kcap_session_del_keep_error(struct kcap_ctl *ctl, uint32_t id)
+struct kcap_error *kcap_ctl_err(struct kcap_ctl *ctl)
 {
-	bool had = ctl->have_errmsg;
-	char saved[KCAP_ERRMSG_MAX];
-	int err;
-
-	memcpy(saved, ctl->errmsg, sizeof(saved));
-	err = kcap_session_del(ctl, NULL, id);
-	memcpy(ctl->errmsg, saved, sizeof(saved));
-	ctl->have_errmsg = had;
-	return err;
+	return &ctl->error;
 }
 
 uint32_t kcap_ctl_port(const struct kcap_ctl *ctl)
@@ -190,15 +194,16 @@ int kcap_genl_msg(int family, uint8_t cmd, int flags, struct nl_msg **msgp)
 
 /* One request and the replies to it, as the callbacks see them. */
 struct kcap_req {
-	struct kcap_ctl	*ctl;
 	kcap_reply_fn	fn;
 	void		*arg;
 	int		err;	/* the kernel's, or the first of fn */
+	bool		kernel;	/* err is the kernel's */
 	bool		done;
+	char		extack[KCAP_ERROR_MSG_MAX];
 };
 
 /* Keep the message of an extended acknowledgement (NLMSGERR_ATTR_MSG). */
-static void kcap_ctl_save_extack(struct kcap_ctl *ctl,
+static void kcap_ctl_save_extack(struct kcap_req *req,
 				 const struct nlmsghdr *hdr,
 				 const struct nlmsgerr *e, size_t off)
 {
@@ -219,11 +224,10 @@ static void kcap_ctl_save_extack(struct kcap_ctl *ctl,
 		    (size_t)nla_len(tb[NLMSGERR_ATTR_MSG]));
 	if (!n)
 		return;
-	if (n >= sizeof(ctl->errmsg))
-		n = sizeof(ctl->errmsg) - 1;
-	memcpy(ctl->errmsg, nla_data(tb[NLMSGERR_ATTR_MSG]), n);
-	ctl->errmsg[n] = '\0';
-	ctl->have_errmsg = true;
+	if (n >= sizeof(req->extack))
+		n = sizeof(req->extack) - 1;
+	memcpy(req->extack, nla_data(tb[NLMSGERR_ATTR_MSG]), n);
+	req->extack[n] = '\0';
 }
 
 static int kcap_ctl_error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e,
@@ -239,8 +243,9 @@ static int kcap_ctl_error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e,
 	if (!(hdr->nlmsg_flags & NLM_F_CAPPED) &&
 	    e->msg.nlmsg_len >= NLMSG_HDRLEN)
 		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	kcap_ctl_save_extack(req->ctl, hdr, e, off);
+	kcap_ctl_save_extack(req, hdr, e, off);
 	req->err = e->error < 0 ? e->error : -EIO;
+	req->kernel = true;
 	req->done = true;
 	return NL_STOP;
 }
@@ -265,8 +270,9 @@ static int kcap_ctl_finish_cb(struct nl_msg *msg, void *arg)
 		memcpy(&dump_err, nlmsg_data(hdr), sizeof(dump_err));
 		if (dump_err < 0 && !req->err) {
 			req->err = dump_err;
-			kcap_ctl_save_extack(req->ctl, hdr,
-					     nlmsg_data(hdr), sizeof(int));
+			req->kernel = true;
+			kcap_ctl_save_extack(req, hdr, nlmsg_data(hdr),
+					     sizeof(int));
 		}
 	}
 	req->done = true;
@@ -286,17 +292,16 @@ static int kcap_ctl_valid_cb(struct nl_msg *msg, void *arg)
 int kcap_ctl_request(struct kcap_ctl *ctl, struct nl_msg *msg,
 		     kcap_reply_fn fn, void *arg)
 {
-	struct kcap_req req = { .ctl = ctl, .fn = fn, .arg = arg };
+	struct kcap_req req = { .fn = fn, .arg = arg };
 	struct nl_cb *cb;
 	int err;
 
-	ctl->have_errmsg = false;
-	ctl->errmsg[0] = '\0';
-
+	kcap_error_clear(&ctl->error);
 	cb = nl_cb_clone(nl_socket_get_cb(ctl->sk));
 	if (!cb) {
 		nlmsg_free(msg);
-		return -ENOMEM;
+		return kcap_error_set(&ctl->error, -ENOMEM, KCAP_ERROR_SYSTEM,
+				      NULL);
 	}
 	nl_cb_err(cb, NL_CB_CUSTOM, kcap_ctl_error_cb, &req);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, kcap_ctl_ack_cb, &req);
@@ -305,21 +310,22 @@ int kcap_ctl_request(struct kcap_ctl *ctl, struct nl_msg *msg,
 
 	err = nl_send_auto(ctl->sk, msg);
 	nlmsg_free(msg);
-	if (err < 0) {
-		err = kcap_errno_from_nl(err);
-		goto out;
-	}
-	while (!req.done) {
+	while (err >= 0 && !req.done)
 		err = nl_recvmsgs(ctl->sk, cb);
-		if (err < 0) {
-			err = kcap_errno_from_nl(err);
-			goto out;
-		}
-	}
-	err = req.err;
-out:
 	nl_cb_put(cb);
-	return err;
+	/*
+	 * The kernel's error (which libnl also returns, folded, when the
+	 * error callback stops) with its message, or the line for its errno.
+	 */
+	if (req.err)
+		return kcap_error_set(&ctl->error, req.err,
+				      req.kernel ? KCAP_ERROR_KERNEL :
+						   KCAP_ERROR_SYSTEM,
+				      "%s", req.extack);
+	if (err < 0)
+		return kcap_error_set(&ctl->error, kcap_errno_from_nl(err),
+				      KCAP_ERROR_SYSTEM, NULL);
+	return 0;
 }
 
 void kcap_ctl_close(struct kcap_ctl *ctl)

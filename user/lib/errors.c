@@ -1,43 +1,54 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libkcap: hints for the operator, one per errno that libkcap returns.
+ * libkcap: struct kcap_error, the one way a failure is explained.
  */
 
 #include <errno.h>
-#include <limits.h>
-#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kcap.h"
+#include "internal.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-struct kcap_hint {
-	int		err;
-	const char	*hint;
-};
-
-static const struct kcap_hint kcap_hints[] = {
-	{ ENOENT,
-	  "the kcap kernel module is not loaded: run 'modprobe kcap' as root" },
-	{ EPERM,
-	  "permission denied: run as root (needs CAP_NET_ADMIN)" },
-	{ EACCES,
-	  "permission denied: run as root (needs CAP_NET_ADMIN)" },
-	{ EPROTONOSUPPORT,
-	  "this kernel has no generic netlink support" },
-	{ EAFNOSUPPORT,
-	  "this kernel has no generic netlink support" },
-};
-
-const char *kcap_strerror_hint(int err)
+void kcap_error_clear(struct kcap_error *e)
 {
-	size_t i;
+	if (!e)
+		return;
+	e->err = 0;
+	e->source = KCAP_ERROR_SYSTEM;
+	e->msg[0] = '\0';
+}
 
-	/* Negate the table's entries, not err: err may be INT_MIN. */
-	for (i = 0; i < ARRAY_SIZE(kcap_hints); i++) {
-		if (err == kcap_hints[i].err || err == -kcap_hints[i].err)
-			return kcap_hints[i].hint;
+/* What an errno means to the operator when nothing more specific is known. */
+static const char *kcap_error_default(int err)
+{
+	switch (err) {
+	case -EPERM:
+	case -EACCES:
+		return "permission denied: run as root (needs CAP_NET_ADMIN)";
+	default:
+		return strerror(-err);
 	}
-	return strerror(err < 0 && err != INT_MIN ? -err : err);
+}
+
+int kcap_error_set(struct kcap_error *e, int err,
+		   enum kcap_error_source source, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return err;
+	e->err = err;
+	e->source = source;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	} else {
+		e->msg[0] = '\0';
+	}
+	if (!e->msg[0])
+		snprintf(e->msg, sizeof(e->msg), "%s", kcap_error_default(err));
+	return err;
 }

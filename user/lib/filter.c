@@ -7,7 +7,7 @@
  */
 
 #include <errno.h>
-#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +17,7 @@
 #include <linux/filter.h>
 
 #include "kcap.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "internal.h"
 
 _Static_assert(sizeof(struct bpf_insn) == sizeof(struct sock_filter),
 	       "libpcap's bpf_insn is the kernel's sock_filter");
@@ -42,26 +41,31 @@ static const struct {
 	{ 258, DLT_PKTAP },		/* LINKTYPE_PKTAP */
 };
 
-int kcap_linktype_to_dlt(uint32_t linktype)
+/* The pair whose @linktype (or, if !@by_linktype, whose dlt) is @v. */
+static int kcap_linktype_dlt_find(long v, bool by_linktype)
 {
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(kcap_linktype_dlts); i++) {
-		if (kcap_linktype_dlts[i].linktype == linktype)
-			return kcap_linktype_dlts[i].dlt;
+		if (v == (by_linktype ? (long)kcap_linktype_dlts[i].linktype :
+					kcap_linktype_dlts[i].dlt))
+			return (int)i;
 	}
-	return (int)linktype;
+	return -1;
+}
+
+int kcap_linktype_to_dlt(uint32_t linktype)
+{
+	int i = kcap_linktype_dlt_find(linktype, true);
+
+	return i < 0 ? (int)linktype : kcap_linktype_dlts[i].dlt;
 }
 
 uint32_t kcap_dlt_to_linktype(int dlt)
 {
-	size_t i;
+	int i = kcap_linktype_dlt_find(dlt, false);
 
-	for (i = 0; i < ARRAY_SIZE(kcap_linktype_dlts); i++) {
-		if (kcap_linktype_dlts[i].dlt == dlt)
-			return kcap_linktype_dlts[i].linktype;
-	}
-	return (uint32_t)dlt;
+	return i < 0 ? (uint32_t)dlt : kcap_linktype_dlts[i].linktype;
 }
 
 const char *kcap_linktype_name(uint32_t linktype)
@@ -72,18 +76,6 @@ const char *kcap_linktype_name(uint32_t linktype)
 const char *kcap_linktype_description(uint32_t linktype)
 {
 	return pcap_datalink_val_to_description(kcap_linktype_to_dlt(linktype));
-}
-
-static void kcap_filter_error(char *errbuf, size_t errlen, const char *fmt,
-			      ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
 }
 
 /* The expression without the blanks around it, in a new string. */
@@ -108,8 +100,7 @@ static char *kcap_filter_trim(const char *expr)
  * its link type is not the session's.  Its packet socket lives only until
  * pcap_close().
  */
-static pcap_t *kcap_filter_live_handle(const char *ifname, int dlt,
-				       uint32_t snaplen)
+static pcap_t *kcap_filter_live_handle(const char *ifname, int dlt)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	pcap_t *p;
@@ -119,7 +110,7 @@ static pcap_t *kcap_filter_live_handle(const char *ifname, int dlt,
 	p = pcap_create(ifname, errbuf);
 	if (!p)
 		return NULL;
-	if (pcap_set_snaplen(p, (int)snaplen) || pcap_set_promisc(p, 0) ||
+	if (pcap_set_snaplen(p, KCAP_SNAPLEN_MAX) || pcap_set_promisc(p, 0) ||
 	    pcap_set_immediate_mode(p, 1) || pcap_set_buffer_size(p, 65536) ||
 	    pcap_activate(p) < 0 || pcap_datalink(p) != dlt) {
 		pcap_close(p);
@@ -129,54 +120,44 @@ static pcap_t *kcap_filter_live_handle(const char *ifname, int dlt,
 }
 
 int kcap_filter_compile(struct kcap_filter *f, const char *expr,
-			uint32_t linktype, uint32_t snaplen,
-			char *errbuf, size_t errlen)
+			uint32_t linktype, const char *ifname,
+			struct kcap_error *e)
 {
-	return kcap_filter_compile_dev(f, expr, NULL, linktype, snaplen,
-				       errbuf, errlen);
-}
-
-int kcap_filter_compile_dev(struct kcap_filter *f, const char *expr,
-			    const char *ifname, uint32_t linktype,
-			    uint32_t snaplen, char *errbuf, size_t errlen)
-{
+	int dlt = kcap_linktype_to_dlt(linktype);
 	struct bpf_program prog;
 	pcap_t *p;
 	char *text;
 	int err;
 
 	memset(f, 0, sizeof(*f));
-	kcap_filter_error(errbuf, errlen, "%s", "");
+	kcap_error_clear(e);
 
 	text = kcap_filter_trim(expr);
 	if (!text)
-		return -ENOMEM;
+		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
 	if (!text[0] || !strcmp(text, "all")) {
 		text[0] = '\0';
 		f->text = text;
 		return 0;
 	}
 	if (strlen(text) >= KCAP_FILTER_TEXT_MAX) {
-		kcap_filter_error(errbuf, errlen,
-				  "filter expression longer than %d bytes",
-				  KCAP_FILTER_TEXT_MAX - 1);
 		free(text);
-		return -E2BIG;
+		return kcap_error_set(e, -E2BIG, KCAP_ERROR_FILTER,
+				      "filter expression longer than %d bytes",
+				      KCAP_FILTER_TEXT_MAX - 1);
 	}
 
-	if (!snaplen || snaplen > KCAP_SNAPLEN_MAX)
-		snaplen = KCAP_SNAPLEN_MAX;
-	p = kcap_filter_live_handle(ifname, kcap_linktype_to_dlt(linktype),
-				    snaplen);
+	/* Frames are cut by the session's snaplen, not by its filter. */
+	p = kcap_filter_live_handle(ifname, dlt);
 	if (!p)
-		p = pcap_open_dead(kcap_linktype_to_dlt(linktype),
-				   (int)snaplen);
+		p = pcap_open_dead(dlt, KCAP_SNAPLEN_MAX);
 	if (!p) {
 		free(text);
-		return -ENOMEM;
+		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
 	}
 	if (pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		kcap_filter_error(errbuf, errlen, "%s", pcap_geterr(p));
+		kcap_error_set(e, -EINVAL, KCAP_ERROR_FILTER, "%s",
+			       pcap_geterr(p));
 		pcap_close(p);
 		free(text);
 		return -EINVAL;
@@ -185,14 +166,14 @@ int kcap_filter_compile_dev(struct kcap_filter *f, const char *expr,
 
 	err = 0;
 	if (prog.bf_len > BPF_MAXINSNS) {
-		kcap_filter_error(errbuf, errlen,
-				  "filter of %u instructions: more than %d",
-				  prog.bf_len, BPF_MAXINSNS);
-		err = -E2BIG;
+		err = kcap_error_set(e, -E2BIG, KCAP_ERROR_FILTER,
+				     "filter of %u instructions: more than %d",
+				     prog.bf_len, BPF_MAXINSNS);
 	} else {
 		f->insns = malloc(prog.bf_len * sizeof(*f->insns));
 		if (!f->insns)
-			err = -ENOMEM;
+			err = kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM,
+					     NULL);
 		else
 			memcpy(f->insns, prog.bf_insns,
 			       prog.bf_len * sizeof(*f->insns));
@@ -211,10 +192,10 @@ int kcap_filter_compile_dev(struct kcap_filter *f, const char *expr,
 void kcap_session_config_filter(struct kcap_session_config *cfg,
 				const struct kcap_filter *f)
 {
-	cfg->set |= KCAP_CFG_FILTER;
-	cfg->filter = f->insns;
-	cfg->filter_len = f->len;
-	cfg->filter_text = f->text;
+	cfg->set = (cfg->set & ~KCAP_CFG_FILTER) | KCAP_CFG_PROG;
+	cfg->prog = f->insns;
+	cfg->prog_len = f->len;
+	cfg->filter = f->text;
 }
 
 void kcap_filter_free(struct kcap_filter *f)

@@ -7,12 +7,30 @@
 
 #include <stdint.h>
 
-struct kcap_ctl;
-struct kcap_session_config;
-struct kcap_session_info;
+#include "kcap.h"
+
 struct nl_msg;
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* errors.c */
+
+/* Nothing failed (yet).  @e may be NULL. */
+void kcap_error_clear(struct kcap_error *e);
+
+/*
+ * Fill @e (which may be NULL) and return @err.  A NULL or empty @fmt
+ * gives the default line for @err: the permission line for -EPERM and
+ * -EACCES, else strerror().
+ */
+int kcap_error_set(struct kcap_error *e, int err,
+		   enum kcap_error_source source, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* nlerr.c */
 int kcap_errno_from_nl(int nlerr);
+
+/* ctl.c: the handle and its requests. */
 
 /*
  * kcap_ctl_open() on the generic netlink family @name instead of kcap's,
@@ -20,7 +38,8 @@ int kcap_errno_from_nl(int nlerr);
  */
 int kcap_ctl_open_family(struct kcap_ctl **ctl, const char *name);
 
-/* ctl.c: requests. */
+/* The handle's error, to fill. */
+struct kcap_error *kcap_ctl_err(struct kcap_ctl *ctl);
 
 /* Handles one reply message; a negative errno fails the request. */
 typedef int (*kcap_reply_fn)(struct nl_msg *msg, void *arg);
@@ -33,31 +52,33 @@ int kcap_ctl_msg(const struct kcap_ctl *ctl, uint8_t cmd, int flags,
 /*
  * Send @msg (always freed) and hand every reply to @fn until the kernel's
  * acknowledgement, error or end of dump.  Return 0 or a negative errno;
- * a rejection's extended-ack message is kept for kcap_ctl_last_error().
+ * the handle's error says why (the kernel's extended-ack message when it
+ * rejected the request with one).
  */
 int kcap_ctl_request(struct kcap_ctl *ctl, struct nl_msg *msg,
 		     kcap_reply_fn fn, void *arg);
-
-/*
- * kcap_session_del() by id, keeping the error text of the request before
- * it for kcap_ctl_last_error(): for undoing a half-done start.
- */
-int kcap_session_del_keep_error(struct kcap_ctl *ctl, uint32_t id);
 
 /* session.c: the messages, apart from the socket, for the tests. */
 
 /*
  * Add the attributes of @cfg for @cmd (KCAP_CMD_SESSION_NEW or _SET) to
- * @msg.  -EINVAL for a config @cmd cannot take, -EMSGSIZE if it does
- * not fit.
+ * @msg; a filter expression must have been compiled into @cfg's prog.
+ * -EINVAL for a config @cmd cannot take (@e says why), -EMSGSIZE if it
+ * does not fit.
  */
 int kcap_session_put_config(struct nl_msg *msg, uint8_t cmd,
-			    const struct kcap_session_config *cfg);
+			    const struct kcap_session_config *cfg,
+			    struct kcap_error *e);
 
 /* Add KCAP_ATTR_NAME, or KCAP_ATTR_ID if @name is NULL. */
 int kcap_session_put_ref(struct nl_msg *msg, const char *name, uint32_t id);
 
 /* Parse a KCAP_CMD_SESSION_* reply into @info (zeroed first). */
 int kcap_session_parse(struct nl_msg *msg, struct kcap_session_info *info);
+
+/* One KCAP_CMD_SESSION_NEW or _SET request of @cfg, as it is. */
+int kcap_session_request(struct kcap_ctl *ctl, uint8_t cmd,
+			 const struct kcap_session_config *cfg,
+			 struct kcap_session_info *info);
 
 #endif /* _LIBKCAP_INTERNAL_H */

@@ -3,8 +3,8 @@
  * libkcap: the userland library of kcap.
  *
  * Calls that can fail return 0 (or a non-negative value) on success and a
- * negative errno on failure; kcap_strerror_hint() turns such an errno into
- * a line telling the operator what to do about it.
+ * negative errno on failure.  Where there is more to say than the errno,
+ * a struct kcap_error says it: see "Errors" below.
  */
 #ifndef _LIBKCAP_KCAP_H
 #define _LIBKCAP_KCAP_H
@@ -15,6 +15,48 @@
 
 #include <linux/filter.h>
 #include <linux/kcap.h>
+
+/*
+ * Errors.
+ *
+ * A failed call returns a negative errno.  The explanation for the
+ * operator is a struct kcap_error: the errno, what refused, and one line
+ * of text.  Calls on a control handle keep the explanation of the last
+ * one in the handle (kcap_ctl_error()); the calls that have no handle
+ * (kcap_ctl_open(), kcap_filter_compile(), kcap_reader_open()) fill the
+ * struct kcap_error their caller passes, if any.
+ */
+
+/**
+ * enum kcap_error_source - what refused.
+ * @KCAP_ERROR_SYSTEM: a system call, netlink, or a bad argument to libkcap.
+ * @KCAP_ERROR_KERNEL: the kcap module refused a request; the message is
+ *	the kernel's own (its extended acknowledgement) when it gave one.
+ * @KCAP_ERROR_FILTER: libpcap did not compile a filter expression; the
+ *	message is libpcap's.
+ */
+enum kcap_error_source {
+	KCAP_ERROR_SYSTEM,
+	KCAP_ERROR_KERNEL,
+	KCAP_ERROR_FILTER,
+};
+
+#define KCAP_ERROR_MSG_MAX	512
+
+/**
+ * struct kcap_error - why a call failed.
+ * @err: the negative errno the call returned; 0 after a success.
+ * @source: what refused.
+ * @msg: one line without a newline, never empty after a failure: the
+ *	kernel's or libpcap's message, or libkcap's line saying what to do
+ *	(e.g. "the kcap kernel module is not loaded: run 'modprobe kcap' as
+ *	root"), else strerror(-@err).
+ */
+struct kcap_error {
+	int			err;
+	enum kcap_error_source	source;
+	char			msg[KCAP_ERROR_MSG_MAX];
+};
 
 /**
  * struct kcap_ctl - opaque control handle.
@@ -28,6 +70,7 @@ struct kcap_ctl;
 /**
  * kcap_ctl_open() - open a control handle on the kcap kernel module.
  * @ctl: where to store the new handle; set to NULL on failure.
+ * @e: where to say why it failed, or NULL.
  *
  * Connects a generic netlink socket and resolves the KCAP_GENL_NAME family,
  * which the kernel may load the module to provide, and records its numeric
@@ -40,7 +83,7 @@ struct kcap_ctl;
  * -ENOMEM if memory ran out, another negative errno (-EIO if no better
  * one is known) otherwise.
  */
-int kcap_ctl_open(struct kcap_ctl **ctl);
+int kcap_ctl_open(struct kcap_ctl **ctl, struct kcap_error *e);
 
 /**
  * kcap_ctl_family_id() - the generic netlink id of the kcap family.
@@ -67,17 +110,18 @@ unsigned int kcap_ctl_family_version(const struct kcap_ctl *ctl);
 void kcap_ctl_close(struct kcap_ctl *ctl);
 
 /**
- * kcap_ctl_last_error() - the kernel's message about the last failed request.
+ * kcap_ctl_error() - why the last call on a handle failed.
  * @ctl: an open handle.
  *
- * The kernel explains every rejection of a kcap request in an extended
- * acknowledgement (NLMSGERR_ATTR_MSG); the handle keeps the message of the
- * last request that failed.  It is cleared when a request starts.
+ * Every call that takes a handle clears its error when it starts and
+ * fills it when it fails: the kernel's message about a request it refused
+ * (KCAP_ERROR_KERNEL), libpcap's about a filter expression
+ * (KCAP_ERROR_FILTER), or libkcap's (KCAP_ERROR_SYSTEM).
  *
- * Return: the message, valid until the next request on @ctl, or NULL if
- * the last request succeeded or its error came without a message.
+ * Return: the handle's error, valid until the next call on @ctl; its err
+ * is 0 if the last call succeeded.
  */
-const char *kcap_ctl_last_error(const struct kcap_ctl *ctl);
+const struct kcap_error *kcap_ctl_error(const struct kcap_ctl *ctl);
 
 /**
  * kcap_ctl_port() - the netlink port id of the handle's socket.
@@ -99,8 +143,7 @@ uint32_t kcap_ctl_port(const struct kcap_ctl *ctl);
  * sessions are wanted.  A persistent session lives until
  * kcap_session_del().
  *
- * Every call returns 0 or a negative errno; when the kernel rejected the
- * request, kcap_ctl_last_error() says why.
+ * Every call returns 0 or a negative errno; kcap_ctl_error() says why.
  */
 
 #define KCAP_IFNAMSIZ		16	/* IFNAMSIZ of <net/if.h> */
@@ -170,6 +213,7 @@ struct kcap_session_info {
 /*
  * Which optional fields of struct kcap_session_config are set: only those
  * are sent to the kernel, which keeps (SET) or defaults (NEW) the others.
+ * KCAP_CFG_FILTER and KCAP_CFG_PROG exclude each other.
  */
 #define KCAP_CFG_DIRECTION	(1U << 0)
 #define KCAP_CFG_SNAPLEN	(1U << 1)
@@ -177,6 +221,7 @@ struct kcap_session_info {
 #define KCAP_CFG_HOOK		(1U << 3)
 #define KCAP_CFG_RING_SIZE	(1U << 4)
 #define KCAP_CFG_FLAGS		(1U << 5)
+#define KCAP_CFG_PROG		(1U << 6)
 
 /**
  * struct kcap_session_config - what to create or change.
@@ -188,20 +233,23 @@ struct kcap_session_info {
  *	they must name the same device.
  * @set: KCAP_CFG_* bits: which of the fields below are to be sent.
  * @direction: KCAP_CFG_DIRECTION: enum kcap_direction.
- * @snaplen: KCAP_CFG_SNAPLEN: 1..KCAP_SNAPLEN_MAX.
- * @filter: KCAP_CFG_FILTER: the classic BPF program, @filter_len
- *	instructions (0: no filter, every frame passes; it removes the
- *	filter of a live session).
- * @filter_len: KCAP_CFG_FILTER: its number of instructions.
- * @filter_text: KCAP_CFG_FILTER: the expression it was compiled from,
- *	kept for display; NULL to send none.
+ * @snaplen: KCAP_CFG_SNAPLEN: 1..KCAP_SNAPLEN_MAX, the one place frames are
+ *	cut (filters compiled by libkcap keep whole frames).
+ * @filter: KCAP_CFG_FILTER: a pcap-filter(7) expression, which libkcap
+ *	compiles for the session's link type on its device, as tcpdump would
+ *	there (see kcap_filter_compile()); NULL, "" or "all" for none (every
+ *	frame passes; it removes the filter of a live session).
+ *	KCAP_CFG_PROG: the text of @prog, kept for display; NULL for none.
+ * @prog: KCAP_CFG_PROG: a classic BPF program of @prog_len instructions,
+ *	sent as it is (0 instructions: no filter).
+ * @prog_len: KCAP_CFG_PROG: its number of instructions.
  * @hook: KCAP_CFG_HOOK, kcap_session_new() only: enum kcap_hook.
  * @ring_size: KCAP_CFG_RING_SIZE, kcap_session_new() only: data bytes of
  *	each ring, a power of two.
  * @flags: KCAP_CFG_FLAGS, kcap_session_new() only: KCAP_SESSION_F_*.
  *
- * A kcap_filter (see kcap_filter_compile()) gives @filter, @filter_len and
- * @filter_text: see kcap_session_config_filter().
+ * A kcap_filter compiled beforehand gives @prog, @prog_len and @filter:
+ * see kcap_session_config_filter().
  */
 struct kcap_session_config {
 	const char		*name;
@@ -211,27 +259,34 @@ struct kcap_session_config {
 	uint32_t		set;
 	uint8_t			direction;
 	uint32_t		snaplen;
-	const struct sock_filter *filter;
-	unsigned int		filter_len;
-	const char		*filter_text;
+	const char		*filter;
+	const struct sock_filter *prog;
+	unsigned int		prog_len;
 	uint8_t			hook;
 	uint32_t		ring_size;
 	uint32_t		flags;
 };
 
 /**
- * kcap_session_new() - create a session (KCAP_CMD_SESSION_NEW).
+ * kcap_session_new() - create a session.
  * @ctl: an open handle; it owns the session unless @cfg->flags has
  *	KCAP_SESSION_F_PERSISTENT: keep it open for as long as the session
  *	is wanted.
  * @cfg: the session's name, device and the settings to send.
  * @info: where to store the new session as the kernel reports it, or NULL.
  *
+ * One KCAP_CMD_SESSION_NEW request, unless @cfg has a filter expression
+ * (KCAP_CFG_FILTER): its link type is the device's, which only the kernel
+ * knows, so then the session is created capturing nothing, the expression
+ * compiled for it, and direction and filter set in one change
+ * (KCAP_CMD_SESSION_SET), so that no frame the filter would refuse is
+ * captured.  If a step fails the session is deleted.
+ *
  * Return: 0, or a negative errno: -EINVAL for a bad @cfg (no name, no
- * device, a name of KCAP_NAME_MAX bytes or more), -EEXIST if the name is
- * taken, -ENODEV if there is no such device, -EPERM without
- * CAP_NET_ADMIN, -EMSGSIZE if the request does not fit a message, or what
- * else the kernel says (see kcap_ctl_last_error()).
+ * device, a name of KCAP_NAME_MAX bytes or more) or an expression libpcap
+ * refuses, -EEXIST if the name is taken, -ENODEV if there is no such
+ * device, -EPERM without CAP_NET_ADMIN, -EMSGSIZE if the request does not
+ * fit a message, or what else the kernel says; kcap_ctl_error() says why.
  */
 int kcap_session_new(struct kcap_ctl *ctl,
 		     const struct kcap_session_config *cfg,
@@ -241,12 +296,15 @@ int kcap_session_new(struct kcap_ctl *ctl,
  * kcap_session_set() - change a live session (KCAP_CMD_SESSION_SET).
  * @ctl: an open handle.
  * @cfg: the session by @cfg->name or @cfg->id, and the settings to send:
- *	only KCAP_CFG_DIRECTION, KCAP_CFG_SNAPLEN and KCAP_CFG_FILTER may be
- *	set.  The kernel applies them all at once, or none.
+ *	only KCAP_CFG_DIRECTION, KCAP_CFG_SNAPLEN and KCAP_CFG_FILTER (or
+ *	KCAP_CFG_PROG) may be set.  The kernel applies them all at once, or
+ *	none.  A filter expression is compiled for the session's link type
+ *	on its device, which a KCAP_CMD_SESSION_GET finds first.
  * @info: where to store the session as changed, or NULL.
  *
- * Return: 0, or a negative errno: -EINVAL for a bad @cfg, -ENOENT if there
- * is no such session, or what the kernel says.
+ * Return: 0, or a negative errno: -EINVAL for a bad @cfg or an expression
+ * libpcap refuses, -ENOENT if there is no such session, or what the
+ * kernel says; kcap_ctl_error() says why.
  */
 int kcap_session_set(struct kcap_ctl *ctl,
 		     const struct kcap_session_config *cfg,
@@ -310,9 +368,6 @@ int kcap_session_stats(struct kcap_ctl *ctl, const char *name, uint32_t id,
  * @len: its number of instructions; 0 means no filter (every frame
  *	passes).
  * @text: the expression it was compiled from, "" for no filter.
- *
- * Fill a kcap_session_config from it: .filter = f.insns,
- * .filter_len = f.len, .filter_text = f.text, .set |= KCAP_CFG_FILTER.
  */
 struct kcap_filter {
 	struct sock_filter	*insns;
@@ -320,41 +375,20 @@ struct kcap_filter {
 	char			*text;
 };
 
-#define KCAP_FILTER_ERRMAX	256	/* PCAP_ERRBUF_SIZE */
-
 /**
  * kcap_filter_compile() - compile a tcpdump expression for a session.
  * @f: where to store the filter; release it with kcap_filter_free().
  * @expr: the expression (pcap-filter(7)); NULL, "" or "all" (blanks
  *	around it ignored) for no filter.
  * @linktype: the session's pcap LINKTYPE_* value (KCAP_ATTR_LINKTYPE).
- * @snaplen: the session's snapshot length: what the filter returns for a
- *	frame it accepts.
- * @errbuf: where to store libpcap's message on failure, or NULL.
- * @errlen: the size of @errbuf; KCAP_FILTER_ERRMAX is enough.
- *
- * Compiles with optimisation and an unknown netmask, as tcpdump does, on
- * a dead libpcap handle: see kcap_filter_compile_dev() for the difference.
- *
- * Return: 0, or a negative errno: -EINVAL if libpcap rejected the
- * expression or does not know @linktype (@errbuf says why), -E2BIG if the
- * expression is longer than KCAP_FILTER_TEXT_MAX - 1 bytes or the program
- * has more than BPF_MAXINSNS instructions, -ENOMEM.
- */
-int kcap_filter_compile(struct kcap_filter *f, const char *expr,
-			uint32_t linktype, uint32_t snaplen,
-			char *errbuf, size_t errlen);
-
-/**
- * kcap_filter_compile_dev() - compile a filter as tcpdump would on a device.
- * @f: as kcap_filter_compile().
- * @expr: as kcap_filter_compile().
  * @ifname: the session's device (in the caller's network namespace), or
  *	NULL.
- * @linktype: as kcap_filter_compile().
- * @snaplen: as kcap_filter_compile().
- * @errbuf: as kcap_filter_compile().
- * @errlen: as kcap_filter_compile().
+ * @e: where to say why it failed, or NULL.
+ *
+ * Compiles with optimisation and an unknown netmask, as tcpdump does.  The
+ * program accepts a frame whole (it returns KCAP_SNAPLEN_MAX): the
+ * session's snaplen is the one place frames are cut, so that changing it
+ * never needs the filter again.
  *
  * The kernel runs filters as it runs socket filters, with an offloaded VLAN
  * tag in metadata.  libpcap compiles for that only on a live Linux handle:
@@ -363,14 +397,18 @@ int kcap_filter_compile(struct kcap_filter *f, const char *expr,
  * gives its verdicts.  So when @ifname is given and a live handle on it can
  * be activated (it needs CAP_NET_RAW; its packet socket lives only while
  * compiling) with the session's link type, the expression is compiled on
- * it; otherwise, as by kcap_filter_compile(), on a dead handle, where
- * "vlan" tests only tags in the bytes.
+ * it; otherwise on a dead handle of @linktype, where "vlan" tests only
+ * tags in the bytes.
  *
- * Return: as kcap_filter_compile().
+ * Return: 0, or a negative errno: -EINVAL if libpcap rejected the
+ * expression or does not know @linktype (KCAP_ERROR_FILTER, libpcap's
+ * message), -E2BIG if the expression is longer than
+ * KCAP_FILTER_TEXT_MAX - 1 bytes or the program has more than
+ * BPF_MAXINSNS instructions, -ENOMEM.
  */
-int kcap_filter_compile_dev(struct kcap_filter *f, const char *expr,
-			    const char *ifname, uint32_t linktype,
-			    uint32_t snaplen, char *errbuf, size_t errlen);
+int kcap_filter_compile(struct kcap_filter *f, const char *expr,
+			uint32_t linktype, const char *ifname,
+			struct kcap_error *e);
 
 /**
  * kcap_filter_free() - release what kcap_filter_compile() allocated.
@@ -383,8 +421,9 @@ void kcap_filter_free(struct kcap_filter *f);
  * @cfg: the config of a kcap_session_new() or kcap_session_set() request.
  * @f: a filter from kcap_filter_compile(); it must outlive the request.
  *
- * Sets @cfg's filter, filter_len and filter_text from @f and marks
- * KCAP_CFG_FILTER.  A filter of no instructions removes the session's.
+ * Sets @cfg's prog, prog_len and filter from @f and marks KCAP_CFG_PROG
+ * (and not KCAP_CFG_FILTER).  A filter of no instructions removes the
+ * session's.
  */
 void kcap_session_config_filter(struct kcap_session_config *cfg,
 				const struct kcap_filter *f);
@@ -432,22 +471,10 @@ const char *kcap_linktype_name(uint32_t linktype);
 const char *kcap_linktype_description(uint32_t linktype);
 
 /**
- * kcap_strerror_hint() - what the operator should do about an error.
- * @err: an errno returned by a libkcap call; its sign is ignored.
+ * kcap_version() - the version of kcap.
  *
- * The hints are written for the errors of kcap_ctl_open(): -ENOENT there
- * means the module is not loaded.
- *
- * Return: a one-line hint without a trailing newline, or strerror(3) text
- * for errors that have no hint.  The string must not be modified; for
- * errors without a hint it may be overwritten by a later strerror() call.
- */
-const char *kcap_strerror_hint(int err);
-
-/**
- * kcap_version() - the version of the kcap userland.
- *
- * Return: a static "MAJOR.MINOR.PATCH" string, KCAP_USER_VERSION.
+ * Return: a static "MAJOR.MINOR.PATCH" string: KCAP_VERSION, the version of
+ * the module and the tool alike (kmod/version.h).
  */
 const char *kcap_version(void);
 
@@ -674,16 +701,19 @@ struct kcap_reader;
  * kcap_reader_open() - map the rings of a session.
  * @r: where to store the new reader; set to NULL on failure.
  * @session_id: the session's KCAP_ATTR_ID.
+ * @e: where to say why it failed, or NULL.
  *
  * Opens /dev/kcap, binds it to the session (KCAP_IOC_BIND) and maps its
  * rings.  Frames the rings held already are read first.
  *
  * Return: 0, or a negative errno: -ENOENT if /dev/kcap does not exist (the
  * module is not loaded) or there is no such session, -EACCES or -EPERM
- * without root (and CAP_NET_RAW), -EPROTO if the kernel's ring layout
- * makes no sense, -ENOMEM, or the error of open(), ioctl() or mmap().
+ * without root (and CAP_NET_RAW), -EBUSY if another reader holds the
+ * session's rings, -EPROTO if the kernel's ring layout makes no sense,
+ * -ENOMEM, or the error of open(), ioctl() or mmap().
  */
-int kcap_reader_open(struct kcap_reader **r, uint32_t session_id);
+int kcap_reader_open(struct kcap_reader **r, uint32_t session_id,
+		     struct kcap_error *e);
 
 /**
  * kcap_reader_next() - the next frame, in timestamp order.
@@ -731,49 +761,27 @@ unsigned int kcap_reader_nr_rings(const struct kcap_reader *r);
 void kcap_reader_close(struct kcap_reader *r);
 
 /**
- * enum kcap_start_step - the step at which kcap_capture_start() failed.
- * @KCAP_START_SESSION: creating the session: kcap_ctl_last_error() says why.
- * @KCAP_START_FILTER: compiling the filter: the error buffer says why.
- * @KCAP_START_READER: mapping the rings (kcap_reader_open()).
- * @KCAP_START_SET: setting direction and filter: kcap_ctl_last_error().
- */
-enum kcap_start_step {
-	KCAP_START_SESSION,
-	KCAP_START_FILTER,
-	KCAP_START_READER,
-	KCAP_START_SET,
-};
-
-/**
  * kcap_capture_start() - create a session and start reading it.
  * @ctl: an open handle; it owns the session unless @cfg asks for a
  *	persistent one.
- * @cfg: the new session's name and device, and what else to send with
- *	them (snaplen, hook, ring size, flags); its direction and filter are
- *	ignored: see @filter and @direction.
- * @filter: a pcap-filter(7) expression, or NULL (or "") for every frame.
- * @direction: the direction to capture in once the reader is bound.
+ * @cfg: the new session, as kcap_session_new() takes it: its filter
+ *	expression (KCAP_CFG_FILTER) and direction (KCAP_CFG_DIRECTION,
+ *	default KCAP_DIR_INOUT) apply once the reader is bound.
  * @info: where to store the session as the kernel reports it at the end.
  * @r: where to store the bound reader.
- * @errbuf: where libpcap's message goes if the filter does not compile.
- * @errlen: the size of @errbuf; KCAP_FILTER_ERRMAX is enough.
- * @step: where to store the step that failed, or NULL.
  *
- * What tcpdump does on a device, in kcap's steps: the session is created
- * capturing nothing, which gives its link type; the filter is compiled for
- * that link type on the device (kcap_filter_compile_dev()); the rings are
- * mapped; then direction and filter are set in one change, so the first
- * frame in the rings is one the filter passed.  On failure the session is
- * deleted and nothing is left open.
+ * What tcpdump does on a device, in kcap's steps, as kcap_session_new()
+ * does them with a filter expression: the session is created capturing
+ * nothing, which gives its link type; the expression is compiled for that
+ * link type on the device; the rings are mapped; then direction and filter
+ * are set in one change, so the first frame in the rings is one the filter
+ * passed.  On failure the session is deleted and nothing is left open.
  *
- * Return: 0, or a negative errno of the step stored in *@step.
+ * Return: 0, or a negative errno; kcap_ctl_error() says why.
  */
 int kcap_capture_start(struct kcap_ctl *ctl,
 		       const struct kcap_session_config *cfg,
-		       const char *filter, uint8_t direction,
-		       struct kcap_session_info *info, struct kcap_reader **r,
-		       char *errbuf, size_t errlen,
-		       enum kcap_start_step *step);
+		       struct kcap_session_info *info, struct kcap_reader **r);
 
 /*
  * Convenience calls for programs that embed a capture: one call from a
@@ -806,7 +814,7 @@ typedef int (*kcap_frame_cb)(const struct kcap_frame *frame,
  *
  * Opens a control handle, creates a session owned by it (so the kernel
  * removes it however the process ends), compiles @filter as tcpdump would
- * on @dev (kcap_filter_compile_dev()), maps the session's rings and hands
+ * on @dev (kcap_filter_compile()), maps the session's rings and hands
  * frames to @cb until @count, @timeout_ms, a non-zero return of @cb or the
  * session's end (@dev went away), then destroys the session.  Needs
  * CAP_NET_ADMIN and CAP_NET_RAW.

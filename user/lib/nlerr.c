@@ -15,7 +15,6 @@
 
 #include "internal.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const int kcap_nl_errnos[] = {
 	[NLE_INTR]		= EINTR,

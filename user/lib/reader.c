@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -16,6 +17,7 @@
 
 #include <linux/kcap.h>
 
+#include "internal.h"
 #include "kcap.h"
 #include "ring.h"
 
@@ -47,16 +49,49 @@ static bool kcap_bind_ok(const struct kcap_bind *b)
 	return b->mmap_size >= end && b->mmap_size <= SIZE_MAX;
 }
 
-int kcap_reader_open(struct kcap_reader **rp, uint32_t session_id)
+/* Why opening /dev/kcap (@step 0) or binding it (1) failed, for @e. */
+static int kcap_reader_error(struct kcap_error *e, int err, int step,
+			     uint32_t id)
+{
+	const enum kcap_error_source sys = KCAP_ERROR_SYSTEM;
+
+	switch (err) {
+	case -ENOENT:
+		if (!step)
+			return kcap_error_set(e, err, sys,
+					      "the kcap kernel module is not loaded: run 'modprobe kcap' as root");
+		return kcap_error_set(e, err, sys,
+				      "no session with id %u in this network namespace",
+				      id);
+	case -EPERM:
+	case -EACCES:
+		return kcap_error_set(e, err, sys,
+				      "permission denied opening " KCAP_DEV_PATH ": run as root (needs CAP_NET_RAW)");
+	case -EBUSY:
+		return kcap_error_set(e, err, sys,
+				      "another reader holds the session's rings (a kcap dump or capture of it): stop that one first");
+	case -EPROTO:
+		return kcap_error_set(e, err, sys,
+				      "the kcap module's ring layout is not one this libkcap knows: install a matching module and tool");
+	default:
+		return kcap_error_set(e, err, sys,
+				      "cannot map the session's rings: %s",
+				      strerror(-err));
+	}
+}
+
+int kcap_reader_open(struct kcap_reader **rp, uint32_t session_id,
+		     struct kcap_error *e)
 {
 	struct kcap_bind bind = { .id = session_id };
 	struct kcap_reader *r;
-	int err;
+	int err, step = 0;
 
 	*rp = NULL;
+	kcap_error_clear(e);
 	r = calloc(1, sizeof(*r));
 	if (!r)
-		return -ENOMEM;
+		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
 	r->map = MAP_FAILED;
 	r->rings.cur = -1;
 
@@ -65,6 +100,7 @@ int kcap_reader_open(struct kcap_reader **rp, uint32_t session_id)
 		err = -errno;
 		goto fail;
 	}
+	step = 1;
 	if (ioctl(r->fd, KCAP_IOC_BIND, &bind) < 0) {
 		err = -errno;
 		goto fail;
@@ -89,7 +125,7 @@ int kcap_reader_open(struct kcap_reader **rp, uint32_t session_id)
 	return 0;
 fail:
 	kcap_reader_close(r);
-	return err;
+	return kcap_reader_error(e, err, step, session_id);
 }
 
 int kcap_reader_next(struct kcap_reader *r, struct kcap_packet *pkt,

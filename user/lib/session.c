@@ -19,11 +19,10 @@
 #include "kcap.h"
 #include "internal.h"
 
-#define KCAP_CFG_ALL		(KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN | \
-				 KCAP_CFG_FILTER | KCAP_CFG_HOOK | \
-				 KCAP_CFG_RING_SIZE | KCAP_CFG_FLAGS)
 #define KCAP_CFG_SETTABLE	(KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN | \
-				 KCAP_CFG_FILTER)
+				 KCAP_CFG_FILTER | KCAP_CFG_PROG)
+#define KCAP_CFG_ALL		(KCAP_CFG_SETTABLE | KCAP_CFG_HOOK | \
+				 KCAP_CFG_RING_SIZE | KCAP_CFG_FLAGS)
 
 _Static_assert(sizeof(struct sock_filter) == 8, "struct sock_filter");
 
@@ -71,80 +70,108 @@ int kcap_session_put_ref(struct nl_msg *msg, const char *name, uint32_t id)
 	return nla_put_u32(msg, KCAP_ATTR_ID, id) ? -EMSGSIZE : 0;
 }
 
+/* What is wrong with @cfg for @cmd, if anything: 0 or -EINVAL/-E2BIG. */
 static int kcap_session_check_config(uint8_t cmd,
-				     const struct kcap_session_config *cfg)
+				     const struct kcap_session_config *cfg,
+				     struct kcap_error *e)
 {
+	const enum kcap_error_source sys = KCAP_ERROR_SYSTEM;
+
 	if (cmd == KCAP_CMD_SESSION_NEW) {
-		if (!kcap_str_ok(cfg->name, KCAP_NAME_MAX) ||
-		    (cfg->set & ~KCAP_CFG_ALL))
-			return -EINVAL;
+		if (!kcap_str_ok(cfg->name, KCAP_NAME_MAX))
+			return kcap_error_set(e, -EINVAL, sys,
+					      "a session needs a name of 1 to %d bytes",
+					      KCAP_NAME_MAX - 1);
+		if (cfg->set & ~KCAP_CFG_ALL)
+			return kcap_error_set(e, -EINVAL, sys,
+					      "unknown KCAP_CFG_ bits 0x%x",
+					      cfg->set & ~KCAP_CFG_ALL);
 		if (!cfg->ifindex && !cfg->ifname)
-			return -EINVAL;
+			return kcap_error_set(e, -EINVAL, sys,
+					      "a session needs a device (ifindex or ifname)");
 		if (cfg->ifname && !kcap_str_ok(cfg->ifname, KCAP_IFNAMSIZ))
-			return -EINVAL;
+			return kcap_error_set(e, -EINVAL, sys,
+					      "a device name has 1 to %d bytes",
+					      KCAP_IFNAMSIZ - 1);
 	} else if (cmd == KCAP_CMD_SESSION_SET) {
-		if (cfg->set & ~KCAP_CFG_SETTABLE)
-			return -EINVAL;
-		if (cfg->ifindex || cfg->ifname)
-			return -EINVAL;
+		if ((cfg->set & ~KCAP_CFG_SETTABLE) || cfg->ifindex ||
+		    cfg->ifname)
+			return kcap_error_set(e, -EINVAL, sys,
+					      "only direction, snaplen and filter can change");
 	} else {
-		return -EINVAL;
+		return kcap_error_set(e, -EINVAL, sys, NULL);
 	}
-	if (cfg->set & KCAP_CFG_FILTER) {
-		if (cfg->filter_len > BPF_MAXINSNS)
-			return -E2BIG;
-		if (cfg->filter_len && !cfg->filter)
-			return -EINVAL;
-		if (cfg->filter_text &&
-		    strnlen(cfg->filter_text, KCAP_FILTER_TEXT_MAX) >=
-		    KCAP_FILTER_TEXT_MAX)
-			return -E2BIG;
+	if ((cfg->set & KCAP_CFG_FILTER) && (cfg->set & KCAP_CFG_PROG))
+		return kcap_error_set(e, -EINVAL, sys,
+				      "a filter expression or a program, not both");
+	if (cfg->set & KCAP_CFG_PROG) {
+		if (cfg->prog_len > BPF_MAXINSNS)
+			return kcap_error_set(e, -E2BIG, sys,
+					      "a filter of %u instructions: more than %d",
+					      cfg->prog_len, BPF_MAXINSNS);
+		if (cfg->prog_len && !cfg->prog)
+			return kcap_error_set(e, -EINVAL, sys,
+					      "a filter length without a program");
 	}
+	if ((cfg->set & (KCAP_CFG_FILTER | KCAP_CFG_PROG)) && cfg->filter &&
+	    strnlen(cfg->filter, KCAP_FILTER_TEXT_MAX) >= KCAP_FILTER_TEXT_MAX)
+		return kcap_error_set(e, -E2BIG, sys,
+				      "filter expression longer than %d bytes",
+				      KCAP_FILTER_TEXT_MAX - 1);
 	return 0;
 }
 
+/* Each put below returns true when it did not fit. */
+static bool kcap_put_u8_if(struct nl_msg *msg, bool cond, int attr,
+			   uint8_t v)
+{
+	return cond && nla_put_u8(msg, attr, v);
+}
+
+static bool kcap_put_u32_if(struct nl_msg *msg, bool cond, int attr,
+			    uint32_t v)
+{
+	return cond && nla_put_u32(msg, attr, v);
+}
+
 int kcap_session_put_config(struct nl_msg *msg, uint8_t cmd,
-			    const struct kcap_session_config *cfg)
+			    const struct kcap_session_config *cfg,
+			    struct kcap_error *e)
 {
 	uint32_t set = cfg->set;
 	int err;
 
-	err = kcap_session_check_config(cmd, cfg);
+	err = kcap_session_check_config(cmd, cfg, e);
 	if (err)
 		return err;
-
+	if (set & KCAP_CFG_FILTER)	/* the callers compile it first */
+		return kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM,
+				      "a filter expression not compiled");
 	err = kcap_session_put_ref(msg, cfg->name, cfg->id);
 	if (err)
-		return err;
-	if (cfg->ifindex && nla_put_u32(msg, KCAP_ATTR_IFINDEX, cfg->ifindex))
-		return -EMSGSIZE;
-	if (cfg->ifname && nla_put_string(msg, KCAP_ATTR_IFNAME, cfg->ifname))
-		return -EMSGSIZE;
-	if ((set & KCAP_CFG_DIRECTION) &&
-	    nla_put_u8(msg, KCAP_ATTR_DIRECTION, cfg->direction))
-		return -EMSGSIZE;
-	if ((set & KCAP_CFG_SNAPLEN) &&
-	    nla_put_u32(msg, KCAP_ATTR_SNAPLEN, cfg->snaplen))
-		return -EMSGSIZE;
-	if (set & KCAP_CFG_FILTER) {
-		/* An empty attribute: no filter. */
-		if (nla_put(msg, KCAP_ATTR_FILTER,
-			    (int)(cfg->filter_len * sizeof(struct sock_filter)),
-			    cfg->filter))
-			return -EMSGSIZE;
-		if (cfg->filter_text &&
-		    nla_put_string(msg, KCAP_ATTR_FILTER_TEXT,
-				   cfg->filter_text))
-			return -EMSGSIZE;
-	}
-	if ((set & KCAP_CFG_HOOK) && nla_put_u8(msg, KCAP_ATTR_HOOK, cfg->hook))
-		return -EMSGSIZE;
-	if ((set & KCAP_CFG_RING_SIZE) &&
-	    nla_put_u32(msg, KCAP_ATTR_RING_SIZE, cfg->ring_size))
-		return -EMSGSIZE;
-	if ((set & KCAP_CFG_FLAGS) &&
-	    nla_put_u32(msg, KCAP_ATTR_FLAGS, cfg->flags))
-		return -EMSGSIZE;
+		return kcap_error_set(e, err, KCAP_ERROR_SYSTEM, NULL);
+	if (kcap_put_u32_if(msg, cfg->ifindex, KCAP_ATTR_IFINDEX,
+			    cfg->ifindex) ||
+	    (cfg->ifname && nla_put_string(msg, KCAP_ATTR_IFNAME,
+					   cfg->ifname)) ||
+	    kcap_put_u8_if(msg, set & KCAP_CFG_DIRECTION, KCAP_ATTR_DIRECTION,
+			   cfg->direction) ||
+	    kcap_put_u32_if(msg, set & KCAP_CFG_SNAPLEN, KCAP_ATTR_SNAPLEN,
+			    cfg->snaplen) ||
+	    /* An empty program: no filter. */
+	    ((set & KCAP_CFG_PROG) &&
+	     nla_put(msg, KCAP_ATTR_FILTER,
+		     (int)(cfg->prog_len * sizeof(struct sock_filter)),
+		     cfg->prog)) ||
+	    ((set & KCAP_CFG_PROG) && cfg->filter &&
+	     nla_put_string(msg, KCAP_ATTR_FILTER_TEXT, cfg->filter)) ||
+	    kcap_put_u8_if(msg, set & KCAP_CFG_HOOK, KCAP_ATTR_HOOK,
+			   cfg->hook) ||
+	    kcap_put_u32_if(msg, set & KCAP_CFG_RING_SIZE,
+			    KCAP_ATTR_RING_SIZE, cfg->ring_size) ||
+	    kcap_put_u32_if(msg, set & KCAP_CFG_FLAGS, KCAP_ATTR_FLAGS,
+			    cfg->flags))
+		return kcap_error_set(e, -EMSGSIZE, KCAP_ERROR_SYSTEM, NULL);
 	return 0;
 }
 
@@ -257,101 +284,64 @@ static int kcap_one_reply(struct nl_msg *msg, void *arg)
 }
 
 /*
- * Send @msg; with @info, expect one session back.  A reply the caller
- * does not want is parsed into a scratch one (its size is no burden on
- * the heap, but too much for every caller's stack).
+ * One request of @cmd: the session @cfg describes (NEW, SET), or the one
+ * @name or @id names.  With @info, one session is expected back.  A
+ * reply the caller does not want is parsed into a scratch one (its size
+ * is no burden on the heap, but too much for every caller's stack).
  */
-static int kcap_session_do(struct kcap_ctl *ctl, struct nl_msg *msg,
-			   struct kcap_session_info *info)
+static int kcap_session_send(struct kcap_ctl *ctl, uint8_t cmd,
+			     const struct kcap_session_config *cfg,
+			     const char *name, uint32_t id,
+			     struct kcap_session_info *info)
 {
+	struct kcap_error *e = kcap_ctl_err(ctl);
 	struct kcap_one one = { .info = info };
+	struct nl_msg *msg;
 	int err;
 
-	if (!info) {
+	kcap_error_clear(e);
+	err = kcap_ctl_msg(ctl, cmd, 0, &msg);
+	if (err)
+		return kcap_error_set(e, err, KCAP_ERROR_SYSTEM, NULL);
+	err = cfg ? kcap_session_put_config(msg, cmd, cfg, e) :
+		    kcap_session_put_ref(msg, name, id);
+	if (!err && !info) {
 		one.info = malloc(sizeof(*one.info));
-		if (!one.info) {
-			nlmsg_free(msg);
-			return -ENOMEM;
-		}
+		if (!one.info)
+			err = -ENOMEM;
+	}
+	if (err) {
+		nlmsg_free(msg);
+		return e->err ? e->err :
+		       kcap_error_set(e, err, KCAP_ERROR_SYSTEM, NULL);
 	}
 	err = kcap_ctl_request(ctl, msg, kcap_one_reply, &one);
 	if (!err && !one.got && info)
-		err = -EBADMSG;		/* an ack without the session */
+		err = kcap_error_set(e, -EBADMSG, KCAP_ERROR_SYSTEM,
+				     "the kernel acknowledged without the session");
 	if (!info)
 		free(one.info);
 	return err;
 }
 
-static int kcap_session_config_cmd(struct kcap_ctl *ctl, uint8_t cmd,
-				   const struct kcap_session_config *cfg,
-				   struct kcap_session_info *info)
+int kcap_session_request(struct kcap_ctl *ctl, uint8_t cmd,
+			 const struct kcap_session_config *cfg,
+			 struct kcap_session_info *info)
 {
-	struct nl_msg *msg;
-	int err;
-
-	err = kcap_ctl_msg(ctl, cmd, 0, &msg);
-	if (err)
-		return err;
-	err = kcap_session_put_config(msg, cmd, cfg);
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return kcap_session_do(ctl, msg, info);
-}
-
-int kcap_session_new(struct kcap_ctl *ctl,
-		     const struct kcap_session_config *cfg,
-		     struct kcap_session_info *info)
-{
-	return kcap_session_config_cmd(ctl, KCAP_CMD_SESSION_NEW, cfg, info);
-}
-
-int kcap_session_set(struct kcap_ctl *ctl,
-		     const struct kcap_session_config *cfg,
-		     struct kcap_session_info *info)
-{
-	return kcap_session_config_cmd(ctl, KCAP_CMD_SESSION_SET, cfg, info);
-}
-
-static int kcap_session_ref_cmd(struct kcap_ctl *ctl, uint8_t cmd,
-				const char *name, uint32_t id,
-				struct kcap_session_info *info)
-{
-	struct nl_msg *msg;
-	int err;
-
-	err = kcap_ctl_msg(ctl, cmd, 0, &msg);
-	if (err)
-		return err;
-	err = kcap_session_put_ref(msg, name, id);
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return kcap_session_do(ctl, msg, info);
+	return kcap_session_send(ctl, cmd, cfg, NULL, 0, info);
 }
 
 int kcap_session_del(struct kcap_ctl *ctl, const char *name, uint32_t id)
 {
-	struct nl_msg *msg;
-	int err;
-
-	err = kcap_ctl_msg(ctl, KCAP_CMD_SESSION_DEL, 0, &msg);
-	if (err)
-		return err;
-	err = kcap_session_put_ref(msg, name, id);
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return kcap_ctl_request(ctl, msg, NULL, NULL);
+	return kcap_session_send(ctl, KCAP_CMD_SESSION_DEL, NULL, name, id,
+				 NULL);
 }
 
 int kcap_session_get(struct kcap_ctl *ctl, const char *name, uint32_t id,
 		     struct kcap_session_info *info)
 {
-	return kcap_session_ref_cmd(ctl, KCAP_CMD_SESSION_GET, name, id, info);
+	return kcap_session_send(ctl, KCAP_CMD_SESSION_GET, NULL, name, id,
+				 info);
 }
 
 int kcap_session_stats(struct kcap_ctl *ctl, const char *name, uint32_t id,
@@ -362,11 +352,14 @@ int kcap_session_stats(struct kcap_ctl *ctl, const char *name, uint32_t id,
 
 	info = malloc(sizeof(*info));
 	if (!info)
-		return -ENOMEM;
-	err = kcap_session_ref_cmd(ctl, KCAP_CMD_SESSION_STATS, name, id,
-				   info);
+		return kcap_error_set(kcap_ctl_err(ctl), -ENOMEM,
+				      KCAP_ERROR_SYSTEM, NULL);
+	err = kcap_session_send(ctl, KCAP_CMD_SESSION_STATS, NULL, name, id,
+				info);
 	if (!err && !info->has_stats)
-		err = -EBADMSG;
+		err = kcap_error_set(kcap_ctl_err(ctl), -EBADMSG,
+				     KCAP_ERROR_SYSTEM,
+				     "the kernel's reply had no counters");
 	if (!err)
 		*stats = info->stats;
 	free(info);
@@ -409,9 +402,11 @@ int kcap_session_list(struct kcap_ctl *ctl, struct kcap_session_info **list,
 
 	*list = NULL;
 	*nr = 0;
+	kcap_error_clear(kcap_ctl_err(ctl));
 	err = kcap_ctl_msg(ctl, KCAP_CMD_SESSION_GET, NLM_F_DUMP, &msg);
 	if (err)
-		return err;
+		return kcap_error_set(kcap_ctl_err(ctl), err,
+				      KCAP_ERROR_SYSTEM, NULL);
 	err = kcap_ctl_request(ctl, msg, kcap_list_reply, &l);
 	if (err) {
 		free(l.v);

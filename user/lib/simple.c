@@ -36,11 +36,12 @@ static int kcap_simple_open(struct kcap_simple *s, const char *dev,
 			    uint32_t snaplen)
 {
 	static atomic_uint seq;
-	char name[KCAP_NAME_MAX], errbuf[KCAP_FILTER_ERRMAX];
+	char name[KCAP_NAME_MAX];
 	struct kcap_session_config cfg = {
 		.name = name, .ifname = dev,
-		.set = KCAP_CFG_SNAPLEN,
+		.set = KCAP_CFG_SNAPLEN | KCAP_CFG_FILTER | KCAP_CFG_DIRECTION,
 		.snaplen = snaplen ? snaplen : KCAP_SNAPLEN_DEFAULT,
+		.filter = filter, .direction = (uint8_t)direction,
 	};
 	int err;
 
@@ -51,12 +52,10 @@ static int kcap_simple_open(struct kcap_simple *s, const char *dev,
 		return -EINVAL;
 	snprintf(name, sizeof(name), "kcap-lib-%ld-%u", (long)getpid(),
 		 atomic_fetch_add(&seq, 1));
-	err = kcap_ctl_open(&s->ctl);
+	err = kcap_ctl_open(&s->ctl, NULL);
 	if (err)
 		return err;
-	err = kcap_capture_start(s->ctl, &cfg, filter, (uint8_t)direction,
-				 &s->info, &s->r, errbuf, sizeof(errbuf),
-				 NULL);
+	err = kcap_capture_start(s->ctl, &cfg, &s->info, &s->r);
 	if (err)
 		kcap_simple_close(s);
 	return err;

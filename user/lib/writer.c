@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libkcap: capture-file writers: the file, errors, and the kcap_writer_*()
- * calls, which hand over to the format's half in writer_pcap.c or pcapng.c.
+ * calls, which hand over to the format's half in writer_pcap.c or writer_pcapng.c.
  */
 
 #include <errno.h>

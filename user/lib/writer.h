@@ -77,6 +77,6 @@ struct kcap_writer_ops {
 };
 
 extern const struct kcap_writer_ops kcap_writer_pcap_ops;	/* writer_pcap.c */
-extern const struct kcap_writer_ops kcap_writer_pcapng_ops;	/* pcapng.c */
+extern const struct kcap_writer_ops kcap_writer_pcapng_ops;	/* writer_pcapng.c */
 
 #endif /* _LIBKCAP_WRITER_H */

@@ -16,7 +16,6 @@
 
 #include "cli.h"
 
-#define KCAP_DEV_PATH		"/dev/" KCAP_DEVICE_NAME
 #define CLI_POLL_MS		250	/* how late a signal may be seen */
 #define CLI_STATS_EVERY_MS	1000	/* counters kept in case the session goes */
 #define CLI_STATUS_EVERY_MS	1000	/* the live status line */
@@ -78,26 +77,6 @@ void cli_listening(const struct kcap_session_info *s)
 			s->snaplen);
 }
 
-int cli_open_reader(struct kcap_reader **r, uint32_t id)
-{
-	int err = kcap_reader_open(r, id);
-
-	return err ? cli_reader_error(err) : 0;
-}
-
-int cli_reader_error(int err)
-{
-	if (err == -ENOENT && access(KCAP_DEV_PATH, F_OK))
-		return cli_fail("%s", kcap_strerror_hint(-ENOENT));
-	if (err == -EPERM || err == -EACCES)
-		return cli_fail("permission denied opening " KCAP_DEV_PATH
-				": run as root (needs CAP_NET_RAW)");
-	if (err == -EPROTO)
-		return cli_fail("the kcap module's ring layout is not one this "
-				"kcap knows: install matching module and tool");
-	return cli_fail("cannot map the session's rings: %s", strerror(-err));
-}
-
 static uint64_t cli_now_ms(void)
 {
 	struct timespec ts;
@@ -106,7 +85,7 @@ static uint64_t cli_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-struct cli_capture {
+struct cli_loop {
 	struct kcap_ctl			*ctl;
 	struct kcap_reader		*r;
 	const struct kcap_session_info	*info;
@@ -130,7 +109,7 @@ struct cli_capture {
 	int				status_ret;
 };
 
-static void cli_refresh_stats(struct cli_capture *c)
+static void cli_refresh_stats(struct cli_loop *c)
 {
 	struct kcap_stats st;
 
@@ -146,7 +125,7 @@ static void cli_refresh_stats(struct cli_capture *c)
  * is a system call, which per frame costs more than the rest of the
  * reader; a frame is at worst CLI_CLOCK_EVERY frames' time late here.
  */
-static uint64_t cli_clock(struct cli_capture *c)
+static uint64_t cli_clock(struct cli_loop *c)
 {
 	if (!c->clock_left) {
 		c->now_ms = cli_now_ms();
@@ -156,7 +135,7 @@ static uint64_t cli_clock(struct cli_capture *c)
 	return c->now_ms;
 }
 
-static const char *cli_out_name(const struct cli_capture *c)
+static const char *cli_out_name(const struct cli_loop *c)
 {
 	if (!c->out->file || !strcmp(c->out->file, "-"))
 		return "stdout";
@@ -164,7 +143,7 @@ static const char *cli_out_name(const struct cli_capture *c)
 }
 
 /* The next file: named, its slot in the -W ring taken, opened. */
-static int cli_file_open(struct cli_capture *c)
+static int cli_file_open(struct cli_loop *c)
 {
 	const struct kcap_session_info *s = c->info;
 	const struct cli_output *o = c->out;
@@ -214,7 +193,7 @@ static int cli_file_open(struct cli_capture *c)
 }
 
 /* A failed write: stop, and fail unless the reader of a pipe went away. */
-static void cli_output_error(struct cli_capture *c, int err)
+static void cli_output_error(struct cli_loop *c, int err)
 {
 	if (err == -EPIPE) {
 		c->out_closed = true;
@@ -229,7 +208,7 @@ static void cli_output_error(struct cli_capture *c, int err)
 }
 
 /* Close the file with the session's counters (pcapng); 0 or failure. */
-static int cli_file_close(struct cli_capture *c)
+static int cli_file_close(struct cli_loop *c)
 {
 	int err;
 
@@ -247,7 +226,7 @@ static int cli_file_close(struct cli_capture *c)
 	return err;
 }
 
-static int cli_output_packet(struct cli_capture *c,
+static int cli_output_packet(struct cli_loop *c,
 			     const struct kcap_packet *pkt)
 {
 	char line[512];
@@ -284,7 +263,7 @@ static int cli_output_packet(struct cli_capture *c,
 }
 
 /* What is buffered goes out while the rings are idle. */
-static int cli_output_flush(struct cli_capture *c)
+static int cli_output_flush(struct cli_loop *c)
 {
 	int err = 0;
 
@@ -299,7 +278,7 @@ static int cli_output_flush(struct cli_capture *c)
 }
 
 /* The live status line, \r-overwritten, at most once a second. */
-static void cli_status_line(struct cli_capture *c, uint64_t now)
+static void cli_status_line(struct cli_loop *c, uint64_t now)
 {
 	uint64_t ms = now - c->status_ms;
 
@@ -319,7 +298,7 @@ static void cli_status_line(struct cli_capture *c, uint64_t now)
 	c->status_packets = c->p.packets;
 }
 
-static void cli_status_clear(struct cli_capture *c)
+static void cli_status_clear(struct cli_loop *c)
 {
 	if (!c->status_shown)
 		return;
@@ -328,7 +307,7 @@ static void cli_status_clear(struct cli_capture *c)
 	c->status_shown = false;
 }
 
-static void cli_summary(struct cli_capture *c)
+static void cli_summary(struct cli_loop *c)
 {
 	cli_status_clear(c);
 	fflush(stdout);
@@ -341,7 +320,7 @@ static void cli_summary(struct cli_capture *c)
 }
 
 /* One packet: rotate or stop first if need be; false to stop. */
-static bool cli_take_packet(struct cli_capture *c,
+static bool cli_take_packet(struct cli_loop *c,
 			    const struct kcap_packet *pkt)
 {
 	uint64_t now = cli_clock(c);
@@ -371,7 +350,7 @@ static bool cli_take_packet(struct cli_capture *c,
 }
 
 /* Nothing to read: out with what is buffered, and the checks of time. */
-static bool cli_idle(struct cli_capture *c)
+static bool cli_idle(struct cli_loop *c)
 {
 	uint64_t now;
 
@@ -387,7 +366,7 @@ static bool cli_idle(struct cli_capture *c)
 	return true;
 }
 
-static void cli_capture_loop(struct cli_capture *c)
+static void cli_loop_run(struct cli_loop *c)
 {
 	struct kcap_packet pkt;
 	int ret;
@@ -428,7 +407,7 @@ static void cli_capture_loop(struct cli_capture *c)
 }
 
 /* Why the session hung up: it was deleted, or its device went away. */
-static void cli_report_hup(struct cli_capture *c)
+static void cli_report_hup(struct cli_loop *c)
 {
 	struct kcap_session_info *now = malloc(sizeof(*now));
 	int err = now ? kcap_session_get(c->ctl, NULL, c->info->id, now) :
@@ -443,11 +422,11 @@ static void cli_report_hup(struct cli_capture *c)
 	free(now);
 }
 
-int cli_capture_run(struct kcap_ctl *ctl, struct kcap_reader *r,
-		    const struct kcap_session_info *info,
-		    const struct cli_output *out)
+int cli_read_loop(struct kcap_ctl *ctl, struct kcap_reader *r,
+		  const struct kcap_session_info *info,
+		  const struct cli_output *out)
 {
-	struct cli_capture c = {
+	struct cli_loop c = {
 		.ctl = ctl, .r = r, .info = info, .out = out,
 		.status_ret = KCAP_EXIT_OK,
 	};
@@ -469,7 +448,7 @@ int cli_capture_run(struct kcap_ctl *ctl, struct kcap_reader *r,
 	}
 	cli_refresh_stats(&c);
 	cli_signals(true);
-	cli_capture_loop(&c);
+	cli_loop_run(&c);
 
 	cli_refresh_stats(&c);
 	if (c.w)
