@@ -18,7 +18,12 @@
 
 #include "ring.h"
 
-int kcap_ring_peek(struct kcap_ring *r)
+/*
+ * One ring: the record at its tail (1, a copy of its header in r->rec),
+ * 0 if the ring is empty, -EBADMSG if the record is corrupt.  Padding
+ * records are skipped.
+ */
+static int kcap_ring_peek(struct kcap_ring *r)
 {
 	const uint8_t *p;
 	uint32_t avail, pos, rec_len;
@@ -63,7 +68,8 @@ int kcap_ring_peek(struct kcap_ring *r)
 	return 1;
 }
 
-void kcap_ring_consume(struct kcap_ring *r)
+/* Consume the record kcap_ring_peek() found. */
+static void kcap_ring_consume(struct kcap_ring *r)
 {
 	if (!r->have_rec)
 		return;
@@ -71,12 +77,22 @@ void kcap_ring_consume(struct kcap_ring *r)
 	r->have_rec = false;
 }
 
-void kcap_ring_release(struct kcap_ring *r)
+/* Give back the space consumed, if any. */
+static void kcap_ring_release(struct kcap_ring *r)
 {
 	if (r->released == r->tail)
 		return;
 	__atomic_store_n(&r->ctrl->tail, r->tail, __ATOMIC_RELEASE);
 	r->released = r->tail;
+}
+
+/* Give back the space of every record consumed (store-release tails). */
+static void kcap_rings_release(struct kcap_rings *rs)
+{
+	unsigned int i;
+
+	for (i = 0; i < rs->nr; i++)
+		kcap_ring_release(&rs->ring[i]);
 }
 
 int kcap_rings_init(struct kcap_rings *rs, void *base, unsigned int nr,
@@ -171,13 +187,6 @@ int kcap_rings_next(struct kcap_rings *rs, struct kcap_packet *pkt)
 	return 1;
 }
 
-void kcap_rings_release(struct kcap_rings *rs)
-{
-	unsigned int i;
-
-	for (i = 0; i < rs->nr; i++)
-		kcap_ring_release(&rs->ring[i]);
-}
 
 void kcap_rings_fini(struct kcap_rings *rs)
 {

@@ -49,23 +49,7 @@ int kcap_rings_init(struct kcap_rings *rs, void *base, unsigned int nr,
  */
 int kcap_rings_next(struct kcap_rings *rs, struct kcap_packet *pkt);
 
-/* Give back the space of every record consumed (store-release tails). */
-void kcap_rings_release(struct kcap_rings *rs);
-
 /* Give back what was consumed and free @rs's memory (not the rings). */
 void kcap_rings_fini(struct kcap_rings *rs);
-
-/*
- * One ring: the record at its tail (1, a copy of its header in r->rec),
- * 0 if the ring is empty, -EBADMSG if the record is corrupt.  Padding
- * records are skipped.
- */
-int kcap_ring_peek(struct kcap_ring *r);
-
-/* Consume the record kcap_ring_peek() found. */
-void kcap_ring_consume(struct kcap_ring *r);
-
-/* Give back the space consumed, if any. */
-void kcap_ring_release(struct kcap_ring *r);
 
 #endif /* _LIBKCAP_RING_H */

@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,34 +26,6 @@
 				 KCAP_CFG_RING_SIZE | KCAP_CFG_FLAGS)
 
 _Static_assert(sizeof(struct sock_filter) == 8, "struct sock_filter");
-
-static struct nla_policy kcap_attr_policy[KCAP_ATTR_MAX + 1] = {
-	[KCAP_ATTR_ID]		= { .type = NLA_U32 },
-	[KCAP_ATTR_NAME]	= { .type = NLA_STRING },
-	[KCAP_ATTR_IFINDEX]	= { .type = NLA_U32 },
-	[KCAP_ATTR_IFNAME]	= { .type = NLA_STRING },
-	[KCAP_ATTR_DIRECTION]	= { .type = NLA_U8 },
-	[KCAP_ATTR_SNAPLEN]	= { .type = NLA_U32 },
-	[KCAP_ATTR_FILTER_TEXT]	= { .type = NLA_STRING },
-	[KCAP_ATTR_HOOK]	= { .type = NLA_U8 },
-	[KCAP_ATTR_RING_SIZE]	= { .type = NLA_U32 },
-	[KCAP_ATTR_FLAGS]	= { .type = NLA_U32 },
-	[KCAP_ATTR_STATE]	= { .type = NLA_U8 },
-	[KCAP_ATTR_DEV_TYPE]	= { .type = NLA_U16 },
-	[KCAP_ATTR_LINKTYPE]	= { .type = NLA_U32 },
-	[KCAP_ATTR_NR_RINGS]	= { .type = NLA_U32 },
-	[KCAP_ATTR_FILTER_LEN]	= { .type = NLA_U32 },
-	[KCAP_ATTR_OWNER]	= { .type = NLA_U32 },
-	[KCAP_ATTR_STATS]	= { .type = NLA_NESTED },
-};
-
-static struct nla_policy kcap_stats_policy[KCAP_STATS_ATTR_MAX + 1] = {
-	[KCAP_STATS_ATTR_SEEN]		= { .type = NLA_U64 },
-	[KCAP_STATS_ATTR_PASSED]	= { .type = NLA_U64 },
-	[KCAP_STATS_ATTR_DELIVERED]	= { .type = NLA_U64 },
-	[KCAP_STATS_ATTR_DROPPED]	= { .type = NLA_U64 },
-	[KCAP_STATS_ATTR_BYTES]		= { .type = NLA_U64 },
-};
 
 static bool kcap_str_ok(const char *s, size_t max)
 {
@@ -175,92 +148,118 @@ int kcap_session_put_config(struct nl_msg *msg, uint8_t cmd,
 	return 0;
 }
 
-static void kcap_copy_str(char *dst, size_t size, const struct nlattr *nla)
-{
-	size_t n = strnlen(nla_data(nla), (size_t)nla_len(nla));
+/* Where an attribute of a reply goes: a string, or an integer as is. */
+struct kcap_field {
+	uint16_t	attr;
+	bool		string;
+	uint16_t	off;
+	uint16_t	size;
+};
 
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, nla_data(nla), n);
-	dst[n] = '\0';
+#define KCAP_FIELD(type, attr, member, str)				\
+	{ attr, str, offsetof(type, member), sizeof(((type *)0)->member) }
+#define KCAP_INFO(attr, member) \
+	KCAP_FIELD(struct kcap_session_info, attr, member, false)
+#define KCAP_INFO_STR(attr, member) \
+	KCAP_FIELD(struct kcap_session_info, attr, member, true)
+#define KCAP_STAT(attr, member) \
+	KCAP_FIELD(struct kcap_stats, attr, member, false)
+
+static const struct kcap_field kcap_info_fields[] = {
+	KCAP_INFO(KCAP_ATTR_ID, id),
+	KCAP_INFO_STR(KCAP_ATTR_NAME, name),
+	KCAP_INFO(KCAP_ATTR_IFINDEX, ifindex),
+	KCAP_INFO_STR(KCAP_ATTR_IFNAME, ifname),
+	KCAP_INFO(KCAP_ATTR_DIRECTION, direction),
+	KCAP_INFO(KCAP_ATTR_SNAPLEN, snaplen),
+	KCAP_INFO_STR(KCAP_ATTR_FILTER_TEXT, filter_text),
+	KCAP_INFO(KCAP_ATTR_FILTER_LEN, filter_len),
+	KCAP_INFO(KCAP_ATTR_HOOK, hook),
+	KCAP_INFO(KCAP_ATTR_RING_SIZE, ring_size),
+	KCAP_INFO(KCAP_ATTR_FLAGS, flags),
+	KCAP_INFO(KCAP_ATTR_STATE, state),
+	KCAP_INFO(KCAP_ATTR_DEV_TYPE, dev_type),
+	KCAP_INFO(KCAP_ATTR_LINKTYPE, linktype),
+	KCAP_INFO(KCAP_ATTR_NR_RINGS, nr_rings),
+	KCAP_INFO(KCAP_ATTR_OWNER, owner),
+};
+
+static const struct kcap_field kcap_stats_fields[] = {
+	KCAP_STAT(KCAP_STATS_ATTR_SEEN, seen),
+	KCAP_STAT(KCAP_STATS_ATTR_PASSED, passed),
+	KCAP_STAT(KCAP_STATS_ATTR_DELIVERED, delivered),
+	KCAP_STAT(KCAP_STATS_ATTR_DROPPED, dropped),
+	KCAP_STAT(KCAP_STATS_ATTR_BYTES, bytes),
+};
+
+/* libnl's policy for @fields: their types, from the members' sizes. */
+static void kcap_fields_policy(const struct kcap_field *fields, size_t nr,
+			       struct nla_policy *policy)
+{
+	static const uint16_t ints[] = {
+		[1] = NLA_U8, [2] = NLA_U16, [4] = NLA_U32, [8] = NLA_U64,
+	};
+	const struct kcap_field *f;
+
+	for (f = fields; f < fields + nr; f++)
+		policy[f->attr].type = f->string ? NLA_STRING : ints[f->size];
 }
 
-static int kcap_parse_stats(const struct nlattr *nla, struct kcap_stats *st)
+/*
+ * Each attribute of @tb that @fields knows into @dst.  The policy checked
+ * the integers' lengths; they are in host order, as the fields are.
+ */
+static void kcap_parse_fields(struct nlattr **tb,
+			      const struct kcap_field *fields, size_t nr,
+			      void *dst)
 {
-	struct nlattr *tb[KCAP_STATS_ATTR_MAX + 1];
-	int err;
+	const struct kcap_field *f;
+	char *to;
+	size_t n;
 
-	err = nla_parse_nested(tb, KCAP_STATS_ATTR_MAX, (struct nlattr *)nla,
-			       kcap_stats_policy);
-	if (err < 0)
-		return -EBADMSG;
-	if (tb[KCAP_STATS_ATTR_SEEN])
-		st->seen = nla_get_u64(tb[KCAP_STATS_ATTR_SEEN]);
-	if (tb[KCAP_STATS_ATTR_PASSED])
-		st->passed = nla_get_u64(tb[KCAP_STATS_ATTR_PASSED]);
-	if (tb[KCAP_STATS_ATTR_DELIVERED])
-		st->delivered = nla_get_u64(tb[KCAP_STATS_ATTR_DELIVERED]);
-	if (tb[KCAP_STATS_ATTR_DROPPED])
-		st->dropped = nla_get_u64(tb[KCAP_STATS_ATTR_DROPPED]);
-	if (tb[KCAP_STATS_ATTR_BYTES])
-		st->bytes = nla_get_u64(tb[KCAP_STATS_ATTR_BYTES]);
-	return 0;
+	for (f = fields; f < fields + nr; f++) {
+		if (!tb[f->attr])
+			continue;
+		to = (char *)dst + f->off;
+		if (!f->string) {
+			memcpy(to, nla_data(tb[f->attr]), f->size);
+			continue;
+		}
+		n = strnlen(nla_data(tb[f->attr]),
+			    (size_t)nla_len(tb[f->attr]));
+		if (n >= f->size)
+			n = f->size - 1u;
+		memcpy(to, nla_data(tb[f->attr]), n);
+		to[n] = '\0';
+	}
 }
 
 int kcap_session_parse(struct nl_msg *msg, struct kcap_session_info *info)
 {
+	struct nla_policy policy[KCAP_ATTR_MAX + 1] = { { 0 } };
+	struct nla_policy stats_policy[KCAP_STATS_ATTR_MAX + 1] = { { 0 } };
+	struct nlattr *stats[KCAP_STATS_ATTR_MAX + 1];
 	struct nlattr *tb[KCAP_ATTR_MAX + 1];
-	int err;
 
 	memset(info, 0, sizeof(*info));
-	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, KCAP_ATTR_MAX,
-			    kcap_attr_policy);
-	if (err < 0)
+	kcap_fields_policy(kcap_info_fields, ARRAY_SIZE(kcap_info_fields),
+			   policy);
+	policy[KCAP_ATTR_STATS].type = NLA_NESTED;
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, KCAP_ATTR_MAX, policy) < 0)
 		return -EBADMSG;
-
-	if (tb[KCAP_ATTR_ID])
-		info->id = nla_get_u32(tb[KCAP_ATTR_ID]);
-	if (tb[KCAP_ATTR_NAME])
-		kcap_copy_str(info->name, sizeof(info->name),
-			      tb[KCAP_ATTR_NAME]);
-	if (tb[KCAP_ATTR_IFINDEX])
-		info->ifindex = nla_get_u32(tb[KCAP_ATTR_IFINDEX]);
-	if (tb[KCAP_ATTR_IFNAME])
-		kcap_copy_str(info->ifname, sizeof(info->ifname),
-			      tb[KCAP_ATTR_IFNAME]);
-	if (tb[KCAP_ATTR_DIRECTION])
-		info->direction = nla_get_u8(tb[KCAP_ATTR_DIRECTION]);
-	if (tb[KCAP_ATTR_SNAPLEN])
-		info->snaplen = nla_get_u32(tb[KCAP_ATTR_SNAPLEN]);
-	if (tb[KCAP_ATTR_FILTER_TEXT])
-		kcap_copy_str(info->filter_text, sizeof(info->filter_text),
-			      tb[KCAP_ATTR_FILTER_TEXT]);
-	if (tb[KCAP_ATTR_FILTER_LEN])
-		info->filter_len = nla_get_u32(tb[KCAP_ATTR_FILTER_LEN]);
-	if (tb[KCAP_ATTR_HOOK])
-		info->hook = nla_get_u8(tb[KCAP_ATTR_HOOK]);
-	if (tb[KCAP_ATTR_RING_SIZE])
-		info->ring_size = nla_get_u32(tb[KCAP_ATTR_RING_SIZE]);
-	if (tb[KCAP_ATTR_FLAGS])
-		info->flags = nla_get_u32(tb[KCAP_ATTR_FLAGS]);
-	if (tb[KCAP_ATTR_STATE])
-		info->state = nla_get_u8(tb[KCAP_ATTR_STATE]);
-	if (tb[KCAP_ATTR_DEV_TYPE])
-		info->dev_type = nla_get_u16(tb[KCAP_ATTR_DEV_TYPE]);
-	if (tb[KCAP_ATTR_LINKTYPE])
-		info->linktype = nla_get_u32(tb[KCAP_ATTR_LINKTYPE]);
-	if (tb[KCAP_ATTR_NR_RINGS])
-		info->nr_rings = nla_get_u32(tb[KCAP_ATTR_NR_RINGS]);
-	if (tb[KCAP_ATTR_OWNER]) {
-		info->owner = nla_get_u32(tb[KCAP_ATTR_OWNER]);
-		info->has_owner = true;
-	}
-	if (tb[KCAP_ATTR_STATS]) {
-		err = kcap_parse_stats(tb[KCAP_ATTR_STATS], &info->stats);
-		if (err)
-			return err;
-		info->has_stats = true;
-	}
+	kcap_parse_fields(tb, kcap_info_fields, ARRAY_SIZE(kcap_info_fields),
+			  info);
+	info->has_owner = tb[KCAP_ATTR_OWNER];
+	if (!tb[KCAP_ATTR_STATS])
+		return 0;
+	kcap_fields_policy(kcap_stats_fields, ARRAY_SIZE(kcap_stats_fields),
+			   stats_policy);
+	if (nla_parse_nested(stats, KCAP_STATS_ATTR_MAX, tb[KCAP_ATTR_STATS],
+			     stats_policy) < 0)
+		return -EBADMSG;
+	kcap_parse_fields(stats, kcap_stats_fields,
+			  ARRAY_SIZE(kcap_stats_fields), &info->stats);
+	info->has_stats = true;
 	return 0;
 }
 

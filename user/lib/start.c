@@ -93,9 +93,28 @@ static int kcap_session_start(struct kcap_ctl *ctl,
 	return err;
 }
 
-int kcap_session_new(struct kcap_ctl *ctl,
-		     const struct kcap_session_config *cfg,
-		     struct kcap_session_info *info)
+/* Set @cfg, its expression compiled for the session as @info finds it. */
+static int kcap_session_set_compiled(struct kcap_ctl *ctl,
+				     const struct kcap_session_config *cfg,
+				     struct kcap_session_info *info)
+{
+	struct kcap_session_config c = *cfg;
+	struct kcap_filter f = { 0 };
+	int err;
+
+	err = kcap_session_get(ctl, cfg->name, cfg->id, info);
+	if (!err)
+		err = kcap_compile_for(ctl, cfg, info, &f, &c);
+	if (!err)
+		err = kcap_session_request(ctl, KCAP_CMD_SESSION_SET, &c, info);
+	kcap_filter_free(&f);
+	return err;
+}
+
+/* NEW or SET: one request, or the steps a filter expression needs. */
+static int kcap_session_config_cmd(struct kcap_ctl *ctl, uint8_t cmd,
+				   const struct kcap_session_config *cfg,
+				   struct kcap_session_info *info)
 {
 	struct kcap_session_info *scratch = NULL;
 	int err;
@@ -104,46 +123,33 @@ int kcap_session_new(struct kcap_ctl *ctl,
 	if (err)
 		return err;
 	if (!(cfg->set & KCAP_CFG_FILTER))
-		return kcap_session_request(ctl, KCAP_CMD_SESSION_NEW, cfg,
-					    info);
+		return kcap_session_request(ctl, cmd, cfg, info);
 	if (!info) {
 		info = scratch = malloc(sizeof(*info));
 		if (!info)
 			return kcap_error_set(kcap_ctl_err(ctl), -ENOMEM,
 					      KCAP_ERROR_SYSTEM, NULL);
 	}
-	err = kcap_session_start(ctl, cfg, info, NULL);
+	if (cmd == KCAP_CMD_SESSION_NEW)
+		err = kcap_session_start(ctl, cfg, info, NULL);
+	else
+		err = kcap_session_set_compiled(ctl, cfg, info);
 	free(scratch);
 	return err;
+}
+
+int kcap_session_new(struct kcap_ctl *ctl,
+		     const struct kcap_session_config *cfg,
+		     struct kcap_session_info *info)
+{
+	return kcap_session_config_cmd(ctl, KCAP_CMD_SESSION_NEW, cfg, info);
 }
 
 int kcap_session_set(struct kcap_ctl *ctl,
 		     const struct kcap_session_config *cfg,
 		     struct kcap_session_info *info)
 {
-	struct kcap_session_config c = *cfg;
-	struct kcap_session_info *now;
-	struct kcap_filter f = { 0 };
-	int err;
-
-	err = kcap_check_filter(ctl, cfg);
-	if (err)
-		return err;
-	if (!(cfg->set & KCAP_CFG_FILTER))
-		return kcap_session_request(ctl, KCAP_CMD_SESSION_SET, cfg,
-					    info);
-	now = malloc(sizeof(*now));
-	if (!now)
-		return kcap_error_set(kcap_ctl_err(ctl), -ENOMEM,
-				      KCAP_ERROR_SYSTEM, NULL);
-	err = kcap_session_get(ctl, cfg->name, cfg->id, now);
-	if (!err)
-		err = kcap_compile_for(ctl, cfg, now, &f, &c);
-	if (!err)
-		err = kcap_session_request(ctl, KCAP_CMD_SESSION_SET, &c, info);
-	kcap_filter_free(&f);
-	free(now);
-	return err;
+	return kcap_session_config_cmd(ctl, KCAP_CMD_SESSION_SET, cfg, info);
 }
 
 int kcap_capture_start(struct kcap_ctl *ctl,

@@ -76,6 +76,21 @@ struct kcap_writer_ops {
 	int (*close)(struct kcap_writer *w);
 };
 
+/*
+ * A format's ops, of its functions kcap_writer_FMT_open() and so on, in
+ * the manner of the kernel's DEFINE_*() macros.
+ */
+#define KCAP_WRITER_OPS(fmt)						\
+const struct kcap_writer_ops kcap_writer_##fmt##_ops = {		\
+	.open		= kcap_writer_##fmt##_open,			\
+	.add_interface	= kcap_writer_##fmt##_add_interface,		\
+	.write		= kcap_writer_##fmt##_write,			\
+	.frame_bytes	= kcap_writer_##fmt##_frame_bytes,		\
+	.set_stats	= kcap_writer_##fmt##_set_stats,		\
+	.flush		= kcap_writer_##fmt##_flush,			\
+	.close		= kcap_writer_##fmt##_close,			\
+}
+
 extern const struct kcap_writer_ops kcap_writer_pcap_ops;	/* writer_pcap.c */
 extern const struct kcap_writer_ops kcap_writer_pcapng_ops;	/* writer_pcapng.c */
 

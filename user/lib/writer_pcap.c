@@ -186,12 +186,4 @@ static int kcap_writer_pcap_close(struct kcap_writer *w)
 	return err;
 }
 
-const struct kcap_writer_ops kcap_writer_pcap_ops = {
-	.open		= kcap_writer_pcap_open,
-	.add_interface	= kcap_writer_pcap_add_interface,
-	.write		= kcap_writer_pcap_write,
-	.frame_bytes	= kcap_writer_pcap_frame_bytes,
-	.set_stats	= kcap_writer_pcap_set_stats,
-	.flush		= kcap_writer_pcap_flush,
-	.close		= kcap_writer_pcap_close,
-};
+KCAP_WRITER_OPS(pcap);

@@ -409,12 +409,4 @@ static int kcap_writer_pcapng_close(struct kcap_writer *w)
 	return kcap_writer_pcapng_flush(w);
 }
 
-const struct kcap_writer_ops kcap_writer_pcapng_ops = {
-	.open		= kcap_writer_pcapng_open,
-	.add_interface	= kcap_writer_pcapng_add_interface,
-	.write		= kcap_writer_pcapng_write,
-	.frame_bytes	= kcap_writer_pcapng_frame_bytes,
-	.set_stats	= kcap_writer_pcapng_set_stats,
-	.flush		= kcap_writer_pcapng_flush,
-	.close		= kcap_writer_pcapng_close,
-};
+KCAP_WRITER_OPS(pcapng);
