@@ -52,8 +52,10 @@ check-matrix:
 demo: deps
 	tests/demo
 
+# BENCH_ARGS: more options of bench/run (a shorter run: --rounds 1 ...).
+BENCH_RESULTS ?= bench/results.json
 bench: deps
-	bench/run --kernel $(KERNEL)
+	bench/run --kernel $(KERNEL) --results $(BENCH_RESULTS) $(BENCH_ARGS)
 
 install: module-install user-install
 
@@ -64,20 +66,29 @@ module-install: module
 user-install: user
 	$(MAKE) -C user install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
+# DKMS: the dkms command (with options: another tree, --no-depmod),
+# DKMS_SRC: where it takes sources from, DKMS_KERNEL: -k RELEASE ... to
+# build for another kernel than the running one.
+DKMS ?= dkms
+DKMS_SRC ?= /usr/src
+DKMS_KERNEL ?=
+DKMS_DIR := $(DKMS_SRC)/kcap-$(VERSION)
+
 dkms-install:
 	@command -v dkms >/dev/null || { echo "kcap: dkms is missing: apt-get install dkms"; exit 1; }
-	dkms status -m kcap -v $(VERSION) | grep -q . && dkms remove -m kcap -v $(VERSION) --all || true
-	rm -rf /usr/src/kcap-$(VERSION)
-	mkdir -p /usr/src/kcap-$(VERSION)/kmod
-	cp -r dkms.conf include /usr/src/kcap-$(VERSION)/
-	cp kmod/*.[ch] kmod/Kbuild kmod/Makefile /usr/src/kcap-$(VERSION)/kmod/
-	dkms add -m kcap -v $(VERSION)
-	dkms build -m kcap -v $(VERSION)
-	dkms install -m kcap -v $(VERSION)
+	$(DKMS) status -m kcap -v $(VERSION) | grep -q . && $(DKMS) remove -m kcap -v $(VERSION) --all || true
+	rm -rf $(DKMS_DIR)
+	mkdir -p $(DKMS_DIR)/kmod
+	cp -r include $(DKMS_DIR)/
+	sed 's/@VERSION@/$(VERSION)/' dkms.conf >$(DKMS_DIR)/dkms.conf
+	cp $(filter-out %.mod.c, $(wildcard kmod/*.[ch])) kmod/Kbuild kmod/Makefile $(DKMS_DIR)/kmod/
+	$(DKMS) add -m kcap -v $(VERSION)
+	$(DKMS) build -m kcap -v $(VERSION) $(DKMS_KERNEL)
+	$(DKMS) install -m kcap -v $(VERSION) $(DKMS_KERNEL)
 
 dkms-remove:
-	dkms remove -m kcap -v $(VERSION) --all
-	rm -rf /usr/src/kcap-$(VERSION)
+	$(DKMS) remove -m kcap -v $(VERSION) --all
+	rm -rf $(DKMS_DIR)
 
 clean:
 	rm -rf build

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Known traffic for the kcap selftests, and a capture-file comparator.
 
-  traffic.py mixed --iface IF --src-mac M --dst-mac M [--count-repeat N]
+  traffic.py mixed --iface IF --src-mac M --dst-mac M [--count-repeat N] [--forever]
   traffic.py mixed --list|--write FILE --src-mac M --dst-mac M [--count-repeat N]
   traffic.py udp-flood --iface IF --count N [--dport P[,P...]] [--size S] [--pps R]
   traffic.py compare [--sort] A.pcap B.pcap [A2 B2 ...]
@@ -157,6 +157,8 @@ def cmd_mixed(args):
         return 0
     if not args.iface:
         sys.exit("traffic.py mixed: --iface is required (or --list / --write)")
+    if args.forever:
+        return send_forever(args.iface, [bytes(f) for _, f in stream])
     conf.verb = 0
     sock = conf.L2socket(iface=args.iface)
     try:
@@ -166,6 +168,22 @@ def cmd_mixed(args):
         sock.close()
     print(f"sent {len(stream)} frames")
     return 0
+
+
+def send_forever(iface, frames):
+    """Send the frames round and round until killed, through one AF_PACKET
+    socket (the bytes built once: scapy's per-frame work is too slow to
+    keep a capture fed under emulation)."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    while True:
+        for frame in frames:
+            try:
+                s.send(frame)
+            except OSError as e:
+                if e.errno != 105:  # ENOBUFS: a full queue, wait for it
+                    raise
+                time.sleep(0.0005)
 
 
 def mac_bytes(mac):
@@ -297,6 +315,8 @@ def main():
                    help="send the stream N times (default 1)")
     p.add_argument("--list", action="store_true", help="print the frames, send nothing")
     p.add_argument("--write", metavar="FILE", help="write the frames to a pcap file, send nothing")
+    p.add_argument("--forever", action="store_true",
+                   help="send the stream round and round, fast, until killed")
 
     p = sub.add_parser("udp-flood", help="send N UDP frames fast")
     p.add_argument("--iface", required=True)
