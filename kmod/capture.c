@@ -20,7 +20,7 @@
 #include <linux/timekeeping.h>
 
 #include "compat.h"
-#include "kcap.h"
+#include "internal.h"
 
 static unsigned int kcap_filter(const struct kcap_settings *set,
 				struct sk_buff *skb, unsigned int len)

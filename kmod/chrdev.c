@@ -24,7 +24,7 @@
 #include <linux/vmalloc.h>
 #include <net/net_namespace.h>
 
-#include "kcap.h"
+#include "internal.h"
 
 static int kcap_chrdev_open(struct inode *inode, struct file *file)
 {

@@ -13,7 +13,7 @@
 #include <linux/string.h>
 #include <net/netlink.h>
 
-#include "kcap.h"
+#include "internal.h"
 
 struct kcap_settings *kcap_settings_alloc(const struct kcap_settings *old,
 					  gfp_t gfp)

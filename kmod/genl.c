@@ -14,7 +14,7 @@
 #include <net/netlink.h>
 
 #include "compat.h"
-#include "kcap.h"
+#include "internal.h"
 
 static const struct nla_policy kcap_policy[KCAP_ATTR_MAX + 1] = {
 	[KCAP_ATTR_PAD]			= { .type = NLA_REJECT },

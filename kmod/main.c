@@ -14,7 +14,7 @@
 #include <net/genetlink.h>
 #include <linux/kcap.h>
 
-#include "kcap.h"
+#include "internal.h"
 #include "version.h"
 
 unsigned int kcap_max_sessions = 64;

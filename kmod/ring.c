@@ -25,7 +25,7 @@
 #include <linux/if_vlan.h>
 
 #include "compat.h"
-#include "kcap.h"
+#include "internal.h"
 
 /* A lone record reaches a sleeping reader within this (plus a tick). */
 #define KCAP_WAKE_PERIOD_MS	10

@@ -25,7 +25,7 @@
 #include <net/netlink.h>
 
 #include "compat.h"
-#include "kcap.h"
+#include "internal.h"
 
 
 /**

@@ -2,8 +2,8 @@
 /*
  * kcap internals shared between the module's files.
  */
-#ifndef _KCAP_H
-#define _KCAP_H
+#ifndef _KCAP_INTERNAL_H
+#define _KCAP_INTERNAL_H
 
 #include <linux/if.h>
 #include <linux/list.h>
@@ -242,4 +242,4 @@ void kcap_genl_exit(void);
 int kcap_chrdev_init(void);
 void kcap_chrdev_exit(void);
 
-#endif /* _KCAP_H */
+#endif /* _KCAP_INTERNAL_H */
