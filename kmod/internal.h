@@ -203,7 +203,7 @@ bool kcap_name_valid(const char *name);
 int kcap_session_registry_init(void);
 void kcap_session_registry_exit(void);
 
-/* filter.c: settings and their filter. */
+/* settings.c: settings and their filter. */
 struct kcap_settings *kcap_settings_alloc(const struct kcap_settings *old,
 					  gfp_t gfp);
 int kcap_settings_set_filter(struct kcap_settings *set, const void *insns,
