@@ -172,8 +172,7 @@ static int kcap_ring_size_check(u32 ring_size, struct netlink_ext_ack *extack)
 /**
  * kcap_session_create() - create a session and attach it to its device.
  * @net: the network namespace of the request.
- * @cfg: what the request asked for; the session takes cfg->settings over,
- *	also on failure.
+ * @cfg: what the request asked for.
  * @sp: where to store the new session.
  * @extack: where to say why not.
  *
@@ -188,54 +187,46 @@ static int kcap_ring_size_check(u32 ring_size, struct netlink_ext_ack *extack)
 int kcap_session_create(struct net *net, struct kcap_session_cfg *cfg,
 			struct kcap_session **sp, struct netlink_ext_ack *extack)
 {
-	struct kcap_settings *set = cfg->settings;
+	struct kcap_settings *set;
 	struct net_device *dev;
 	struct kcap_session *s;
 	size_t mem;
 	int err;
 
 	ASSERT_RTNL();
-	cfg->settings = NULL;
 
 	if (kcap_session_find(net, cfg->name, 0)) {
 		NL_SET_ERR_MSG(extack,
 				   "a session with that name exists in this network namespace");
-		err = -EEXIST;
-		goto err_settings;
+		return -EEXIST;
 	}
 	if (kcap_nr_sessions >= kcap_max_sessions) {
 		NL_SET_ERR_MSG(extack,
 				   "too many sessions (module parameter max_sessions)");
-		err = -ENOSPC;
-		goto err_settings;
+		return -ENOSPC;
 	}
 	if (!cfg->ifindex && !(cfg->ifname && *cfg->ifname)) {
 		NL_SET_ERR_MSG(extack,
 				   "no device given (KCAP_ATTR_IFINDEX or KCAP_ATTR_IFNAME)");
-		err = -EINVAL;
-		goto err_settings;
+		return -EINVAL;
 	}
 	dev = kcap_dev_lookup(net, cfg, extack);
-	if (!dev) {
-		err = -ENODEV;
-		goto err_settings;
-	}
+	if (!dev)
+		return -ENODEV;
 	if (!kcap_linktype(dev)) {
 		NL_SET_ERR_MSG(extack,
 				   "kcap cannot capture on this type of device");
-		err = -EOPNOTSUPP;
-		goto err_settings;
+		return -EOPNOTSUPP;
 	}
 	err = kcap_ring_size_check(cfg->ring_size, extack);
 	if (err)
-		goto err_settings;
+		return err;
 	mem = (size_t)(PAGE_SIZE + cfg->ring_size) * nr_cpu_ids;
 	if (atomic_long_add_return(mem, &kcap_mem_used) > kcap_mem_max) {
 		atomic_long_sub(mem, &kcap_mem_used);
 		NL_SET_ERR_MSG(extack,
 				   "ring memory would exceed the module parameter mem_max");
-		err = -ENOBUFS;
-		goto err_settings;
+		return -ENOBUFS;
 	}
 
 	err = -ENOMEM;
@@ -253,9 +244,10 @@ int kcap_session_create(struct net *net, struct kcap_session_cfg *cfg,
 	s->hook = cfg->hook;
 	s->flags = cfg->flags;
 	s->owner = cfg->owner;
-	kcap_settings_commit(set, NULL);
+	set = kcap_settings_new(NULL, cfg->settings);
+	if (!set)
+		goto err_free;
 	RCU_INIT_POINTER(s->settings, set);
-	set = NULL;
 	s->stats = netdev_alloc_pcpu_stats(struct kcap_pcpu_stats);
 	if (!s->stats)
 		goto err_free;
@@ -283,8 +275,6 @@ err_free:
 	return err;
 err_mem:
 	atomic_long_sub(mem, &kcap_mem_used);
-err_settings:
-	kcap_settings_free(set);
 	return err;
 }
 
@@ -315,17 +305,24 @@ void kcap_session_destroy(struct kcap_session *s)
 /**
  * kcap_session_set() - publish new settings.
  * @s: the session.
- * @set: its new settings, from kcap_settings_alloc() on the current ones.
+ * @req: what changes, parsed before RTNL was taken.
  *
- * Called under RTNL.  A frame sees either the old settings or @set.
+ * Called under RTNL.  A frame sees either the old settings or the new ones.
+ *
+ * Return: 0 or -ENOMEM.
  */
-void kcap_session_set(struct kcap_session *s, struct kcap_settings *set)
+int kcap_session_set(struct kcap_session *s,
+		     const struct kcap_settings_req *req)
 {
 	struct kcap_settings *old = rtnl_dereference(s->settings);
+	struct kcap_settings *set;
 
-	kcap_settings_commit(set, old);
+	set = kcap_settings_new(old, req);
+	if (!set)
+		return -ENOMEM;
 	rcu_assign_pointer(s->settings, set);
 	kcap_settings_free_rcu(old);
+	return 0;
 }
 
 /* Sum the per-CPU counters of a session. */

@@ -6,53 +6,25 @@
  * attribute.  bpf_prog_create() is the authority on whether the kernel runs
  * it, but it only says -EINVAL; kcap_filter_explain() finds the usual
  * reasons first so that the operator reads which instruction is wrong.
+ *
+ * A filter is made once per request, outside any lock, and then shared by
+ * reference: settings built from other settings keep their filter, and
+ * each settings object holds one reference on its filter.
  */
 
 #include <linux/filter.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <net/netlink.h>
 
 #include "internal.h"
 
-struct kcap_settings *kcap_settings_alloc(const struct kcap_settings *old,
-					  gfp_t gfp)
-{
-	struct kcap_settings *set;
-
-	set = kzalloc(sizeof(*set), gfp);
-	if (!set)
-		return NULL;
-	if (old) {
-		set->snaplen = old->snaplen;
-		set->direction = old->direction;
-		set->prog = old->prog;
-		set->filter_len = old->filter_len;
-		set->filter_text = old->filter_text;
-	} else {
-		set->snaplen = KCAP_SNAPLEN_DEFAULT;
-		set->direction = KCAP_DIR_INOUT;
-	}
-	return set;
-}
-
-/**
- * kcap_settings_commit() - make new settings own their filter.
- * @set: settings about to replace @old.
- * @old: the settings they were allocated from, or NULL.
- *
- * Settings made by kcap_settings_alloc() from old ones share the old
- * filter without owning it, so that freeing them on an error leaves the
- * old settings whole.  Once @set replaces @old, @set owns whatever filter
- * it has, and @old no longer owns a filter that @set took over.
- */
-void kcap_settings_commit(struct kcap_settings *set, struct kcap_settings *old)
-{
-	if (!set->owns_filter && old && old->prog == set->prog &&
-	    old->filter_text == set->filter_text)
-		old->owns_filter = false;
-	set->owns_filter = true;
-}
+/* What a session starts with, for what its first request does not say. */
+static const struct kcap_settings kcap_settings_default = {
+	.snaplen	= KCAP_SNAPLEN_DEFAULT,
+	.direction	= KCAP_DIR_INOUT,
+};
 
 static const char *kcap_filter_explain(const struct sock_filter *f,
 				       unsigned int n)
@@ -87,73 +59,117 @@ static const char *kcap_filter_explain(const struct sock_filter *f,
 }
 
 /**
- * kcap_settings_set_filter() - give settings a filter, or none.
- * @set: settings not yet published.
+ * kcap_filter_create() - check, compile and JIT a filter.
  * @insns: an array of struct sock_filter.
- * @len: its length in bytes: 0 for no filter, else a multiple of 8.
+ * @len: its length in bytes: 0 for no program, else a multiple of 8.
  * @text: the expression it was compiled from, or NULL.
+ * @fp: where to store the filter, with one reference for the caller; NULL
+ *	when there is neither a program nor a text.
  * @extack: where to say why a filter is refused.
+ *
+ * Sleeps: call it before taking RTNL.
  *
  * Return: 0, or -EINVAL for a filter the kernel would not run, -ENOMEM.
  */
-int kcap_settings_set_filter(struct kcap_settings *set, const void *insns,
-			     unsigned int len, const char *text,
-			     struct netlink_ext_ack *extack)
+int kcap_filter_create(const void *insns, unsigned int len, const char *text,
+		       struct kcap_filter **fp, struct netlink_ext_ack *extack)
 {
+	size_t text_len = text ? strlen(text) : 0;
 	struct sock_fprog_kern fprog;
-	struct bpf_prog *prog = NULL;
-	char *copy = NULL;
+	struct kcap_filter *f;
 	int err;
 
+	*fp = NULL;
 	if (len % sizeof(struct sock_filter)) {
 		NL_SET_ERR_MSG(extack,
-				   "filter: length is not a multiple of 8 (struct sock_filter)");
+			       "filter: length is not a multiple of 8 (struct sock_filter)");
 		return -EINVAL;
 	}
 	if (len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
 		NL_SET_ERR_MSG(extack, "filter: more than 4096 instructions");
 		return -EINVAL;
 	}
+	if (!len && !text_len)
+		return 0;
+
+	f = kzalloc(struct_size(f, text, text_len + 1), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	refcount_set(&f->refcnt, 1);
+	f->len = len / sizeof(struct sock_filter);
+	if (text_len)
+		memcpy(f->text, text, text_len);	/* kzalloc()ed: a NUL follows */
 	if (len) {
-		fprog.len = len / sizeof(struct sock_filter);
+		fprog.len = f->len;
 		fprog.filter = (struct sock_filter *)insns;
-		err = bpf_prog_create(&prog, &fprog);
+		err = bpf_prog_create(&f->prog, &fprog);
 		if (err) {
 			/* NL_SET_ERR_MSG() wants a literal; these are static. */
 			if (err == -EINVAL && extack)
 				extack->_msg = kcap_filter_explain(insns, fprog.len);
+			kfree(f);
 			return err;
 		}
 	}
-	if (text && *text) {
-		copy = kstrdup(text, GFP_KERNEL);
-		if (!copy) {
-			if (prog)
-				bpf_prog_destroy(prog);
-			return -ENOMEM;
-		}
-	}
-	if (set->owns_filter) {
-		if (set->prog)
-			bpf_prog_destroy(set->prog);
-		kfree(set->filter_text);
-	}
-	set->owns_filter = true;
-	set->prog = prog;
-	set->filter_len = len / sizeof(struct sock_filter);
-	set->filter_text = copy;
+	*fp = f;
 	return 0;
+}
+
+static void kcap_filter_get(struct kcap_filter *f)
+{
+	if (f)
+		refcount_inc(&f->refcnt);
+}
+
+/*
+ * Drop a reference to a filter, or to none.  The last one frees it at once:
+ * frames reach a filter only through settings, and settings let go of
+ * their filter only once no frame can see them.
+ */
+void kcap_filter_put(struct kcap_filter *f)
+{
+	if (!f || !refcount_dec_and_test(&f->refcnt))
+		return;
+	if (f->prog)
+		bpf_prog_destroy(f->prog);
+	kfree(f);
+}
+
+/**
+ * kcap_settings_new() - settings that apply a request to other settings.
+ * @old: the settings to change, or NULL for the defaults.
+ * @req: what the request changes; its filter reference stays the caller's.
+ *
+ * Return: new settings with a reference of their own on their filter, or
+ * NULL.
+ */
+struct kcap_settings *kcap_settings_new(const struct kcap_settings *old,
+					const struct kcap_settings_req *req)
+{
+	const struct kcap_settings *from = old ?: &kcap_settings_default;
+	struct kcap_settings *set;
+
+	set = kzalloc(sizeof(*set), GFP_KERNEL);
+	if (!set)
+		return NULL;
+	set->direction = from->direction;
+	set->snaplen = from->snaplen;
+	set->filter = from->filter;
+	if (req->changes & KCAP_SET_DIRECTION)
+		set->direction = req->direction;
+	if (req->changes & KCAP_SET_SNAPLEN)
+		set->snaplen = req->snaplen;
+	if (req->changes & KCAP_SET_FILTER)
+		set->filter = req->filter;
+	kcap_filter_get(set->filter);
+	return set;
 }
 
 void kcap_settings_free(struct kcap_settings *set)
 {
 	if (!set)
 		return;
-	if (set->owns_filter) {
-		if (set->prog)
-			bpf_prog_destroy(set->prog);
-		kfree(set->filter_text);
-	}
+	kcap_filter_put(set->filter);
 	kfree(set);
 }
 
@@ -162,7 +178,10 @@ static void kcap_settings_free_cb(struct rcu_head *rcu)
 	kcap_settings_free(container_of(rcu, struct kcap_settings, rcu));
 }
 
-/* Free settings that frames may still be reading, after a grace period. */
+/*
+ * Free settings that frames may still be reading, after a grace period.
+ * The callback is module text: the module's exit waits for it.
+ */
 void kcap_settings_free_rcu(struct kcap_settings *set)
 {
 	call_rcu(&set->rcu, kcap_settings_free_cb);
