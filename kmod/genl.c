@@ -5,6 +5,9 @@
  * Every operation is validated strictly against one policy, needs
  * CAP_NET_ADMIN in the user namespace owning the caller's network
  * namespace, runs under RTNL and sees only that namespace's sessions.
+ * What a request says of the settings is parsed before RTNL is taken, as
+ * a filter of up to 4096 instructions is compiled and JITed then: RTNL
+ * covers only finding the session and swapping its settings.
  */
 
 #include <linux/filter.h>
@@ -296,7 +299,7 @@ static int kcap_cmd_set(struct sk_buff *skb, struct genl_info *info)
 		KCAP_ATTR_IFINDEX, KCAP_ATTR_IFNAME, KCAP_ATTR_HOOK,
 		KCAP_ATTR_RING_SIZE, KCAP_ATTR_FLAGS,
 	};
-	struct kcap_settings_req req = {};
+	struct kcap_settings_req req;
 	struct kcap_session *s;
 	unsigned int i;
 	int err;
@@ -308,20 +311,15 @@ static int kcap_cmd_set(struct sk_buff *skb, struct genl_info *info)
 			return -EOPNOTSUPP;
 		}
 	}
+	err = kcap_parse_settings(info, &req);
+	if (err)
+		return err;
 
 	rtnl_lock();
 	s = kcap_lookup(info);
-	if (IS_ERR(s)) {
-		err = PTR_ERR(s);
-		goto out;
-	}
-	err = kcap_parse_settings(info, &req);
-	if (err)
-		goto out;
-	err = kcap_session_set(s, &req);
+	err = IS_ERR(s) ? PTR_ERR(s) : kcap_session_set(s, &req);
 	if (!err)
 		err = kcap_reply(info, s, KCAP_CMD_SESSION_SET);
-out:
 	rtnl_unlock();
 	kcap_filter_put(req.filter);
 	return err;
