@@ -254,8 +254,10 @@ static int kcap_cmd_new(struct sk_buff *skb, struct genl_info *info)
 		return err;
 
 	rtnl_lock();
-	err = kcap_session_create(genl_info_net(info), &cfg, &s, info->extack);
-	if (!err) {
+	s = kcap_session_create(genl_info_net(info), &cfg, info->extack);
+	if (IS_ERR(s)) {
+		err = PTR_ERR(s);
+	} else {
 		err = kcap_reply(info, s, KCAP_CMD_SESSION_NEW);
 		if (err)
 			kcap_session_destroy(s);

@@ -224,8 +224,9 @@ struct kcap_session_cfg {
 };
 
 /* session.c: the registry and the lifecycle of sessions. */
-int kcap_session_create(struct net *net, struct kcap_session_cfg *cfg,
-			struct kcap_session **sp, struct netlink_ext_ack *extack);
+struct kcap_session *kcap_session_create(struct net *net,
+					 const struct kcap_session_cfg *cfg,
+					 struct netlink_ext_ack *extack);
 void kcap_session_destroy(struct kcap_session *s);
 struct kcap_session *kcap_session_find(struct net *net, const char *name,
 				       u32 id);
