@@ -152,9 +152,8 @@ static struct kcap_session *kcap_lookup(struct genl_info *info)
 				   "no session given (KCAP_ATTR_NAME or KCAP_ATTR_ID)");
 		return ERR_PTR(-EINVAL);
 	}
-	s = kcap_session_find(genl_info_net(info),
-			      name ? nla_data(name) : NULL,
-			      id ? nla_get_u32(id) : 0);
+	s = name ? kcap_session_find(genl_info_net(info), nla_data(name)) :
+		   kcap_session_find_id(genl_info_net(info), nla_get_u32(id));
 	if (!s) {
 		NL_SET_ERR_MSG(info->extack,
 				   "no such session in this network namespace");

@@ -228,8 +228,8 @@ struct kcap_session *kcap_session_create(struct net *net,
 					 const struct kcap_session_cfg *cfg,
 					 struct netlink_ext_ack *extack);
 void kcap_session_destroy(struct kcap_session *s);
-struct kcap_session *kcap_session_find(struct net *net, const char *name,
-				       u32 id);
+struct kcap_session *kcap_session_find(struct net *net, const char *name);
+struct kcap_session *kcap_session_find_id(struct net *net, u32 id);
 struct list_head *kcap_net_sessions(struct net *net);
 int kcap_session_set(struct kcap_session *s,
 		     const struct kcap_settings_req *req);

@@ -86,25 +86,43 @@ static u32 kcap_linktype(const struct net_device *dev)
 }
 
 /**
- * kcap_session_find() - a session of a network namespace.
+ * kcap_session_find() - a session of a network namespace, by name.
  * @net: the namespace.
- * @name: its name, or NULL.
- * @id: its id, used when @name is NULL.
+ * @name: its name.
  *
  * Called under RTNL.
  *
  * Return: the session, or NULL.
  */
-struct kcap_session *kcap_session_find(struct net *net, const char *name,
-				       u32 id)
+struct kcap_session *kcap_session_find(struct net *net, const char *name)
 {
 	struct kcap_session *s;
 
 	ASSERT_RTNL();
 	list_for_each_entry(s, kcap_net_sessions(net), node)
-		if (name ? !strcmp(s->name, name) : s->id == id)
+		if (!strcmp(s->name, name))
 			return s;
 	return NULL;
+}
+
+/**
+ * kcap_session_find_id() - a session of a network namespace, by id.
+ * @net: the namespace.
+ * @id: its id.
+ *
+ * Called under RTNL, which the id registry is changed under.  Ids are
+ * system-wide, but a session of another namespace is not found: to the
+ * caller it does not exist.
+ *
+ * Return: the session, or NULL.
+ */
+struct kcap_session *kcap_session_find_id(struct net *net, u32 id)
+{
+	struct kcap_session *s;
+
+	ASSERT_RTNL();
+	s = idr_find(&kcap_ids, id);
+	return s && net_eq(s->net, net) ? s : NULL;
 }
 
 static void kcap_session_free(struct kcap_session *s)
@@ -194,7 +212,7 @@ static struct net_device *kcap_session_check(struct net *net,
 	struct net_device *dev;
 	int err;
 
-	if (kcap_session_find(net, cfg->name, 0)) {
+	if (kcap_session_find(net, cfg->name)) {
 		NL_SET_ERR_MSG(extack,
 			       "a session with that name exists in this network namespace");
 		return ERR_PTR(-EEXIST);
