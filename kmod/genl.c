@@ -10,6 +10,7 @@
  * covers only finding the session and swapping its settings.
  */
 
+#include <linux/ctype.h>
 #include <linux/filter.h>
 #include <linux/rtnetlink.h>
 #include <net/genetlink.h>
@@ -209,6 +210,18 @@ static int kcap_parse_settings(struct genl_info *info,
 				  a[KCAP_ATTR_FILTER_TEXT] ?
 				  nla_data(a[KCAP_ATTR_FILTER_TEXT]) : NULL,
 				  &req->filter, info->extack);
+}
+
+static bool kcap_name_valid(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (!len || len >= KCAP_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
 }
 
 static int kcap_cmd_new(struct sk_buff *skb, struct genl_info *info)

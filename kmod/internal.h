@@ -236,7 +236,6 @@ int kcap_session_set(struct kcap_session *s,
 void kcap_session_stats(const struct kcap_session *s,
 			struct kcap_stats *stats);
 void kcap_session_put(struct kcap_session *s);
-bool kcap_name_valid(const char *name);
 int kcap_session_registry_init(void);
 void kcap_session_registry_exit(void);
 
@@ -260,12 +259,9 @@ void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir);
 /* ring.c: the rings and the reader's wakeups. */
 int kcap_rings_alloc(struct kcap_session *s, u32 ring_size);
 void kcap_rings_free(struct kcap_session *s);
-int kcap_copy_frame(const struct sk_buff *skb, u8 *to, unsigned int n,
-		    bool vlan);
 bool kcap_ring_write(struct kcap_session *s, const struct sk_buff *skb,
 		     const struct kcap_rec *hdr, bool vlan);
 bool kcap_rings_pending(struct kcap_session *s);
-void kcap_readers_wake(struct kcap_session *s);
 void kcap_reader_arm(struct kcap_session *s);
 void kcap_reader_disarm(struct kcap_session *s);
 

@@ -14,7 +14,6 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ctype.h>
 #include <linux/idr.h>
 #include <linux/if_arp.h>
 #include <linux/netlink.h>
@@ -51,18 +50,6 @@ static struct kcap_net *kcap_net(struct net *net)
 struct list_head *kcap_net_sessions(struct net *net)
 {
 	return &kcap_net(net)->sessions;
-}
-
-bool kcap_name_valid(const char *name)
-{
-	size_t i, len = strlen(name);
-
-	if (!len || len >= KCAP_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
-			return false;
-	return true;
 }
 
 /* The pcap link type of a device's frames, or 0 if kcap cannot take them. */
