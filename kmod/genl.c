@@ -398,12 +398,12 @@ static const struct genl_small_ops kcap_ops[] = {
 static struct genl_family kcap_genl_family __ro_after_init = {
 	.name		= KCAP_GENL_NAME,
 	.version	= KCAP_GENL_VERSION,
+	.small_ops	= kcap_ops,
+	.n_small_ops	= ARRAY_SIZE(kcap_ops),
 	.maxattr	= KCAP_ATTR_MAX,
 	.policy		= kcap_policy,
 	.netnsok	= true,
 	.module		= THIS_MODULE,
-	.small_ops	= kcap_ops,
-	.n_small_ops	= ARRAY_SIZE(kcap_ops),
 };
 
 int __init kcap_genl_init(void)
