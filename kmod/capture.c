@@ -20,14 +20,16 @@
 #include <linux/timekeeping.h>
 
 #include "compat.h"
-#include "kcap.h"
+#include "internal.h"
 
 static unsigned int kcap_filter(const struct kcap_settings *set,
 				struct sk_buff *skb, unsigned int len)
 {
-	if (!set->prog)
+	const struct kcap_filter *f = set->filter;
+
+	if (!f || !f->prog)
 		return len;
-	return bpf_prog_run_save_cb(set->prog, skb);
+	return bpf_prog_run_save_cb(f->prog, skb);
 }
 
 /**

@@ -24,7 +24,7 @@
 #include <linux/vmalloc.h>
 #include <net/net_namespace.h>
 
-#include "kcap.h"
+#include "internal.h"
 
 static int kcap_chrdev_open(struct inode *inode, struct file *file)
 {
@@ -61,7 +61,7 @@ static long kcap_bind(struct file *file, struct kcap_bind __user *ubind)
 		return -EPERM;
 
 	rtnl_lock();
-	s = kcap_session_find(net, NULL, b.id);
+	s = kcap_session_find_id(net, b.id);	/* -ENOENT in another netns */
 	if (file->private_data)
 		err = -EISCONN;		/* this file is bound already */
 	else if (!s)

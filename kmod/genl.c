@@ -5,8 +5,12 @@
  * Every operation is validated strictly against one policy, needs
  * CAP_NET_ADMIN in the user namespace owning the caller's network
  * namespace, runs under RTNL and sees only that namespace's sessions.
+ * What a request says of the settings is parsed before RTNL is taken, as
+ * a filter of up to 4096 instructions is compiled and JITed then: RTNL
+ * covers only finding the session and swapping its settings.
  */
 
+#include <linux/ctype.h>
 #include <linux/filter.h>
 #include <linux/rtnetlink.h>
 #include <net/genetlink.h>
@@ -14,7 +18,7 @@
 #include <net/netlink.h>
 
 #include "compat.h"
-#include "kcap.h"
+#include "internal.h"
 
 static const struct nla_policy kcap_policy[KCAP_ATTR_MAX + 1] = {
 	[KCAP_ATTR_PAD]			= { .type = NLA_REJECT },
@@ -76,15 +80,16 @@ static int kcap_put_stats(struct sk_buff *msg, const struct kcap_session *s)
 static int kcap_put_session(struct sk_buff *msg, const struct kcap_session *s)
 {
 	const struct kcap_settings *set = rtnl_dereference(s->settings);
+	const struct kcap_filter *f = set->filter;
 	const char *ifname = s->dev ? s->dev->name : s->ifname;
 
 	if (nla_put_u32(msg, KCAP_ATTR_IFINDEX, s->ifindex) ||
 	    nla_put_string(msg, KCAP_ATTR_IFNAME, ifname) ||
 	    nla_put_u8(msg, KCAP_ATTR_DIRECTION, set->direction) ||
 	    nla_put_u32(msg, KCAP_ATTR_SNAPLEN, set->snaplen) ||
-	    nla_put_u32(msg, KCAP_ATTR_FILTER_LEN, set->filter_len) ||
-	    (set->filter_text &&
-	     nla_put_string(msg, KCAP_ATTR_FILTER_TEXT, set->filter_text)) ||
+	    nla_put_u32(msg, KCAP_ATTR_FILTER_LEN, f ? f->len : 0) ||
+	    (f && f->text[0] &&
+	     nla_put_string(msg, KCAP_ATTR_FILTER_TEXT, f->text)) ||
 	    nla_put_u8(msg, KCAP_ATTR_HOOK, s->hook) ||
 	    nla_put_u32(msg, KCAP_ATTR_RING_SIZE, s->ring_size) ||
 	    nla_put_u32(msg, KCAP_ATTR_FLAGS, s->flags) ||
@@ -148,9 +153,8 @@ static struct kcap_session *kcap_lookup(struct genl_info *info)
 				   "no session given (KCAP_ATTR_NAME or KCAP_ATTR_ID)");
 		return ERR_PTR(-EINVAL);
 	}
-	s = kcap_session_find(genl_info_net(info),
-			      name ? nla_data(name) : NULL,
-			      id ? nla_get_u32(id) : 0);
+	s = name ? kcap_session_find(genl_info_net(info), nla_data(name)) :
+		   kcap_session_find_id(genl_info_net(info), nla_get_u32(id));
 	if (!s) {
 		NL_SET_ERR_MSG(info->extack,
 				   "no such session in this network namespace");
@@ -164,43 +168,67 @@ static struct kcap_session *kcap_lookup(struct genl_info *info)
 	return s;
 }
 
-/* Apply the changeable settings of a request to @set. */
+/**
+ * kcap_parse_settings() - the changeable settings of a request.
+ * @info: the request.
+ * @req: where to store them; the caller drops req->filter with
+ *	kcap_filter_put() when done (it is NULL after a failure).
+ *
+ * Compiles the filter, so sleeps: called before RTNL is taken.
+ *
+ * Return: 0, or a negative errno with an extack message.
+ */
 static int kcap_parse_settings(struct genl_info *info,
-			       struct kcap_settings *set)
+			       struct kcap_settings_req *req)
 {
 	struct nlattr **a = info->attrs;
 
-	if (a[KCAP_ATTR_DIRECTION])
-		set->direction = nla_get_u8(a[KCAP_ATTR_DIRECTION]);
+	memset(req, 0, sizeof(*req));
+	if (a[KCAP_ATTR_DIRECTION]) {
+		req->changes |= KCAP_SET_DIRECTION;
+		req->direction = nla_get_u8(a[KCAP_ATTR_DIRECTION]);
+	}
 	if (a[KCAP_ATTR_SNAPLEN]) {
-		u32 snaplen = nla_get_u32(a[KCAP_ATTR_SNAPLEN]);
-
-		if (!snaplen || snaplen > KCAP_SNAPLEN_MAX) {
+		req->changes |= KCAP_SET_SNAPLEN;
+		req->snaplen = nla_get_u32(a[KCAP_ATTR_SNAPLEN]);
+		if (!req->snaplen || req->snaplen > KCAP_SNAPLEN_MAX) {
 			NL_SET_ERR_MSG_ATTR(info->extack, a[KCAP_ATTR_SNAPLEN],
 					    "snaplen must be 1..262144");
 			return -EINVAL;
 		}
-		set->snaplen = snaplen;
 	}
 	if (a[KCAP_ATTR_FILTER_TEXT] && !a[KCAP_ATTR_FILTER]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, a[KCAP_ATTR_FILTER_TEXT],
 				    "KCAP_ATTR_FILTER_TEXT without KCAP_ATTR_FILTER");
 		return -EINVAL;
 	}
-	if (a[KCAP_ATTR_FILTER])
-		return kcap_settings_set_filter(set,
-						nla_data(a[KCAP_ATTR_FILTER]),
-						nla_len(a[KCAP_ATTR_FILTER]),
-						a[KCAP_ATTR_FILTER_TEXT] ?
-						nla_data(a[KCAP_ATTR_FILTER_TEXT]) :
-						NULL, info->extack);
-	return 0;
+	if (!a[KCAP_ATTR_FILTER])
+		return 0;
+	req->changes |= KCAP_SET_FILTER;
+	return kcap_filter_create(nla_data(a[KCAP_ATTR_FILTER]),
+				  nla_len(a[KCAP_ATTR_FILTER]),
+				  a[KCAP_ATTR_FILTER_TEXT] ?
+				  nla_data(a[KCAP_ATTR_FILTER_TEXT]) : NULL,
+				  &req->filter, info->extack);
+}
+
+static bool kcap_name_valid(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (!len || len >= KCAP_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
 }
 
 static int kcap_cmd_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
 	struct kcap_session_cfg cfg = {};
+	struct kcap_settings_req req;
 	struct kcap_session *s;
 	int err;
 
@@ -232,23 +260,22 @@ static int kcap_cmd_new(struct sk_buff *skb, struct genl_info *info)
 	cfg.flags = a[KCAP_ATTR_FLAGS] ? nla_get_u32(a[KCAP_ATTR_FLAGS]) : 0;
 	cfg.owner = info->snd_portid;
 
-	cfg.settings = kcap_settings_alloc(NULL, GFP_KERNEL);
-	if (!cfg.settings)
-		return -ENOMEM;
-	err = kcap_parse_settings(info, cfg.settings);
-	if (err) {
-		kcap_settings_free(cfg.settings);
+	cfg.settings = &req;
+	err = kcap_parse_settings(info, &req);
+	if (err)
 		return err;
-	}
 
 	rtnl_lock();
-	err = kcap_session_create(genl_info_net(info), &cfg, &s, info->extack);
-	if (!err) {
+	s = kcap_session_create(genl_info_net(info), &cfg, info->extack);
+	if (IS_ERR(s)) {
+		err = PTR_ERR(s);
+	} else {
 		err = kcap_reply(info, s, KCAP_CMD_SESSION_NEW);
 		if (err)
 			kcap_session_destroy(s);
 	}
 	rtnl_unlock();
+	kcap_filter_put(req.filter);
 	return err;
 }
 
@@ -286,7 +313,7 @@ static int kcap_cmd_set(struct sk_buff *skb, struct genl_info *info)
 		KCAP_ATTR_IFINDEX, KCAP_ATTR_IFNAME, KCAP_ATTR_HOOK,
 		KCAP_ATTR_RING_SIZE, KCAP_ATTR_FLAGS,
 	};
-	struct kcap_settings *set;
+	struct kcap_settings_req req;
 	struct kcap_session *s;
 	unsigned int i;
 	int err;
@@ -298,26 +325,17 @@ static int kcap_cmd_set(struct sk_buff *skb, struct genl_info *info)
 			return -EOPNOTSUPP;
 		}
 	}
+	err = kcap_parse_settings(info, &req);
+	if (err)
+		return err;
 
 	rtnl_lock();
 	s = kcap_lookup(info);
-	if (IS_ERR(s)) {
-		err = PTR_ERR(s);
-		goto out;
-	}
-	err = -ENOMEM;
-	set = kcap_settings_alloc(rtnl_dereference(s->settings), GFP_KERNEL);
-	if (!set)
-		goto out;
-	err = kcap_parse_settings(info, set);
-	if (err) {
-		kcap_settings_free(set);
-		goto out;
-	}
-	kcap_session_set(s, set);
-	err = kcap_reply(info, s, KCAP_CMD_SESSION_SET);
-out:
+	err = IS_ERR(s) ? PTR_ERR(s) : kcap_session_set(s, &req);
+	if (!err)
+		err = kcap_reply(info, s, KCAP_CMD_SESSION_SET);
 	rtnl_unlock();
+	kcap_filter_put(req.filter);
 	return err;
 }
 
@@ -380,12 +398,12 @@ static const struct genl_small_ops kcap_ops[] = {
 static struct genl_family kcap_genl_family __ro_after_init = {
 	.name		= KCAP_GENL_NAME,
 	.version	= KCAP_GENL_VERSION,
+	.small_ops	= kcap_ops,
+	.n_small_ops	= ARRAY_SIZE(kcap_ops),
 	.maxattr	= KCAP_ATTR_MAX,
 	.policy		= kcap_policy,
 	.netnsok	= true,
 	.module		= THIS_MODULE,
-	.small_ops	= kcap_ops,
-	.n_small_ops	= ARRAY_SIZE(kcap_ops),
 };
 
 int __init kcap_genl_init(void)

@@ -18,7 +18,7 @@
 #include <net/netlink.h>
 
 #include "compat.h"
-#include "kcap.h"
+#include "internal.h"
 
 static unsigned int kcap_nf_in(void *priv, struct sk_buff *skb,
 			       const struct nf_hook_state *state)

@@ -11,10 +11,11 @@
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
 #include <net/genetlink.h>
 #include <linux/kcap.h>
 
-#include "kcap.h"
+#include "internal.h"
 #include "version.h"
 
 unsigned int kcap_max_sessions = 64;
@@ -63,6 +64,11 @@ static void __exit kcap_exit(void)
 	kcap_genl_exit();
 	kcap_chrdev_exit();
 	kcap_session_registry_exit();
+	/*
+	 * Settings a SET replaced are freed by call_rcu() with a callback in
+	 * this module's text: let the last of them run before it goes.
+	 */
+	rcu_barrier();
 }
 
 module_init(kcap_init);

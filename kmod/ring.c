@@ -25,7 +25,7 @@
 #include <linux/if_vlan.h>
 
 #include "compat.h"
-#include "kcap.h"
+#include "internal.h"
 
 /* A lone record reaches a sleeping reader within this (plus a tick). */
 #define KCAP_WAKE_PERIOD_MS	10
@@ -33,6 +33,13 @@
 static_assert(KCAP_WAKE_PERIOD_MS + 1000 / HZ <= KCAP_WAKEUP_MAX_MS);
 static_assert(sizeof(struct kcap_ring_ctrl) <= PAGE_SIZE);
 static_assert(sizeof(struct kcap_rec) % KCAP_REC_ALIGN == 0);
+
+/* Wake the reader if it sleeps; from any context. */
+static void kcap_readers_wake(struct kcap_session *s)
+{
+	if (xchg(&s->reader_waiting, 0))
+		wake_up_interruptible_poll(&s->wq, EPOLLIN | EPOLLRDNORM);
+}
 
 static void kcap_wake_timer_fn(struct timer_list *t)
 {
@@ -96,8 +103,8 @@ void kcap_rings_free(struct kcap_session *s)
 }
 
 /* Copy @n bytes of the frame, with an offloaded VLAN tag written back. */
-int kcap_copy_frame(const struct sk_buff *skb, u8 *to, unsigned int n,
-		    bool vlan)
+static int kcap_copy_frame(const struct sk_buff *skb, u8 *to, unsigned int n,
+			   bool vlan)
 {
 	unsigned int head = min_t(unsigned int, n, 2 * ETH_ALEN);
 	__be16 tag[2];
@@ -183,13 +190,6 @@ bool kcap_rings_pending(struct kcap_session *s)
 			return true;
 	}
 	return false;
-}
-
-/* Wake the reader if it sleeps; from any context. */
-void kcap_readers_wake(struct kcap_session *s)
-{
-	if (xchg(&s->reader_waiting, 0))
-		wake_up_interruptible_poll(&s->wq, EPOLLIN | EPOLLRDNORM);
 }
 
 /*

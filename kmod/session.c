@@ -14,7 +14,6 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ctype.h>
 #include <linux/idr.h>
 #include <linux/if_arp.h>
 #include <linux/netlink.h>
@@ -25,7 +24,7 @@
 #include <net/netlink.h>
 
 #include "compat.h"
-#include "kcap.h"
+#include "internal.h"
 
 
 /**
@@ -53,18 +52,6 @@ struct list_head *kcap_net_sessions(struct net *net)
 	return &kcap_net(net)->sessions;
 }
 
-bool kcap_name_valid(const char *name)
-{
-	size_t i, len = strlen(name);
-
-	if (!len || len >= KCAP_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
-			return false;
-	return true;
-}
-
 /* The pcap link type of a device's frames, or 0 if kcap cannot take them. */
 static u32 kcap_linktype(const struct net_device *dev)
 {
@@ -86,25 +73,43 @@ static u32 kcap_linktype(const struct net_device *dev)
 }
 
 /**
- * kcap_session_find() - a session of a network namespace.
+ * kcap_session_find() - a session of a network namespace, by name.
  * @net: the namespace.
- * @name: its name, or NULL.
- * @id: its id, used when @name is NULL.
+ * @name: its name.
  *
  * Called under RTNL.
  *
  * Return: the session, or NULL.
  */
-struct kcap_session *kcap_session_find(struct net *net, const char *name,
-				       u32 id)
+struct kcap_session *kcap_session_find(struct net *net, const char *name)
 {
 	struct kcap_session *s;
 
 	ASSERT_RTNL();
 	list_for_each_entry(s, kcap_net_sessions(net), node)
-		if (name ? !strcmp(s->name, name) : s->id == id)
+		if (!strcmp(s->name, name))
 			return s;
 	return NULL;
+}
+
+/**
+ * kcap_session_find_id() - a session of a network namespace, by id.
+ * @net: the namespace.
+ * @id: its id.
+ *
+ * Called under RTNL, which the id registry is changed under.  Ids are
+ * system-wide, but a session of another namespace is not found: to the
+ * caller it does not exist.
+ *
+ * Return: the session, or NULL.
+ */
+struct kcap_session *kcap_session_find_id(struct net *net, u32 id)
+{
+	struct kcap_session *s;
+
+	ASSERT_RTNL();
+	s = idr_find(&kcap_ids, id);
+	return s && net_eq(s->net, net) ? s : NULL;
 }
 
 static void kcap_session_free(struct kcap_session *s)
@@ -169,81 +174,97 @@ static int kcap_ring_size_check(u32 ring_size, struct netlink_ext_ack *extack)
 	return 0;
 }
 
+/* What a session with rings of @ring_size charges against mem_max. */
+static size_t kcap_session_mem(u32 ring_size)
+{
+	return (size_t)(PAGE_SIZE + ring_size) * nr_cpu_ids;
+}
+
 /**
- * kcap_session_create() - create a session and attach it to its device.
+ * kcap_session_check() - whether a session can be created as asked.
  * @net: the network namespace of the request.
- * @cfg: what the request asked for; the session takes cfg->settings over,
- *	also on failure.
- * @sp: where to store the new session.
+ * @cfg: what the request asked for.
  * @extack: where to say why not.
  *
- * Called under RTNL.
+ * Called under RTNL.  The last check charges the rings' memory against
+ * mem_max: on success the caller owns that charge.
  *
- * Return: 0, or a negative errno with an extack message: -EINVAL (bad
- * name, missing device, bad ring size), -EEXIST (name taken), -ENODEV,
- * -EOPNOTSUPP (device type), -ENOSPC (too many sessions), -E2BIG (ring
- * larger than allowed), -ENOBUFS (ring memory limit), -EBUSY (rx_handler
- * taken), -ENOMEM.
+ * Return: the session's device, or an ERR_PTR() with an extack message.
  */
-int kcap_session_create(struct net *net, struct kcap_session_cfg *cfg,
-			struct kcap_session **sp, struct netlink_ext_ack *extack)
+static struct net_device *kcap_session_check(struct net *net,
+					     const struct kcap_session_cfg *cfg,
+					     struct netlink_ext_ack *extack)
 {
-	struct kcap_settings *set = cfg->settings;
+	size_t mem = kcap_session_mem(cfg->ring_size);
 	struct net_device *dev;
-	struct kcap_session *s;
-	size_t mem;
 	int err;
 
-	ASSERT_RTNL();
-	cfg->settings = NULL;
-
-	if (kcap_session_find(net, cfg->name, 0)) {
+	if (kcap_session_find(net, cfg->name)) {
 		NL_SET_ERR_MSG(extack,
-				   "a session with that name exists in this network namespace");
-		err = -EEXIST;
-		goto err_settings;
+			       "a session with that name exists in this network namespace");
+		return ERR_PTR(-EEXIST);
 	}
 	if (kcap_nr_sessions >= kcap_max_sessions) {
 		NL_SET_ERR_MSG(extack,
-				   "too many sessions (module parameter max_sessions)");
-		err = -ENOSPC;
-		goto err_settings;
+			       "too many sessions (module parameter max_sessions)");
+		return ERR_PTR(-ENOSPC);
 	}
 	if (!cfg->ifindex && !(cfg->ifname && *cfg->ifname)) {
 		NL_SET_ERR_MSG(extack,
-				   "no device given (KCAP_ATTR_IFINDEX or KCAP_ATTR_IFNAME)");
-		err = -EINVAL;
-		goto err_settings;
+			       "no device given (KCAP_ATTR_IFINDEX or KCAP_ATTR_IFNAME)");
+		return ERR_PTR(-EINVAL);
 	}
 	dev = kcap_dev_lookup(net, cfg, extack);
-	if (!dev) {
-		err = -ENODEV;
-		goto err_settings;
-	}
+	if (!dev)
+		return ERR_PTR(-ENODEV);
 	if (!kcap_linktype(dev)) {
 		NL_SET_ERR_MSG(extack,
-				   "kcap cannot capture on this type of device");
-		err = -EOPNOTSUPP;
-		goto err_settings;
+			       "kcap cannot capture on this type of device");
+		return ERR_PTR(-EOPNOTSUPP);
 	}
 	err = kcap_ring_size_check(cfg->ring_size, extack);
 	if (err)
-		goto err_settings;
-	mem = (size_t)(PAGE_SIZE + cfg->ring_size) * nr_cpu_ids;
+		return ERR_PTR(err);
 	if (atomic_long_add_return(mem, &kcap_mem_used) > kcap_mem_max) {
 		atomic_long_sub(mem, &kcap_mem_used);
 		NL_SET_ERR_MSG(extack,
-				   "ring memory would exceed the module parameter mem_max");
-		err = -ENOBUFS;
-		goto err_settings;
+			       "ring memory would exceed the module parameter mem_max");
+		return ERR_PTR(-ENOBUFS);
 	}
+	return dev;
+}
 
-	err = -ENOMEM;
+/**
+ * kcap_session_add() - allocate a session, attach it and register it.
+ * @net: the network namespace of the request.
+ * @cfg: what the request asked for, checked by kcap_session_check().
+ * @dev: the device it found.
+ * @extack: where to say why not.
+ *
+ * Called under RTNL, with the rings' memory charged: the charge becomes the
+ * session's, or is given back on failure.
+ *
+ * Return: the session, or an ERR_PTR(): -ENOMEM, or the error of attaching
+ * to @dev with an extack message.
+ */
+static struct kcap_session *kcap_session_add(struct net *net,
+					     const struct kcap_session_cfg *cfg,
+					     struct net_device *dev,
+					     struct netlink_ext_ack *extack)
+{
+	struct kcap_settings *set;
+	struct kcap_session *s;
+	int err;
+
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
-	if (!s)
-		goto err_mem;
+	if (!s) {
+		atomic_long_sub(kcap_session_mem(cfg->ring_size),
+				&kcap_mem_used);
+		return ERR_PTR(-ENOMEM);
+	}
 	refcount_set(&s->refcnt, 1);
-	s->mem_size = mem;	/* the charge kcap_session_free() gives back */
+	/* The charge kcap_session_free() gives back. */
+	s->mem_size = kcap_session_mem(cfg->ring_size);
 	strscpy(s->name, cfg->name, sizeof(s->name));
 	s->net = net;
 	s->ifindex = dev->ifindex;
@@ -253,9 +274,12 @@ int kcap_session_create(struct net *net, struct kcap_session_cfg *cfg,
 	s->hook = cfg->hook;
 	s->flags = cfg->flags;
 	s->owner = cfg->owner;
-	kcap_settings_commit(set, NULL);
+
+	err = -ENOMEM;
+	set = kcap_settings_new(NULL, cfg->settings);
+	if (!set)
+		goto err_free;
 	RCU_INIT_POINTER(s->settings, set);
-	set = NULL;
 	s->stats = netdev_alloc_pcpu_stats(struct kcap_pcpu_stats);
 	if (!s->stats)
 		goto err_free;
@@ -270,22 +294,42 @@ int kcap_session_create(struct net *net, struct kcap_session_cfg *cfg,
 	err = kcap_hooks_attach(s, dev, extack);
 	if (err)
 		goto err_id;
-
 	list_add_tail_rcu(&s->node, kcap_net_sessions(net));
 	kcap_nr_sessions++;
-	*sp = s;
-	return 0;
+	return s;
 
 err_id:
 	idr_remove(&kcap_ids, s->id);
 err_free:
-	kcap_session_free(s);	/* gives the memory charge back */
-	return err;
-err_mem:
-	atomic_long_sub(mem, &kcap_mem_used);
-err_settings:
-	kcap_settings_free(set);
-	return err;
+	kcap_session_free(s);
+	return ERR_PTR(err);
+}
+
+/**
+ * kcap_session_create() - create a session and attach it to its device.
+ * @net: the network namespace of the request.
+ * @cfg: what the request asked for.
+ * @extack: where to say why not.
+ *
+ * Called under RTNL.
+ *
+ * Return: the session, or an ERR_PTR() with an extack message: -EINVAL
+ * (missing device, bad ring size), -EEXIST (name taken), -ENODEV,
+ * -EOPNOTSUPP (device type), -ENOSPC (too many sessions), -E2BIG (ring
+ * larger than allowed), -ENOBUFS (ring memory limit), -EBUSY (rx_handler
+ * taken), -ENOMEM.
+ */
+struct kcap_session *kcap_session_create(struct net *net,
+					 const struct kcap_session_cfg *cfg,
+					 struct netlink_ext_ack *extack)
+{
+	struct net_device *dev;
+
+	ASSERT_RTNL();
+	dev = kcap_session_check(net, cfg, extack);
+	if (IS_ERR(dev))
+		return ERR_CAST(dev);
+	return kcap_session_add(net, cfg, dev, extack);
 }
 
 /**
@@ -315,17 +359,24 @@ void kcap_session_destroy(struct kcap_session *s)
 /**
  * kcap_session_set() - publish new settings.
  * @s: the session.
- * @set: its new settings, from kcap_settings_alloc() on the current ones.
+ * @req: what changes, parsed before RTNL was taken.
  *
- * Called under RTNL.  A frame sees either the old settings or @set.
+ * Called under RTNL.  A frame sees either the old settings or the new ones.
+ *
+ * Return: 0 or -ENOMEM.
  */
-void kcap_session_set(struct kcap_session *s, struct kcap_settings *set)
+int kcap_session_set(struct kcap_session *s,
+		     const struct kcap_settings_req *req)
 {
 	struct kcap_settings *old = rtnl_dereference(s->settings);
+	struct kcap_settings *set;
 
-	kcap_settings_commit(set, old);
+	set = kcap_settings_new(old, req);
+	if (!set)
+		return -ENOMEM;
 	rcu_assign_pointer(s->settings, set);
 	kcap_settings_free_rcu(old);
+	return 0;
 }
 
 /* Sum the per-CPU counters of a session. */

@@ -2,8 +2,8 @@
 /*
  * kcap internals shared between the module's files.
  */
-#ifndef _KCAP_H
-#define _KCAP_H
+#ifndef _KCAP_INTERNAL_H
+#define _KCAP_INTERNAL_H
 
 #include <linux/if.h>
 #include <linux/list.h>
@@ -31,14 +31,33 @@ extern unsigned int kcap_ring_size_max;
 extern unsigned long kcap_mem_max;
 
 /**
+ * struct kcap_filter - a session's classic BPF filter, shared by reference.
+ * @refcnt: one per settings object that has it, plus the request's that
+ *	made it while that request runs.
+ * @prog: the program; NULL only for a text given with an empty program.
+ * @len: instructions in @prog's classic program, 0 without one.
+ * @text: the expression @prog was compiled from, "" if none was given.
+ *
+ * Shaped like the kernel's struct sk_filter, without its rcu_head: frames
+ * reach a filter only through struct kcap_settings, which drop their
+ * reference after a grace period, so the last put may free at once.  A
+ * second call_rcu() chained from the settings' callback would also escape
+ * the rcu_barrier() of the module's exit.  The text lives in the same
+ * allocation (it is at most KCAP_FILTER_TEXT_MAX bytes and never changes),
+ * so a filter is one object with one lifetime.  Never changed once made.
+ */
+struct kcap_filter {
+	refcount_t	refcnt;
+	struct bpf_prog	*prog;
+	u32		len;
+	char		text[];
+};
+
+/**
  * struct kcap_settings - what the datapath reads of a session, per frame.
- * @prog: the filter, or NULL to pass every frame.
- * @filter_len: instructions in @prog's classic program, 0 without one.
- * @filter_text: the expression @prog was compiled from, or NULL.
+ * @filter: the filter (a reference), or NULL to pass every frame.
  * @snaplen: bytes kept of a frame.
  * @direction: enum kcap_direction.
- * @owns_filter: @prog and @filter_text are freed with these settings
- *	(see kcap_settings_commit()); never read by the datapath.
  * @rcu: frees the settings once no frame can see them.
  *
  * Never changed once published: KCAP_CMD_SESSION_SET publishes a new copy
@@ -46,13 +65,29 @@ extern unsigned long kcap_mem_max;
  * version whole.
  */
 struct kcap_settings {
-	struct bpf_prog	*prog;
-	u32		filter_len;
-	char		*filter_text;
-	u32		snaplen;
-	u8		direction;
-	bool		owns_filter;
-	struct rcu_head	rcu;
+	struct kcap_filter	*filter;
+	u32			snaplen;
+	u8			direction;
+	struct rcu_head		rcu;
+};
+
+#define KCAP_SET_DIRECTION	BIT(0)
+#define KCAP_SET_SNAPLEN	BIT(1)
+#define KCAP_SET_FILTER		BIT(2)
+
+/**
+ * struct kcap_settings_req - the settings a request changes, parsed.
+ * @changes: which of them it changes (KCAP_SET_*).
+ * @direction: enum kcap_direction.
+ * @snaplen: bytes kept of a frame, already checked.
+ * @filter: with KCAP_SET_FILTER, the new filter or NULL for none; the
+ *	request holds a reference that it drops when done.
+ */
+struct kcap_settings_req {
+	unsigned int		changes;
+	u8			direction;
+	u32			snaplen;
+	struct kcap_filter	*filter;
 };
 
 /**
@@ -171,7 +206,7 @@ struct kcap_session {
  * @name: its name, already checked.
  * @ifindex: the device by index, or 0.
  * @ifname: the device by name, or "".
- * @settings: the initial settings; the session takes them over.
+ * @settings: what the request gives of the initial settings.
  * @hook: enum kcap_hook.
  * @ring_size: data bytes of each ring.
  * @flags: KCAP_SESSION_F_* flags.
@@ -181,7 +216,7 @@ struct kcap_session_cfg {
 	const char		*name;
 	u32			ifindex;
 	const char		*ifname;
-	struct kcap_settings	*settings;
+	const struct kcap_settings_req *settings;
 	u8			hook;
 	u32			ring_size;
 	u32			flags;
@@ -189,28 +224,27 @@ struct kcap_session_cfg {
 };
 
 /* session.c: the registry and the lifecycle of sessions. */
-int kcap_session_create(struct net *net, struct kcap_session_cfg *cfg,
-			struct kcap_session **sp, struct netlink_ext_ack *extack);
+struct kcap_session *kcap_session_create(struct net *net,
+					 const struct kcap_session_cfg *cfg,
+					 struct netlink_ext_ack *extack);
 void kcap_session_destroy(struct kcap_session *s);
-struct kcap_session *kcap_session_find(struct net *net, const char *name,
-				       u32 id);
+struct kcap_session *kcap_session_find(struct net *net, const char *name);
+struct kcap_session *kcap_session_find_id(struct net *net, u32 id);
 struct list_head *kcap_net_sessions(struct net *net);
-void kcap_session_set(struct kcap_session *s, struct kcap_settings *set);
+int kcap_session_set(struct kcap_session *s,
+		     const struct kcap_settings_req *req);
 void kcap_session_stats(const struct kcap_session *s,
 			struct kcap_stats *stats);
 void kcap_session_put(struct kcap_session *s);
-bool kcap_name_valid(const char *name);
 int kcap_session_registry_init(void);
 void kcap_session_registry_exit(void);
 
-/* filter.c: settings and their filter. */
-struct kcap_settings *kcap_settings_alloc(const struct kcap_settings *old,
-					  gfp_t gfp);
-int kcap_settings_set_filter(struct kcap_settings *set, const void *insns,
-			     unsigned int len, const char *text,
-			     struct netlink_ext_ack *extack);
-void kcap_settings_commit(struct kcap_settings *set,
-			  struct kcap_settings *old);
+/* settings.c: settings and their filter. */
+int kcap_filter_create(const void *insns, unsigned int len, const char *text,
+		       struct kcap_filter **fp, struct netlink_ext_ack *extack);
+void kcap_filter_put(struct kcap_filter *f);
+struct kcap_settings *kcap_settings_new(const struct kcap_settings *old,
+					const struct kcap_settings_req *req);
 void kcap_settings_free(struct kcap_settings *set);
 void kcap_settings_free_rcu(struct kcap_settings *set);
 
@@ -225,12 +259,9 @@ void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir);
 /* ring.c: the rings and the reader's wakeups. */
 int kcap_rings_alloc(struct kcap_session *s, u32 ring_size);
 void kcap_rings_free(struct kcap_session *s);
-int kcap_copy_frame(const struct sk_buff *skb, u8 *to, unsigned int n,
-		    bool vlan);
 bool kcap_ring_write(struct kcap_session *s, const struct sk_buff *skb,
 		     const struct kcap_rec *hdr, bool vlan);
 bool kcap_rings_pending(struct kcap_session *s);
-void kcap_readers_wake(struct kcap_session *s);
 void kcap_reader_arm(struct kcap_session *s);
 void kcap_reader_disarm(struct kcap_session *s);
 
@@ -242,4 +273,4 @@ void kcap_genl_exit(void);
 int kcap_chrdev_init(void);
 void kcap_chrdev_exit(void);
 
-#endif /* _KCAP_H */
+#endif /* _KCAP_INTERNAL_H */
