@@ -1,113 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# KTAP helpers for kcap selftests, in the manner of the kernel's
-# tools/testing/selftests/kselftest/ktap_helpers.sh.  A test sources this,
-# calls ktap_plan N, reports each case with ktap_pass/ktap_fail/ktap_skip,
-# and ends with ktap_finished, which exits 0 (all passed), 1 (a failure) or
-# 4 (everything skipped), as kselftest does.
+# What kcap's selftests share: the KTAP helpers (tests/lib/ktap.sh), the
+# harness's definitions (tests/vm/lib.sh: KCAP_TOP, KCAP_SPLAT_RE, ...) and
+# helpers for the module, namespaces and captures.  A test sources this and
+# reports in KTAP, as in tools/testing/selftests of the kernel.
 
-KSFT_PASS=0
-KSFT_FAIL=1
-KSFT_SKIP=4
-
-# The harness's definitions (KCAP_TOP, KCAP_SPLAT_RE, ...).
 . "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
+. "$KCAP_TOP/tests/lib/ktap.sh"
 export KCAP_TOP
-
-ktap_pass_count=0
-ktap_fail_count=0
-ktap_skip_count=0
-ktap_case=0
-
-ktap_print_header() {
-	echo "TAP version 13"
-}
-
-ktap_planned=
-ktap_plan() {
-	ktap_planned=$1
-	echo "1..$1"
-}
-
-ktap_print_msg() {
-	echo "# $*"
-}
-
-ktap_pass() {
-	ktap_case=$((ktap_case + 1))
-	ktap_pass_count=$((ktap_pass_count + 1))
-	echo "ok $ktap_case $*"
-}
-
-ktap_fail() {
-	ktap_case=$((ktap_case + 1))
-	ktap_fail_count=$((ktap_fail_count + 1))
-	echo "not ok $ktap_case $*"
-}
-
-ktap_skip() {
-	ktap_case=$((ktap_case + 1))
-	ktap_skip_count=$((ktap_skip_count + 1))
-	echo "ok $ktap_case $1 # SKIP ${2:-}"
-}
-
-# ktap_check DESCRIPTION COMMAND...: pass if COMMAND succeeds, else fail
-# and show its output.
-ktap_check() {
-	local desc=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		ktap_pass "$desc"
-	else
-		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
-		ktap_fail "$desc"
-	fi
-}
-
-# ktap_check_match DESCRIPTION ERE TEXT: pass if a line of TEXT matches ERE,
-# else fail and show TEXT.
-ktap_check_match() {
-	if grep -Eq -- "$2" <<<"$3"; then
-		ktap_pass "$1"
-	else
-		printf '%s\n' "$3" | sed 's/^/# /'
-		ktap_fail "$1"
-	fi
-}
-
-ktap_finished() {
-	echo "# Totals: pass:$ktap_pass_count fail:$ktap_fail_count xfail:0 xpass:0 skip:$ktap_skip_count error:0"
-	if [ -n "$ktap_planned" ] && [ "$ktap_case" != "$ktap_planned" ]; then
-		echo "# planned $ktap_planned cases, ran $ktap_case"
-		exit $KSFT_FAIL
-	fi
-	if [ $ktap_fail_count -gt 0 ]; then
-		exit $KSFT_FAIL
-	elif [ $ktap_pass_count = 0 ] && [ $ktap_skip_count -gt 0 ]; then
-		exit $KSFT_SKIP
-	fi
-	exit $KSFT_PASS
-}
-
-# ksft_skip_all REASON: the whole test cannot run here.
-ksft_skip_all() {
-	ktap_print_header
-	ktap_plan 1
-	ktap_skip "${0##*/}" "$1"
-	ktap_finished
-}
-
-# require_root / require_cmd CMD...: skip the whole test when missing.
-require_root() {
-	[ "$(id -u)" = 0 ] || ksft_skip_all "needs root"
-}
-
-require_cmd() {
-	local c
-	for c in "$@"; do
-		command -v "$c" >/dev/null || ksft_skip_all "needs $c"
-	done
-}
 
 # kcap_ko: the kcap.ko under test.  tests/vm/run exports KCAP_KO; run alone,
 # the test uses the module modprobe would load.
