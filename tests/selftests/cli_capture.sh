@@ -13,8 +13,7 @@ require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
 ns=kcap-capt
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 13
@@ -29,8 +28,10 @@ flood() { in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood "$@" >/dev/null; }
 ip netns exec "$ns" kcap capture -i va -Q in -c 4 -a duration:40 -w - 2>"$tmp/pipe.err" |
 	tcpdump -r - -nn >"$tmp/pipe.txt" 2>/dev/null &
 pp=$!
+defer kill_bg $(jobs -p %+) "$pp"
 ip netns exec "$ns" kcap capture -i va -c 8 -a duration:40 -F pcapng -w "$tmp/both.pcapng" 2>"$tmp/ng.err" &
 pn=$!
+defer kill_bg "$pn"
 wait_for_line "$tmp/pipe.err" '^kcap: listening on' 30
 wait_for_line "$tmp/ng.err" '^kcap: listening on' 30
 flood --iface vb --count 4 --size 120	# in on va
@@ -74,6 +75,7 @@ ktap_check "tshark reads it whole" tshark -r "$tmp/both.pcapng" -q
 # SIGUSR1: the summary, and the capture goes on.
 ip netns exec "$ns" kcap capture -i va -Q in -a duration:60 -w "$tmp/usr1.pcap" 2>"$tmp/usr1.err" &
 pu=$!
+defer kill_bg "$pu"
 wait_for_line "$tmp/usr1.err" '^kcap: listening on' 30
 flood --iface vb --count 3 --size 100
 sleep 0.5
@@ -90,6 +92,7 @@ ktap_check "SIGINT then ends it: exit 0, a second summary" \
 if command -v script >/dev/null; then
 	ip netns exec "$ns" script -qfec "kcap capture -i va -Q in -a packets:5 -a duration:40 -w $tmp/tty.pcap" "$tmp/tty.txt" >/dev/null &
 	pt=$!
+	defer kill_bg "$pt"
 	sleep 2
 	flood --iface vb --count 5 --size 100
 	finish $pt 45

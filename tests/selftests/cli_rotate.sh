@@ -13,8 +13,7 @@ require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
 ns=kcap-rot
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 11
@@ -34,8 +33,10 @@ total() { local f n=0; for f; do n=$((n + $(frames "$f"))); done; echo $n; }
 mkdir "$tmp/c" "$tmp/w"
 ip netns exec "$ns" kcap capture -i va -Q in -B 8192 -C 1 -a packets:2500 --idle 20 -w "$tmp/c/f.pcap" 2>"$tmp/c.err" &
 p1=$!
+defer kill_bg "$p1"
 ip netns exec "$ns" kcap capture -i va -Q in -B 8192 -C 1 -W 2 -a packets:2500 --idle 20 -w "$tmp/w/f.pcap" 2>"$tmp/w.err" &
 p2=$!
+defer kill_bg "$p2"
 wait_for_line "$tmp/c.err" '^kcap: listening on' 30
 wait_for_line "$tmp/w.err" '^kcap: listening on' 30
 flood --count 2500 --size 1000
@@ -65,8 +66,10 @@ ktap_check "f.pcap0 is the third file: its first frame is number 1968 ($first)" 
 mkdir "$tmp/g" "$tmp/gw"
 ip netns exec "$ns" kcap capture -i va -Q in -G 1 -a packets:45 --idle 20 -w "$tmp/g/%H%M%S.pcap" 2>"$tmp/g.err" &
 p1=$!
+defer kill_bg "$p1"
 ip netns exec "$ns" kcap capture -i va -Q in -G 1 -W 2 -a packets:45 --idle 20 -w "$tmp/gw/%H%M%S.pcap" 2>"$tmp/gw.err" &
 p2=$!
+defer kill_bg "$p2"
 wait_for_line "$tmp/g.err" '^kcap: listening on' 30
 wait_for_line "$tmp/gw.err" '^kcap: listening on' 30
 flood --count 45 --pps 10 --size 100

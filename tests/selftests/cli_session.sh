@@ -13,8 +13,7 @@ require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
 ns=kcap-sess
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 21
@@ -61,8 +60,8 @@ ktap_check "show web stats --json parses" \
 in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 10 --size 300 >/dev/null
 ip netns exec "$ns" kcap dump web -c 10 -w "$tmp/web.pcap" 2>"$tmp/dump.err" &
 p=$!
-( sleep 30; kill -INT $p 2>/dev/null ) &
-wait $p
+defer kill_bg "$p"
+finish $p 30
 rc=$?
 ktap_check "dump web -c 10 reads the 10 frames the ring held, cut to 200 (exit $rc)" \
 	sh -c "test $rc = 0 -a $(frames "$tmp/web.pcap") = 10 && tcpdump -r $tmp/web.pcap 2>/dev/null | head -1 | grep -q 'length 258'"

@@ -13,8 +13,7 @@ require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
 ns=kcap-stop
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; umount "$tmp/small" 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 14
@@ -30,12 +29,15 @@ valid() { tcpdump -r "$1" -w /dev/null 2>/dev/null && capinfos "$1" >/dev/null 2
 # -c 5 and -a packets:7 at once with 20 frames: -c wins at 5.
 ip netns exec "$ns" kcap capture -i va -Q in -c 5 -a packets:7 -w "$tmp/c.pcap" 2>"$tmp/c.err" &
 p1=$!
+defer kill_bg "$p1"
 # -a packets:7 alone.
 ip netns exec "$ns" kcap capture -i va -Q in -a packets:7 -w "$tmp/p.pcap" 2>"$tmp/p.err" &
 p2=$!
+defer kill_bg "$p2"
 # -a filesize:10 (10000 bytes): 24 + 9 * (16 + 1000) fit, a 10th does not.
 ip netns exec "$ns" kcap capture -i va -Q in -a filesize:10 -w "$tmp/f.pcap" 2>"$tmp/f.err" &
 p3=$!
+defer kill_bg "$p3"
 wait_for_line "$tmp/c.err" '^kcap: listening on' 30
 wait_for_line "$tmp/p.err" '^kcap: listening on' 30
 wait_for_line "$tmp/f.err" '^kcap: listening on' 30
@@ -56,6 +58,7 @@ ktap_check "the three files are valid" sh -c "$(declare -f valid); valid $tmp/c.
 start=$SECONDS
 ip netns exec "$ns" kcap capture -i va -a duration:2 -w "$tmp/d.pcap" 2>"$tmp/d.err" &
 p=$!
+defer kill_bg "$p"
 wait_for_line "$tmp/d.err" '^kcap: listening on' 30
 finish $p 15; rc=$?
 took=$((SECONDS - start))
@@ -68,6 +71,7 @@ ktap_check "its file is valid and has its summary" \
 # here) after 6 frames: all 6, then stop; -a duration:60 does not win.
 ip netns exec "$ns" kcap capture -i va -Q in --idle 8 -a duration:60 -w "$tmp/i.pcap" 2>"$tmp/i.err" &
 p=$!
+defer kill_bg "$p"
 wait_for_line "$tmp/i.err" '^kcap: listening on' 30
 start=$SECONDS
 flood --count 6 --size 100
@@ -78,6 +82,7 @@ ktap_check "--idle 8 stops after the traffic with all 6 frames, exit 0 (got $(fr
 # -a duration:10 and -a packets:1000 with a few frames: duration wins.
 ip netns exec "$ns" kcap capture -i va -Q in -a packets:1000 -a duration:10 -w "$tmp/dp.pcap" 2>"$tmp/dp.err" &
 p=$!
+defer kill_bg "$p"
 wait_for_line "$tmp/dp.err" '^kcap: listening on' 30
 flood --count 4 --size 100
 finish $p 20; rc=$?
@@ -86,9 +91,12 @@ ktap_check "-a packets:1000 -a duration:10: duration wins with 4 frames, exit 0 
 
 # A full filesystem: a 64k tmpfs.
 mkdir "$tmp/small"
+defer_scope_push
 mount -t tmpfs -o size=64k tmpfs "$tmp/small" || exit 1
+defer umount "$tmp/small"
 ip netns exec "$ns" kcap capture -i va -Q in -w "$tmp/small/full.pcap" 2>"$tmp/full.err" &
 p=$!
+defer kill_bg "$p"
 wait_for_line "$tmp/full.err" '^kcap: listening on' 30
 flood --count 200 --size 1000
 finish $p 15; rc=$?
@@ -99,17 +107,21 @@ ktap_check_match "one clear line says so" \
 n=$(frames "$tmp/small/full.pcap")
 ktap_check "the file left is valid, with whole frames only ($n)" \
 	sh -c "$(declare -f valid); valid $tmp/small/full.pcap && test $n -gt 10 && test \$(stat -c %s $tmp/small/full.pcap) = \$((24 + $n * 1016))"
-umount "$tmp/small"
+defer_scope_pop
 
 # pcapng on a full disk too.
+defer_scope_push
 mount -t tmpfs -o size=64k tmpfs "$tmp/small" || exit 1
+defer umount "$tmp/small"
 ip netns exec "$ns" kcap capture -i va -Q in -F pcapng -w "$tmp/small/full.pcapng" 2>"$tmp/fullng.err" &
 p=$!
+defer kill_bg "$p"
 wait_for_line "$tmp/fullng.err" '^kcap: listening on' 30
 flood --count 200 --size 1000
 finish $p 15; rc=$?
 ktap_check "pcapng on a full disk: exit 1, a valid file (exit $rc, $(frames "$tmp/small/full.pcapng") frames)" \
 	sh -c "$(declare -f valid); test $rc = 1 && valid $tmp/small/full.pcapng"
+defer_scope_pop
 
 ktap_check "no session left" test -z "$(in_ns kcap show)"
 ktap_check "kernel log clean" test -z "$(dmesg_splats_since_mark)"

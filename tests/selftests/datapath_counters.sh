@@ -15,8 +15,7 @@ require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
 ns=kcap-cnt
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 N=300
 OTHER=40
 
@@ -54,8 +53,8 @@ ktap_check "the ring overflowed: some dropped, some delivered" \
 # Drain what the ring holds: exactly 'delivered' frames, then nothing.
 ip netns exec "$ns" kcap dump burst -w "$tmp/burst.pcap" -c "$delivered" 2>"$tmp/dump.err" &
 dpid=$!
-( sleep 30; kill -INT $dpid 2>/dev/null ) &
-wait $dpid
+defer kill_bg "$dpid"
+finish $dpid 30
 rc=$?
 got=$(tcpdump -r "$tmp/burst.pcap" 2>/dev/null | wc -l)
 ktap_check "kcap dump reads the $delivered delivered frames back (got $got, exit $rc)" \
@@ -80,6 +79,7 @@ ktap_check "the session is deleted" in_ns kcap del burst
 # A lone frame and a sleeping reader: it must come without more traffic.
 ip netns exec "$ns" kcap capture -i va -Q in -c 1 -w "$tmp/lone.pcap" 2>"$tmp/lone.err" &
 cpid=$!
+defer kill_bg "$cpid"
 wait_for_line "$tmp/lone.err" '^kcap: listening on' 60
 sleep 1
 in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 1 >/dev/null

@@ -16,8 +16,7 @@ require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
 ns=kcap-life
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 14
@@ -36,6 +35,7 @@ json_field() {	# json_field SESSION FIELD: a field of 'kcap show SESSION --json'
 in_ns kcap add keep dev vc
 ip netns exec "$ns" kcap capture -i vc -w "$tmp/vc.pcap" 2>"$tmp/vc.err" &
 cpid=$!
+defer kill_bg "$cpid"
 wait_for_line "$tmp/vc.err" '^kcap: listening on' 60
 in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vd --count 20 >/dev/null
 sleep 0.5
@@ -55,6 +55,7 @@ ktap_check "a detached session can be deleted" in_ns kcap del keep
 # SIGKILL of the owner.
 ip netns exec "$ns" kcap capture -i va -w /dev/null 2>"$tmp/kill.err" &
 cpid=$!
+defer kill_bg "$cpid"
 wait_for_line "$tmp/kill.err" '^kcap: listening on' 60
 ktap_check "an owned session exists while its capture runs" \
 	test -n "$(in_ns kcap show)"
@@ -79,6 +80,7 @@ sleep 2		# namespaces are torn down from a work queue
 in_ns kcap add stay dev va
 ip netns exec "$ns" kcap capture -i va -w /dev/null 2>"$tmp/map.err" &
 cpid=$!
+defer kill_bg "$cpid"
 wait_for_line "$tmp/map.err" '^kcap: listening on' 60
 (
 	while :; do
@@ -86,6 +88,7 @@ wait_for_line "$tmp/map.err" '^kcap: listening on' 60
 	done
 ) &
 tpid=$!
+defer kill_bg "$tpid"
 sleep 1
 ktap_check "rmmod is refused while a ring is mapped" sh -c '! rmmod kcap 2>/dev/null'
 kill -INT $cpid

@@ -13,9 +13,6 @@ require_cmd kcap ip python3 setpriv unshare
 require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
-
 ktap_print_header
 ktap_plan 12
 

@@ -27,8 +27,7 @@ kcap_loaded || insmod "$ko" || exit 1
 MAC_A=02:00:00:00:00:11
 MAC_B=02:00:00:00:00:12
 ns=kcap-dp
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 # Cases: "device|hook|direction|snaplen|filter"; empty snaplen: the default.
 cases=()
@@ -63,6 +62,7 @@ for c in "${cases[@]}"; do
 		"${sopt[@]}" -B 256 -w "$tmp/k$i.pcap" $filter \
 		>"$tmp/k$i.out" 2>"$tmp/k$i.err" &
 	kpid[i]=$!
+	defer kill_bg "${kpid[i]}"
 	# shellcheck disable=SC2086
 	# The reference must not drop: in immediate mode libpcap uses
 	# TPACKET_V2, one 64 KiB frame per 128 KiB block on a device with
@@ -72,6 +72,7 @@ for c in "${cases[@]}"; do
 		--immediate-mode -U -w "$tmp/t$i.pcap" $filter \
 		>/dev/null 2>"$tmp/t$i.err" &
 	tpid[i]=$!
+	defer kill_bg "${tpid[i]}"
 	i=$((i + 1))
 done
 

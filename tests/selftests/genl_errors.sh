@@ -15,12 +15,7 @@ require_cmd kcap ip python3
 require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
-tmp=$(mktemp -d)
-params=/sys/module/kcap/parameters
-saved_max=$(cat $params/max_sessions)
-saved_mem=$(cat $params/mem_max)
-trap 'echo "$saved_max" >$params/max_sessions; echo "$saved_mem" >$params/mem_max;
-	rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 13
@@ -38,19 +33,21 @@ ktap_check_match "unknown device" "^kcap: no such device 'nope0'" "$(k add s0 de
 k add s1 dev d0 >/dev/null
 ktap_check_match "a name taken (EEXIST)" 'a session with that name exists' "$(k add s1 dev d0)"
 
-echo 2 >$params/max_sessions
+defer_scope_push
+kcap_param max_sessions 2
 k add s2 dev d0 >/dev/null
 ktap_check_match "too many sessions (max_sessions=2)" \
 	'too many sessions \(module parameter max_sessions\)' "$(k add s3 dev d0)"
-echo "$saved_max" >$params/max_sessions
+defer_scope_pop
 
 ktap_check_match "a ring larger than ring_size_max" \
 	'ring size is larger than the module parameter ring_size_max' \
 	"$(k add s4 dev d0 ring-size 1G)"
-echo 1 >$params/mem_max
+defer_scope_push
+kcap_param mem_max 1
 ktap_check_match "ring memory over mem_max" \
 	'ring memory would exceed the module parameter mem_max' "$(k add s5 dev d0)"
-echo "$saved_mem" >$params/mem_max
+defer_scope_pop
 
 ktap_check_match "snaplen 0 (EINVAL)" 'error -22 snaplen must be 1\.\.262144' \
 	"$(swap --name s1 in:0)"

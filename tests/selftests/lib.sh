@@ -7,7 +7,33 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
 . "$KCAP_TOP/tests/lib/ktap.sh"
+. "$KCAP_TOP/tests/lib/defer.sh"
 export KCAP_TOP
+
+# The one EXIT trap: what a test set up and deferred is undone, newest
+# first, however the test ends.
+trap defer_scopes_cleanup EXIT
+
+# setup_tmpdir: set tmp to a new directory, removed with all in it at exit.
+setup_tmpdir() {
+	tmp=$(mktemp -d) || exit $KSFT_FAIL
+	defer rm -rf "$tmp"
+}
+
+# kill_bg PID...: kill those of PID... that still run as children of this
+# shell.  A test defers it where it starts a job: CMD & defer kill_bg $!
+kill_bg() {
+	local pid key ppid
+
+	for pid in "$@"; do
+		ppid=
+		while read -r key ppid; do
+			[ "$key" = PPid: ] && break
+		done 2>/dev/null <"/proc/$pid/status"
+		[ "$ppid" = $$ ] && kill "$pid" 2>/dev/null
+	done
+	return 0
+}
 
 # kcap_ko: the kcap.ko under test.  tests/vm/run exports KCAP_KO; run alone,
 # the test uses the module modprobe would load.
@@ -30,6 +56,17 @@ kcap_loaded() {
 	grep -q '^kcap ' /proc/modules
 }
 
+# kcap_param NAME VALUE: set the kcap module parameter NAME to VALUE, and
+# defer setting it back to what it was.
+kcap_param() {
+	defer kcap_param_write "$1" "$(cat "/sys/module/kcap/parameters/$1")"
+	kcap_param_write "$1" "$2"
+}
+
+kcap_param_write() {
+	echo "$2" >"/sys/module/kcap/parameters/$1"
+}
+
 # Kernel log splats (KCAP_SPLAT_RE), as tests/vm/run's scanner sees them.
 # dmesg_mark / dmesg_splats_since_mark: splats logged since the mark.
 dmesg_mark() {
@@ -41,22 +78,19 @@ dmesg_splats_since_mark() {
 }
 
 # netns_new NAME...: create namespaces, removed again when the test exits.
-KCAP_NETNS=()
-netns_cleanup() {
-	local ns
-	for ns in ${KCAP_NETNS[@]+"${KCAP_NETNS[@]}"}; do
-		ip netns del "$ns" 2>/dev/null
-	done
-}
-trap netns_cleanup EXIT
-
 netns_new() {
 	local ns
 	for ns in "$@"; do
 		ip netns add "$ns" || return 1
-		KCAP_NETNS+=("$ns")
+		defer netns_del "$ns"
 		ip -n "$ns" link set lo up
 	done
+}
+
+# netns_del NS: delete NS if it is there (a test may delete it itself).
+netns_del() {
+	ip netns del "$1" 2>/dev/null
+	return 0
 }
 
 # veth_pair NS A B: a veth pair A <-> B in NS, up, without addresses and with

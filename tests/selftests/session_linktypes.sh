@@ -12,8 +12,7 @@ require_cmd kcap ip python3 tcpdump
 require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 5
@@ -42,6 +41,7 @@ ktap_check_match "tun: ARPHRD_NONE, LINKTYPE_RAW, filter compiled for raw IP" \
 
 ip netns exec kcap-lt kcap capture -i lo -c 1 -w "$tmp/lo.pcap" udp port 9999 2>"$tmp/lo.err" &
 cpid=$!
+defer kill_bg "$cpid"
 wait_for_line "$tmp/lo.err" '^kcap: listening on' 60
 ip netns exec kcap-lt python3 -c 'import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
