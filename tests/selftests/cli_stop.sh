@@ -12,13 +12,12 @@ require_cmd kcap ip python3 tcpdump capinfos
 require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
-ns=kcap-stop
 setup_tmpdir
 
 ktap_print_header
 ktap_plan 14
 
-netns_new "$ns"
+setup_ns ns
 veth_pair "$ns" va vb || exit 1
 dmesg_mark
 in_ns() { ip netns exec "$ns" "$@"; }

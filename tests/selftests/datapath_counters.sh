@@ -14,7 +14,6 @@ require_cmd kcap ip python3 tcpdump
 require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
-ns=kcap-cnt
 setup_tmpdir
 N=300
 OTHER=40
@@ -22,7 +21,7 @@ OTHER=40
 ktap_print_header
 ktap_plan 11
 
-netns_new "$ns"
+setup_ns ns
 veth_pair "$ns" va vb || exit 1
 dmesg_mark
 in_ns() { ip netns exec "$ns" "$@"; }

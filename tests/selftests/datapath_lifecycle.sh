@@ -15,13 +15,12 @@ require_cmd kcap ip python3
 require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
-ns=kcap-life
 setup_tmpdir
 
 ktap_print_header
 ktap_plan 14
 
-netns_new "$ns" kcap-life-gone
+setup_ns ns gone
 veth_pair "$ns" va vb || exit 1
 veth_pair "$ns" vc vd || exit 1
 dmesg_mark
@@ -68,12 +67,12 @@ done
 ktap_check "SIGKILL of the capture leaves no session" test -z "$(in_ns kcap show)"
 
 # Namespace deletion with a persistent session and traffic in it.
-ip -n kcap-life-gone link add ga type veth peer name gb
-ip -n kcap-life-gone link set ga up
-ip -n kcap-life-gone link set gb up
+ip -n "$gone" link add ga type veth peer name gb
+ip -n "$gone" link set ga up
+ip -n "$gone" link set gb up
 ktap_check "a persistent session in a second namespace" \
-	ip netns exec kcap-life-gone kcap add doomed dev ga
-ip netns del kcap-life-gone
+	ip netns exec "$gone" kcap add doomed dev ga
+ip netns del "$gone"
 sleep 2		# namespaces are torn down from a work queue
 
 # Module unload: refused while a ring is mapped, clean under traffic.

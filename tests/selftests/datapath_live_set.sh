@@ -19,14 +19,13 @@ require_cmd kcap ip python3
 require_kcap_ko
 kcap_loaded || insmod "$ko" || exit 1
 
-ns=kcap-live
 setup_tmpdir
 SWAPS=1000
 
 ktap_print_header
 ktap_plan 8
 
-netns_new "$ns"
+setup_ns ns
 veth_pair "$ns" va vb || exit 1
 dmesg_mark
 in_ns() { ip netns exec "$ns" "$@"; }

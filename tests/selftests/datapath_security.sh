@@ -16,11 +16,11 @@ kcap_loaded || insmod "$ko" || exit 1
 ktap_print_header
 ktap_plan 12
 
-netns_new kcap-sec-a kcap-sec-b
-veth_pair kcap-sec-a va vb || exit 1
+setup_ns ns_a ns_b
+veth_pair "$ns_a" va vb || exit 1
 dmesg_mark
-a() { ip netns exec kcap-sec-a "$@"; }
-b() { ip netns exec kcap-sec-b "$@"; }
+a() { ip netns exec "$ns_a" "$@"; }
+b() { ip netns exec "$ns_b" "$@"; }
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
 ktap_check_match "/dev/kcap is root's, mode 600" '^600 0 0$' \
@@ -43,7 +43,7 @@ err=$(a "${nobody[@]}" kcap del secret 2>&1)
 ktap_check "nor can it delete a session" test $? != 0
 
 ktap_check "namespace b does not see it" test -z "$(b kcap show)"
-ktap_check "nor delete it by name" sh -c '! ip netns exec kcap-sec-b kcap del secret 2>/dev/null'
+ktap_check "nor delete it by name" sh -c '! ip netns exec "$1" kcap del secret 2>/dev/null' sh "$ns_b"
 ktap_check_match "nor bind its rings by id ($id)" '^ENOENT$' "$(b python3 - "$id" <<'PY'
 import errno, fcntl, os, struct, sys
 fd = os.open('/dev/kcap', os.O_RDWR)

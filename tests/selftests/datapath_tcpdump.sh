@@ -26,7 +26,6 @@ kcap_loaded || insmod "$ko" || exit 1
 
 MAC_A=02:00:00:00:00:11
 MAC_B=02:00:00:00:00:12
-ns=kcap-dp
 setup_tmpdir
 
 # Cases: "device|hook|direction|snaplen|filter"; empty snaplen: the default.
@@ -46,7 +45,7 @@ cases+=("va|netfilter|inout||inbound" "va|netfilter|inout||outbound"
 ktap_print_header
 ktap_plan $((${#cases[@]} + 4))
 
-netns_new "$ns"
+setup_ns ns
 veth_pair "$ns" va vb || exit 1
 ip -n "$ns" link set va address "$MAC_A"
 ip -n "$ns" link set vb address "$MAC_B"

@@ -20,12 +20,12 @@ setup_tmpdir
 ktap_print_header
 ktap_plan 13
 
-netns_new kcap-err
-ip -n kcap-err link add d0 type dummy
-ip -n kcap-err link set d0 up
+setup_ns ns
+ip -n "$ns" link add d0 type dummy
+ip -n "$ns" link set d0 up
 dmesg_mark
-k() { ip netns exec kcap-err kcap "$@" 2>&1; }
-swap() { ip netns exec kcap-err "$KCAP_SELFTESTS/swap.py" --count 1 "$@" 2>&1; }
+k() { ip netns exec "$ns" kcap "$@" 2>&1; }
+swap() { ip netns exec "$ns" "$KCAP_SELFTESTS/swap.py" --count 1 "$@" 2>&1; }
 # bpf FILE "code jt jf k"...: a program in tcpdump -ddd's format.
 bpf() { local f=$1; shift; { echo $#; printf '%s\n' "$@"; } >"$f"; }
 
@@ -72,5 +72,5 @@ ktap_check_match "a second rx_handler on a device (EBUSY)" \
 
 k del s1 >/dev/null; k del s2 >/dev/null; k del rx1 >/dev/null
 ktap_check "no session left, kernel log clean" \
-	sh -c "[ -z \"\$(ip netns exec kcap-err kcap show)\" ] && [ -z \"$(dmesg_splats_since_mark)\" ]"
+	sh -c "[ -z \"\$(ip netns exec $ns kcap show)\" ] && [ -z \"$(dmesg_splats_since_mark)\" ]"
 ktap_finished

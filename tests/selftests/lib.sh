@@ -77,18 +77,28 @@ dmesg_splats_since_mark() {
 	dmesg | tail -n +"$((KCAP_DMESG_MARK + 1))" | grep -E "$KCAP_SPLAT_RE"
 }
 
-# netns_new NAME...: create namespaces, removed again when the test exits.
-netns_new() {
-	local ns
-	for ns in "$@"; do
-		ip netns add "$ns" || return 1
-		defer netns_del "$ns"
-		ip -n "$ns" link set lo up
+# setup_ns NAME...: for each NAME a new network namespace with its loopback
+# up, deleted when the test exits.  As with the kernel's setup_ns
+# (tools/testing/selftests/net/lib.sh), the variable NAME is set to the
+# namespace's name, NAME-XXXXXX with a random suffix, so that two tests, or
+# what a killed run left behind, never share one.
+setup_ns() {
+	local __ns_var __ns_name
+
+	for __ns_var in "$@"; do
+		__ns_name=$__ns_var-$(mktemp -u XXXXXX)
+		ip netns add "$__ns_name" ||
+			ktap_exit_fail_msg "cannot create a network namespace $__ns_name"
+		defer netns_del "$__ns_name"
+		printf -v "$__ns_var" %s "$__ns_name"
+		ip -n "$__ns_name" link set lo up
 	done
 }
 
-# netns_del NS: delete NS if it is there (a test may delete it itself).
+# netns_del NS: kill what still runs in NS and delete it, if it is there
+# (a test may delete it itself).
 netns_del() {
+	ip netns pids "$1" 2>/dev/null | xargs -r kill 2>/dev/null
 	ip netns del "$1" 2>/dev/null
 	return 0
 }

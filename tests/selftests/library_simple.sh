@@ -16,13 +16,12 @@ kcap_loaded || insmod "$ko" || exit 1
 simple=$(dirname "$(command -v kcap)")/examples/kcap-simple
 [ -x "$simple" ] || { echo "# $simple is not built: make -C user"; exit 1; }
 
-ns=kcap-lib
 setup_tmpdir
 
 ktap_print_header
 ktap_plan 11
 
-netns_new "$ns"
+setup_ns ns
 veth_pair "$ns" va vb || exit 1
 dmesg_mark
 in_ns() { ip netns exec "$ns" "$@"; }
