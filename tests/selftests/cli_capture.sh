@@ -28,11 +28,9 @@ ip netns exec "$ns" kcap capture -i va -Q in -c 4 -a duration:40 -w - 2>"$tmp/pi
 	tcpdump -r - -nn >"$tmp/pipe.txt" 2>/dev/null &
 pp=$!
 defer kill_bg $(jobs -p %+) "$pp"
-ip netns exec "$ns" kcap capture -i va -c 8 -a duration:40 -F pcapng -w "$tmp/both.pcapng" 2>"$tmp/ng.err" &
+capture_bg -n "$ns" "$tmp/ng.err" capture -i va -c 8 -a duration:40 -F pcapng -w "$tmp/both.pcapng"
 pn=$!
-defer kill_bg "$pn"
 wait_for_line "$tmp/pipe.err" '^kcap: listening on' 30
-wait_for_line "$tmp/ng.err" '^kcap: listening on' 30
 flood --iface vb --count 4 --size 120	# in on va
 flood --iface va --count 4 --size 120	# out of va
 finish $pp 45
@@ -72,10 +70,8 @@ ktap_check "it ends with an ISB: 8 received, 0 dropped ($isb)" test "$isb" = "re
 ktap_check "tshark reads it whole" tshark -r "$tmp/both.pcapng" -q
 
 # SIGUSR1: the summary, and the capture goes on.
-ip netns exec "$ns" kcap capture -i va -Q in -a duration:60 -w "$tmp/usr1.pcap" 2>"$tmp/usr1.err" &
+capture_bg -n "$ns" "$tmp/usr1.err" capture -i va -Q in -a duration:60 -w "$tmp/usr1.pcap"
 pu=$!
-defer kill_bg "$pu"
-wait_for_line "$tmp/usr1.err" '^kcap: listening on' 30
 flood --iface vb --count 3 --size 100
 sleep 0.5
 kill -USR1 $pu

@@ -30,14 +30,10 @@ total() { local f n=0; for f; do n=$((n + $(frames "$f"))); done; echo $n; }
 # 2500 frames of 1000 bytes: 2.54 MB of pcap, so three files of -C 1, and
 # a ring of two of them.  Both captures at once, on the same traffic.
 mkdir "$tmp/c" "$tmp/w"
-ip netns exec "$ns" kcap capture -i va -Q in -B 8192 -C 1 -a packets:2500 --idle 20 -w "$tmp/c/f.pcap" 2>"$tmp/c.err" &
+capture_bg -n "$ns" "$tmp/c.err" capture -i va -Q in -B 8192 -C 1 -a packets:2500 --idle 20 -w "$tmp/c/f.pcap"
 p1=$!
-defer kill_bg "$p1"
-ip netns exec "$ns" kcap capture -i va -Q in -B 8192 -C 1 -W 2 -a packets:2500 --idle 20 -w "$tmp/w/f.pcap" 2>"$tmp/w.err" &
+capture_bg -n "$ns" "$tmp/w.err" capture -i va -Q in -B 8192 -C 1 -W 2 -a packets:2500 --idle 20 -w "$tmp/w/f.pcap"
 p2=$!
-defer kill_bg "$p2"
-wait_for_line "$tmp/c.err" '^kcap: listening on' 30
-wait_for_line "$tmp/w.err" '^kcap: listening on' 30
 flood --count 2500 --size 1000
 finish $p1 40; rc1=$?
 finish $p2 40; rc2=$?
@@ -63,14 +59,10 @@ ktap_check "f.pcap0 is the third file: its first frame is number 1968 ($first)" 
 
 # -G 1 with strftime names over 4.5 s of traffic; and -G 1 -W 2 alongside.
 mkdir "$tmp/g" "$tmp/gw"
-ip netns exec "$ns" kcap capture -i va -Q in -G 1 -a packets:45 --idle 20 -w "$tmp/g/%H%M%S.pcap" 2>"$tmp/g.err" &
+capture_bg -n "$ns" "$tmp/g.err" capture -i va -Q in -G 1 -a packets:45 --idle 20 -w "$tmp/g/%H%M%S.pcap"
 p1=$!
-defer kill_bg "$p1"
-ip netns exec "$ns" kcap capture -i va -Q in -G 1 -W 2 -a packets:45 --idle 20 -w "$tmp/gw/%H%M%S.pcap" 2>"$tmp/gw.err" &
+capture_bg -n "$ns" "$tmp/gw.err" capture -i va -Q in -G 1 -W 2 -a packets:45 --idle 20 -w "$tmp/gw/%H%M%S.pcap"
 p2=$!
-defer kill_bg "$p2"
-wait_for_line "$tmp/g.err" '^kcap: listening on' 30
-wait_for_line "$tmp/gw.err" '^kcap: listening on' 30
 flood --count 45 --pps 10 --size 100
 finish $p1 30; rc1=$?
 finish $p2 30; rc2=$?

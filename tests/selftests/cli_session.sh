@@ -57,9 +57,8 @@ ktap_check "show web stats --json parses" \
 	test "$(in_ns kcap show web stats --json | json 'd["seen"] >= 0')" = True
 
 in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 10 --size 300 >/dev/null
-ip netns exec "$ns" kcap dump web -c 10 -w "$tmp/web.pcap" 2>"$tmp/dump.err" &
+capture_bg -n "$ns" "$tmp/dump.err" dump web -c 10 -w "$tmp/web.pcap"
 p=$!
-defer kill_bg "$p"
 finish $p 30
 rc=$?
 ktap_check "dump web -c 10 reads the 10 frames the ring held, cut to 200 (exit $rc)" \

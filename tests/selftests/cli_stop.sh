@@ -26,20 +26,14 @@ frames() { tcpdump -r "$1" 2>/dev/null | wc -l; }
 valid() { tcpdump -r "$1" -w /dev/null 2>/dev/null && capinfos "$1" >/dev/null 2>&1; }
 
 # -c 5 and -a packets:7 at once with 20 frames: -c wins at 5.
-ip netns exec "$ns" kcap capture -i va -Q in -c 5 -a packets:7 -w "$tmp/c.pcap" 2>"$tmp/c.err" &
+capture_bg -n "$ns" "$tmp/c.err" capture -i va -Q in -c 5 -a packets:7 -w "$tmp/c.pcap"
 p1=$!
-defer kill_bg "$p1"
 # -a packets:7 alone.
-ip netns exec "$ns" kcap capture -i va -Q in -a packets:7 -w "$tmp/p.pcap" 2>"$tmp/p.err" &
+capture_bg -n "$ns" "$tmp/p.err" capture -i va -Q in -a packets:7 -w "$tmp/p.pcap"
 p2=$!
-defer kill_bg "$p2"
 # -a filesize:10 (10000 bytes): 24 + 9 * (16 + 1000) fit, a 10th does not.
-ip netns exec "$ns" kcap capture -i va -Q in -a filesize:10 -w "$tmp/f.pcap" 2>"$tmp/f.err" &
+capture_bg -n "$ns" "$tmp/f.err" capture -i va -Q in -a filesize:10 -w "$tmp/f.pcap"
 p3=$!
-defer kill_bg "$p3"
-wait_for_line "$tmp/c.err" '^kcap: listening on' 30
-wait_for_line "$tmp/p.err" '^kcap: listening on' 30
-wait_for_line "$tmp/f.err" '^kcap: listening on' 30
 flood --count 20 --size 1000
 finish $p1 10; rc1=$?
 finish $p2 10; rc2=$?
@@ -55,10 +49,8 @@ ktap_check "the three files are valid" sh -c "$(declare -f valid); valid $tmp/c.
 
 # -a duration:2 without traffic: about 2 s, exit 0.
 start=$SECONDS
-ip netns exec "$ns" kcap capture -i va -a duration:2 -w "$tmp/d.pcap" 2>"$tmp/d.err" &
+capture_bg -n "$ns" "$tmp/d.err" capture -i va -a duration:2 -w "$tmp/d.pcap"
 p=$!
-defer kill_bg "$p"
-wait_for_line "$tmp/d.err" '^kcap: listening on' 30
 finish $p 15; rc=$?
 took=$((SECONDS - start))
 ktap_check "-a duration:2 stops by itself in 2..10 s, exit 0 (took $took s, exit $rc)" \
@@ -68,10 +60,8 @@ ktap_check "its file is valid and has its summary" \
 
 # --idle 8 (counted from the start too: python takes seconds to start
 # here) after 6 frames: all 6, then stop; -a duration:60 does not win.
-ip netns exec "$ns" kcap capture -i va -Q in --idle 8 -a duration:60 -w "$tmp/i.pcap" 2>"$tmp/i.err" &
+capture_bg -n "$ns" "$tmp/i.err" capture -i va -Q in --idle 8 -a duration:60 -w "$tmp/i.pcap"
 p=$!
-defer kill_bg "$p"
-wait_for_line "$tmp/i.err" '^kcap: listening on' 30
 start=$SECONDS
 flood --count 6 --size 100
 finish $p 30; rc=$?
@@ -79,10 +69,8 @@ took=$((SECONDS - start))
 ktap_check "--idle 8 stops after the traffic with all 6 frames, exit 0 (got $(frames "$tmp/i.pcap"), exit $rc, $took s)" \
 	test "$(frames "$tmp/i.pcap")" = 6 -a $rc = 0 -a $took -ge 8 -a $took -le 25
 # -a duration:10 and -a packets:1000 with a few frames: duration wins.
-ip netns exec "$ns" kcap capture -i va -Q in -a packets:1000 -a duration:10 -w "$tmp/dp.pcap" 2>"$tmp/dp.err" &
+capture_bg -n "$ns" "$tmp/dp.err" capture -i va -Q in -a packets:1000 -a duration:10 -w "$tmp/dp.pcap"
 p=$!
-defer kill_bg "$p"
-wait_for_line "$tmp/dp.err" '^kcap: listening on' 30
 flood --count 4 --size 100
 finish $p 20; rc=$?
 ktap_check "-a packets:1000 -a duration:10: duration wins with 4 frames, exit 0 (got $(frames "$tmp/dp.pcap"), exit $rc)" \
@@ -93,10 +81,8 @@ mkdir "$tmp/small"
 defer_scope_push
 mount -t tmpfs -o size=64k tmpfs "$tmp/small" || exit 1
 defer umount "$tmp/small"
-ip netns exec "$ns" kcap capture -i va -Q in -w "$tmp/small/full.pcap" 2>"$tmp/full.err" &
+capture_bg -n "$ns" "$tmp/full.err" capture -i va -Q in -w "$tmp/small/full.pcap"
 p=$!
-defer kill_bg "$p"
-wait_for_line "$tmp/full.err" '^kcap: listening on' 30
 flood --count 200 --size 1000
 finish $p 15; rc=$?
 sed 's/^/# /' "$tmp/full.err"
@@ -112,10 +98,8 @@ defer_scope_pop
 defer_scope_push
 mount -t tmpfs -o size=64k tmpfs "$tmp/small" || exit 1
 defer umount "$tmp/small"
-ip netns exec "$ns" kcap capture -i va -Q in -F pcapng -w "$tmp/small/full.pcapng" 2>"$tmp/fullng.err" &
+capture_bg -n "$ns" "$tmp/fullng.err" capture -i va -Q in -F pcapng -w "$tmp/small/full.pcapng"
 p=$!
-defer kill_bg "$p"
-wait_for_line "$tmp/fullng.err" '^kcap: listening on' 30
 flood --count 200 --size 1000
 finish $p 15; rc=$?
 ktap_check "pcapng on a full disk: exit 1, a valid file (exit $rc, $(frames "$tmp/small/full.pcapng") frames)" \

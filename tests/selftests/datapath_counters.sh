@@ -50,9 +50,8 @@ ktap_check "the ring overflowed: some dropped, some delivered" \
 	test "$dropped" -gt 0 -a "$delivered" -gt 0
 
 # Drain what the ring holds: exactly 'delivered' frames, then nothing.
-ip netns exec "$ns" kcap dump burst -w "$tmp/burst.pcap" -c "$delivered" 2>"$tmp/dump.err" &
+capture_bg -n "$ns" "$tmp/dump.err" dump burst -w "$tmp/burst.pcap" -c "$delivered"
 dpid=$!
-defer kill_bg "$dpid"
 finish $dpid 30
 rc=$?
 got=$(tcpdump -r "$tmp/burst.pcap" 2>/dev/null | wc -l)
@@ -76,10 +75,8 @@ ktap_check_match "every frame cut to 100 bytes of its 200 (caplen/len: $lens)" \
 ktap_check "the session is deleted" in_ns kcap del burst
 
 # A lone frame and a sleeping reader: it must come without more traffic.
-ip netns exec "$ns" kcap capture -i va -Q in -c 1 -w "$tmp/lone.pcap" 2>"$tmp/lone.err" &
+capture_bg -n "$ns" "$tmp/lone.err" capture -i va -Q in -c 1 -w "$tmp/lone.pcap"
 cpid=$!
-defer kill_bg "$cpid"
-wait_for_line "$tmp/lone.err" '^kcap: listening on' 60
 sleep 1
 in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 1 >/dev/null
 for ((i = 0; i < 50; i++)); do

@@ -32,10 +32,8 @@ json_field() {	# json_field SESSION FIELD: a field of 'kcap show SESSION --json'
 
 # Device deletion.
 in_ns kcap add keep dev vc
-ip netns exec "$ns" kcap capture -i vc -w "$tmp/vc.pcap" 2>"$tmp/vc.err" &
+capture_bg -n "$ns" "$tmp/vc.err" capture -i vc -w "$tmp/vc.pcap"
 cpid=$!
-defer kill_bg "$cpid"
-wait_for_line "$tmp/vc.err" '^kcap: listening on' 60
 in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vd --count 20 >/dev/null
 sleep 0.5
 ip -n "$ns" link del vc
@@ -52,10 +50,8 @@ ktap_check_match "and keeps its counters" '^20$' \
 ktap_check "a detached session can be deleted" in_ns kcap del keep
 
 # SIGKILL of the owner.
-ip netns exec "$ns" kcap capture -i va -w /dev/null 2>"$tmp/kill.err" &
+capture_bg -n "$ns" "$tmp/kill.err" capture -i va -w /dev/null
 cpid=$!
-defer kill_bg "$cpid"
-wait_for_line "$tmp/kill.err" '^kcap: listening on' 60
 ktap_check "an owned session exists while its capture runs" \
 	test -n "$(in_ns kcap show)"
 kill -KILL $cpid
@@ -77,10 +73,8 @@ sleep 2		# namespaces are torn down from a work queue
 
 # Module unload: refused while a ring is mapped, clean under traffic.
 in_ns kcap add stay dev va
-ip netns exec "$ns" kcap capture -i va -w /dev/null 2>"$tmp/map.err" &
+capture_bg -n "$ns" "$tmp/map.err" capture -i va -w /dev/null
 cpid=$!
-defer kill_bg "$cpid"
-wait_for_line "$tmp/map.err" '^kcap: listening on' 60
 (
 	while :; do
 		in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 500 >/dev/null

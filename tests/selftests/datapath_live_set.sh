@@ -32,9 +32,8 @@ in_ns() { ip netns exec "$ns" "$@"; }
 
 ktap_check "session created" in_ns kcap add live dev va capture ingress \
 	snaplen 60 filter "udp dst port 9"
-ip netns exec "$ns" kcap dump live -w "$tmp/live.pcap" 2>"$tmp/dump.err" &
+capture_bg -n "$ns" "$tmp/dump.err" dump live -w "$tmp/live.pcap"
 dpid=$!
-defer kill_bg "$dpid"
 
 # Traffic for as long as the swaps last, paced so that the swaps get a CPU.
 ip netns exec "$ns" "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb \

@@ -57,11 +57,9 @@ for c in "${cases[@]}"; do
 	sopt=()
 	[ -n "$snap" ] && sopt=(-s "$snap")
 	# shellcheck disable=SC2086 # the filter is words, as tcpdump takes it
-	ip netns exec "$ns" kcap capture -i "$dev" --hook "$hook" -Q "$dir" \
-		"${sopt[@]}" -B 256 -w "$tmp/k$i.pcap" $filter \
-		>"$tmp/k$i.out" 2>"$tmp/k$i.err" &
+	capture_bg -n "$ns" "$tmp/k$i.err" capture -i "$dev" --hook "$hook" -Q "$dir" \
+		"${sopt[@]}" -B 256 -w "$tmp/k$i.pcap" $filter
 	kpid[i]=$!
-	defer kill_bg "${kpid[i]}"
 	# shellcheck disable=SC2086
 	# The reference must not drop: in immediate mode libpcap uses
 	# TPACKET_V2, one 64 KiB frame per 128 KiB block on a device with
@@ -77,8 +75,7 @@ done
 
 started=0
 for ((i = 0; i < ${#cases[@]}; i++)); do
-	wait_for_line "$tmp/k$i.err" '^kcap: listening on' 60 &&
-		wait_for_line "$tmp/t$i.err" '^tcpdump: listening on' 60 &&
+	wait_for_line "$tmp/t$i.err" '^tcpdump: listening on' 60 &&
 		started=$((started + 1))
 done
 ktap_check "all ${#cases[@]} kcap and tcpdump captures started" \

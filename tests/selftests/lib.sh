@@ -126,6 +126,39 @@ wait_for_line() {
 	return 1
 }
 
+# capture_bg [-n NS] ERRFILE ARGS...: start kcap ARGS... (capture ... or
+# dump ...) in the background, in namespace NS if given, with its stderr to
+# ERRFILE, and wait until it says "kcap: listening on"; as CMD & does, leave
+# its PID in $!.  Killing it at exit is deferred.  When it has not said so
+# after 60 s, or has exited without saying so, the test bails out with the
+# last lines of ERRFILE.
+capture_bg() {
+	local run=() err pid i
+
+	if [ "$1" = -n ]; then
+		run=(ip netns exec "$2")
+		shift 2
+	fi
+	err=$1
+	shift
+	${run[@]+"${run[@]}"} kcap "$@" 2>"$err" &
+	pid=$!
+	defer kill_bg "$pid"
+	for ((i = 0; i < 600; i++)); do
+		grep -q '^kcap: listening on' "$err" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q '^kcap: listening on' "$err" && return 0
+	if kill -0 "$pid" 2>/dev/null; then
+		ktap_print_msg "kcap $*: not listening after 60 s; the end of its stderr:"
+	else
+		ktap_print_msg "kcap $*: exited before listening; the end of its stderr:"
+	fi
+	tail -n 5 "$err" | sed 's/^/#   /'
+	ktap_exit_fail_msg "kcap $1 did not start"
+}
+
 # finish PID SECS: wait for PID, interrupting it after SECS; its exit status.
 finish() {
 	local i

@@ -39,10 +39,8 @@ ktap_check_match "loopback: ARPHRD_LOOPBACK, LINKTYPE_ETHERNET" '^772 1 EN10MB$'
 ktap_check_match "tun: ARPHRD_NONE, LINKTYPE_RAW, filter compiled for raw IP" \
 	'^65534 101 RAW [1-9]' "$(field lt-t dev_type linktype linktype_name filter_len)"
 
-ip netns exec "$ns" kcap capture -i lo -c 1 -w "$tmp/lo.pcap" udp port 9999 2>"$tmp/lo.err" &
+capture_bg -n "$ns" "$tmp/lo.err" capture -i lo -c 1 -w "$tmp/lo.pcap" udp port 9999
 cpid=$!
-defer kill_bg "$cpid"
-wait_for_line "$tmp/lo.err" '^kcap: listening on' 60
 ip netns exec "$ns" python3 -c 'import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.sendto(b"kcap", ("127.0.0.1", 9999))'
