@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include <pcap/pcap.h>
 
@@ -19,9 +18,6 @@
 #include "writer_util.h"
 
 #define NR_FRAMES	4
-#define LINKTYPE_ETH	1
-
-static uint8_t frame_data[NR_FRAMES][150];
 
 static const struct kcap_frame frames[NR_FRAMES] = {
 	{ 1700000000123456789ULL, 60, 60, 2, KCAP_FRAME_IN, frame_data[0] },
@@ -30,36 +26,6 @@ static const struct kcap_frame frames[NR_FRAMES] = {
 	  frame_data[2] },
 	{ 1700000002999999999ULL, 150, 150, 7, 0, frame_data[3] },
 };
-
-static char tmpdir[] = "/tmp/kcap-test-pcapng.XXXXXX";
-
-static int setup(void **state)
-{
-	size_t i, j;
-
-	(void)state;
-	for (i = 0; i < NR_FRAMES; i++)
-		for (j = 0; j < sizeof(frame_data[i]); j++)
-			frame_data[i][j] = (uint8_t)(i * 17 + j * 5);
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[PATH_MAX + 16];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static bool have_program(const char *name)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
-	return system(cmd) == 0;
-}
 
 /* Read @nr frames from frames[], cycling, back from @path. */
 static void read_back(const char *path, size_t nr)
@@ -111,11 +77,6 @@ static void write_two_interfaces(const char *path)
 	assert_int_equal(kcap_writer_close(w), 0);
 }
 
-static void tmp_path(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", tmpdir, name);
-}
-
 static void test_pcapng_libpcap(void **state)
 {
 	char path[PATH_MAX];
@@ -141,15 +102,24 @@ static void assert_output(const char *cmd, const char *expect)
 	assert_string_equal(out, expect);
 }
 
+/* Skip without @tool, else write the file of two interfaces @tool reads. */
+static void two_interfaces_for(const char *tool, char *path, size_t size)
+{
+	char name[64];
+
+	if (!have_program(tool))
+		skip();
+	snprintf(name, sizeof(name), "%s.pcapng", tool);
+	tmp_path(path, size, name);
+	write_two_interfaces(path);
+}
+
 static void test_pcapng_tshark(void **state)
 {
 	char path[PATH_MAX], cmd[PATH_MAX + 256];
 
 	(void)state;
-	if (!have_program("tshark"))
-		skip();
-	tmp_path(path, sizeof(path), "tshark.pcapng");
-	write_two_interfaces(path);
+	two_interfaces_for("tshark", path, sizeof(path));
 	snprintf(cmd, sizeof(cmd),
 		 "tshark -r '%s' -T fields -e frame.interface_id "
 		 "-e frame.interface_name -e frame.len -e frame.cap_len "
@@ -168,10 +138,7 @@ static void test_pcapng_capinfos(void **state)
 	char path[PATH_MAX], cmd[PATH_MAX + 256];
 
 	(void)state;
-	if (!have_program("capinfos"))
-		skip();
-	tmp_path(path, sizeof(path), "capinfos.pcapng");
-	write_two_interfaces(path);
+	two_interfaces_for("capinfos", path, sizeof(path));
 	snprintf(cmd, sizeof(cmd),
 		 "capinfos -M '%s' | sed -n "
 		 "'s/^\\(File encapsulation\\|Number of packets\\|"
@@ -302,17 +269,11 @@ static void test_pcapng_dev_full(void **state)
 	struct kcap_writer *w;
 
 	(void)state;
-	assert_int_equal(kcap_writer_open(&w, "/dev/full", KCAP_FORMAT_PCAPNG,
-					  LINKTYPE_ETH, 0, false), 0);
-	assert_int_equal(kcap_writer_write(w, &frames[0]), 0);
-	assert_int_equal(kcap_writer_flush(w), -ENOSPC);
+	w = dev_full_writer(KCAP_FORMAT_PCAPNG, &frames[0]);
 	assert_int_equal(kcap_writer_write(w, &frames[1]), -ENOSPC);
 	assert_int_equal(kcap_writer_set_stats(w, 2, 1, 0), -ENOSPC);
 	assert_int_equal(kcap_writer_close(w), -ENOSPC);
-
-	assert_int_equal(kcap_writer_open(&w, "/dev/full", KCAP_FORMAT_PCAPNG,
-					  LINKTYPE_ETH, 0, false), 0);
-	assert_int_equal(kcap_writer_close(w), -ENOSPC);
+	dev_full_close_unwritten(KCAP_FORMAT_PCAPNG);
 }
 
 /*
@@ -324,16 +285,11 @@ static void test_pcapng_file_size_limit(void **state)
 	char path[PATH_MAX];
 	struct kcap_writer *w;
 	size_t written;
-	int err;
 
 	(void)state;
-	tmp_path(path, sizeof(path), "fsize.pcapng");
-	assert_int_equal(kcap_writer_open(&w, path, KCAP_FORMAT_PCAPNG,
-					  LINKTYPE_ETH, 0, false), 0);
-
-	err = write_until_fsize_limit(w, frames, NR_FRAMES, 4096, &written);
-
-	assert_int_equal(err, -EFBIG);
+	w = fsize_limited_writer(path, sizeof(path), "fsize.pcapng",
+				 KCAP_FORMAT_PCAPNG, frames, NR_FRAMES,
+				 &written);
 	assert_int_equal(kcap_writer_close(w), -EFBIG);
 	assert_true(written > 10);
 	read_back(path, written);
@@ -351,5 +307,5 @@ int main(void)
 	};
 
 	return cmocka_run_group_tests_name("libkcap pcapng writer", tests,
-					   setup, teardown);
+					   writer_setup, writer_teardown);
 }
