@@ -35,47 +35,54 @@ ktap_print_msg() {
 	echo "# $*"
 }
 
-ktap_pass() {
+# __ktap_test RESULT DESCRIPTION: number and print one case.
+__ktap_test() {
 	ktap_case=$((ktap_case + 1))
+	echo "$1 $ktap_case $2"
+}
+
+ktap_pass() {
 	ktap_pass_count=$((ktap_pass_count + 1))
-	echo "ok $ktap_case $*"
+	__ktap_test ok "$*"
 }
 
 ktap_fail() {
-	ktap_case=$((ktap_case + 1))
 	ktap_fail_count=$((ktap_fail_count + 1))
-	echo "not ok $ktap_case $*"
+	__ktap_test "not ok" "$*"
 }
 
 # ktap_skip DESCRIPTION [REASON]
 ktap_skip() {
-	ktap_case=$((ktap_case + 1))
 	ktap_skip_count=$((ktap_skip_count + 1))
-	echo "ok $ktap_case $1 # SKIP${2:+ $2}"
+	__ktap_test ok "$1 # SKIP${2:+ $2}"
+}
+
+# __ktap_verdict STATUS DESCRIPTION OUTPUT: pass if STATUS is 0, else fail
+# and show OUTPUT.
+__ktap_verdict() {
+	if [ "$1" = 0 ]; then
+		ktap_pass "$2"
+	else
+		[ -n "$3" ] && printf '%s\n' "$3" | sed 's/^/# /'
+		ktap_fail "$2"
+	fi
 }
 
 # ktap_check DESCRIPTION COMMAND...: pass if COMMAND succeeds, else fail
 # and show its output.
 ktap_check() {
 	local desc=$1 out
+
 	shift
-	if out=$("$@" 2>&1); then
-		ktap_pass "$desc"
-	else
-		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
-		ktap_fail "$desc"
-	fi
+	out=$("$@" 2>&1)
+	__ktap_verdict $? "$desc" "$out"
 }
 
 # ktap_check_match DESCRIPTION ERE TEXT: pass if a line of TEXT matches ERE,
 # else fail and show TEXT.
 ktap_check_match() {
-	if grep -Eq -- "$2" <<<"$3"; then
-		ktap_pass "$1"
-	else
-		printf '%s\n' "$3" | sed 's/^/# /'
-		ktap_fail "$1"
-	fi
+	grep -Eq -- "$2" <<<"$3"
+	__ktap_verdict $? "$1" "$3"
 }
 
 ktap_print_totals() {
