@@ -9,10 +9,8 @@
 # sleeping reader without more traffic behind it (the wakeup timer).
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3 tcpdump
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
 setup_tmpdir
 N=300
@@ -21,10 +19,8 @@ OTHER=40
 ktap_print_header
 ktap_plan 11
 
-setup_ns ns
-veth_pair "$ns" va vb || exit 1
+setup_veth_ns ns
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
 stat_of() { sed -n "s/.*\b$1 \([0-9]*\).*/\1/p" <<<"$2"; }
 
 ktap_check "a persistent session with a 4 KiB ring, filter udp port 9, snaplen 100" \
@@ -78,7 +74,7 @@ ktap_check "the session is deleted" in_ns kcap del burst
 capture_bg -n "$ns" "$tmp/lone.err" capture -i va -Q in -c 1 -w "$tmp/lone.pcap"
 cpid=$!
 sleep 1
-in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 1 >/dev/null
+udp_flood --iface vb --count 1
 for ((i = 0; i < 50; i++)); do
 	kill -0 $cpid 2>/dev/null || break
 	sleep 0.1

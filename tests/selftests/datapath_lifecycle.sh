@@ -10,21 +10,18 @@
 # log check catches.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
 setup_tmpdir
 
 ktap_print_header
 ktap_plan 14
 
-setup_ns ns gone
-veth_pair "$ns" va vb || exit 1
-veth_pair "$ns" vc vd || exit 1
+setup_veth_ns ns
+setup_ns gone
+veth_pair "$ns" vc vd
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
 json_field() {	# json_field SESSION FIELD: a field of 'kcap show SESSION --json'
 	in_ns kcap show "$1" --json | python3 -c \
 		'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d["'"$2"'"])'
@@ -34,7 +31,7 @@ json_field() {	# json_field SESSION FIELD: a field of 'kcap show SESSION --json'
 in_ns kcap add keep dev vc
 capture_bg -n "$ns" "$tmp/vc.err" capture -i vc -w "$tmp/vc.pcap"
 cpid=$!
-in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vd --count 20 >/dev/null
+udp_flood --iface vd --count 20
 sleep 0.5
 ip -n "$ns" link del vc
 wait $cpid
@@ -77,7 +74,7 @@ capture_bg -n "$ns" "$tmp/map.err" capture -i va -w /dev/null
 cpid=$!
 (
 	while :; do
-		in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 500 >/dev/null
+		udp_flood --iface vb --count 500
 	done
 ) &
 tpid=$!

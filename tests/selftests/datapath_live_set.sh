@@ -14,10 +14,8 @@
 # add up, and the kernel must stay quiet.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
 setup_tmpdir
 SWAPS=1000
@@ -25,10 +23,8 @@ SWAPS=1000
 ktap_print_header
 ktap_plan 8
 
-setup_ns ns
-veth_pair "$ns" va vb || exit 1
+setup_veth_ns ns
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
 
 ktap_check "session created" in_ns kcap add live dev va capture ingress \
 	snaplen 60 filter "udp dst port 9"

@@ -8,16 +8,14 @@
 # namespace's sessions and not the initial one's.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3 setpriv unshare
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
 ktap_print_header
 ktap_plan 12
 
-setup_ns ns_a ns_b
-veth_pair "$ns_a" va vb || exit 1
+setup_veth_ns ns_a
+setup_ns ns_b
 dmesg_mark
 a() { ip netns exec "$ns_a" "$@"; }
 b() { ip netns exec "$ns_b" "$@"; }

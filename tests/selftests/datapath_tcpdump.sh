@@ -19,10 +19,8 @@
 # loses the first frame that these two filters should pass.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap tcpdump ip python3
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
 MAC_A=02:00:00:00:00:11
 MAC_B=02:00:00:00:00:12
@@ -45,8 +43,7 @@ cases+=("va|netfilter|inout||inbound" "va|netfilter|inout||outbound"
 ktap_print_header
 ktap_plan $((${#cases[@]} + 4))
 
-setup_ns ns
-veth_pair "$ns" va vb || exit 1
+setup_veth_ns ns
 ip -n "$ns" link set va address "$MAC_A"
 ip -n "$ns" link set vb address "$MAC_B"
 dmesg_mark

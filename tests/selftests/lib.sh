@@ -3,7 +3,22 @@
 # What kcap's selftests share: the KTAP helpers (tests/lib/ktap.sh), the
 # harness's definitions (tests/vm/lib.sh: KCAP_TOP, KCAP_SPLAT_RE, ...) and
 # helpers for the module, namespaces and captures.  A test sources this and
-# reports in KTAP, as in tools/testing/selftests of the kernel.
+# reports in KTAP, as in tools/testing/selftests of the kernel; what it sets
+# up is undone when it exits (tests/lib/defer.sh):
+#
+#	. "$(dirname "$0")/lib.sh"
+#	require_cmd kcap ip python3 tcpdump
+#	require_kcap_loaded		# root, kcap.ko loaded
+#	setup_tmpdir			# $tmp
+#	ktap_print_header
+#	ktap_plan 1
+#	setup_veth_ns ns		# $ns, with va <-> vb
+#	capture_bg -n "$ns" "$tmp/err" capture -i va -c 1 -w "$tmp/f.pcap"
+#	pid=$!
+#	udp_flood --iface vb --count 1
+#	finish $pid 30
+#	ktap_check "one frame" test "$(pcap_frames "$tmp/f.pcap")" = 1
+#	ktap_finished
 
 . "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
 . "$KCAP_TOP/tests/lib/ktap.sh"
@@ -56,6 +71,15 @@ kcap_loaded() {
 	grep -q '^kcap ' /proc/modules
 }
 
+# require_kcap_loaded: root and the kcap.ko under test (in ko), loaded now
+# if it was not; skip the whole test without them, bail out if it will not
+# load.
+require_kcap_loaded() {
+	require_root
+	require_kcap_ko
+	kcap_loaded || insmod "$ko" || ktap_exit_fail_msg "cannot load $ko"
+}
+
 # kcap_param NAME VALUE: set the kcap module parameter NAME to VALUE, and
 # defer setting it back to what it was.
 kcap_param() {
@@ -104,14 +128,34 @@ netns_del() {
 }
 
 # veth_pair NS A B: a veth pair A <-> B in NS, up, without addresses and with
-# IPv6 off, so that no frame crosses it but the ones a test sends.
+# IPv6 off, so that no frame crosses it but the ones a test sends; the test
+# bails out if it cannot have it.
 veth_pair() {
 	local ns=$1 d
-	ip -n "$ns" link add "$2" type veth peer name "$3" || return 1
+	ip -n "$ns" link add "$2" type veth peer name "$3" ||
+		ktap_exit_fail_msg "cannot add a veth pair $2 <-> $3"
 	for d in "$2" "$3"; do
 		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$d.disable_ipv6=1" &&
-			ip -n "$ns" link set "$d" up || return 1
+			ip -n "$ns" link set "$d" up ||
+			ktap_exit_fail_msg "cannot set $d up without IPv6"
 	done
+}
+
+# setup_veth_ns NAME: setup_ns NAME, with a veth pair va <-> vb in it
+# (veth_pair): the namespace most selftests capture in.
+setup_veth_ns() {
+	setup_ns "$1"
+	veth_pair "${!1}" va vb
+}
+
+# in_ns CMD...: CMD in the test's namespace, $ns (as setup_ns ns names it).
+in_ns() {
+	ip netns exec "$ns" "$@"
+}
+
+# udp_flood ARGS...: traffic.py udp-flood ARGS in $ns, its report unshown.
+udp_flood() {
+	in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood "$@" >/dev/null
 }
 
 # wait_for_line FILE REGEX [SECS]: wait (default 30 s) until a line of FILE
@@ -168,6 +212,16 @@ finish() {
 	done
 	kill -0 "$1" 2>/dev/null && { echo "# still running after $2 s"; kill -INT "$1"; }
 	wait "$1"
+}
+
+# pcap_frames FILE: how many frames tcpdump reads from FILE.
+pcap_frames() {
+	tcpdump -r "$1" 2>/dev/null | wc -l
+}
+
+# pcap_valid FILE: tcpdump and capinfos both read FILE whole.
+pcap_valid() {
+	tcpdump -r "$1" -w /dev/null 2>/dev/null && capinfos "$1" >/dev/null 2>&1
 }
 
 # kcap_sessions [NS]: the names of the sessions of the current (or NS's)

@@ -9,10 +9,8 @@
 # calls stop at their count or timeout and leave no session behind.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3 tcpdump tshark
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 simple=$(dirname "$(command -v kcap)")/examples/kcap-simple
 [ -x "$simple" ] || { echo "# $simple is not built: make -C user"; exit 1; }
 
@@ -21,11 +19,8 @@ setup_tmpdir
 ktap_print_header
 ktap_plan 11
 
-setup_ns ns
-veth_pair "$ns" va vb || exit 1
+setup_veth_ns ns
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
-flood() { in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood "$@" >/dev/null; }
 
 # wait_session DIR: until a session of the example's captures in DIR (each
 # capture below has a direction of its own, so the one before cannot match).
@@ -57,8 +52,8 @@ pt=$!
 defer kill_bg "$pt"
 wait_session inout
 wait_for_line "$tmp/td.err" 'listening on' 30
-flood --iface vb --count 6 --size 90 --dport 9,5000	# in on va: 3 to port 5000
-flood --iface va --count 3 --size 110 --dport 5000			# out of va
+udp_flood --iface vb --count 6 --size 90 --dport 9,5000	# in on va: 3 to port 5000
+udp_flood --iface va --count 3 --size 110 --dport 5000			# out of va
 finish $pf 40
 rc=$?
 finish $pt 40
@@ -83,8 +78,8 @@ pt=$!
 defer kill_bg "$pt"
 wait_session in
 wait_for_line "$tmp/td.err" 'listening on' 30
-flood --iface va --count 2 --size 70 --dport 5000	# out: not wanted
-flood --iface vb --count 4 --size 80 --dport 9,5000	# in
+udp_flood --iface va --count 2 --size 70 --dport 5000	# out: not wanted
+udp_flood --iface vb --count 4 --size 80 --dport 9,5000	# in
 finish $pp 40
 rc=$?
 finish $pt 40
@@ -101,7 +96,7 @@ ip netns exec "$ns" "$simple" file va out 3 30000 "$tmp/lib.pcap" pcap >"$tmp/pc
 pf=$!
 defer kill_bg "$pf"
 wait_session out
-flood --iface va --count 3 --size 200 --dport 7
+udp_flood --iface va --count 3 --size 200 --dport 7
 finish $pf 40
 rc=$?
 n=$(tcpdump -r "$tmp/lib.pcap" -nn 2>/dev/null | grep -c 'UDP, length 158')

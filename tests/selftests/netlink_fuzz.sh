@@ -9,10 +9,8 @@
 # the kernel log stays clean.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
 ktap_print_header
 ktap_plan 3

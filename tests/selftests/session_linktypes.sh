@@ -7,10 +7,8 @@
 # each; a capture on loopback writes a file of the right link type.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3 tcpdump
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
 setup_tmpdir
 
