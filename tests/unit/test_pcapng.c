@@ -102,48 +102,47 @@ static void assert_output(const char *cmd, const char *expect)
 	assert_string_equal(out, expect);
 }
 
-/* Skip without @tool, else write the file of two interfaces @tool reads. */
-static void two_interfaces_for(const char *tool, char *path, size_t size)
+/*
+ * Skip without @tool; else write a file of two interfaces, run @cmd on it
+ * (the file is "$FILE") and compare all @cmd prints with @expect.
+ */
+static void assert_tool_output(const char *tool, const char *cmd,
+			       const char *expect)
 {
-	char name[64];
+	char path[PATH_MAX], name[64];
 
 	if (!have_program(tool))
 		skip();
 	snprintf(name, sizeof(name), "%s.pcapng", tool);
-	tmp_path(path, size, name);
+	tmp_path(path, sizeof(path), name);
 	write_two_interfaces(path);
+	setenv("FILE", path, 1);
+	assert_output(cmd, expect);
 }
 
 static void test_pcapng_tshark(void **state)
 {
-	char path[PATH_MAX], cmd[PATH_MAX + 256];
-
 	(void)state;
-	two_interfaces_for("tshark", path, sizeof(path));
-	snprintf(cmd, sizeof(cmd),
-		 "tshark -r '%s' -T fields -e frame.interface_id "
-		 "-e frame.interface_name -e frame.len -e frame.cap_len "
-		 "-e frame.packet_flags_direction "
-		 "-e frame.time_epoch 2>/dev/null", path);
 	/* Direction 1 is inbound, 2 outbound; if7 has no epb_flags. */
-	assert_output(cmd,
-		      "0\teth0\t60\t60\t0x00000001\t1700000000.123456789\n"
-		      "1\tlo\t98\t98\t0x00000002\t1700000000.500000001\n"
-		      "0\teth0\t1514\t100\t0x00000002\t1700000001.000001000\n"
-		      "2\tif7\t150\t150\t\t1700000002.999999999\n");
+	assert_tool_output("tshark",
+		"tshark -r \"$FILE\" -T fields -e frame.interface_id "
+		"-e frame.interface_name -e frame.len -e frame.cap_len "
+		"-e frame.packet_flags_direction "
+		"-e frame.time_epoch 2>/dev/null",
+		"0\teth0\t60\t60\t0x00000001\t1700000000.123456789\n"
+		"1\tlo\t98\t98\t0x00000002\t1700000000.500000001\n"
+		"0\teth0\t1514\t100\t0x00000002\t1700000001.000001000\n"
+		"2\tif7\t150\t150\t\t1700000002.999999999\n");
 }
 
 static void test_pcapng_capinfos(void **state)
 {
-	char path[PATH_MAX], cmd[PATH_MAX + 256];
-
 	(void)state;
-	two_interfaces_for("capinfos", path, sizeof(path));
-	snprintf(cmd, sizeof(cmd),
-		 "capinfos -M '%s' | sed -n "
-		 "'s/^\\(File encapsulation\\|Number of packets\\|"
-		 "Number of interfaces in file\\): *//p'", path);
-	assert_output(cmd, "ether\n4\n3\n");
+	assert_tool_output("capinfos",
+		"capinfos -M \"$FILE\" | sed -n "
+		"'s/^\\(File encapsulation\\|Number of packets\\|"
+		"Number of interfaces in file\\): *//p'",
+		"ether\n4\n3\n");
 }
 
 /* What the interface statistics block of an interface holds. */
