@@ -7,34 +7,27 @@
 # list-devices in text and JSON.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3 tcpdump tshark
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
-ns=kcap-capt
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 13
 
-netns_new "$ns"
-veth_pair "$ns" va vb || exit 1
+setup_veth_ns ns
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
-flood() { in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood "$@" >/dev/null; }
 
 # -w - into tcpdump -r -; and a pcapng file of both directions alongside.
 ip netns exec "$ns" kcap capture -i va -Q in -c 4 -a duration:40 -w - 2>"$tmp/pipe.err" |
 	tcpdump -r - -nn >"$tmp/pipe.txt" 2>/dev/null &
 pp=$!
-ip netns exec "$ns" kcap capture -i va -c 8 -a duration:40 -F pcapng -w "$tmp/both.pcapng" 2>"$tmp/ng.err" &
+defer kill_bg "$(jobs -p %+)" "$pp"
+capture_bg -n "$ns" "$tmp/ng.err" capture -i va -c 8 -a duration:40 -F pcapng -w "$tmp/both.pcapng"
 pn=$!
 wait_for_line "$tmp/pipe.err" '^kcap: listening on' 30
-wait_for_line "$tmp/ng.err" '^kcap: listening on' 30
-flood --iface vb --count 4 --size 120	# in on va
-flood --iface va --count 4 --size 120	# out of va
+udp_flood --iface vb --count 4 --size 120	# in on va
+udp_flood --iface va --count 4 --size 120	# out of va
 finish $pp 45
 rc=$?
 ktap_check "capture -w - | tcpdump -r - gives the 4 frames of 120 bytes in (exit $rc)" \
@@ -72,10 +65,9 @@ ktap_check "it ends with an ISB: 8 received, 0 dropped ($isb)" test "$isb" = "re
 ktap_check "tshark reads it whole" tshark -r "$tmp/both.pcapng" -q
 
 # SIGUSR1: the summary, and the capture goes on.
-ip netns exec "$ns" kcap capture -i va -Q in -a duration:60 -w "$tmp/usr1.pcap" 2>"$tmp/usr1.err" &
+capture_bg -n "$ns" "$tmp/usr1.err" capture -i va -Q in -a duration:60 -w "$tmp/usr1.pcap"
 pu=$!
-wait_for_line "$tmp/usr1.err" '^kcap: listening on' 30
-flood --iface vb --count 3 --size 100
+udp_flood --iface vb --count 3 --size 100
 sleep 0.5
 kill -USR1 $pu
 wait_for_line "$tmp/usr1.err" '^3 packets captured' 10
@@ -90,8 +82,9 @@ ktap_check "SIGINT then ends it: exit 0, a second summary" \
 if command -v script >/dev/null; then
 	ip netns exec "$ns" script -qfec "kcap capture -i va -Q in -a packets:5 -a duration:40 -w $tmp/tty.pcap" "$tmp/tty.txt" >/dev/null &
 	pt=$!
+	defer kill_bg "$pt"
 	sleep 2
-	flood --iface vb --count 5 --size 100
+	udp_flood --iface vb --count 5 --size 100
 	finish $pt 45
 	ktap_check_match "a status line with packets, bytes, rate and drops, then the summary" \
 		'[0-9]+ packets, [0-9]+ bytes, [0-9]+ pkt/s, [0-9]+ dropped by kernel.*5 packets captured' "$(tr '\r\033' '\n[' <"$tmp/tty.txt" | tr -d '\n' )"

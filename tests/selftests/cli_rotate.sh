@@ -7,38 +7,27 @@
 # file is valid (tcpdump -r, capinfos) and no frame is lost between them.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3 tcpdump capinfos
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
-ns=kcap-rot
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 11
 
-netns_new "$ns"
-veth_pair "$ns" va vb || exit 1
+setup_veth_ns ns
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
-flood() { in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb "$@" >/dev/null; }
-frames() { tcpdump -r "$1" 2>/dev/null | wc -l; }
-valid() { tcpdump -r "$1" -w /dev/null 2>/dev/null && capinfos "$1" >/dev/null 2>&1; }
-all_valid() { local f; for f; do valid "$f" || { echo "# $f is not valid"; return 1; }; done; }
-total() { local f n=0; for f; do n=$((n + $(frames "$f"))); done; echo $n; }
+all_valid() { local f; for f; do pcap_valid "$f" || { echo "# $f is not valid"; return 1; }; done; }
+total() { local f n=0; for f; do n=$((n + $(pcap_frames "$f"))); done; echo $n; }
 
 # 2500 frames of 1000 bytes: 2.54 MB of pcap, so three files of -C 1, and
 # a ring of two of them.  Both captures at once, on the same traffic.
 mkdir "$tmp/c" "$tmp/w"
-ip netns exec "$ns" kcap capture -i va -Q in -B 8192 -C 1 -a packets:2500 --idle 20 -w "$tmp/c/f.pcap" 2>"$tmp/c.err" &
+capture_bg -n "$ns" "$tmp/c.err" capture -i va -Q in -B 8192 -C 1 -a packets:2500 --idle 20 -w "$tmp/c/f.pcap"
 p1=$!
-ip netns exec "$ns" kcap capture -i va -Q in -B 8192 -C 1 -W 2 -a packets:2500 --idle 20 -w "$tmp/w/f.pcap" 2>"$tmp/w.err" &
+capture_bg -n "$ns" "$tmp/w.err" capture -i va -Q in -B 8192 -C 1 -W 2 -a packets:2500 --idle 20 -w "$tmp/w/f.pcap"
 p2=$!
-wait_for_line "$tmp/c.err" '^kcap: listening on' 30
-wait_for_line "$tmp/w.err" '^kcap: listening on' 30
-flood --count 2500 --size 1000
+udp_flood --iface vb --count 2500 --size 1000
 finish $p1 40; rc1=$?
 finish $p2 40; rc2=$?
 got=$(cd "$tmp/c" && echo *)
@@ -63,23 +52,21 @@ ktap_check "f.pcap0 is the third file: its first frame is number 1968 ($first)" 
 
 # -G 1 with strftime names over 4.5 s of traffic; and -G 1 -W 2 alongside.
 mkdir "$tmp/g" "$tmp/gw"
-ip netns exec "$ns" kcap capture -i va -Q in -G 1 -a packets:45 --idle 20 -w "$tmp/g/%H%M%S.pcap" 2>"$tmp/g.err" &
+capture_bg -n "$ns" "$tmp/g.err" capture -i va -Q in -G 1 -a packets:45 --idle 20 -w "$tmp/g/%H%M%S.pcap"
 p1=$!
-ip netns exec "$ns" kcap capture -i va -Q in -G 1 -W 2 -a packets:45 --idle 20 -w "$tmp/gw/%H%M%S.pcap" 2>"$tmp/gw.err" &
+capture_bg -n "$ns" "$tmp/gw.err" capture -i va -Q in -G 1 -W 2 -a packets:45 --idle 20 -w "$tmp/gw/%H%M%S.pcap"
 p2=$!
-wait_for_line "$tmp/g.err" '^kcap: listening on' 30
-wait_for_line "$tmp/gw.err" '^kcap: listening on' 30
-flood --count 45 --pps 10 --size 100
+udp_flood --iface vb --count 45 --pps 10 --size 100
 finish $p1 30; rc1=$?
 finish $p2 30; rc2=$?
 files=("$tmp"/g/*)
 ktap_check "-G 1: a file per second, named by strftime (${#files[@]}: $(cd "$tmp/g" && echo *), exit $rc1)" \
 	sh -c "test ${#files[@]} -ge 4 -a ${#files[@]} -le 8 -a $rc1 = 0 && ls $tmp/g | grep -Eqx '[0-9]{6}\.pcap'"
 ktap_check "each valid, 45 frames in all ($(total "${files[@]}"))" \
-	sh -c "$(declare -f frames valid all_valid total); all_valid ${files[*]} && test \$(total ${files[*]}) = 45"
+	sh -c "$(declare -f pcap_frames pcap_valid all_valid total); all_valid ${files[*]} && test \$(total ${files[*]}) = 45"
 files=("$tmp"/gw/*)
 ktap_check "-G 1 -W 2: only the newest two are left ($(cd "$tmp/gw" && echo *), exit $rc2)" \
-	sh -c "$(declare -f frames valid all_valid); test ${#files[@]} = 2 -a $rc2 = 0 && all_valid ${files[*]}"
+	sh -c "$(declare -f pcap_frames pcap_valid all_valid); test ${#files[@]} = 2 -a $rc2 = 0 && all_valid ${files[*]}"
 
 ktap_check "kernel log clean" test -z "$(dmesg_splats_since_mark)"
 ktap_finished

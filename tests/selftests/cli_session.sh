@@ -7,23 +7,16 @@
 # session).
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3 tcpdump
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
-ns=kcap-sess
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 21
 
-netns_new "$ns"
-veth_pair "$ns" va vb || exit 1
+setup_veth_ns ns
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
-frames() { tcpdump -r "$1" 2>/dev/null | wc -l; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # expect STATUS LINE CMD...: CMD exits STATUS with exactly LINE on stderr
 # and nothing on stdout.
@@ -58,14 +51,13 @@ ktap_check "show web snaplen / filter: the new ones" \
 ktap_check "show web stats --json parses" \
 	test "$(in_ns kcap show web stats --json | json 'd["seen"] >= 0')" = True
 
-in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 10 --size 300 >/dev/null
-ip netns exec "$ns" kcap dump web -c 10 -w "$tmp/web.pcap" 2>"$tmp/dump.err" &
+udp_flood --iface vb --count 10 --size 300
+capture_bg -n "$ns" "$tmp/dump.err" dump web -c 10 -w "$tmp/web.pcap"
 p=$!
-( sleep 30; kill -INT $p 2>/dev/null ) &
-wait $p
+finish $p 30
 rc=$?
 ktap_check "dump web -c 10 reads the 10 frames the ring held, cut to 200 (exit $rc)" \
-	sh -c "test $rc = 0 -a $(frames "$tmp/web.pcap") = 10 && tcpdump -r $tmp/web.pcap 2>/dev/null | head -1 | grep -q 'length 258'"
+	sh -c "test $rc = 0 -a $(pcap_frames "$tmp/web.pcap") = 10 && tcpdump -r $tmp/web.pcap 2>/dev/null | head -1 | grep -q 'length 258'"
 ktap_check "del web" in_ns kcap del web
 ktap_check "no session left" test -z "$(in_ns kcap show)"
 

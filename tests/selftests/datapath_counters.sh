@@ -9,24 +9,18 @@
 # sleeping reader without more traffic behind it (the wakeup timer).
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3 tcpdump
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
-ns=kcap-cnt
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 N=300
 OTHER=40
 
 ktap_print_header
 ktap_plan 11
 
-netns_new "$ns"
-veth_pair "$ns" va vb || exit 1
+setup_veth_ns ns
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
 stat_of() { sed -n "s/.*\b$1 \([0-9]*\).*/\1/p" <<<"$2"; }
 
 ktap_check "a persistent session with a 4 KiB ring, filter udp port 9, snaplen 100" \
@@ -52,10 +46,9 @@ ktap_check "the ring overflowed: some dropped, some delivered" \
 	test "$dropped" -gt 0 -a "$delivered" -gt 0
 
 # Drain what the ring holds: exactly 'delivered' frames, then nothing.
-ip netns exec "$ns" kcap dump burst -w "$tmp/burst.pcap" -c "$delivered" 2>"$tmp/dump.err" &
+capture_bg -n "$ns" "$tmp/dump.err" dump burst -w "$tmp/burst.pcap" -c "$delivered"
 dpid=$!
-( sleep 30; kill -INT $dpid 2>/dev/null ) &
-wait $dpid
+finish $dpid 30
 rc=$?
 got=$(tcpdump -r "$tmp/burst.pcap" 2>/dev/null | wc -l)
 ktap_check "kcap dump reads the $delivered delivered frames back (got $got, exit $rc)" \
@@ -78,11 +71,10 @@ ktap_check_match "every frame cut to 100 bytes of its 200 (caplen/len: $lens)" \
 ktap_check "the session is deleted" in_ns kcap del burst
 
 # A lone frame and a sleeping reader: it must come without more traffic.
-ip netns exec "$ns" kcap capture -i va -Q in -c 1 -w "$tmp/lone.pcap" 2>"$tmp/lone.err" &
+capture_bg -n "$ns" "$tmp/lone.err" capture -i va -Q in -c 1 -w "$tmp/lone.pcap"
 cpid=$!
-wait_for_line "$tmp/lone.err" '^kcap: listening on' 60
 sleep 1
-in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 1 >/dev/null
+udp_flood --iface vb --count 1
 for ((i = 0; i < 50; i++)); do
 	kill -0 $cpid 2>/dev/null || break
 	sleep 0.1

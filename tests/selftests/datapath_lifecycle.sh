@@ -10,23 +10,18 @@
 # log check catches.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
-ns=kcap-life
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 14
 
-netns_new "$ns" kcap-life-gone
-veth_pair "$ns" va vb || exit 1
-veth_pair "$ns" vc vd || exit 1
+setup_veth_ns ns
+setup_ns gone
+veth_pair "$ns" vc vd
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
 json_field() {	# json_field SESSION FIELD: a field of 'kcap show SESSION --json'
 	in_ns kcap show "$1" --json | python3 -c \
 		'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d["'"$2"'"])'
@@ -34,10 +29,9 @@ json_field() {	# json_field SESSION FIELD: a field of 'kcap show SESSION --json'
 
 # Device deletion.
 in_ns kcap add keep dev vc
-ip netns exec "$ns" kcap capture -i vc -w "$tmp/vc.pcap" 2>"$tmp/vc.err" &
+capture_bg -n "$ns" "$tmp/vc.err" capture -i vc -w "$tmp/vc.pcap"
 cpid=$!
-wait_for_line "$tmp/vc.err" '^kcap: listening on' 60
-in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vd --count 20 >/dev/null
+udp_flood --iface vd --count 20
 sleep 0.5
 ip -n "$ns" link del vc
 wait $cpid
@@ -53,9 +47,8 @@ ktap_check_match "and keeps its counters" '^20$' \
 ktap_check "a detached session can be deleted" in_ns kcap del keep
 
 # SIGKILL of the owner.
-ip netns exec "$ns" kcap capture -i va -w /dev/null 2>"$tmp/kill.err" &
+capture_bg -n "$ns" "$tmp/kill.err" capture -i va -w /dev/null
 cpid=$!
-wait_for_line "$tmp/kill.err" '^kcap: listening on' 60
 ktap_check "an owned session exists while its capture runs" \
 	test -n "$(in_ns kcap show)"
 kill -KILL $cpid
@@ -67,25 +60,25 @@ done
 ktap_check "SIGKILL of the capture leaves no session" test -z "$(in_ns kcap show)"
 
 # Namespace deletion with a persistent session and traffic in it.
-ip -n kcap-life-gone link add ga type veth peer name gb
-ip -n kcap-life-gone link set ga up
-ip -n kcap-life-gone link set gb up
+ip -n "$gone" link add ga type veth peer name gb
+ip -n "$gone" link set ga up
+ip -n "$gone" link set gb up
 ktap_check "a persistent session in a second namespace" \
-	ip netns exec kcap-life-gone kcap add doomed dev ga
-ip netns del kcap-life-gone
+	ip netns exec "$gone" kcap add doomed dev ga
+ip netns del "$gone"
 sleep 2		# namespaces are torn down from a work queue
 
 # Module unload: refused while a ring is mapped, clean under traffic.
 in_ns kcap add stay dev va
-ip netns exec "$ns" kcap capture -i va -w /dev/null 2>"$tmp/map.err" &
+capture_bg -n "$ns" "$tmp/map.err" capture -i va -w /dev/null
 cpid=$!
-wait_for_line "$tmp/map.err" '^kcap: listening on' 60
 (
 	while :; do
-		in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 500 >/dev/null
+		udp_flood --iface vb --count 500
 	done
 ) &
 tpid=$!
+defer kill_bg "$tpid"
 sleep 1
 ktap_check "rmmod is refused while a ring is mapped" sh -c '! rmmod kcap 2>/dev/null'
 kill -INT $cpid

@@ -14,33 +14,28 @@
 # add up, and the kernel must stay quiet.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
-ns=kcap-live
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 SWAPS=1000
 
 ktap_print_header
 ktap_plan 8
 
-netns_new "$ns"
-veth_pair "$ns" va vb || exit 1
+setup_veth_ns ns
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
 
 ktap_check "session created" in_ns kcap add live dev va direction in \
 	snaplen 60 filter "udp dst port 9"
-ip netns exec "$ns" kcap dump live -w "$tmp/live.pcap" 2>"$tmp/dump.err" &
+capture_bg -n "$ns" "$tmp/dump.err" dump live -w "$tmp/live.pcap"
 dpid=$!
 
 # Traffic for as long as the swaps last, paced so that the swaps get a CPU.
 ip netns exec "$ns" "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb \
 	--count 100000000 --dport 9,10 --size 200 --pps 2000 >/dev/null &
 tpid=$!
+defer kill_bg "$tpid"
 for ((i = 0; i < 300; i++)); do	# until frames flow
 	seen=$(in_ns kcap show live stats | sed -n 's/^seen \([0-9]*\).*/\1/p')
 	[ "${seen:-0}" -gt 100 ] && break

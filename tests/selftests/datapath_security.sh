@@ -8,22 +8,17 @@
 # namespace's sessions and not the initial one's.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3 setpriv unshare
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
-
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+require_kcap_loaded
 
 ktap_print_header
 ktap_plan 12
 
-netns_new kcap-sec-a kcap-sec-b
-veth_pair kcap-sec-a va vb || exit 1
+setup_veth_ns ns_a
+setup_ns ns_b
 dmesg_mark
-a() { ip netns exec kcap-sec-a "$@"; }
-b() { ip netns exec kcap-sec-b "$@"; }
+a() { ip netns exec "$ns_a" "$@"; }
+b() { ip netns exec "$ns_b" "$@"; }
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
 ktap_check_match "/dev/kcap is root's, mode 600" '^600 0 0$' \
@@ -46,7 +41,7 @@ err=$(a "${nobody[@]}" kcap del secret 2>&1)
 ktap_check "nor can it delete a session" test $? != 0
 
 ktap_check "namespace b does not see it" test -z "$(b kcap show)"
-ktap_check "nor delete it by name" sh -c '! ip netns exec kcap-sec-b kcap del secret 2>/dev/null'
+ktap_check "nor delete it by name" sh -c '! ip netns exec "$1" kcap del secret 2>/dev/null' sh "$ns_b"
 ktap_check_match "nor bind its rings by id ($id)" '^ENOENT$' "$(b python3 - "$id" <<'PY'
 import errno, fcntl, os, struct, sys
 fd = os.open('/dev/kcap', os.O_RDWR)

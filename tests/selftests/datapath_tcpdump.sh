@@ -19,16 +19,12 @@
 # loses the first frame that these two filters should pass.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap tcpdump ip python3
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
 MAC_A=02:00:00:00:00:11
 MAC_B=02:00:00:00:00:12
-ns=kcap-dp
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 # Cases: "device|hook|direction|snaplen|filter"; empty snaplen: the default.
 cases=()
@@ -47,8 +43,7 @@ cases+=("va|netfilter|inout||inbound" "va|netfilter|inout||outbound"
 ktap_print_header
 ktap_plan $((${#cases[@]} + 4))
 
-netns_new "$ns"
-veth_pair "$ns" va vb || exit 1
+setup_veth_ns ns
 ip -n "$ns" link set va address "$MAC_A"
 ip -n "$ns" link set vb address "$MAC_B"
 dmesg_mark
@@ -59,9 +54,8 @@ for c in "${cases[@]}"; do
 	sopt=()
 	[ -n "$snap" ] && sopt=(-s "$snap")
 	# shellcheck disable=SC2086 # the filter is words, as tcpdump takes it
-	ip netns exec "$ns" kcap capture -i "$dev" --hook "$hook" -Q "$dir" \
-		"${sopt[@]}" -B 256 -w "$tmp/k$i.pcap" $filter \
-		>"$tmp/k$i.out" 2>"$tmp/k$i.err" &
+	capture_bg -n "$ns" "$tmp/k$i.err" capture -i "$dev" --hook "$hook" -Q "$dir" \
+		"${sopt[@]}" -B 256 -w "$tmp/k$i.pcap" $filter
 	kpid[i]=$!
 	# shellcheck disable=SC2086
 	# The reference must not drop: in immediate mode libpcap uses
@@ -72,13 +66,13 @@ for c in "${cases[@]}"; do
 		--immediate-mode -U -w "$tmp/t$i.pcap" $filter \
 		>/dev/null 2>"$tmp/t$i.err" &
 	tpid[i]=$!
+	defer kill_bg "${tpid[i]}"
 	i=$((i + 1))
 done
 
 started=0
 for ((i = 0; i < ${#cases[@]}; i++)); do
-	wait_for_line "$tmp/k$i.err" '^kcap: listening on' 60 &&
-		wait_for_line "$tmp/t$i.err" '^tcpdump: listening on' 60 &&
+	wait_for_line "$tmp/t$i.err" '^tcpdump: listening on' 60 &&
 		started=$((started + 1))
 done
 ktap_check "all ${#cases[@]} kcap and tcpdump captures started" \

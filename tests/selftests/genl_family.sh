@@ -17,9 +17,9 @@ ktap_check "kcap.ko is loaded" sh -c "grep -q '^kcap ' /proc/modules || insmod '
 ktap_check_match "family kcap registered with version 1" 'Version: 0x0*1\b' \
 	"$(genl ctrl get name kcap 2>&1)"
 
-netns_new kcap-genl-a
+setup_ns ns
 ktap_check "family visible from another network namespace" \
-	ip netns exec kcap-genl-a genl ctrl get name kcap
+	ip netns exec "$ns" genl ctrl get name kcap
 
 want=$(modinfo -F version "$ko")
 ktap_check_match "kcap version reports module $want and family version 1" \

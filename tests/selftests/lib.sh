@@ -1,112 +1,53 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# KTAP helpers for kcap selftests, in the manner of the kernel's
-# tools/testing/selftests/kselftest/ktap_helpers.sh.  A test sources this,
-# calls ktap_plan N, reports each case with ktap_pass/ktap_fail/ktap_skip,
-# and ends with ktap_finished, which exits 0 (all passed), 1 (a failure) or
-# 4 (everything skipped), as kselftest does.
+# What kcap's selftests share: the KTAP helpers (tests/lib/ktap.sh), the
+# harness's definitions (tests/vm/lib.sh: KCAP_TOP, KCAP_SPLAT_RE, ...) and
+# helpers for the module, namespaces and captures.  A test sources this and
+# reports in KTAP, as in tools/testing/selftests of the kernel; what it sets
+# up is undone when it exits (tests/lib/defer.sh):
+#
+#	. "$(dirname "$0")/lib.sh"
+#	require_cmd kcap ip python3 tcpdump
+#	require_kcap_loaded		# root, kcap.ko loaded
+#	setup_tmpdir			# $tmp
+#	ktap_print_header
+#	ktap_plan 1
+#	setup_veth_ns ns		# $ns, with va <-> vb
+#	capture_bg -n "$ns" "$tmp/err" capture -i va -c 1 -w "$tmp/f.pcap"
+#	pid=$!
+#	udp_flood --iface vb --count 1
+#	finish $pid 30
+#	ktap_check "one frame" test "$(pcap_frames "$tmp/f.pcap")" = 1
+#	ktap_finished
 
-KSFT_PASS=0
-KSFT_FAIL=1
-KSFT_SKIP=4
-
-# The harness's definitions (KCAP_TOP, KCAP_SPLAT_RE, ...).
 . "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
+. "$KCAP_TOP/tests/lib/ktap.sh"
+. "$KCAP_TOP/tests/lib/defer.sh"
 export KCAP_TOP
 
-ktap_pass_count=0
-ktap_fail_count=0
-ktap_skip_count=0
-ktap_case=0
+# The one EXIT trap: what a test set up and deferred is undone, newest
+# first, however the test ends.
+trap defer_scopes_cleanup EXIT
 
-ktap_print_header() {
-	echo "TAP version 13"
+# setup_tmpdir: set tmp to a new directory, removed with all in it at exit.
+setup_tmpdir() {
+	tmp=$(mktemp -d) || exit $KSFT_FAIL
+	defer rm -rf "$tmp"
 }
 
-ktap_planned=
-ktap_plan() {
-	ktap_planned=$1
-	echo "1..$1"
-}
+# kill_bg PID...: kill those of PID... that still run as children of this
+# shell.  A test defers it where it starts a job: CMD & defer kill_bg $!
+kill_bg() {
+	local pid key ppid
 
-ktap_print_msg() {
-	echo "# $*"
-}
-
-ktap_pass() {
-	ktap_case=$((ktap_case + 1))
-	ktap_pass_count=$((ktap_pass_count + 1))
-	echo "ok $ktap_case $*"
-}
-
-ktap_fail() {
-	ktap_case=$((ktap_case + 1))
-	ktap_fail_count=$((ktap_fail_count + 1))
-	echo "not ok $ktap_case $*"
-}
-
-ktap_skip() {
-	ktap_case=$((ktap_case + 1))
-	ktap_skip_count=$((ktap_skip_count + 1))
-	echo "ok $ktap_case $1 # SKIP ${2:-}"
-}
-
-# ktap_check DESCRIPTION COMMAND...: pass if COMMAND succeeds, else fail
-# and show its output.
-ktap_check() {
-	local desc=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		ktap_pass "$desc"
-	else
-		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
-		ktap_fail "$desc"
-	fi
-}
-
-# ktap_check_match DESCRIPTION ERE TEXT: pass if a line of TEXT matches ERE,
-# else fail and show TEXT.
-ktap_check_match() {
-	if grep -Eq -- "$2" <<<"$3"; then
-		ktap_pass "$1"
-	else
-		printf '%s\n' "$3" | sed 's/^/# /'
-		ktap_fail "$1"
-	fi
-}
-
-ktap_finished() {
-	echo "# Totals: pass:$ktap_pass_count fail:$ktap_fail_count xfail:0 xpass:0 skip:$ktap_skip_count error:0"
-	if [ -n "$ktap_planned" ] && [ "$ktap_case" != "$ktap_planned" ]; then
-		echo "# planned $ktap_planned cases, ran $ktap_case"
-		exit $KSFT_FAIL
-	fi
-	if [ $ktap_fail_count -gt 0 ]; then
-		exit $KSFT_FAIL
-	elif [ $ktap_pass_count = 0 ] && [ $ktap_skip_count -gt 0 ]; then
-		exit $KSFT_SKIP
-	fi
-	exit $KSFT_PASS
-}
-
-# ksft_skip_all REASON: the whole test cannot run here.
-ksft_skip_all() {
-	ktap_print_header
-	ktap_plan 1
-	ktap_skip "${0##*/}" "$1"
-	ktap_finished
-}
-
-# require_root / require_cmd CMD...: skip the whole test when missing.
-require_root() {
-	[ "$(id -u)" = 0 ] || ksft_skip_all "needs root"
-}
-
-require_cmd() {
-	local c
-	for c in "$@"; do
-		command -v "$c" >/dev/null || ksft_skip_all "needs $c"
+	for pid in "$@"; do
+		ppid=
+		while read -r key ppid; do
+			[ "$key" = PPid: ] && break
+		done 2>/dev/null <"/proc/$pid/status"
+		[ "$ppid" = $$ ] && kill "$pid" 2>/dev/null
 	done
+	return 0
 }
 
 # kcap_ko: the kcap.ko under test.  tests/vm/run exports KCAP_KO; run alone,
@@ -130,6 +71,26 @@ kcap_loaded() {
 	grep -q '^kcap ' /proc/modules
 }
 
+# require_kcap_loaded: root and the kcap.ko under test (in ko), loaded now
+# if it was not; skip the whole test without them, bail out if it will not
+# load.
+require_kcap_loaded() {
+	require_root
+	require_kcap_ko
+	kcap_loaded || insmod "$ko" || ktap_exit_fail_msg "cannot load $ko"
+}
+
+# kcap_param NAME VALUE: set the kcap module parameter NAME to VALUE, and
+# defer setting it back to what it was.
+kcap_param() {
+	defer kcap_param_write "$1" "$(cat "/sys/module/kcap/parameters/$1")"
+	kcap_param_write "$1" "$2"
+}
+
+kcap_param_write() {
+	echo "$2" >"/sys/module/kcap/parameters/$1"
+}
+
 # Kernel log splats (KCAP_SPLAT_RE), as tests/vm/run's scanner sees them.
 # dmesg_mark / dmesg_splats_since_mark: splats logged since the mark.
 dmesg_mark() {
@@ -140,34 +101,61 @@ dmesg_splats_since_mark() {
 	dmesg | tail -n +"$((KCAP_DMESG_MARK + 1))" | grep -E "$KCAP_SPLAT_RE"
 }
 
-# netns_new NAME...: create namespaces, removed again when the test exits.
-KCAP_NETNS=()
-netns_cleanup() {
-	local ns
-	for ns in ${KCAP_NETNS[@]+"${KCAP_NETNS[@]}"}; do
-		ip netns del "$ns" 2>/dev/null
+# setup_ns NAME...: for each NAME a new network namespace with its loopback
+# up, deleted when the test exits.  As with the kernel's setup_ns
+# (tools/testing/selftests/net/lib.sh), the variable NAME is set to the
+# namespace's name, NAME-XXXXXX with a random suffix, so that two tests, or
+# what a killed run left behind, never share one.
+setup_ns() {
+	local __ns_var __ns_name
+
+	for __ns_var in "$@"; do
+		__ns_name=$__ns_var-$(mktemp -u XXXXXX)
+		ip netns add "$__ns_name" ||
+			ktap_exit_fail_msg "cannot create a network namespace $__ns_name"
+		defer netns_del "$__ns_name"
+		printf -v "$__ns_var" %s "$__ns_name"
+		ip -n "$__ns_name" link set lo up
 	done
 }
-trap netns_cleanup EXIT
 
-netns_new() {
-	local ns
-	for ns in "$@"; do
-		ip netns add "$ns" || return 1
-		KCAP_NETNS+=("$ns")
-		ip -n "$ns" link set lo up
-	done
+# netns_del NS: kill what still runs in NS and delete it, if it is there
+# (a test may delete it itself).
+netns_del() {
+	ip netns pids "$1" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns del "$1" 2>/dev/null
+	return 0
 }
 
 # veth_pair NS A B: a veth pair A <-> B in NS, up, without addresses and with
-# IPv6 off, so that no frame crosses it but the ones a test sends.
+# IPv6 off, so that no frame crosses it but the ones a test sends; the test
+# bails out if it cannot have it.
 veth_pair() {
 	local ns=$1 d
-	ip -n "$ns" link add "$2" type veth peer name "$3" || return 1
+	ip -n "$ns" link add "$2" type veth peer name "$3" ||
+		ktap_exit_fail_msg "cannot add a veth pair $2 <-> $3"
 	for d in "$2" "$3"; do
 		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$d.disable_ipv6=1" &&
-			ip -n "$ns" link set "$d" up || return 1
+			ip -n "$ns" link set "$d" up ||
+			ktap_exit_fail_msg "cannot set $d up without IPv6"
 	done
+}
+
+# setup_veth_ns NAME: setup_ns NAME, with a veth pair va <-> vb in it
+# (veth_pair): the namespace most selftests capture in.
+setup_veth_ns() {
+	setup_ns "$1"
+	veth_pair "${!1}" va vb
+}
+
+# in_ns CMD...: CMD in the test's namespace, $ns (as setup_ns ns names it).
+in_ns() {
+	ip netns exec "$ns" "$@"
+}
+
+# udp_flood ARGS...: traffic.py udp-flood ARGS in $ns, its report unshown.
+udp_flood() {
+	in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood "$@" >/dev/null
 }
 
 # wait_for_line FILE REGEX [SECS]: wait (default 30 s) until a line of FILE
@@ -182,6 +170,39 @@ wait_for_line() {
 	return 1
 }
 
+# capture_bg [-n NS] ERRFILE ARGS...: start kcap ARGS... (capture ... or
+# dump ...) in the background, in namespace NS if given, with its stderr to
+# ERRFILE, and wait until it says "kcap: listening on"; as CMD & does, leave
+# its PID in $!.  Killing it at exit is deferred.  When it has not said so
+# after 60 s, or has exited without saying so, the test bails out with the
+# last lines of ERRFILE.
+capture_bg() {
+	local run=() err pid i
+
+	if [ "$1" = -n ]; then
+		run=(ip netns exec "$2")
+		shift 2
+	fi
+	err=$1
+	shift
+	${run[@]+"${run[@]}"} kcap "$@" 2>"$err" &
+	pid=$!
+	defer kill_bg "$pid"
+	for ((i = 0; i < 600; i++)); do
+		grep -q '^kcap: listening on' "$err" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q '^kcap: listening on' "$err" && return 0
+	if kill -0 "$pid" 2>/dev/null; then
+		ktap_print_msg "kcap $*: not listening after 60 s; the end of its stderr:"
+	else
+		ktap_print_msg "kcap $*: exited before listening; the end of its stderr:"
+	fi
+	tail -n 5 "$err" | sed 's/^/#   /'
+	ktap_exit_fail_msg "kcap $1 did not start"
+}
+
 # finish PID SECS: wait for PID, interrupting it after SECS; its exit status.
 finish() {
 	local i
@@ -191,6 +212,16 @@ finish() {
 	done
 	kill -0 "$1" 2>/dev/null && { echo "# still running after $2 s"; kill -INT "$1"; }
 	wait "$1"
+}
+
+# pcap_frames FILE: how many frames tcpdump reads from FILE.
+pcap_frames() {
+	tcpdump -r "$1" 2>/dev/null | wc -l
+}
+
+# pcap_valid FILE: tcpdump and capinfos both read FILE whole.
+pcap_valid() {
+	tcpdump -r "$1" -w /dev/null 2>/dev/null && capinfos "$1" >/dev/null 2>&1
 }
 
 # kcap_sessions [NS]: the names of the sessions of the current (or NS's)

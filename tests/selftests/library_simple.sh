@@ -9,25 +9,18 @@
 # calls stop at their count or timeout and leave no session behind.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3 tcpdump tshark
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 simple=$(dirname "$(command -v kcap)")/examples/kcap-simple
 [ -x "$simple" ] || { echo "# $simple is not built: make -C user"; exit 1; }
 
-ns=kcap-lib
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 11
 
-netns_new "$ns"
-veth_pair "$ns" va vb || exit 1
+setup_veth_ns ns
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
-flood() { in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood "$@" >/dev/null; }
 
 # wait_session DIR: until a session of the example's captures in DIR (each
 # capture below has a direction of its own, so the one before cannot match).
@@ -53,12 +46,14 @@ frames_of() { "$simple" read "$1" | awk 'NF == 5 { print $1, $2, $3, $5 }'; }
 ip netns exec "$ns" "$simple" file va inout 6 30000 "$tmp/lib.pcapng" pcapng "udp port 5000" \
 	>"$tmp/file.out" 2>"$tmp/file.err" &
 pf=$!
+defer kill_bg "$pf"
 ip netns exec "$ns" tcpdump -i va -nn -U -c 6 -w "$tmp/td.pcap" "udp port 5000" 2>"$tmp/td.err" &
 pt=$!
+defer kill_bg "$pt"
 wait_session inout
 wait_for_line "$tmp/td.err" 'listening on' 30
-flood --iface vb --count 6 --size 90 --dport 9,5000	# in on va: 3 to port 5000
-flood --iface va --count 3 --size 110 --dport 5000			# out of va
+udp_flood --iface vb --count 6 --size 90 --dport 9,5000	# in on va: 3 to port 5000
+udp_flood --iface va --count 3 --size 110 --dport 5000			# out of va
 finish $pf 40
 rc=$?
 finish $pt 40
@@ -77,12 +72,14 @@ ktap_check "tshark: the pcapng file has 3 frames in and 3 out ($dirs)" \
 # kcap_capture_simple() into a callback, inbound only.
 ip netns exec "$ns" "$simple" print va in 2 30000 "udp port 5000" >"$tmp/print.out" 2>&1 &
 pp=$!
+defer kill_bg "$pp"
 ip netns exec "$ns" tcpdump -i va -nn -U -Q in -c 2 -w "$tmp/td-in.pcap" "udp port 5000" 2>"$tmp/td.err" &
 pt=$!
+defer kill_bg "$pt"
 wait_session in
 wait_for_line "$tmp/td.err" 'listening on' 30
-flood --iface va --count 2 --size 70 --dport 5000	# out: not wanted
-flood --iface vb --count 4 --size 80 --dport 9,5000	# in
+udp_flood --iface va --count 2 --size 70 --dport 5000	# out: not wanted
+udp_flood --iface vb --count 4 --size 80 --dport 9,5000	# in
 finish $pp 40
 rc=$?
 finish $pt 40
@@ -97,8 +94,9 @@ ktap_check "they are inbound, and tcpdump -Q in's frames byte for byte" \
 # kcap_capture_to_file() in pcap, read by tcpdump too.
 ip netns exec "$ns" "$simple" file va out 3 30000 "$tmp/lib.pcap" pcap >"$tmp/pcap.out" 2>&1 &
 pf=$!
+defer kill_bg "$pf"
 wait_session out
-flood --iface va --count 3 --size 200 --dport 7
+udp_flood --iface va --count 3 --size 200 --dport 7
 finish $pf 40
 rc=$?
 n=$(tcpdump -r "$tmp/lib.pcap" -nn 2>/dev/null | grep -c 'UDP, length 158')

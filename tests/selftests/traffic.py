@@ -44,24 +44,33 @@ import struct
 import sys
 import time
 
-# scapy is Debian's python3-scapy: when another python3 comes first on PATH
-# (pyenv, a venv), use the system's.
-try:
-    import scapy.error  # noqa: F401
-except ImportError:
-    if os.path.exists("/usr/bin/python3") and \
-            os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    sys.exit("traffic.py: needs scapy (apt-get install python3-scapy)")
-# Not its warnings about the namespace's routes (lo without an address...).
-logging.getLogger("scapy").setLevel(logging.ERROR)
 
-from scapy.config import conf
-from scapy.layers.dns import DNS, DNSQR, DNSRR
-from scapy.layers.inet import ICMP, IP, TCP, UDP, fragment
-from scapy.layers.inet6 import ICMPv6EchoReply, ICMPv6EchoRequest, IPv6
-from scapy.layers.l2 import ARP, Dot1Q, Ether
-from scapy.utils import RawPcapReader, wrpcap
+def import_scapy():
+    """Import what mixed and compare use of scapy.  Only they do: scapy
+    takes seconds to import under emulation, and udp-flood, which builds
+    its frames itself, must send soon after a capture starts."""
+    global conf, DNS, DNSQR, DNSRR, ICMP, IP, TCP, UDP, fragment
+    global ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, ARP, Dot1Q, Ether
+    global RawPcapReader, wrpcap
+    # scapy is Debian's python3-scapy: when another python3 comes first on
+    # PATH (pyenv, a venv), use the system's.
+    try:
+        import scapy.error  # noqa: F401
+    except ImportError:
+        if os.path.exists("/usr/bin/python3") and \
+                os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
+            os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+        sys.exit("traffic.py: needs scapy (apt-get install python3-scapy)")
+    # Not its warnings about the namespace's routes (lo without an address...).
+    logging.getLogger("scapy").setLevel(logging.ERROR)
+
+    from scapy.config import conf
+    from scapy.layers.dns import DNS, DNSQR, DNSRR
+    from scapy.layers.inet import ICMP, IP, TCP, UDP, fragment
+    from scapy.layers.inet6 import ICMPv6EchoReply, ICMPv6EchoRequest, IPv6
+    from scapy.layers.l2 import ARP, Dot1Q, Ether
+    from scapy.utils import RawPcapReader, wrpcap
+
 
 IP_A, IP_B = "10.0.2.11", "10.0.2.12"
 IP6_A, IP6_B = "fd00::11", "fd00::12"
@@ -339,6 +348,8 @@ def main():
                    help="more pairs: each gets a line \"pair K: ...\"")
 
     args = ap.parse_args()
+    if args.cmd != "udp-flood":
+        import_scapy()
     return {"mixed": cmd_mixed, "udp-flood": cmd_udp_flood, "compare": cmd_compare}[args.cmd](args)
 
 

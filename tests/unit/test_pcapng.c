@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include <pcap/pcap.h>
 
@@ -19,9 +18,6 @@
 #include "writer_util.h"
 
 #define NR_FRAMES	4
-#define LINKTYPE_ETH	1
-
-static uint8_t frame_data[NR_FRAMES][150];
 
 static const struct kcap_frame frames[NR_FRAMES] = {
 	{ 1700000000123456789ULL, 60, 60, 2, KCAP_FRAME_IN, frame_data[0] },
@@ -30,36 +26,6 @@ static const struct kcap_frame frames[NR_FRAMES] = {
 	  frame_data[2] },
 	{ 1700000002999999999ULL, 150, 150, 7, 0, frame_data[3] },
 };
-
-static char tmpdir[] = "/tmp/kcap-test-pcapng.XXXXXX";
-
-static int setup(void **state)
-{
-	size_t i, j;
-
-	(void)state;
-	for (i = 0; i < NR_FRAMES; i++)
-		for (j = 0; j < sizeof(frame_data[i]); j++)
-			frame_data[i][j] = (uint8_t)(i * 17 + j * 5);
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[PATH_MAX + 16];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static bool have_program(const char *name)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
-	return system(cmd) == 0;
-}
 
 /* Read @nr frames from frames[], cycling, back from @path. */
 static void read_back(const char *path, size_t nr)
@@ -111,11 +77,6 @@ static void write_two_interfaces(const char *path)
 	assert_int_equal(kcap_writer_close(w), 0);
 }
 
-static void tmp_path(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", tmpdir, name);
-}
-
 static void test_pcapng_libpcap(void **state)
 {
 	char path[PATH_MAX];
@@ -141,42 +102,47 @@ static void assert_output(const char *cmd, const char *expect)
 	assert_string_equal(out, expect);
 }
 
+/*
+ * Skip without @tool; else write a file of two interfaces, run @cmd on it
+ * (the file is "$FILE") and compare all @cmd prints with @expect.
+ */
+static void assert_tool_output(const char *tool, const char *cmd,
+			       const char *expect)
+{
+	char path[PATH_MAX], name[64];
+
+	if (!have_program(tool))
+		skip();
+	snprintf(name, sizeof(name), "%s.pcapng", tool);
+	tmp_path(path, sizeof(path), name);
+	write_two_interfaces(path);
+	setenv("FILE", path, 1);
+	assert_output(cmd, expect);
+}
+
 static void test_pcapng_tshark(void **state)
 {
-	char path[PATH_MAX], cmd[PATH_MAX + 256];
-
 	(void)state;
-	if (!have_program("tshark"))
-		skip();
-	tmp_path(path, sizeof(path), "tshark.pcapng");
-	write_two_interfaces(path);
-	snprintf(cmd, sizeof(cmd),
-		 "tshark -r '%s' -T fields -e frame.interface_id "
-		 "-e frame.interface_name -e frame.len -e frame.cap_len "
-		 "-e frame.packet_flags_direction "
-		 "-e frame.time_epoch 2>/dev/null", path);
 	/* Direction 1 is inbound, 2 outbound; if7 has no epb_flags. */
-	assert_output(cmd,
-		      "0\teth0\t60\t60\t0x00000001\t1700000000.123456789\n"
-		      "1\tlo\t98\t98\t0x00000002\t1700000000.500000001\n"
-		      "0\teth0\t1514\t100\t0x00000002\t1700000001.000001000\n"
-		      "2\tif7\t150\t150\t\t1700000002.999999999\n");
+	assert_tool_output("tshark",
+		"tshark -r \"$FILE\" -T fields -e frame.interface_id "
+		"-e frame.interface_name -e frame.len -e frame.cap_len "
+		"-e frame.packet_flags_direction "
+		"-e frame.time_epoch 2>/dev/null",
+		"0\teth0\t60\t60\t0x00000001\t1700000000.123456789\n"
+		"1\tlo\t98\t98\t0x00000002\t1700000000.500000001\n"
+		"0\teth0\t1514\t100\t0x00000002\t1700000001.000001000\n"
+		"2\tif7\t150\t150\t\t1700000002.999999999\n");
 }
 
 static void test_pcapng_capinfos(void **state)
 {
-	char path[PATH_MAX], cmd[PATH_MAX + 256];
-
 	(void)state;
-	if (!have_program("capinfos"))
-		skip();
-	tmp_path(path, sizeof(path), "capinfos.pcapng");
-	write_two_interfaces(path);
-	snprintf(cmd, sizeof(cmd),
-		 "capinfos -M '%s' | sed -n "
-		 "'s/^\\(File encapsulation\\|Number of packets\\|"
-		 "Number of interfaces in file\\): *//p'", path);
-	assert_output(cmd, "ether\n4\n3\n");
+	assert_tool_output("capinfos",
+		"capinfos -M \"$FILE\" | sed -n "
+		"'s/^\\(File encapsulation\\|Number of packets\\|"
+		"Number of interfaces in file\\): *//p'",
+		"ether\n4\n3\n");
 }
 
 /* What the interface statistics block of an interface holds. */
@@ -302,17 +268,11 @@ static void test_pcapng_dev_full(void **state)
 	struct kcap_writer *w;
 
 	(void)state;
-	assert_int_equal(kcap_writer_open(&w, "/dev/full", KCAP_FORMAT_PCAPNG,
-					  LINKTYPE_ETH, 0, false), 0);
-	assert_int_equal(kcap_writer_write(w, &frames[0]), 0);
-	assert_int_equal(kcap_writer_flush(w), -ENOSPC);
+	w = dev_full_writer(KCAP_FORMAT_PCAPNG, &frames[0]);
 	assert_int_equal(kcap_writer_write(w, &frames[1]), -ENOSPC);
 	assert_int_equal(kcap_writer_set_stats(w, 2, 1, 0), -ENOSPC);
 	assert_int_equal(kcap_writer_close(w), -ENOSPC);
-
-	assert_int_equal(kcap_writer_open(&w, "/dev/full", KCAP_FORMAT_PCAPNG,
-					  LINKTYPE_ETH, 0, false), 0);
-	assert_int_equal(kcap_writer_close(w), -ENOSPC);
+	dev_full_close_unwritten(KCAP_FORMAT_PCAPNG);
 }
 
 /*
@@ -324,16 +284,11 @@ static void test_pcapng_file_size_limit(void **state)
 	char path[PATH_MAX];
 	struct kcap_writer *w;
 	size_t written;
-	int err;
 
 	(void)state;
-	tmp_path(path, sizeof(path), "fsize.pcapng");
-	assert_int_equal(kcap_writer_open(&w, path, KCAP_FORMAT_PCAPNG,
-					  LINKTYPE_ETH, 0, false), 0);
-
-	err = write_until_fsize_limit(w, frames, NR_FRAMES, 4096, &written);
-
-	assert_int_equal(err, -EFBIG);
+	w = fsize_limited_writer(path, sizeof(path), "fsize.pcapng",
+				 KCAP_FORMAT_PCAPNG, frames, NR_FRAMES,
+				 &written);
 	assert_int_equal(kcap_writer_close(w), -EFBIG);
 	assert_true(written > 10);
 	read_back(path, written);
@@ -351,5 +306,5 @@ int main(void)
 	};
 
 	return cmocka_run_group_tests_name("libkcap pcapng writer", tests,
-					   setup, teardown);
+					   writer_setup, writer_teardown);
 }

@@ -22,12 +22,17 @@
 #define ALIGN8(x)	(((x) + 7U) & ~7U)
 #define DATA_OFFSET	256	/* ctrl block, then some room */
 
+#define RING_SIZE	4096
+
+/* The rings a test produces into, and the walker under test over them. */
 struct synth {
 	uint8_t		*base;
 	unsigned int	nr;
 	uint32_t	size;
 	uint32_t	stride;
 	uint32_t	head[8];	/* the producer's unpublished head */
+	struct kcap_rings rs;		/* the walker */
+	struct kcap_packet pkt;		/* what it handed out last */
 };
 
 static struct kcap_ring_ctrl *ctrl_of(struct synth *s, unsigned int i)
@@ -69,10 +74,30 @@ static void synth_free(struct synth *s)
 	free(s->base);
 }
 
-static void synth_rings(struct synth *s, struct kcap_rings *rs)
+/* A walker over the rings: what a reader that maps them starts with. */
+static void synth_rings(struct synth *s)
 {
-	assert_int_equal(kcap_rings_init(rs, s->base, s->nr, s->stride,
+	assert_int_equal(kcap_rings_init(&s->rs, s->base, s->nr, s->stride,
 					 DATA_OFFSET, s->size), 0);
+}
+
+/* @nr rings of RING_SIZE bytes from @start, and a walker over them. */
+static void synth_open(struct synth *s, unsigned int nr, uint32_t start)
+{
+	synth_init(s, nr, RING_SIZE, start);
+	synth_rings(s);
+}
+
+static void synth_close(struct synth *s)
+{
+	kcap_rings_fini(&s->rs);
+	synth_free(s);
+}
+
+/* kcap_rings_next() into s->pkt. */
+static int synth_next(struct synth *s)
+{
+	return kcap_rings_next(&s->rs, &s->pkt);
 }
 
 /* Space the producer may write, as the kernel sees it. */
@@ -138,6 +163,19 @@ static void synth_publish(struct synth *s, unsigned int i)
 	__atomic_store_n(&ctrl_of(s, i)->head, s->head[i], __ATOMIC_RELEASE);
 }
 
+/* synth_put() with the header the kernel writes, a struct kcap_rec. */
+static uint8_t *synth_put_rec(struct synth *s, unsigned int i, uint64_t ts,
+			      uint32_t caplen, uint8_t seed)
+{
+	return synth_put(s, i, ts, caplen, sizeof(struct kcap_rec), seed);
+}
+
+/* The record header of the frame whose bytes start at @data. */
+static struct kcap_rec *rec_of(uint8_t *data)
+{
+	return (struct kcap_rec *)(data - sizeof(struct kcap_rec));
+}
+
 static void assert_frame(const struct kcap_packet *pkt, uint64_t ts,
 			 uint32_t caplen, uint8_t seed)
 {
@@ -156,106 +194,108 @@ static void assert_frame(const struct kcap_packet *pkt, uint64_t ts,
 		assert_int_equal(pkt->frame.data[j], (uint8_t)(seed + j));
 }
 
+/* The walker hands out a frame, the one synth_put() made with these. */
+static void expect_frame(struct synth *s, uint64_t ts, uint32_t caplen,
+			 uint8_t seed)
+{
+	assert_int_equal(synth_next(s), 1);
+	assert_frame(&s->pkt, ts, caplen, seed);
+}
+
+/* The walker has nothing more to hand out. */
+static void expect_end(struct synth *s)
+{
+	assert_int_equal(synth_next(s), 0);
+}
+
 static void test_empty(void **state)
 {
-	struct kcap_packet pkt;
-	struct kcap_rings rs;
 	struct synth s;
 
 	(void)state;
-	synth_init(&s, 2, 4096, 0);
-	synth_rings(&s, &rs);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	synth_open(&s, 2, 0);
+	expect_end(&s);
+	expect_end(&s);
 	assert_int_equal(ctrl_of(&s, 0)->tail, 0);
-	kcap_rings_fini(&rs);
-	synth_free(&s);
+	synth_close(&s);
 }
 
 /* A published record is read whole, in order; unpublished ones are not. */
 static void test_one_ring(void **state)
 {
-	struct kcap_packet pkt;
-	struct kcap_rings rs;
 	struct synth s;
 
 	(void)state;
-	synth_init(&s, 1, 4096, 0);
-	synth_rings(&s, &rs);
-	synth_put(&s, 0, 100, 60, sizeof(struct kcap_rec), 1);
-	synth_put(&s, 0, 101, 1, sizeof(struct kcap_rec), 2);
+	synth_open(&s, 1, 0);
+	synth_put_rec(&s, 0, 100, 60, 1);
+	synth_put_rec(&s, 0, 101, 1, 2);
 	synth_publish(&s, 0);
-	synth_put(&s, 0, 102, 0, sizeof(struct kcap_rec), 3);	/* not yet */
+	synth_put_rec(&s, 0, 102, 0, 3);	/* not yet */
 
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_frame(&pkt, 100, 60, 1);
-	assert_int_equal(pkt.ring, 0);
-	assert_false(pkt.vlan);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_frame(&pkt, 101, 1, 2);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	expect_frame(&s, 100, 60, 1);
+	assert_int_equal(s.pkt.ring, 0);
+	assert_false(s.pkt.vlan);
+	expect_frame(&s, 101, 1, 2);
+	expect_end(&s);
 
 	synth_publish(&s, 0);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_frame(&pkt, 102, 0, 3);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	expect_frame(&s, 102, 0, 3);
+	expect_end(&s);
 	assert_int_equal(ctrl_of(&s, 0)->tail, s.head[0]);
-	kcap_rings_fini(&rs);
-	synth_free(&s);
+	synth_close(&s);
 }
 
 /* The bytes are at hdr_len, whatever the size of struct kcap_rec. */
 static void test_long_header(void **state)
 {
-	struct kcap_packet pkt;
-	struct kcap_rings rs;
 	struct synth s;
 	uint8_t *data;
 
 	(void)state;
-	synth_init(&s, 1, 4096, 0);
-	synth_rings(&s, &rs);
+	synth_open(&s, 1, 0);
 	data = synth_put(&s, 0, 5, 33, sizeof(struct kcap_rec) + 24, 9);
 	synth_put(&s, 0, 6, 20, sizeof(struct kcap_rec) + 2, 40);
 	synth_publish(&s, 0);
 
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_ptr_equal(pkt.frame.data, data);
-	assert_frame(&pkt, 5, 33, 9);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_frame(&pkt, 6, 20, 40);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
-	kcap_rings_fini(&rs);
-	synth_free(&s);
+	assert_int_equal(synth_next(&s), 1);
+	assert_ptr_equal(s.pkt.frame.data, data);
+	assert_frame(&s.pkt, 5, 33, 9);
+	expect_frame(&s, 6, 20, 40);
+	expect_end(&s);
+	synth_close(&s);
 }
 
 /* VLAN metadata and the protocol come out in host order. */
 static void test_vlan(void **state)
 {
-	struct kcap_packet pkt;
-	struct kcap_rings rs;
 	struct kcap_rec *rec;
 	struct synth s;
 
 	(void)state;
-	synth_init(&s, 1, 4096, 0);
-	synth_rings(&s, &rs);
-	rec = (struct kcap_rec *)(synth_put(&s, 0, 5, 64,
-					    sizeof(struct kcap_rec), 0) -
-				  sizeof(struct kcap_rec));
+	synth_open(&s, 1, 0);
+	rec = rec_of(synth_put_rec(&s, 0, 5, 64, 0));
 	rec->flags |= KCAP_REC_F_VLAN;
 	rec->vlan_tci = 0x2064;
 	rec->vlan_tpid = htons(ETH_P_8021AD);
 	rec->protocol = htons(ETH_P_IPV6);
 	synth_publish(&s, 0);
 
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_true(pkt.vlan);
-	assert_int_equal(pkt.vlan_tci, 0x2064);
-	assert_int_equal(pkt.vlan_tpid, ETH_P_8021AD);
-	assert_int_equal(pkt.protocol, ETH_P_IPV6);
-	kcap_rings_fini(&rs);
-	synth_free(&s);
+	assert_int_equal(synth_next(&s), 1);
+	assert_true(s.pkt.vlan);
+	assert_int_equal(s.pkt.vlan_tci, 0x2064);
+	assert_int_equal(s.pkt.vlan_tpid, ETH_P_8021AD);
+	assert_int_equal(s.pkt.protocol, ETH_P_IPV6);
+	synth_close(&s);
+}
+
+/* Read what test_wrap() published: frame n has n * 37 % 900 bytes, seed n. */
+static void wrap_drain(struct synth *s, uint64_t *got)
+{
+	while (synth_next(s) == 1) {
+		(*got)++;
+		assert_frame(&s->pkt, *got, (uint32_t)(*got * 37 % 900),
+			     (uint8_t)*got);
+	}
 }
 
 /*
@@ -268,14 +308,11 @@ static void test_wrap(void **state)
 	const uint32_t hdr = sizeof(struct kcap_rec);
 	const uint32_t start = 0u - 3 * 4096 - 64;
 	uint32_t caplen, pads = 0;
-	struct kcap_packet pkt;
-	struct kcap_rings rs;
 	struct synth s;
 	uint64_t ts, got = 0;
 
 	(void)state;
-	synth_init(&s, 1, 4096, start);
-	synth_rings(&s, &rs);
+	synth_open(&s, 1, start);
 
 	for (ts = 1; ts <= 600; ts++) {
 		uint32_t pos = s.head[0] & (s.size - 1);
@@ -286,82 +323,62 @@ static void test_wrap(void **state)
 		/* Leave room: read everything before the ring fills. */
 		if (synth_room(&s, 0) < 2 * 1024) {
 			synth_publish(&s, 0);
-			while (kcap_rings_next(&rs, &pkt) == 1) {
-				got++;
-				assert_frame(&pkt, got,
-					     (uint32_t)(got * 37 % 900),
-					     (uint8_t)got);
-			}
+			wrap_drain(&s, &got);
 		}
 		synth_put(&s, 0, ts, caplen, hdr, (uint8_t)ts);
 	}
 	synth_publish(&s, 0);
-	while (kcap_rings_next(&rs, &pkt) == 1) {
-		got++;
-		assert_frame(&pkt, got, (uint32_t)(got * 37 % 900),
-			     (uint8_t)got);
-	}
+	wrap_drain(&s, &got);
 	assert_int_equal(got, 600);
 	assert_true(pads > 10);
 	assert_true(s.head[0] < start);		/* the counters wrapped */
 	assert_int_equal(ctrl_of(&s, 0)->tail, s.head[0]);
-	kcap_rings_fini(&rs);
-	synth_free(&s);
+	synth_close(&s);
 }
 
 /* A padding record of 8 bytes, the smallest, ends the area. */
 static void test_pad8(void **state)
 {
 	const uint32_t hdr = sizeof(struct kcap_rec);
-	struct kcap_packet pkt;
-	struct kcap_rings rs;
 	struct synth s;
 	uint8_t *data;
 
 	(void)state;
-	synth_init(&s, 1, 4096, 0);
-	synth_rings(&s, &rs);
+	synth_open(&s, 1, 0);
 	/* One record of 4088 bytes, then 8 bytes are left. */
 	synth_put(&s, 0, 1, 4088 - hdr, hdr, 1);
 	synth_publish(&s, 0);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_frame(&pkt, 1, 4088 - hdr, 1);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	expect_frame(&s, 1, 4088 - hdr, 1);
+	expect_end(&s);
 
 	data = synth_put(&s, 0, 2, 100, hdr, 2);
 	assert_int_equal(s.head[0], 4096 + ALIGN8(hdr + 100));
 	assert_ptr_equal(data, data_of(&s, 0) + hdr);	/* wrapped */
 	synth_publish(&s, 0);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_ptr_equal(pkt.frame.data, data);
-	assert_frame(&pkt, 2, 100, 2);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	assert_int_equal(synth_next(&s), 1);
+	assert_ptr_equal(s.pkt.frame.data, data);
+	assert_frame(&s.pkt, 2, 100, 2);
+	expect_end(&s);
 	assert_int_equal(ctrl_of(&s, 0)->tail, s.head[0]);
-	kcap_rings_fini(&rs);
-	synth_free(&s);
+	synth_close(&s);
 }
 
 /* Padding records one after another, and at the start of what's read. */
 static void test_pads_only(void **state)
 {
-	struct kcap_packet pkt;
-	struct kcap_rings rs;
 	struct synth s;
 
 	(void)state;
-	synth_init(&s, 1, 4096, 0);
-	synth_rings(&s, &rs);
+	synth_open(&s, 1, 0);
 	synth_pad(&s, 0, 8);
 	synth_pad(&s, 0, 64);
 	synth_publish(&s, 0);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	expect_end(&s);
 	assert_int_equal(ctrl_of(&s, 0)->tail, 72);	/* given back */
-	synth_put(&s, 0, 9, 10, sizeof(struct kcap_rec), 9);
+	synth_put_rec(&s, 0, 9, 10, 9);
 	synth_publish(&s, 0);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_frame(&pkt, 9, 10, 9);
-	kcap_rings_fini(&rs);
-	synth_free(&s);
+	expect_frame(&s, 9, 10, 9);
+	synth_close(&s);
 }
 
 /* Three rings, timestamps interleaved: one sequence in time order. */
@@ -378,66 +395,57 @@ static void test_merge(void **state)
 	static const uint64_t want[] = {
 		5, 10, 11, 12, 13, 14, 20, 21, 22, 23, 24, 30, 50,
 	};
-	struct kcap_packet pkt;
-	struct kcap_rings rs;
 	struct synth s;
 	size_t i;
 
 	(void)state;
-	synth_init(&s, 3, 4096, 1000 * 8);
-	synth_rings(&s, &rs);
+	synth_open(&s, 3, 1000 * 8);
 	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
-		synth_put(&s, recs[i].ring, recs[i].ts, 16,
-			  sizeof(struct kcap_rec), (uint8_t)recs[i].ts);
+		synth_put_rec(&s, recs[i].ring, recs[i].ts, 16,
+			      (uint8_t)recs[i].ts);
 	for (i = 0; i < 3; i++)
 		synth_publish(&s, (unsigned int)i);
 
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-		assert_frame(&pkt, want[i], 16, (uint8_t)want[i]);
-		assert_int_equal(pkt.ring, want[i] == 5 || want[i] == 14 ||
+		expect_frame(&s, want[i], 16, (uint8_t)want[i]);
+		assert_int_equal(s.pkt.ring, want[i] == 5 || want[i] == 14 ||
 				 (want[i] >= 22 && want[i] <= 24) ? 2 :
 				 want[i] == 11 || want[i] == 12 ||
 				 want[i] == 30 ? 1 : 0);
 	}
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	expect_end(&s);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(ctrl_of(&s, (unsigned int)i)->tail,
 				 s.head[i]);
-	kcap_rings_fini(&rs);
-	synth_free(&s);
+	synth_close(&s);
 }
 
 /* Equal timestamps: the lower ring first; a ring that fills later joins. */
 static void test_merge_late(void **state)
 {
-	struct kcap_packet pkt;
-	struct kcap_rings rs;
 	struct synth s;
 
 	(void)state;
-	synth_init(&s, 2, 4096, 0);
-	synth_rings(&s, &rs);
-	synth_put(&s, 1, 7, 8, sizeof(struct kcap_rec), 1);
-	synth_put(&s, 0, 7, 8, sizeof(struct kcap_rec), 0);
-	synth_put(&s, 0, 9, 8, sizeof(struct kcap_rec), 2);
+	synth_open(&s, 2, 0);
+	synth_put_rec(&s, 1, 7, 8, 1);
+	synth_put_rec(&s, 0, 7, 8, 0);
+	synth_put_rec(&s, 0, 9, 8, 2);
 	synth_publish(&s, 0);
 	synth_publish(&s, 1);
 
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_int_equal(pkt.ring, 0);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_int_equal(pkt.ring, 1);
+	assert_int_equal(synth_next(&s), 1);
+	assert_int_equal(s.pkt.ring, 0);
+	assert_int_equal(synth_next(&s), 1);
+	assert_int_equal(s.pkt.ring, 1);
 	/* Ring 1 gets an older frame than ring 0's next one. */
-	synth_put(&s, 1, 8, 8, sizeof(struct kcap_rec), 3);
+	synth_put_rec(&s, 1, 8, 8, 3);
 	synth_publish(&s, 1);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_int_equal(pkt.frame.tstamp_ns, 8);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_int_equal(pkt.frame.tstamp_ns, 9);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
-	kcap_rings_fini(&rs);
-	synth_free(&s);
+	assert_int_equal(synth_next(&s), 1);
+	assert_int_equal(s.pkt.frame.tstamp_ns, 8);
+	assert_int_equal(synth_next(&s), 1);
+	assert_int_equal(s.pkt.frame.tstamp_ns, 9);
+	expect_end(&s);
+	synth_close(&s);
 }
 
 /*
@@ -449,14 +457,11 @@ static void test_release(void **state)
 {
 	const uint32_t hdr = sizeof(struct kcap_rec);
 	const uint32_t rec_len = ALIGN8(hdr + 88);	/* 128 */
-	struct kcap_packet pkt;
-	struct kcap_rings rs;
 	struct synth s;
 	uint32_t i, stores = 0, last = 0;
 
 	(void)state;
-	synth_init(&s, 1, 4096, 0);
-	synth_rings(&s, &rs);
+	synth_open(&s, 1, 0);
 	for (i = 0; i < 24; i++)
 		synth_put(&s, 0, i + 1, 88, hdr, (uint8_t)i);
 	synth_publish(&s, 0);
@@ -464,7 +469,7 @@ static void test_release(void **state)
 	for (i = 0; i < 24; i++) {
 		uint32_t tail;
 
-		assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+		assert_int_equal(synth_next(&s), 1);
 		tail = ctrl_of(&s, 0)->tail;
 		/* Never past the start of the frame handed out. */
 		assert_true(tail <= i * rec_len);
@@ -474,54 +479,48 @@ static void test_release(void **state)
 			last = tail;
 		}
 		/* The frame handed out is there whole. */
-		assert_frame(&pkt, i + 1, 88, (uint8_t)i);
+		assert_frame(&s.pkt, i + 1, 88, (uint8_t)i);
 	}
 	assert_int_equal(stores, 2);	/* 24 * 128 bytes, batches of 1024 */
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 0);
+	expect_end(&s);
 	assert_int_equal(ctrl_of(&s, 0)->tail, 24 * rec_len);
-	kcap_rings_fini(&rs);
-	synth_free(&s);
+	synth_close(&s);
 }
 
 /* Closing gives back the frame handed out last. */
 static void test_fini_releases(void **state)
 {
-	struct kcap_packet pkt;
-	struct kcap_rings rs;
 	struct synth s;
 
 	(void)state;
-	synth_init(&s, 1, 4096, 0);
-	synth_rings(&s, &rs);
-	synth_put(&s, 0, 1, 8, sizeof(struct kcap_rec), 0);
-	synth_put(&s, 0, 2, 8, sizeof(struct kcap_rec), 0);
+	synth_open(&s, 1, 0);
+	synth_put_rec(&s, 0, 1, 8, 0);
+	synth_put_rec(&s, 0, 2, 8, 0);
 	synth_publish(&s, 0);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
+	assert_int_equal(synth_next(&s), 1);
+	assert_int_equal(synth_next(&s), 1);
 	assert_int_equal(ctrl_of(&s, 0)->tail, 0);
-	kcap_rings_fini(&rs);
+	kcap_rings_fini(&s.rs);
 	assert_int_equal(ctrl_of(&s, 0)->tail, s.head[0]);
 
 	/* A reader that comes next starts where that one stopped. */
-	synth_put(&s, 0, 3, 8, sizeof(struct kcap_rec), 0);
+	synth_put_rec(&s, 0, 3, 8, 0);
 	synth_publish(&s, 0);
-	synth_rings(&s, &rs);
-	assert_int_equal(kcap_rings_next(&rs, &pkt), 1);
-	assert_int_equal(pkt.frame.tstamp_ns, 3);
-	kcap_rings_fini(&rs);
-	synth_free(&s);
+	synth_rings(&s);
+	assert_int_equal(synth_next(&s), 1);
+	assert_int_equal(s.pkt.frame.tstamp_ns, 3);
+	synth_close(&s);
 }
 
 /* A control block that disagrees about the ring size. */
 static void test_bad_ctrl_size(void **state)
 {
-	struct kcap_rings rs;
 	struct synth s;
 
 	(void)state;
 	synth_init(&s, 2, 4096, 0);
 	ctrl_of(&s, 1)->size = 8192;
-	assert_int_equal(kcap_rings_init(&rs, s.base, s.nr, s.stride,
+	assert_int_equal(kcap_rings_init(&s.rs, s.base, s.nr, s.stride,
 					 DATA_OFFSET, s.size), -EPROTO);
 	synth_free(&s);
 }
@@ -545,8 +544,6 @@ static void test_corrupt(void **state)
 
 	(void)state;
 	for (c = BAD_REC_LEN_ZERO; c <= BAD_HEAD_ODD; c++) {
-		struct kcap_packet pkt;
-		struct kcap_rings rs;
 		struct kcap_rec *rec;
 		struct synth s;
 
@@ -554,12 +551,8 @@ static void test_corrupt(void **state)
 		uint32_t start = c == BAD_REC_LEN_PAST_END ? 4096 - 64 : 0;
 		uint32_t caplen = c == BAD_REC_LEN_PAST_END ? 16 : 40;
 
-		synth_init(&s, 1, 4096, start);
-		synth_rings(&s, &rs);
-		rec = (struct kcap_rec *)(synth_put(&s, 0, 1, caplen,
-						    sizeof(struct kcap_rec),
-						    0) -
-					  sizeof(struct kcap_rec));
+		synth_open(&s, 1, start);
+		rec = rec_of(synth_put_rec(&s, 0, 1, caplen, 0));
 		switch (c) {
 		case BAD_REC_LEN_ZERO:
 			rec->rec_len = 0;
@@ -592,10 +585,9 @@ static void test_corrupt(void **state)
 			break;
 		}
 		synth_publish(&s, 0);
-		assert_int_equal(kcap_rings_next(&rs, &pkt), -EBADMSG);
+		assert_int_equal(synth_next(&s), -EBADMSG);
 		assert_int_equal(ctrl_of(&s, 0)->tail, start);
-		kcap_rings_fini(&rs);
-		synth_free(&s);
+		synth_close(&s);
 	}
 }
 

@@ -14,41 +14,18 @@
 
 #include "unit.h"
 #include "kcap.h"
+#include "writer_util.h"
 
 #define NR_FRAMES	4
-#define LINKTYPE_ETH	1
 #define LINKTYPE_RAW	101
 
-static uint8_t data[NR_FRAMES][300];
-
 static const struct kcap_frame frames[NR_FRAMES] = {
-	{ 1700000000123456789ULL, 60, 60, 2, KCAP_FRAME_IN, data[0] },
-	{ 1700000001000001000ULL, 101, 1514, 2, KCAP_FRAME_OUT, data[1] },
-	{ 1700000002999999999ULL, 300, 300, 2, 0, data[2] },
-	{ 1700000003000000007ULL, 1, 1, 2, KCAP_FRAME_IN, data[3] },
+	{ 1700000000123456789ULL, 60, 60, 2, KCAP_FRAME_IN, frame_data[0] },
+	{ 1700000001000001000ULL, 101, 1514, 2, KCAP_FRAME_OUT,
+	  frame_data[1] },
+	{ 1700000002999999999ULL, 300, 300, 2, 0, frame_data[2] },
+	{ 1700000003000000007ULL, 1, 1, 2, KCAP_FRAME_IN, frame_data[3] },
 };
-
-static char tmpdir[] = "/tmp/kcap-test-simple.XXXXXX";
-
-static int setup(void **state)
-{
-	size_t i, j;
-
-	(void)state;
-	for (i = 0; i < NR_FRAMES; i++)
-		for (j = 0; j < sizeof(data[i]); j++)
-			data[i][j] = (uint8_t)(i * 13 + j * 3);
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[PATH_MAX + 16];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 /* Write frames[] with a snaplen, checking each record's predicted size. */
 static void write_file(const char *path, enum kcap_file_format fmt,
@@ -228,5 +205,5 @@ int main(void)
 		cmocka_unit_test(test_capture_refused),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, writer_setup, writer_teardown);
 }

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <pcap/pcap.h>
@@ -19,50 +18,12 @@
 #include "writer_util.h"
 
 #define NR_FRAMES	3
-#define LINKTYPE_ETH	1
-
-static uint8_t frame_data[NR_FRAMES][200];
 
 static const struct kcap_frame frames[NR_FRAMES] = {
 	{ 1700000000123456789ULL, 60, 60, 2, KCAP_FRAME_IN, frame_data[0] },
 	{ 1700000001000001000ULL, 100, 1514, 2, KCAP_FRAME_OUT, frame_data[1] },
 	{ 1700000002999999999ULL, 200, 200, 1, 0, frame_data[2] },
 };
-
-static char tmpdir[] = "/tmp/kcap-test-writer.XXXXXX";
-
-static int setup(void **state)
-{
-	size_t i, j;
-
-	(void)state;
-	for (i = 0; i < NR_FRAMES; i++)
-		for (j = 0; j < sizeof(frame_data[i]); j++)
-			frame_data[i][j] = (uint8_t)(i * 31 + j * 7);
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[PATH_MAX + 16];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void tmp_path(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", tmpdir, name);
-}
-
-static bool have_program(const char *name)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
-	return system(cmd) == 0;
-}
 
 static void write_frames(const char *path, bool nano)
 {
@@ -128,26 +89,27 @@ static void check_with_tools(const char *path)
 	assert_int_equal(system(cmd), 0);
 }
 
-static void test_pcap_usec(void **state)
+/* frames[] to @name and back, with @nano timestamps; the tools read it. */
+static void round_trip(const char *name, bool nano)
 {
 	char path[PATH_MAX];
 
-	(void)state;
-	tmp_path(path, sizeof(path), "usec.pcap");
-	write_frames(path, false);
-	read_back(path, false, NR_FRAMES);
+	tmp_path(path, sizeof(path), name);
+	write_frames(path, nano);
+	read_back(path, nano, NR_FRAMES);
 	check_with_tools(path);
+}
+
+static void test_pcap_usec(void **state)
+{
+	(void)state;
+	round_trip("usec.pcap", false);
 }
 
 static void test_pcap_nsec(void **state)
 {
-	char path[PATH_MAX];
-
 	(void)state;
-	tmp_path(path, sizeof(path), "nsec.pcap");
-	write_frames(path, true);
-	read_back(path, true, NR_FRAMES);
-	check_with_tools(path);
+	round_trip("nsec.pcap", true);
 }
 
 static void test_pcap_snaplen_cuts(void **state)
@@ -233,18 +195,11 @@ static void test_pcap_dev_full(void **state)
 	struct kcap_writer *w;
 
 	(void)state;
-	assert_int_equal(kcap_writer_open(&w, "/dev/full", KCAP_FORMAT_PCAP,
-					  LINKTYPE_ETH, 0, false), 0);
-	/* Buffered: the error shows when the buffer is written. */
-	assert_int_equal(kcap_writer_write(w, &frames[0]), 0);
-	assert_int_equal(kcap_writer_flush(w), -ENOSPC);
+	w = dev_full_writer(KCAP_FORMAT_PCAP, &frames[0]);
 	assert_int_equal(kcap_writer_write(w, &frames[1]), -ENOSPC);
 	assert_int_equal(kcap_writer_flush(w), -ENOSPC);
 	assert_int_equal(kcap_writer_close(w), -ENOSPC);
-
-	assert_int_equal(kcap_writer_open(&w, "/dev/full", KCAP_FORMAT_PCAP,
-					  LINKTYPE_ETH, 0, false), 0);
-	assert_int_equal(kcap_writer_close(w), -ENOSPC);
+	dev_full_close_unwritten(KCAP_FORMAT_PCAP);
 }
 
 /*
@@ -256,16 +211,10 @@ static void test_pcap_file_size_limit(void **state)
 	char path[PATH_MAX];
 	struct kcap_writer *w;
 	size_t written;
-	int err;
 
 	(void)state;
-	tmp_path(path, sizeof(path), "fsize.pcap");
-	assert_int_equal(kcap_writer_open(&w, path, KCAP_FORMAT_PCAP,
-					  LINKTYPE_ETH, 0, false), 0);
-
-	err = write_until_fsize_limit(w, frames, NR_FRAMES, 4096, &written);
-
-	assert_int_equal(err, -EFBIG);
+	w = fsize_limited_writer(path, sizeof(path), "fsize.pcap",
+				 KCAP_FORMAT_PCAP, frames, NR_FRAMES, &written);
 	assert_int_equal(kcap_writer_write(w, &frames[0]), -EFBIG);
 	assert_int_equal(kcap_writer_close(w), -EFBIG);
 	assert_true(written > 10);
@@ -375,5 +324,5 @@ int main(void)
 	};
 
 	return cmocka_run_group_tests_name("libkcap pcap writer", tests,
-					   setup, teardown);
+					   writer_setup, writer_teardown);
 }

@@ -1,16 +1,100 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the writer tests share: filling a file up to a size limit, as a full
- * disk would stop it.
+ * What the writer tests (test_writer.c, test_pcapng.c, test_simple.c)
+ * share: the bytes of their frames and a scratch directory, set up and
+ * removed by writer_setup() and writer_teardown() around the group; paths
+ * in that directory; whether a program is installed; and writers run into
+ * a full disk (/dev/full) and into a file size limit.
+ *
+ * Each test keeps its own table of frames (times, lengths, interfaces and
+ * directions are what it checks), their data pointing into frame_data[].
  */
 #ifndef _KCAP_WRITER_UTIL_H
 #define _KCAP_WRITER_UTIL_H
 
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 
 #include "unit.h"
 #include "kcap.h"
+
+#define LINKTYPE_ETH		1
+
+/* Rows of frame bytes: byte j of row i is (uint8_t)(i * 13 + j * 3). */
+#define FRAME_DATA_ROWS		4
+#define FRAME_DATA_LEN		300
+static uint8_t frame_data[FRAME_DATA_ROWS][FRAME_DATA_LEN]
+	__attribute__((unused));
+
+/* The group's scratch directory, made by writer_setup(). */
+static char tmpdir[] __attribute__((unused)) = "/tmp/kcap-test.XXXXXX";
+
+/* A group setup: fill frame_data[] and make tmpdir. */
+static inline int writer_setup(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < FRAME_DATA_ROWS; i++)
+		for (j = 0; j < FRAME_DATA_LEN; j++)
+			frame_data[i][j] = (uint8_t)(i * 13 + j * 3);
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+/* A group teardown: remove tmpdir and all in it. */
+static inline int writer_teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* @name in tmpdir. */
+static inline void tmp_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", tmpdir, name);
+}
+
+static inline bool have_program(const char *name)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
+	return system(cmd) == 0;
+}
+
+/*
+ * A writer of @fmt on /dev/full, where every write fails with -ENOSPC.
+ * Buffered, it takes @f, and the error shows when the buffer is written:
+ * at the flush.
+ */
+static inline struct kcap_writer *dev_full_writer(enum kcap_file_format fmt,
+						  const struct kcap_frame *f)
+{
+	struct kcap_writer *w;
+
+	assert_int_equal(kcap_writer_open(&w, "/dev/full", fmt, LINKTYPE_ETH,
+					  0, false), 0);
+	assert_int_equal(kcap_writer_write(w, f), 0);
+	assert_int_equal(kcap_writer_flush(w), -ENOSPC);
+	return w;
+}
+
+/* A writer of @fmt on /dev/full that writes nothing fails at its close. */
+static inline void dev_full_close_unwritten(enum kcap_file_format fmt)
+{
+	struct kcap_writer *w;
+
+	assert_int_equal(kcap_writer_open(&w, "/dev/full", fmt, LINKTYPE_ETH,
+					  0, false), 0);
+	assert_int_equal(kcap_writer_close(w), -ENOSPC);
+}
 
 /*
  * Write and flush frames[] round robin with the file size limited to LIMIT
@@ -41,6 +125,27 @@ static inline int write_until_fsize_limit(struct kcap_writer *w,
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, SIG_DFL);
 	return err;
+}
+
+/*
+ * A writer of @fmt on @name in tmpdir (its path in @path) that has reached
+ * a file size limit of 4096 bytes, as on a full disk: the writes stopped
+ * with -EFBIG after *written frames of frames[].
+ */
+static inline struct kcap_writer *
+fsize_limited_writer(char *path, size_t size, const char *name,
+		     enum kcap_file_format fmt,
+		     const struct kcap_frame *frames, size_t nr,
+		     size_t *written)
+{
+	struct kcap_writer *w;
+
+	tmp_path(path, size, name);
+	assert_int_equal(kcap_writer_open(&w, path, fmt, LINKTYPE_ETH, 0,
+					  false), 0);
+	assert_int_equal(write_until_fsize_limit(w, frames, nr, 4096,
+						 written), -EFBIG);
+	return w;
 }
 
 #endif /* _KCAP_WRITER_UTIL_H */
