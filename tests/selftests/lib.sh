@@ -214,9 +214,10 @@ finish() {
 	wait "$1"
 }
 
-# pcap_frames FILE: how many frames tcpdump reads from FILE.
+# pcap_frames FILE [EXPRESSION...]: how many frames (that match
+# EXPRESSION) tcpdump reads from FILE.
 pcap_frames() {
-	tcpdump -r "$1" 2>/dev/null | wc -l
+	tcpdump -r "$1" -nn "${@:2}" 2>/dev/null | wc -l
 }
 
 # pcap_valid FILE: tcpdump and capinfos both read FILE whole.

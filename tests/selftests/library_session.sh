@@ -10,33 +10,26 @@
 # explanation, and nothing is left behind.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 session=$(dirname "$(command -v kcap)")/examples/kcap-session
-[ -x "$session" ] || { echo "# $session is not built: make -C user"; exit 1; }
+[ -x "$session" ] || ktap_exit_fail_msg "$session is not built: make -C user"
 
-ns=kcap-libsess
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 10
 
-netns_new "$ns"
-veth_pair "$ns" va vb || exit 1
+setup_veth_ns ns
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
 
 # caplens NAME SNAPLEN: set the snaplen, send 3 UDP frames of 300 bytes to
 # port 9 and 2 to port 7, and print the caplen/len of what the session kept.
 caplens() {
-	local name=$1 f=$tmp/$1-$2.pcap
-	in_ns kcap set "$name" snaplen "$2" || return 1
-	in_ns "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 5 \
-		--dport 9,9,7,9,7 --size 300 >/dev/null
-	timeout 30 ip netns exec "$ns" kcap dump "$name" -c 3 -w "$f" 2>/dev/null || return 1
+	local f=$tmp/$1-$2.pcap
+	in_ns kcap set "$1" snaplen "$2" || return 1
+	udp_flood --iface vb --count 5 --dport 9,9,7,9,7 --size 300
+	timeout 30 ip netns exec "$ns" kcap dump "$1" -c 3 -w "$f" 2>/dev/null || return 1
 	python3 - "$f" <<'PY'
 import struct, sys
 d = open(sys.argv[1], 'rb').read()

@@ -10,31 +10,27 @@
 # DNS frames in the first file of its ring, and no session left.
 . "$(dirname "$0")/lib.sh"
 
-require_root
 require_cmd kcap ip python3 tcpdump tshark
-require_kcap_ko
-kcap_loaded || insmod "$ko" || exit 1
+require_kcap_loaded
 
-ns=kcap-readme
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; netns_cleanup' EXIT
+setup_tmpdir
 
 ktap_print_header
 ktap_plan 8
 
-netns_new "$ns"
-veth_pair "$ns" eth0 peer0 || exit 1
+setup_ns ns
+veth_pair "$ns" eth0 peer0
 dmesg_mark
-in_ns() { ip netns exec "$ns" "$@"; }
-frames() { tcpdump -r "$1" -nn "${@:2}" 2>/dev/null | wc -l; }
 
 # Traffic into eth0 until the test ends.
 mac=$(in_ns cat /sys/class/net/eth0/address)
 peer=$(in_ns cat /sys/class/net/peer0/address)
-ip netns exec "$ns" "$KCAP_TOP/tests/selftests/traffic.py" mixed --iface peer0 \
+ip netns exec "$ns" "$KCAP_SELFTESTS/traffic.py" mixed --iface peer0 \
 	--src-mac "$peer" --dst-mac "$mac" --forever >/dev/null &
+defer kill_bg $!
 
-"$KCAP_TOP/tests/tools/readme-blocks" print session >"$tmp/session.sh" || exit 1
+"$KCAP_TOP/tests/tools/readme-blocks" print session >"$tmp/session.sh" ||
+	ktap_exit_fail_msg "no session block in the README"
 echo wait >>"$tmp/session.sh"
 sed 's/^/# README: /' "$tmp/session.sh"
 (cd "$tmp" && timeout 120 ip netns exec "$ns" bash -e session.sh) >"$tmp/out" 2>"$tmp/err"
@@ -43,8 +39,8 @@ sed 's/^/# out: /' "$tmp/out"
 sed 's/^/# err: /' "$tmp/err"
 ktap_check "the README's example session runs to the end, exit 0 (exit $rc)" test $rc = 0
 
-n=$(frames "$tmp/web.pcap")
-other=$(frames "$tmp/web.pcap" not tcp port 80)
+n=$(pcap_frames "$tmp/web.pcap")
+other=$(pcap_frames "$tmp/web.pcap" not tcp port 80)
 ktap_check "web.pcap: 100 frames of tcp port 80 ($n frames, $other others)" \
 	test "$n/$other" = 100/0
 n=$(grep -c ' → ' "$tmp/out")
@@ -57,8 +53,8 @@ ktap_check "kcap show dns stats: counters that add up ($st)" \
 	-a "${seen:-0}" -ge "${passed:-0}"
 ktap_check "kcap show dns: direction in, snaplen 128, the new filter" \
 	grep -Pzq '\tdirection in snaplen 128 [^\n]*\n\tfilter "port 53" insns' "$tmp/out"
-n=$(frames "$tmp/dns.pcap0")
-other=$(frames "$tmp/dns.pcap0" not port 53)
+n=$(pcap_frames "$tmp/dns.pcap0")
+other=$(pcap_frames "$tmp/dns.pcap0" not port 53)
 ktap_check "dns.pcap0, the first file of the dump's ring: DNS frames only ($n frames, $other others)" \
 	test "$n" -gt 0 -a "$other" = 0
 ktap_check "no session is left" test -z "$(in_ns kcap show)"
