@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -75,6 +76,41 @@ static inline struct run *run_kcap(const char *arg, ...)
 	redirect_end(&err, run.err, sizeof(run.err));
 	redirect_end(&out, run.out, sizeof(run.out));
 	return &run;
+}
+
+/* A command's parse function over a literal argument list. */
+#define ARGV(...)	((char *[]){ __VA_ARGS__, NULL })
+#define ARGC(...)	((int)(sizeof((char *[]){ __VA_ARGS__ }) / \
+			       sizeof(char *)))
+#define PARSE(fn, o, ...)	fn(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o)
+
+/* How every usage error ends. */
+#define SEE	": see 'kcap help'\n"
+
+/* A wrong command line and the one line it must get on stderr. */
+struct bad_line {
+	const char	*args[12];
+	const char	*err;
+};
+
+/* Each wrong command line: exit 2, that line on stderr, nothing else. */
+static inline void check_bad_lines(const struct bad_line *cases, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		const char *const *a = cases[i].args;
+		struct run *r;
+
+		r = run_kcap(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
+			     a[8], a[9], a[10], a[11]);
+		if (r->ret != KCAP_EXIT_USAGE || strcmp(r->err, cases[i].err))
+			fail_msg("kcap %s %s %s ...: exit %d, stderr '%s', "
+				 "wanted 2 and '%s'", a[0], a[1] ? a[1] : "",
+				 a[1] && a[2] ? a[2] : "", r->ret, r->err,
+				 cases[i].err);
+		assert_string_equal(r->out, "");
+	}
 }
 
 #endif /* _KCAP_CLI_UTIL_H */

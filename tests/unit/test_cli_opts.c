@@ -14,10 +14,6 @@
 #include "cli.h"
 #include "cli_util.h"
 
-#define ARGV(...)	((char *[]){ __VA_ARGS__, NULL })
-#define ARGC(...)	((int)(sizeof((char *[]){ __VA_ARGS__ }) / \
-			       sizeof(char *)))
-#define PARSE(fn, o, ...)	fn(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o)
 
 static void test_capture_everything(void **state)
 {
@@ -107,32 +103,7 @@ static void test_capture_ring_sizes(void **state)
 	}
 }
 
-/* Each wrong command line: exit 2, one line on stderr, nothing else. */
-struct bad_line {
-	const char	*args[12];
-	const char	*err;
-};
 
-static void check_bad_lines(const struct bad_line *cases, size_t nr)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++) {
-		const char *const *a = cases[i].args;
-		struct run *r;
-
-		r = run_kcap(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
-			     a[8], a[9], a[10], a[11]);
-		if (r->ret != KCAP_EXIT_USAGE || strcmp(r->err, cases[i].err))
-			fail_msg("kcap %s %s %s ...: exit %d, stderr '%s', "
-				 "wanted 2 and '%s'", a[0], a[1] ? a[1] : "",
-				 a[1] && a[2] ? a[2] : "", r->ret, r->err,
-				 cases[i].err);
-		assert_string_equal(r->out, "");
-	}
-}
-
-#define SEE	": see 'kcap help'\n"
 
 static void test_capture_bad(void **state)
 {

@@ -15,11 +15,6 @@
 #include "cli.h"
 #include "cli_util.h"
 
-#define ARGV(...)	((char *[]){ __VA_ARGS__, NULL })
-#define ARGC(...)	((int)(sizeof((char *[]){ __VA_ARGS__ }) / \
-			       sizeof(char *)))
-#define PARSE(fn, o, ...)	fn(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o)
-#define SEE	": see 'kcap help'\n"
 
 static void test_parse_capture(void **state)
 {
@@ -69,27 +64,6 @@ static void test_parse_dump(void **state)
 	assert_int_equal(o.out.format, KCAP_FORMAT_PCAPNG);
 }
 
-struct bad_line {
-	const char	*args[10];
-	const char	*err;
-};
-
-static void check_bad_lines(const struct bad_line *cases, size_t nr)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++) {
-		const char *const *a = cases[i].args;
-		struct run *r;
-
-		r = run_kcap(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
-			     a[8], a[9], NULL);
-		if (r->ret != KCAP_EXIT_USAGE || strcmp(r->err, cases[i].err))
-			fail_msg("case %zu: exit %d, stderr '%s', wanted 2 and "
-				 "'%s'", i, r->ret, r->err, cases[i].err);
-		assert_string_equal(r->out, "");
-	}
-}
 
 #define AUTOSTOP	"(must be duration:SECONDS, filesize:KB, packets:N or " \
 			"files:N)" SEE
@@ -153,10 +127,14 @@ static void test_bad(void **state)
 	check_bad_lines(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
-static void name_of(char *buf, const struct cli_output *o, uint64_t seq,
-		    time_t when)
+/* File number @seq of @o opened at @when is named @want. */
+static void expect_name(const struct cli_output *o, uint64_t seq, time_t when,
+			const char *want)
 {
-	assert_int_equal(cli_file_name(buf, CLI_PATH_MAX, o, seq, when), 0);
+	char buf[CLI_PATH_MAX];
+
+	assert_int_equal(cli_file_name(buf, sizeof(buf), o, seq, when), 0);
+	assert_string_equal(buf, want);
 }
 
 static void test_names(void **state)
@@ -173,56 +151,40 @@ static void test_names(void **state)
 	o.file = "cap.pcap";
 
 	/* No rotation: the name as given. */
-	name_of(buf, &o, 0, t);
-	assert_string_equal(buf, "cap.pcap");
+	expect_name(&o, 0, t, "cap.pcap");
 
 	/* -C: FILE, FILE1, FILE2, ... */
 	o.rotate_bytes = 1000000;
-	name_of(buf, &o, 0, t);
-	assert_string_equal(buf, "cap.pcap");
-	name_of(buf, &o, 1, t);
-	assert_string_equal(buf, "cap.pcap1");
-	name_of(buf, &o, 12, t);
-	assert_string_equal(buf, "cap.pcap12");
+	expect_name(&o, 0, t, "cap.pcap");
+	expect_name(&o, 1, t, "cap.pcap1");
+	expect_name(&o, 12, t, "cap.pcap12");
 
 	/* -C -W 3: FILE0, FILE1, FILE2, FILE0 ... */
 	o.ring_files = 3;
-	name_of(buf, &o, 0, t);
-	assert_string_equal(buf, "cap.pcap0");
-	name_of(buf, &o, 2, t);
-	assert_string_equal(buf, "cap.pcap2");
-	name_of(buf, &o, 3, t);
-	assert_string_equal(buf, "cap.pcap0");
-	name_of(buf, &o, 7, t);
-	assert_string_equal(buf, "cap.pcap1");
+	expect_name(&o, 0, t, "cap.pcap0");
+	expect_name(&o, 2, t, "cap.pcap2");
+	expect_name(&o, 3, t, "cap.pcap0");
+	expect_name(&o, 7, t, "cap.pcap1");
 
 	/* -W 11: two digits (those of 10); -W 10: one; -W 1: none. */
 	o.ring_files = 11;
-	name_of(buf, &o, 3, t);
-	assert_string_equal(buf, "cap.pcap03");
-	name_of(buf, &o, 21, t);
-	assert_string_equal(buf, "cap.pcap10");
+	expect_name(&o, 3, t, "cap.pcap03");
+	expect_name(&o, 21, t, "cap.pcap10");
 	o.ring_files = 10;
-	name_of(buf, &o, 9, t);
-	assert_string_equal(buf, "cap.pcap9");
+	expect_name(&o, 9, t, "cap.pcap9");
 	o.ring_files = 1;
-	name_of(buf, &o, 5, t);
-	assert_string_equal(buf, "cap.pcap");
+	expect_name(&o, 5, t, "cap.pcap");
 
 	/* -G: strftime; with -C the number follows. */
 	cli_output_init(&o);
 	o.file = "cap-%Y%m%d-%H%M%S.pcap";
 	o.rotate_secs = 60;
-	name_of(buf, &o, 4, t);
-	assert_string_equal(buf, "cap-20231114-221320.pcap");
-	name_of(buf, &o, 4, t + 61);
-	assert_string_equal(buf, "cap-20231114-221421.pcap");
+	expect_name(&o, 4, t, "cap-20231114-221320.pcap");
+	expect_name(&o, 4, t + 61, "cap-20231114-221421.pcap");
 	o.rotate_bytes = 1000000;
-	name_of(buf, &o, 2, t);
-	assert_string_equal(buf, "cap-20231114-221320.pcap2");
+	expect_name(&o, 2, t, "cap-20231114-221320.pcap2");
 	o.ring_files = 100;
-	name_of(buf, &o, 102, t);
-	assert_string_equal(buf, "cap-20231114-221320.pcap02");
+	expect_name(&o, 102, t, "cap-20231114-221320.pcap02");
 
 	/* Too long. */
 	assert_int_equal(cli_file_name(buf, 8, &o, 0, t), -ENAMETOOLONG);
