@@ -216,8 +216,11 @@ finish() {
 
 # pcap_frames FILE [EXPRESSION...]: how many frames (that match
 # EXPRESSION) tcpdump reads from FILE.
+# (POSIX sh, as some tests run it through sh -c "$(declare -f ...)".)
 pcap_frames() {
-	tcpdump -r "$1" -nn "${@:2}" 2>/dev/null | wc -l
+	local f=$1
+	shift
+	tcpdump -r "$f" -nn "$@" 2>/dev/null | wc -l
 }
 
 # pcap_valid FILE: tcpdump and capinfos both read FILE whole.
