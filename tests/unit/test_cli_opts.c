@@ -24,7 +24,9 @@ static void test_capture_everything(void **state)
 			       "-s", "0", "-c", "5", "-w", "out.pcapng", "-F",
 			       "pcapng", "--nano", "-B", "100", "-p", "--hook",
 			       "rx_handler", "tcp", "port", "80"), 0);
-	assert_string_equal(o.cfg.ifname, "eth0");
+	assert_int_equal(o.nr_devs, 1);
+	assert_string_equal(o.devs[0], "eth0");
+	assert_null(o.cfg.ifname);
 	assert_int_equal(o.cfg.set, KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN |
 			 KCAP_CFG_RING_SIZE | KCAP_CFG_FLAGS | KCAP_CFG_HOOK |
 			 KCAP_CFG_FILTER);
@@ -48,7 +50,8 @@ static void test_capture_defaults(void **state)
 
 	(void)state;
 	assert_int_equal(PARSE(capture_parse, &o, "-i", "lo"), 0);
-	assert_string_equal(o.cfg.ifname, "lo");
+	assert_int_equal(o.nr_devs, 1);
+	assert_string_equal(o.devs[0], "lo");
 	assert_int_equal(o.cfg.set, KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN);
 	assert_int_equal(o.cfg.direction, KCAP_DIR_INOUT);
 	assert_int_equal(o.cfg.snaplen, 262144);
@@ -80,6 +83,28 @@ static void test_capture_order(void **state)
 	assert_string_equal(o.filter, "ip[0] & 0xf != 5 -c");
 	assert_int_equal(o.out.count, 0);
 	free(o.filter);
+}
+
+/* -i again: more devices, as dumpcap takes them; dump takes NAMEs. */
+static void test_several(void **state)
+{
+	struct capture_opts o;
+	struct dump_opts d;
+
+	(void)state;
+	assert_int_equal(PARSE(capture_parse, &o, "-i", "va", "icmp", "-i",
+			       "vb", "-i", "vc"), 0);
+	assert_int_equal(o.nr_devs, 3);
+	assert_string_equal(o.devs[0], "va");
+	assert_string_equal(o.devs[1], "vb");
+	assert_string_equal(o.devs[2], "vc");
+	assert_string_equal(o.filter, "icmp");
+	free(o.filter);
+	assert_int_equal(PARSE(dump_parse, &d, "web", "-c", "3", "dns"), 0);
+	assert_int_equal(d.nr_names, 2);
+	assert_string_equal(d.names[0], "web");
+	assert_string_equal(d.names[1], "dns");
+	assert_int_equal(d.out.count, 3);
 }
 
 static void test_capture_ring_sizes(void **state)
@@ -217,13 +242,15 @@ static void test_dump(void **state)
 
 	(void)state;
 	assert_int_equal(PARSE(dump_parse, &o, "cap0"), 0);
-	assert_string_equal(o.name, "cap0");
+	assert_int_equal(o.nr_names, 1);
+	assert_string_equal(o.names[0], "cap0");
 	assert_null(o.out.file);
 	assert_int_equal(o.out.count, 0);
 
 	assert_int_equal(PARSE(dump_parse, &o, "-w", "-", "cap0", "-c", "10",
 			       "-F", "pcapng", "--nano"), 0);
-	assert_string_equal(o.name, "cap0");
+	assert_int_equal(o.nr_names, 1);
+	assert_string_equal(o.names[0], "cap0");
 	assert_string_equal(o.out.file, "-");
 	assert_int_equal(o.out.count, 10);
 	assert_int_equal(o.out.format, KCAP_FORMAT_PCAPNG);
@@ -237,8 +264,9 @@ static void test_dump_bad(void **state)
 		  "kcap: dump: which session? NAME is needed" SEE },
 		{ { "dump", "-w", "x", NULL },
 		  "kcap: dump: which session? NAME is needed" SEE },
-		{ { "dump", "a", "b", NULL },
-		  "kcap: dump: unexpected argument 'b'" SEE },
+		{ { "dump", "a", "b/c", NULL },
+		  "kcap: dump: invalid session name 'b/c' (must be 1 to 31 of "
+		  "A-Z a-z 0-9 _ . -)" SEE },
 		{ { "dump", "a/b", NULL },
 		  "kcap: dump: invalid session name 'a/b' (must be 1 to 31 of "
 		  "A-Z a-z 0-9 _ . -)" SEE },
@@ -463,7 +491,7 @@ static void check_line(const uint8_t *data, uint32_t caplen, uint32_t len,
 	};
 	char line[256];
 
-	cli_format_packet(line, sizeof(line), &pkt, linktype, nano);
+	cli_format_packet(line, sizeof(line), &pkt, linktype, NULL, nano);
 	assert_string_equal(line, want);
 }
 
@@ -654,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_capture_everything),
 		cmocka_unit_test(test_capture_defaults),
 		cmocka_unit_test(test_capture_order),
+		cmocka_unit_test(test_several),
 		cmocka_unit_test(test_capture_ring_sizes),
 		cmocka_unit_test(test_capture_bad),
 		cmocka_unit_test(test_capture_no_device),

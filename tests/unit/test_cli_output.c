@@ -56,7 +56,7 @@ static void test_parse_dump(void **state)
 	assert_int_equal(PARSE(dump_parse, &o, "web", "-w", "x.pcapng", "-F",
 			       "pcapng", "-G", "1", "-W", "2", "--idle",
 			       "3", "-a", "files:4"), 0);
-	assert_string_equal(o.name, "web");
+	assert_string_equal(o.names[0], "web");
 	assert_int_equal(o.out.rotate_secs, 1);
 	assert_int_equal(o.out.ring_files, 2);
 	assert_int_equal(o.out.idle_secs, 3);

@@ -125,6 +125,8 @@ const char *cli_hook_word(uint8_t hook);
 const char *cli_state_word(uint8_t state);
 /* "pcap", "pcapng" */
 bool cli_parse_format(const char *s, enum kcap_file_format *fmt);
+/* "EN10MB (Ethernet)", libpcap's name and description, or the number. */
+const char *cli_linktype(uint32_t linktype);
 
 /* read_loop.c: reading a session's rings to a file or the terminal. */
 
@@ -233,29 +235,28 @@ enum cli_stop cli_stop_on_timeout(const struct cli_output *o,
 				  uint64_t now_ms);
 
 /*
- * Read the session @info (its id, name, device, link type and snaplen)
- * through @r to @out until the count, a signal (SIGINT, SIGTERM, SIGHUP)
- * or the session's hangup, then print the summary on stderr.  Returns a
- * KCAP_EXIT_* status.
+ * Read the sessions of @cap to @out until the count, a signal (SIGINT,
+ * SIGTERM, SIGHUP) or a session's hangup, then print the summary on
+ * stderr.  Returns a KCAP_EXIT_* status.
  */
-int cli_read_loop(struct kcap_ctl *ctl, struct kcap_reader *r,
-		  const struct kcap_session_info *info,
-		  const struct cli_output *out);
+int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out);
 
 /*
  * The line scripts wait for, on stderr, as tcpdump's: "kcap: listening on
- * DEV, link-type NAME (DESCRIPTION), snapshot length N bytes".
+ * DEV, link-type NAME (DESCRIPTION), snapshot length N bytes"; with
+ * several devices "DEV, DEV and DEV".
  */
-void cli_listening(const struct kcap_session_info *s);
+void cli_listening(const struct kcap_capture *cap);
 
 /* print.c: one line per frame. */
 
 /*
  * Format @pkt of link type @linktype as one line (without newline):
- * "HH:MM:SS.UUUUUU DIR SUMMARY, length LEN[, captured CAPLEN]".
+ * "HH:MM:SS.UUUUUU [IFNAME] DIR SUMMARY, length LEN[, captured CAPLEN]",
+ * IFNAME when not NULL (a capture on several devices).
  */
 void cli_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
-		       uint32_t linktype, bool nano);
+		       uint32_t linktype, const char *ifname, bool nano);
 
 /* util.c: a JSON string, quoted and escaped. */
 void cli_json_string(FILE *f, const char *s);
@@ -263,11 +264,14 @@ void cli_json_string(FILE *f, const char *s);
 /* Command-line parsing of the commands, apart from running them. */
 
 /*
- * capture: the session to create (its name is chosen when it runs) and
- * where its frames go.  cfg.ifname is -i's, cfg.filter the expression.
+ * capture: the sessions to create on the devices of -i (their names are
+ * chosen when it runs) and where their frames go; cfg.filter is the
+ * expression.
  */
 struct capture_opts {
 	struct kcap_session_config	cfg;
+	const char			*devs[KCAP_CAPTURE_MAX];	/* -i */
+	unsigned int			nr_devs;
 	struct cli_output		out;
 	char				*filter;	/* malloc'd: cfg.filter */
 };
@@ -276,7 +280,8 @@ struct capture_opts {
 int capture_parse(int argc, char **argv, struct capture_opts *o);
 
 struct dump_opts {
-	const char		*name;
+	const char		*names[KCAP_CAPTURE_MAX];
+	unsigned int		nr_names;
 	struct cli_output	out;
 };
 

@@ -2,16 +2,17 @@
 /*
  * kcap capture: tcpdump's job through a kcap session of our own.
  *
- *	kcap capture -i DEV [-Q in|out|inout] [-s SNAPLEN] [-c COUNT]
+ *	kcap capture -i DEV [-i DEV]... [-Q in|out|inout] [-s SNAPLEN] [-c COUNT]
  *		     [-w FILE|-] [-F pcap|pcapng] [--nano] [-B KiB] [-p]
  *		     [-C MB] [-G SECONDS] [-W FILES] [-a KEY:VALUE]...
  *		     [--idle SECONDS] [--hook netfilter|rx_handler]
  *		     [EXPRESSION...]
  *
- * The session is owned by our control socket, so it goes with the process
- * however that ends.  libkcap creates it capturing nothing, to learn the
- * device's link type, compiles the filter for that, maps the rings, then
- * sets the filter with the direction in one change: kcap_capture_start().
+ * A session per device, each owned by our control socket, so they go with
+ * the process however that ends, read as one stream (kcap_capture_open()):
+ * libkcap creates each capturing nothing, to learn the device's link type,
+ * compiles the filter for that, maps the rings, then sets the filter with
+ * the direction in one change.
  */
 
 #include <errno.h>
@@ -63,11 +64,15 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 	       (opt = getopt_long(argc + 1, av, optstr, capture_longopts,
 				  NULL)) != -1) {
 		switch (opt) {
-		case 'i':
-			cfg->ifname = optarg;
+		case 'i':	/* again for more devices, as dumpcap */
 			if (!optarg[0] || strlen(optarg) >= IFNAMSIZ)
 				ret = cli_invalid(CMD, "-i device name",
 						  optarg, "1 to 15 bytes");
+			else if (o->nr_devs == KCAP_CAPTURE_MAX)
+				ret = cli_usage_error(CMD, "more than %d -i",
+						      KCAP_CAPTURE_MAX);
+			else
+				o->devs[o->nr_devs++] = optarg;
 			break;
 		case 'Q':
 			if (!cli_parse_direction(optarg, &cfg->direction) ||
@@ -106,7 +111,7 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 				ret = cli_getopt_error(CMD, av, opt, optstr);
 		}
 	}
-	if (!ret && !cfg->ifname)
+	if (!ret && !o->nr_devs)
 		ret = cli_usage_error(CMD, "which device? -i DEV is needed");
 	if (!ret)
 		ret = cli_output_check(CMD, &o->out);
@@ -127,12 +132,12 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 
 int cmd_capture(int argc, char **argv)
 {
-	struct kcap_session_info *info = NULL;
-	struct kcap_reader *r = NULL;
+	struct kcap_capture *cap = NULL;
 	struct kcap_ctl *ctl = NULL;
 	const struct kcap_error *e;
 	struct capture_opts o;
 	char name[KCAP_NAME_MAX];
+	unsigned int i;
 	int ret;
 
 	ret = capture_parse(argc, argv, &o);
@@ -140,34 +145,30 @@ int cmd_capture(int argc, char **argv)
 		return ret;
 
 	/* A clear line for a typo, before asking the module anything. */
-	if (!if_nametoindex(o.cfg.ifname)) {
-		ret = cli_fail("no such device '%s'", o.cfg.ifname);
-		goto out;
-	}
-	info = malloc(sizeof(*info));
-	if (!info) {
-		ret = cli_fail("out of memory");
-		goto out;
+	for (i = 0; i < o.nr_devs; i++) {
+		if (!if_nametoindex(o.devs[i])) {
+			ret = cli_fail("no such device '%s'", o.devs[i]);
+			goto out;
+		}
 	}
 	ret = cli_open_ctl(&ctl);
 	if (ret)
 		goto out;
-	/* Owned by ctl: the session lives until kcap_ctl_close(). */
+	/* Owned by ctl: the sessions live until kcap_ctl_close(). */
 	snprintf(name, sizeof(name), "kcap-%ld", (long)getpid());
 	o.cfg.name = name;
-	if (kcap_capture_start(ctl, &o.cfg, info, &r)) {
+	if (kcap_capture_open(ctl, &o.cfg, o.devs, o.nr_devs, &cap)) {
 		e = kcap_ctl_error(ctl);
 		ret = e->err == -ENODEV ?
-		      cli_fail("no such device '%s'", o.cfg.ifname) :
-		      cli_error(e, "cannot capture on %s", o.cfg.ifname);
+		      cli_fail("no such device '%s'", o.devs[0]) :
+		      cli_error(e, "cannot capture on %s", o.devs[0]);
 		goto out;
 	}
-	cli_listening(info);
-	ret = cli_read_loop(ctl, r, info, &o.out);
+	cli_listening(cap);
+	ret = cli_read_loop(cap, &o.out);
 out:
-	kcap_reader_close(r);
+	kcap_capture_close(cap);
 	kcap_ctl_close(ctl);
-	free(info);
 	free(o.filter);
 	return ret;
 }

@@ -3,7 +3,7 @@
  * kcap dump: read the rings of an existing session, typically a
  * persistent one made with 'kcap add', to a file or the terminal.
  *
- *	kcap dump NAME [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]
+ *	kcap dump NAME... [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]
  *		  [-C MB] [-G SECONDS] [-W FILES] [-a KEY:VALUE]...
  *		  [--idle SECONDS]
  */
@@ -39,17 +39,15 @@ int dump_parse(int argc, char **argv, struct dump_opts *o)
 		if (ret < 0)
 			ret = cli_getopt_error(CMD, av, opt, optstr);
 	}
-	if (!ret) {
-		if (optind > argc)
-			ret = cli_usage_error(CMD, "which session? NAME is "
-					      "needed");
-		else if (optind < argc)
-			ret = cli_usage_error(CMD, "unexpected argument '%s'",
-					      av[optind + 1]);
-		else
-			ret = cli_session_name(CMD, av[optind]);
+	if (!ret && optind > argc)
+		ret = cli_usage_error(CMD, "which session? NAME is needed");
+	for (; !ret && optind <= argc; optind++) {
+		ret = cli_session_name(CMD, av[optind]);
+		if (!ret && o->nr_names == KCAP_CAPTURE_MAX)
+			ret = cli_usage_error(CMD, "more than %d sessions",
+					      KCAP_CAPTURE_MAX);
 		if (!ret)
-			o->name = av[optind];
+			o->names[o->nr_names++] = av[optind];
 	}
 	if (!ret)
 		ret = cli_output_check(CMD, &o->out);
@@ -59,36 +57,26 @@ int dump_parse(int argc, char **argv, struct dump_opts *o)
 
 int cmd_dump(int argc, char **argv)
 {
-	struct kcap_session_info *info;
-	struct kcap_reader *r = NULL;
+	struct kcap_capture *cap = NULL;
 	struct kcap_ctl *ctl = NULL;
-	struct kcap_error e;
 	struct dump_opts o;
 	int ret;
 
 	ret = dump_parse(argc, argv, &o);
 	if (ret)
 		return ret;
-	info = malloc(sizeof(*info));
-	if (!info)
-		return cli_fail("out of memory");
 	ret = cli_open_ctl(&ctl);
 	if (ret)
-		goto out;
-	if (kcap_session_get(ctl, o.name, 0, info)) {
-		ret = cli_session_error(ctl, o.name, "cannot find");
-		goto out;
-	}
-	if (kcap_reader_open(&r, info->id, &e)) {
-		ret = cli_error(&e, NULL);
+		return ret;
+	if (kcap_capture_attach(ctl, o.names, o.nr_names, &cap)) {
+		ret = cli_error(kcap_ctl_error(ctl), NULL);
 		goto out;
 	}
-	cli_listening(info);
+	cli_listening(cap);
 	o.out.snaplen = KCAP_SNAPLEN_MAX;	/* kcap set may raise it */
-	ret = cli_read_loop(ctl, r, info, &o.out);
+	ret = cli_read_loop(cap, &o.out);
 out:
-	kcap_reader_close(r);
+	kcap_capture_close(cap);
 	kcap_ctl_close(ctl);
-	free(info);
 	return ret;
 }

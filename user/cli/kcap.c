@@ -29,14 +29,14 @@ static int cmd_help(int argc, char **argv);
 static const struct cli_cmd cli_cmds[] = {
 	{ "capture",	cmd_capture,	"capture a device's frames to a file "
 					"or the terminal",
-	  "-i DEV [-Q in|out|inout] [-s SNAPLEN] [-c COUNT] [-w FILE|-]\n"
-	  "\t[-F pcap|pcapng] [--nano] [-B KiB] [-p]\n"
+	  "-i DEV [-i DEV]... [-Q in|out|inout] [-s SNAPLEN] [-c COUNT]\n"
+	  "\t[-w FILE|-] [-F pcap|pcapng] [--nano] [-B KiB] [-p]\n"
 	  "\t[-C MB] [-G SECONDS] [-W FILES] [--idle SECONDS]\n"
 	  "\t[-a duration:S|filesize:KB|packets:N|files:N]...\n"
 	  "\t[--hook netfilter|rx_handler] [EXPRESSION...]" },
 	{ "dump",	cmd_dump,	"read a session's frames to a file or "
 					"the terminal",
-	  "NAME [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]\n"
+	  "NAME... [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]\n"
 	  "\t[-C MB] [-G SECONDS] [-W FILES] [--idle SECONDS]\n"
 	  "\t[-a duration:S|filesize:KB|packets:N|files:N]..." },
 	{ "add",	cmd_add,	"create a persistent session",

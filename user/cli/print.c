@@ -262,7 +262,7 @@ static void put_ethernet(struct line *l, const uint8_t *p, const uint8_t *end)
 }
 
 void cli_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
-		       uint32_t linktype, bool nano)
+		       uint32_t linktype, const char *ifname, bool nano)
 {
 	const struct kcap_frame *f = &pkt->frame;
 	const uint8_t *p = f->data, *end = f->data + f->caplen;
@@ -280,6 +280,8 @@ void cli_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 		put(&l, ".%09u ", frac);
 	else
 		put(&l, ".%06u ", frac / 1000);
+	if (ifname)
+		put(&l, "%s ", ifname);
 	put(&l, "%s ", f->direction == KCAP_FRAME_IN ? "In" :
 		       f->direction == KCAP_FRAME_OUT ? "Out" : "?");
 

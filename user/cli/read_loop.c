@@ -60,21 +60,32 @@ static void cli_signals(bool install)
 	cli_usr1 = 0;
 }
 
-/* "kcap: listening on eth0, link-type EN10MB (Ethernet), ..." */
-void cli_listening(const struct kcap_session_info *s)
+/*
+ * "kcap: listening on eth0, link-type EN10MB (Ethernet), ...", as
+ * tcpdump's line; with several devices, their names joined ("eth0 and
+ * eth1") and each link type where they differ.
+ */
+void cli_listening(const struct kcap_capture *cap)
 {
-	const char *name = kcap_linktype_name(s->linktype);
-	const char *desc = kcap_linktype_description(s->linktype);
+	const struct kcap_session_info *s = kcap_capture_session(cap, 0);
+	unsigned int i, n = kcap_capture_nr(cap);
+	bool same = true;
 
+	for (i = 1; i < n; i++)
+		same = same && kcap_capture_session(cap, i)->linktype ==
+			       s->linktype;
 	fflush(stdout);
-	if (name)
-		fprintf(stderr, "kcap: listening on %s, link-type %s (%s), "
-			"snapshot length %u bytes\n", s->ifname, name,
-			desc ? desc : name, s->snaplen);
-	else
-		fprintf(stderr, "kcap: listening on %s, link-type %u, "
-			"snapshot length %u bytes\n", s->ifname, s->linktype,
-			s->snaplen);
+	fprintf(stderr, "kcap: listening on ");
+	for (i = 0; i < n; i++) {
+		s = kcap_capture_session(cap, i);
+		fprintf(stderr, "%s%s", i ? (i + 1 < n ? ", " : " and ") : "",
+			s->ifname);
+		if (!same)
+			fprintf(stderr, " (%s)", cli_linktype(s->linktype));
+	}
+	if (same)
+		fprintf(stderr, ", link-type %s", cli_linktype(s->linktype));
+	fprintf(stderr, ", snapshot length %u bytes\n", s->snaplen);
 }
 
 static uint64_t cli_now_ms(void)
@@ -86,9 +97,8 @@ static uint64_t cli_now_ms(void)
 }
 
 struct cli_loop {
-	struct kcap_ctl			*ctl;
-	struct kcap_reader		*r;
-	const struct kcap_session_info	*info;
+	struct kcap_capture		*cap;
+	unsigned int			nr;	/* its sessions */
 	const struct cli_output		*out;
 	struct kcap_writer		*w;
 	uint64_t			flushed;	/* w's bytes written out */
@@ -96,7 +106,8 @@ struct cli_loop {
 	char				**ring;	/* -W: each slot's last name */
 	struct cli_progress		p;
 	enum cli_stop			why;
-	struct kcap_stats		stats;	/* the last known */
+	struct kcap_stats		stats;	/* the last known, summed */
+	struct kcap_stats		*each;	/* and of each session */
 	uint64_t			stats_ms;
 	bool				status;	/* the live status line */
 	uint64_t			status_ms;
@@ -112,9 +123,16 @@ struct cli_loop {
 static void cli_refresh_stats(struct cli_loop *c)
 {
 	struct kcap_stats st;
+	unsigned int i;
 
-	if (!kcap_session_stats(c->ctl, NULL, c->info->id, &st))
-		c->stats = st;
+	memset(&c->stats, 0, sizeof(c->stats));
+	for (i = 0; i < c->nr; i++) {
+		/* A session that went away keeps its last counters. */
+		if (!kcap_capture_stats(c->cap, i, &st))
+			c->each[i] = st;
+		c->stats.passed += c->each[i].passed;
+		c->stats.dropped += c->each[i].dropped;
+	}
 	c->stats_ms = cli_now_ms();
 }
 
@@ -145,11 +163,16 @@ static const char *cli_out_name(const struct cli_loop *c)
 /* The next file: named, its slot in the -W ring taken, opened. */
 static int cli_file_open(struct cli_loop *c)
 {
-	const struct kcap_session_info *s = c->info;
+	const struct kcap_session_info *s = kcap_capture_session(c->cap, 0);
 	const struct cli_output *o = c->out;
-	uint32_t snaplen = o->snaplen ? o->snaplen : s->snaplen;
+	uint32_t snaplen = o->snaplen;
+	unsigned int i;
 	char **slot;
 	int err;
+
+	for (i = 0; !o->snaplen && i < c->nr; i++)
+		if (kcap_capture_session(c->cap, i)->snaplen > snaplen)
+			snaplen = kcap_capture_session(c->cap, i)->snaplen;
 
 	if (!strcmp(o->file, "-")) {
 		snprintf(c->name, sizeof(c->name), "-");
@@ -170,9 +193,14 @@ static int cli_file_open(struct cli_loop *c)
 	}
 	err = kcap_writer_open(&c->w, c->name, o->format, (int)s->linktype,
 			       snaplen, o->nano);
-	if (!err && o->format == KCAP_FORMAT_PCAPNG)
+	/* An interface per device; two sessions on one device share it. */
+	for (i = 0; !err && o->format == KCAP_FORMAT_PCAPNG && i < c->nr; i++) {
+		s = kcap_capture_session(c->cap, i);
 		err = kcap_writer_add_interface(c->w, s->ifindex, s->ifname,
-						(int)s->linktype, snaplen);
+						(int)s->linktype, s->snaplen);
+		if (err == -EEXIST)
+			err = 0;
+	}
 	/* The header now: a file that cannot take it is not left empty. */
 	if (!err)
 		err = kcap_writer_flush(c->w);
@@ -207,18 +235,44 @@ static void cli_output_error(struct cli_loop *c, int err)
 				 strerror(-err));
 }
 
-/* Close the file with the session's counters (pcapng); 0 or failure. */
+/*
+ * The counters of each interface, for pcapng's statistics blocks: the sum
+ * of its sessions' (two sessions of one device share its interface).
+ */
+static void cli_set_file_stats(struct cli_loop *c)
+{
+	uint32_t ifindex;
+	uint64_t passed, dropped;
+	unsigned int i, j;
+
+	cli_refresh_stats(c);
+	for (i = 0; i < c->nr; i++) {
+		ifindex = kcap_capture_session(c->cap, i)->ifindex;
+		for (j = 0; j < i; j++)
+			if (kcap_capture_session(c->cap, j)->ifindex == ifindex)
+				break;
+		if (j < i)
+			continue;	/* counted with session j */
+		passed = dropped = 0;
+		for (j = i; j < c->nr; j++) {
+			if (kcap_capture_session(c->cap, j)->ifindex != ifindex)
+				continue;
+			passed += c->each[j].passed;
+			dropped += c->each[j].dropped;
+		}
+		kcap_writer_set_stats(c->w, ifindex, passed, dropped);
+	}
+}
+
+/* Close the file with the sessions' counters (pcapng); 0 or failure. */
 static int cli_file_close(struct cli_loop *c)
 {
 	int err;
 
 	if (!c->w)
 		return 0;
-	if (c->out->format == KCAP_FORMAT_PCAPNG) {
-		cli_refresh_stats(c);
-		kcap_writer_set_stats(c->w, c->info->ifindex, c->stats.passed,
-				      c->stats.dropped);
-	}
+	if (c->out->format == KCAP_FORMAT_PCAPNG)
+		cli_set_file_stats(c);
 	err = kcap_writer_close(c->w);
 	c->w = NULL;
 	if (err && !c->status_ret && !c->out_closed)
@@ -253,8 +307,11 @@ static int cli_output_packet(struct cli_loop *c,
 		}
 		return 0;
 	}
-	cli_format_packet(line, sizeof(line), pkt, c->info->linktype,
-			  c->out->nano);
+	cli_format_packet(line, sizeof(line), pkt,
+			  kcap_capture_session(c->cap, pkt->session)->linktype,
+			  c->nr > 1 ? kcap_capture_session(c->cap,
+							 pkt->session)->ifname :
+				      NULL, c->out->nano);
 	if (puts(line) == EOF) {
 		cli_output_error(c, errno ? -errno : -EIO);
 		return -EIO;
@@ -377,11 +434,11 @@ static void cli_loop_run(struct cli_loop *c)
 			cli_refresh_stats(c);
 			cli_summary(c);
 		}
-		ret = kcap_reader_next(c->r, &pkt, 0);
+		ret = kcap_capture_next(c->cap, &pkt, 0);
 		if (ret == KCAP_READ_NONE) {
 			if (!cli_idle(c))
 				return;
-			ret = kcap_reader_next(c->r, &pkt, CLI_POLL_MS);
+			ret = kcap_capture_next(c->cap, &pkt, CLI_POLL_MS);
 			c->clock_left = 0;	/* it may have waited */
 			if (ret == KCAP_READ_NONE)
 				continue;
@@ -399,38 +456,51 @@ static void cli_loop_run(struct cli_loop *c)
 		if (ret == -EINTR)
 			continue;
 		c->status_ret = cli_fail("reading the rings of session '%s': "
-					 "%s", c->info->name,
+					 "%s",
+					 kcap_capture_session(c->cap, 0)->name,
 					 ret == -EBADMSG ? "corrupt record" :
 					 strerror(-ret));
 		return;
 	}
 }
 
-/* Why the session hung up: it was deleted, or its device went away. */
+/* Why a session hung up: it was deleted, or its device went away. */
 static void cli_report_hup(struct cli_loop *c)
 {
-	struct kcap_session_info *now = malloc(sizeof(*now));
-	int err = now ? kcap_session_get(c->ctl, NULL, c->info->id, now) :
-			-ENOMEM;
+	int i = kcap_capture_hup(c->cap);
+	const struct kcap_session_info *s = kcap_capture_session(c->cap,
+								 i < 0 ? 0 : i);
+	struct kcap_stats st;
 
-	if (err == -ENOENT)
+	if (kcap_capture_stats(c->cap, i < 0 ? 0 : i, &st) == -ENOENT)
 		c->status_ret = cli_fail("session '%s' was deleted: capture "
-					 "stopped", c->info->name);
+					 "stopped", s->name);
 	else
 		c->status_ret = cli_fail("device '%s' went away: capture "
-					 "stopped", c->info->ifname);
-	free(now);
+					 "stopped", s->ifname);
 }
 
-int cli_read_loop(struct kcap_ctl *ctl, struct kcap_reader *r,
-		  const struct kcap_session_info *info,
-		  const struct cli_output *out)
+int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 {
 	struct cli_loop c = {
-		.ctl = ctl, .r = r, .info = info, .out = out,
+		.cap = cap, .nr = kcap_capture_nr(cap), .out = out,
 		.status_ret = KCAP_EXIT_OK,
 	};
 	uint32_t i;
+
+	/* A pcap file has one link type; pcapng one per interface. */
+	for (i = 1; out->file && out->format == KCAP_FORMAT_PCAP && i < c.nr; i++) {
+		if (kcap_capture_session(cap, i)->linktype !=
+		    kcap_capture_session(cap, 0)->linktype)
+			return cli_fail("%s and %s have different link types, "
+					"which a pcap file cannot hold: use "
+					"-F pcapng",
+					kcap_capture_session(cap, 0)->ifname,
+					kcap_capture_session(cap, i)->ifname);
+	}
+	c.each = calloc(c.nr, sizeof(*c.each));
+	if (!c.each)
+		return cli_fail("out of memory");
 
 	c.p.start_ms = c.p.last_ms = c.p.file_ms = cli_now_ms();
 	/* Not over the lines of frames printed on the same terminal. */
@@ -439,11 +509,14 @@ int cli_read_loop(struct kcap_ctl *ctl, struct kcap_reader *r,
 	c.status_ms = c.p.start_ms;
 	if (out->ring_files) {
 		c.ring = calloc(out->ring_files, sizeof(*c.ring));
-		if (!c.ring)
+		if (!c.ring) {
+			free(c.each);
 			return cli_fail("out of memory");
+		}
 	}
 	if (out->file && cli_file_open(&c)) {
 		free(c.ring);
+		free(c.each);
 		return KCAP_EXIT_FAIL;
 	}
 	cli_refresh_stats(&c);
@@ -462,5 +535,6 @@ int cli_read_loop(struct kcap_ctl *ctl, struct kcap_reader *r,
 	for (i = 0; c.ring && i < out->ring_files; i++)
 		free(c.ring[i]);
 	free(c.ring);
+	free(c.each);
 	return c.status_ret;
 }

@@ -295,6 +295,19 @@ bool cli_parse_format(const char *s, enum kcap_file_format *fmt)
 	return true;
 }
 
+const char *cli_linktype(uint32_t linktype)
+{
+	static char buf[128];
+	const char *name = kcap_linktype_name(linktype);
+	const char *desc = kcap_linktype_description(linktype);
+
+	if (name)
+		snprintf(buf, sizeof(buf), "%s (%s)", name, desc ? desc : name);
+	else
+		snprintf(buf, sizeof(buf), "%u", linktype);
+	return buf;
+}
+
 void cli_json_string(FILE *f, const char *s)
 {
 	static const char *const esc[] = {

@@ -81,4 +81,13 @@ int kcap_session_request(struct kcap_ctl *ctl, uint8_t cmd,
 			 const struct kcap_session_config *cfg,
 			 struct kcap_session_info *info);
 
+/* reader.c */
+
+/*
+ * What a poll() of the reader's descriptor returned, @revents: a hangup
+ * makes kcap_reader_next() report KCAP_READ_HUP once the rings are
+ * drained.  0, or -EIO for POLLERR or POLLNVAL.
+ */
+int kcap_reader_polled(struct kcap_reader *r, short revents);
+
 #endif /* _LIBKCAP_INTERNAL_H */

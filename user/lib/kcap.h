@@ -669,6 +669,8 @@ uint64_t kcap_writer_frame_bytes(const struct kcap_writer *w,
  * @vlan_tpid: with @vlan: the tag's protocol id, host order.
  * @pkt_type: the frame's PACKET_* type (PACKET_OUTGOING when sent).
  * @ring: the index of the ring it came from.
+ * @session: from kcap_capture_next(), the index of its session in the
+ *	capture; 0 from kcap_reader_next().
  *
  * A packet, its bytes included, stays valid until the next
  * kcap_reader_next() or kcap_reader_close() on the reader that gave it.
@@ -681,6 +683,7 @@ struct kcap_packet {
 	uint16_t		vlan_tpid;
 	uint8_t			pkt_type;
 	uint32_t		ring;
+	uint32_t		session;
 };
 
 /**
@@ -782,6 +785,131 @@ void kcap_reader_close(struct kcap_reader *r);
 int kcap_capture_start(struct kcap_ctl *ctl,
 		       const struct kcap_session_config *cfg,
 		       struct kcap_session_info *info, struct kcap_reader **r);
+
+/*
+ * Captures over several sessions: one stream of frames.
+ */
+
+/**
+ * struct kcap_capture - opaque: sessions on one or more devices, read as
+ * one stream of frames in timestamp order.
+ *
+ * Obtained with kcap_capture_open() (new sessions on devices) or
+ * kcap_capture_attach() (sessions that exist, such as persistent ones),
+ * released with kcap_capture_close().  A capture must not be used from two
+ * threads at once; its handle must not be used by another thread while it
+ * is.
+ */
+struct kcap_capture;
+
+#define KCAP_CAPTURE_MAX	64	/* sessions in one capture */
+
+/**
+ * kcap_capture_open() - create sessions on devices and read them as one.
+ * @ctl: an open handle; it owns the sessions unless @cfg asks for
+ *	persistent ones.
+ * @cfg: the sessions, as kcap_capture_start() takes them, but for their
+ *	devices and names: @cfg->name is the name of the only session, or
+ *	with several devices the start of theirs ("NAME-0", "NAME-1", ...),
+ *	at most KCAP_NAME_MAX - 4 bytes then; @cfg->ifindex and @cfg->ifname
+ *	are not used.
+ * @devs: the devices' names, in the caller's network namespace.
+ * @nr: how many, 1..KCAP_CAPTURE_MAX.
+ * @c: where to store the capture.
+ *
+ * Each session is started as kcap_capture_start() starts one: its filter
+ * compiled for its device, its reader bound before it captures.  On
+ * failure the sessions made so far are deleted and the handle says why
+ * (kcap_ctl_error()).
+ *
+ * Return: 0, or a negative errno (-EINVAL for bad arguments).
+ */
+int kcap_capture_open(struct kcap_ctl *ctl,
+		      const struct kcap_session_config *cfg,
+		      const char *const *devs, unsigned int nr,
+		      struct kcap_capture **c);
+
+/**
+ * kcap_capture_attach() - read existing sessions as one.
+ * @ctl: an open handle, used for the sessions' counters.
+ * @names: the sessions' names, in the caller's network namespace.
+ * @nr: how many, 1..KCAP_CAPTURE_MAX.
+ * @c: where to store the capture.
+ *
+ * Return: 0, or a negative errno: -ENOENT if a session does not exist
+ * ("no session named 'NAME'"), -EBUSY if another reader holds one;
+ * kcap_ctl_error() says why.
+ */
+int kcap_capture_attach(struct kcap_ctl *ctl, const char *const *names,
+			unsigned int nr, struct kcap_capture **c);
+
+/**
+ * kcap_capture_next() - the next frame of any of the sessions.
+ * @c: an open capture.
+ * @pkt: where to store the frame; valid until the next call on @c.
+ * @timeout_ms: as kcap_reader_next().
+ *
+ * Frames are merged across the sessions by timestamp, as each session's
+ * reader merges its rings.  The frame's ifindex says which device it came
+ * from, its session field which session.
+ *
+ * Return: as kcap_reader_next(): KCAP_READ_PACKET, KCAP_READ_NONE, or
+ * KCAP_READ_HUP once a session has hung up (its device went away or it
+ * was deleted) and the frames the others held are read:
+ * kcap_capture_hup() says which.  Or a negative errno.
+ */
+int kcap_capture_next(struct kcap_capture *c, struct kcap_packet *pkt,
+		      int timeout_ms);
+
+/**
+ * kcap_capture_nr() - how many sessions a capture reads.
+ * @c: an open capture.
+ *
+ * Return: the number of sessions, as given to kcap_capture_open() or
+ * kcap_capture_attach().
+ */
+unsigned int kcap_capture_nr(const struct kcap_capture *c);
+
+/**
+ * kcap_capture_session() - one session of a capture, as it was reported
+ * when the capture started.
+ * @c: an open capture.
+ * @i: its index, 0..kcap_capture_nr() - 1, in the order given.
+ *
+ * Return: the session (name, id, device, link type, snaplen...).
+ */
+const struct kcap_session_info *
+kcap_capture_session(const struct kcap_capture *c, unsigned int i);
+
+/**
+ * kcap_capture_hup() - the session that hung up.
+ * @c: a capture on which kcap_capture_next() returned KCAP_READ_HUP.
+ *
+ * Return: its index, or -1 if none did.
+ */
+int kcap_capture_hup(const struct kcap_capture *c);
+
+/**
+ * kcap_capture_stats() - the counters of one session of a capture.
+ * @c: an open capture.
+ * @i: the session's index.
+ * @stats: where to store them.
+ *
+ * Return: 0, or a negative errno as kcap_session_stats() (-ENOENT once the
+ * session is gone).
+ */
+int kcap_capture_stats(struct kcap_capture *c, unsigned int i,
+		       struct kcap_stats *stats);
+
+/**
+ * kcap_capture_close() - stop reading, delete what kcap_capture_open()
+ * made, free.
+ * @c: a capture, or NULL (then nothing is done).
+ *
+ * Sessions that kcap_capture_open() created are deleted (persistent ones
+ * too); sessions kcap_capture_attach() found are left as they are.
+ */
+void kcap_capture_close(struct kcap_capture *c);
 
 /*
  * Convenience calls for programs that embed a capture: one call from a

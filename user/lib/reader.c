@@ -147,16 +147,24 @@ int kcap_reader_next(struct kcap_reader *r, struct kcap_packet *pkt,
 		return -errno;
 	if (!ret)
 		return KCAP_READ_NONE;
-	if (pfd.revents & POLLHUP)
-		r->hup = true;
-	else if (pfd.revents & (POLLERR | POLLNVAL))
-		return -EIO;
+	ret = kcap_reader_polled(r, pfd.revents);
+	if (ret)
+		return ret;
 
 	/* The frames published before the hangup come first. */
 	ret = kcap_rings_next(&r->rings, pkt);
 	if (ret)
 		return ret < 0 ? ret : KCAP_READ_PACKET;
 	return r->hup ? KCAP_READ_HUP : KCAP_READ_NONE;
+}
+
+int kcap_reader_polled(struct kcap_reader *r, short revents)
+{
+	if (revents & POLLHUP)
+		r->hup = true;
+	else if (revents & (POLLERR | POLLNVAL))
+		return -EIO;
+	return 0;
 }
 
 int kcap_reader_fd(const struct kcap_reader *r)
