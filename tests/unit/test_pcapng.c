@@ -5,11 +5,13 @@
  * parsed from the file.
  */
 
+#define _GNU_SOURCE	/* memfd_create() */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <pcap/pcap.h>
 
@@ -143,6 +145,45 @@ static void test_pcapng_capinfos(void **state)
 		"'s/^\\(File encapsulation\\|Number of packets\\|"
 		"Number of interfaces in file\\): *//p'",
 		"ether\n4\n3\n");
+}
+
+/*
+ * kcap_writer_create() into a file it is given (a memfd, as libkcap's
+ * recording keeps captures in memory), with a section comment that
+ * capinfos reads back.
+ */
+static void test_pcapng_fd_comment(void **state)
+{
+	const struct kcap_writer_opts o = {
+		.fd = memfd_create("test", 0), .format = KCAP_FORMAT_PCAPNG,
+		.linktype = LINKTYPE_ETH,
+		.comment = "tags=a,b customer=acme alertid=42",
+	};
+	char path[PATH_MAX], cmd[PATH_MAX + 128], buf[4096];
+	struct kcap_writer *w;
+	ssize_t n;
+	FILE *f;
+
+	(void)state;
+	assert_true(o.fd >= 0);
+	assert_int_equal(kcap_writer_create(&w, &o), 0);
+	assert_int_equal(kcap_writer_write(w, &frames[0]), 0);
+	assert_int_equal(kcap_writer_close(w), 0);
+	/* Written from offset 0, not closed: copy it out to read it. */
+	tmp_path(path, sizeof(path), "memfd.pcapng");
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(lseek(o.fd, 0, SEEK_SET), 0);
+	while ((n = read(o.fd, buf, sizeof(buf))) > 0)
+		assert_int_equal(fwrite(buf, 1, (size_t)n, f), (size_t)n);
+	assert_int_equal(fclose(f), 0);
+	close(o.fd);
+	read_back(path, 1);
+	if (!have_program("capinfos"))
+		skip();
+	snprintf(cmd, sizeof(cmd), "capinfos -k '%s' | sed -n 's/^Capture comment: *//p'",
+		 path);
+	assert_output(cmd, "tags=a,b customer=acme alertid=42\n");
 }
 
 /* What the interface statistics block of an interface holds. */
@@ -300,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_pcapng_libpcap),
 		cmocka_unit_test(test_pcapng_tshark),
 		cmocka_unit_test(test_pcapng_capinfos),
+		cmocka_unit_test(test_pcapng_fd_comment),
 		cmocka_unit_test(test_pcapng_isb),
 		cmocka_unit_test(test_pcapng_dev_full),
 		cmocka_unit_test(test_pcapng_file_size_limit),

@@ -178,63 +178,6 @@ int cli_output_option(const char *cmd, int opt, const char *arg,
 int cli_output_check(const char *cmd, const struct cli_output *o);
 
 /*
- * The name of output file number @seq (0 the first) opened at @when, as
- * tcpdump names them: with -G, FILE through strftime(3); with -C, a
- * number appended from the second file on (FILE, FILE1, FILE2...), or with
- * -W N the file's place in the ring (seq % N) on every file, zero-padded
- * to the digits of N - 1 (FILE0..FILE9 for N = 10).  0, or -ENAMETOOLONG.
- */
-int cli_file_name(char *buf, size_t size, const struct cli_output *o,
-		  uint64_t seq, time_t when);
-
-/* Where a capture is, for the decisions below.  Times are monotonic ms. */
-struct cli_progress {
-	uint64_t	packets;	/* written or printed in all */
-	uint64_t	bytes;		/* their captured bytes */
-	uint64_t	files;		/* files opened so far */
-	uint64_t	file_packets;	/* in the current file */
-	uint64_t	file_bytes;	/* the current file's size */
-	uint64_t	start_ms;	/* when the capture began */
-	uint64_t	file_ms;	/* when the current file was opened */
-	uint64_t	last_ms;	/* the last packet, or start_ms */
-};
-
-enum cli_stop {
-	CLI_STOP_NONE,
-	CLI_STOP_COUNT,		/* -c */
-	CLI_STOP_PACKETS,	/* -a packets */
-	CLI_STOP_DURATION,	/* -a duration */
-	CLI_STOP_FILESIZE,	/* -a filesize */
-	CLI_STOP_FILES,		/* -a files */
-	CLI_STOP_IDLE,		/* --idle */
-};
-
-enum cli_step {
-	CLI_STEP_WRITE,		/* write it to the current file */
-	CLI_STEP_ROTATE,	/* open the next file, then write it there */
-	CLI_STEP_STOP,		/* stop without writing it (*why says why) */
-};
-
-/*
- * A packet whose record takes @rec bytes came at @now_ms: write it, rotate
- * first (-C: the file would exceed the size; -G: its time is up), or stop
- * (-a duration is up, -a filesize would be exceeded, -a files: the files
- * are done).  A file always takes its first packet.
- */
-enum cli_step cli_before_packet(const struct cli_output *o,
-				const struct cli_progress *p, uint64_t rec,
-				uint64_t now_ms, enum cli_stop *why);
-
-/* After a packet: -c or -a packets reached? */
-enum cli_stop cli_stop_after_packet(const struct cli_output *o,
-				    const struct cli_progress *p);
-
-/* When no packet came: -a duration or --idle up? */
-enum cli_stop cli_stop_on_timeout(const struct cli_output *o,
-				  const struct cli_progress *p,
-				  uint64_t now_ms);
-
-/*
  * Read the sessions of @cap to @out until the count, a signal (SIGINT,
  * SIGTERM, SIGHUP) or a session's hangup, then print the summary on
  * stderr.  Returns a KCAP_EXIT_* status.

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kcap(8): the output options that capture and dump share (-w, -c, -F,
- * --nano, -C, -G, -W, -a, --idle), the names of rotated files and the
- * decisions of when to rotate and when to stop, apart from the capture
- * loop that acts on them.
+ * --nano, -C, -G, -W, -a, --idle); libkcap's recording (kcap_record_*())
+ * names the files, rotates and stops.
  */
 
 #include <errno.h>
@@ -11,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 
@@ -132,99 +130,4 @@ int cli_output_check(const char *cmd, const struct cli_output *o)
 	if (o->stop_files && !o->rotate_bytes && !o->rotate_secs)
 		return cli_usage_error(cmd, "-a files needs -C or -G");
 	return 0;
-}
-
-/* How many digits tcpdump gives the numbers of -W files: those of N - 1. */
-static int cli_ring_digits(uint32_t n)
-{
-	int d = 0;
-
-	for (n--; n; n /= 10)
-		d++;
-	return d;
-}
-
-int cli_file_name(char *buf, size_t size, const struct cli_output *o,
-		  uint64_t seq, time_t when)
-{
-	char base[CLI_PATH_MAX];
-	struct tm tm;
-	int n, width;
-
-	if (o->rotate_secs) {
-		if (!localtime_r(&when, &tm))
-			return -EINVAL;
-		if (!strftime(base, sizeof(base), o->file, &tm))
-			return -ENAMETOOLONG;
-	} else if (snprintf(base, sizeof(base), "%s", o->file) >=
-		   (int)sizeof(base)) {
-		return -ENAMETOOLONG;
-	}
-	if (!o->rotate_bytes) {
-		n = snprintf(buf, size, "%s", base);
-	} else if (o->ring_files) {
-		width = cli_ring_digits(o->ring_files);
-		seq %= o->ring_files;
-		if (!width)	/* -W 1: the one file, FILE */
-			n = snprintf(buf, size, "%s", base);
-		else
-			n = snprintf(buf, size, "%s%0*llu", base, width,
-				     (unsigned long long)seq);
-	} else if (!seq) {
-		n = snprintf(buf, size, "%s", base);
-	} else {
-		n = snprintf(buf, size, "%s%llu", base,
-			     (unsigned long long)seq);
-	}
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-enum cli_step cli_before_packet(const struct cli_output *o,
-				const struct cli_progress *p, uint64_t rec,
-				uint64_t now_ms, enum cli_stop *why)
-{
-	bool rotate;
-
-	*why = CLI_STOP_NONE;
-	if (o->stop_secs && now_ms - p->start_ms >= o->stop_secs * 1000) {
-		*why = CLI_STOP_DURATION;
-		return CLI_STEP_STOP;
-	}
-	if (o->stop_bytes && p->file_packets &&
-	    p->file_bytes + rec > o->stop_bytes) {
-		*why = CLI_STOP_FILESIZE;
-		return CLI_STEP_STOP;
-	}
-	rotate = (o->rotate_bytes && p->file_packets &&
-		  p->file_bytes + rec > o->rotate_bytes) ||
-		 (o->rotate_secs &&
-		  now_ms - p->file_ms >= o->rotate_secs * 1000);
-	if (!rotate)
-		return CLI_STEP_WRITE;
-	if (o->stop_files && p->files >= o->stop_files) {
-		*why = CLI_STOP_FILES;
-		return CLI_STEP_STOP;
-	}
-	return CLI_STEP_ROTATE;
-}
-
-enum cli_stop cli_stop_after_packet(const struct cli_output *o,
-				    const struct cli_progress *p)
-{
-	if (o->count && p->packets >= o->count)
-		return CLI_STOP_COUNT;
-	if (o->stop_packets && p->packets >= o->stop_packets)
-		return CLI_STOP_PACKETS;
-	return CLI_STOP_NONE;
-}
-
-enum cli_stop cli_stop_on_timeout(const struct cli_output *o,
-				  const struct cli_progress *p,
-				  uint64_t now_ms)
-{
-	if (o->stop_secs && now_ms - p->start_ms >= o->stop_secs * 1000)
-		return CLI_STOP_DURATION;
-	if (o->idle_secs && now_ms - p->last_ms >= o->idle_secs * 1000)
-		return CLI_STOP_IDLE;
-	return CLI_STOP_NONE;
 }

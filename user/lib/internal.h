@@ -6,6 +6,7 @@
 #define _LIBKCAP_INTERNAL_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "kcap.h"
 
@@ -89,5 +90,57 @@ int kcap_session_request(struct kcap_ctl *ctl, uint8_t cmd,
  * drained.  0, or -EIO for POLLERR or POLLNVAL.
  */
 int kcap_reader_polled(struct kcap_reader *r, short revents);
+
+/* record.c: the decisions of a recording, apart from its loop. */
+
+#define KCAP_RECORD_PATH_MAX	4096
+
+/* Where a recording is, for the decisions below.  Times: monotonic ms. */
+struct kcap_record_at {
+	uint64_t	packets;	/* recorded in all */
+	uint64_t	files;		/* files opened so far */
+	uint64_t	file_packets;	/* in the current file */
+	uint64_t	file_bytes;	/* the current file's size */
+	uint64_t	start_ms;	/* when the recording began */
+	uint64_t	file_ms;	/* when the current file was opened */
+	uint64_t	last_ms;	/* the last frame, or start_ms */
+};
+
+enum kcap_record_act {
+	KCAP_RECORD_WRITE,	/* write it to the current file */
+	KCAP_RECORD_ROTATE,	/* open the next file, then write it there */
+	KCAP_RECORD_STOP,	/* stop without writing it (*why says why) */
+};
+
+/*
+ * The name of file number @seq (0 the first) opened at @when, as tcpdump
+ * names them: with rotate_secs, the path through strftime(3); with
+ * rotate_bytes, a number appended from the second file on (FILE, FILE1,
+ * FILE2...), or with ring_files N the file's place in the ring (seq % N)
+ * on every file, zero-padded to the digits of N - 1.  0 or -ENAMETOOLONG.
+ */
+int kcap_record_name(char *buf, size_t size,
+		     const struct kcap_record_config *c, uint64_t seq,
+		     time_t when);
+
+/*
+ * A frame whose record takes @rec bytes came at @now_ms: write it, rotate
+ * first (the file would pass rotate_bytes, or its rotate_secs are up), or
+ * stop (seconds are up, the file would pass bytes, the files are done).
+ * A file always takes its first frame.
+ */
+enum kcap_record_act kcap_record_before(const struct kcap_record_config *c,
+					const struct kcap_record_at *at,
+					uint64_t rec, uint64_t now_ms,
+					enum kcap_record_stop *why);
+
+/* After a frame: were the packets reached? */
+enum kcap_record_stop kcap_record_after(const struct kcap_record_config *c,
+					const struct kcap_record_at *at);
+
+/* No frame waiting: are the seconds, or idle_secs, up? */
+enum kcap_record_stop kcap_record_idle(const struct kcap_record_config *c,
+				       const struct kcap_record_at *at,
+				       uint64_t now_ms);
 
 #endif /* _LIBKCAP_INTERNAL_H */

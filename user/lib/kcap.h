@@ -557,6 +557,40 @@ int kcap_writer_open(struct kcap_writer **w, const char *path,
 		     bool nano);
 
 /**
+ * struct kcap_writer_opts - what kcap_writer_create() makes.
+ * @path: the file to create or truncate, "-" for standard output, or NULL
+ *	to write into @fd.
+ * @fd: with @path NULL: an open file to write into, from its offset (not
+ *	closed by kcap_writer_close(); cut back after a failed write when it
+ *	is a regular file at offset 0, such as a memfd_create(2) file).
+ * @format: the file format.
+ * @linktype: as kcap_writer_open().
+ * @snaplen: as kcap_writer_open().
+ * @nano: as kcap_writer_open().
+ * @comment: pcapng: the section header's comment (opt_comment), UTF-8;
+ *	NULL for none.  pcap has no place for it.
+ */
+struct kcap_writer_opts {
+	const char		*path;
+	int			fd;
+	enum kcap_file_format	format;
+	int			linktype;
+	uint32_t		snaplen;
+	bool			nano;
+	const char		*comment;
+};
+
+/**
+ * kcap_writer_create() - kcap_writer_open() with all its options.
+ * @w: where to store the new writer; set to NULL on failure.
+ * @o: what to write, and where.
+ *
+ * Return: as kcap_writer_open().
+ */
+int kcap_writer_create(struct kcap_writer **w,
+		       const struct kcap_writer_opts *o);
+
+/**
  * kcap_writer_add_interface() - declare the device of an ifindex.
  * @w: an open writer.
  * @ifindex: the index of the device.
@@ -910,6 +944,192 @@ int kcap_capture_stats(struct kcap_capture *c, unsigned int i,
  * too); sessions kcap_capture_attach() found are left as they are.
  */
 void kcap_capture_close(struct kcap_capture *c);
+
+/*
+ * Recording a capture: where its frames go and when it stops, as tcpdump's
+ * and dumpcap's -w -F -C -G -W -c -a --idle say it, and pcapdaemon's
+ * packets, bytes, duration and timeout.
+ */
+
+/**
+ * struct kcap_record_config - where a capture's frames go, when it stops.
+ * @path: the file to write, "-" for standard output; with @rotate_secs a
+ *	strftime(3) pattern.  NULL: a memory file (@memory) or only
+ *	@frame_cb.
+ * @memory: with @path NULL, write the file into memory (memfd_create(2)):
+ *	kcap_record_memfd() gives it once recorded.  No rotation.
+ * @format: the file format.
+ * @nano: pcap: nanosecond timestamps.
+ * @snaplen: bytes kept of a frame in the file; 0: the largest snaplen of
+ *	the capture's sessions.
+ * @comment: pcapng: the section header's comment; NULL for none.
+ * @rotate_bytes: start the next file before one would pass this many
+ *	bytes (tcpdump -C), 0: never.  Files are FILE, FILE1, FILE2...
+ * @rotate_secs: start the next file after this many seconds (-G), 0:
+ *	never; the name is @path through strftime(3).
+ * @ring_files: with rotation, keep this many files, reusing their names
+ *	(-W): FILE0..FILE(N-1), a file of -G replacing the oldest.
+ * @packets: stop after this many frames, 0: no limit.
+ * @bytes: stop before a file would pass this many bytes, with whole frames
+ *	only (dumpcap's -a filesize, pcapdaemon's bytes), 0: no limit.
+ * @seconds: stop after this many seconds, 0: no limit.
+ * @idle_secs: stop after this many seconds without a frame, 0: never.
+ * @files: with rotation, stop once this many files are done, 0: no limit.
+ * @frame_cb: called with each frame before it is written (a line on a
+ *	terminal, a debug log), or NULL; a non-zero return, a negative errno,
+ *	stops the recording with that error.
+ * @arg: @frame_cb's.
+ *
+ * Strings must stay valid while the recording runs.
+ */
+struct kcap_record_config {
+	const char		*path;
+	bool			memory;
+	enum kcap_file_format	format;
+	bool			nano;
+	uint32_t		snaplen;
+	const char		*comment;
+	uint64_t		rotate_bytes;
+	uint64_t		rotate_secs;
+	uint32_t		ring_files;
+	uint64_t		packets;
+	uint64_t		bytes;
+	uint64_t		seconds;
+	uint64_t		idle_secs;
+	uint64_t		files;
+	int			(*frame_cb)(const struct kcap_packet *pkt,
+					    const struct kcap_session_info *s,
+					    void *arg);
+	void			*arg;
+};
+
+/**
+ * enum kcap_record_stop - why a recording stopped.
+ * @KCAP_RECORD_RUNNING: it has not.
+ * @KCAP_RECORD_PACKETS: @packets frames were recorded.
+ * @KCAP_RECORD_BYTES: the next frame would have made the file pass @bytes.
+ * @KCAP_RECORD_SECONDS: @seconds passed.
+ * @KCAP_RECORD_IDLE: @idle_secs passed without a frame.
+ * @KCAP_RECORD_FILES: @files files were done.
+ * @KCAP_RECORD_HUP: a session hung up (kcap_capture_hup()).
+ * @KCAP_RECORD_ERROR: writing failed, or @frame_cb said stop:
+ *	kcap_record_error() says why.
+ */
+enum kcap_record_stop {
+	KCAP_RECORD_RUNNING,
+	KCAP_RECORD_PACKETS,
+	KCAP_RECORD_BYTES,
+	KCAP_RECORD_SECONDS,
+	KCAP_RECORD_IDLE,
+	KCAP_RECORD_FILES,
+	KCAP_RECORD_HUP,
+	KCAP_RECORD_ERROR,
+};
+
+/**
+ * struct kcap_record_progress - where a recording is.
+ * @packets: frames recorded (written, or handed to @frame_cb).
+ * @bytes: their captured bytes.
+ * @files: files opened.
+ * @file: the name of the current or last file; "" for memory or none.
+ * @stats: the capture's sessions' counters, summed, as last read (at most
+ *	about a second ago while it runs, at the end when it has stopped).
+ * @why: why it stopped.
+ */
+struct kcap_record_progress {
+	uint64_t		packets;
+	uint64_t		bytes;
+	uint64_t		files;
+	char			file[4096];
+	struct kcap_stats	stats;
+	enum kcap_record_stop	why;
+};
+
+/**
+ * struct kcap_record - opaque: a capture being recorded.
+ */
+struct kcap_record;
+
+/**
+ * kcap_record_open() - start recording a capture.
+ * @r: where to store the recording.
+ * @cap: an open capture; it must outlive the recording.
+ * @cfg: where and until when.
+ * @e: where to say why it failed, or NULL.
+ *
+ * Opens the first file (its header written, so a path that cannot be
+ * written fails here, before any frame).  pcap holds one link type: the
+ * capture's sessions must share it.  pcapng gets an interface per device.
+ *
+ * Return: 0, or a negative errno: -EINVAL for a config that does not hold
+ * together, the error of creating or writing the file.
+ */
+int kcap_record_open(struct kcap_record **r, struct kcap_capture *cap,
+		     const struct kcap_record_config *cfg,
+		     struct kcap_error *e);
+
+/**
+ * kcap_record_step() - record what comes for a while.
+ * @r: a running recording.
+ * @timeout_ms: how long to go on for (a wait for a frame included), -1
+ *	without limit; it returns early on a signal (poll(2) interrupted).
+ *
+ * Frames are written in batches (out at least every 16 KiB, and whenever
+ * none are waiting), rotations and stops decided as they come, the
+ * sessions' counters read about once a second.
+ *
+ * Return: 0 while it runs, 1 once it has stopped (kcap_record_progress()
+ * says why), or a negative errno (then it has stopped with
+ * KCAP_RECORD_ERROR).
+ */
+int kcap_record_step(struct kcap_record *r, int timeout_ms);
+
+/**
+ * kcap_record_progress() - where a recording is, and why it stopped.
+ * @r: a recording.
+ *
+ * Return: its progress, valid until the next call on @r.
+ */
+const struct kcap_record_progress *
+kcap_record_progress(const struct kcap_record *r);
+
+/**
+ * kcap_record_error() - why a recording stopped with KCAP_RECORD_ERROR.
+ * @r: a recording.
+ *
+ * Return: the error ("writing 'FILE': No space left on device"); its err
+ * is -EPIPE when the reader of standard output went away.
+ */
+const struct kcap_error *kcap_record_error(const struct kcap_record *r);
+
+/**
+ * kcap_record_finish() - stop and close the file.
+ * @r: a recording, running or stopped.
+ *
+ * pcapng files end with an interface statistics block per device, with the
+ * sessions' counters read now.  The recording is stopped (as running it
+ * was, KCAP_RECORD_RUNNING stays its why: the caller stopped it).
+ *
+ * Return: 0 if the file is whole, or the negative errno of a failed write
+ * (kcap_record_error()).
+ */
+int kcap_record_finish(struct kcap_record *r);
+
+/**
+ * kcap_record_memfd() - the memory file of a finished recording.
+ * @r: a recording of @memory, finished.
+ * @size: where to store its size.
+ *
+ * Return: its file descriptor, at offset 0, which stays the recording's
+ * (dup(2) it to keep it), or -1 if it has none.
+ */
+int kcap_record_memfd(const struct kcap_record *r, uint64_t *size);
+
+/**
+ * kcap_record_close() - finish if need be, and free.
+ * @r: a recording, or NULL.
+ */
+void kcap_record_close(struct kcap_record *r);
 
 /*
  * Convenience calls for programs that embed a capture: one call from a

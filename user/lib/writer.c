@@ -27,14 +27,17 @@ int kcap_writer_fail(struct kcap_writer *w, int err)
 	return w->err;
 }
 
-static int kcap_writer_open_file(struct kcap_writer *w, const char *path)
+static int kcap_writer_open_file(struct kcap_writer *w,
+				 const struct kcap_writer_opts *o)
 {
 	struct stat st;
 
-	if (!strcmp(path, "-")) {
+	if (!o->path) {
+		w->fd = o->fd;
+	} else if (!strcmp(o->path, "-")) {
 		w->fd = STDOUT_FILENO;
 	} else {
-		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		w->fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 			     0666);
 		if (w->fd < 0)
 			return -errno;
@@ -42,8 +45,13 @@ static int kcap_writer_open_file(struct kcap_writer *w, const char *path)
 	}
 	if (fstat(w->fd, &st) < 0)
 		return -errno;
-	/* Stdout may be a file opened for appending, not at offset 0. */
-	w->regular = S_ISREG(st.st_mode) && w->own_fd;
+	/*
+	 * A file it can cut back: one of its own, or a regular file (a
+	 * memfd) given at offset 0 -- stdout may be a file opened for
+	 * appending, not at offset 0.
+	 */
+	w->regular = S_ISREG(st.st_mode) &&
+		     (w->own_fd || (!o->path && lseek(w->fd, 0, SEEK_CUR) == 0));
 	return 0;
 }
 
@@ -56,37 +64,53 @@ static void kcap_writer_free(struct kcap_writer *w)
 	free(w);
 }
 
-int kcap_writer_open(struct kcap_writer **wp, const char *path,
-		     enum kcap_file_format fmt, int linktype, uint32_t snaplen,
-		     bool nano)
+int kcap_writer_create(struct kcap_writer **wp,
+		       const struct kcap_writer_opts *o)
 {
 	struct kcap_writer *w;
 	int err;
 
 	*wp = NULL;
-	if (!path || linktype < 0 ||
-	    (fmt != KCAP_FORMAT_PCAP && fmt != KCAP_FORMAT_PCAPNG))
+	if ((!o->path && o->fd < 0) || o->linktype < 0 ||
+	    (o->format != KCAP_FORMAT_PCAP && o->format != KCAP_FORMAT_PCAPNG))
 		return -EINVAL;
 
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	w->fd = -1;
-	w->ops = fmt == KCAP_FORMAT_PCAP ? &kcap_writer_pcap_ops :
-					   &kcap_writer_pcapng_ops;
-	w->linktype = linktype;
-	w->snaplen = snaplen;
-	w->nano = nano;
+	w->ops = o->format == KCAP_FORMAT_PCAP ? &kcap_writer_pcap_ops :
+						 &kcap_writer_pcapng_ops;
+	w->linktype = o->linktype;
+	w->snaplen = o->snaplen;
+	w->nano = o->nano;
+	w->comment = o->comment;
 
-	err = kcap_writer_open_file(w, path);
+	err = kcap_writer_open_file(w, o);
 	if (!err)
 		err = w->ops->open(w);
+	w->comment = NULL;	/* the caller's: written, not kept */
 	if (err) {
 		kcap_writer_free(w);
 		return err;
 	}
 	*wp = w;
 	return 0;
+}
+
+int kcap_writer_open(struct kcap_writer **wp, const char *path,
+		     enum kcap_file_format fmt, int linktype, uint32_t snaplen,
+		     bool nano)
+{
+	const struct kcap_writer_opts o = {
+		.path = path, .fd = -1, .format = fmt, .linktype = linktype,
+		.snaplen = snaplen, .nano = nano,
+	};
+
+	*wp = NULL;
+	if (!path)
+		return -EINVAL;
+	return kcap_writer_create(wp, &o);
 }
 
 int kcap_writer_add_interface(struct kcap_writer *w, uint32_t ifindex,

@@ -40,6 +40,7 @@ struct kcap_writer {
 	int			linktype;
 	uint32_t		snaplen;	/* 0: no limit */
 	bool			nano;
+	const char		*comment;	/* while opening: the section's */
 
 	/* pcap: libpcap writes through its own FILE on a dup of fd. */
 	pcap_t			*dead;

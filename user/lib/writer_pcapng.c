@@ -26,6 +26,7 @@
 #define PCAPNG_BYTE_ORDER	0x1A2B3C4D
 
 #define OPT_ENDOFOPT		0
+#define OPT_COMMENT		1
 #define OPT_SHB_USERAPPL	4
 #define OPT_IF_NAME		2
 #define OPT_IF_TSRESOL		9
@@ -157,8 +158,10 @@ static void pcapng_end(struct kcap_writer *w, struct pcapng_blk *b)
 	w->bytes += len;
 }
 
+/* The section header: kcap's name and version, and the caller's comment. */
 static int pcapng_write_shb(struct kcap_writer *w)
 {
+	size_t clen = w->comment ? strnlen(w->comment, UINT16_MAX) : 0;
 	char appl[64];
 	struct pcapng_blk b;
 	int len, err;
@@ -166,13 +169,16 @@ static int pcapng_write_shb(struct kcap_writer *w)
 	len = snprintf(appl, sizeof(appl), "kcap %s", kcap_version());
 	if (len < 0 || (size_t)len >= sizeof(appl))
 		return -EINVAL;
-	err = pcapng_begin(w, &b, PCAPNG_SHB, 28 + pad4(len) + 4 + 4 + 4);
+	err = pcapng_begin(w, &b, PCAPNG_SHB, 28 + pad4(len) + 4 +
+			   (clen ? 4 + pad4(clen) : 0) + 4 + 4);
 	if (err)
 		return err;
 	put32(&b, PCAPNG_BYTE_ORDER);
 	put16(&b, 1);		/* major version */
 	put16(&b, 0);		/* minor version */
 	put64(&b, UINT64_MAX);	/* section length: not given */
+	if (clen)
+		put_opt(&b, OPT_COMMENT, w->comment, clen);
 	put_opt(&b, OPT_SHB_USERAPPL, appl, len);
 	put_endofopt(&b);
 	pcapng_end(w, &b);

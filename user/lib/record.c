@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libkcap: recording a capture into files (rotated as tcpdump's -C, -G and
+ * -W), a memory file or a callback, until one of its stop conditions
+ * (dumpcap's -a, tcpdump's -c, pcapdaemon's packets, bytes, duration and
+ * timeout) or a session's hangup.
+ *
+ * The decisions (name a file, rotate, stop) are apart from the loop that
+ * acts on them, so that the unit tests check them with made-up clocks.
+ */
+
+#define _GNU_SOURCE	/* memfd_create() */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "kcap.h"
+
+#define KCAP_RECORD_FLUSH_BYTES	16384	/* written out at least this often */
+#define KCAP_RECORD_STATS_MS	1000	/* counters read this often */
+#define KCAP_RECORD_CLOCK_EVERY	256	/* frames between readings of the clock */
+
+struct kcap_record {
+	struct kcap_capture		*cap;
+	unsigned int			nr;	/* its sessions */
+	struct kcap_record_config	cfg;
+	uint32_t			snaplen;	/* the files' */
+	struct kcap_writer		*w;
+	int				memfd;
+	uint64_t			flushed;	/* w's bytes written out */
+	char				**ring;	/* -W: each slot's last name */
+	struct kcap_record_at		at;
+	struct kcap_stats		*each;	/* each session's last counters */
+	uint64_t			stats_ms;
+	uint64_t			now_ms;		/* kcap_record_clock()'s */
+	unsigned int			clock_left;	/* frames until read */
+	bool				finished;
+	struct kcap_record_progress	p;
+	struct kcap_error		err;
+};
+
+static uint64_t kcap_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* How many digits tcpdump gives the numbers of -W files: those of N - 1. */
+static int kcap_ring_digits(uint32_t n)
+{
+	int d = 0;
+
+	for (n--; n; n /= 10)
+		d++;
+	return d;
+}
+
+int kcap_record_name(char *buf, size_t size,
+		     const struct kcap_record_config *c, uint64_t seq,
+		     time_t when)
+{
+	char base[KCAP_RECORD_PATH_MAX];
+	struct tm tm;
+	int n, width;
+
+	if (c->rotate_secs) {
+		if (!localtime_r(&when, &tm))
+			return -EINVAL;
+		if (!strftime(base, sizeof(base), c->path, &tm))
+			return -ENAMETOOLONG;
+	} else if (snprintf(base, sizeof(base), "%s", c->path) >=
+		   (int)sizeof(base)) {
+		return -ENAMETOOLONG;
+	}
+	if (!c->rotate_bytes) {
+		n = snprintf(buf, size, "%s", base);
+	} else if (c->ring_files) {
+		width = kcap_ring_digits(c->ring_files);
+		seq %= c->ring_files;
+		if (!width)	/* -W 1: the one file, FILE */
+			n = snprintf(buf, size, "%s", base);
+		else
+			n = snprintf(buf, size, "%s%0*llu", base, width,
+				     (unsigned long long)seq);
+	} else if (!seq) {
+		n = snprintf(buf, size, "%s", base);
+	} else {
+		n = snprintf(buf, size, "%s%llu", base,
+			     (unsigned long long)seq);
+	}
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+enum kcap_record_act kcap_record_before(const struct kcap_record_config *c,
+					const struct kcap_record_at *at,
+					uint64_t rec, uint64_t now_ms,
+					enum kcap_record_stop *why)
+{
+	bool rotate;
+
+	*why = KCAP_RECORD_RUNNING;
+	if (c->seconds && now_ms - at->start_ms >= c->seconds * 1000) {
+		*why = KCAP_RECORD_SECONDS;
+		return KCAP_RECORD_STOP;
+	}
+	if (c->bytes && at->file_packets && at->file_bytes + rec > c->bytes) {
+		*why = KCAP_RECORD_BYTES;
+		return KCAP_RECORD_STOP;
+	}
+	rotate = (c->rotate_bytes && at->file_packets &&
+		  at->file_bytes + rec > c->rotate_bytes) ||
+		 (c->rotate_secs &&
+		  now_ms - at->file_ms >= c->rotate_secs * 1000);
+	if (!rotate)
+		return KCAP_RECORD_WRITE;
+	if (c->files && at->files >= c->files) {
+		*why = KCAP_RECORD_FILES;
+		return KCAP_RECORD_STOP;
+	}
+	return KCAP_RECORD_ROTATE;
+}
+
+enum kcap_record_stop kcap_record_after(const struct kcap_record_config *c,
+					const struct kcap_record_at *at)
+{
+	return c->packets && at->packets >= c->packets ? KCAP_RECORD_PACKETS :
+							 KCAP_RECORD_RUNNING;
+}
+
+enum kcap_record_stop kcap_record_idle(const struct kcap_record_config *c,
+				       const struct kcap_record_at *at,
+				       uint64_t now_ms)
+{
+	if (c->seconds && now_ms - at->start_ms >= c->seconds * 1000)
+		return KCAP_RECORD_SECONDS;
+	if (c->idle_secs && now_ms - at->last_ms >= c->idle_secs * 1000)
+		return KCAP_RECORD_IDLE;
+	return KCAP_RECORD_RUNNING;
+}
+
+/* A config that holds together: 0, or -EINVAL with @e saying why. */
+static int kcap_record_check(const struct kcap_record_config *c,
+			     struct kcap_error *e)
+{
+	const char *why = NULL;
+	bool file = c->path && strcmp(c->path, "-");
+
+	if (c->format != KCAP_FORMAT_PCAP && c->format != KCAP_FORMAT_PCAPNG)
+		why = "an unknown file format";
+	else if ((c->rotate_bytes || c->rotate_secs) && !file)
+		why = "rotation (-C, -G) needs a file name";
+	else if (c->ring_files && !c->rotate_bytes && !c->rotate_secs)
+		why = "a ring of files (-W) needs rotation (-C or -G)";
+	else if (c->files && !c->rotate_bytes && !c->rotate_secs)
+		why = "a number of files to stop after needs rotation (-C or -G)";
+	else if (c->bytes && !c->path && !c->memory)
+		why = "a size to stop at needs a file";
+	else if (c->memory && c->path)
+		why = "a memory file has no path";
+	else if (!c->path && !c->memory && !c->frame_cb)
+		why = "frames need a file, memory or a callback";
+	if (!why)
+		return 0;
+	return kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM, "%s", why);
+}
+
+/* A failure of @err while writing: the recording stops, @e says why. */
+static int kcap_record_fail(struct kcap_record *r, int err, const char *fmt,
+			    const char *name)
+{
+	if (!r->err.err)
+		kcap_error_set(&r->err, err, KCAP_ERROR_SYSTEM, fmt, name,
+			       strerror(-err));
+	r->p.why = KCAP_RECORD_ERROR;
+	return r->err.err;
+}
+
+/* The next file (or the memory file): named, its ring slot taken, opened. */
+static int kcap_record_file_open(struct kcap_record *r)
+{
+	struct kcap_writer_opts o = {
+		.fd = r->memfd, .format = r->cfg.format, .nano = r->cfg.nano,
+		.snaplen = r->snaplen, .comment = r->cfg.comment,
+	};
+	const struct kcap_session_info *s;
+	char **slot;
+	unsigned int i;
+	int err;
+
+	if (r->cfg.path && strcmp(r->cfg.path, "-")) {
+		err = kcap_record_name(r->p.file, sizeof(r->p.file), &r->cfg,
+				       r->at.files, time(NULL));
+		if (err)
+			return kcap_record_fail(r, err,
+						"cannot name the file of '%s': %s",
+						r->cfg.path);
+	} else {
+		snprintf(r->p.file, sizeof(r->p.file), "%s",
+			 r->cfg.path ? r->cfg.path : "");
+	}
+	if (r->ring) {
+		/* A name of -G that the ring drops goes; the same is reused. */
+		slot = &r->ring[r->at.files % r->cfg.ring_files];
+		if (*slot && strcmp(*slot, r->p.file))
+			unlink(*slot);
+		free(*slot);
+		*slot = strdup(r->p.file);
+	}
+	o.path = r->cfg.path ? r->p.file : NULL;
+	o.linktype = (int)kcap_capture_session(r->cap, 0)->linktype;
+	err = kcap_writer_create(&r->w, &o);
+	/* An interface per device; two sessions on one device share it. */
+	for (i = 0; !err && r->cfg.format == KCAP_FORMAT_PCAPNG && i < r->nr;
+	     i++) {
+		s = kcap_capture_session(r->cap, i);
+		err = kcap_writer_add_interface(r->w, s->ifindex, s->ifname,
+						(int)s->linktype, s->snaplen);
+		if (err == -EEXIST)
+			err = 0;
+	}
+	/* The header now: a file that cannot take it is not left empty. */
+	if (!err)
+		err = kcap_writer_flush(r->w);
+	if (err) {
+		kcap_writer_close(r->w);
+		r->w = NULL;
+		if (o.path && strcmp(o.path, "-"))
+			unlink(o.path);
+		return kcap_record_fail(r, err, "cannot write '%s': %s",
+					o.path ? r->p.file : "memory");
+	}
+	r->flushed = kcap_writer_bytes(r->w);
+	r->at.files++;
+	r->at.file_packets = 0;
+	r->at.file_bytes = kcap_writer_bytes(r->w);
+	r->at.file_ms = kcap_now_ms();
+	r->p.files = r->at.files;
+	return 0;
+}
+
+static void kcap_record_stats(struct kcap_record *r)
+{
+	struct kcap_stats st;
+	unsigned int i;
+
+	memset(&r->p.stats, 0, sizeof(r->p.stats));
+	for (i = 0; i < r->nr; i++) {
+		/* A session that went away keeps its last counters. */
+		if (!kcap_capture_stats(r->cap, i, &st))
+			r->each[i] = st;
+		r->p.stats.seen += r->each[i].seen;
+		r->p.stats.passed += r->each[i].passed;
+		r->p.stats.delivered += r->each[i].delivered;
+		r->p.stats.dropped += r->each[i].dropped;
+		r->p.stats.bytes += r->each[i].bytes;
+	}
+	r->stats_ms = kcap_now_ms();
+}
+
+/*
+ * Close the file with each interface's counters for pcapng's statistics
+ * blocks: the sum of its sessions' (two sessions of one device share its
+ * interface).  0, or the error of a write.
+ */
+static int kcap_record_file_close(struct kcap_record *r)
+{
+	uint64_t passed, dropped;
+	uint32_t ifindex;
+	unsigned int i, j;
+	int err;
+
+	if (!r->w)
+		return 0;
+	kcap_record_stats(r);
+	for (i = 0; r->cfg.format == KCAP_FORMAT_PCAPNG && i < r->nr; i++) {
+		ifindex = kcap_capture_session(r->cap, i)->ifindex;
+		for (j = 0; j < i; j++)
+			if (kcap_capture_session(r->cap, j)->ifindex == ifindex)
+				break;
+		if (j < i)
+			continue;	/* counted with session j */
+		passed = dropped = 0;
+		for (j = i; j < r->nr; j++) {
+			if (kcap_capture_session(r->cap, j)->ifindex != ifindex)
+				continue;
+			passed += r->each[j].passed;
+			dropped += r->each[j].dropped;
+		}
+		kcap_writer_set_stats(r->w, ifindex, passed, dropped);
+	}
+	err = kcap_writer_close(r->w);
+	r->w = NULL;
+	if (err)
+		return kcap_record_fail(r, err, "writing '%s': %s",
+					r->p.file[0] ? r->p.file : "memory");
+	return 0;
+}
+
+int kcap_record_open(struct kcap_record **rp, struct kcap_capture *cap,
+		     const struct kcap_record_config *cfg,
+		     struct kcap_error *e)
+{
+	const struct kcap_session_info *s0 = kcap_capture_session(cap, 0);
+	struct kcap_record *r;
+	unsigned int i;
+	int err;
+
+	*rp = NULL;
+	kcap_error_clear(e);
+	err = kcap_record_check(cfg, e);
+	if (err)
+		return err;
+	for (i = 1; (cfg->path || cfg->memory) &&
+		    cfg->format == KCAP_FORMAT_PCAP && i < kcap_capture_nr(cap);
+	     i++) {
+		if (kcap_capture_session(cap, i)->linktype != s0->linktype)
+			return kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM,
+					      "%s and %s have different link types, which a pcap file cannot hold: use pcapng",
+					      s0->ifname,
+					      kcap_capture_session(cap, i)->ifname);
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
+	r->cap = cap;
+	r->nr = kcap_capture_nr(cap);
+	r->cfg = *cfg;
+	r->memfd = -1;
+	r->snaplen = cfg->snaplen;
+	for (i = 0; !r->snaplen && i < r->nr; i++)
+		if (kcap_capture_session(cap, i)->snaplen > r->snaplen)
+			r->snaplen = kcap_capture_session(cap, i)->snaplen;
+	r->at.start_ms = r->at.last_ms = r->at.file_ms = kcap_now_ms();
+	r->each = calloc(r->nr, sizeof(*r->each));
+	if (cfg->ring_files)
+		r->ring = calloc(cfg->ring_files, sizeof(*r->ring));
+	err = !r->each || (cfg->ring_files && !r->ring) ? -ENOMEM : 0;
+	if (!err && cfg->memory) {
+		r->memfd = memfd_create("kcap-record", MFD_CLOEXEC);
+		if (r->memfd < 0)
+			err = -errno;
+	}
+	if (err) {
+		kcap_error_set(e, err, KCAP_ERROR_SYSTEM, NULL);
+	} else if ((cfg->path || cfg->memory) && kcap_record_file_open(r)) {
+		err = r->err.err;
+		if (e)
+			*e = r->err;
+	}
+	if (err) {
+		kcap_record_close(r);
+		return err;
+	}
+	kcap_record_stats(r);
+	*rp = r;
+	return 0;
+}
+
+/*
+ * The time for the decisions taken per frame: read after every wait and
+ * every KCAP_RECORD_CLOCK_EVERY frames, not per frame.  Where the clock
+ * source has no vDSO (HPET in many VMs) clock_gettime(2) is a system
+ * call, which per frame costs more than the rest of the reader.
+ */
+static uint64_t kcap_record_clock(struct kcap_record *r)
+{
+	if (!r->clock_left) {
+		r->now_ms = kcap_now_ms();
+		r->clock_left = KCAP_RECORD_CLOCK_EVERY;
+	}
+	r->clock_left--;
+	return r->now_ms;
+}
+
+static int kcap_record_write(struct kcap_record *r,
+			     const struct kcap_packet *pkt)
+{
+	int err;
+
+	if (r->cfg.frame_cb) {
+		err = r->cfg.frame_cb(pkt, kcap_capture_session(r->cap,
+								pkt->session),
+				      r->cfg.arg);
+		if (err)
+			return kcap_record_fail(r, err < 0 ? err : -ECANCELED,
+						"%s%s",
+						"the frame callback failed: ");
+	}
+	if (!r->w)
+		return 0;
+	err = kcap_writer_write(r->w, &pkt->frame);
+	if (err)
+		return kcap_record_fail(r, err, "writing '%s': %s",
+					r->p.file[0] ? r->p.file : "memory");
+	r->at.file_bytes = kcap_writer_bytes(r->w);
+	/* Out in batches while frames come: a full disk costs the last. */
+	if (r->at.file_bytes - r->flushed >= KCAP_RECORD_FLUSH_BYTES) {
+		err = kcap_writer_flush(r->w);
+		if (err)
+			return kcap_record_fail(r, err, "writing '%s': %s",
+						r->p.file[0] ? r->p.file :
+							       "memory");
+		r->flushed = r->at.file_bytes;
+	}
+	return 0;
+}
+
+/* One frame: rotate or stop first if need be; false once stopped. */
+static bool kcap_record_take(struct kcap_record *r,
+			     const struct kcap_packet *pkt)
+{
+	uint64_t now = kcap_record_clock(r);
+	uint64_t rec = r->w ? kcap_writer_frame_bytes(r->w, &pkt->frame) : 0;
+
+	switch (kcap_record_before(&r->cfg, &r->at, rec, now, &r->p.why)) {
+	case KCAP_RECORD_STOP:
+		return false;
+	case KCAP_RECORD_ROTATE:
+		if (kcap_record_file_close(r) || kcap_record_file_open(r))
+			return false;
+		break;
+	case KCAP_RECORD_WRITE:
+		break;
+	}
+	if (kcap_record_write(r, pkt))
+		return false;
+	r->at.packets++;
+	r->at.file_packets++;
+	r->p.packets = r->at.packets;
+	r->p.bytes += pkt->frame.caplen;
+	r->at.last_ms = now;
+	r->p.why = kcap_record_after(&r->cfg, &r->at);
+	return r->p.why == KCAP_RECORD_RUNNING;
+}
+
+/* No frame waiting: out with what is buffered, and the checks of time. */
+static bool kcap_record_quiet(struct kcap_record *r)
+{
+	uint64_t now = kcap_now_ms();
+	int err;
+
+	if (r->w && kcap_writer_bytes(r->w) != r->flushed) {
+		err = kcap_writer_flush(r->w);
+		if (err) {
+			kcap_record_fail(r, err, "writing '%s': %s",
+					 r->p.file[0] ? r->p.file : "memory");
+			return false;
+		}
+		r->flushed = kcap_writer_bytes(r->w);
+	}
+	r->p.why = kcap_record_idle(&r->cfg, &r->at, now);
+	if (r->p.why != KCAP_RECORD_RUNNING)
+		return false;
+	if (now - r->stats_ms >= KCAP_RECORD_STATS_MS)
+		kcap_record_stats(r);
+	return true;
+}
+
+int kcap_record_step(struct kcap_record *r, int timeout_ms)
+{
+	uint64_t start = kcap_now_ms();
+	struct kcap_packet pkt;
+	int ret, wait;
+
+	while (!r->finished && r->p.why == KCAP_RECORD_RUNNING) {
+		ret = kcap_capture_next(r->cap, &pkt, 0);
+		if (ret == KCAP_READ_NONE) {
+			if (!kcap_record_quiet(r))
+				break;
+			wait = 250;	/* stops of time are seen this late */
+			if (timeout_ms >= 0) {
+				int64_t left = (int64_t)start + timeout_ms -
+					       (int64_t)kcap_now_ms();
+
+				if (left <= 0)
+					return 0;
+				wait = left < wait ? (int)left : wait;
+			}
+			ret = kcap_capture_next(r->cap, &pkt, wait);
+			r->clock_left = 0;	/* it may have waited */
+			if (ret == KCAP_READ_NONE)
+				continue;
+		}
+		if (ret == KCAP_READ_PACKET) {
+			if (!kcap_record_take(r, &pkt))
+				break;
+			if (timeout_ms >= 0 && r->clock_left ==
+			    KCAP_RECORD_CLOCK_EVERY - 1 &&
+			    r->now_ms - start >= (uint64_t)timeout_ms)
+				return 0;
+			continue;
+		}
+		if (ret == KCAP_READ_HUP) {
+			r->p.why = KCAP_RECORD_HUP;
+			break;
+		}
+		if (ret == -EINTR)
+			return 0;	/* a signal: the caller looks */
+		kcap_error_set(&r->err, ret, KCAP_ERROR_SYSTEM,
+			       "reading the rings: %s",
+			       ret == -EBADMSG ? "corrupt record" :
+			       strerror(-ret));
+		r->p.why = KCAP_RECORD_ERROR;
+		return ret;
+	}
+	if (r->p.why == KCAP_RECORD_ERROR)
+		return r->err.err;
+	return r->p.why == KCAP_RECORD_RUNNING ? 0 : 1;
+}
+
+const struct kcap_record_progress *
+kcap_record_progress(const struct kcap_record *r)
+{
+	return &r->p;
+}
+
+const struct kcap_error *kcap_record_error(const struct kcap_record *r)
+{
+	return &r->err;
+}
+
+int kcap_record_finish(struct kcap_record *r)
+{
+	int err;
+
+	if (r->finished)
+		return r->err.err;
+	r->finished = true;
+	err = kcap_record_file_close(r);
+	if (r->memfd >= 0)
+		lseek(r->memfd, 0, SEEK_SET);
+	kcap_record_stats(r);
+	return err ? err : r->err.err;
+}
+
+int kcap_record_memfd(const struct kcap_record *r, uint64_t *size)
+{
+	off_t end;
+
+	if (r->memfd < 0 || !r->finished)
+		return -1;
+	end = lseek(r->memfd, 0, SEEK_END);
+	lseek(r->memfd, 0, SEEK_SET);
+	*size = end < 0 ? 0 : (uint64_t)end;
+	return r->memfd;
+}
+
+void kcap_record_close(struct kcap_record *r)
+{
+	uint32_t i;
+
+	if (!r)
+		return;
+	if (r->w) {
+		kcap_writer_close(r->w);	/* an error was reported, or finish */
+		r->w = NULL;
+	}
+	if (r->memfd >= 0)
+		close(r->memfd);
+	for (i = 0; r->ring && i < r->cfg.ring_files; i++)
+		free(r->ring[i]);
+	free(r->ring);
+	free(r->each);
+	free(r);
+}
