@@ -491,7 +491,7 @@ static void check_line(const uint8_t *data, uint32_t caplen, uint32_t len,
 	};
 	char line[256];
 
-	cli_format_packet(line, sizeof(line), &pkt, linktype, NULL, nano);
+	kcap_format_packet(line, sizeof(line), &pkt, linktype, NULL, nano);
 	assert_string_equal(line, want);
 }
 

@@ -191,16 +191,6 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out);
  */
 void cli_listening(const struct kcap_capture *cap);
 
-/* print.c: one line per frame. */
-
-/*
- * Format @pkt of link type @linktype as one line (without newline):
- * "HH:MM:SS.UUUUUU [IFNAME] DIR SUMMARY, length LEN[, captured CAPLEN]",
- * IFNAME when not NULL (a capture on several devices).
- */
-void cli_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
-		       uint32_t linktype, const char *ifname, bool nano);
-
 /* util.c: a JSON string, quoted and escaped. */
 void cli_json_string(FILE *f, const char *s);
 

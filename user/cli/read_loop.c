@@ -130,7 +130,7 @@ static int cli_print_frame(const struct kcap_packet *pkt,
 	struct cli_loop *c = arg;
 	char line[512];
 
-	cli_format_packet(line, sizeof(line), pkt, s->linktype,
+	kcap_format_packet(line, sizeof(line), pkt, s->linktype,
 			  kcap_capture_nr(c->cap) > 1 ? s->ifname : NULL,
 			  c->out->nano);
 	if (puts(line) == EOF)

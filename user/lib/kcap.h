@@ -721,6 +721,23 @@ struct kcap_packet {
 };
 
 /**
+ * kcap_format_packet() - a frame as one line, as kcap(8) prints it.
+ * @buf: where to store the line, without a newline; cut to fit.
+ * @size: the size of @buf.
+ * @pkt: the frame.
+ * @linktype: its pcap LINKTYPE_ value.
+ * @ifname: its device's name, or NULL not to print it.
+ * @nano: nanosecond timestamps instead of microseconds.
+ *
+ * "HH:MM:SS.UUUUUU [IFNAME] In|Out SUMMARY, length LEN[, captured N]":
+ * local time, the direction, a summary of Ethernet, ARP, IPv4, IPv6, TCP,
+ * UDP and ICMP, the frame's length.  Not a dissector: tcpdump or
+ * Wireshark read a file for more.
+ */
+void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
+			uint32_t linktype, const char *ifname, bool nano);
+
+/**
  * struct kcap_reader - opaque reader of a session's rings.
  *
  * Obtained with kcap_reader_open(), released with kcap_reader_close().  A
@@ -975,6 +992,9 @@ void kcap_capture_close(struct kcap_capture *c);
  * @seconds: stop after this many seconds, 0: no limit.
  * @idle_secs: stop after this many seconds without a frame, 0: never.
  * @files: with rotation, stop once this many files are done, 0: no limit.
+ * @first_file: the number of the first file (its place in the ring with
+ *	@ring_files): where a ring recorded before, by this process or
+ *	another, goes on; 0 to start at the beginning.
  * @frame_cb: called with each frame before it is written (a line on a
  *	terminal, a debug log), or NULL; a non-zero return, a negative errno,
  *	stops the recording with that error.
@@ -997,6 +1017,7 @@ struct kcap_record_config {
 	uint64_t		seconds;
 	uint64_t		idle_secs;
 	uint64_t		files;
+	uint64_t		first_file;
 	int			(*frame_cb)(const struct kcap_packet *pkt,
 					    const struct kcap_session_info *s,
 					    void *arg);

@@ -196,7 +196,8 @@ static int kcap_record_file_open(struct kcap_record *r)
 
 	if (r->cfg.path && strcmp(r->cfg.path, "-")) {
 		err = kcap_record_name(r->p.file, sizeof(r->p.file), &r->cfg,
-				       r->at.files, time(NULL));
+				       r->cfg.first_file + r->at.files,
+				       time(NULL));
 		if (err)
 			return kcap_record_fail(r, err,
 						"cannot name the file of '%s': %s",
@@ -207,7 +208,8 @@ static int kcap_record_file_open(struct kcap_record *r)
 	}
 	if (r->ring) {
 		/* A name of -G that the ring drops goes; the same is reused. */
-		slot = &r->ring[r->at.files % r->cfg.ring_files];
+		slot = &r->ring[(r->cfg.first_file + r->at.files) %
+				r->cfg.ring_files];
 		if (*slot && strcmp(*slot, r->p.file))
 			unlink(*slot);
 		free(*slot);

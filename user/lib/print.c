@@ -1,6 +1,7 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * kcap(8): one line per captured frame, for a terminal: its time, its
+ * libkcap: one line per captured frame, as kcap(8) prints it on a terminal
+ * and kcapd(8) logs it: its time, its
  * direction, a short summary of Ethernet, ARP, IPv4, IPv6, TCP, UDP and
  * ICMP, and its lengths.  Not a dissector: write a file (-w) and read it
  * with tcpdump or Wireshark for more.
@@ -12,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include "kcap.h"
 
 #define LINKTYPE_ETHERNET	1
 #define LINKTYPE_RAW		101
@@ -261,7 +262,7 @@ static void put_ethernet(struct line *l, const uint8_t *p, const uint8_t *end)
 	put_ethertype(l, type, p, end);
 }
 
-void cli_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
+void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 		       uint32_t linktype, const char *ifname, bool nano)
 {
 	const struct kcap_frame *f = &pkt->frame;
