@@ -241,4 +241,8 @@ int kcapd_http_post(const struct kcapd_http_target *t,
 		    uint32_t delay_s, char *where, size_t wherelen,
 		    struct kcapd_err *err);
 
+/* Once per process, before the first upload / after the last. */
+int kcapd_upload_init(void);
+void kcapd_upload_exit(void);
+
 #endif /* _KCAPD_H */
