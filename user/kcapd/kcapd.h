@@ -241,7 +241,10 @@ int kcapd_http_post(const struct kcapd_http_target *t,
 		    uint32_t delay_s, char *where, size_t wherelen,
 		    struct kcapd_err *err);
 
-/* Once per process, before the first upload / after the last. */
+/*
+ * libcurl's global setup, once: call kcapd_upload_init() before any thread
+ * uploads (0, or -1), kcapd_upload_exit() after the last has finished.
+ */
 int kcapd_upload_init(void);
 void kcapd_upload_exit(void);
 
