@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the kcapd unit tests share: JSON written with single quotes, error
+ * lines built with printf, and long strings.
+ */
+#ifndef _KCAPD_UTIL_H
+#define _KCAPD_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define KCAPD_TEST_JSON_MAX	(256 * 1024)
+
+/* The printf of @fmt, in a buffer of its own (the last four stay valid). */
+static inline __attribute__((format(printf, 2, 0)))
+char *kcapd_test_vprintf(bool json, const char *fmt, va_list ap)
+{
+	static char bufs[4][KCAPD_TEST_JSON_MAX];
+	static unsigned int next;
+	char *buf = bufs[next++ % 4], *c;
+
+	vsnprintf(buf, KCAPD_TEST_JSON_MAX, fmt, ap);
+	for (c = buf; json && *c; c++) {
+		if (*c == '\'')
+			*c = '"';
+	}
+	return buf;
+}
+
+/*
+ * JSON written with single quotes: the printf of @fmt with every ' as ":
+ * J("{'node': '%s'}", name).  A ' in the JSON itself is written \u0027.
+ */
+static inline __attribute__((format(printf, 1, 2)))
+const char *J(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = kcapd_test_vprintf(true, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* The printf of @fmt as it is: an error line to expect. */
+static inline __attribute__((format(printf, 1, 2)))
+const char *S(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = kcapd_test_vprintf(false, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* @n times @c, in a buffer of its own (the last four stay valid). */
+static inline const char *rep(char c, size_t n)
+{
+	static char bufs[4][KCAPD_TEST_JSON_MAX / 4];
+	static unsigned int next;
+	char *buf = bufs[next++ % 4];
+
+	if (n >= sizeof(bufs[0]))
+		n = sizeof(bufs[0]) - 1;
+	memset(buf, c, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+#endif /* _KCAPD_UTIL_H */
