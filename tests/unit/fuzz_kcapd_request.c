@@ -19,10 +19,11 @@
  * Each input is handed over in a buffer of exactly its length, so that
  * reading past it is an ASan error.  After every call: a refusal (and a
  * message for another node) leaves nothing allocated, by the sanitizer
- * allocator's count, and the request zeroed; an accepted message stays
- * within the configuration's limits and kcapd_request_free() gives back
- * every byte.  No input may take a second.  ASan's leak checker runs at
- * exit.  Same seed, same inputs.  Exit 0, or 1 after the first failure.
+ * allocator's count, the request zeroed, and a refusal one line of UTF-8
+ * in the error; an accepted message stays within the configuration's
+ * limits and kcapd_request_free() gives back every byte.  No input may
+ * take a second.  ASan's leak checker runs at exit.  Same seed, same
+ * inputs.  Exit 0, or 1 after the first failure.
  */
 
 #include <errno.h>
@@ -434,10 +435,15 @@ static bool clean(const char *s)
 
 static void check_err(const struct kcapd_err *err)
 {
+	json_t *utf8;
+
 	CHECK(err->msg[0] && memchr(err->msg, '\0', sizeof(err->msg)),
 	      "a refusal without a line");
 	CHECK(clean(err->msg), "an error of more than one line: %s",
 	      err->msg);
+	utf8 = json_string(err->msg);
+	CHECK(utf8, "an error not in UTF-8: %s", err->msg);
+	json_decref(utf8);
 }
 
 static void check_zero(const void *p, size_t n, const char *name)
