@@ -334,6 +334,18 @@ static void test_string_limits(void **state)
 		  " 'dir': '/r', 'filter': '%s'}]}", rep('f', 4096)),
 		S("record[0].filter: '%s...' is longer than 4095 bytes",
 		  rep('f', 64)));
+	/* Cut between UTF-8 characters: the line stays UTF-8. */
+	refused(J("{" REC ", 'general': {'node': 'a%s'}}",
+		  "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		  "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		  "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		  "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		  "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"),
+		"general.node: 'a\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9...' is not a "
+		"node name (A-Z a-z 0-9 . _ -)");
 	/* A control character, shown as '?': the error is one line. */
 	refused(J("{" REC ", 'redis': {'channel': 'a\\nb'}}"),
 		"redis.channel: 'a?b' has a control character");

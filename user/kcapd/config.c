@@ -133,6 +133,7 @@
 
 int kcapd_parse_err(struct kcapd_err *err, const char *fmt, ...)
 {
+	json_t *valid;
 	va_list ap;
 	char *c;
 
@@ -141,11 +142,17 @@ int kcapd_parse_err(struct kcapd_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
-	/* One line, whatever a file or message held (Jansson quotes it). */
+	/*
+	 * One line, whatever a file or message held (Jansson quotes it), and
+	 * UTF-8, as a JSON result needs it: ASCII if a cut made it invalid.
+	 */
+	valid = json_string(err->msg);
 	for (c = err->msg; *c; c++) {
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f ||
+		    (!valid && (unsigned char)*c >= 0x80))
 			*c = '?';
 	}
+	json_decref(valid);
 	return -1;
 }
 
@@ -155,7 +162,14 @@ const char *kcapd_quote(const char *s, char buf[KCAPD_QUOTE_MAX])
 
 	for (i = 0; s[i] && i < KCAPD_QUOTE_MAX - 8; i++)
 		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	strcpy(buf + i, s[i] ? "..." : "");
+	if (s[i]) {
+		/* Not in the middle of a UTF-8 character. */
+		while (i && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i--;
+		strcpy(buf + i, "...");
+	} else {
+		buf[i] = '\0';
+	}
 	return buf;
 }
 
@@ -168,7 +182,8 @@ static bool kcapd_only(const char *s, const char *chars)
 const char *kcapd_check_ifname(const char *s)
 {
 	/* The kernel's dev_valid_name(). */
-	if (strlen(s) < KCAP_IFNAMSIZ && strcmp(s, ".") && strcmp(s, "..") &&
+	if (s[0] && strlen(s) < KCAP_IFNAMSIZ && strcmp(s, ".") &&
+	    strcmp(s, "..") &&
 	    !strpbrk(s, "/: \t\n\v\f\r"))
 		return NULL;
 	return "is not an interface name (1 to 15 bytes, not . or .., "
@@ -519,6 +534,9 @@ static int kcapd_config_value(const char *where, const struct kcapd_key *k,
 {
 	static const char *const formats[] = { "pcap", "pcapng" };
 	static const char *const dirs[] = { "in", "out", "inout" };
+	static const uint8_t dir_values[] = {
+		KCAP_DIR_IN, KCAP_DIR_OUT, KCAP_DIR_INOUT,
+	};
 	void *field = (char *)base + k->off;
 	const char *s;
 	uint64_t n;
@@ -570,8 +588,7 @@ static int kcapd_config_value(const char *where, const struct kcapd_key *k,
 				      "in, out or inout", err);
 		if (i < 0)
 			return -1;
-		*(uint8_t *)field = (uint8_t[]){ KCAP_DIR_IN, KCAP_DIR_OUT,
-						 KCAP_DIR_INOUT }[i];
+		*(uint8_t *)field = dir_values[i];
 		return 0;
 	}
 	return kcapd_parse_err(err, "%s: not handled", where);

@@ -29,15 +29,16 @@ const char *kcapd_check_region(const char *s);
 const char *kcapd_check_acl(const char *s);
 
 /*
- * Fill @err (NULL: nowhere) with one line (control characters, which a
- * file or message may hold, as '?'); return -1.
+ * Fill @err (NULL: nowhere) with one line of UTF-8 (control characters,
+ * which a file or message may hold, as '?'); return -1.
  */
 int kcapd_parse_err(struct kcapd_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * @s for an error line: control characters as '?', cut to 64 bytes and
- * "...", in @buf.  Every string of a file or message is shown through it.
+ * @s for an error line: control characters as '?', cut to 64 bytes at
+ * most (between UTF-8 characters) and "...", in @buf.  Every string of a
+ * file or message is shown through it.
  */
 #define KCAPD_QUOTE_MAX	72
 const char *kcapd_quote(const char *s, char buf[KCAPD_QUOTE_MAX]);

@@ -354,9 +354,10 @@ static int kcapd_request_string(const json_t *msg, const char *field,
 		return 0;
 	if (kcapd_json_string(field, v, max, check, &s, err))
 		return -1;
-	if (s && !(*p = strdup(s)))
-		return kcapd_parse_err(err, "%s: out of memory", field);
-	return 0;
+	if (!s)
+		return 0;
+	*p = strdup(s);
+	return *p ? 0 : kcapd_parse_err(err, "%s: out of memory", field);
 }
 
 /* Whether @s is @own or one of @list (@icase: ignoring case, as hosts). */
