@@ -187,10 +187,12 @@ static void kcapd_reload(struct kcapd *d, const char *node)
 static int kcapd_usage(FILE *f, int status)
 {
 	fprintf(f, "usage: kcapd [-c CONFIG] [-f] [-n NODE] [-t]\n"
-		"  -c CONFIG  the configuration (default " KCAPD_CONFIG ")\n"
-		"  -f         stay in the foreground, log to stderr\n"
-		"  -n NODE    this node's name (default: general.node, or the host name)\n"
-		"  -t         check the configuration and exit\n"
+		"  -c, --config CONFIG  the configuration (default " KCAPD_CONFIG ")\n"
+		"  -f, --foreground     stay in the foreground, log to stderr\n"
+		"  -n, --node NODE      this node's name (default: general.node, or the host name)\n"
+		"  -t, --test           check the configuration and exit\n"
+		"  -h, --help           this help\n"
+		"  -V, --version        kcapd's version\n"
 		"See kcapd(8).\n");
 	return status;
 }
@@ -260,7 +262,17 @@ int main(int argc, char **argv)
 	bool check = false;
 	int opt, sfd;
 
-	while ((opt = getopt(argc, argv, "c:fn:th")) != -1) {
+	static const struct option longopts[] = {
+		{ "config",	required_argument,	NULL, 'c' },
+		{ "foreground",	no_argument,		NULL, 'f' },
+		{ "node",	required_argument,	NULL, 'n' },
+		{ "test",	no_argument,		NULL, 't' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL,		0,			NULL, 0 }
+	};
+
+	while ((opt = getopt_long(argc, argv, "c:fn:thV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			d.config_path = optarg;
@@ -276,6 +288,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			return kcapd_usage(stdout, KCAPD_EXIT_OK);
+		case 'V':
+			printf("kcapd %s\n", kcap_version());
+			return KCAPD_EXIT_OK;
 		default:
 			return kcapd_usage(stderr, KCAPD_EXIT_USAGE);
 		}
@@ -285,7 +300,8 @@ int main(int argc, char **argv)
 	d.results_tail = &d.results;
 	d.conf = kcapd_conf_load(d.config_path, node, &err);
 	if (!d.conf) {
-		fprintf(stderr, "kcapd: %s: %s\n", d.config_path, err.msg);
+		fprintf(stderr, "kcapd: %s: %s (see kcapd(8); -c names another file)\n",
+			d.config_path, err.msg);
 		return KCAPD_EXIT_FAIL;
 	}
 	if (check) {

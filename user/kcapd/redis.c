@@ -262,6 +262,7 @@ static void kcapd_redis_publish(struct kcapd_redis *r, struct kcapd *d)
 			return;
 		}
 		freeReplyObject(reply);
+		kcapd_log(LOG_INFO, "result published: %s", res->json);
 		free(res->json);
 		free(res);
 	}
