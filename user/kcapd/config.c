@@ -252,7 +252,7 @@ const char *kcapd_check_acl(const char *s)
 	       "bucket-owner-read, bucket-owner-full-control)";
 }
 
-static const char *kcapd_check_node(const char *s)
+const char *kcapd_check_node(const char *s)
 {
 	return kcapd_only(s, ALNUM "._-") ? NULL :
 	       "is not a node name (A-Z a-z 0-9 . _ -)";

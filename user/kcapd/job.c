@@ -158,7 +158,8 @@ static int kcapd_out_open(struct kcapd_job *j, struct kcap_ctl *ctl,
 	}
 	/* In memory up to general.memorylimit, else spooled to disk. */
 	if (!j->req.bytes || j->req.bytes > cfg->memorylimit) {
-		snprintf(o->spool, sizeof(o->spool), "%s/.%s.partial",
+		/* Not .KEY.partial: a failed delivery copies it to that. */
+		snprintf(o->spool, sizeof(o->spool), "%s/.%s.recording",
 			 cfg->spooldir, o->key);
 		rcfg.path = o->spool;
 	} else {

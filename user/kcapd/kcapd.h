@@ -136,6 +136,11 @@ int kcapd_config_load(const char *path, struct kcapd_config *cfg,
 int kcapd_config_parse(const char *json, size_t len, struct kcapd_config *cfg,
 		       struct kcapd_err *err);
 void kcapd_config_free(struct kcapd_config *cfg);
+/*
+ * NULL if @s is a node name (general.node, kcapd -n: A-Z a-z 0-9 . _ -),
+ * else the end of an error line.
+ */
+const char *kcapd_check_node(const char *s);
 
 /* request.c ---------------------------------------------------------- */
 

@@ -14,6 +14,7 @@
  */
 
 #define _GNU_SOURCE	/* pipe2(), strsignal() */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -71,8 +72,21 @@ static struct kcapd_conf *kcapd_conf_load(const char *path, const char *node,
 		return NULL;
 	}
 	if (node) {
+		if (!*node || strlen(node) >= KCAPD_NAME_MAX ||
+		    kcapd_check_node(node)) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "-n: '%.64s' is not a node name (1..255 of A-Z a-z 0-9 . _ -)",
+				 node);
+			kcapd_conf_put(conf);
+			return NULL;
+		}
 		free(conf->c.node);
 		conf->c.node = strdup(node);
+		if (!conf->c.node) {
+			snprintf(err->msg, sizeof(err->msg), "out of memory");
+			kcapd_conf_put(conf);
+			return NULL;
+		}
 	}
 	dir = conf->c.spooldir;
 	if (mkdir(dir, 0750) && errno != EEXIST) {
@@ -82,6 +96,41 @@ static struct kcapd_conf *kcapd_conf_load(const char *path, const char *node,
 		return NULL;
 	}
 	return conf;
+}
+
+/*
+ * A capture that a crash interrupted, spooled as .KEY.recording: kept as
+ * KEY in the spool, and said.  libkcap writes whole records only, so the
+ * file is complete up to its last frame.
+ */
+static void kcapd_spool_recover(const struct kcapd_config *cfg)
+{
+	static const char suffix[] = ".recording";
+	char from[KCAPD_PATH_MAX], to[KCAPD_PATH_MAX];
+	DIR *dir = opendir(cfg->spooldir);
+	struct dirent *de;
+	size_t len;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] != '.' || len <= sizeof(suffix) ||
+		    strcmp(de->d_name + len - strlen(suffix), suffix))
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", cfg->spooldir,
+			 de->d_name);
+		snprintf(to, sizeof(to), "%s/%.*s", cfg->spooldir,
+			 (int)(len - 1 - strlen(suffix)), de->d_name + 1);
+		if (rename(from, to))
+			kcapd_log(LOG_ERR, "spool: cannot keep %s as %s: %s",
+				  from, to, strerror(errno));
+		else
+			kcapd_log(LOG_WARNING,
+				  "spool: a capture interrupted when kcapd last stopped, kept as %s",
+				  to);
+	}
+	closedir(dir);
 }
 
 void kcapd_publish(struct kcapd *d, char *json)
@@ -321,6 +370,7 @@ int main(int argc, char **argv)
 	kcapd_log(LOG_NOTICE, "kcapd %s: node %s, %s", kcap_version(),
 		  d.conf->c.node, d.conf->c.redis_listen ?
 		  "listening on redis" : "not listening (redis.listen false)");
+	kcapd_spool_recover(&d.conf->c);
 	kcapd_recorders_start(&d);
 	kcapd_loop(&d, sfd, node);
 	kcapd_log(LOG_NOTICE, "stopped");
