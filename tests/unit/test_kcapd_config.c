@@ -464,6 +464,10 @@ static void test_redis(void **state)
 	refused(J("{'redis': {'listen': true}}"),
 		"redis.listen: captures have nowhere to go: set general.writelocal, s3.upload or cloudshark.upload");
 	refused("{}", "nothing to do: set redis.listen or add a record");
+	/* Its own results would come back to it as messages, refused. */
+	refused(J("{'general': {'writelocal': true, 'localdir': '/tmp'}, "
+		  "'redis': {'listen': true, 'results': 'capture'}}"),
+		"redis.results: 'capture' is redis.channel too: give results a channel of their own");
 	refused(J("{'redis': {'listen': false}, 'record': []}"),
 		"nothing to do: set redis.listen or add a record");
 	parse_ok(J("{'redis': {'listen': true},"

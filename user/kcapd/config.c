@@ -794,6 +794,11 @@ static int kcapd_config_check(const struct kcapd_config *cfg,
 	    !cfg->cs_upload)
 		return kcapd_parse_err(err,
 				       "redis.listen: captures have nowhere to go: set general.writelocal, s3.upload or cloudshark.upload");
+	/* kcapd would read its own results, and refuse them, for ever. */
+	if (!strcmp(cfg->redis_channel, cfg->redis_results))
+		return kcapd_parse_err(err,
+				       "redis.results: '%s' is redis.channel too: give results a channel of their own",
+				       cfg->redis_channel);
 	if (!cfg->redis_listen && !cfg->nr_records)
 		return kcapd_parse_err(err,
 				       "nothing to do: set redis.listen or add a record");

@@ -45,6 +45,7 @@ struct kcapd {
 	const char		*config_path;
 	bool			foreground;
 	atomic_bool		stopping;	/* SIGTERM: captures stop */
+	bool			failed;		/* the main loop broke: exit 1 */
 	int			wake[2];	/* a job ended, or a result came */
 	pthread_mutex_t		lock;		/* what follows */
 	struct kcapd_job	*jobs;		/* started, not yet reaped */
@@ -97,15 +98,22 @@ void kcapd_redis_free(struct kcapd_redis *r);
 /* The descriptor to poll for messages, or -1 while disconnected. */
 int kcapd_redis_fd(const struct kcapd_redis *r);
 /* Milliseconds until it wants to be called again (a reconnection). */
-int kcapd_redis_timeout(const struct kcapd_redis *r);
+int kcapd_redis_timeout(const struct kcapd_redis *r, struct kcapd *d);
 /*
  * Connect if due, read what came, hand each message of the channel to
  * @fn, publish what is queued.  Never blocks for long.
  */
 void kcapd_redis_run(struct kcapd_redis *r, struct kcapd *d,
 		     void (*fn)(struct kcapd *d, const char *msg, size_t len));
-/* Publish what is queued, waiting up to @ms for Redis; at exit. */
+/*
+ * Publish what is queued, waiting up to @ms for Redis, at exit; what is
+ * left is logged, result by result.
+ */
 void kcapd_redis_flush(struct kcapd_redis *r, struct kcapd *d, int ms);
+/* SIGHUP: make again the connections whose settings @cfg changed. */
+void kcapd_redis_reconfigure(struct kcapd_redis *r,
+			     const struct kcapd_config *old,
+			     const struct kcapd_config *cfg);
 
 uint64_t kcapd_now_ms(void);
 

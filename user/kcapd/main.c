@@ -211,7 +211,8 @@ static void kcapd_message(struct kcapd *d, const char *msg, size_t len)
 }
 
 /* SIGHUP: a new configuration for what starts from now on. */
-static void kcapd_reload(struct kcapd *d, const char *node)
+static void kcapd_reload(struct kcapd *d, struct kcapd_redis *redis,
+			 const char *node)
 {
 	struct kcapd_conf *conf, *old;
 	struct kcapd_err err;
@@ -228,6 +229,9 @@ static void kcapd_reload(struct kcapd *d, const char *node)
 	d->conf = conf;
 	pthread_mutex_unlock(&d->lock);
 	kcapd_recorders_forget(d, &old->c);
+	kcapd_redis_reconfigure(redis, &old->c, &conf->c);
+	kcapd_log_close();
+	kcapd_log_open(d->foreground, &conf->c);
 	kcapd_conf_put(old);
 	kcapd_recorders_start(d);
 	kcapd_log(LOG_NOTICE, "SIGHUP: %s read again", d->config_path);
@@ -275,13 +279,17 @@ static void kcapd_loop(struct kcapd *d, int sfd, const char *node)
 		pfd[2] = (struct pollfd){ .fd = kcapd_redis_fd(redis),
 					  .events = POLLIN };
 		n = pfd[2].fd >= 0 ? 3 : 2;
-		timeout = kcapd_redis_timeout(redis);
+		timeout = kcapd_redis_timeout(redis, d);
 		if (poll(pfd, (nfds_t)n, timeout > 1000 ? 1000 : timeout) < 0 &&
-		    errno != EINTR)
+		    errno != EINTR) {
+			kcapd_log(LOG_CRIT, "poll: %s; stopping", strerror(errno));
+			atomic_store(&d->stopping, true);
+			d->failed = true;
 			break;
+		}
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {
-				kcapd_reload(d, node);
+				kcapd_reload(d, redis, node);
 			} else {
 				kcapd_log(LOG_NOTICE, "%s: stopping the captures",
 					  strsignal((int)si.ssi_signo));
@@ -349,7 +357,7 @@ int main(int argc, char **argv)
 	d.results_tail = &d.results;
 	d.conf = kcapd_conf_load(d.config_path, node, &err);
 	if (!d.conf) {
-		fprintf(stderr, "kcapd: %s: %s (see kcapd(8); -c names another file)\n",
+		fprintf(stderr, "kcapd: %s: %s (see kcapd(8))\n",
 			d.config_path, err.msg);
 		return KCAPD_EXIT_FAIL;
 	}
@@ -361,9 +369,18 @@ int main(int argc, char **argv)
 	}
 	atomic_init(&d.stopping, false);
 	sfd = kcapd_signals();
-	if (sfd < 0 || pipe2(d.wake, O_CLOEXEC | O_NONBLOCK) ||
-	    kcapd_upload_init()) {
-		fprintf(stderr, "kcapd: cannot start: %s\n", strerror(errno));
+	if (sfd < 0) {
+		fprintf(stderr, "kcapd: cannot start: signalfd: %s\n",
+			strerror(errno));
+		return KCAPD_EXIT_FAIL;
+	}
+	if (pipe2(d.wake, O_CLOEXEC | O_NONBLOCK)) {
+		fprintf(stderr, "kcapd: cannot start: pipe2: %s\n",
+			strerror(errno));
+		return KCAPD_EXIT_FAIL;
+	}
+	if (kcapd_upload_init()) {
+		fprintf(stderr, "kcapd: cannot start: libcurl's global initialisation failed\n");
 		return KCAPD_EXIT_FAIL;
 	}
 	kcapd_log_open(d.foreground, &d.conf->c);
@@ -380,5 +397,5 @@ int main(int argc, char **argv)
 	close(sfd);
 	close(d.wake[0]);
 	close(d.wake[1]);
-	return KCAPD_EXIT_OK;
+	return d.failed ? KCAPD_EXIT_FAIL : KCAPD_EXIT_OK;
 }

@@ -24,7 +24,10 @@
 #include "daemon.h"
 
 #define KCAPD_BACKOFF_MAX_MS	30000
-#define KCAPD_CONNECT_MS	5000
+#define KCAPD_CONNECT_S		5	/* to connect, and for a reply */
+#define KCAPD_CONNECT_MS	(KCAPD_CONNECT_S * 1000)
+#define KCAPD_STR_(x)		#x
+#define KCAPD_STR(x)		KCAPD_STR_(x)
 
 struct kcapd_conn {
 	redisContext	*c;
@@ -91,7 +94,11 @@ static int kcapd_command(redisContext *c, char *why, size_t whylen,
 	int err = 0;
 
 	if (!reply) {
-		snprintf(why, whylen, "%s", c->errstr);
+		/* hiredis says a timeout as the read's EAGAIN. */
+		snprintf(why, whylen, "%s",
+			 c->err == REDIS_ERR_IO && !strcmp(c->errstr, strerror(EAGAIN)) ?
+			 "no reply within " KCAPD_STR(KCAPD_CONNECT_S) " s" :
+			 c->errstr);
 		return -1;
 	}
 	if (reply->type == REDIS_REPLY_ERROR) {
@@ -117,6 +124,10 @@ static int kcapd_conn_up(struct kcapd_conn *k, const struct kcapd_config *cfg,
 	if (!k->c || k->c->err) {
 		snprintf(why, sizeof(why), "%s",
 			 k->c ? k->c->errstr : "out of memory");
+	} else if (redisSetTimeout(k->c, tv) != REDIS_OK) {
+		/* Commands block at most this long: Redis is on the network. */
+		snprintf(why, sizeof(why), "cannot set a timeout: %s",
+			 k->c->errstr);
 	} else if (cfg->redis_auth &&
 		   kcapd_command(k->c, why, sizeof(why), "AUTH %s",
 				 cfg->redis_auth)) {
@@ -138,8 +149,6 @@ static int kcapd_conn_up(struct kcapd_conn *k, const struct kcapd_config *cfg,
 		return -1;
 	}
 	kcapd_keepalive(k->c->fd, cfg->redis_keepalive);
-	/* Commands block at most this long: Redis is on the network. */
-	redisSetTimeout(k->c, tv);
 	kcapd_log(LOG_NOTICE, "redis %s: connected to %s:%u%s%s", what,
 		  cfg->redis_host, cfg->redis_port,
 		  subscribe ? ", subscribed to " : "",
@@ -149,19 +158,35 @@ static int kcapd_conn_up(struct kcapd_conn *k, const struct kcapd_config *cfg,
 	return 0;
 }
 
+static int kcapd_strcmp(const char *a, const char *b)
+{
+	return a && b ? strcmp(a, b) : a != b;
+}
+
 int kcapd_redis_fd(const struct kcapd_redis *r)
 {
 	return r->sub.c ? r->sub.c->fd : -1;
 }
 
-int kcapd_redis_timeout(const struct kcapd_redis *r)
+static unsigned int kcapd_results_pending(struct kcapd *d)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&d->lock);
+	n = d->nr_results;
+	pthread_mutex_unlock(&d->lock);
+	return n;
+}
+
+int kcapd_redis_timeout(const struct kcapd_redis *r, struct kcapd *d)
 {
 	uint64_t now = kcapd_now_ms();
 	uint64_t next = UINT64_MAX;
 
-	if (!r->sub.c)
+	/* A connection is made when it is wanted: to listen, to publish. */
+	if (d->conf->c.redis_listen && !r->sub.c)
 		next = r->sub.next_ms;
-	if (!r->pub.c && r->pub.next_ms < next)
+	if (!r->pub.c && kcapd_results_pending(d) && r->pub.next_ms < next)
 		next = r->pub.next_ms;
 	if (next == UINT64_MAX)
 		return 1000;
@@ -178,20 +203,24 @@ static void kcapd_redis_read(struct kcapd_redis *r, struct kcapd *d,
 	redisReply *reply;
 	void *rep;
 
-	if (poll(&pfd, 1, 0) <= 0)
-		return;
-	if (redisBufferRead(c) != REDIS_OK) {
-		kcapd_conn_drop(&r->sub, "subscription", c->errstr);
-		return;
-	}
 	for (;;) {
+		/* First what hiredis holds already (it may have read a
+		 * message with the reply to SUBSCRIBE), then the socket. */
 		if (redisGetReplyFromReader(c, &rep) != REDIS_OK) {
 			kcapd_conn_drop(&r->sub, "subscription", c->errstr);
 			return;
 		}
 		reply = rep;
-		if (!reply)
-			return;
+		if (!reply) {
+			if (poll(&pfd, 1, 0) <= 0)
+				return;
+			if (redisBufferRead(c) != REDIS_OK) {
+				kcapd_conn_drop(&r->sub, "subscription",
+						c->errstr);
+				return;
+			}
+			continue;
+		}
 		/* ["message", CHANNEL, PAYLOAD] */
 		if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
 		    reply->element[0]->type == REDIS_REPLY_STRING &&
@@ -199,17 +228,10 @@ static void kcapd_redis_read(struct kcapd_redis *r, struct kcapd *d,
 		    reply->element[2]->type == REDIS_REPLY_STRING)
 			fn(d, reply->element[2]->str, reply->element[2]->len);
 		freeReplyObject(reply);
+		/* SIGTERM waits for no flood of messages. */
+		if (atomic_load(&d->stopping))
+			return;
 	}
-}
-
-static unsigned int kcapd_results_pending(struct kcapd *d)
-{
-	unsigned int n;
-
-	pthread_mutex_lock(&d->lock);
-	n = d->nr_results;
-	pthread_mutex_unlock(&d->lock);
-	return n;
 }
 
 /* Take the oldest result to publish, or NULL. */
@@ -257,12 +279,17 @@ static void kcapd_redis_publish(struct kcapd_redis *r, struct kcapd *d)
 		reply = redisCommand(r->pub.c, "PUBLISH %s %s",
 				     cfg->redis_results, res->json);
 		if (!reply) {
+			/* Sent or not: published at least once, maybe twice. */
 			kcapd_result_untake(d, res);
 			kcapd_conn_drop(&r->pub, "publisher", r->pub.c->errstr);
 			return;
 		}
+		if (reply->type == REDIS_REPLY_ERROR)
+			kcapd_log(LOG_ERR, "result not published, Redis said '%s': %s",
+				  reply->str, res->json);
+		else
+			kcapd_log(LOG_INFO, "result published: %s", res->json);
 		freeReplyObject(reply);
-		kcapd_log(LOG_INFO, "result published: %s", res->json);
 		free(res->json);
 		free(res);
 	}
@@ -282,10 +309,45 @@ void kcapd_redis_run(struct kcapd_redis *r, struct kcapd *d,
 void kcapd_redis_flush(struct kcapd_redis *r, struct kcapd *d, int ms)
 {
 	uint64_t end = kcapd_now_ms() + (uint64_t)ms;
+	struct kcapd_result *res;
 
+	/* Once at least, whatever the backoff says. */
+	r->pub.next_ms = 0;
 	while (kcapd_results_pending(d) && kcapd_now_ms() < end) {
 		kcapd_redis_publish(r, d);
 		if (kcapd_results_pending(d))
 			poll(NULL, 0, 100);
+		if (!r->pub.c && r->pub.next_ms > end)
+			r->pub.next_ms = end - 1;	/* a last try */
+	}
+	while ((res = kcapd_result_take(d))) {
+		kcapd_log(LOG_ERR, "result not published (Redis away at exit): %s",
+			  res->json);
+		free(res->json);
+		free(res);
+	}
+}
+
+/* SIGHUP: connections whose settings changed are made again, at once. */
+void kcapd_redis_reconfigure(struct kcapd_redis *r,
+			     const struct kcapd_config *old,
+			     const struct kcapd_config *cfg)
+{
+	bool same = !kcapd_strcmp(old->redis_host, cfg->redis_host) &&
+		    old->redis_port == cfg->redis_port &&
+		    !kcapd_strcmp(old->redis_auth, cfg->redis_auth) &&
+		    old->redis_keepalive == cfg->redis_keepalive;
+
+	if (r->sub.c && (!same || !cfg->redis_listen ||
+			 kcapd_strcmp(old->redis_channel, cfg->redis_channel))) {
+		kcapd_log(LOG_NOTICE, "redis subscription: %s",
+			  cfg->redis_listen ? "settings changed, connecting again" :
+			  "redis.listen is false now, unsubscribed");
+		redisFree(r->sub.c);
+		r->sub = (struct kcapd_conn){ 0 };
+	}
+	if (r->pub.c && !same) {
+		redisFree(r->pub.c);
+		r->pub = (struct kcapd_conn){ 0 };
 	}
 }
