@@ -335,6 +335,22 @@ static void test_pcapng_file_size_limit(void **state)
 	read_back(path, written);
 }
 
+/*
+ * Frames buffered when the disk fills are lost, and kcap_writer_kept()
+ * says so: the file, cut back to its last whole record, holds exactly the
+ * frames it counts.
+ */
+static void test_pcapng_kept(void **state)
+{
+	char path[PATH_MAX];
+	uint64_t kept;
+
+	(void)state;
+	kept = write_into_full_disk(path, sizeof(path), "kept.pcapng",
+				    KCAP_FORMAT_PCAPNG, frames, NR_FRAMES);
+	read_back(path, kept);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_pcapng_isb),
 		cmocka_unit_test(test_pcapng_dev_full),
 		cmocka_unit_test(test_pcapng_file_size_limit),
+		cmocka_unit_test(test_pcapng_kept),
 	};
 
 	return cmocka_run_group_tests_name("libkcap pcapng writer", tests,

@@ -309,6 +309,22 @@ static void test_pcap_stdout_tcpdump(void **state)
 	wait_ok(pid);
 }
 
+/*
+ * Frames buffered when the disk fills are lost, and kcap_writer_kept()
+ * says so: the file, cut back to its last whole record, holds exactly the
+ * frames it counts.
+ */
+static void test_pcap_kept(void **state)
+{
+	char path[PATH_MAX];
+	uint64_t kept;
+
+	(void)state;
+	kept = write_into_full_disk(path, sizeof(path), "kept.pcap",
+				    KCAP_FORMAT_PCAP, frames, NR_FRAMES);
+	read_back(path, false, kept);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_caplen_over_len),
 		cmocka_unit_test(test_pcap_dev_full),
 		cmocka_unit_test(test_pcap_file_size_limit),
+		cmocka_unit_test(test_pcap_kept),
 		cmocka_unit_test(test_pcap_stdout),
 		cmocka_unit_test(test_pcap_stdout_tcpdump),
 	};

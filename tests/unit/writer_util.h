@@ -97,14 +97,15 @@ static inline void dev_full_close_unwritten(enum kcap_file_format fmt)
 }
 
 /*
- * Write and flush frames[] round robin with the file size limited to LIMIT
- * bytes (SIGXFSZ ignored) until a call fails; return that call's error and
- * set *written to the number of frames that were written and flushed.
+ * Write frames[] round robin, each flushed when @flush_each, with the file
+ * size limited to LIMIT bytes (SIGXFSZ ignored) until a call fails; return
+ * that call's error and set *written to the number of frames that were
+ * written (and flushed, with @flush_each).
  */
 static inline int write_until_fsize_limit(struct kcap_writer *w,
 					  const struct kcap_frame *frames,
 					  size_t nr, rlim_t limit,
-					  size_t *written)
+					  bool flush_each, size_t *written)
 {
 	struct rlimit old, lim = { limit, RLIM_INFINITY };
 	int err;
@@ -116,7 +117,7 @@ static inline int write_until_fsize_limit(struct kcap_writer *w,
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	for (;;) {
 		err = kcap_writer_write(w, &frames[*written % nr]);
-		if (!err)
+		if (!err && flush_each)
 			err = kcap_writer_flush(w);
 		if (err)
 			break;
@@ -143,9 +144,55 @@ fsize_limited_writer(char *path, size_t size, const char *name,
 	tmp_path(path, size, name);
 	assert_int_equal(kcap_writer_open(&w, path, fmt, LINKTYPE_ETH, 0,
 					  false), 0);
-	assert_int_equal(write_until_fsize_limit(w, frames, nr, 4096,
+	assert_int_equal(write_until_fsize_limit(w, frames, nr, 4096, true,
 						 written), -EFBIG);
 	return w;
+}
+
+/* The sum of the captured lengths of the first @n of frames[] (round robin). */
+static inline uint64_t frames_caplen(const struct kcap_frame *frames,
+				     size_t nr, size_t n)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sum += frames[i % nr].caplen;
+	return sum;
+}
+
+/*
+ * Frames of @fmt into @name in tmpdir (its path in @path), written without
+ * flushes until the writer's buffer met a file size limit of 1000000
+ * bytes, as on a full disk.  It took more frames of frames[] than the file
+ * holds: kcap_writer_kept() says how many it holds, and a failed flush or
+ * close keeps no more.  Return: that number, for the caller to read back.
+ */
+static inline uint64_t write_into_full_disk(char *path, size_t size,
+					    const char *name,
+					    enum kcap_file_format fmt,
+					    const struct kcap_frame *frames,
+					    size_t nr)
+{
+	struct kcap_writer *w;
+	uint64_t kept, now, bytes;
+	size_t taken;
+
+	tmp_path(path, size, name);
+	assert_int_equal(kcap_writer_open(&w, path, fmt, LINKTYPE_ETH, 0,
+					  false), 0);
+	assert_int_equal(write_until_fsize_limit(w, frames, nr, 1000000, false,
+						 &taken), -EFBIG);
+	kcap_writer_kept(w, &kept, &bytes);
+	if (!kept || kept >= taken)
+		fail_msg("%s: %llu frames kept of %zu taken", name,
+			 (unsigned long long)kept, taken);
+	assert_int_equal(bytes, frames_caplen(frames, nr, kept));
+	assert_int_equal(kcap_writer_flush(w), -EFBIG);
+	kcap_writer_kept(w, &now, &bytes);
+	assert_int_equal(now, kept);
+	assert_int_equal(kcap_writer_close(w), -EFBIG);
+	return kept;
 }
 
 #endif /* _KCAP_WRITER_UTIL_H */

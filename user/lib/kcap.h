@@ -673,6 +673,20 @@ int kcap_writer_close(struct kcap_writer *w);
 uint64_t kcap_writer_bytes(const struct kcap_writer *w);
 
 /**
+ * kcap_writer_kept() - the frames that are in the file.
+ * @w: an open writer.
+ * @frames: where to store how many frames the file holds, out of its
+ *	buffers.
+ * @bytes: where to store their captured bytes (as kcap_writer_write() got
+ *	them).
+ *
+ * After a failed write the file is cut back to the end of its last whole
+ * record: these say what it holds; frames written since are not in it.
+ */
+void kcap_writer_kept(const struct kcap_writer *w, uint64_t *frames,
+		      uint64_t *bytes);
+
+/**
  * kcap_writer_frame_bytes() - what a frame would add to the file.
  * @w: an open writer.
  * @f: the frame, cut to its interface's snaplen as kcap_writer_write()
@@ -1049,7 +1063,9 @@ enum kcap_record_stop {
 
 /**
  * struct kcap_record_progress - where a recording is.
- * @packets: frames recorded (written, or handed to @frame_cb).
+ * @packets: frames recorded (written, or handed to @frame_cb).  After a
+ *	failed write, those the files hold: a file is cut back to its last
+ *	whole record, and what was buffered after it is not counted.
  * @bytes: their captured bytes.
  * @files: files opened.
  * @file: the name of the current or last file; "" for memory or none.

@@ -33,6 +33,7 @@ struct kcap_record {
 	struct kcap_writer		*w;
 	int				memfd;
 	uint64_t			flushed;	/* w's bytes written out */
+	uint64_t			file_data;	/* captured bytes in w */
 	char				**ring;	/* -W: each slot's last name */
 	struct kcap_record_at		at;
 	struct kcap_stats		*each;	/* each session's last counters */
@@ -182,6 +183,27 @@ static int kcap_record_fail(struct kcap_record *r, int err, const char *fmt,
 	return r->err.err;
 }
 
+/*
+ * The writer failed: it cut its file back to the end of the last whole
+ * record.  The frames written since are not in the file, and the progress
+ * no longer counts them: it says what the file holds.
+ */
+static int kcap_record_write_fail(struct kcap_record *r, int err)
+{
+	uint64_t frames, bytes;
+
+	kcap_writer_kept(r->w, &frames, &bytes);
+	if (frames <= r->at.file_packets && bytes <= r->file_data) {
+		r->at.packets -= r->at.file_packets - frames;
+		r->p.bytes -= r->file_data - bytes;
+		r->at.file_packets = frames;
+		r->file_data = bytes;
+		r->p.packets = r->at.packets;
+	}
+	return kcap_record_fail(r, err, "writing '%s': %s",
+				r->p.file[0] ? r->p.file : "memory");
+}
+
 /* The next file (or the memory file): named, its ring slot taken, opened. */
 static int kcap_record_file_open(struct kcap_record *r)
 {
@@ -241,6 +263,7 @@ static int kcap_record_file_open(struct kcap_record *r)
 	r->flushed = kcap_writer_bytes(r->w);
 	r->at.files++;
 	r->at.file_packets = 0;
+	r->file_data = 0;
 	r->at.file_bytes = kcap_writer_bytes(r->w);
 	r->at.file_ms = kcap_now_ms();
 	r->p.files = r->at.files;
@@ -280,6 +303,14 @@ static int kcap_record_file_close(struct kcap_record *r)
 
 	if (!r->w)
 		return 0;
+	/* Every frame out first: what a failure leaves is then counted. */
+	err = kcap_writer_flush(r->w);
+	if (err) {
+		kcap_record_write_fail(r, err);
+		kcap_writer_close(r->w);
+		r->w = NULL;
+		return err;
+	}
 	kcap_record_stats(r);
 	for (i = 0; r->cfg.format == KCAP_FORMAT_PCAPNG && i < r->nr; i++) {
 		ifindex = kcap_capture_session(r->cap, i)->ifindex;
@@ -297,7 +328,7 @@ static int kcap_record_file_close(struct kcap_record *r)
 		}
 		kcap_writer_set_stats(r->w, ifindex, passed, dropped);
 	}
-	err = kcap_writer_close(r->w);
+	err = kcap_writer_close(r->w);	/* its trailer: no frame lost */
 	r->w = NULL;
 	if (err)
 		return kcap_record_fail(r, err, "writing '%s': %s",
@@ -399,16 +430,15 @@ static int kcap_record_write(struct kcap_record *r,
 		return 0;
 	err = kcap_writer_write(r->w, &pkt->frame);
 	if (err)
-		return kcap_record_fail(r, err, "writing '%s': %s",
-					r->p.file[0] ? r->p.file : "memory");
+		return kcap_record_write_fail(r, err);
 	r->at.file_bytes = kcap_writer_bytes(r->w);
 	/* Out in batches while frames come: a full disk costs the last. */
 	if (r->at.file_bytes - r->flushed >= KCAP_RECORD_FLUSH_BYTES) {
 		err = kcap_writer_flush(r->w);
-		if (err)
-			return kcap_record_fail(r, err, "writing '%s': %s",
-						r->p.file[0] ? r->p.file :
-							       "memory");
+		if (err) {
+			/* (this frame was not counted yet: it is not now) */
+			return kcap_record_write_fail(r, err);
+		}
 		r->flushed = r->at.file_bytes;
 	}
 	return 0;
@@ -435,6 +465,8 @@ static bool kcap_record_take(struct kcap_record *r,
 		return false;
 	r->at.packets++;
 	r->at.file_packets++;
+	if (r->w)
+		r->file_data += pkt->frame.caplen;
 	r->p.packets = r->at.packets;
 	r->p.bytes += pkt->frame.caplen;
 	r->at.last_ms = now;
@@ -451,8 +483,7 @@ static bool kcap_record_quiet(struct kcap_record *r)
 	if (r->w && kcap_writer_bytes(r->w) != r->flushed) {
 		err = kcap_writer_flush(r->w);
 		if (err) {
-			kcap_record_fail(r, err, "writing '%s': %s",
-					 r->p.file[0] ? r->p.file : "memory");
+			kcap_record_write_fail(r, err);
 			return false;
 		}
 		r->flushed = kcap_writer_bytes(r->w);

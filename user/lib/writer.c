@@ -27,6 +27,13 @@ int kcap_writer_fail(struct kcap_writer *w, int err)
 	return w->err;
 }
 
+void kcap_writer_good(struct kcap_writer *w)
+{
+	w->good = w->bytes;
+	w->frames_good = w->frames;
+	w->data_good = w->data;
+}
+
 static int kcap_writer_open_file(struct kcap_writer *w,
 				 const struct kcap_writer_opts *o)
 {
@@ -123,11 +130,18 @@ int kcap_writer_add_interface(struct kcap_writer *w, uint32_t ifindex,
 
 int kcap_writer_write(struct kcap_writer *w, const struct kcap_frame *f)
 {
+	int err;
+
 	if (w->err)
 		return w->err;
 	if (f->caplen > f->len || (f->caplen && !f->data))
 		return -EINVAL;
-	return w->ops->write(w, f);
+	err = w->ops->write(w, f);
+	if (err)
+		return err;
+	w->frames++;
+	w->data += f->caplen;
+	return 0;
 }
 
 int kcap_writer_flush(struct kcap_writer *w)
@@ -162,6 +176,13 @@ int kcap_writer_close(struct kcap_writer *w)
 uint64_t kcap_writer_bytes(const struct kcap_writer *w)
 {
 	return w->bytes;
+}
+
+void kcap_writer_kept(const struct kcap_writer *w, uint64_t *frames,
+		      uint64_t *bytes)
+{
+	*frames = w->frames_good;
+	*bytes = w->data_good;
 }
 
 uint64_t kcap_writer_frame_bytes(const struct kcap_writer *w,

@@ -37,6 +37,10 @@ struct kcap_writer {
 	int			err;		/* first failed write, sticky */
 	uint64_t		bytes;		/* in the file and buffered */
 	uint64_t		good;		/* end of the last whole record */
+	uint64_t		frames;		/* in the file and buffered */
+	uint64_t		data;		/* their captured bytes */
+	uint64_t		frames_good;	/* in the file up to good */
+	uint64_t		data_good;
 	int			linktype;
 	uint32_t		snaplen;	/* 0: no limit */
 	bool			nano;
@@ -59,6 +63,8 @@ struct kcap_writer {
 
 /* writer.c */
 int kcap_writer_fail(struct kcap_writer *w, int err);
+/* Everything written so far is in the file: good is bytes. */
+void kcap_writer_good(struct kcap_writer *w);
 
 /* A file format: the format's half of each kcap_writer_*() call. */
 struct kcap_writer_ops {

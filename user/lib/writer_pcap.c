@@ -131,7 +131,7 @@ static int kcap_writer_pcap_flush(struct kcap_writer *w)
 	errno = 0;
 	if (pcap_dump_flush(w->dumper) < 0 || ferror(w->fp))
 		return kcap_pcap_fail(w, kcap_pcap_errno());
-	w->good = w->bytes;
+	kcap_writer_good(w);
 	return 0;
 }
 

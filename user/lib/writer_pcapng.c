@@ -391,8 +391,8 @@ static int kcap_writer_pcapng_flush(struct kcap_writer *w)
 		}
 		done += n;
 	}
-	w->good += w->buf_len;
 	w->buf_len = 0;
+	kcap_writer_good(w);	/* the buffer held all that was not out */
 	return 0;
 }
 
