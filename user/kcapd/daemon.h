@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "kcapd.h"
 
@@ -39,6 +40,13 @@ struct kcapd_result {
 struct kcapd_job;
 struct kcapd_recorder;
 
+/* Names of captures started lately (job.c), so that no two are the same. */
+#define KCAPD_NAMES_MAX		1024
+struct kcapd_name {
+	time_t		sec;		/* the second in the name */
+	uint64_t	hash;		/* of the whole name */
+};
+
 /* The daemon. */
 struct kcapd {
 	struct kcapd_conf	*conf;		/* the current one */
@@ -55,6 +63,10 @@ struct kcapd {
 	struct kcapd_result	**results_tail;
 	unsigned int		nr_results;
 	struct kcapd_recorder	*recorders;
+	/* job.c: general.memorylimit is for all captures together. */
+	uint64_t		mem_held;	/* bytes reserved in memory */
+	struct kcapd_name	names[KCAPD_NAMES_MAX];	/* a ring */
+	unsigned int		names_next;
 };
 
 /* main.c: a result to publish (the daemon takes @json), from any thread. */
@@ -65,20 +77,44 @@ int kcapd_job_start(struct kcapd *d, struct kcapd_request *req);
 /* Join the jobs that have ended; with @all, wait for every one. */
 void kcapd_jobs_reap(struct kcapd *d, bool all);
 
+/* A finished capture file, to deliver. */
+struct kcapd_file {
+	const char	*key;		/* its name where it goes */
+	int		fd;		/* read with pread() */
+	uint64_t	size;
+	const char	*spool;		/* its spool file, NULL: in memory */
+	const char	*interfaces;	/* comma-separated */
+};
+
 /*
- * deliver.c: a finished capture file (@fd, @size bytes) named @key to where
- * the configuration and the request send it.  Fills the result's
- * "delivered" and "errors" and, when a delivery failed or none is
- * configured, keeps the file in the spool directory ("spooled").
+ * deliver.c: @f to where the configuration and the request send it.
+ * Fills the result's "delivered" and "errors" and, when a delivery failed
+ * or none is configured, keeps the file in the spool directory
+ * ("spooled"): a spool file is renamed there, not copied.  No file is
+ * ever overwritten: a name taken already gets a suffix, -2, -3...
+ * Return: true when @f->spool was kept (renamed): it is no longer the
+ * caller's to remove.
  */
 struct json_t;
-void kcapd_deliver(const struct kcapd_config *cfg,
-		   const struct kcapd_request *req, const char *key, int fd,
-		   uint64_t size, const char *interfaces, struct json_t *result);
+bool kcapd_deliver(const struct kcapd_config *cfg,
+		   const struct kcapd_request *req, const struct kcapd_file *f,
+		   struct json_t *result);
+
+/*
+ * upload.c (its calls are in kcapd.h): uploads watch @stopping, the
+ * daemon's.  Once it is set, a failed attempt is not retried, a wait
+ * before a retry ends at once, and an attempt still running
+ * KCAPD_STOP_GRACE seconds after an upload first saw it set is given up:
+ * the file is then spooled, and kcapd stops in time.
+ */
+#define KCAPD_STOP_GRACE	30
+void kcapd_upload_watch(const atomic_bool *stopping);
 
 /* result.c: the JSON of results. */
 struct json_t *kcapd_result_new(const struct kcapd_config *cfg,
 				const struct kcapd_request *req);
+/* A file kept in the spool: "spooled" (the first), "spooled_files". */
+void kcapd_result_spooled(struct json_t *result, const char *path);
 char *kcapd_result_rejected(const struct kcapd_config *cfg, const char *why,
 			    const char *msg, size_t len);
 char *kcapd_result_dump(struct json_t *result);

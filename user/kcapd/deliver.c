@@ -6,11 +6,15 @@
  *
  * A file is written under a hidden temporary name in the directory it is
  * for and renamed when whole, so that the final name never holds part of
- * a capture.  When a delivery still fails after its retries, or none is
- * enabled, the file is kept in the spool directory and the result says
- * where: nothing captured is lost silently.
+ * a capture, and no file is ever replaced: a name taken already (a
+ * capture of an earlier kcapd in the same second) gets a suffix, -2,
+ * -3...  When a delivery still fails after its retries, or none is
+ * enabled, the file is kept in the spool directory (a spool file renamed
+ * there, not copied) and the result says where: nothing captured is lost
+ * silently.
  */
 
+#define _GNU_SOURCE	/* renameat2() */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,55 +29,151 @@
 
 #include "daemon.h"
 
-/* Copy @size bytes of @fd into @dir/@key, whole or not at all. */
-static int kcapd_copy_into(const char *dir, const char *key, int fd,
-			   uint64_t size, char *path, size_t pathlen,
-			   struct kcapd_err *err)
+#define KCAPD_SUFFIX_MAX	100	/* KEY, KEY-2 ... KEY-100 tried */
+
+/* @dir/@key, or with @n > 1 @dir/STEM-N.EXT: 0, or -1 if too long. */
+static int kcapd_name_in(char *path, size_t pathlen, const char *dir,
+			 const char *key, unsigned int n)
+{
+	const char *ext = strrchr(key, '.');
+	int len;
+
+	if (!ext || ext == key)
+		ext = key + strlen(key);
+	if (n < 2)
+		len = snprintf(path, pathlen, "%s/%s", dir, key);
+	else
+		len = snprintf(path, pathlen, "%s/%.*s-%u%s", dir,
+			       (int)(ext - key), key, n, ext);
+	return len < 0 || (size_t)len >= pathlen ? -1 : 0;
+}
+
+/* rename(2) that never replaces @to: -1 with errno EEXIST if it is there. */
+static int kcapd_rename_noreplace(const char *from, const char *to)
+{
+	if (!renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* A file system without RENAME_NOREPLACE: link(2) replaces nothing. */
+	if (link(from, to))
+		return -1;
+	if (unlink(from))
+		kcapd_log(LOG_WARNING, "cannot remove %s (now %s too): %s",
+			  from, to, strerror(errno));
+	return 0;
+}
+
+/*
+ * Give @from, a whole file in @dir, its final name: @dir/@key, or the
+ * first of @dir/STEM-2.EXT... that is free, so that no file is ever
+ * replaced (a capture of an earlier kcapd, in the same second).  @path
+ * gets the name.  0, or -1 with @err filled and @from left as it was.
+ */
+static int kcapd_place(const char *from, const char *dir, const char *key,
+		       char *path, size_t pathlen, struct kcapd_err *err)
+{
+	unsigned int n;
+
+	for (n = 1; n <= KCAPD_SUFFIX_MAX; n++) {
+		if (kcapd_name_in(path, pathlen, dir, key, n)) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "%.200s/%.200s: name too long", dir, key);
+			return -1;
+		}
+		if (!kcapd_rename_noreplace(from, path)) {
+			if (n > 1)
+				kcapd_log(LOG_WARNING, "%s/%s exists already: not replaced, this capture is %s",
+					  dir, key, path);
+			return 0;
+		}
+		if (errno != EEXIST) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "renaming %.200s to %.200s: %s", from, path,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	snprintf(err->msg, sizeof(err->msg),
+		 "%.200s/%.200s and %u more with a -N suffix exist already: none replaced",
+		 dir, key, KCAPD_SUFFIX_MAX - 1);
+	return -1;
+}
+
+/*
+ * Copy @f into @dir, whole or not at all: into a hidden temporary file,
+ * synced, then given its final name (kcapd_place()) in @path.  0, or -1
+ * with @err filled and nothing left behind.
+ */
+static int kcapd_copy_into(const char *dir, const struct kcapd_file *f,
+			   char *path, size_t pathlen, struct kcapd_err *err)
 {
 	char tmp[KCAPD_PATH_MAX], buf[65536];
 	uint64_t off = 0;
-	ssize_t n;
+	ssize_t n, w, done;
 	int out;
 
-	if (snprintf(path, pathlen, "%s/%s", dir, key) >= (int)pathlen ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s.partial", dir, key) >=
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.partial", dir, f->key) >=
 	    (int)sizeof(tmp)) {
-		snprintf(err->msg, sizeof(err->msg), "%s/%s: name too long",
-			 dir, key);
+		snprintf(err->msg, sizeof(err->msg), "%.200s/%.200s: name too long",
+			 dir, f->key);
 		return -1;
 	}
 	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (out < 0)
-		goto fail;
-	while (off < size) {
-		n = pread(fd, buf, size - off < sizeof(buf) ?
-			  (size_t)(size - off) : sizeof(buf), (off_t)off);
+	if (out < 0) {
+		snprintf(err->msg, sizeof(err->msg), "creating %.400s: %s",
+			 tmp, strerror(errno));
+		return -1;
+	}
+	while (off < f->size) {
+		n = pread(f->fd, buf, f->size - off < sizeof(buf) ?
+			  (size_t)(f->size - off) : sizeof(buf), (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0) {
-			if (!n)
-				errno = EIO;	/* shorter than it said */
-			goto fail_out;
+			snprintf(err->msg, sizeof(err->msg),
+				 "reading the capture %.400s: %s",
+				 f->spool ? f->spool : "(in memory)",
+				 n ? strerror(errno) :
+				 "it ended before its size");
+			goto fail;
 		}
-		if (write(out, buf, (size_t)n) != n)
-			goto fail_out;
+		/* A short write is followed by one that says why. */
+		for (done = 0; done < n; done += w) {
+			w = write(out, buf + done, (size_t)(n - done));
+			if (w < 0 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w <= 0) {
+				snprintf(err->msg, sizeof(err->msg),
+					 "writing %.400s: %s", tmp,
+					 w ? strerror(errno) :
+					 "nothing written");
+				goto fail;
+			}
+		}
 		off += (uint64_t)n;
 	}
-	if (fsync(out) || close(out)) {
-		out = -1;
-		goto fail_unlink;
+	if (fsync(out)) {
+		snprintf(err->msg, sizeof(err->msg), "syncing %.400s: %s", tmp,
+			 strerror(errno));
+		goto fail;
 	}
-	if (rename(tmp, path))
-		goto fail_unlink;
+	w = close(out);
+	out = -1;	/* closed, even when close() fails */
+	if (w) {
+		snprintf(err->msg, sizeof(err->msg), "closing %.400s: %s", tmp,
+			 strerror(errno));
+		goto fail;
+	}
+	if (kcapd_place(tmp, dir, f->key, path, pathlen, err))
+		goto fail;
 	return 0;
-fail_out:
-	close(out);
-fail_unlink:
-	snprintf(err->msg, sizeof(err->msg), "writing %.400s: %s", tmp,
-		 strerror(errno));
-	unlink(tmp);
-	return -1;
 fail:
-	snprintf(err->msg, sizeof(err->msg), "writing %.400s: %s", tmp,
-		 strerror(errno));
+	if (out >= 0)
+		close(out);
+	unlink(tmp);
 	return -1;
 }
 
@@ -145,16 +245,54 @@ static int kcapd_to_cloudshark(const struct kcapd_config *cfg,
 			       wherelen, err);
 }
 
-void kcapd_deliver(const struct kcapd_config *cfg,
-		   const struct kcapd_request *req, const char *key, int fd,
-		   uint64_t size, const char *interfaces, json_t *result)
+/*
+ * Keep @f in the spool: its spool file renamed to its final name there,
+ * or the memory file copied.  A spool file that cannot be renamed stays
+ * as it is (.KEY.recording): kcapd keeps it under its name when it starts
+ * again.  Return: true when @f->spool was kept.
+ */
+static bool kcapd_to_spool(const struct kcapd_config *cfg,
+			   const struct kcapd_file *f, json_t *result)
+{
+	char where[KCAPD_PATH_MAX];
+	struct kcapd_err err;
+
+	if (f->spool) {
+		if (!kcapd_place(f->spool, cfg->spooldir, f->key, where,
+				 sizeof(where), &err))
+			goto kept;
+		/* (the same directory: a copy would fail as the rename did) */
+		snprintf(err.msg + strlen(err.msg),
+			 sizeof(err.msg) - strlen(err.msg),
+			 "; left as %s, kept under its name when kcapd starts again",
+			 f->spool);
+		kcapd_failed(result, "spool", &err);
+		kcapd_result_spooled(result, f->spool);
+		return true;
+	}
+	if (kcapd_copy_into(cfg->spooldir, f, where, sizeof(where), &err)) {
+		snprintf(err.msg + strlen(err.msg),
+			 sizeof(err.msg) - strlen(err.msg),
+			 "; the capture %s is lost", f->key);
+		kcapd_failed(result, "spool", &err);
+		return false;
+	}
+kept:
+	kcapd_result_spooled(result, where);
+	kcapd_log(LOG_NOTICE, "%s kept in %s", f->key, where);
+	return f->spool != NULL;
+}
+
+bool kcapd_deliver(const struct kcapd_config *cfg,
+		   const struct kcapd_request *req, const struct kcapd_file *f,
+		   json_t *result)
 {
 	char alertid[32], where[KCAPD_PATH_MAX];
 	struct kcapd_object obj = {
-		.key = key, .fd = fd, .size = size, .node = cfg->node,
+		.key = f->key, .fd = f->fd, .size = f->size, .node = cfg->node,
 		.tags = req->tags, .customer = req->customer,
 		.alertid = req->has_alertid ? alertid : NULL,
-		.interfaces = interfaces,
+		.interfaces = f->interfaces,
 		.content_type = cfg->format == KCAP_FORMAT_PCAPNG ?
 				"application/x-pcapng" :
 				"application/vnd.tcpdump.pcap",
@@ -165,8 +303,8 @@ void kcapd_deliver(const struct kcapd_config *cfg,
 	snprintf(alertid, sizeof(alertid), "%lld", (long long)req->alertid);
 	if (cfg->writelocal) {
 		any = true;
-		if (!kcapd_copy_into(cfg->localdir, key, fd, size, where,
-				     sizeof(where), &err)) {
+		if (!kcapd_copy_into(cfg->localdir, f, where, sizeof(where),
+				     &err)) {
 			kcapd_delivered(result, "local", where);
 		} else {
 			kcapd_failed(result, "local", &err);
@@ -193,14 +331,7 @@ void kcapd_deliver(const struct kcapd_config *cfg,
 		}
 	}
 	if (!failed && any)
-		return;
+		return false;
 	/* Kept where the operator finds it, and said so. */
-	if (!kcapd_copy_into(cfg->spooldir, key, fd, size, where,
-			     sizeof(where), &err)) {
-		json_object_set_new(result, "spooled",
-				    kcapd_json_text(where, strlen(where)));
-		kcapd_log(LOG_NOTICE, "%s kept in %s", key, where);
-	} else {
-		kcapd_failed(result, "spool", &err);
-	}
+	return kcapd_to_spool(cfg, f, result);
 }

@@ -8,9 +8,16 @@
  *	 "started": ISO 8601, "ended": ..., "frames": N, "bytes": N,
  *	 "captured": N, "dropped": N, "stopped": "packets"|"bytes"|
  *	 "duration"|"timeout"|"interface"|"shutdown"|"error",
- *	 "clamped": "...", "file": KEY,
+ *	 "clamped": "...", "files": [KEY, ...],
  *	 "delivered": [{"to": "local"|"s3"|"http", "where": PATH|URL}],
- *	 "spooled": PATH, "errors": ["..."]}
+ *	 "spooled": PATH, "spooled_files": [PATH, ...], "errors": ["..."]}
+ *
+ * "files": the name of each file of the capture (pcapng: one; pcap: one
+ * an interface); the numbers are of them all.  "stopped": why the capture
+ * ended (job.c: with several files, the last to stop says, but "error"
+ * when one was cut short and "shutdown" when SIGTERM stopped one).
+ * "spooled": the first file kept in the spool, "spooled_files": every
+ * one, when any was.  "status" is "failed" whenever "errors" is not empty.
  *
  * A message that was for this node but wrong gets {"node", "status":
  * "rejected", "error": WHY, "message": its first 512 bytes}.
@@ -68,6 +75,19 @@ json_t *kcapd_result_new(const struct kcapd_config *cfg,
 	json_object_set_new(r, "delivered", json_array());
 	json_object_set_new(r, "errors", json_array());
 	return r;
+}
+
+void kcapd_result_spooled(json_t *result, const char *path)
+{
+	json_t *all = json_object_get(result, "spooled_files");
+
+	if (!json_object_get(result, "spooled"))
+		json_object_set_new(result, "spooled", kcapd_json_str(path));
+	if (!all) {
+		all = json_array();
+		json_object_set_new(result, "spooled_files", all);
+	}
+	json_array_append_new(all, kcapd_json_str(path));
 }
 
 char *kcapd_result_rejected(const struct kcapd_config *cfg, const char *why,

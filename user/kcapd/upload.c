@@ -10,18 +10,25 @@
  * two threads) do not share a file offset.  Everything a call uses is its
  * own (easy handle, header list, form), so calls may run in several threads
  * once kcapd_upload_init() has run.
+ *
+ * In kcapd, uploads also watch the daemon's stopping flag
+ * (kcapd_upload_watch()): once it is set they retry no more, a wait
+ * before a retry ends at once, and an attempt that goes on past
+ * KCAPD_STOP_GRACE seconds is given up, so that a stopping kcapd spools
+ * the file and exits within systemd's stop timeout.
  */
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "kcapd.h"
+#include "daemon.h"
 
 /* CURLOPT_PROTOCOLS_STR; CURLOPT_AWS_SIGV4 came in 7.75. */
 #if LIBCURL_VERSION_NUM < 0x075500
@@ -36,6 +43,7 @@
 #define UPLOAD_REPLY_MAX	1024	/* bytes of a reply kept */
 #define UPLOAD_EXCERPT		200	/* bytes of it in an error line */
 #define UPLOAD_DELAY_MAX	3600	/* s, the longest wait between attempts */
+#define UPLOAD_WAIT_SLICE_MS	100	/* a wait looks at stopping this often */
 
 /* The file being sent, read from off with pread(). */
 struct upload_src {
@@ -59,7 +67,47 @@ struct upload {
 	struct upload_src	src;
 	struct upload_reply	reply;
 	char			errbuf[CURL_ERROR_SIZE];
+	bool			given_up;	/* stopping: the attempt aborted */
 };
+
+/* The daemon's stopping flag (NULL: none, a tool), and when an upload
+ * first saw it set (ms of CLOCK_MONOTONIC, 0: not yet). */
+static _Atomic(const atomic_bool *) upload_stopping;
+static _Atomic uint64_t upload_stop_ms;
+
+void kcapd_upload_watch(const atomic_bool *stopping)
+{
+	atomic_store(&upload_stopping, stopping);
+}
+
+static uint64_t upload_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Is the daemon stopping?  The first upload to see it notes when. */
+static bool upload_stopped(void)
+{
+	const atomic_bool *stopping = atomic_load(&upload_stopping);
+	uint64_t none = 0;
+
+	if (!stopping || !atomic_load(stopping))
+		return false;
+	atomic_compare_exchange_strong(&upload_stop_ms, &none,
+				       upload_now_ms());
+	return true;
+}
+
+/* Has the daemon been stopping for longer than KCAPD_STOP_GRACE? */
+static bool upload_past_grace(void)
+{
+	return upload_stopped() &&
+	       upload_now_ms() - atomic_load(&upload_stop_ms) >=
+	       KCAPD_STOP_GRACE * 1000ULL;
+}
 
 int kcapd_upload_init(void)
 {
@@ -171,6 +219,22 @@ static void upload_excerpt(const struct upload_reply *r, char *out,
 	out[i] = '\0';
 }
 
+/*
+ * CURLOPT_XFERINFOFUNCTION: called often during an attempt, and about once
+ * a second when nothing moves: a non-zero return aborts it.
+ */
+static int upload_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+			   curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct upload *u = arg;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	if (!upload_past_grace())
+		return 0;
+	u->given_up = true;
+	return 1;
+}
+
 /* The handle, with what every upload has; the caller adds its method's. */
 static int upload_setup(struct upload *u, const struct kcapd_object *obj,
 			struct kcapd_err *err)
@@ -194,6 +258,9 @@ static int upload_setup(struct upload *u, const struct kcapd_object *obj,
 	curl_easy_setopt(u->curl, CURLOPT_ERRORBUFFER, u->errbuf);
 	curl_easy_setopt(u->curl, CURLOPT_WRITEFUNCTION, upload_write);
 	curl_easy_setopt(u->curl, CURLOPT_WRITEDATA, &u->reply);
+	curl_easy_setopt(u->curl, CURLOPT_XFERINFOFUNCTION, upload_progress);
+	curl_easy_setopt(u->curl, CURLOPT_XFERINFODATA, u);
+	curl_easy_setopt(u->curl, CURLOPT_NOPROGRESS, 0L);
 	return 0;
 }
 
@@ -219,6 +286,9 @@ static int upload_attempt(struct upload *u, struct kcapd_err *err)
 				   u->shown, u->src.err == EIO ?
 				   "shorter than its size, or I/O error" : buf);
 	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK && u->given_up)
+		return upload_fail(err, "%s %s: given up, kcapd has been stopping for %d s",
+				   u->what, u->shown, KCAPD_STOP_GRACE);
 	if (rc != CURLE_OK)
 		return upload_fail(err, "%s %s: %s", u->what, u->shown,
 				   u->errbuf[0] ? u->errbuf : curl_easy_strerror(rc));
@@ -230,20 +300,44 @@ static int upload_attempt(struct upload *u, struct kcapd_err *err)
 			   status, excerpt[0] ? ": " : "", excerpt);
 }
 
-/* Sleep @s seconds, whatever signals interrupt. */
-static void upload_sleep(uint32_t s)
+/*
+ * Sleep @s seconds, whatever signals interrupt, in slices: false, or true
+ * as soon as the daemon is stopping.
+ */
+static bool upload_sleep(uint64_t s)
 {
-	struct timespec ts = { .tv_sec = s };
+	uint64_t end = upload_now_ms() + s * 1000, now;
+	struct timespec ts;
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	while (!upload_stopped()) {
+		now = upload_now_ms();
+		if (now >= end)
+			return false;
+		now = end - now < UPLOAD_WAIT_SLICE_MS ? end - now :
+						       UPLOAD_WAIT_SLICE_MS;
+		ts = (struct timespec){ .tv_nsec = (long)now * 1000000 };
+		nanosleep(&ts, NULL);	/* EINTR: the loop sees to it */
+	}
+	return true;
+}
+
+/* End @err's line with @note, cutting the line if need be. */
+static void upload_note(struct kcapd_err *err, const char *note)
+{
+	size_t len = strlen(err->msg), n = strlen(note);
+
+	if (len + n >= sizeof(err->msg))
+		len = sizeof(err->msg) - 1 - n;
+	memcpy(err->msg + len, note, n + 1);
 }
 
 /*
  * 1 + @retries attempts, @delay_s seconds before the first retry, doubled
  * before each next one (at most UPLOAD_DELAY_MAX).  Every failure is
  * retried, a 4xx too: a bucket created late, a token fixed, a clock put
- * right are worth the next attempt.  @err holds the last one's error.
+ * right are worth the next attempt.  But not once the daemon is stopping
+ * (kcapd_upload_watch()), which also ends a wait at once.  @err holds the
+ * last attempt's error.
  */
 static int upload_run(struct upload *u, uint32_t retries, uint32_t delay_s,
 		      struct kcapd_err *err)
@@ -254,9 +348,16 @@ static int upload_run(struct upload *u, uint32_t retries, uint32_t delay_s,
 	for (i = 0;; i++) {
 		if (!upload_attempt(u, err))
 			return 0;
+		if (u->given_up)
+			return -1;
 		if (i == retries)
 			return -1;
-		upload_sleep(delay);
+		if (upload_stopped() || upload_sleep(delay)) {
+			upload_note(err, retries - i == 1 ?
+				    "; its retry not made: kcapd is stopping" :
+				    "; its retries not made: kcapd is stopping");
+			return -1;
+		}
 		delay = delay * 2 > UPLOAD_DELAY_MAX ? UPLOAD_DELAY_MAX : delay * 2;
 	}
 }
