@@ -13,10 +13,7 @@ setup_tmpdir
 ktap_print_header
 ktap_plan 4
 
-ip link add kau type dummy || ktap_exit_fail_msg "cannot add a dummy device"
-defer ip link del kau
-ip link set kau up
-mkdir -p "$tmp/out" "$tmp/spool"
+kcapd_dummy kau
 config() {	# config PASSWORD FILE
 	cat >"$2" <<EOF
 {

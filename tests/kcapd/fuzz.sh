@@ -15,10 +15,7 @@ setup_tmpdir
 ktap_print_header
 ktap_plan 7
 
-ip link add kfz type dummy || ktap_exit_fail_msg "cannot add a dummy device"
-defer ip link del kfz
-ip link set kfz up
-mkdir -p "$tmp/out" "$tmp/spool"
+kcapd_dummy kfz
 cat >"$tmp/kcapd.json" <<EOF
 {
 	"general": { "writelocal": true, "localdir": "$tmp/out", "spooldir": "$tmp/spool",

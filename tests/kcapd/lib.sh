@@ -11,6 +11,27 @@
 KCAPD_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REDIS_PORT=${REDIS_PORT:-6390}
 
+# kcapd_dummy DEV: a dummy device DEV, up, deleted when the test ends; and
+# $tmp/out and $tmp/spool, for the configuration's localdir and spooldir.
+kcapd_dummy() {
+	ip link add "$1" type dummy || ktap_exit_fail_msg "cannot add a dummy device $1"
+	defer ip link del "$1"
+	ip link set "$1" up
+	mkdir -p "$tmp/out" "$tmp/spool"
+}
+
+# kcapd_veth A B: a veth pair A <-> B in the VM's own namespace (as kcapd
+# sees an appliance's), up, IPv6 off, deleted when the test ends.
+kcapd_veth() {
+	local d
+	ip link add "$1" type veth peer name "$2" || ktap_exit_fail_msg "cannot add a veth pair $1 <-> $2"
+	defer ip link del "$1"
+	for d in "$1" "$2"; do
+		sysctl -qw "net.ipv6.conf.$d.disable_ipv6=1"
+		ip link set "$d" up
+	done
+}
+
 # start_redis [PORT [ARGS...]]: a redis-server on 127.0.0.1 that keeps
 # nothing on disk, with ARGS (--requirepass ...); its PID in redis_pid.
 start_redis() {

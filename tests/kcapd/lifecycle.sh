@@ -17,10 +17,7 @@ setup_tmpdir
 ktap_print_header
 ktap_plan 11
 
-ip link add klb type dummy || ktap_exit_fail_msg "cannot add a dummy device"
-defer ip link del klb
-ip link set klb up
-mkdir -p "$tmp/out" "$tmp/spool"
+kcapd_dummy klb
 config() {	# config MAXPACKETS: the configuration, maxpackets set
 	cat >"$tmp/kcapd.json" <<EOF
 {

@@ -19,16 +19,7 @@ setup_tmpdir
 ktap_print_header
 ktap_plan 19
 
-# A device pair in the VM's own namespace, as kcapd sees an appliance's.
-veth_pair_root() {
-	ip link add "$1" type veth peer name "$2" || ktap_exit_fail_msg "cannot add $1"
-	defer ip link del "$1"
-	for d in "$1" "$2"; do
-		sysctl -qw "net.ipv6.conf.$d.disable_ipv6=1"
-		ip link set "$d" up
-	done
-}
-veth_pair_root kta ktb
+kcapd_veth kta ktb
 flood() { "$KCAP_SELFTESTS/traffic.py" udp-flood --iface ktb --dst-mac "$(cat /sys/class/net/kta/address)" "$@" >/dev/null; }
 
 mkdir -p "$tmp/out" "$tmp/spool"

@@ -21,12 +21,7 @@ setup_tmpdir
 ktap_print_header
 ktap_plan 8
 
-ip link add kua type veth peer name kub || ktap_exit_fail_msg "cannot add a veth pair"
-defer ip link del kua
-for d in kua kub; do
-	sysctl -qw "net.ipv6.conf.$d.disable_ipv6=1"
-	ip link set "$d" up
-done
+kcapd_veth kua kub
 
 wait_port() {
 	local i
