@@ -29,10 +29,18 @@ ip netns exec "$ns" "$KCAP_SELFTESTS/traffic.py" mixed --iface peer0 \
 	--src-mac "$peer" --dst-mac "$mac" --forever >/dev/null &
 defer kill_bg $!
 
-"$KCAP_TOP/tests/tools/readme-blocks" print session >"$tmp/session.sh" ||
+"$KCAP_TOP/tests/tools/readme-blocks" print session >"$tmp/readme.sh" ||
 	ktap_exit_fail_msg "no session block in the README"
+sed 's/^/# README: /' "$tmp/readme.sh"
+# A command put in the background is listening before the next line runs,
+# as when a user types them (else kcap del may come before kcap dump has
+# found the session: seen on a slow guest).  Its stderr is the file err.
+awk '/&[[:space:]]*(#.*)?$/ { print "n=$(grep -c \"^kcap: listening on\" err || true)" }
+{ print }
+/&[[:space:]]*(#.*)?$/ {
+	print "for i in $(seq 600); do [ \"$(grep -c \"^kcap: listening on\" err)\" -gt \"$n\" ] && break; sleep 0.1; done"
+}' "$tmp/readme.sh" >"$tmp/session.sh"
 echo wait >>"$tmp/session.sh"
-sed 's/^/# README: /' "$tmp/session.sh"
 (cd "$tmp" && timeout 120 ip netns exec "$ns" bash -e session.sh) >"$tmp/out" 2>"$tmp/err"
 rc=$?
 sed 's/^/# out: /' "$tmp/out"
