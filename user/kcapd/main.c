@@ -55,12 +55,18 @@ void kcapd_conf_put(struct kcapd_conf *conf)
 	}
 }
 
-/* Read the configuration, and what it needs of the machine. */
+/*
+ * Read the configuration, and make the spool directory it names, unless
+ * @check (kcapd -t changes nothing: a spool that is not there yet is
+ * fine, one that is not a directory is not).
+ */
 static struct kcapd_conf *kcapd_conf_load(const char *path, const char *node,
-					  struct kcapd_err *err)
+					  bool check, struct kcapd_err *err)
 {
 	struct kcapd_conf *conf = calloc(1, sizeof(*conf));
 	const char *dir;
+	struct stat st;
+	int fail;
 
 	if (!conf) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
@@ -89,7 +95,15 @@ static struct kcapd_conf *kcapd_conf_load(const char *path, const char *node,
 		}
 	}
 	dir = conf->c.spooldir;
-	if (mkdir(dir, 0750) && errno != EEXIST) {
+	if (!check) {
+		fail = mkdir(dir, 0750) && errno != EEXIST;
+	} else if (stat(dir, &st)) {
+		fail = errno != ENOENT;
+	} else {
+		fail = !S_ISDIR(st.st_mode);
+		errno = ENOTDIR;
+	}
+	if (fail) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "spool directory %s: %s", dir, strerror(errno));
 		kcapd_conf_put(conf);
@@ -217,7 +231,7 @@ static void kcapd_reload(struct kcapd *d, struct kcapd_redis *redis,
 	struct kcapd_conf *conf, *old;
 	struct kcapd_err err;
 
-	conf = kcapd_conf_load(d->config_path, node, &err);
+	conf = kcapd_conf_load(d->config_path, node, false, &err);
 	if (!conf) {
 		kcapd_log(LOG_ERR, "SIGHUP: %s: %s; keeping the configuration in use",
 			  d->config_path, err.msg);
@@ -355,7 +369,7 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		return kcapd_usage(stderr, KCAPD_EXIT_USAGE);
 	d.results_tail = &d.results;
-	d.conf = kcapd_conf_load(d.config_path, node, &err);
+	d.conf = kcapd_conf_load(d.config_path, node, check, &err);
 	if (!d.conf) {
 		fprintf(stderr, "kcapd: %s: %s (see kcapd(8))\n",
 			d.config_path, err.msg);
