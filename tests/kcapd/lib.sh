@@ -60,16 +60,12 @@ collect_results() {
 # PID in kcapd_pid; waits until its log says READY (default: it has
 # subscribed), and fails at once if it exits.
 start_kcapd() {
-	local run=() i log=$tmp/kcapd-$1.log ready=${4:-subscribed to}
+	local run=() log=$tmp/kcapd-$1.log ready=${4:-subscribed to}
 	[ -n "${3:-}" ] && run=(ip netns exec "$3")
 	"${run[@]}" kcapd -f -n "$1" -c "$2" 2>"$log" &
 	kcapd_pid=$!
 	defer kill_bg "$kcapd_pid"
-	for ((i = 0; i < 300; i++)); do
-		grep -qE "$ready" "$log" && return 0
-		kill -0 "$kcapd_pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_ready "$kcapd_pid" "$log" "$ready" 30 && return 0
 	ktap_exit_fail_msg "kcapd $1 is not ready (/$ready/): $(tail -n 3 "$log")"
 }
 

@@ -65,28 +65,25 @@ ktap_check "the frames are in time order" sh -c "tshark -r '$tmp/multi.pcapng' -
 isb=$(python3 - "$tmp/multi.pcapng" <<'PY'
 import struct, sys
 d = open(sys.argv[1], 'rb').read()
+
+def options(o, end):
+    """(code, value) of each option from o to the block's end."""
+    while o + 4 <= end:
+        code, ln = struct.unpack_from('<HH', d, o)
+        if code == 0:
+            return
+        yield code, d[o + 4:o + 4 + ln]
+        o += 4 + (ln + 3) // 4 * 4
+
 off, names, out = 0, [], []
 while off + 12 <= len(d):
     t, n = struct.unpack_from('<II', d, off)
     if t == 1:    # IDB: if_name is option 2
-        o = off + 16
-        while o + 4 <= off + n - 4:
-            code, ln = struct.unpack_from('<HH', d, o)
-            if code == 0:
-                break
-            if code == 2:
-                names.append(d[o + 4:o + 4 + ln].decode())
-            o += 4 + (ln + 3) // 4 * 4
+        names += [v.decode() for c, v in options(off + 16, off + n - 4) if c == 2]
     if t == 5:    # ISB: if_id, then isb_ifrecv (4)
         if_id = struct.unpack_from('<I', d, off + 8)[0]
-        o = off + 20
-        while o + 4 <= off + n - 4:
-            code, ln = struct.unpack_from('<HH', d, o)
-            if code == 0:
-                break
-            if code == 4:
-                out.append('%s:%d' % (names[if_id], struct.unpack_from('<Q', d, o + 4)[0]))
-            o += 4 + (ln + 3) // 4 * 4
+        out += ['%s:%d' % (names[if_id], struct.unpack('<Q', v)[0])
+                for c, v in options(off + 20, off + n - 4) if c == 4]
     off += n
 print(' '.join(out))
 PY

@@ -170,6 +170,19 @@ wait_for_line() {
 	return 1
 }
 
+# wait_ready PID FILE REGEX SECS: until a line of FILE matches REGEX, the
+# line a program started in the background prints once it is ready: 0; 1
+# as soon as PID has exited without it, or after SECS.
+wait_ready() {
+	local i
+	for ((i = 0; i < $4 * 10; i++)); do
+		grep -qE "$3" "$2" 2>/dev/null && return 0
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -qE "$3" "$2" 2>/dev/null
+}
+
 # capture_bg [-n NS] ERRFILE ARGS...: start kcap ARGS... (capture ... or
 # dump ...) in the background, in namespace NS if given, with its stderr to
 # ERRFILE, and wait until it says "kcap: listening on"; as CMD & does, leave
@@ -177,7 +190,7 @@ wait_for_line() {
 # after 60 s, or has exited without saying so, the test bails out with the
 # last lines of ERRFILE.
 capture_bg() {
-	local run=() err pid i
+	local run=() err pid
 
 	if [ "$1" = -n ]; then
 		run=(ip netns exec "$2")
@@ -188,12 +201,7 @@ capture_bg() {
 	${run[@]+"${run[@]}"} kcap "$@" 2>"$err" &
 	pid=$!
 	defer kill_bg "$pid"
-	for ((i = 0; i < 600; i++)); do
-		grep -q '^kcap: listening on' "$err" && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q '^kcap: listening on' "$err" && return 0
+	wait_ready "$pid" "$err" '^kcap: listening on' 60 && return 0
 	if kill -0 "$pid" 2>/dev/null; then
 		ktap_print_msg "kcap $*: not listening after 60 s; the end of its stderr:"
 	else
