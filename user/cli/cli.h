@@ -93,6 +93,15 @@ int cli_session_error(const struct kcap_ctl *ctl, const char *name,
  */
 char **cli_getopt_argv(const char *cmd, int argc, char **argv);
 
+struct option;
+
+/*
+ * getopt_long() over @av from cli_getopt_argv(), @argc the command's own
+ * count (without the name): the next option, or -1 after the last.
+ */
+int cli_getopt(int argc, char **av, const char *optstr,
+	       const struct option *longopts);
+
 /* getopt's complaint (@opt '?' or ':') about av[optind - 1], as a line. */
 int cli_getopt_error(const char *cmd, char **av, int opt, const char *optstr);
 

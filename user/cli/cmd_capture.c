@@ -61,8 +61,7 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 	if (!av)
 		return cli_fail("out of memory");
 	while (!ret &&
-	       (opt = getopt_long(argc + 1, av, optstr, capture_longopts,
-				  NULL)) != -1) {
+	       (opt = cli_getopt(argc, av, optstr, capture_longopts)) != -1) {
 		switch (opt) {
 		case 'i':	/* again for more devices, as dumpcap */
 			if (!optarg[0] || strlen(optarg) >= IFNAMSIZ)

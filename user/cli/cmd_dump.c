@@ -33,8 +33,7 @@ int dump_parse(int argc, char **argv, struct dump_opts *o)
 	if (!av)
 		return cli_fail("out of memory");
 	while (!ret &&
-	       (opt = getopt_long(argc + 1, av, optstr, dump_longopts,
-				  NULL)) != -1) {
+	       (opt = cli_getopt(argc, av, optstr, dump_longopts)) != -1) {
 		ret = cli_output_option(CMD, opt, optarg, &o->out);
 		if (ret < 0)
 			ret = cli_getopt_error(CMD, av, opt, optstr);

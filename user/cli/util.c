@@ -143,6 +143,12 @@ char **cli_getopt_argv(const char *cmd, int argc, char **argv)
 	return av;
 }
 
+int cli_getopt(int argc, char **av, const char *optstr,
+	       const struct option *longopts)
+{
+	return getopt_long(argc + 1, av, optstr, longopts, NULL);
+}
+
 /* The words left, joined by spaces as tcpdump does; NULL if none. */
 char *cli_join(int argc, char **argv)
 {
