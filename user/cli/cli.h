@@ -88,10 +88,12 @@ int cli_session_error(const struct kcap_ctl *ctl, const char *name,
 		      const char *verb);
 
 /*
- * getopt_long() over a command's arguments: a copy of @argv with @cmd as
- * its argv[0] and a NULL at the end (free() it), getopt reset and quiet.
+ * getopt_long() over a command's arguments: in *@av a copy of @argv with
+ * @cmd as its argv[0] and a NULL at the end (free() it), getopt reset and
+ * quiet.  Returns 0, or KCAP_EXIT_FAIL after "kcap: out of memory" with
+ * *@av NULL.
  */
-char **cli_getopt_argv(const char *cmd, int argc, char **argv);
+int cli_getopt_argv(const char *cmd, int argc, char **argv, char ***av);
 
 struct option;
 

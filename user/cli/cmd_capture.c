@@ -49,7 +49,7 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 	struct kcap_session_config *cfg = &o->cfg;
 	uint32_t kib;
 	char **av;
-	int opt, ret = 0;
+	int opt, ret;
 
 	memset(o, 0, sizeof(*o));
 	cfg->set = KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN;
@@ -57,9 +57,7 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 	cfg->snaplen = KCAP_SNAPLEN_DEFAULT;
 	cli_output_init(&o->out);
 
-	av = cli_getopt_argv("kcap " CMD, argc, argv);
-	if (!av)
-		return cli_fail("out of memory");
+	ret = cli_getopt_argv("kcap " CMD, argc, argv, &av);
 	while (!ret &&
 	       (opt = cli_getopt(argc, av, optstr, capture_longopts)) != -1) {
 		switch (opt) {

@@ -25,13 +25,11 @@ int dump_parse(int argc, char **argv, struct dump_opts *o)
 {
 	static const char optstr[] = ":" CLI_OUTPUT_OPTSTR;
 	char **av;
-	int opt, ret = 0;
+	int opt, ret;
 
 	memset(o, 0, sizeof(*o));
 	cli_output_init(&o->out);
-	av = cli_getopt_argv("kcap " CMD, argc, argv);
-	if (!av)
-		return cli_fail("out of memory");
+	ret = cli_getopt_argv("kcap " CMD, argc, argv, &av);
 	while (!ret &&
 	       (opt = cli_getopt(argc, av, optstr, dump_longopts)) != -1) {
 		ret = cli_output_option(CMD, opt, optarg, &o->out);

@@ -130,17 +130,18 @@ int cli_getopt_error(const char *cmd, char **av, int opt, const char *optstr)
 }
 
 /* argv as getopt wants it: a program name first, and a NULL at the end. */
-char **cli_getopt_argv(const char *cmd, int argc, char **argv)
+int cli_getopt_argv(const char *cmd, int argc, char **argv, char ***av)
 {
-	char **av = calloc((size_t)argc + 2, sizeof(*av));
+	char **v = calloc((size_t)argc + 2, sizeof(*v));
 
-	if (!av)
-		return NULL;
-	av[0] = (char *)cmd;
-	memcpy(av + 1, argv, (size_t)argc * sizeof(*av));
+	*av = v;
+	if (!v)
+		return cli_fail("out of memory");
+	v[0] = (char *)cmd;
+	memcpy(v + 1, argv, (size_t)argc * sizeof(*v));
 	optind = 0;	/* glibc: start over, whoever parsed before */
 	opterr = 0;
-	return av;
+	return 0;
 }
 
 int cli_getopt(int argc, char **av, const char *optstr,
