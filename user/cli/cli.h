@@ -113,6 +113,12 @@ char *cli_join(int argc, char **argv);
 /* Open a control handle or say why not; 0 or KCAP_EXIT_FAIL. */
 int cli_open_ctl(struct kcap_ctl **ctl);
 
+/*
+ * cli_open_ctl() once the command line is good: @parsed is what checking
+ * it returned, and is returned without a handle if not 0.
+ */
+int cli_open_ctl_after(int parsed, struct kcap_ctl **ctl);
+
 /* A session name, 1..31 bytes of [A-Za-z0-9_.-]; 0 or KCAP_EXIT_USAGE. */
 int cli_session_name(const char *cmd, const char *name);
 

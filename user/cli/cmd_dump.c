@@ -59,10 +59,7 @@ int cmd_dump(int argc, char **argv)
 	struct dump_opts o;
 	int ret;
 
-	ret = dump_parse(argc, argv, &o);
-	if (ret)
-		return ret;
-	ret = cli_open_ctl(&ctl);
+	ret = cli_open_ctl_after(dump_parse(argc, argv, &o), &ctl);
 	if (ret)
 		return ret;
 	if (kcap_capture_attach(ctl, o.names, o.nr_names, &cap)) {

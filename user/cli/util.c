@@ -182,6 +182,11 @@ int cli_open_ctl(struct kcap_ctl **ctl)
 	return cli_error(&e, NULL);
 }
 
+int cli_open_ctl_after(int parsed, struct kcap_ctl **ctl)
+{
+	return parsed ? parsed : cli_open_ctl(ctl);
+}
+
 int cli_session_name(const char *cmd, const char *name)
 {
 	size_t len = strlen(name);
