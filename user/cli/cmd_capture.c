@@ -98,9 +98,7 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 			break;
 		case 'H':
 			cfg->set |= KCAP_CFG_HOOK;
-			if (!cli_parse_hook(optarg, &cfg->hook))
-				ret = cli_invalid(CMD, "--hook", optarg,
-						  "netfilter or rx_handler");
+			ret = cli_hook_arg(CMD, "--hook", optarg, &cfg->hook);
 			break;
 		default:
 			ret = cli_output_option(CMD, opt, optarg, &o->out);

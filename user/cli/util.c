@@ -286,6 +286,14 @@ bool cli_parse_hook(const char *s, uint8_t *hook)
 	return cli_lookup(cli_hook_words, s, hook);
 }
 
+int cli_hook_arg(const char *cmd, const char *what, const char *arg,
+		 uint8_t *hook)
+{
+	if (!cli_parse_hook(arg, hook))
+		return cli_invalid(cmd, what, arg, "netfilter or rx_handler");
+	return 0;
+}
+
 const char *cli_hook_word(uint8_t hook)
 {
 	return cli_name_of(cli_hook_words, hook);
