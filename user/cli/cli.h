@@ -88,10 +88,21 @@ int cli_session_error(const struct kcap_ctl *ctl, const char *name,
 		      const char *verb);
 
 /*
- * getopt_long() over a command's arguments: a copy of @argv with @cmd as
- * its argv[0] and a NULL at the end (free() it), getopt reset and quiet.
+ * getopt_long() over a command's arguments: in *@av a copy of @argv with
+ * @cmd as its argv[0] and a NULL at the end (free() it), getopt reset and
+ * quiet.  Returns 0, or KCAP_EXIT_FAIL after "kcap: out of memory" with
+ * *@av NULL.
  */
-char **cli_getopt_argv(const char *cmd, int argc, char **argv);
+int cli_getopt_argv(const char *cmd, int argc, char **argv, char ***av);
+
+struct option;
+
+/*
+ * getopt_long() over @av from cli_getopt_argv(), @argc the command's own
+ * count (without the name): the next option, or -1 after the last.
+ */
+int cli_getopt(int argc, char **av, const char *optstr,
+	       const struct option *longopts);
 
 /* getopt's complaint (@opt '?' or ':') about av[optind - 1], as a line. */
 int cli_getopt_error(const char *cmd, char **av, int opt, const char *optstr);
@@ -101,6 +112,12 @@ char *cli_join(int argc, char **argv);
 
 /* Open a control handle or say why not; 0 or KCAP_EXIT_FAIL. */
 int cli_open_ctl(struct kcap_ctl **ctl);
+
+/*
+ * cli_open_ctl() once the command line is good: @parsed is what checking
+ * it returned, and is returned without a handle if not 0.
+ */
+int cli_open_ctl_after(int parsed, struct kcap_ctl **ctl);
 
 /* A session name, 1..31 bytes of [A-Za-z0-9_.-]; 0 or KCAP_EXIT_USAGE. */
 int cli_session_name(const char *cmd, const char *name);
@@ -121,6 +138,12 @@ bool cli_parse_direction(const char *s, uint8_t *dir);
 const char *cli_direction_word(uint8_t dir);
 /* "netfilter", "rx_handler" */
 bool cli_parse_hook(const char *s, uint8_t *hook);
+/*
+ * @arg as a hook into *@hook, or cli_invalid() saying "must be netfilter
+ * or rx_handler"; 0 or KCAP_EXIT_USAGE.
+ */
+int cli_hook_arg(const char *cmd, const char *what, const char *arg,
+		 uint8_t *hook);
 const char *cli_hook_word(uint8_t hook);
 const char *cli_state_word(uint8_t state);
 /* "pcap", "pcapng" */

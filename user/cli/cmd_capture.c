@@ -49,7 +49,7 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 	struct kcap_session_config *cfg = &o->cfg;
 	uint32_t kib;
 	char **av;
-	int opt, ret = 0;
+	int opt, ret;
 
 	memset(o, 0, sizeof(*o));
 	cfg->set = KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN;
@@ -57,12 +57,9 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 	cfg->snaplen = KCAP_SNAPLEN_DEFAULT;
 	cli_output_init(&o->out);
 
-	av = cli_getopt_argv("kcap " CMD, argc, argv);
-	if (!av)
-		return cli_fail("out of memory");
+	ret = cli_getopt_argv("kcap " CMD, argc, argv, &av);
 	while (!ret &&
-	       (opt = getopt_long(argc + 1, av, optstr, capture_longopts,
-				  NULL)) != -1) {
+	       (opt = cli_getopt(argc, av, optstr, capture_longopts)) != -1) {
 		switch (opt) {
 		case 'i':	/* again for more devices, as dumpcap */
 			if (!optarg[0] || strlen(optarg) >= IFNAMSIZ)
@@ -101,9 +98,7 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 			break;
 		case 'H':
 			cfg->set |= KCAP_CFG_HOOK;
-			if (!cli_parse_hook(optarg, &cfg->hook))
-				ret = cli_invalid(CMD, "--hook", optarg,
-						  "netfilter or rx_handler");
+			ret = cli_hook_arg(CMD, "--hook", optarg, &cfg->hook);
 			break;
 		default:
 			ret = cli_output_option(CMD, opt, optarg, &o->out);

@@ -18,10 +18,7 @@ int cmd_del(int argc, char **argv)
 	if (argc > 1)
 		return cli_usage_error("del", "unexpected argument '%s'",
 				       argv[1]);
-	ret = cli_session_name("del", argv[0]);
-	if (ret)
-		return ret;
-	ret = cli_open_ctl(&ctl);
+	ret = cli_open_ctl_after(cli_session_name("del", argv[0]), &ctl);
 	if (ret)
 		return ret;
 	if (kcap_session_del(ctl, argv[0], 0))

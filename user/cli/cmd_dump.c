@@ -25,16 +25,13 @@ int dump_parse(int argc, char **argv, struct dump_opts *o)
 {
 	static const char optstr[] = ":" CLI_OUTPUT_OPTSTR;
 	char **av;
-	int opt, ret = 0;
+	int opt, ret;
 
 	memset(o, 0, sizeof(*o));
 	cli_output_init(&o->out);
-	av = cli_getopt_argv("kcap " CMD, argc, argv);
-	if (!av)
-		return cli_fail("out of memory");
+	ret = cli_getopt_argv("kcap " CMD, argc, argv, &av);
 	while (!ret &&
-	       (opt = getopt_long(argc + 1, av, optstr, dump_longopts,
-				  NULL)) != -1) {
+	       (opt = cli_getopt(argc, av, optstr, dump_longopts)) != -1) {
 		ret = cli_output_option(CMD, opt, optarg, &o->out);
 		if (ret < 0)
 			ret = cli_getopt_error(CMD, av, opt, optstr);
@@ -62,10 +59,7 @@ int cmd_dump(int argc, char **argv)
 	struct dump_opts o;
 	int ret;
 
-	ret = dump_parse(argc, argv, &o);
-	if (ret)
-		return ret;
-	ret = cli_open_ctl(&ctl);
+	ret = cli_open_ctl_after(dump_parse(argc, argv, &o), &ctl);
 	if (ret)
 		return ret;
 	if (kcap_capture_attach(ctl, o.names, o.nr_names, &cap)) {

@@ -18,10 +18,7 @@ int cmd_set(int argc, char **argv)
 	struct kcap_ctl *ctl;
 	int ret;
 
-	ret = set_parse(argc, argv, &cfg);
-	if (ret)
-		return ret;
-	ret = cli_open_ctl(&ctl);
+	ret = cli_open_ctl_after(set_parse(argc, argv, &cfg), &ctl);
 	if (ret)
 		return ret;
 	if (kcap_session_set(ctl, &cfg, NULL))

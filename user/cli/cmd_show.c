@@ -245,10 +245,7 @@ int cmd_show(int argc, char **argv)
 	struct show_opts o;
 	int ret;
 
-	ret = show_parse(argc, argv, &o);
-	if (ret)
-		return ret;
-	ret = cli_open_ctl(&ctl);
+	ret = cli_open_ctl_after(show_parse(argc, argv, &o), &ctl);
 	if (ret)
 		return ret;
 	ret = o.name ? show_one(ctl, &o) : show_all(ctl, &o);

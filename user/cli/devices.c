@@ -56,9 +56,21 @@ static int cli_dev_dlt(const char *name)
 	return dlt;
 }
 
-/* An address as text and its prefix length; false if not IPv4/IPv6. */
-static bool cli_addr(const pcap_addr_t *a, const char **family, char *buf,
-		     size_t size, int *prefix)
+/* libpcap's name of the device's link type; NULL if unknown or nameless. */
+static const char *cli_dev_dlt_name(const struct cli_dev *v)
+{
+	return v->dlt >= 0 ? pcap_datalink_val_to_name(v->dlt) : NULL;
+}
+
+/* An IPv4 or IPv6 address of a device, as text. */
+struct cli_addr {
+	const char	*family;	/* "inet", "inet6" */
+	char		text[INET6_ADDRSTRLEN];
+	int		prefix;		/* -1: no netmask */
+};
+
+/* @a into @ad; false if it is not IPv4 or IPv6. */
+static bool cli_addr(const pcap_addr_t *a, struct cli_addr *ad)
 {
 	const struct sockaddr *sa = a->addr, *nm = a->netmask;
 	const uint8_t *m = NULL;
@@ -67,19 +79,19 @@ static bool cli_addr(const pcap_addr_t *a, const char **family, char *buf,
 	if (!sa)
 		return false;
 	if (sa->sa_family == AF_INET) {
-		*family = "inet";
+		ad->family = "inet";
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-			  buf, (socklen_t)size);
+			  ad->text, sizeof(ad->text));
 		if (nm && nm->sa_family == AF_INET) {
 			m = (const uint8_t *)
 			    &((const struct sockaddr_in *)nm)->sin_addr;
 			mlen = 4;
 		}
 	} else if (sa->sa_family == AF_INET6) {
-		*family = "inet6";
+		ad->family = "inet6";
 		inet_ntop(AF_INET6,
-			  &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
-			  (socklen_t)size);
+			  &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			  ad->text, sizeof(ad->text));
 		if (nm && nm->sa_family == AF_INET6) {
 			m = ((const struct sockaddr_in6 *)nm)->sin6_addr.s6_addr;
 			mlen = 16;
@@ -87,20 +99,17 @@ static bool cli_addr(const pcap_addr_t *a, const char **family, char *buf,
 	} else {
 		return false;
 	}
-	*prefix = m ? 0 : -1;
+	ad->prefix = m ? 0 : -1;
 	for (i = 0; i < mlen; i++)
-		*prefix += __builtin_popcount(m[i]);
+		ad->prefix += __builtin_popcount(m[i]);
 	return true;
 }
 
 static void cli_dev_text(const struct cli_dev *v)
 {
-	const char *lt = v->dlt >= 0 ? pcap_datalink_val_to_name(v->dlt) :
-			 NULL;
-	char buf[INET6_ADDRSTRLEN];
-	const char *family;
+	const char *lt = cli_dev_dlt_name(v);
+	struct cli_addr ad;
 	pcap_addr_t *a;
-	int prefix;
 
 	printf("%u: %s: state %s%s%s linktype ", v->index, v->d->name,
 	       v->d->flags & PCAP_IF_UP ? "up" : "down",
@@ -113,24 +122,21 @@ static void cli_dev_text(const struct cli_dev *v)
 	else
 		printf("unknown\n");
 	for (a = v->d->addresses; a; a = a->next) {
-		if (!cli_addr(a, &family, buf, sizeof(buf), &prefix))
+		if (!cli_addr(a, &ad))
 			continue;
-		if (prefix >= 0)
-			printf("\t%s %s/%d\n", family, buf, prefix);
+		if (ad.prefix >= 0)
+			printf("\t%s %s/%d\n", ad.family, ad.text, ad.prefix);
 		else
-			printf("\t%s %s\n", family, buf);
+			printf("\t%s %s\n", ad.family, ad.text);
 	}
 }
 
 static void cli_dev_json(const struct cli_dev *v)
 {
-	const char *lt = v->dlt >= 0 ? pcap_datalink_val_to_name(v->dlt) :
-			 NULL;
-	char buf[INET6_ADDRSTRLEN];
-	const char *family;
+	const char *lt = cli_dev_dlt_name(v);
+	struct cli_addr ad;
 	pcap_addr_t *a;
 	bool first = true;
-	int prefix;
 
 	printf("{\"index\":%u,\"name\":", v->index);
 	cli_json_string(stdout, v->d->name);
@@ -149,12 +155,12 @@ static void cli_dev_json(const struct cli_dev *v)
 		printf("null");
 	printf(",\"addresses\":[");
 	for (a = v->d->addresses; a; a = a->next) {
-		if (!cli_addr(a, &family, buf, sizeof(buf), &prefix))
+		if (!cli_addr(a, &ad))
 			continue;
 		printf("%s{\"family\":\"%s\",\"address\":\"%s\",\"prefixlen\":",
-		       first ? "" : ",", family, buf);
-		if (prefix >= 0)
-			printf("%d}", prefix);
+		       first ? "" : ",", ad.family, ad.text);
+		if (ad.prefix >= 0)
+			printf("%d}", ad.prefix);
 		else
 			printf("null}");
 		first = false;

@@ -86,9 +86,7 @@ static int key_ring_size(const char *cmd, const char *key, const char *val,
 static int key_hook(const char *cmd, const char *key, const char *val,
 		    struct kcap_session_config *cfg)
 {
-	if (!cli_parse_hook(val, &cfg->hook))
-		return cli_invalid(cmd, key, val, "netfilter or rx_handler");
-	return 0;
+	return cli_hook_arg(cmd, key, val, &cfg->hook);
 }
 
 #define KEY_DEV		(1U << 31)	/* not a KCAP_CFG_ bit: always sent */

@@ -130,17 +130,24 @@ int cli_getopt_error(const char *cmd, char **av, int opt, const char *optstr)
 }
 
 /* argv as getopt wants it: a program name first, and a NULL at the end. */
-char **cli_getopt_argv(const char *cmd, int argc, char **argv)
+int cli_getopt_argv(const char *cmd, int argc, char **argv, char ***av)
 {
-	char **av = calloc((size_t)argc + 2, sizeof(*av));
+	char **v = calloc((size_t)argc + 2, sizeof(*v));
 
-	if (!av)
-		return NULL;
-	av[0] = (char *)cmd;
-	memcpy(av + 1, argv, (size_t)argc * sizeof(*av));
+	*av = v;
+	if (!v)
+		return cli_fail("out of memory");
+	v[0] = (char *)cmd;
+	memcpy(v + 1, argv, (size_t)argc * sizeof(*v));
 	optind = 0;	/* glibc: start over, whoever parsed before */
 	opterr = 0;
-	return av;
+	return 0;
+}
+
+int cli_getopt(int argc, char **av, const char *optstr,
+	       const struct option *longopts)
+{
+	return getopt_long(argc + 1, av, optstr, longopts, NULL);
 }
 
 /* The words left, joined by spaces as tcpdump does; NULL if none. */
@@ -173,6 +180,11 @@ int cli_open_ctl(struct kcap_ctl **ctl)
 	if (!kcap_ctl_open(ctl, &e))
 		return 0;
 	return cli_error(&e, NULL);
+}
+
+int cli_open_ctl_after(int parsed, struct kcap_ctl **ctl)
+{
+	return parsed ? parsed : cli_open_ctl(ctl);
 }
 
 int cli_session_name(const char *cmd, const char *name)
@@ -272,6 +284,14 @@ const char *cli_direction_word(uint8_t dir)
 bool cli_parse_hook(const char *s, uint8_t *hook)
 {
 	return cli_lookup(cli_hook_words, s, hook);
+}
+
+int cli_hook_arg(const char *cmd, const char *what, const char *arg,
+		 uint8_t *hook)
+{
+	if (!cli_parse_hook(arg, hook))
+		return cli_invalid(cmd, what, arg, "netfilter or rx_handler");
+	return 0;
 }
 
 const char *cli_hook_word(uint8_t hook)
