@@ -20,6 +20,14 @@ static void assert_usage(const char *text)
 	assert_non_null(strstr(text, "\n    help "));
 }
 
+/* A usage error: exit status 2, nothing on stdout, @err on stderr. */
+static void assert_usage_error(const struct run *r, const char *err)
+{
+	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
+	assert_string_equal(r->out, "");
+	assert_string_equal(r->err, err);
+}
+
 static void test_help(void **state)
 {
 	struct run *r = run_kcap("help", NULL);
@@ -57,21 +65,13 @@ static void test_no_command(void **state)
 	(void)state;
 	r = run_kcap("help", NULL);
 	memcpy(help, r->out, sizeof(help));
-
-	r = run_kcap(NULL);
-	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
-	assert_string_equal(r->out, "");
-	assert_string_equal(r->err, help);
+	assert_usage_error(run_kcap(NULL), help);
 }
 
 static void test_unknown_command(void **state)
 {
-	struct run *r = run_kcap("frobnicate", "now", NULL);
-
 	(void)state;
-	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
-	assert_string_equal(r->out, "");
-	assert_string_equal(r->err,
+	assert_usage_error(run_kcap("frobnicate", "now", NULL),
 		"kcap: unknown command 'frobnicate': see 'kcap help'\n");
 }
 
@@ -81,9 +81,7 @@ static void test_no_abbreviation(void **state)
 	struct run *r;
 
 	(void)state;
-	r = run_kcap("vers", NULL);
-	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
-	assert_string_equal(r->err,
+	assert_usage_error(run_kcap("vers", NULL),
 		"kcap: unknown command 'vers': see 'kcap help'\n");
 	r = run_kcap("HELP", NULL);
 	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
@@ -91,12 +89,8 @@ static void test_no_abbreviation(void **state)
 
 static void test_unknown_option(void **state)
 {
-	struct run *r = run_kcap("-x", "help", NULL);
-
 	(void)state;
-	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
-	assert_string_equal(r->out, "");
-	assert_string_equal(r->err,
+	assert_usage_error(run_kcap("-x", "help", NULL),
 		"kcap: unknown option '-x': see 'kcap help'\n");
 }
 
@@ -105,10 +99,7 @@ static void test_extra_arguments(void **state)
 	struct run *r;
 
 	(void)state;
-	r = run_kcap("version", "now", NULL);
-	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
-	assert_string_equal(r->out, "");
-	assert_string_equal(r->err,
+	assert_usage_error(run_kcap("version", "now", NULL),
 		"kcap: 'version' takes no arguments: see 'kcap help'\n");
 
 	r = run_kcap("help", "me", NULL);

@@ -557,9 +557,12 @@ static void test_print(void **state)
 		   "22:13:20.123456 In LINUX_SLL, length 54");
 }
 
-static void session(struct kcap_session_info *s)
+/* A session, as 'show' is given it; free() it. */
+static struct kcap_session_info *session(void)
 {
-	memset(s, 0, sizeof(*s));
+	struct kcap_session_info *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
 	s->id = 7;
 	strcpy(s->name, "web");
 	s->ifindex = 2;
@@ -577,6 +580,7 @@ static void session(struct kcap_session_info *s)
 	s->nr_rings = 4;
 	s->stats = (struct kcap_stats){ 10, 8, 6, 2, 1ULL << 40 };
 	s->has_stats = true;
+	return s;
 }
 
 static void print_to(char *buf, size_t size,
@@ -592,12 +596,10 @@ static void print_to(char *buf, size_t size,
 
 static void test_show_text(void **state)
 {
-	struct kcap_session_info *s = malloc(sizeof(*s));
+	struct kcap_session_info *s = session();
 	char buf[1024];
 
 	(void)state;
-	assert_non_null(s);
-	session(s);
 	print_to(buf, sizeof(buf), show_print_text, s);
 	assert_string_equal(buf,
 		"web: id 7 dev eth0 ifindex 2 state attached linktype EN10MB\n"
@@ -651,12 +653,10 @@ static void check_with_jq(const char *json)
 
 static void test_show_json(void **state)
 {
-	struct kcap_session_info *s = malloc(sizeof(*s));
+	struct kcap_session_info *s = session();
 	char buf[1024];
 
 	(void)state;
-	assert_non_null(s);
-	session(s);
 	s->filter_text[3] = '\x01';
 	print_to(buf, sizeof(buf), show_print_json, s);
 	assert_string_equal(buf,

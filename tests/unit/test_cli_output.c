@@ -14,9 +14,29 @@
 #include "cli.h"
 #include "cli_util.h"
 
+/* The rotations and the stops of @out (-C, -G, -W, -a, --idle) are @want's. */
+static void expect_limits(const struct cli_output *out,
+			  const struct cli_output *want)
+{
+	assert_int_equal(out->rotate_bytes, want->rotate_bytes);
+	assert_int_equal(out->rotate_secs, want->rotate_secs);
+	assert_int_equal(out->ring_files, want->ring_files);
+	assert_int_equal(out->stop_secs, want->stop_secs);
+	assert_int_equal(out->stop_bytes, want->stop_bytes);
+	assert_int_equal(out->stop_packets, want->stop_packets);
+	assert_int_equal(out->stop_files, want->stop_files);
+	assert_int_equal(out->idle_secs, want->idle_secs);
+}
 
 static void test_parse_capture(void **state)
 {
+	static const struct cli_output all = {
+		.rotate_bytes = 10000000, .rotate_secs = 60, .ring_files = 5,
+		.stop_secs = 30, .stop_bytes = 500000, .stop_packets = 1000,
+		.stop_files = 3, .idle_secs = 7,
+	};
+	/* Nothing of it by default; a later -a of the same key wins. */
+	static const struct cli_output packets = { .stop_packets = 6 };
 	struct capture_opts o;
 
 	(void)state;
@@ -25,30 +45,21 @@ static void test_parse_capture(void **state)
 			       "duration:30", "-a", "filesize:500", "-a",
 			       "packets:1000", "-a", "files:3", "--idle", "7",
 			       "udp"), 0);
-	assert_int_equal(o.out.rotate_bytes, 10000000);
-	assert_int_equal(o.out.rotate_secs, 60);
-	assert_int_equal(o.out.ring_files, 5);
-	assert_int_equal(o.out.stop_secs, 30);
-	assert_int_equal(o.out.stop_bytes, 500000);
-	assert_int_equal(o.out.stop_packets, 1000);
-	assert_int_equal(o.out.stop_files, 3);
-	assert_int_equal(o.out.idle_secs, 7);
+	expect_limits(&o.out, &all);
 	assert_string_equal(o.filter, "udp");
 	free(o.filter);
 
-	/* Nothing of it by default; a later -a of the same key wins. */
 	assert_int_equal(PARSE(capture_parse, &o, "-i", "lo", "-a",
 			       "packets:5", "-a", "packets:6"), 0);
-	assert_int_equal(o.out.stop_packets, 6);
-	assert_int_equal(o.out.rotate_bytes, 0);
-	assert_int_equal(o.out.rotate_secs, 0);
-	assert_int_equal(o.out.ring_files, 0);
-	assert_int_equal(o.out.stop_secs, 0);
-	assert_int_equal(o.out.idle_secs, 0);
+	expect_limits(&o.out, &packets);
 }
 
 static void test_parse_dump(void **state)
 {
+	static const struct cli_output want = {
+		.rotate_secs = 1, .ring_files = 2, .stop_files = 4,
+		.idle_secs = 3,
+	};
 	struct dump_opts o;
 
 	(void)state;
@@ -56,10 +67,7 @@ static void test_parse_dump(void **state)
 			       "pcapng", "-G", "1", "-W", "2", "--idle",
 			       "3", "-a", "files:4"), 0);
 	assert_string_equal(o.names[0], "web");
-	assert_int_equal(o.out.rotate_secs, 1);
-	assert_int_equal(o.out.ring_files, 2);
-	assert_int_equal(o.out.idle_secs, 3);
-	assert_int_equal(o.out.stop_files, 4);
+	expect_limits(&o.out, &want);
 	assert_int_equal(o.out.format, KCAP_FORMAT_PCAPNG);
 }
 

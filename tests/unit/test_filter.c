@@ -41,36 +41,41 @@ static size_t make_frame(uint8_t *buf, bool eth, uint8_t proto,
 	return (size_t)(ip - buf) + 40;
 }
 
-/* What the program returns for a frame: 0 drops it. */
-static unsigned int run(const struct kcap_filter *f, const uint8_t *frame,
-			size_t len)
+/* What the program returns for make_frame()'s frame: 0 drops it. */
+static unsigned int run(const struct kcap_filter *f, bool eth, uint8_t proto,
+			uint16_t dport)
 {
+	uint8_t frame[64];
+	size_t len = make_frame(frame, eth, proto, dport);
+
 	return bpf_filter((const struct bpf_insn *)f->insns, frame,
 			  (unsigned int)len, (unsigned int)len);
 }
 
-static void test_ethernet_tcp_port(void **state)
+/* @expr compiles for @linktype, with no error to report. */
+static void compile_ok(struct kcap_filter *f, const char *expr,
+		       uint32_t linktype)
 {
 	struct kcap_error e;
-	struct kcap_filter f;
-	uint8_t frame[64];
-	size_t len;
 
-	(void)state;
-	assert_int_equal(kcap_filter_compile(&f, "tcp port 80", LT_ETHERNET,
-					     NULL, &e), 0);
+	assert_int_equal(kcap_filter_compile(f, expr, linktype, NULL, &e), 0);
 	assert_int_equal(e.err, 0);
 	assert_string_equal(e.msg, "");
+}
+
+static void test_ethernet_tcp_port(void **state)
+{
+	struct kcap_filter f;
+
+	(void)state;
+	compile_ok(&f, "tcp port 80", LT_ETHERNET);
 	assert_string_equal(f.text, "tcp port 80");
 	assert_non_null(f.insns);
 	assert_true(f.len > 4);
 
-	len = make_frame(frame, true, 6, 80);
-	assert_int_equal(run(&f, frame, len), KCAP_SNAPLEN_MAX);	/* whole */
-	len = make_frame(frame, true, 17, 80);
-	assert_int_equal(run(&f, frame, len), 0);
-	len = make_frame(frame, true, 6, 81);
-	assert_int_equal(run(&f, frame, len), 0);
+	assert_int_equal(run(&f, true, 6, 80), KCAP_SNAPLEN_MAX);	/* whole */
+	assert_int_equal(run(&f, true, 17, 80), 0);
+	assert_int_equal(run(&f, true, 6, 81), 0);
 	kcap_filter_free(&f);
 	assert_null(f.insns);
 	assert_int_equal(f.len, 0);
@@ -81,19 +86,13 @@ static void test_raw_ip(void **state)
 {
 	struct kcap_error e;
 	struct kcap_filter f;
-	uint8_t frame[64];
-	size_t len;
 
 	(void)state;
-	assert_int_equal(kcap_filter_compile(&f, "udp dst port 53", LT_RAW,
-					     NULL, &e), 0);
-	len = make_frame(frame, false, 17, 53);
-	assert_int_equal(run(&f, frame, len), KCAP_SNAPLEN_MAX);
-	len = make_frame(frame, false, 6, 53);
-	assert_int_equal(run(&f, frame, len), 0);
+	compile_ok(&f, "udp dst port 53", LT_RAW);
+	assert_int_equal(run(&f, false, 17, 53), KCAP_SNAPLEN_MAX);
+	assert_int_equal(run(&f, false, 6, 53), 0);
 	/* An Ethernet frame is not what this program reads. */
-	len = make_frame(frame, true, 17, 53);
-	assert_int_equal(run(&f, frame, len), 0);
+	assert_int_equal(run(&f, true, 17, 53), 0);
 	kcap_filter_free(&f);
 
 	/* Link-layer primitives make no sense there. */
@@ -113,8 +112,7 @@ static void test_no_filter(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++) {
-		assert_int_equal(kcap_filter_compile(&f, exprs[i], LT_ETHERNET,
-						     NULL, &e), 0);
+		compile_ok(&f, exprs[i], LT_ETHERNET);
 		assert_int_equal(f.len, 0);
 		assert_null(f.insns);
 		assert_string_equal(f.text, "");

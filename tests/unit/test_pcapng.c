@@ -316,40 +316,10 @@ static void test_pcapng_dev_full(void **state)
 	dev_full_close_unwritten(KCAP_FORMAT_PCAPNG);
 }
 
-/*
- * A file that reaches RLIMIT_FSIZE, as on a full disk: the writes stop
- * with -EFBIG and the file holds exactly the frames written before.
- */
-static void test_pcapng_file_size_limit(void **state)
-{
-	char path[PATH_MAX];
-	struct kcap_writer *w;
-	size_t written;
-
-	(void)state;
-	w = fsize_limited_writer(path, sizeof(path), "fsize.pcapng",
-				 KCAP_FORMAT_PCAPNG, frames, NR_FRAMES,
-				 &written);
-	assert_int_equal(kcap_writer_close(w), -EFBIG);
-	assert_true(written > 10);
-	read_back(path, written);
-}
-
-/*
- * Frames buffered when the disk fills are lost, and kcap_writer_kept()
- * says so: the file, cut back to its last whole record, holds exactly the
- * frames it counts.
- */
-static void test_pcapng_kept(void **state)
-{
-	char path[PATH_MAX];
-	uint64_t kept;
-
-	(void)state;
-	kept = write_into_full_disk(path, sizeof(path), "kept.pcapng",
-				    KCAP_FORMAT_PCAPNG, frames, NR_FRAMES);
-	read_back(path, kept);
-}
+/* For writer_util.h's tests of a file size limit. */
+static const struct writer_format pcapng = {
+	KCAP_FORMAT_PCAPNG, "pcapng", frames, NR_FRAMES, read_back,
+};
 
 int main(void)
 {
@@ -360,8 +330,7 @@ int main(void)
 		cmocka_unit_test(test_pcapng_fd_comment),
 		cmocka_unit_test(test_pcapng_isb),
 		cmocka_unit_test(test_pcapng_dev_full),
-		cmocka_unit_test(test_pcapng_file_size_limit),
-		cmocka_unit_test(test_pcapng_kept),
+		WRITER_FORMAT_TESTS(pcapng),
 	};
 
 	return cmocka_run_group_tests_name("libkcap pcapng writer", tests,

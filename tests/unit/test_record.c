@@ -87,81 +87,80 @@ static struct kcap_record_at at_start(void)
 	return p;
 }
 
-static void test_rotate_size(void **state)
+/*
+ * Before a record of @rec bytes at @now_ms, kcap_record_before() decides
+ * @act.  Returns the reason it gives (KCAP_RECORD_RUNNING but to stop).
+ */
+static enum kcap_record_stop expect_before(const struct kcap_record_config *o,
+					   const struct kcap_record_at *p,
+					   uint64_t rec, uint64_t now_ms,
+					   enum kcap_record_act act)
 {
-	struct kcap_record_config o;
-	struct kcap_record_at p = at_start();
 	enum kcap_record_stop why;
 
-	(void)state;
-	memset(&o, 0, sizeof(o));
-	o.path = "f";
-	o.rotate_bytes = 1000000;
+	assert_int_equal(kcap_record_before(o, p, rec, now_ms, &why), act);
+	return why;
+}
 
+/* Before a record of @rec bytes at @now_ms, the recording stops for @why. */
+static void expect_stop(const struct kcap_record_config *o,
+			const struct kcap_record_at *p, uint64_t rec,
+			uint64_t now_ms, enum kcap_record_stop why)
+{
+	assert_int_equal(expect_before(o, p, rec, now_ms, KCAP_RECORD_STOP),
+			 why);
+}
+
+static void test_rotate_size(void **state)
+{
+	struct kcap_record_config o = { .path = "f", .rotate_bytes = 1000000 };
+	struct kcap_record_at p = at_start();
+
+	(void)state;
 	/* A file takes its first packet, however big. */
-	assert_int_equal(kcap_record_before(&o, &p, 2000000, 10000, &why),
-			 KCAP_RECORD_WRITE);
+	expect_before(&o, &p, 2000000, 10000, KCAP_RECORD_WRITE);
 	p.file_packets = 1;
 	p.file_bytes = 999000;
 	/* Up to the size exactly; one byte more rotates. */
-	assert_int_equal(kcap_record_before(&o, &p, 1000, 10000, &why),
-			 KCAP_RECORD_WRITE);
-	assert_int_equal(kcap_record_before(&o, &p, 1001, 10000, &why),
-			 KCAP_RECORD_ROTATE);
-	assert_int_equal(why, KCAP_RECORD_RUNNING);
+	expect_before(&o, &p, 1000, 10000, KCAP_RECORD_WRITE);
+	assert_int_equal(expect_before(&o, &p, 1001, 10000, KCAP_RECORD_ROTATE),
+			 KCAP_RECORD_RUNNING);
 
 	/* -a files:2 with the second file open: stop instead. */
 	o.files = 2;
-	assert_int_equal(kcap_record_before(&o, &p, 1001, 10000, &why),
-			 KCAP_RECORD_ROTATE);
+	expect_before(&o, &p, 1001, 10000, KCAP_RECORD_ROTATE);
 	p.files = 2;
-	assert_int_equal(kcap_record_before(&o, &p, 1001, 10000, &why),
-			 KCAP_RECORD_STOP);
-	assert_int_equal(why, KCAP_RECORD_FILES);
-	assert_int_equal(kcap_record_before(&o, &p, 10, 10000, &why),
-			 KCAP_RECORD_WRITE);
+	expect_stop(&o, &p, 1001, 10000, KCAP_RECORD_FILES);
+	expect_before(&o, &p, 10, 10000, KCAP_RECORD_WRITE);
 }
 
 static void test_rotate_time(void **state)
 {
-	struct kcap_record_config o;
+	struct kcap_record_config o = { .path = "f", .rotate_secs = 5 };
 	struct kcap_record_at p = at_start();
-	enum kcap_record_stop why;
 
 	(void)state;
-	memset(&o, 0, sizeof(o));
-	o.path = "f";
-	o.rotate_secs = 5;
-	assert_int_equal(kcap_record_before(&o, &p, 100, 14999, &why),
-			 KCAP_RECORD_WRITE);
+	expect_before(&o, &p, 100, 14999, KCAP_RECORD_WRITE);
 	/* Even an empty file gives way when its time is up. */
-	assert_int_equal(kcap_record_before(&o, &p, 100, 15000, &why),
-			 KCAP_RECORD_ROTATE);
+	expect_before(&o, &p, 100, 15000, KCAP_RECORD_ROTATE);
 	p.file_ms = 15000;
 	p.file_packets = 3;
-	assert_int_equal(kcap_record_before(&o, &p, 100, 19999, &why),
-			 KCAP_RECORD_WRITE);
-	assert_int_equal(kcap_record_before(&o, &p, 100, 20000, &why),
-			 KCAP_RECORD_ROTATE);
+	expect_before(&o, &p, 100, 19999, KCAP_RECORD_WRITE);
+	expect_before(&o, &p, 100, 20000, KCAP_RECORD_ROTATE);
 }
 
 static void test_stops(void **state)
 {
-	struct kcap_record_config o;
+	struct kcap_record_config o = { .path = "f" };
 	struct kcap_record_at p = at_start();
-	enum kcap_record_stop why;
 
 	(void)state;
-	memset(&o, 0, sizeof(o));
-	o.path = "f";
-
 	/* Nothing set: never. */
 	p.packets = 1000000;
 	assert_int_equal(kcap_record_after(&o, &p), KCAP_RECORD_RUNNING);
 	assert_int_equal(kcap_record_idle(&o, &p, 99999999),
 			 KCAP_RECORD_RUNNING);
-	assert_int_equal(kcap_record_before(&o, &p, 100, 99999999, &why),
-			 KCAP_RECORD_WRITE);
+	expect_before(&o, &p, 100, 99999999, KCAP_RECORD_WRITE);
 
 	/* packets (the smaller of -c and -a packets, as kcap gives it). */
 	o.packets = 5;
@@ -177,11 +176,8 @@ static void test_stops(void **state)
 	assert_int_equal(kcap_record_idle(&o, &p, 11999), KCAP_RECORD_RUNNING);
 	assert_int_equal(kcap_record_idle(&o, &p, 12000),
 			 KCAP_RECORD_SECONDS);
-	assert_int_equal(kcap_record_before(&o, &p, 100, 11999, &why),
-			 KCAP_RECORD_WRITE);
-	assert_int_equal(kcap_record_before(&o, &p, 100, 12000, &why),
-			 KCAP_RECORD_STOP);
-	assert_int_equal(why, KCAP_RECORD_SECONDS);
+	expect_before(&o, &p, 100, 11999, KCAP_RECORD_WRITE);
+	expect_stop(&o, &p, 100, 12000, KCAP_RECORD_SECONDS);
 	o.seconds = 0;
 
 	/* --idle: from the last packet, or the start. */
@@ -202,16 +198,12 @@ static void test_stops(void **state)
 	o.bytes = 10000;
 	p.file_packets = 9;
 	p.file_bytes = 24 + 9 * 1016;
-	assert_int_equal(kcap_record_before(&o, &p, 832, 10000, &why),
-			 KCAP_RECORD_WRITE);
-	assert_int_equal(kcap_record_before(&o, &p, 1016, 10000, &why),
-			 KCAP_RECORD_STOP);
-	assert_int_equal(why, KCAP_RECORD_BYTES);
+	expect_before(&o, &p, 832, 10000, KCAP_RECORD_WRITE);
+	expect_stop(&o, &p, 1016, 10000, KCAP_RECORD_BYTES);
 	/* ... but the first of a file is. */
 	p.file_packets = 0;
 	p.file_bytes = 24;
-	assert_int_equal(kcap_record_before(&o, &p, 20000, 10000, &why),
-			 KCAP_RECORD_WRITE);
+	expect_before(&o, &p, 20000, 10000, KCAP_RECORD_WRITE);
 }
 
 int main(void)

@@ -257,9 +257,8 @@ static void test_long_header(void **state)
 	synth_put(&s, 0, 6, 20, sizeof(struct kcap_rec) + 2, 40);
 	synth_publish(&s, 0);
 
-	assert_int_equal(synth_next(&s), 1);
+	expect_frame(&s, 5, 33, 9);
 	assert_ptr_equal(s.pkt.frame.data, data);
-	assert_frame(&s.pkt, 5, 33, 9);
 	expect_frame(&s, 6, 20, 40);
 	expect_end(&s);
 	synth_close(&s);
@@ -355,9 +354,8 @@ static void test_pad8(void **state)
 	assert_int_equal(s.head[0], 4096 + ALIGN8(hdr + 100));
 	assert_ptr_equal(data, data_of(&s, 0) + hdr);	/* wrapped */
 	synth_publish(&s, 0);
-	assert_int_equal(synth_next(&s), 1);
+	expect_frame(&s, 2, 100, 2);
 	assert_ptr_equal(s.pkt.frame.data, data);
-	assert_frame(&s.pkt, 2, 100, 2);
 	expect_end(&s);
 	assert_int_equal(ctrl_of(&s, 0)->tail, s.head[0]);
 	synth_close(&s);
@@ -433,17 +431,15 @@ static void test_merge_late(void **state)
 	synth_publish(&s, 0);
 	synth_publish(&s, 1);
 
-	assert_int_equal(synth_next(&s), 1);
+	expect_frame(&s, 7, 8, 0);
 	assert_int_equal(s.pkt.ring, 0);
-	assert_int_equal(synth_next(&s), 1);
+	expect_frame(&s, 7, 8, 1);
 	assert_int_equal(s.pkt.ring, 1);
 	/* Ring 1 gets an older frame than ring 0's next one. */
 	synth_put_rec(&s, 1, 8, 8, 3);
 	synth_publish(&s, 1);
-	assert_int_equal(synth_next(&s), 1);
-	assert_int_equal(s.pkt.frame.tstamp_ns, 8);
-	assert_int_equal(synth_next(&s), 1);
-	assert_int_equal(s.pkt.frame.tstamp_ns, 9);
+	expect_frame(&s, 8, 8, 3);
+	expect_frame(&s, 9, 8, 2);
 	expect_end(&s);
 	synth_close(&s);
 }
@@ -497,8 +493,8 @@ static void test_fini_releases(void **state)
 	synth_put_rec(&s, 0, 1, 8, 0);
 	synth_put_rec(&s, 0, 2, 8, 0);
 	synth_publish(&s, 0);
-	assert_int_equal(synth_next(&s), 1);
-	assert_int_equal(synth_next(&s), 1);
+	expect_frame(&s, 1, 8, 0);
+	expect_frame(&s, 2, 8, 0);
 	assert_int_equal(ctrl_of(&s, 0)->tail, 0);
 	kcap_rings_fini(&s.rs);
 	assert_int_equal(ctrl_of(&s, 0)->tail, s.head[0]);
@@ -507,8 +503,7 @@ static void test_fini_releases(void **state)
 	synth_put_rec(&s, 0, 3, 8, 0);
 	synth_publish(&s, 0);
 	synth_rings(&s);
-	assert_int_equal(synth_next(&s), 1);
-	assert_int_equal(s.pkt.frame.tstamp_ns, 3);
+	expect_frame(&s, 3, 8, 0);
 	synth_close(&s);
 }
 

@@ -55,6 +55,15 @@ static int build(uint8_t cmd, const struct kcap_session_config *cfg,
 	return 0;
 }
 
+/* @cfg makes a @cmd request of @nr_attrs attributes, parsed into @p. */
+static void build_ok(uint8_t cmd, const struct kcap_session_config *cfg,
+		     struct parsed *p, int nr_attrs)
+{
+	assert_int_equal(build(cmd, cfg, p), 0);
+	assert_int_equal(p->cmd, cmd);
+	assert_int_equal(p->nr_attrs, nr_attrs);
+}
+
 static void done(struct parsed *p)
 {
 	nlmsg_free(p->msg);
@@ -81,9 +90,7 @@ static void test_new_everything(void **state)
 	struct parsed p;
 
 	(void)state;
-	assert_int_equal(build(KCAP_CMD_SESSION_NEW, &cfg, &p), 0);
-	assert_int_equal(p.cmd, KCAP_CMD_SESSION_NEW);
-	assert_int_equal(p.nr_attrs, 10);
+	build_ok(KCAP_CMD_SESSION_NEW, &cfg, &p, 10);
 	assert_string_equal(nla_get_string(p.tb[KCAP_ATTR_NAME]), "cap0");
 	assert_int_equal(nla_get_u32(p.tb[KCAP_ATTR_IFINDEX]), 3);
 	assert_string_equal(nla_get_string(p.tb[KCAP_ATTR_IFNAME]), "eth0");
@@ -115,8 +122,7 @@ static void test_new_minimal(void **state)
 	struct parsed p;
 
 	(void)state;
-	assert_int_equal(build(KCAP_CMD_SESSION_NEW, &cfg, &p), 0);
-	assert_int_equal(p.nr_attrs, 2);
+	build_ok(KCAP_CMD_SESSION_NEW, &cfg, &p, 2);
 	assert_string_equal(nla_get_string(p.tb[KCAP_ATTR_NAME]), "x");
 	assert_string_equal(nla_get_string(p.tb[KCAP_ATTR_IFNAME]), "lo");
 	done(&p);
@@ -133,8 +139,7 @@ static void test_new_direction_off(void **state)
 	struct parsed p;
 
 	(void)state;
-	assert_int_equal(build(KCAP_CMD_SESSION_NEW, &cfg, &p), 0);
-	assert_int_equal(p.nr_attrs, 4);
+	build_ok(KCAP_CMD_SESSION_NEW, &cfg, &p, 4);
 	assert_int_equal(nla_get_u8(p.tb[KCAP_ATTR_DIRECTION]), KCAP_DIR_OFF);
 	assert_int_equal(nla_get_u32(p.tb[KCAP_ATTR_FLAGS]), 0);
 	assert_null(p.tb[KCAP_ATTR_IFNAME]);
@@ -206,9 +211,7 @@ static void test_set(void **state)
 	struct parsed p;
 
 	(void)state;
-	assert_int_equal(build(KCAP_CMD_SESSION_SET, &cfg, &p), 0);
-	assert_int_equal(p.cmd, KCAP_CMD_SESSION_SET);
-	assert_int_equal(p.nr_attrs, 4);
+	build_ok(KCAP_CMD_SESSION_SET, &cfg, &p, 4);
 	assert_string_equal(nla_get_string(p.tb[KCAP_ATTR_NAME]), "cap0");
 	assert_int_equal(nla_get_u8(p.tb[KCAP_ATTR_DIRECTION]),
 			 KCAP_DIR_INOUT);
@@ -230,8 +233,7 @@ static void test_set_by_id(void **state)
 	struct parsed p;
 
 	(void)state;
-	assert_int_equal(build(KCAP_CMD_SESSION_SET, &cfg, &p), 0);
-	assert_int_equal(p.nr_attrs, 3);
+	build_ok(KCAP_CMD_SESSION_SET, &cfg, &p, 3);
 	assert_int_equal(nla_get_u32(p.tb[KCAP_ATTR_ID]), 77);
 	assert_null(p.tb[KCAP_ATTR_NAME]);
 	assert_int_equal(nla_get_u32(p.tb[KCAP_ATTR_SNAPLEN]), 128);
@@ -325,14 +327,26 @@ static struct nl_msg *reply(bool owner, bool stats)
 	return msg;
 }
 
-static void test_parse_reply(void **state)
+/*
+ * kcap_session_parse() of @msg, which is freed, returns @want; what it
+ * parsed, into an info of all 0xff bytes before, is returned to free().
+ */
+static struct kcap_session_info *parse(struct nl_msg *msg, int want)
 {
 	struct kcap_session_info *info = malloc(sizeof(*info));
-	struct nl_msg *msg = reply(true, true);
+
+	assert_non_null(info);
+	memset(info, 0xff, sizeof(*info));
+	assert_int_equal(kcap_session_parse(msg, info), want);
+	nlmsg_free(msg);
+	return info;
+}
+
+static void test_parse_reply(void **state)
+{
+	struct kcap_session_info *info = parse(reply(true, true), 0);
 
 	(void)state;
-	assert_non_null(info);
-	assert_int_equal(kcap_session_parse(msg, info), 0);
 	assert_int_equal(info->id, 42);
 	assert_string_equal(info->name, "kcap-123");
 	assert_int_equal(info->ifindex, 2);
@@ -356,58 +370,46 @@ static void test_parse_reply(void **state)
 	assert_int_equal(info->stats.delivered, 6);
 	assert_int_equal(info->stats.dropped, 2);
 	assert_int_equal(info->stats.bytes, 1ULL << 40);
-	nlmsg_free(msg);
 	free(info);
 }
 
 /* A persistent session has no owner; a reply may lack the counters. */
 static void test_parse_no_owner(void **state)
 {
-	struct kcap_session_info *info = malloc(sizeof(*info));
-	struct nl_msg *msg = reply(false, false);
+	struct kcap_session_info *info = parse(reply(false, false), 0);
 
 	(void)state;
-	assert_non_null(info);
-	memset(info, 0xff, sizeof(*info));
-	assert_int_equal(kcap_session_parse(msg, info), 0);
 	assert_false(info->has_owner);
 	assert_int_equal(info->owner, 0);
 	assert_false(info->has_stats);
 	assert_int_equal(info->stats.seen, 0);
-	nlmsg_free(msg);
 	free(info);
 }
 
 /* A wrong-sized attribute is refused, not read past. */
 static void test_parse_bad(void **state)
 {
-	struct kcap_session_info *info = malloc(sizeof(*info));
 	struct nl_msg *msg;
 	uint16_t two = 2;
 
 	(void)state;
-	assert_non_null(info);
 	assert_int_equal(kcap_genl_msg(FAMILY, KCAP_CMD_SESSION_GET, 0, &msg),
 			 0);
 	assert_int_equal(nla_put(msg, KCAP_ATTR_SNAPLEN, sizeof(two), &two),
 			 0);
-	assert_int_equal(kcap_session_parse(msg, info), -EBADMSG);
-	nlmsg_free(msg);
-	free(info);
+	free(parse(msg, -EBADMSG));
 }
 
 /* Attributes of later versions of the family are ignored. */
 static void test_parse_future_attr(void **state)
 {
-	struct kcap_session_info *info = malloc(sizeof(*info));
 	struct nl_msg *msg = reply(false, true);
+	struct kcap_session_info *info;
 
 	(void)state;
-	assert_non_null(info);
 	assert_int_equal(nla_put_u32(msg, KCAP_ATTR_MAX + 5, 1), 0);
-	assert_int_equal(kcap_session_parse(msg, info), 0);
+	info = parse(msg, 0);
 	assert_int_equal(info->id, 42);
-	nlmsg_free(msg);
 	free(info);
 }
 

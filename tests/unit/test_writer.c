@@ -202,24 +202,16 @@ static void test_pcap_dev_full(void **state)
 	dev_full_close_unwritten(KCAP_FORMAT_PCAP);
 }
 
-/*
- * A file that reaches RLIMIT_FSIZE, as on a full disk: the writes stop
- * with -EFBIG and the file holds exactly the frames written before.
- */
-static void test_pcap_file_size_limit(void **state)
+/* A file of microsecond timestamps holds the first @nr of frames[]. */
+static void read_back_usec(const char *path, size_t nr)
 {
-	char path[PATH_MAX];
-	struct kcap_writer *w;
-	size_t written;
-
-	(void)state;
-	w = fsize_limited_writer(path, sizeof(path), "fsize.pcap",
-				 KCAP_FORMAT_PCAP, frames, NR_FRAMES, &written);
-	assert_int_equal(kcap_writer_write(w, &frames[0]), -EFBIG);
-	assert_int_equal(kcap_writer_close(w), -EFBIG);
-	assert_true(written > 10);
-	read_back(path, false, written);
+	read_back(path, false, nr);
 }
+
+/* For writer_util.h's tests of a file size limit. */
+static const struct writer_format pcap = {
+	KCAP_FORMAT_PCAP, "pcap", frames, NR_FRAMES, read_back_usec,
+};
 
 /* A child that writes frames[] as a pcap file to "-", a pipe; its read end. */
 static pid_t spawn_stdout_writer(int *rfd, bool nano)
@@ -309,22 +301,6 @@ static void test_pcap_stdout_tcpdump(void **state)
 	wait_ok(pid);
 }
 
-/*
- * Frames buffered when the disk fills are lost, and kcap_writer_kept()
- * says so: the file, cut back to its last whole record, holds exactly the
- * frames it counts.
- */
-static void test_pcap_kept(void **state)
-{
-	char path[PATH_MAX];
-	uint64_t kept;
-
-	(void)state;
-	kept = write_into_full_disk(path, sizeof(path), "kept.pcap",
-				    KCAP_FORMAT_PCAP, frames, NR_FRAMES);
-	read_back(path, false, kept);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,8 +310,7 @@ int main(void)
 		cmocka_unit_test(test_pcap_linktype_raw),
 		cmocka_unit_test(test_caplen_over_len),
 		cmocka_unit_test(test_pcap_dev_full),
-		cmocka_unit_test(test_pcap_file_size_limit),
-		cmocka_unit_test(test_pcap_kept),
+		WRITER_FORMAT_TESTS(pcap),
 		cmocka_unit_test(test_pcap_stdout),
 		cmocka_unit_test(test_pcap_stdout_tcpdump),
 	};

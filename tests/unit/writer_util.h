@@ -3,8 +3,9 @@
  * What the writer tests (test_writer.c, test_pcapng.c, test_simple.c)
  * share: the bytes of their frames and a scratch directory, set up and
  * removed by writer_setup() and writer_teardown() around the group; paths
- * in that directory; whether a program is installed; and writers run into
- * a full disk (/dev/full) and into a file size limit.
+ * in that directory; whether a program is installed; writers run into a
+ * full disk (/dev/full); and the tests of a file size limit that the pcap
+ * and the pcapng writer both run.
  *
  * Each test keeps its own table of frames (times, lengths, interfaces and
  * directions are what it checks), their data pointing into frame_data[].
@@ -128,27 +129,6 @@ static inline int write_until_fsize_limit(struct kcap_writer *w,
 	return err;
 }
 
-/*
- * A writer of @fmt on @name in tmpdir (its path in @path) that has reached
- * a file size limit of 4096 bytes, as on a full disk: the writes stopped
- * with -EFBIG after *written frames of frames[].
- */
-static inline struct kcap_writer *
-fsize_limited_writer(char *path, size_t size, const char *name,
-		     enum kcap_file_format fmt,
-		     const struct kcap_frame *frames, size_t nr,
-		     size_t *written)
-{
-	struct kcap_writer *w;
-
-	tmp_path(path, size, name);
-	assert_int_equal(kcap_writer_open(&w, path, fmt, LINKTYPE_ETH, 0,
-					  false), 0);
-	assert_int_equal(write_until_fsize_limit(w, frames, nr, 4096, true,
-						 written), -EFBIG);
-	return w;
-}
-
 /* The sum of the captured lengths of the first @n of frames[] (round robin). */
 static inline uint64_t frames_caplen(const struct kcap_frame *frames,
 				     size_t nr, size_t n)
@@ -162,37 +142,84 @@ static inline uint64_t frames_caplen(const struct kcap_frame *frames,
 }
 
 /*
- * Frames of @fmt into @name in tmpdir (its path in @path), written without
- * flushes until the writer's buffer met a file size limit of 1000000
- * bytes, as on a full disk.  It took more frames of frames[] than the file
- * holds: kcap_writer_kept() says how many it holds, and a failed flush or
- * close keeps no more.  Return: that number, for the caller to read back.
+ * A file format, for the tests that test_writer.c (pcap) and test_pcapng.c
+ * both run, with it as their state: its frames[] and the function of its
+ * test that reads a file back, checking that it holds exactly the first
+ * @n of them (round robin), and nothing more.
  */
-static inline uint64_t write_into_full_disk(char *path, size_t size,
-					    const char *name,
-					    enum kcap_file_format fmt,
-					    const struct kcap_frame *frames,
-					    size_t nr)
+struct writer_format {
+	enum kcap_file_format	fmt;
+	const char		*ext;		/* of the files' names */
+	const struct kcap_frame	*frames;
+	size_t			nr;
+	void			(*read_back)(const char *path, size_t n);
+};
+
+/* A writer of @f's format on @name.EXT in tmpdir, its path in @path. */
+static inline struct kcap_writer *format_open(const struct writer_format *f,
+					      const char *name, char *path,
+					      size_t size)
 {
 	struct kcap_writer *w;
+
+	snprintf(path, size, "%s/%s.%s", tmpdir, name, f->ext);
+	assert_int_equal(kcap_writer_open(&w, path, f->fmt, LINKTYPE_ETH, 0,
+					  false), 0);
+	return w;
+}
+
+/*
+ * A file that reaches RLIMIT_FSIZE (4096 bytes), as on a full disk: the
+ * writes, each flushed, stop with -EFBIG, and so do the next and the
+ * close; the file holds exactly the frames written before.
+ */
+static inline void test_file_size_limit(void **state)
+{
+	const struct writer_format *f = *state;
+	char path[PATH_MAX];
+	struct kcap_writer *w = format_open(f, "fsize", path, sizeof(path));
+	size_t written;
+
+	assert_int_equal(write_until_fsize_limit(w, f->frames, f->nr, 4096,
+						 true, &written), -EFBIG);
+	assert_int_equal(kcap_writer_write(w, &f->frames[0]), -EFBIG);
+	assert_int_equal(kcap_writer_close(w), -EFBIG);
+	assert_true(written > 10);
+	f->read_back(path, written);
+}
+
+/*
+ * Frames buffered when the disk fills are lost, and kcap_writer_kept()
+ * says so: the file, cut back to its last whole record, holds exactly the
+ * frames it counts.  Written without flushes until the writer's buffer
+ * met a file size limit of 1000000 bytes, the writer took more frames than
+ * the file holds; a failed flush or close keeps no more.
+ */
+static inline void test_kept(void **state)
+{
+	const struct writer_format *f = *state;
+	char path[PATH_MAX];
+	struct kcap_writer *w = format_open(f, "kept", path, sizeof(path));
 	uint64_t kept, now, bytes;
 	size_t taken;
 
-	tmp_path(path, size, name);
-	assert_int_equal(kcap_writer_open(&w, path, fmt, LINKTYPE_ETH, 0,
-					  false), 0);
-	assert_int_equal(write_until_fsize_limit(w, frames, nr, 1000000, false,
-						 &taken), -EFBIG);
+	assert_int_equal(write_until_fsize_limit(w, f->frames, f->nr, 1000000,
+						 false, &taken), -EFBIG);
 	kcap_writer_kept(w, &kept, &bytes);
 	if (!kept || kept >= taken)
-		fail_msg("%s: %llu frames kept of %zu taken", name,
+		fail_msg("%s: %llu frames kept of %zu taken", path,
 			 (unsigned long long)kept, taken);
-	assert_int_equal(bytes, frames_caplen(frames, nr, kept));
+	assert_int_equal(bytes, frames_caplen(f->frames, f->nr, kept));
 	assert_int_equal(kcap_writer_flush(w), -EFBIG);
 	kcap_writer_kept(w, &now, &bytes);
 	assert_int_equal(now, kept);
 	assert_int_equal(kcap_writer_close(w), -EFBIG);
-	return kept;
+	f->read_back(path, kept);
 }
+
+/* The entries of a group's tests[] that run the tests above on @format. */
+#define WRITER_FORMAT_TESTS(format)					\
+	cmocka_unit_test_prestate(test_file_size_limit, (void *)&(format)), \
+	cmocka_unit_test_prestate(test_kept, (void *)&(format))
 
 #endif /* _KCAP_WRITER_UTIL_H */
