@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the kcapd unit tests share: JSON written with single quotes, error
- * lines built with printf, and long strings.
+ * lines built with printf, long strings, and tables of what is refused.
  */
 #ifndef _KCAPD_UTIL_H
 #define _KCAPD_UTIL_H
@@ -12,6 +12,14 @@
 #include <string.h>
 
 #define KCAPD_TEST_JSON_MAX	(256 * 1024)
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A JSON text, as J() takes it, that is refused; and the line why. */
+struct kcapd_refusal {
+	const char *json;
+	const char *msg;
+};
 
 /*
  * The printf of @fmt, in a buffer of its own (the last four stay valid);
