@@ -49,6 +49,28 @@ static void refused(const char *json, const char *msg)
 	assert_memory_equal(&cfg, &zero, sizeof(cfg));
 }
 
+/*
+ * The most entries of a list, @max, and one more: @fmt with the list for
+ * its %s, entries the printf of @entry with their index, is taken into
+ * @cfg; with @more after them, it is refused with the line @msg.
+ */
+static void most_entries(struct kcapd_config *cfg, const char *fmt,
+			 const char *entry, size_t max, const char *more,
+			 const char *msg)
+{
+	static char list[KCAPD_TEST_JSON_MAX / 4];
+	size_t i, len = 0;
+
+	for (i = 0; i < max; i++) {
+		if (i)
+			len += snprintf(list + len, sizeof(list) - len, ", ");
+		len += snprintf(list + len, sizeof(list) - len, entry, i);
+	}
+	parse_ok(J(fmt, list), cfg);
+	snprintf(list + len, sizeof(list) - len, ", %s", more);
+	refused(J(fmt, list), msg);
+}
+
 static void test_defaults(void **state)
 {
 	char host[KCAPD_NAME_MAX] = "";
@@ -594,27 +616,20 @@ static void test_redis(void **state)
 
 static void test_interface(void **state)
 {
-	char many[64 * 300] = "";
 	struct kcapd_config cfg;
-	size_t i;
 
 	(void)state;
 	refused(J("{" REC ", 'interface': [{'name': 'eth0', 'alias': ['%s']}]}",
 		  rep('a', 256)),
 		S("interface[0].alias[0]: '%s...' is longer than 255 bytes",
 		  rep('a', 64)));
-	/* The most entries, and one more. */
-	for (i = 0; i < 256; i++)
-		snprintf(many + strlen(many), sizeof(many) - strlen(many),
-			 "%s{'name': 'if%zu', 'alias': ['a%zu']}", i ? ", " : "",
-			 i, i);
-	parse_ok(J("{" REC ", 'interface': [%s]}", many), &cfg);
+	most_entries(&cfg, "{" REC ", 'interface': [%s]}",
+		     "{'name': 'if%1$zu', 'alias': ['a%1$zu']}", 256,
+		     "{'name': 'x'}", "interface: more than 256 entries");
 	assert_int_equal(cfg.nr_ifaces, 256);
 	assert_string_equal(cfg.ifaces[255].name, "if255");
 	assert_string_equal(cfg.ifaces[255].alias[0], "a255");
 	kcapd_config_free(&cfg);
-	refused(J("{" REC ", 'interface': [%s, {'name': 'x'}]}", many),
-		"interface: more than 256 entries");
 	/* An alias may be another interface's name: they are not mixed. */
 	parse_ok(J("{" REC ", 'interface': [{'name': 'eth0', 'alias': ['lo']},"
 		   " {'name': 'lo'}]}"), &cfg);
@@ -623,20 +638,14 @@ static void test_interface(void **state)
 
 static void test_s3(void **state)
 {
-	char many[40 * 8] = "";
 	struct kcapd_config cfg;
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < 32; i++)
-		snprintf(many + strlen(many), sizeof(many) - strlen(many),
-			 "%s'b%zu'", i ? ", " : "", i);
-	parse_ok(J("{" REC ", 's3': {'allowbuckets': [%s]}}", many), &cfg);
+	most_entries(&cfg, "{" REC ", 's3': {'allowbuckets': [%s]}}", "'b%zu'",
+		     32, "'x'", "s3.allowbuckets: more than 32 entries");
 	assert_int_equal(cfg.nr_s3_allow_buckets, 32);
 	assert_string_equal(cfg.s3_allow_buckets[31], "b31");
 	kcapd_config_free(&cfg);
-	refused(J("{" REC ", 's3': {'allowbuckets': [%s, 'x']}}", many),
-		"s3.allowbuckets: more than 32 entries");
 }
 
 /* A folder: names between single slashes, no "..", S3's safe characters. */
@@ -685,21 +694,15 @@ static void test_cloudshark_syslog(void **state)
 
 static void test_record(void **state)
 {
-	char many[80 * 20] = "";
 	struct kcapd_config cfg;
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < 16; i++)
-		snprintf(many + strlen(many), sizeof(many) - strlen(many),
-			 "%s{'name': 'r%zu', 'interface': 'eth0', 'dir': '/r'}",
-			 i ? ", " : "", i);
-	parse_ok(J("{'record': [%s]}", many), &cfg);
+	most_entries(&cfg, "{'record': [%s]}",
+		     "{'name': 'r%zu', 'interface': 'eth0', 'dir': '/r'}", 16,
+		     "{}", "record: more than 16 entries");
 	assert_int_equal(cfg.nr_records, 16);
 	assert_string_equal(cfg.records[15].name, "r15");
 	kcapd_config_free(&cfg);
-	refused(J("{'record': [%s, {}]}", many),
-		"record: more than 16 entries");
 	/* A ring by time alone, or by size alone. */
 	parse_ok(J("{'record': [{'name': 'r', 'interface': 'eth0', 'dir': '/r',"
 		   " 'files': 3, 'seconds': 60}, {'name': 's',"
