@@ -71,14 +71,14 @@ static void most_entries(struct kcapd_config *cfg, const char *fmt,
 	refused(J(fmt, list), msg);
 }
 
-static void test_defaults(void **state)
+/* @json, REC and keys left out or empty: all else is the defaults. */
+static void all_defaults(const char *json)
 {
 	char host[KCAPD_NAME_MAX] = "";
 	struct kcapd_config cfg;
 
-	(void)state;
 	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
-	parse_ok(J("{" REC "}"), &cfg);
+	parse_ok(json, &cfg);
 	assert_string_equal(cfg.node, host);
 	assert_int_equal(cfg.maxpackets, 50000);
 	assert_false(cfg.writelocal);
@@ -140,6 +140,12 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.records[0].files, 0);
 	assert_int_equal(cfg.records[0].format, KCAP_FORMAT_PCAPNG);
 	kcapd_config_free(&cfg);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	all_defaults(J("{" REC "}"));
 }
 
 /* pcapdaemon's example file, in JSON, without its [sqs]. */
@@ -284,28 +290,12 @@ static void test_section_order(void **state)
 /* An empty string is a key left out: its default, or none. */
 static void test_empty_strings(void **state)
 {
-	char host[KCAPD_NAME_MAX] = "";
-	struct kcapd_config cfg;
-
 	(void)state;
-	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
-	parse_ok(J("{" REC ", 'general': {'node': '', 'spooldir': ''},"
-		   " 'redis': {'auth': '', 'host': ''},"
-		   " 's3': {'acl': '', 'folder': '', 'accessid': '',"
-		   "  'bucket': '', 'allowbuckets': []},"
-		   " 'syslog': {'tag': ''}, 'interface': []}"), &cfg);
-	assert_string_equal(cfg.node, host);
-	assert_string_equal(cfg.spooldir, "/var/spool/kcapd");
-	assert_null(cfg.redis_auth);
-	assert_string_equal(cfg.redis_host, "127.0.0.1");
-	assert_null(cfg.s3_acl);
-	assert_null(cfg.s3_folder);
-	assert_null(cfg.s3_accessid);
-	assert_null(cfg.s3_bucket);
-	assert_int_equal(cfg.nr_s3_allow_buckets, 0);
-	assert_string_equal(cfg.syslog_tag, "kcapd");
-	assert_int_equal(cfg.nr_ifaces, 0);
-	kcapd_config_free(&cfg);
+	all_defaults(J("{" REC ", 'general': {'node': '', 'spooldir': ''},"
+		       " 'redis': {'auth': '', 'host': ''},"
+		       " 's3': {'acl': '', 'folder': '', 'accessid': '',"
+		       "  'bucket': '', 'allowbuckets': []},"
+		       " 'syslog': {'tag': ''}, 'interface': []}"));
 }
 
 /* Strings may be UTF-8 and as long as their limit; no longer. */
