@@ -52,6 +52,18 @@ const char *kcapd_test_printf(bool json, const char *fmt, ...)
 /* The printf of @fmt as it is: an error line to expect. */
 #define S(...)	kcapd_test_printf(false, __VA_ARGS__)
 
+/* Each JSON text of @table is refused with its line, as @refused checks. */
+static inline void kcapd_test_refusals(const struct kcapd_refusal *table,
+				       size_t nr,
+				       void (*refused)(const char *json,
+						       const char *msg))
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		refused(J("%s", table[i].json), table[i].msg);
+}
+
 /* @n times @c, in a buffer of its own (the last four stay valid). */
 static inline const char *rep(char c, size_t n)
 {

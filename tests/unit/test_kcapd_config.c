@@ -581,11 +581,8 @@ static const struct kcapd_refusal refusals[] = {
 
 static void test_refused(void **state)
 {
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(refusals); i++)
-		refused(J("%s", refusals[i].json), refusals[i].msg);
+	kcapd_test_refusals(refusals, ARRAY_SIZE(refusals), refused);
 }
 
 static void test_redis(void **state)
