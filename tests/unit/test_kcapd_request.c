@@ -316,49 +316,48 @@ static void test_aliases(void **state)
 		S("alias[0]: '%s...' is longer than 255 bytes", rep('a', 64)));
 }
 
+/* What a message asks for against the caps, and what it is given. */
 static void test_caps(void **state)
 {
+	static const struct {
+		const char *json;
+		uint32_t snap;
+		uint64_t packets, timeout, duration, bytes;
+		const char *clamped;
+	} caps[] = {
+		/* Within the caps: as given.  snap is not capped by snaplength. */
+		{ "{'node': 'web1', 'interface': ['eth0'], 'snap': 9000,"
+		  " 'packets': 50000, 'timeout': 60, 'duration': 1, 'bytes': 1}",
+		  9000, 50000, 60, 1, 1, "" },
+		/* Over them: lowered, and said. */
+		{ "{'node': 'web1', 'interface': ['eth0'], 'packets': 50001,"
+		  " 'duration': 86400}",
+		  1500, 50000, 10, 3600, 100000000,
+		  "packets 50000, duration 3600" },
+		{ "{'node': 'web1', 'interface': ['eth0'], 'snap': 262145,"
+		  " 'packets': 9223372036854775807, 'timeout': 61,"
+		  " 'duration': 3601, 'bytes': 100000001}",
+		  262144, 50000, 60, 3600, 100000000,
+		  "snap 262144, packets 50000, timeout 60, duration 3600, bytes 100000000" },
+		/* 0: the most frames (tcpdump -s 0), maxpackets. */
+		{ "{'node': 'web1', 'interface': ['eth0'], 'snap': 0,"
+		  " 'packets': 0}",
+		  262144, 50000, 10, 3600, 100000000, "" },
+	};
 	struct kcapd_request req;
+	size_t i;
 
 	(void)state;
-	/* Within the caps: as given.  snap is not capped by snaplength. */
-	accepted(J("{'node': 'web1', 'interface': ['eth0'], 'snap': 9000,"
-		   " 'packets': 50000, 'timeout': 60, 'duration': 1,"
-		   " 'bytes': 1}"), &req);
-	assert_int_equal(req.snap, 9000);
-	assert_int_equal(req.packets, 50000);
-	assert_int_equal(req.timeout, 60);
-	assert_int_equal(req.duration, 1);
-	assert_int_equal(req.bytes, 1);
-	assert_string_equal(req.clamped, "");
-	kcapd_request_free(&req);
-
-	/* Over them: lowered, and said. */
-	accepted(J("{'node': 'web1', 'interface': ['eth0'], 'packets': 50001,"
-		   " 'duration': 86400}"), &req);
-	assert_int_equal(req.packets, 50000);
-	assert_int_equal(req.duration, 3600);
-	assert_string_equal(req.clamped, "packets 50000, duration 3600");
-	kcapd_request_free(&req);
-	accepted(J("{'node': 'web1', 'interface': ['eth0'], 'snap': 262145,"
-		   " 'packets': 9223372036854775807, 'timeout': 61,"
-		   " 'duration': 3601, 'bytes': 100000001}"), &req);
-	assert_int_equal(req.snap, 262144);
-	assert_int_equal(req.packets, 50000);
-	assert_int_equal(req.timeout, 60);
-	assert_int_equal(req.duration, 3600);
-	assert_int_equal(req.bytes, 100000000);
-	assert_string_equal(req.clamped,
-			    "snap 262144, packets 50000, timeout 60, duration 3600, bytes 100000000");
-	kcapd_request_free(&req);
-
-	/* 0: the most frames (tcpdump -s 0), maxpackets. */
-	accepted(J("{'node': 'web1', 'interface': ['eth0'], 'snap': 0,"
-		   " 'packets': 0}"), &req);
-	assert_int_equal(req.snap, 262144);
-	assert_int_equal(req.packets, 50000);
-	assert_string_equal(req.clamped, "");
-	kcapd_request_free(&req);
+	for (i = 0; i < ARRAY_SIZE(caps); i++) {
+		accepted(J("%s", caps[i].json), &req);
+		assert_int_equal(req.snap, caps[i].snap);
+		assert_int_equal(req.packets, caps[i].packets);
+		assert_int_equal(req.timeout, caps[i].timeout);
+		assert_int_equal(req.duration, caps[i].duration);
+		assert_int_equal(req.bytes, caps[i].bytes);
+		assert_string_equal(req.clamped, caps[i].clamped);
+		kcapd_request_free(&req);
+	}
 }
 
 static void test_alertid(void **state)
