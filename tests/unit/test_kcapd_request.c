@@ -122,14 +122,26 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void test_defaults(void **state)
+/* The interfaces of @req: @nr of them, these. */
+static void assert_devs(const struct kcapd_request *req, size_t nr, ...)
+{
+	va_list ap;
+	size_t i;
+
+	assert_int_equal(req->nr_devs, nr);
+	va_start(ap, nr);
+	for (i = 0; i < nr; i++)
+		assert_string_equal(req->devs[i], va_arg(ap, const char *));
+	va_end(ap);
+}
+
+/* @json, for eth0 and otherwise fields left out or empty: all defaults. */
+static void all_defaults(const char *json)
 {
 	struct kcapd_request req;
 
-	(void)state;
-	accepted(J("{'node': 'web1', 'interface': ['eth0']}"), &req);
-	assert_int_equal(req.nr_devs, 1);
-	assert_string_equal(req.devs[0], "eth0");
+	accepted(json, &req);
+	assert_devs(&req, 1, "eth0");
 	assert_null(req.bpf);
 	assert_int_equal(req.snap, 1500);		/* general.snaplength */
 	assert_int_equal(req.packets, 50000);		/* maxpackets */
@@ -151,6 +163,12 @@ static void test_defaults(void **state)
 	assert_zero(&req);
 }
 
+static void test_defaults(void **state)
+{
+	(void)state;
+	all_defaults(J("{'node': 'web1', 'interface': ['eth0']}"));
+}
+
 /* pcapdaemon's example, but for its "alias" next to "interface". */
 static void test_pcapdaemon_example(void **state)
 {
@@ -166,9 +184,7 @@ static void test_pcapdaemon_example(void **state)
 		   " 'acl': 'public-read', 'region': 'us-east-1',"
 		   " 'endpoint': 's3.amazonaws.com', 'encryption': false}"),
 		 &req);
-	assert_int_equal(req.nr_devs, 2);
-	assert_string_equal(req.devs[0], "eth0");
-	assert_string_equal(req.devs[1], "lo");
+	assert_devs(&req, 2, "eth0", "lo");
 	assert_string_equal(req.tags, "blah,tagme,stuff");
 	assert_string_equal(req.bpf, "dst ip 10.0.0.1");
 	assert_string_equal(req.customer, "importantcustomer");
@@ -268,9 +284,7 @@ static void test_interfaces(void **state)
 	(void)state;
 	accepted(J("{'node': 'web1', 'interface': ['eth0', 'eth0', 'lo',"
 		   " 'eth0']}"), &req);
-	assert_int_equal(req.nr_devs, 2);
-	assert_string_equal(req.devs[0], "eth0");
-	assert_string_equal(req.devs[1], "lo");
+	assert_devs(&req, 2, "eth0", "lo");
 	kcapd_request_free(&req);
 
 	refused(J("{'node': 'web1', 'interface': ['%s']}", rep('e', 16)),
@@ -301,15 +315,12 @@ static void test_aliases(void **state)
 
 	(void)state;
 	accepted(J("{'node': 'web1', 'alias': ['main']}"), &req);
-	assert_int_equal(req.nr_devs, 1);
-	assert_string_equal(req.devs[0], "eth0");
+	assert_devs(&req, 1, "eth0");
 	kcapd_request_free(&req);
 	/* Two aliases of one interface: captured once. */
 	accepted(J("{'node': 'web1', 'alias': ['public', 'local', 'main']}"),
 		 &req);
-	assert_int_equal(req.nr_devs, 2);
-	assert_string_equal(req.devs[0], "eth0");
-	assert_string_equal(req.devs[1], "lo");
+	assert_devs(&req, 2, "eth0", "lo");
 	kcapd_request_free(&req);
 
 	refused(J("{'node': 'web1', 'alias': ['%s']}", rep('a', 256)),
@@ -389,18 +400,9 @@ static void test_strings(void **state)
 	assert_string_equal(req.customer, "caf\u00e9 \u2603");
 	kcapd_request_free(&req);
 	/* Empty: none. */
-	accepted(J("{'node': 'web1', 'interface': ['eth0'], 'bpf': '',"
-		   " 'tags': '', 'customer': '', 'folder': '', 'bucket': '',"
-		   " 'acl': '', 'region': '', 'endpoint': ''}"), &req);
-	assert_null(req.bpf);
-	assert_null(req.tags);
-	assert_null(req.customer);
-	assert_null(req.folder);
-	assert_null(req.bucket);
-	assert_null(req.acl);
-	assert_null(req.region);
-	assert_null(req.endpoint);
-	kcapd_request_free(&req);
+	all_defaults(J("{'node': 'web1', 'interface': ['eth0'], 'bpf': '',"
+		       " 'tags': '', 'customer': '', 'folder': '', 'bucket': '',"
+		       " 'acl': '', 'region': '', 'endpoint': ''}"));
 
 	refused(J("{'node': 'web1', 'interface': ['eth0'], 'bpf': '%s'}",
 		  rep('b', 4096)),
