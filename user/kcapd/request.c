@@ -342,6 +342,22 @@ static int kcapd_request_bool(const json_t *msg, const char *field, bool *b,
 	return 0;
 }
 
+/* alertid: an integer, 0 or more; req->has_alertid, whether it is given. */
+static int kcapd_request_alertid(const json_t *msg, struct kcapd_request *req,
+				 struct kcapd_err *err)
+{
+	const json_t *v = json_object_get(msg, "alertid");
+	uint64_t id;
+
+	req->has_alertid = v;
+	if (!v)
+		return 0;
+	if (kcapd_json_uint("alertid", v, 0, INT64_MAX, &id, err))
+		return -1;
+	req->alertid = (int64_t)id;
+	return 0;
+}
+
 /* A string field into *@p, a malloc'd copy; NULL if absent or empty. */
 static int kcapd_request_string(const json_t *msg, const char *field,
 				size_t max, kcapd_check_fn check, char **p,
@@ -416,9 +432,7 @@ static int kcapd_request_fill(const json_t *msg,
 			      bool (*dev_exists)(const char *name),
 			      struct kcapd_request *req, struct kcapd_err *err)
 {
-	const json_t *id = json_object_get(msg, "alertid");
-	uint64_t alertid;
-
+	req->packetdebug = cfg->packetdebug;
 	if (kcapd_request_fields(msg, err) ||
 	    kcapd_request_devs(msg, cfg, dev_exists, req, err) ||
 	    kcapd_request_string(msg, "bpf", KCAP_FILTER_TEXT_MAX - 1, NULL,
@@ -427,13 +441,8 @@ static int kcapd_request_fill(const json_t *msg,
 	    kcapd_request_string(msg, "tags", NAME, NULL, &req->tags, err) ||
 	    kcapd_request_string(msg, "customer", NAME, NULL, &req->customer,
 				 err) ||
-	    (id && kcapd_json_uint("alertid", id, 0, INT64_MAX, &alertid,
-				   err)))
-		return -1;
-	req->has_alertid = id;
-	req->alertid = id ? (int64_t)alertid : 0;
-	req->packetdebug = cfg->packetdebug;
-	if (kcapd_request_bool(msg, "packetdebug", &req->packetdebug, NULL,
+	    kcapd_request_alertid(msg, req, err) ||
+	    kcapd_request_bool(msg, "packetdebug", &req->packetdebug, NULL,
 			       err))
 		return -1;
 	return kcapd_request_s3(msg, cfg, req, err);
