@@ -135,6 +135,27 @@ static void assert_devs(const struct kcapd_request *req, size_t nr, ...)
 	va_end(ap);
 }
 
+/* @s is @want, or NULL when @want is. */
+static void assert_string_or_null(const char *s, const char *want)
+{
+	if (want)
+		assert_string_equal(s, want);
+	else
+		assert_null(s);
+}
+
+/* The S3 fields of @req, in the message's order; NULL: none given. */
+static void assert_s3(const struct kcapd_request *req, const char *folder,
+		      const char *bucket, const char *acl, const char *region,
+		      const char *endpoint)
+{
+	assert_string_or_null(req->folder, folder);
+	assert_string_or_null(req->bucket, bucket);
+	assert_string_or_null(req->acl, acl);
+	assert_string_or_null(req->region, region);
+	assert_string_or_null(req->endpoint, endpoint);
+}
+
 /* @json, for eth0 and otherwise fields left out or empty: all defaults. */
 static void all_defaults(const char *json)
 {
@@ -152,11 +173,7 @@ static void all_defaults(const char *json)
 	assert_null(req.customer);
 	assert_false(req.has_alertid);
 	assert_false(req.packetdebug);
-	assert_null(req.folder);
-	assert_null(req.bucket);
-	assert_null(req.acl);
-	assert_null(req.region);
-	assert_null(req.endpoint);
+	assert_s3(&req, NULL, NULL, NULL, NULL, NULL);
 	assert_false(req.has_encryption);
 	assert_string_equal(req.clamped, "");
 	kcapd_request_free(&req);
@@ -196,11 +213,8 @@ static void test_pcapdaemon_example(void **state)
 	assert_int_equal(req.duration, 60);
 	assert_int_equal(req.bytes, 1000);
 	assert_false(req.packetdebug);
-	assert_string_equal(req.folder, "myfolder");
-	assert_string_equal(req.bucket, "mybucket");
-	assert_string_equal(req.acl, "public-read");
-	assert_string_equal(req.region, "us-east-1");
-	assert_string_equal(req.endpoint, "s3.amazonaws.com");
+	assert_s3(&req, "myfolder", "mybucket", "public-read", "us-east-1",
+		  "s3.amazonaws.com");
 	assert_true(req.has_encryption);
 	assert_false(req.encryption);
 	assert_string_equal(req.clamped, "");
@@ -444,9 +458,8 @@ static void test_s3_fields(void **state)
 	accepted(J("{'node': 'web1', 'interface': ['eth0'], 'folder': 'a/b-c',"
 		   " 'acl': 'bucket-owner-full-control', 'region': 'eu-west-1',"
 		   " 'encryption': true}"), &req);
-	assert_string_equal(req.folder, "a/b-c");
-	assert_string_equal(req.acl, "bucket-owner-full-control");
-	assert_string_equal(req.region, "eu-west-1");
+	assert_s3(&req, "a/b-c", NULL, "bucket-owner-full-control", "eu-west-1",
+		  NULL);
 	assert_true(req.has_encryption);
 	assert_true(req.encryption);
 	kcapd_request_free(&req);
@@ -462,13 +475,11 @@ static void test_allow_lists(void **state)
 	(void)state;
 	accepted(J("{'node': 'web1', 'interface': ['eth0'], 'bucket': 'pcaps',"
 		   " 'endpoint': 's3.amazonaws.com'}"), &req);	/* its own */
-	assert_string_equal(req.bucket, "pcaps");
-	assert_string_equal(req.endpoint, "s3.amazonaws.com");
+	assert_s3(&req, NULL, "pcaps", NULL, NULL, "s3.amazonaws.com");
 	kcapd_request_free(&req);
 	accepted(J("{'node': 'web1', 'interface': ['eth0'], 'bucket': 'other',"
 		   " 'endpoint': 'MINIO:9000'}"), &req);	/* listed */
-	assert_string_equal(req.bucket, "other");
-	assert_string_equal(req.endpoint, "MINIO:9000");
+	assert_s3(&req, NULL, "other", NULL, NULL, "MINIO:9000");
 	kcapd_request_free(&req);
 
 	/* Empty allow-lists: only the config's own. */
