@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the kcapd unit tests share: JSON written with single quotes, error
- * lines built with printf, and long strings.
+ * lines built with printf, long strings, and tables of what is refused.
  */
 #ifndef _KCAPD_UTIL_H
 #define _KCAPD_UTIL_H
@@ -13,15 +13,29 @@
 
 #define KCAPD_TEST_JSON_MAX	(256 * 1024)
 
-/* The printf of @fmt, in a buffer of its own (the last four stay valid). */
-static inline __attribute__((format(printf, 2, 0)))
-char *kcapd_test_vprintf(bool json, const char *fmt, va_list ap)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A JSON text, as J() takes it, that is refused; and the line why. */
+struct kcapd_refusal {
+	const char *json;
+	const char *msg;
+};
+
+/*
+ * The printf of @fmt, in a buffer of its own (the last four stay valid);
+ * with every ' as " if @json.
+ */
+static inline __attribute__((format(printf, 2, 3)))
+const char *kcapd_test_printf(bool json, const char *fmt, ...)
 {
 	static char bufs[4][KCAPD_TEST_JSON_MAX];
 	static unsigned int next;
 	char *buf = bufs[next++ % 4], *c;
+	va_list ap;
 
+	va_start(ap, fmt);
 	vsnprintf(buf, KCAPD_TEST_JSON_MAX, fmt, ap);
+	va_end(ap);
 	for (c = buf; json && *c; c++) {
 		if (*c == '\'')
 			*c = '"';
@@ -33,29 +47,21 @@ char *kcapd_test_vprintf(bool json, const char *fmt, va_list ap)
  * JSON written with single quotes: the printf of @fmt with every ' as ":
  * J("{'node': '%s'}", name).  A ' in the JSON itself is written \u0027.
  */
-static inline __attribute__((format(printf, 1, 2)))
-const char *J(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = kcapd_test_vprintf(true, fmt, ap);
-	va_end(ap);
-	return s;
-}
+#define J(...)	kcapd_test_printf(true, __VA_ARGS__)
 
 /* The printf of @fmt as it is: an error line to expect. */
-static inline __attribute__((format(printf, 1, 2)))
-const char *S(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
+#define S(...)	kcapd_test_printf(false, __VA_ARGS__)
 
-	va_start(ap, fmt);
-	s = kcapd_test_vprintf(false, fmt, ap);
-	va_end(ap);
-	return s;
+/* Each JSON text of @table is refused with its line, as @refused checks. */
+static inline void kcapd_test_refusals(const struct kcapd_refusal *table,
+				       size_t nr,
+				       void (*refused)(const char *json,
+						       const char *msg))
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		refused(J("%s", table[i].json), table[i].msg);
 }
 
 /* @n times @c, in a buffer of its own (the last four stay valid). */

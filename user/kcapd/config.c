@@ -500,6 +500,23 @@ static int kcapd_config_word(const char *where, const json_t *v,
 			       kcapd_quote(json_string_value(v), q), say);
 }
 
+/*
+ * @v, at @where, is an array of @of ("strings", "objects") of @most
+ * entries at most; @entries, what they are in an error.
+ */
+static int kcapd_config_array(const char *where, const json_t *v,
+			      const char *of, size_t most,
+			      const char *entries, struct kcapd_err *err)
+{
+	if (!json_is_array(v))
+		return kcapd_parse_err(err, "%s: must be an array of %s",
+				       where, of);
+	if (json_array_size(v) > most)
+		return kcapd_parse_err(err, "%s: more than %zu %s", where,
+				       most, entries);
+	return 0;
+}
+
 static int kcapd_config_list(const char *where, const struct kcapd_key *k,
 			     const json_t *v, void *base,
 			     struct kcapd_err *err)
@@ -510,12 +527,9 @@ static int kcapd_config_list(const char *where, const struct kcapd_key *k,
 	const json_t *e;
 	size_t i;
 
-	if (!json_is_array(v))
-		return kcapd_parse_err(err, "%s: must be an array of strings",
-				       where);
-	if (json_array_size(v) > KCAPD_ALLOW_MAX)
-		return kcapd_parse_err(err, "%s: more than %d entries", where,
-				       KCAPD_ALLOW_MAX);
+	if (kcapd_config_array(where, v, "strings", KCAPD_ALLOW_MAX,
+			       "entries", err))
+		return -1;
 	json_array_foreach(v, i, e) {
 		snprintf(at, sizeof(at), "%s[%zu]", where, i);
 		if (kcapd_config_strdup(at, e, k->max, k->check, &list[i], err))
@@ -648,12 +662,9 @@ static int kcapd_config_aliases(const char *where, const json_t *v,
 	const char *s;
 	size_t i;
 
-	if (!json_is_array(v))
-		return kcapd_parse_err(err, "%s: must be an array of strings",
-				       where);
-	if (json_array_size(v) > KCAPD_ALIASES_MAX)
-		return kcapd_parse_err(err, "%s: more than %d aliases", where,
-				       KCAPD_ALIASES_MAX);
+	if (kcapd_config_array(where, v, "strings", KCAPD_ALIASES_MAX,
+			       "aliases", err))
+		return -1;
 	json_array_foreach(v, i, e) {
 		snprintf(at, sizeof(at), "%s[%zu]", where, i);
 		if (kcapd_json_string(at, e, NAME - 1, NULL, &s, err))
@@ -684,12 +695,9 @@ static int kcapd_config_ifaces(const json_t *v, struct kcapd_config *cfg,
 	size_t i, j;
 	json_t *kv;
 
-	if (!json_is_array(v))
-		return kcapd_parse_err(err,
-				       "interface: must be an array of objects");
-	if (json_array_size(v) > KCAPD_IFACES_MAX)
-		return kcapd_parse_err(err, "interface: more than %d entries",
-				       KCAPD_IFACES_MAX);
+	if (kcapd_config_array("interface", v, "objects", KCAPD_IFACES_MAX,
+			       "entries", err))
+		return -1;
 	cfg->ifaces = calloc(json_array_size(v) ? json_array_size(v) : 1,
 			     sizeof(*cfg->ifaces));
 	if (!cfg->ifaces)
@@ -739,12 +747,9 @@ static int kcapd_config_records(const json_t *v, struct kcapd_config *cfg,
 	const json_t *obj;
 	size_t i, j;
 
-	if (!json_is_array(v))
-		return kcapd_parse_err(err,
-				       "record: must be an array of objects");
-	if (json_array_size(v) > KCAPD_RECORDS_MAX)
-		return kcapd_parse_err(err, "record: more than %d entries",
-				       KCAPD_RECORDS_MAX);
+	if (kcapd_config_array("record", v, "objects", KCAPD_RECORDS_MAX,
+			       "entries", err))
+		return -1;
 	json_array_foreach(v, i, obj) {
 		snprintf(where, sizeof(where), "record[%zu]", i);
 		rec = &cfg->records[i];

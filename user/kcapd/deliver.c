@@ -197,6 +197,21 @@ static void kcapd_failed(json_t *result, const char *what,
 			      kcapd_json_text(line, strlen(line)));
 }
 
+/*
+ * How delivering to @to went, in @result: @rc 0, it is at @where; else
+ * @err says why, and true is returned.
+ */
+static bool kcapd_outcome(json_t *result, const char *to, int rc,
+			  const char *where, const struct kcapd_err *err)
+{
+	if (rc) {
+		kcapd_failed(result, to, err);
+		return true;
+	}
+	kcapd_delivered(result, to, where);
+	return false;
+}
+
 /* S3: the config's, with the message's fields where it gave them. */
 static int kcapd_to_s3(const struct kcapd_config *cfg,
 		       const struct kcapd_request *req,
@@ -297,40 +312,26 @@ bool kcapd_deliver(const struct kcapd_config *cfg,
 				"application/x-pcapng" :
 				"application/vnd.tcpdump.pcap",
 	};
-	bool failed = false, any = false;
+	bool failed = false;
 	struct kcapd_err err;
+	int rc;
 
 	snprintf(alertid, sizeof(alertid), "%lld", (long long)req->alertid);
 	if (cfg->writelocal) {
-		any = true;
-		if (!kcapd_copy_into(cfg->localdir, f, where, sizeof(where),
-				     &err)) {
-			kcapd_delivered(result, "local", where);
-		} else {
-			kcapd_failed(result, "local", &err);
-			failed = true;
-		}
+		rc = kcapd_copy_into(cfg->localdir, f, where, sizeof(where),
+				     &err);
+		failed |= kcapd_outcome(result, "local", rc, where, &err);
 	}
 	if (cfg->s3_upload) {
-		any = true;
-		if (!kcapd_to_s3(cfg, req, &obj, where, sizeof(where), &err)) {
-			kcapd_delivered(result, "s3", where);
-		} else {
-			kcapd_failed(result, "s3", &err);
-			failed = true;
-		}
+		rc = kcapd_to_s3(cfg, req, &obj, where, sizeof(where), &err);
+		failed |= kcapd_outcome(result, "s3", rc, where, &err);
 	}
 	if (cfg->cs_upload) {
-		any = true;
-		if (!kcapd_to_cloudshark(cfg, req, &obj, where, sizeof(where),
-					 &err)) {
-			kcapd_delivered(result, "http", where);
-		} else {
-			kcapd_failed(result, "http", &err);
-			failed = true;
-		}
+		rc = kcapd_to_cloudshark(cfg, req, &obj, where, sizeof(where),
+					 &err);
+		failed |= kcapd_outcome(result, "http", rc, where, &err);
 	}
-	if (!failed && any)
+	if (!failed && (cfg->writelocal || cfg->s3_upload || cfg->cs_upload))
 		return false;
 	/* Kept where the operator finds it, and said so. */
 	return kcapd_to_spool(cfg, f, result);

@@ -342,6 +342,22 @@ static int kcapd_request_bool(const json_t *msg, const char *field, bool *b,
 	return 0;
 }
 
+/* alertid: an integer, 0 or more; req->has_alertid, whether it is given. */
+static int kcapd_request_alertid(const json_t *msg, struct kcapd_request *req,
+				 struct kcapd_err *err)
+{
+	const json_t *v = json_object_get(msg, "alertid");
+	uint64_t id;
+
+	req->has_alertid = v;
+	if (!v)
+		return 0;
+	if (kcapd_json_uint("alertid", v, 0, INT64_MAX, &id, err))
+		return -1;
+	req->alertid = (int64_t)id;
+	return 0;
+}
+
 /* A string field into *@p, a malloc'd copy; NULL if absent or empty. */
 static int kcapd_request_string(const json_t *msg, const char *field,
 				size_t max, kcapd_check_fn check, char **p,
@@ -360,27 +376,32 @@ static int kcapd_request_string(const json_t *msg, const char *field,
 	return *p ? 0 : kcapd_parse_err(err, "%s: out of memory", field);
 }
 
-/* Whether @s is @own or one of @list (@icase: ignoring case, as hosts). */
-static bool kcapd_request_allowed(const char *s, const char *own,
-				  char *const *list, size_t nr, bool icase)
+/*
+ * The message's @field, @s if it gave it, must be the configuration's
+ * @own or one of @list, its key @key (@icase: ignoring case, as hosts).
+ */
+static int kcapd_request_allowed(const char *field, const char *s,
+				 const char *own, char *const *list, size_t nr,
+				 const char *key, bool icase,
+				 struct kcapd_err *err)
 {
 	int (*cmp)(const char *, const char *) = icase ? strcasecmp : strcmp;
+	char q[KCAPD_QUOTE_MAX];
 	size_t i;
 
-	if (own && !cmp(s, own))
-		return true;
+	if (!s || (own && !cmp(s, own)))
+		return 0;
 	for (i = 0; i < nr; i++) {
 		if (!cmp(s, list[i]))
-			return true;
+			return 0;
 	}
-	return false;
+	return kcapd_parse_err(err, "%s '%s' is not in %s", field,
+			       kcapd_quote(s, q), key);
 }
 
 static int kcapd_request_s3(const json_t *msg, const struct kcapd_config *cfg,
 			    struct kcapd_request *req, struct kcapd_err *err)
 {
-	char q[KCAPD_QUOTE_MAX];
-
 	if (kcapd_request_string(msg, "folder", NAME, kcapd_check_folder,
 				 &req->folder, err) ||
 	    kcapd_request_string(msg, "acl", NAME, kcapd_check_acl, &req->acl,
@@ -392,22 +413,16 @@ static int kcapd_request_s3(const json_t *msg, const struct kcapd_config *cfg,
 	    kcapd_request_string(msg, "bucket", NAME, kcapd_check_bucket,
 				 &req->bucket, err) ||
 	    kcapd_request_string(msg, "endpoint", NAME, kcapd_check_endpoint,
-				 &req->endpoint, err))
+				 &req->endpoint, err) ||
+	    kcapd_request_allowed("bucket", req->bucket, cfg->s3_bucket,
+				  cfg->s3_allow_buckets,
+				  cfg->nr_s3_allow_buckets, "s3.allowbuckets",
+				  false, err) ||
+	    kcapd_request_allowed("endpoint", req->endpoint, cfg->s3_endpoint,
+				  cfg->s3_allow_endpoints,
+				  cfg->nr_s3_allow_endpoints,
+				  "s3.allowendpoints", true, err))
 		return -1;
-	if (req->bucket &&
-	    !kcapd_request_allowed(req->bucket, cfg->s3_bucket,
-				   cfg->s3_allow_buckets,
-				   cfg->nr_s3_allow_buckets, false))
-		return kcapd_parse_err(err,
-				       "bucket '%s' is not in s3.allowbuckets",
-				       kcapd_quote(req->bucket, q));
-	if (req->endpoint &&
-	    !kcapd_request_allowed(req->endpoint, cfg->s3_endpoint,
-				   cfg->s3_allow_endpoints,
-				   cfg->nr_s3_allow_endpoints, true))
-		return kcapd_parse_err(err,
-				       "endpoint '%s' is not in s3.allowendpoints",
-				       kcapd_quote(req->endpoint, q));
 	return 0;
 }
 
@@ -417,9 +432,7 @@ static int kcapd_request_fill(const json_t *msg,
 			      bool (*dev_exists)(const char *name),
 			      struct kcapd_request *req, struct kcapd_err *err)
 {
-	const json_t *id = json_object_get(msg, "alertid");
-	uint64_t alertid;
-
+	req->packetdebug = cfg->packetdebug;
 	if (kcapd_request_fields(msg, err) ||
 	    kcapd_request_devs(msg, cfg, dev_exists, req, err) ||
 	    kcapd_request_string(msg, "bpf", KCAP_FILTER_TEXT_MAX - 1, NULL,
@@ -428,13 +441,8 @@ static int kcapd_request_fill(const json_t *msg,
 	    kcapd_request_string(msg, "tags", NAME, NULL, &req->tags, err) ||
 	    kcapd_request_string(msg, "customer", NAME, NULL, &req->customer,
 				 err) ||
-	    (id && kcapd_json_uint("alertid", id, 0, INT64_MAX, &alertid,
-				   err)))
-		return -1;
-	req->has_alertid = id;
-	req->alertid = id ? (int64_t)alertid : 0;
-	req->packetdebug = cfg->packetdebug;
-	if (kcapd_request_bool(msg, "packetdebug", &req->packetdebug, NULL,
+	    kcapd_request_alertid(msg, req, err) ||
+	    kcapd_request_bool(msg, "packetdebug", &req->packetdebug, NULL,
 			       err))
 		return -1;
 	return kcapd_request_s3(msg, cfg, req, err);
