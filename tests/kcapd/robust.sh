@@ -9,7 +9,8 @@
 # says why; a recording whose directory is missing is tried again quietly
 # and starts once the directory is there; SIGTERM while a delivery waits
 # to retry an unreachable S3 stops kcapd at once, with the file spooled and
-# the result published.
+# the result published, and an upload to an S3 that never answers is given
+# up 30 s after SIGTERM.
 . "$(dirname "$0")/lib.sh"
 
 require_cmd kcap kcapd ip redis-server redis-cli capinfos tcpdump
@@ -17,7 +18,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 9
+ktap_plan 10
 
 kcapd_veth kra krb
 flood() { "$KCAP_SELFTESTS/traffic.py" udp-flood --iface krb "$@" >/dev/null; }
@@ -130,6 +131,33 @@ wait_results "$R" 7 10
 ktap_check_match "SIGTERM while S3 is retried: kcapd exits in $t s (exit $rc), the file spooled" \
 	"^ok failed .*not made: kcapd is stopping.* $tmp/spool2/n2_10_" \
 	"$([ "$t" -lt 20 ] && [ "$rc" = 0 ] && echo ok) $(result "$R" 7 'r["status"], r["errors"], r.get("spooled")')"
+
+# An S3 that takes the request and never answers (a black hole): once
+# kcapd is stopping, the attempt has 30 s, not libcurl's 60 s of no speed.
+/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+print(s.getsockname()[1], flush=True)
+time.sleep(600)' >"$tmp/hole.port" &
+defer kill_bg $!
+wait_for_line "$tmp/hole.port" '^[0-9]+$' 10
+sed -e "s/127.0.0.1:9\"/127.0.0.1:$(cat "$tmp/hole.port")\"/" -e 's/spool2/spool3/' \
+	-e 's/"retries": 3/"retries": 0/' "$tmp/kcapd2.json" >"$tmp/kcapd3.json"
+mkdir "$tmp/spool3"
+start_kcapd n3 "$tmp/kcapd3.json"
+publish '{"node": "n3", "interface": ["kra"], "duration": 1, "alertid": 11}'
+wait_for_line "$tmp/kcapd-n3.log" 'capture 1 on kra: started' 30
+sleep 4
+t0=$(date +%s)
+kill -TERM "$kcapd_pid"
+wait "$kcapd_pid"
+rc=$?
+t=$(($(date +%s) - t0))
+wait_results "$R" 8 10
+ktap_check_match "SIGTERM while S3 does not answer: given up after 30 s, kcapd exits in $t s (exit $rc), the file spooled" \
+	"^ok failed .*given up, kcapd has been stopping for 30 s.* $tmp/spool3/n3_11_" \
+	"$([ "$t" -ge 28 ] && [ "$t" -lt 55 ] && [ "$rc" = 0 ] && echo ok) $(result "$R" 8 'r["status"], r["errors"], r.get("spooled")')"
 kill -TERM "$n1pid" && wait "$n1pid"
 kcap del robust
 ktap_check "no splat in the kernel log" test -z "$(dmesg_splats_since_mark)"
