@@ -3,8 +3,9 @@
 #
 # kcap capture's outputs: -w - into tcpdump -r -, pcapng read by tshark
 # with direction flags and an interface statistics block, SIGUSR1's
-# summary without stopping, the live status line on a terminal, and
-# list-devices in text and JSON.
+# summary without stopping, the live status line on a terminal,
+# list-devices in text and JSON; an output that cannot be written fails
+# before "listening on", as tcpdump's does.
 . "$(dirname "$0")/lib.sh"
 
 require_cmd kcap ip python3 tcpdump tshark
@@ -13,7 +14,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 13
+ktap_plan 15
 
 setup_veth_ns ns
 dmesg_mark
@@ -99,5 +100,14 @@ ktap_check_match "list-devices names va with its index, state and link type" \
 ktap_check "list-devices --json parses, va's index as ip link says" \
 	test "$(in_ns kcap list-devices --json | python3 -c 'import json,sys; print([d["index"] for d in json.load(sys.stdin) if d["name"] == "va"][0])')" = \
 	"$(in_ns cat /sys/class/net/va/ifindex)"
+
+# An output that cannot be written: one line, exit 1, never "listening on".
+for w in /nonexistent/dir/x.pcap /tmp; do
+	in_ns kcap capture -i va -c 1 -a duration:10 -w "$w" >/dev/null 2>"$tmp/badw.err"
+	rc=$?
+	ktap_check "-w $w: exit 1 at once, one line, not listening, no session ($rc: $(head -n 1 "$tmp/badw.err"))" \
+		test "$rc" = 1 -a "$(wc -l <"$tmp/badw.err")" = 1 \
+		-a -z "$(grep 'listening on' "$tmp/badw.err")" -a -z "$(in_ns kcap show)"
+done
 ktap_check "kernel log clean" test -z "$(dmesg_splats_since_mark)"
 ktap_finished

@@ -201,18 +201,13 @@ int cli_output_option(const char *cmd, int opt, const char *arg,
 int cli_output_check(const char *cmd, const struct cli_output *o);
 
 /*
- * Read the sessions of @cap to @out until the count, a signal (SIGINT,
- * SIGTERM, SIGHUP) or a session's hangup, then print the summary on
- * stderr.  Returns a KCAP_EXIT_* status.
+ * Open @out (an output that cannot be written is one line and exit 1,
+ * before "listening on", as tcpdump does), say "kcap: listening on ...",
+ * then read the sessions of @cap to @out until the count, a signal
+ * (SIGINT, SIGTERM, SIGHUP) or a session's hangup, and print the summary
+ * on stderr.  Returns a KCAP_EXIT_* status.
  */
 int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out);
-
-/*
- * The line scripts wait for, on stderr, as tcpdump's: "kcap: listening on
- * DEV, link-type NAME (DESCRIPTION), snapshot length N bytes"; with
- * several devices "DEV, DEV and DEV".
- */
-void cli_listening(const struct kcap_capture *cap);
 
 /* util.c: a JSON string, quoted and escaped. */
 void cli_json_string(FILE *f, const char *s);

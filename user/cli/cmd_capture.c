@@ -159,7 +159,6 @@ int cmd_capture(int argc, char **argv)
 		      cli_error(e, "cannot capture on %s", o.devs[0]);
 		goto out;
 	}
-	cli_listening(cap);
 	ret = cli_read_loop(cap, &o.out);
 out:
 	kcap_capture_close(cap);

@@ -66,7 +66,6 @@ int cmd_dump(int argc, char **argv)
 		ret = cli_error(kcap_ctl_error(ctl), NULL);
 		goto out;
 	}
-	cli_listening(cap);
 	o.out.snaplen = KCAP_SNAPLEN_MAX;	/* kcap set may raise it */
 	ret = cli_read_loop(cap, &o.out);
 out:

@@ -58,11 +58,12 @@ static void cli_signals(bool install)
 }
 
 /*
- * "kcap: listening on eth0, link-type EN10MB (Ethernet), ...", as
- * tcpdump's line; with several devices, their names joined ("eth0 and
- * eth1") and each link type where they differ.
+ * The line scripts wait for, on stderr, as tcpdump's: "kcap: listening on
+ * eth0, link-type EN10MB (Ethernet), snapshot length N bytes"; with
+ * several devices, their names joined ("eth0, eth1 and eth2") and each
+ * link type where they differ.
  */
-void cli_listening(const struct kcap_capture *cap)
+static void cli_listening(const struct kcap_capture *cap)
 {
 	const struct kcap_session_info *s = kcap_capture_session(cap, 0);
 	unsigned int i, n = kcap_capture_nr(cap);
@@ -230,6 +231,7 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	}
 	if (kcap_record_open(&c.rec, cap, &cfg, &e))
 		return cli_fail("%s", e.msg);
+	cli_listening(cap);
 	/* Not over the lines of frames printed on the same terminal. */
 	c.status = isatty(STDERR_FILENO) &&
 		   (out->file || !isatty(STDOUT_FILENO));
