@@ -65,19 +65,23 @@ PY
 ktap_check "it ends with an ISB: 8 received, 0 dropped ($isb)" test "$isb" = "recv=8 drop=0"
 ktap_check "tshark reads it whole" tshark -r "$tmp/both.pcapng" -q
 
-# SIGUSR1: the summary, and the capture goes on.
+# SIGUSR1: the summary on one line, and the capture goes on; SIGINT: an
+# empty line (after a terminal's ^C), then the three lines.
 capture_bg -n "$ns" "$tmp/usr1.err" capture -i va -Q in -a duration:60 -w "$tmp/usr1.pcap"
 pu=$!
 udp_flood --iface vb --count 3 --size 100
 sleep 0.5
 kill -USR1 $pu
-wait_for_line "$tmp/usr1.err" '^3 packets captured' 10
-ktap_check "SIGUSR1 prints the summary and the capture goes on" kill -0 $pu
+wait_for_line "$tmp/usr1.err" '^kcap: 3 packets captured' 10
+ktap_check_match "SIGUSR1 prints the summary on one line and the capture goes on" \
+	"^kcap: 3 packets captured, 3 packets received by filter, 0 packets dropped by kernel$" \
+	"$(kill -0 $pu && grep 'packets captured' "$tmp/usr1.err")"
 kill -INT $pu
 wait $pu
 rc=$?
-ktap_check "SIGINT then ends it: exit 0, a second summary" \
-	test $rc = 0 -a "$(grep -c 'packets captured' "$tmp/usr1.err")" = 2
+ktap_check_match "SIGINT then ends it: exit 0, an empty line, the three lines of the summary" \
+	"^0 kcap: 3 packets captured, 3 packets received by filter, 0 packets dropped by kernel  3 packets captured 3 packets received by filter 0 packets dropped by kernel $" \
+	"$rc $(sed -n '/^kcap: 3 packets captured/,$p' "$tmp/usr1.err" | tr '\n' ' ')"
 
 # The status line on a terminal (script(1) gives one).
 if command -v script >/dev/null; then

@@ -102,6 +102,7 @@ struct cli_loop {
 	bool				status_shown;
 	uint64_t			status_ms;
 	uint64_t			status_packets;
+	bool				signalled;	/* a signal stopped it */
 };
 
 /* The options as libkcap's recording takes them. */
@@ -168,16 +169,28 @@ static void cli_status_clear(struct cli_loop *c)
 	c->status_shown = false;
 }
 
-static void cli_summary(struct cli_loop *c)
+/*
+ * tcpdump's summary: at the end three lines, after a line break when a
+ * signal stopped the capture (a terminal's "^C" stands alone then); on
+ * SIGUSR1 one line, "kcap: N packets captured, ...", so that a log does
+ * not look as if the capture had ended.
+ */
+static void cli_summary(struct cli_loop *c, bool end)
 {
-	const struct kcap_record_progress *p = kcap_record_progress(c->rec);
+	const struct kcap_record_progress *p;
+	const char *sep = end ? "\n" : ", ";
+
+	if (!end)
+		kcap_record_read_stats(c->rec);	/* (read at the end) */
+	p = kcap_record_progress(c->rec);
 
 	cli_status_clear(c);
 	fflush(stdout);
-	fprintf(stderr, "%llu packets captured\n",
-		(unsigned long long)p->packets);
-	fprintf(stderr, "%llu packets received by filter\n",
-		(unsigned long long)p->stats.passed);
+	fprintf(stderr, "%s", !end ? "kcap: " : c->signalled ? "\n" : "");
+	fprintf(stderr, "%llu packets captured%s",
+		(unsigned long long)p->packets, sep);
+	fprintf(stderr, "%llu packets received by filter%s",
+		(unsigned long long)p->stats.passed, sep);
 	fprintf(stderr, "%llu packets dropped by kernel\n",
 		(unsigned long long)p->stats.dropped);
 }
@@ -241,16 +254,17 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 		ret = kcap_record_step(c.rec, CLI_POLL_MS);
 		if (cli_usr1) {
 			cli_usr1 = 0;
-			cli_summary(&c);
+			cli_summary(&c, false);
 		}
 		cli_status_line(&c);
 	} while (!ret && !cli_stop_signal);
+	c.signalled = cli_stop_signal != 0;
 	err = kcap_record_finish(c.rec);
 	if (!out->file && fflush(stdout) == EOF && !err)
 		err = errno ? -errno : -EIO;
 	ret = cli_report_end(&c, err);
 	cli_signals(false);
-	cli_summary(&c);
+	cli_summary(&c, true);
 	kcap_record_close(c.rec);
 	return ret;
 }

@@ -1131,6 +1131,16 @@ const struct kcap_record_progress *
 kcap_record_progress(const struct kcap_record *r);
 
 /**
+ * kcap_record_read_stats() - read the sessions' counters now.
+ * @r: a recording.
+ *
+ * For a summary asked for while it runs (tcpdump's SIGUSR1): the progress's
+ * @stats are otherwise read about once a second.  A session that went
+ * away keeps its last counters.
+ */
+void kcap_record_read_stats(struct kcap_record *r);
+
+/**
  * kcap_record_error() - why a recording stopped with KCAP_RECORD_ERROR.
  * @r: a recording.
  *

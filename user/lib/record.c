@@ -289,6 +289,11 @@ static void kcap_record_stats(struct kcap_record *r)
 	r->stats_ms = kcap_now_ms();
 }
 
+void kcap_record_read_stats(struct kcap_record *r)
+{
+	kcap_record_stats(r);
+}
+
 /*
  * Close the file with each interface's counters for pcapng's statistics
  * blocks: the sum of its sessions' (two sessions of one device share its
