@@ -107,6 +107,21 @@ sleep 3
 ktap_check_match "once it is there, the recording starts" \
 	"^200$" "$(pcap_frames "$tmp/rec/robust.pcapng0")"
 
+# stop_in_delivery NODE ALERTID: kcapd NODE (the last started) captures 1 s
+# for ALERTID, and gets SIGTERM 4 s after the capture started, while its
+# delivery is under way; t: the seconds it took to exit, rc: its status.
+stop_in_delivery() {
+	local t0
+	publish "{\"node\": \"$1\", \"interface\": [\"kra\"], \"duration\": 1, \"alertid\": $2}"
+	wait_for_line "$tmp/kcapd-$1.log" 'capture 1 on kra: started' 30
+	sleep 4
+	t0=$(date +%s)
+	kill -TERM "$kcapd_pid"
+	wait "$kcapd_pid"
+	rc=$?
+	t=$(($(date +%s) - t0))
+}
+
 # S3 unreachable, a retry in 60 s: SIGTERM does not wait for it.
 cat >"$tmp/kcapd2.json" <<EOF
 {
@@ -119,14 +134,7 @@ cat >"$tmp/kcapd2.json" <<EOF
 EOF
 mkdir "$tmp/spool2"
 start_kcapd n2 "$tmp/kcapd2.json"
-publish '{"node": "n2", "interface": ["kra"], "duration": 1, "alertid": 10}'
-wait_for_line "$tmp/kcapd-n2.log" 'capture 1 on kra: started' 30
-sleep 4
-t0=$(date +%s)
-kill -TERM "$kcapd_pid"
-wait "$kcapd_pid"
-rc=$?
-t=$(($(date +%s) - t0))
+stop_in_delivery n2 10
 wait_results "$R" 7 10
 ktap_check_match "SIGTERM while S3 is retried: kcapd exits in $t s (exit $rc), the file spooled" \
 	"^ok failed .*not made: kcapd is stopping.* $tmp/spool2/n2_10_" \
@@ -146,14 +154,7 @@ sed -e "s/127.0.0.1:9\"/127.0.0.1:$(cat "$tmp/hole.port")\"/" -e 's/spool2/spool
 	-e 's/"retries": 3/"retries": 0/' "$tmp/kcapd2.json" >"$tmp/kcapd3.json"
 mkdir "$tmp/spool3"
 start_kcapd n3 "$tmp/kcapd3.json"
-publish '{"node": "n3", "interface": ["kra"], "duration": 1, "alertid": 11}'
-wait_for_line "$tmp/kcapd-n3.log" 'capture 1 on kra: started' 30
-sleep 4
-t0=$(date +%s)
-kill -TERM "$kcapd_pid"
-wait "$kcapd_pid"
-rc=$?
-t=$(($(date +%s) - t0))
+stop_in_delivery n3 11
 wait_results "$R" 8 10
 ktap_check_match "SIGTERM while S3 does not answer: given up after 30 s, kcapd exits in $t s (exit $rc), the file spooled" \
 	"^ok failed .*given up, kcapd has been stopping for 30 s.* $tmp/spool3/n3_11_" \
