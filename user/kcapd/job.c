@@ -532,7 +532,6 @@ int kcapd_job_start(struct kcapd *d, struct kcapd_request *req)
 	j->d = d;
 	j->req = *req;		/* the job takes the request's strings */
 	memset(req, 0, sizeof(*req));
-	kcapd_upload_watch(&d->stopping);
 	pthread_mutex_lock(&d->lock);
 	j->conf = kcapd_conf_get(d->conf);
 	j->seq = ++d->nr_started;

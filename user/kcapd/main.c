@@ -397,6 +397,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kcapd: cannot start: libcurl's global initialisation failed\n");
 		return KCAPD_EXIT_FAIL;
 	}
+	kcapd_upload_watch(&d.stopping);
 	kcapd_log_open(d.foreground, &d.conf->c);
 	kcapd_log(LOG_NOTICE, "kcapd %s: node %s, %s", kcap_version(),
 		  d.conf->c.node, d.conf->c.redis_listen ?
