@@ -113,6 +113,8 @@ void kcapd_upload_watch(const atomic_bool *stopping);
 /* result.c: the JSON of results. */
 struct json_t *kcapd_result_new(const struct kcapd_config *cfg,
 				const struct kcapd_request *req);
+/* A line of the result's "errors". */
+void kcapd_result_error(struct json_t *result, const char *line);
 /* A file kept in the spool: "spooled" (the first), "spooled_files". */
 void kcapd_result_spooled(struct json_t *result, const char *path);
 char *kcapd_result_rejected(const struct kcapd_config *cfg, const char *why,
@@ -120,6 +122,7 @@ char *kcapd_result_rejected(const struct kcapd_config *cfg, const char *why,
 char *kcapd_result_dump(struct json_t *result);
 /* A JSON string of text from outside: printable ASCII, the rest '?'. */
 struct json_t *kcapd_json_text(const char *text, size_t len);
+struct json_t *kcapd_json_str(const char *text);	/* of strlen(@text) */
 
 /* recorder.c: the always-on recordings of the configuration. */
 void kcapd_recorders_start(struct kcapd *d);

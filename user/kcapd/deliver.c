@@ -182,7 +182,7 @@ static void kcapd_delivered(json_t *result, const char *to, const char *where)
 	json_t *d = json_object();
 
 	json_object_set_new(d, "to", json_string(to));
-	json_object_set_new(d, "where", kcapd_json_text(where, strlen(where)));
+	json_object_set_new(d, "where", kcapd_json_str(where));
 	json_array_append_new(json_object_get(result, "delivered"), d);
 }
 
@@ -193,8 +193,7 @@ static void kcapd_failed(json_t *result, const char *what,
 
 	snprintf(line, sizeof(line), "%s: %s", what, err->msg);
 	kcapd_log(LOG_ERR, "%s", line);
-	json_array_append_new(json_object_get(result, "errors"),
-			      kcapd_json_text(line, strlen(line)));
+	kcapd_result_error(result, line);
 }
 
 /*

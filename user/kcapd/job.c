@@ -309,8 +309,7 @@ static void kcapd_job_error(struct kcapd_job *j, json_t *result,
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	kcapd_log(LOG_ERR, "capture %lu: %s", j->seq, line);
-	json_array_append_new(json_object_get(result, "errors"),
-			      kcapd_json_text(line, strlen(line)));
+	kcapd_result_error(result, line);
 }
 
 /*
@@ -328,7 +327,7 @@ static void kcapd_out_deliver(struct kcapd_job *j, struct kcapd_out *o,
 	struct stat st;
 	int fd;
 
-	json_array_append_new(files, kcapd_json_text(o->key, strlen(o->key)));
+	json_array_append_new(files, kcapd_json_str(o->key));
 	kcapd_result_add(result, "frames", p->packets);
 	kcapd_result_add(result, "bytes", p->bytes);
 	kcapd_result_add(result, "captured", p->stats.passed);
@@ -484,8 +483,7 @@ static void *kcapd_job_run(void *arg)
 	if (failed) {
 		/* Nothing recorded: the start failed (logged above). */
 		json_object_set_new(result, "stopped", json_string("error"));
-		json_array_append_new(json_object_get(result, "errors"),
-				      kcapd_json_text(err.msg, strlen(err.msg)));
+		kcapd_result_error(result, err.msg);
 	} else {
 		json_object_set_new(result, "stopped", json_string(
 				    kcapd_job_stopped(out, nr, last, stopping)));

@@ -47,7 +47,7 @@ json_t *kcapd_json_text(const char *text, size_t len)
 	return j ? j : json_null();
 }
 
-static json_t *kcapd_json_str(const char *text)
+json_t *kcapd_json_str(const char *text)
 {
 	return kcapd_json_text(text, strlen(text));
 }
@@ -75,6 +75,12 @@ json_t *kcapd_result_new(const struct kcapd_config *cfg,
 	json_object_set_new(r, "delivered", json_array());
 	json_object_set_new(r, "errors", json_array());
 	return r;
+}
+
+void kcapd_result_error(json_t *result, const char *line)
+{
+	json_array_append_new(json_object_get(result, "errors"),
+			      kcapd_json_str(line));
 }
 
 void kcapd_result_spooled(json_t *result, const char *path)
