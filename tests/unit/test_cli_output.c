@@ -134,12 +134,35 @@ static void test_bad(void **state)
 	check_bad_lines(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/*
+ * The status line is drawn with \r and escape codes: only when frames go
+ * to a file, stderr is a terminal and $TERM can take them (issue 14:
+ * 'kcap capture | cat' and '-w - | tcpdump -r -' had it glued to lines).
+ */
+static void test_status_line(void **state)
+{
+	struct cli_output o;
+
+	(void)state;
+	cli_output_init(&o);
+	assert_false(cli_status_line_wanted(&o, true, "xterm"));
+	o.file = "-";
+	assert_false(cli_status_line_wanted(&o, true, "xterm"));
+	o.file = "cap.pcap";
+	assert_true(cli_status_line_wanted(&o, true, "xterm"));
+	assert_false(cli_status_line_wanted(&o, false, "xterm"));
+	assert_false(cli_status_line_wanted(&o, true, "dumb"));
+	assert_false(cli_status_line_wanted(&o, true, ""));
+	assert_false(cli_status_line_wanted(&o, true, NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_capture),
 		cmocka_unit_test(test_parse_dump),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_status_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -201,6 +201,14 @@ int cli_output_option(const char *cmd, int opt, const char *arg,
 int cli_output_check(const char *cmd, const struct cli_output *o);
 
 /*
+ * Whether to show the live status line: only when frames go to a file
+ * (-w FILE, not -), standard error is a terminal (@stderr_tty) and
+ * $TERM (@term) is set and not "dumb": it is redrawn with "\r\e[K".
+ */
+bool cli_status_line_wanted(const struct cli_output *o, bool stderr_tty,
+			    const char *term);
+
+/*
  * Open @out (an output that cannot be written is one line and exit 1,
  * before "listening on", as tcpdump does), say "kcap: listening on ...",
  * then read the sessions of @cap to @out until the count, a signal

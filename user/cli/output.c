@@ -131,3 +131,16 @@ int cli_output_check(const char *cmd, const struct cli_output *o)
 		return cli_usage_error(cmd, "-a files needs -C or -G");
 	return 0;
 }
+
+bool cli_status_line_wanted(const struct cli_output *o, bool stderr_tty,
+			    const char *term)
+{
+	/*
+	 * Frames on standard output (no -w, or -w -) may reach the same
+	 * terminal through a pipe (kcap capture | cat, ... -w - | tcpdump
+	 * -r -), where \r and escape codes would land inside their lines.
+	 */
+	if (!o->file || !strcmp(o->file, "-"))
+		return false;
+	return stderr_tty && term && term[0] && strcmp(term, "dumb");
+}

@@ -245,9 +245,8 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	if (kcap_record_open(&c.rec, cap, &cfg, &e))
 		return cli_fail("%s", e.msg);
 	cli_listening(cap);
-	/* Not over the lines of frames printed on the same terminal. */
-	c.status = isatty(STDERR_FILENO) &&
-		   (out->file || !isatty(STDOUT_FILENO));
+	c.status = cli_status_line_wanted(out, isatty(STDERR_FILENO),
+					  getenv("TERM"));
 	c.status_ms = cli_now_ms();
 	cli_signals(true);
 	do {
