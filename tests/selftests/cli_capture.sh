@@ -85,7 +85,7 @@ ktap_check_match "SIGINT then ends it: exit 0, an empty line, the three lines of
 
 # The status line on a terminal (script(1) gives one).
 if command -v script >/dev/null; then
-	ip netns exec "$ns" script -qfec "kcap capture -i va -Q in -a packets:5 -a duration:40 -w $tmp/tty.pcap" "$tmp/tty.txt" >/dev/null &
+	TERM=xterm ip netns exec "$ns" script -qfec "kcap capture -i va -Q in -a packets:5 -a duration:40 -w $tmp/tty.pcap" "$tmp/tty.txt" >/dev/null &
 	pt=$!
 	defer kill_bg "$pt"
 	sleep 2

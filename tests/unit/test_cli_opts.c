@@ -5,6 +5,7 @@
  * not), the per-frame line, and the text and JSON forms of 'show'.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,8 +146,8 @@ static void test_capture_bad(void **state)
 		{ { "capture", "-i", "abcdefghijklmnopq", NULL },
 		  "kcap: capture: invalid -i device name 'abcdefghijklmnopq' "
 		  "(must be 1 to 15 bytes)" SEE },
-		{ { "capture", "-i", "lo", "-x", NULL },
-		  "kcap: capture: unknown option '-x'" SEE },
+		{ { "capture", "-i", "lo", "-y", NULL },
+		  "kcap: capture: unknown option '-y'" SEE },
 		{ { "capture", "-i", "lo", "--frob", NULL },
 		  "kcap: capture: unknown option '--frob'" SEE },
 		{ { "capture", "-i", "lo", "--hook", NULL },
@@ -557,6 +558,86 @@ static void test_print(void **state)
 		   "22:13:20.123456 In LINUX_SLL, length 54");
 }
 
+/* Linux cooked capture v2 headers, as libpcap makes them for -i any. */
+static void test_cooked(void **state)
+{
+	static const uint8_t ping[] = {
+		ETH(0x8100), 0x00, 0x64, 0x08, 0x00, IPV4(1), 8, 0, 0, 0,
+	};
+	static const uint8_t raw[] = { IPV4(17), 0, 53, 0, 53, 0, 8, 0, 0 };
+	static const uint8_t want_ping[KCAP_SLL2_HDR_LEN] = {
+		0x81, 0x00, 0, 0,  0, 0, 0, 7,  0, 1,  4,  6,
+		0x02, 0, 0, 0, 0, 1, 0, 0,
+	};
+	static const uint8_t want_raw[KCAP_SLL2_HDR_LEN] = {
+		0x08, 0x00, 0, 0,  0, 0, 0, 7,  0xff, 0xfe,  1,  0,
+	};
+	struct kcap_packet pkt = {
+		.frame = { .caplen = sizeof(ping), .len = sizeof(ping),
+			   .ifindex = 7, .direction = KCAP_FRAME_OUT,
+			   .data = ping },
+		.protocol = 0x0800,
+	};
+	uint8_t hdr[KCAP_SLL2_HDR_LEN];
+
+	(void)state;
+	/* The type in the bytes: the tag stays in the payload. */
+	assert_int_equal(kcap_packet_cooked(&pkt, 1, hdr), 14);
+	assert_memory_equal(hdr, want_ping, sizeof(hdr));
+	/* A frame received keeps its packet type (1: broadcast). */
+	pkt.frame.data = raw;
+	pkt.frame.caplen = pkt.frame.len = sizeof(raw);
+	pkt.frame.direction = KCAP_FRAME_IN;
+	pkt.pkt_type = 1;
+	assert_int_equal(kcap_packet_cooked(&pkt, 101, hdr), 0);
+	assert_memory_equal(hdr, want_raw, sizeof(hdr));
+	assert_int_equal(kcap_packet_cooked(&pkt, 113, hdr), -EPROTONOSUPPORT);
+}
+
+/*
+ * The print flags: frames through the real tcpdump, which prints each
+ * one's device (lo: index 1) and direction as with -i any.
+ */
+static void test_printer(void **state)
+{
+	static const uint8_t udp[] = {
+		ETH(0x0800), 0x45, 0, 0, 30,  0, 0, 0, 0,  64, 17, 0, 0,
+		192, 0, 2, 1,  192, 0, 2, 2,  0, 53, 0x9c, 0x40, 0, 10, 0, 0,
+		'h', 'i',
+	};
+	struct kcap_packet pkt = {
+		.frame = { .tstamp_ns = 1700000000123456789ULL,
+			   .caplen = sizeof(udp), .len = sizeof(udp),
+			   .ifindex = 1, .direction = KCAP_FRAME_OUT,
+			   .data = udp },
+	};
+	struct cli_printer *p;
+	struct redirect out, err;
+	struct cli_output o;
+	char buf[OUT_MAX], ebuf[OUT_MAX];
+
+	(void)state;
+	if (system("command -v tcpdump >/dev/null"))
+		skip();
+	cli_output_init(&o);
+	o.print.t = 1;
+	o.print.q = 1;
+	redirect_start(&out, stdout);
+	redirect_start(&err, stderr);
+	assert_int_equal(cli_printer_open(&p, &o, 262144), 0);
+	assert_int_equal(cli_printer_frame(p, &pkt, 1), 0);
+	pkt.frame.direction = KCAP_FRAME_IN;
+	assert_int_equal(cli_printer_frame(p, &pkt, 1), 0);
+	assert_int_equal(cli_printer_flush(p), 0);
+	assert_int_equal(cli_printer_close(p), 0);
+	redirect_end(&err, ebuf, sizeof(ebuf));
+	redirect_end(&out, buf, sizeof(buf));
+	assert_string_equal(buf,
+		"lo    Out IP 192.0.2.1.53 > 192.0.2.2.40000: UDP, length 2\n"
+		"lo    In  IP 192.0.2.1.53 > 192.0.2.2.40000: UDP, length 2\n");
+	assert_string_equal(ebuf, "");	/* "reading from file -" dropped */
+}
+
 /* A session, as 'show' is given it; free() it. */
 static struct kcap_session_info *session(void)
 {
@@ -695,6 +776,8 @@ int main(void)
 		cmocka_unit_test(test_set_bad),
 		cmocka_unit_test(test_show_del),
 		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_cooked),
+		cmocka_unit_test(test_printer),
 		cmocka_unit_test(test_show_text),
 		cmocka_unit_test(test_show_json),
 	};

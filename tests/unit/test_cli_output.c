@@ -54,6 +54,48 @@ static void test_parse_capture(void **state)
 	expect_limits(&o.out, &packets);
 }
 
+/*
+ * tcpdump's habits: -n, -nn, -l, -U, --immediate-mode change nothing; the
+ * print flags are counted for tcpdump; --time-stamp-precision is --nano.
+ */
+static void test_parse_print(void **state)
+{
+	struct capture_opts o;
+	struct dump_opts d;
+
+	(void)state;
+	assert_int_equal(PARSE(capture_parse, &o, "-i", "lo", "-n", "-nn",
+			       "-l", "-U", "--immediate-mode", "icmp"), 0);
+	assert_false(cli_print_flags(&o.out));
+	assert_false(o.out.nano);
+	assert_string_equal(o.filter, "icmp");
+	free(o.filter);
+
+	assert_int_equal(PARSE(capture_parse, &o, "-i", "lo", "-nevvxXXAq",
+			       "-tttt", "--time-stamp-precision", "nano"), 0);
+	assert_true(cli_print_flags(&o.out));
+	assert_int_equal(o.out.print.e, 1);
+	assert_int_equal(o.out.print.v, 2);
+	assert_int_equal(o.out.print.x, 1);
+	assert_int_equal(o.out.print.X, 2);
+	assert_int_equal(o.out.print.A, 1);
+	assert_int_equal(o.out.print.q, 1);
+	assert_int_equal(o.out.print.t, 4);
+	assert_true(o.out.nano);
+	assert_false(o.out.print_too);
+
+	assert_int_equal(PARSE(capture_parse, &o, "-i", "lo", "--nano",
+			       "--time-stamp-precision=micro", "-w", "f",
+			       "--print"), 0);
+	assert_false(o.out.nano);
+	assert_true(o.out.print_too);
+	assert_false(cli_print_flags(&o.out));
+
+	assert_int_equal(PARSE(dump_parse, &d, "web", "-ttttt", "-v"), 0);
+	assert_int_equal(d.out.print.t, 5);
+	assert_int_equal(d.out.print.v, 1);
+}
+
 static void test_parse_dump(void **state)
 {
 	static const struct cli_output want = {
@@ -124,6 +166,15 @@ static void test_bad(void **state)
 		  "kcap: dump: -C needs -w FILE (not -)" SEE },
 		{ { "dump", "web", "-a", "x:1", NULL },
 		  "kcap: dump: invalid -a condition 'x:1' " AUTOSTOP },
+		{ { "capture", "-i", "lo", "--time-stamp-precision", "pico",
+		    NULL },
+		  "kcap: capture: invalid --time-stamp-precision 'pico' (must "
+		  "be micro or nano)" SEE },
+		{ { "capture", "-i", "lo", "-tttttt", NULL },
+		  "kcap: capture: -t given more than 5 times" SEE },
+		{ { "capture", "-i", "lo", "-w", "-", "--print", NULL },
+		  "kcap: capture: --print with -w -: frames and lines would "
+		  "share standard output" SEE },
 		{ { "list-devices", "eth0", NULL },
 		  "kcap: list-devices: unexpected argument 'eth0'" SEE },
 		{ { "list-devices", "--jsn", NULL },
@@ -146,6 +197,11 @@ static void test_status_line(void **state)
 	(void)state;
 	cli_output_init(&o);
 	assert_false(cli_status_line_wanted(&o, true, "xterm"));
+	o.file = "cap.pcap";
+	o.print_too = true;		/* --print: lines on stdout */
+	assert_false(cli_status_line_wanted(&o, true, "xterm"));
+	o.file = NULL;
+	o.print_too = false;
 	o.file = "-";
 	assert_false(cli_status_line_wanted(&o, true, "xterm"));
 	o.file = "cap.pcap";
@@ -160,6 +216,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_capture),
+		cmocka_unit_test(test_parse_print),
 		cmocka_unit_test(test_parse_dump),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_status_line),

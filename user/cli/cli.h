@@ -153,6 +153,16 @@ const char *cli_linktype(uint32_t linktype);
 
 /* read_loop.c: reading a session's rings to a file or the terminal. */
 
+#define CLI_PRINT_MAX		5	/* -ttttt: each print flag counted to */
+
+/*
+ * tcpdump's print flags, each counted: with any of them frames are printed
+ * by tcpdump (printer.c).
+ */
+struct cli_print {
+	uint8_t		e, v, x, X, A, q, t;
+};
+
 /* Where frames go, and when to stop: -w, -F, --nano, -c, -C, -G, -W, -a. */
 struct cli_output {
 	const char		*file;	/* NULL: one line per frame on stdout */
@@ -173,20 +183,33 @@ struct cli_output {
 	uint64_t		stop_packets;	/* -a packets: */
 	uint64_t		stop_files;	/* -a files: */
 	uint64_t		idle_secs;	/* --idle */
+	struct cli_print	print;		/* -e, -v, -x, -X, -A, -q, -t */
+	bool			print_too;	/* --print: lines with -w too */
 };
 
 /* output.c: the output options of capture and dump. */
 
 #define CLI_OPT_NANO		0x100	/* --nano */
 #define CLI_OPT_IDLE		0x101	/* --idle */
+#define CLI_OPT_PRINT		0x102	/* --print */
+#define CLI_OPT_IMMEDIATE	0x103	/* --immediate-mode */
+#define CLI_OPT_TSTAMP_PREC	0x104	/* --time-stamp-precision */
 #define CLI_RING_FILES_MAX	1000000
 #define CLI_PATH_MAX		4096
 
-/* The output options' getopt letters and long options. */
-#define CLI_OUTPUT_OPTSTR	"w:c:F:C:G:W:a:"
-#define CLI_OUTPUT_LONGOPTS					\
-	{ "nano", no_argument, NULL, CLI_OPT_NANO },		\
-	{ "idle", required_argument, NULL, CLI_OPT_IDLE }
+/*
+ * The output options' getopt letters and long options; tcpdump's -n, -l
+ * and -U and --immediate-mode are taken and change nothing: kcap never
+ * resolves names, and writes out whenever the rings are idle.
+ */
+#define CLI_OUTPUT_OPTSTR	"w:c:F:C:G:W:a:nlUevxXAqt"
+#define CLI_OUTPUT_LONGOPTS						\
+	{ "nano", no_argument, NULL, CLI_OPT_NANO },			\
+	{ "idle", required_argument, NULL, CLI_OPT_IDLE },		\
+	{ "print", no_argument, NULL, CLI_OPT_PRINT },			\
+	{ "immediate-mode", no_argument, NULL, CLI_OPT_IMMEDIATE },	\
+	{ "time-stamp-precision", required_argument, NULL,		\
+	  CLI_OPT_TSTAMP_PREC }
 
 void cli_output_init(struct cli_output *o);
 
@@ -217,6 +240,30 @@ bool cli_status_line_wanted(const struct cli_output *o, bool stderr_tty,
  */
 int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out);
 
+/* printer.c: frames printed by tcpdump for the print flags. */
+
+struct cli_printer;
+
+/* Whether @o has a print flag: frames printed go through tcpdump. */
+bool cli_print_flags(const struct cli_output *o);
+
+/*
+ * Start "tcpdump -r - -l -nn" with @o's print flags, for frames of at most
+ * @snaplen bytes: 0, or KCAP_EXIT_FAIL after a line (no tcpdump installed).
+ */
+int cli_printer_open(struct cli_printer **p, const struct cli_output *o,
+		     uint32_t snaplen);
+/* A frame to tcpdump, in Linux cooked capture v2: 0 or a negative errno. */
+int cli_printer_frame(struct cli_printer *p, const struct kcap_packet *pkt,
+		      uint32_t linktype);
+/* Hand tcpdump what is buffered: 0 or a negative errno. */
+int cli_printer_flush(struct cli_printer *p);
+/*
+ * End of frames: tcpdump prints the rest and exits; its stderr is passed
+ * on.  0, or -ECHILD if it failed.  NULL is nothing.
+ */
+int cli_printer_close(struct cli_printer *p);
+
 /* util.c: a JSON string, quoted and escaped. */
 void cli_json_string(FILE *f, const char *s);
 
@@ -233,6 +280,7 @@ struct capture_opts {
 	unsigned int			nr_devs;
 	struct cli_output		out;
 	char				*filter;	/* malloc'd: cfg.filter */
+	bool				list_devices;	/* -D */
 };
 
 /* 0, or KCAP_EXIT_USAGE after a line on stderr.  Free o->filter. */

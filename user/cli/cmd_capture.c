@@ -6,7 +6,9 @@
  *		     [-w FILE|-] [-F pcap|pcapng] [--nano] [-B KiB] [-p]
  *		     [-C MB] [-G SECONDS] [-W FILES] [-a KEY:VALUE]...
  *		     [--idle SECONDS] [--hook netfilter|rx_handler]
- *		     [EXPRESSION...]
+ *		     [-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print]
+ *		     [--time-stamp-precision micro|nano] [EXPRESSION...]
+ *	kcap capture -D
  *
  * A session per device, each owned by our control socket, so they go with
  * the process however that ends, read as one stream (kcap_capture_open()):
@@ -45,7 +47,7 @@ static uint32_t ring_size_of_kib(uint32_t kib)
 
 int capture_parse(int argc, char **argv, struct capture_opts *o)
 {
-	static const char optstr[] = ":i:Q:s:B:p" CLI_OUTPUT_OPTSTR;
+	static const char optstr[] = ":i:Q:s:B:pD" CLI_OUTPUT_OPTSTR;
 	struct kcap_session_config *cfg = &o->cfg;
 	uint32_t kib;
 	char **av;
@@ -96,6 +98,9 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 			cfg->set |= KCAP_CFG_FLAGS;
 			cfg->flags = KCAP_SESSION_F_NOPROMISC;
 			break;
+		case 'D':	/* tcpdump -D */
+			o->list_devices = true;
+			break;
 		case 'H':
 			cfg->set |= KCAP_CFG_HOOK;
 			ret = cli_hook_arg(CMD, "--hook", optarg, &cfg->hook);
@@ -106,7 +111,7 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 				ret = cli_getopt_error(CMD, av, opt, optstr);
 		}
 	}
-	if (!ret && !o->nr_devs)
+	if (!ret && !o->nr_devs && !o->list_devices)
 		ret = cli_usage_error(CMD, "which device? -i DEV is needed");
 	if (!ret)
 		ret = cli_output_check(CMD, &o->out);
@@ -138,6 +143,10 @@ int cmd_capture(int argc, char **argv)
 	ret = capture_parse(argc, argv, &o);
 	if (ret)
 		return ret;
+	if (o.list_devices) {
+		free(o.filter);
+		return cmd_list_devices(0, NULL);
+	}
 
 	/* A clear line for a typo, before asking the module anything. */
 	for (i = 0; i < o.nr_devs; i++) {

@@ -2,7 +2,7 @@
 /*
  * kcap(8): parse the command line and dispatch to a command.
  *
- *	kcap [-h | --help] COMMAND [ARGS...]
+ *	kcap [-h | --help | -D] COMMAND [ARGS...]
  *
  * A command is one entry of cli_cmds[]; adding one there adds it to the
  * dispatcher and to the usage text.
@@ -33,12 +33,16 @@ static const struct cli_cmd cli_cmds[] = {
 	  "\t[-w FILE|-] [-F pcap|pcapng] [--nano] [-B KiB] [-p]\n"
 	  "\t[-C MB] [-G SECONDS] [-W FILES] [--idle SECONDS]\n"
 	  "\t[-a duration:S|filesize:KB|packets:N|files:N]...\n"
-	  "\t[--hook netfilter|rx_handler] [EXPRESSION...]" },
+	  "\t[--hook netfilter|rx_handler] [-e] [-q] [-v...] [-A|-x...|-X...]\n"
+	  "\t[-t...] [--print] [--time-stamp-precision micro|nano]\n"
+	  "\t[EXPRESSION...]" },
 	{ "dump",	cmd_dump,	"read a session's frames to a file or "
 					"the terminal",
 	  "NAME... [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]\n"
 	  "\t[-C MB] [-G SECONDS] [-W FILES] [--idle SECONDS]\n"
-	  "\t[-a duration:S|filesize:KB|packets:N|files:N]..." },
+	  "\t[-a duration:S|filesize:KB|packets:N|files:N]...\n"
+	  "\t[-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print]\n"
+	  "\t[--time-stamp-precision micro|nano]" },
 	{ "add",	cmd_add,	"create a persistent session",
 	  "NAME dev DEV [direction in|out|inout|off]\n"
 	  "\t[snaplen N] [filter EXPR] [ring-size BYTES]\n"
@@ -55,45 +59,91 @@ static const struct cli_cmd cli_cmds[] = {
 	  "[--json]" },
 	{ "version",	cmd_version,	"print the userland and module versions",
 	  NULL },
-	{ "help",	cmd_help,	"print this help",
-	  NULL },
+	{ "help",	cmd_help,	"print this help, or a command's",
+	  "[COMMAND]" },
 };
+
+/* "kcap NAME SYNOPSIS", its lines aligned after "kcap NAME ". */
+static void synopsis(FILE *f, const struct cli_cmd *cmd)
+{
+	const char *p;
+
+	fprintf(f, "kcap %s", cmd->name);
+	if (cmd->synopsis)
+		fputc(' ', f);
+	for (p = cmd->synopsis; p && *p; p++) {
+		if (*p == '\t')
+			fprintf(f, "%*s", (int)strlen(cmd->name) + 6, "");
+		else
+			fputc(*p, f);
+	}
+	fputc('\n', f);
+}
 
 static void usage(FILE *f)
 {
-	const char *p;
 	size_t i;
 
-	fprintf(f, "Usage: kcap [-h | --help] COMMAND [ARGS...]\n\n");
+	fprintf(f, "Usage: kcap [-h | --help | -D] COMMAND [ARGS...]\n\n");
 	fprintf(f, "Commands:\n");
 	for (i = 0; i < ARRAY_SIZE(cli_cmds); i++)
 		fprintf(f, "    %-14s%s\n", cli_cmds[i].name, cli_cmds[i].help);
 	fprintf(f, "\n");
 	for (i = 0; i < ARRAY_SIZE(cli_cmds); i++) {
-		if (!cli_cmds[i].synopsis)
-			continue;
-		fprintf(f, "kcap %s ", cli_cmds[i].name);
-		for (p = cli_cmds[i].synopsis; *p; p++) {
-			if (*p == '\t')
-				fprintf(f, "%*s", (int)strlen(cli_cmds[i].name) +
-					6, "");
-			else
-				fputc(*p, f);
-		}
-		fputc('\n', f);
+		if (cli_cmds[i].synopsis)
+			synopsis(f, &cli_cmds[i]);
 	}
-	fprintf(f, "\nExit status: 0 on success, 1 on failure, "
+	fprintf(f, "\n-D is list-devices.  'kcap help COMMAND' or 'kcap COMMAND "
+		   "--help' prints one command's usage.\n"
+		   "Exit status: 0 on success, 1 on failure, "
 		   "2 on a command-line error.  See kcap(8).\n");
 }
 
+/* One command's usage, for 'kcap help CMD' and 'kcap CMD --help'. */
+static void cmd_usage(FILE *f, const struct cli_cmd *cmd)
+{
+	fprintf(f, "Usage: ");
+	synopsis(f, cmd);
+	fprintf(f, "\n%c%s.\nSee kcap(8), section %s.\n",
+		cmd->help[0] - 'a' + 'A', cmd->help + 1, cmd->name);
+}
+
+static const struct cli_cmd *cli_find_cmd(const char *name);
+
 static int cmd_help(int argc, char **argv)
 {
-	(void)argv;
+	const struct cli_cmd *cmd;
 
-	if (cli_no_args("help", argc))
+	if (argc > 1) {
+		fprintf(stderr, "kcap: help: one COMMAND at most: see 'kcap help'\n");
 		return KCAP_EXIT_USAGE;
-	usage(stdout);
+	}
+	if (!argc) {
+		usage(stdout);
+		return KCAP_EXIT_OK;
+	}
+	cmd = cli_find_cmd(argv[0]);
+	if (!cmd) {
+		fprintf(stderr, "kcap: help: unknown command '%s': see 'kcap help'\n",
+			argv[0]);
+		return KCAP_EXIT_USAGE;
+	}
+	cmd_usage(stdout, cmd);
 	return KCAP_EXIT_OK;
+}
+
+/* -h or --help among a command's arguments, as tcpdump takes them. */
+static bool cli_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	}
+	return false;
 }
 
 /* Refuse arguments to a command that takes none. */
@@ -143,6 +193,8 @@ int kcap_main(int argc, char **argv)
 	name = argv[1];
 	if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
 		name = "help";
+	} else if (!strcmp(name, "-D")) {	/* tcpdump -D */
+		name = "list-devices";
 	} else if (name[0] == '-') {
 		fprintf(stderr, "kcap: unknown option '%s': see 'kcap help'\n",
 			name);
@@ -156,5 +208,9 @@ int kcap_main(int argc, char **argv)
 		return KCAP_EXIT_USAGE;
 	}
 
+	if (cmd->fn != cmd_help && cli_wants_help(argc - 2, argv + 2)) {
+		cmd_usage(stdout, cmd);
+		return cli_flush_stdout(KCAP_EXIT_OK);
+	}
 	return cli_flush_stdout(cmd->fn(argc - 2, argv + 2));
 }

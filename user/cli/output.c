@@ -67,6 +67,16 @@ static int cli_parse_autostop(const char *cmd, const char *arg,
 			   "files:N");
 }
 
+/* -v, -x, -X, -t again: one more, up to CLI_PRINT_MAX. */
+static int cli_print_count(const char *cmd, char c, uint8_t *n)
+{
+	if (*n == CLI_PRINT_MAX)
+		return cli_usage_error(cmd, "-%c given more than %d times", c,
+				       CLI_PRINT_MAX);
+	(*n)++;
+	return 0;
+}
+
 int cli_output_option(const char *cmd, int opt, const char *arg,
 		      struct cli_output *o)
 {
@@ -110,6 +120,37 @@ int cli_output_option(const char *cmd, int opt, const char *arg,
 		return cli_number(cmd, "--idle time", arg, 1,
 				  UINT64_MAX / 1000, "seconds",
 				  &o->idle_secs);
+	case CLI_OPT_TSTAMP_PREC:
+		if (strcmp(arg, "micro") && strcmp(arg, "nano"))
+			return cli_invalid(cmd, "--time-stamp-precision", arg,
+					   "micro or nano");
+		o->nano = !strcmp(arg, "nano");
+		return 0;
+	case CLI_OPT_PRINT:
+		o->print_too = true;
+		return 0;
+	case 'n':
+	case 'l':
+	case 'U':
+	case CLI_OPT_IMMEDIATE:
+		return 0;
+	case 'e':
+		o->print.e = 1;
+		return 0;
+	case 'A':
+		o->print.A = 1;
+		return 0;
+	case 'q':
+		o->print.q = 1;
+		return 0;
+	case 'v':
+		return cli_print_count(cmd, 'v', &o->print.v);
+	case 'x':
+		return cli_print_count(cmd, 'x', &o->print.x);
+	case 'X':
+		return cli_print_count(cmd, 'X', &o->print.X);
+	case 't':
+		return cli_print_count(cmd, 't', &o->print.t);
 	}
 	return -1;
 }
@@ -129,6 +170,9 @@ int cli_output_check(const char *cmd, const struct cli_output *o)
 		return cli_usage_error(cmd, "-a filesize needs -w FILE");
 	if (o->stop_files && !o->rotate_bytes && !o->rotate_secs)
 		return cli_usage_error(cmd, "-a files needs -C or -G");
+	if (o->print_too && o->file && !to_file)
+		return cli_usage_error(cmd, "--print with -w -: frames and lines "
+					"would share standard output");
 	return 0;
 }
 
@@ -140,7 +184,7 @@ bool cli_status_line_wanted(const struct cli_output *o, bool stderr_tty,
 	 * terminal through a pipe (kcap capture | cat, ... -w - | tcpdump
 	 * -r -), where \r and escape codes would land inside their lines.
 	 */
-	if (!o->file || !strcmp(o->file, "-"))
+	if (!o->file || !strcmp(o->file, "-") || o->print_too)
 		return false;
 	return stderr_tty && term && term[0] && strcmp(term, "dumb");
 }

@@ -103,6 +103,7 @@ struct cli_loop {
 	uint64_t			status_ms;
 	uint64_t			status_packets;
 	bool				signalled;	/* a signal stopped it */
+	struct cli_printer		*printer;	/* print flags: tcpdump */
 };
 
 /* The options as libkcap's recording takes them. */
@@ -125,13 +126,15 @@ static void cli_record_config(const struct cli_output *o,
 	c->files = o->stop_files;
 }
 
-/* Without -w, a line per frame on stdout. */
+/* Without -w, or with --print, a line per frame on stdout. */
 static int cli_print_frame(const struct kcap_packet *pkt,
 			   const struct kcap_session_info *s, void *arg)
 {
 	struct cli_loop *c = arg;
 	char line[512];
 
+	if (c->printer)
+		return cli_printer_frame(c->printer, pkt, s->linktype);
 	kcap_format_packet(line, sizeof(line), pkt, s->linktype,
 			  kcap_capture_nr(c->cap) > 1 ? s->ifname : NULL,
 			  c->out->nano);
@@ -218,6 +221,8 @@ static int cli_report_end(struct cli_loop *c, int err)
 	const struct kcap_record_progress *p = kcap_record_progress(c->rec);
 	const struct kcap_error *e = kcap_record_error(c->rec);
 
+	if (err == -ECHILD)
+		return cli_fail("tcpdump, printing the frames, failed: see its message above");
 	if (e->err == -EPIPE || (!e->err && err == -EPIPE)) {
 		__fpurge(stdout);	/* nothing more can reach it */
 		clearerr(stdout);
@@ -238,12 +243,17 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	int ret, err;
 
 	cli_record_config(out, &cfg);
-	if (!out->file) {
+	if (!out->file || out->print_too) {
 		cfg.frame_cb = cli_print_frame;
 		cfg.arg = &c;
+		if (cli_print_flags(out) &&
+		    cli_printer_open(&c.printer, out, KCAP_SNAPLEN_MAX))
+			return KCAP_EXIT_FAIL;
 	}
-	if (kcap_record_open(&c.rec, cap, &cfg, &e))
+	if (kcap_record_open(&c.rec, cap, &cfg, &e)) {
+		cli_printer_close(c.printer);
 		return cli_fail("%s", e.msg);
+	}
 	cli_listening(cap);
 	c.status = cli_status_line_wanted(out, isatty(STDERR_FILENO),
 					  getenv("TERM"));
@@ -251,6 +261,8 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	cli_signals(true);
 	do {
 		ret = kcap_record_step(c.rec, CLI_POLL_MS);
+		if (c.printer && !ret)
+			ret = cli_printer_flush(c.printer);
 		if (cli_usr1) {
 			cli_usr1 = 0;
 			cli_summary(&c, false);
@@ -259,8 +271,13 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	} while (!ret && !cli_stop_signal);
 	c.signalled = cli_stop_signal != 0;
 	err = kcap_record_finish(c.rec);
-	if (!out->file && fflush(stdout) == EOF && !err)
+	if (!err && ret < 0)
+		err = ret;	/* handing frames to tcpdump failed */
+	if ((!out->file || out->print_too) && fflush(stdout) == EOF && !err)
 		err = errno ? -errno : -EIO;
+	/* tcpdump's failure first: its own line said why. */
+	if (c.printer && cli_printer_close(c.printer))
+		err = -ECHILD;
 	ret = cli_report_end(&c, err);
 	cli_signals(false);
 	cli_summary(&c, true);

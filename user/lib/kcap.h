@@ -751,6 +751,30 @@ struct kcap_packet {
 void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 			uint32_t linktype, const char *ifname, bool nano);
 
+#define KCAP_SLL2_HDR_LEN	20	/* LINKTYPE_LINUX_SLL2's header */
+#define KCAP_LINKTYPE_LINUX_SLL2	276
+
+/**
+ * kcap_packet_cooked() - a frame's Linux cooked capture v2 header.
+ * @pkt: the frame.
+ * @linktype: its pcap LINKTYPE_ value: Ethernet, raw IP or 802.11.
+ * @hdr: the LINKTYPE_LINUX_SLL2 header to fill, as libpcap makes it for
+ *	"-i any": the protocol (the Ethernet type in the frame's bytes, so
+ *	a VLAN tag stays in the payload), the device's index, its ARPHRD_
+ *	type, the packet type (PACKET_OUTGOING for a frame sent) and an
+ *	Ethernet frame's source address.
+ *
+ * The cooked frame is @hdr followed by the frame's bytes after the number
+ * returned (its link-layer header), in a LINKTYPE_LINUX_SLL2 file; tcpdump
+ * prints such a frame with its device's name and direction ("In", "Out",
+ * "B", "M", "P"), as it does with "-i any".
+ *
+ * Return: the bytes of the frame's link-layer header to skip, or
+ * -EPROTONOSUPPORT for another link type.
+ */
+int kcap_packet_cooked(const struct kcap_packet *pkt, uint32_t linktype,
+		       uint8_t hdr[KCAP_SLL2_HDR_LEN]);
+
 /**
  * struct kcap_reader - opaque reader of a session's rings.
  *

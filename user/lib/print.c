@@ -4,10 +4,12 @@
  * and kcapd(8) logs it: its time, its
  * direction, a short summary of Ethernet, ARP, IPv4, IPv6, TCP, UDP and
  * ICMP, and its lengths.  Not a dissector: write a file (-w) and read it
- * with tcpdump or Wireshark for more.
+ * with tcpdump or Wireshark for more.  And a frame in Linux cooked capture
+ * v2, how tcpdump shows each frame's device and direction.
  */
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 
 #define LINKTYPE_ETHERNET	1
 #define LINKTYPE_RAW		101
+#define LINKTYPE_IEEE802_11	105
 
 #define ETH_P_IP		0x0800
 #define ETH_P_ARP		0x0806
@@ -304,4 +307,62 @@ void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 	put(&l, ", length %u", f->len);
 	if (f->caplen < f->len)
 		put(&l, ", captured %u", f->caplen);
+}
+
+#define ARPHRD_ETHER		1
+#define ARPHRD_IEEE80211	801
+#define ARPHRD_NONE		0xfffe
+#define PACKET_OUTGOING		4
+#define ETH_HLEN		14
+#define ETH_ALEN		6
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+int kcap_packet_cooked(const struct kcap_packet *pkt, uint32_t linktype,
+		       uint8_t hdr[KCAP_SLL2_HDR_LEN])
+{
+	const struct kcap_frame *f = &pkt->frame;
+	const uint8_t *p = f->data;
+	uint16_t proto = pkt->protocol, hatype;
+	uint8_t pkt_type = pkt->pkt_type;
+	uint32_t skip = 0;
+
+	if (f->direction == KCAP_FRAME_OUT)
+		pkt_type = PACKET_OUTGOING;
+	memset(hdr, 0, KCAP_SLL2_HDR_LEN);
+	switch (linktype) {
+	case LINKTYPE_ETHERNET:
+		hatype = ARPHRD_ETHER;
+		if (f->caplen >= ETH_HLEN) {
+			/* The type in the bytes: a tag written back is there. */
+			if (get16(p + 12) >= 0x0600)
+				proto = get16(p + 12);
+			memcpy(hdr + 12, p + ETH_ALEN, ETH_ALEN);
+			hdr[11] = ETH_ALEN;
+		}
+		skip = f->caplen < ETH_HLEN ? f->caplen : ETH_HLEN;
+		break;
+	case LINKTYPE_RAW:
+		hatype = ARPHRD_NONE;
+		if (f->caplen)
+			proto = (p[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP;
+		break;
+	case LINKTYPE_IEEE802_11:
+		hatype = ARPHRD_IEEE80211;
+		break;
+	default:
+		return -EPROTONOSUPPORT;
+	}
+	put_be16(hdr, proto);
+	hdr[4] = (uint8_t)(f->ifindex >> 24);
+	hdr[5] = (uint8_t)(f->ifindex >> 16);
+	hdr[6] = (uint8_t)(f->ifindex >> 8);
+	hdr[7] = (uint8_t)f->ifindex;
+	put_be16(hdr + 8, hatype);
+	hdr[10] = pkt_type;
+	return (int)skip;
 }
