@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <pcap/pcap.h>
+
 #include "unit.h"
 #include "cli.h"
 #include "cli_util.h"
@@ -501,6 +503,59 @@ static void check_line(const uint8_t *data, uint32_t caplen, uint32_t len,
 #define IPV4(proto)	0x45, 0, 0, 40,  0, 0, 0, 0,  64, (proto), 0, 0, \
 			192, 0, 2, 1,  192, 0, 2, 2
 
+struct tframe {
+	const uint8_t	*data;
+	uint32_t	len;
+};
+
+/*
+ * The words kcap's line shares with tcpdump mean what they mean to it:
+ * the "length N" of each Ethernet frame is the one tcpdump prints for it.
+ */
+static void check_tcpdump_lengths(const struct tframe *f, size_t nr)
+{
+	char path[] = "/tmp/kcap-print.XXXXXX", cmd[256], line[512], want[512];
+	struct kcap_packet pkt = { .frame = { .direction = KCAP_FRAME_IN } };
+	struct pcap_pkthdr h = { .ts = { 1700000000, 0 } };
+	pcap_dumper_t *d;
+	const char *len;
+	pcap_t *dead;
+	size_t i;
+	FILE *p;
+	int fd;
+
+	if (system("command -v tcpdump >/dev/null"))
+		return;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	dead = pcap_open_dead(DLT_EN10MB, 65535);
+	d = pcap_dump_open(dead, path);
+	assert_non_null(d);
+	for (i = 0; i < nr; i++) {
+		h.caplen = h.len = f[i].len;
+		pcap_dump((u_char *)d, &h, f[i].data);
+	}
+	pcap_dump_close(d);
+	pcap_close(dead);
+	snprintf(cmd, sizeof(cmd), "tcpdump -nn -r %s 2>/dev/null", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	for (i = 0; i < nr; i++) {
+		assert_non_null(fgets(want, sizeof(want), p));
+		pkt.frame.data = f[i].data;
+		pkt.frame.caplen = pkt.frame.len = f[i].len;
+		kcap_format_packet(line, sizeof(line), &pkt, 1, NULL, false);
+		len = strstr(line, ", length ");
+		assert_non_null(len);
+		if (!strstr(want, len))
+			fail_msg("kcap's '%s' is not in tcpdump's '%s'", len,
+				 want);
+	}
+	pclose(p);
+	unlink(path);
+}
+
 static void test_print(void **state)
 {
 	static const uint8_t syn[] = {
@@ -518,44 +573,57 @@ static void test_print(void **state)
 	};
 	static const uint8_t udp6[] = {
 		ETH(0x86dd),
-		0x60, 0, 0, 0,  0, 8, 17, 64,
+		0x60, 0, 0, 0,  0, 10, 17, 64,
 		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
 		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
-		0x00, 0x35, 0x9c, 0x40, 0, 8, 0, 0,
+		0x30, 0x39, 0x9c, 0x40, 0, 10, 0, 0,  'h', 'i',
 	};
 	static const uint8_t raw[] = { IPV4(17), 0, 53, 0, 53, 0, 8, 0, 0 };
 	static const uint8_t lldp[] = { ETH(0x88cc), 0, 0 };
+	static const uint8_t echo[] = {
+		ETH(0x0800), IPV4(1), 8, 0, 0, 0, 0x12, 0x34, 0, 7,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	const struct tframe frames[] = {
+		{ syn, sizeof(syn) },
+		{ echo, sizeof(echo) },
+		{ arp, sizeof(arp) }, { udp6, sizeof(udp6) },
+		{ lldp, sizeof(lldp) },
+	};
 
 	(void)state;
 	setenv("TZ", "UTC", 1);
 	tzset();
 	check_line(syn, sizeof(syn), sizeof(syn), KCAP_FRAME_IN, 1, false,
 		   "22:13:20.123456 In IP 192.0.2.1.1234 > 192.0.2.2.80: "
-		   "TCP [S.], length 54");
+		   "Flags [S.], length 0");
 	check_line(syn, 40, 1514, KCAP_FRAME_OUT, 1, true,
 		   "22:13:20.123456789 Out IP 192.0.2.1.1234 > 192.0.2.2.80: "
-		   "TCP [|truncated], length 1514, captured 40");
+		   "[|tcp], captured 40");
 	check_line(ping, sizeof(ping), sizeof(ping), KCAP_FRAME_OUT, 1,
 		   false, "22:13:20.123456 Out vlan 100, IP 192.0.2.1 > "
-		   "192.0.2.2: ICMP echo request, length 42");
+		   "192.0.2.2: ICMP echo request, length 20");
+	check_line(echo, sizeof(echo), sizeof(echo), KCAP_FRAME_IN, 1,
+		   false, "22:13:20.123456 In IP 192.0.2.1 > 192.0.2.2: ICMP "
+		   "echo request, id 4660, seq 7, length 20");
 	check_line(arp, sizeof(arp), 60, KCAP_FRAME_IN, 1, false,
 		   "22:13:20.123456 In ARP, Request who-has 192.0.2.2 tell "
-		   "192.0.2.1, length 60, captured 42");
+		   "192.0.2.1, length 46, captured 42");
 	check_line(udp6, sizeof(udp6), sizeof(udp6), KCAP_FRAME_IN, 1, false,
-		   "22:13:20.123456 In IP6 2001:db8::1.53 > 2001:db8::2.40000: "
-		   "UDP, length 62");
+		   "22:13:20.123456 In IP6 2001:db8::1.12345 > "
+		   "2001:db8::2.40000: UDP, length 2");
 	check_line(raw, sizeof(raw), sizeof(raw), KCAP_FRAME_IN, 101, false,
 		   "22:13:20.123456 In IP 192.0.2.1.53 > 192.0.2.2.53: UDP, "
-		   "length 28");
+		   "length 0");
 	check_line(lldp, sizeof(lldp), sizeof(lldp), 0, 1, false,
-		   "22:13:20.123456 ? ethertype 0x88cc, length 16");
+		   "22:13:20.123456 ? ethertype 0x88cc, length 2");
 	check_line(syn, 10, 54, KCAP_FRAME_IN, 1, false,
-		   "22:13:20.123456 In [|ether], length 54, captured 10");
+		   "22:13:20.123456 In [|ether], captured 10");
 	check_line(syn, 0, 54, KCAP_FRAME_IN, 101, false,
-		   "22:13:20.123456 In IP [|truncated], length 54, "
-		   "captured 0");
+		   "22:13:20.123456 In IP [|ip], captured 0");
 	check_line(syn, sizeof(syn), sizeof(syn), KCAP_FRAME_IN, 113, false,
 		   "22:13:20.123456 In LINUX_SLL, length 54");
+	check_tcpdump_lengths(frames, sizeof(frames) / sizeof(frames[0]));
 }
 
 /* Linux cooked capture v2 headers, as libpcap makes them for -i any. */

@@ -743,10 +743,12 @@ struct kcap_packet {
  * @ifname: its device's name, or NULL not to print it.
  * @nano: nanosecond timestamps instead of microseconds.
  *
- * "HH:MM:SS.UUUUUU [IFNAME] In|Out SUMMARY, length LEN[, captured N]":
- * local time, the direction, a summary of Ethernet, ARP, IPv4, IPv6, TCP,
- * UDP and ICMP, the frame's length.  Not a dissector: tcpdump or
- * Wireshark read a file for more.
+ * "HH:MM:SS.UUUUUU [IFNAME] In|Out SUMMARY[, captured N]": local time,
+ * the direction, a summary of Ethernet, ARP, IPv4, IPv6, TCP, UDP and
+ * ICMP in tcpdump's words ("Flags [S.]", "ICMP echo request, id 1, seq 1",
+ * "length" what the last protocol named carries, as its header says), and
+ * how much of the frame was captured when not all of it.  Not a
+ * dissector: tcpdump prints more (kcap(8)'s print flags).
  */
 void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 			uint32_t linktype, const char *ifname, bool nano);

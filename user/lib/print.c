@@ -119,37 +119,49 @@ static const char *icmp6_name(uint8_t type)
 }
 
 /*
- * The transport part: "SRC.SPORT > DST.DPORT: TCP [S]", or without ports.
- * @p..@end is the transport header.
+ * The transport part, with "length" as tcpdump means it: what the last
+ * protocol named carries, from its headers (not what was captured):
+ * "SRC.SPORT > DST.DPORT: Flags [S.], length 0" (TCP's payload),
+ * "...: UDP, length 2" (UDP's), "SRC > DST: ICMP echo request, id 1, seq 1,
+ * length 64" (the ICMP message).  @p..@end is the transport header as
+ * captured, @len its length as the IP header says.
  */
 static void put_l4(struct line *l, int af, const uint8_t *src,
 		   const uint8_t *dst, uint8_t proto, const uint8_t *p,
-		   const uint8_t *end)
+		   const uint8_t *end, uint32_t len)
 {
 	size_t n = (size_t)(end - p);
 	const char *name;
+	uint32_t hl;
 
 	if ((proto == 6 || proto == 17) && n >= 4) {
 		put_addr(l, af, src);
 		put(l, ".%u > ", get16(p));
 		put_addr(l, af, dst);
-		put(l, ".%u: %s", get16(p + 2), proto == 6 ? "TCP" : "UDP");
-		if (proto == 6 && n >= 14)
+		put(l, ".%u: ", get16(p + 2));
+		if (proto == 6 && n >= 14) {
+			hl = (uint32_t)(p[12] >> 4) * 4;
+			put(l, "Flags");
 			put_tcp_flags(l, p[13]);
-		else if (proto == 6)
-			put(l, " [|truncated]");
+			put(l, ", length %u", len > hl ? len - hl : 0);
+		} else if (proto == 17 && n >= 8) {
+			hl = get16(p + 4);
+			put(l, "UDP, length %u", hl > 8 ? hl - 8 : 0);
+		} else {
+			put(l, "%s", proto == 6 ? "[|tcp]" : "UDP [|udp]");
+		}
 		return;
 	}
 	put_addr(l, af, src);
 	put(l, " > ");
 	put_addr(l, af, dst);
 	if (proto == 6 || proto == 17) {
-		put(l, ": %s [|truncated]", proto == 6 ? "TCP" : "UDP");
+		put(l, ": %s", proto == 6 ? "[|tcp]" : "UDP [|udp]");
 	} else if ((proto == 1 && af == AF_INET) ||
 		   (proto == 58 && af == AF_INET6)) {
 		put(l, ": %s", proto == 1 ? "ICMP" : "ICMP6");
 		if (!n) {
-			put(l, " [|truncated]");
+			put(l, " [|icmp]");
 			return;
 		}
 		name = proto == 1 ? icmp_name(p[0]) : icmp6_name(p[0]);
@@ -157,51 +169,62 @@ static void put_l4(struct line *l, int af, const uint8_t *src,
 			put(l, " %s", name);
 		else
 			put(l, " type %u", p[0]);
+		/* Echo: its id and sequence, as tcpdump prints them. */
+		if (n >= 8 && (p[0] == 0 || p[0] == 8 || p[0] == 128 ||
+			       p[0] == 129) && (proto == 58) == (p[0] >= 128))
+			put(l, ", id %u, seq %u", get16(p + 4), get16(p + 6));
+		put(l, ", length %u", len);
 	} else {
-		put(l, ": proto %u", proto);
+		put(l, ": proto %u, length %u", proto, len);
 	}
 }
 
 static void put_ipv4(struct line *l, const uint8_t *p, const uint8_t *end)
 {
 	size_t ihl;
+	uint16_t tot;
 
 	if (end - p < 20 || (p[0] >> 4) != 4) {
-		put(l, "IP [|truncated]");
+		put(l, "IP [|ip]");
 		return;
 	}
 	ihl = (size_t)(p[0] & 0xf) * 4;
+	tot = get16(p + 2);
 	put(l, "IP ");
 	if (get16(p + 6) & 0x1fff) {	/* a fragment after the first */
 		put_addr(l, AF_INET, p + 12);
 		put(l, " > ");
 		put_addr(l, AF_INET, p + 16);
-		put(l, ": fragment, proto %u", p[9]);
+		put(l, ": fragment, proto %u, length %u", p[9],
+		    tot > ihl ? (uint32_t)(tot - ihl) : 0);
 		return;
 	}
 	if (ihl < 20 || (size_t)(end - p) < ihl)
 		ihl = (size_t)(end - p);
-	put_l4(l, AF_INET, p + 12, p + 16, p[9], p + ihl, end);
+	put_l4(l, AF_INET, p + 12, p + 16, p[9], p + ihl, end,
+	       tot > ihl ? (uint32_t)(tot - ihl) : 0);
 }
 
 static void put_ipv6(struct line *l, const uint8_t *p, const uint8_t *end)
 {
 	if (end - p < 40 || (p[0] >> 4) != 6) {
-		put(l, "IP6 [|truncated]");
+		put(l, "IP6 [|ip6]");
 		return;
 	}
 	put(l, "IP6 ");
-	put_l4(l, AF_INET6, p + 8, p + 24, p[6], p + 40, end);
+	put_l4(l, AF_INET6, p + 8, p + 24, p[6], p + 40, end, get16(p + 4));
 }
 
-static void put_arp(struct line *l, const uint8_t *p, const uint8_t *end)
+/* @len: the ARP packet's length, the frame's after its link header. */
+static void put_arp(struct line *l, const uint8_t *p, const uint8_t *end,
+		    uint32_t len)
 {
 	uint16_t op;
 
 	/* Ethernet and IPv4 only: hardware type 1, sizes 6 and 4. */
 	if (end - p < 28 || get16(p) != 1 || get16(p + 2) != ETH_P_IP ||
 	    p[4] != 6 || p[5] != 4) {
-		put(l, "ARP");
+		put(l, "ARP, length %u", len);
 		return;
 	}
 	op = get16(p + 6);
@@ -218,10 +241,12 @@ static void put_arp(struct line *l, const uint8_t *p, const uint8_t *end)
 	} else {
 		put(l, "ARP, op %u", op);
 	}
+	put(l, ", length %u", len);
 }
 
+/* @len: what follows the link header, on the wire. */
 static void put_ethertype(struct line *l, uint16_t type, const uint8_t *p,
-			  const uint8_t *end)
+			  const uint8_t *end, uint32_t len)
 {
 	switch (type) {
 	case ETH_P_IP:
@@ -231,14 +256,16 @@ static void put_ethertype(struct line *l, uint16_t type, const uint8_t *p,
 		put_ipv6(l, p, end);
 		break;
 	case ETH_P_ARP:
-		put_arp(l, p, end);
+		put_arp(l, p, end, len);
 		break;
 	default:
-		put(l, "ethertype 0x%04x", type);
+		put(l, "ethertype 0x%04x, length %u", type, len);
 	}
 }
 
-static void put_ethernet(struct line *l, const uint8_t *p, const uint8_t *end)
+/* @len: the frame's length on the wire. */
+static void put_ethernet(struct line *l, const uint8_t *p, const uint8_t *end,
+			 uint32_t len)
 {
 	uint16_t type;
 	int tags = 0;
@@ -249,20 +276,22 @@ static void put_ethernet(struct line *l, const uint8_t *p, const uint8_t *end)
 	}
 	type = get16(p + 12);
 	p += 14;
+	len = len > 14 ? len - 14 : 0;
 	while ((type == ETH_P_8021Q || type == ETH_P_8021AD) && tags++ < 2) {
 		if (end - p < 4) {
-			put(l, "vlan [|truncated]");
+			put(l, "vlan [|vlan]");
 			return;
 		}
 		put(l, "vlan %u, ", get16(p) & 0xfff);
 		type = get16(p + 2);
 		p += 4;
+		len = len > 4 ? len - 4 : 0;
 	}
 	if (type < 0x0600) {		/* 802.3 length, LLC follows */
 		put(l, "802.3, length %u", type);
 		return;
 	}
-	put_ethertype(l, type, p, end);
+	put_ethertype(l, type, p, end, len);
 }
 
 void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
@@ -290,7 +319,7 @@ void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 		       f->direction == KCAP_FRAME_OUT ? "Out" : "?");
 
 	if (linktype == LINKTYPE_ETHERNET) {
-		put_ethernet(&l, p, end);
+		put_ethernet(&l, p, end, f->len);
 	} else if (linktype == LINKTYPE_RAW) {
 		if (f->caplen && (p[0] >> 4) == 6)
 			put_ipv6(&l, p, end);
@@ -303,8 +332,8 @@ void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 			put(&l, "%s", name);
 		else
 			put(&l, "linktype %u", linktype);
+		put(&l, ", length %u", f->len);
 	}
-	put(&l, ", length %u", f->len);
 	if (f->caplen < f->len)
 		put(&l, ", captured %u", f->caplen);
 }
