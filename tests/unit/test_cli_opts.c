@@ -822,6 +822,12 @@ static void test_show_json(void **state)
 	/* What jq makes of it, where jq is installed. */
 	if (!system("command -v jq >/dev/null 2>&1"))
 		check_with_jq(buf);
+
+	/* No filter: null, as 'show NAME filter --json' says it. */
+	s->filter_len = 0;
+	s->filter_text[0] = '\0';
+	print_to(buf, sizeof(buf), show_print_json, s);
+	assert_non_null(strstr(buf, ",\"filter_text\":null,\"filter_len\":0,"));
 	free(s);
 }
 

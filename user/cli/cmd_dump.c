@@ -52,6 +52,20 @@ int dump_parse(int argc, char **argv, struct dump_opts *o)
 	return ret;
 }
 
+/* A session that captures nothing is said to, not listened to silently. */
+static void dump_warn_off(const struct kcap_capture *cap)
+{
+	const struct kcap_session_info *s;
+	unsigned int i;
+
+	for (i = 0; i < kcap_capture_nr(cap); i++) {
+		s = kcap_capture_session(cap, i);
+		if (s->direction == KCAP_DIR_OFF)
+			fprintf(stderr, "kcap: session '%s' has direction off and captures nothing until 'kcap set %s direction inout' (or in, out)\n",
+				s->name, s->name);
+	}
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	struct kcap_capture *cap = NULL;
@@ -67,6 +81,7 @@ int cmd_dump(int argc, char **argv)
 		goto out;
 	}
 	o.out.snaplen = KCAP_SNAPLEN_MAX;	/* kcap set may raise it */
+	dump_warn_off(cap);
 	ret = cli_read_loop(cap, &o.out);
 out:
 	kcap_capture_close(cap);

@@ -133,7 +133,11 @@ void show_print_json(FILE *f, const struct kcap_session_info *s)
 	fprintf(f, ",\"state\":\"%s\",\"direction\":\"%s\",\"snaplen\":%u,"
 		"\"filter_text\":", cli_state_word(s->state),
 		cli_direction_word(s->direction), s->snaplen);
-	cli_json_string(f, s->filter_text);
+	/* null: no filter, as 'show NAME filter --json' says it. */
+	if (s->filter_len)
+		cli_json_string(f, s->filter_text);
+	else
+		fputs("null", f);
 	fprintf(f, ",\"filter_len\":%u,\"hook\":\"%s\",\"ring_size\":%u,"
 		"\"nr_rings\":%u,\"flags\":%u,\"persistent\":%s,"
 		"\"nopromisc\":%s,\"owner\":", s->filter_len,

@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kcap capture's print flags, as a tcpdump user types them: with -v, -x,
+# A tcpdump user's habits.  kcap capture's print flags: with -v, -x,
 # -e, -t, -q (and -n, -l, -U taken as no-ops) frames are printed by tcpdump
 # itself, with kcap's device and direction columns; --print prints while
 # writing; without tcpdump, one line and exit 1 before "listening on".
 # The status line never lands on frames piped to the terminal, nor with
-# TERM=dumb.  What printing through tcpdump costs is measured and shown.
+# TERM=dumb.  A dump of a session that captures nothing says so.  What
+# printing through tcpdump costs is measured and shown.
 . "$(dirname "$0")/lib.sh"
 
 require_cmd kcap ip python3 tcpdump
@@ -15,7 +16,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 11
+ktap_plan 13
 
 setup_veth_ns ns
 dmesg_mark
@@ -71,6 +72,18 @@ udp_flood --iface vb --count 20 --size 100 --pps 20
 wait_for_line "$tmp/head.rc" . 30
 ktap_check_match "-q | head -n 1: one line, then the capture ends with exit 0 before its -a duration:60" \
 	'^0 1$' "$(cat "$tmp/head.rc") $(wc -l <"$tmp/head.out")"
+
+# kcap dump of a session with direction off says so, and still listens;
+# no filter is null in show's JSON, as in 'show NAME filter --json'.
+in_ns kcap add offs dev va direction off
+capture_bg -n "$ns" "$tmp/off.err" dump offs -a duration:2
+finish $! 20; rc=$?
+ktap_check_match "dump of a session with direction off says it captures nothing, and ends at -a duration:2 with exit 0" \
+	"^0 kcap: session 'offs' has direction off and captures nothing until 'kcap set offs direction inout' \(or in, out\)$" \
+	"$rc $(grep 'direction off' "$tmp/off.err")"
+ktap_check_match "no filter: null in show --json and in show NAME filter --json, 'all' in text" \
+	'^None null all$' "$(in_ns kcap show offs --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["filter_text"])') $(in_ns kcap show offs filter --json) $(in_ns kcap show offs filter)"
+in_ns kcap del offs
 
 # The status line: never with frames on stdout (to a pipe the terminal
 # shows), never with TERM=dumb; with -w FILE on a terminal, it is there.
