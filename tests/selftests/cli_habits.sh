@@ -4,7 +4,8 @@
 # A tcpdump user's habits.  kcap capture's print flags: with -v, -x,
 # -e, -t, -q (and -n, -l, -U taken as no-ops) frames are printed by tcpdump
 # itself, with kcap's device and direction columns; --print prints while
-# writing; without tcpdump, one line and exit 1 before "listening on".
+# writing; without tcpdump, one line and exit 1 before "listening on";
+# -r reads kcap's pcapng back with the directions.
 # The status line never lands on frames piped to the terminal, nor with
 # TERM=dumb.  A dump of a session that captures nothing says so.  What
 # printing through tcpdump costs is measured and shown.
@@ -16,7 +17,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 13
+ktap_plan 16
 
 setup_veth_ns ns
 dmesg_mark
@@ -43,6 +44,23 @@ ktap_check "the rest is what tcpdump -v -x prints of the same frames ($(wc -l <"
 	diff <(strip_cols "$tmp/vx.out") "$tmp/vx.want"
 ktap_check "tcpdump's 'reading from file' and interface warning are not passed on" \
 	sh -c "! grep -qE 'reading from|interface names' '$tmp/vx.err'"
+
+# -r of a pcapng file kcap wrote: directions back, and through tcpdump
+# (-v) the device named, its lines tcpdump's own for the rest.
+capture_bg -n "$ns" "$tmp/ng.err" capture -i va -c 4 -a duration:60 -F pcapng -w "$tmp/ng.pcapng"
+p=$!
+udp_flood --iface vb --count 2 --size 120
+udp_flood --iface va --count 2 --size 120
+finish $p 60
+ktap_check_match "capture -r FILE.pcapng: the 4 frames with their directions; -Q out: the 2 sent" \
+	'^In In Out Out / 2$' "$(in_ns kcap capture -r "$tmp/ng.pcapng" | awk '{printf "%s ", $2}')/ $(in_ns kcap capture -r "$tmp/ng.pcapng" -Q out | grep -c ' Out IP .*UDP, length 78$')"
+in_ns kcap capture -r "$tmp/ng.pcapng" -v >"$tmp/ng.out" 2>"$tmp/ng.rerr"
+rc=$?
+ng_dirs=$(grep -oE '^[0-9:.]+ va +(In|Out) ' "$tmp/ng.out" | awk '{printf "%s ", $3}')
+ktap_check "capture -r FILE.pcapng -v: exit 0, 'va In' twice, 'va Out' twice (exit $rc: $ng_dirs)" \
+	test $rc = 0 -a "$ng_dirs" = "In In Out Out "
+ktap_check "... and the rest is tcpdump -v's lines for the file" \
+	diff <(strip_cols "$tmp/ng.out") <(tcpdump -nn -v -r "$tmp/ng.pcapng" 2>/dev/null)
 
 # -e -t -q without -w, in the terminal's place: the link-level header as
 # tcpdump -i any shows it, no timestamp, quick output.

@@ -692,7 +692,7 @@ static void test_printer(void **state)
 	o.print.q = 1;
 	redirect_start(&out, stdout);
 	redirect_start(&err, stderr);
-	assert_int_equal(cli_printer_open(&p, &o, 262144), 0);
+	assert_int_equal(cli_printer_open(&p, &o, 262144, 0), 0);
 	assert_int_equal(cli_printer_frame(p, &pkt, 1), 0);
 	pkt.frame.direction = KCAP_FRAME_IN;
 	assert_int_equal(cli_printer_frame(p, &pkt, 1), 0);
@@ -704,6 +704,85 @@ static void test_printer(void **state)
 		"lo    Out IP 192.0.2.1.53 > 192.0.2.2.40000: UDP, length 2\n"
 		"lo    In  IP 192.0.2.1.53 > 192.0.2.2.40000: UDP, length 2\n");
 	assert_string_equal(ebuf, "");	/* "reading from file -" dropped */
+}
+
+/*
+ * capture -r: a pcapng file of libkcap's writer read back with each
+ * frame's device and direction; -Q, an expression, -c, -w.
+ */
+static void test_read_file(void **state)
+{
+	static const uint8_t req[] = {
+		ETH(0x0800), 0x45, 0, 0, 28,  0, 0, 0, 0,  64, 1, 0, 0,
+		192, 0, 2, 1,  192, 0, 2, 2,  8, 0, 0, 0,  0, 9, 0, 1,
+	};
+	static const uint8_t rep[] = {
+		ETH(0x0800), 0x45, 0, 0, 28,  0, 0, 0, 0,  64, 1, 0, 0,
+		192, 0, 2, 2,  192, 0, 2, 1,  0, 0, 0, 0,  0, 9, 0, 1,
+	};
+	const struct kcap_frame f[] = {
+		{ 1700000000000001000ULL, sizeof(req), sizeof(req), 2,
+		  KCAP_FRAME_IN, req },
+		{ 1700000000000002000ULL, sizeof(rep), sizeof(rep), 1,
+		  KCAP_FRAME_OUT, rep },
+	};
+	char path[] = "/tmp/kcap-r.XXXXXX", out[64];
+	struct kcap_writer *w;
+	struct run *r;
+	int fd;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(out, sizeof(out), "%s.out", path);
+	assert_int_equal(kcap_writer_open(&w, path, KCAP_FORMAT_PCAPNG, 1, 0,
+					  false), 0);
+	assert_int_equal(kcap_writer_add_interface(w, 2, "eth0", 1, 0), 0);
+	assert_int_equal(kcap_writer_add_interface(w, 1, "lo", 1, 0), 0);
+	assert_int_equal(kcap_writer_write(w, &f[0]), 0);
+	assert_int_equal(kcap_writer_write(w, &f[1]), 0);
+	assert_int_equal(kcap_writer_close(w), 0);
+
+	r = run_kcap("capture", "-r", path, NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_OK);
+	assert_string_equal(r->out,
+		"22:13:20.000001 eth0 In IP 192.0.2.1 > 192.0.2.2: ICMP echo "
+		"request, id 9, seq 1, length 8\n"
+		"22:13:20.000002 lo Out IP 192.0.2.2 > 192.0.2.1: ICMP echo "
+		"reply, id 9, seq 1, length 8\n");
+	r = run_kcap("capture", "-r", path, "-Q", "in", NULL);
+	assert_string_equal(r->out,
+		"22:13:20.000001 eth0 In IP 192.0.2.1 > 192.0.2.2: ICMP echo "
+		"request, id 9, seq 1, length 8\n");
+	r = run_kcap("capture", "-r", path, "icmp[icmptype]", "=", "0", NULL);
+	assert_non_null(strstr(r->out, "echo reply"));
+	assert_null(strstr(r->out, "echo request"));
+	r = run_kcap("capture", "-r", path, "-c", "1", NULL);
+	assert_null(strchr(strchr(r->out, '\n') + 1, '\n'));
+
+	/* -w: a pcap file of both, without their directions. */
+	r = run_kcap("capture", "-r", path, "-w", out, NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_OK);
+	r = run_kcap("capture", "-r", out, NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_OK);
+	assert_non_null(strstr(r->out, "000001 ? IP 192.0.2.1 > "));
+	assert_non_null(strstr(r->out, "000002 ? IP 192.0.2.2 > "));
+
+	r = run_kcap("capture", "-r", path, "-i", "lo", NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
+	assert_string_equal(r->err, "kcap: capture: -r reads a file: no -i "
+			    "with it" SEE);
+	r = run_kcap("capture", "-r", path, "-G", "5", "-w", out, NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
+	r = run_kcap("capture", "-r", "/nonexistent", NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_FAIL);
+	assert_string_equal(r->err, "kcap: cannot read '/nonexistent': No "
+			    "such file or directory\n");
+	unlink(out);
+	unlink(path);
 }
 
 /* A session, as 'show' is given it; free() it. */
@@ -852,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_cooked),
 		cmocka_unit_test(test_printer),
+		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_show_text),
 		cmocka_unit_test(test_show_json),
 	};

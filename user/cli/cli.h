@@ -249,10 +249,12 @@ bool cli_print_flags(const struct cli_output *o);
 
 /*
  * Start "tcpdump -r - -l -nn" with @o's print flags, for frames of at most
- * @snaplen bytes: 0, or KCAP_EXIT_FAIL after a line (no tcpdump installed).
+ * @snaplen bytes, in Linux cooked capture v2 with their device and
+ * direction (@linktype 0), or as they are, of @linktype: 0, or
+ * KCAP_EXIT_FAIL after a line (no tcpdump installed).
  */
 int cli_printer_open(struct cli_printer **p, const struct cli_output *o,
-		     uint32_t snaplen);
+		     uint32_t snaplen, uint32_t linktype);
 /* A frame to tcpdump, in Linux cooked capture v2: 0 or a negative errno. */
 int cli_printer_frame(struct cli_printer *p, const struct kcap_packet *pkt,
 		      uint32_t linktype);
@@ -281,10 +283,14 @@ struct capture_opts {
 	struct cli_output		out;
 	char				*filter;	/* malloc'd: cfg.filter */
 	bool				list_devices;	/* -D */
+	const char			*read_file;	/* -r */
 };
 
 /* 0, or KCAP_EXIT_USAGE after a line on stderr.  Free o->filter. */
 int capture_parse(int argc, char **argv, struct capture_opts *o);
+
+/* read_file.c: capture -r FILE, read back; a KCAP_EXIT_* status. */
+int cli_read_file(const struct capture_opts *o);
 
 struct dump_opts {
 	const char		*names[KCAP_CAPTURE_MAX];

@@ -8,6 +8,8 @@
  *		     [--idle SECONDS] [--hook netfilter|rx_handler]
  *		     [-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print]
  *		     [--time-stamp-precision micro|nano] [EXPRESSION...]
+ *	kcap capture -r FILE [-Q in|out|inout] [-c COUNT] [-w FILE|-]
+ *		     [-F pcap|pcapng] [print flags] [EXPRESSION...]
  *	kcap capture -D
  *
  * A session per device, each owned by our control socket, so they go with
@@ -45,9 +47,28 @@ static uint32_t ring_size_of_kib(uint32_t kib)
 	return (uint32_t)size;
 }
 
+/* -r FILE reads a file: what is about a device or a stop in time is not. */
+static int read_check(const struct capture_opts *o)
+{
+	const struct cli_output *out = &o->out;
+
+	if (o->nr_devs)
+		return cli_usage_error(CMD, "-r reads a file: no -i with it");
+	if (o->cfg.set & (KCAP_CFG_RING_SIZE | KCAP_CFG_FLAGS | KCAP_CFG_HOOK))
+		return cli_usage_error(CMD, "-r reads a file: -B, -p and --hook are about devices");
+	if (out->rotate_bytes || out->rotate_secs || out->stop_secs ||
+	    out->stop_bytes || out->stop_packets || out->stop_files ||
+	    out->idle_secs)
+		return cli_usage_error(CMD, "-r reads a file: -C, -G, -W, -a and --idle are for live captures; -c stops");
+	if (out->file && !strcmp(out->file, o->read_file) &&
+	    strcmp(out->file, "-"))
+		return cli_usage_error(CMD, "-r and -w name the same file");
+	return 0;
+}
+
 int capture_parse(int argc, char **argv, struct capture_opts *o)
 {
-	static const char optstr[] = ":i:Q:s:B:pD" CLI_OUTPUT_OPTSTR;
+	static const char optstr[] = ":i:Q:s:B:pDr:" CLI_OUTPUT_OPTSTR;
 	struct kcap_session_config *cfg = &o->cfg;
 	uint32_t kib;
 	char **av;
@@ -101,6 +122,12 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 		case 'D':	/* tcpdump -D */
 			o->list_devices = true;
 			break;
+		case 'r':
+			o->read_file = optarg;
+			if (!optarg[0])
+				ret = cli_invalid(CMD, "-r file", optarg,
+						  "a file name or -");
+			break;
 		case 'H':
 			cfg->set |= KCAP_CFG_HOOK;
 			ret = cli_hook_arg(CMD, "--hook", optarg, &cfg->hook);
@@ -111,7 +138,9 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 				ret = cli_getopt_error(CMD, av, opt, optstr);
 		}
 	}
-	if (!ret && !o->nr_devs && !o->list_devices)
+	if (!ret && o->read_file)
+		ret = read_check(o);
+	else if (!ret && !o->nr_devs && !o->list_devices)
 		ret = cli_usage_error(CMD, "which device? -i DEV is needed");
 	if (!ret)
 		ret = cli_output_check(CMD, &o->out);
@@ -146,6 +175,11 @@ int cmd_capture(int argc, char **argv)
 	if (o.list_devices) {
 		free(o.filter);
 		return cmd_list_devices(0, NULL);
+	}
+	if (o.read_file) {
+		ret = cli_read_file(&o);
+		free(o.filter);
+		return ret;
 	}
 
 	/* A clear line for a typo, before asking the module anything. */

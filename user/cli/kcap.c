@@ -35,7 +35,9 @@ static const struct cli_cmd cli_cmds[] = {
 	  "\t[-a duration:S|filesize:KB|packets:N|files:N]...\n"
 	  "\t[--hook netfilter|rx_handler] [-e] [-q] [-v...] [-A|-x...|-X...]\n"
 	  "\t[-t...] [--print] [--time-stamp-precision micro|nano]\n"
-	  "\t[EXPRESSION...]" },
+	  "\t[EXPRESSION...]\n"
+	  "-r FILE [-Q in|out|inout] [-c COUNT] [-w FILE|-] [-F pcap|pcapng]\n"
+	  "\t[-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print] [EXPRESSION...]" },
 	{ "dump",	cmd_dump,	"read a session's frames to a file or "
 					"the terminal",
 	  "NAME... [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]\n"
@@ -63,7 +65,10 @@ static const struct cli_cmd cli_cmds[] = {
 	  "[COMMAND]" },
 };
 
-/* "kcap NAME SYNOPSIS", its lines aligned after "kcap NAME ". */
+/*
+ * "kcap NAME SYNOPSIS", its lines aligned after "kcap NAME "; a line that
+ * does not start with a tab is another form: "kcap NAME " again.
+ */
 static void synopsis(FILE *f, const struct cli_cmd *cmd)
 {
 	const char *p;
@@ -76,6 +81,8 @@ static void synopsis(FILE *f, const struct cli_cmd *cmd)
 			fprintf(f, "%*s", (int)strlen(cmd->name) + 6, "");
 		else
 			fputc(*p, f);
+		if (*p == '\n' && p[1] != '\t')
+			fprintf(f, "kcap %s ", cmd->name);
 	}
 	fputc('\n', f);
 }

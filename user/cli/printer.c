@@ -40,6 +40,7 @@ struct cli_printer {
 	FILE		*fp;		/* the pipe to tcpdump's stdin */
 	pcap_t		*dead;
 	pcap_dumper_t	*dumper;
+	bool		cooked;		/* LINUX_SLL2, else as they come */
 	uint8_t		*buf;		/* a cooked frame */
 	size_t		buf_size;
 };
@@ -125,7 +126,7 @@ static int printer_spawn(struct cli_printer *p, const struct cli_output *o,
 }
 
 int cli_printer_open(struct cli_printer **pp, const struct cli_output *o,
-		     uint32_t snaplen)
+		     uint32_t snaplen, uint32_t linktype)
 {
 	int in[2] = { -1, -1 }, err[2] = { -1, -1 }, ret;
 	struct cli_printer *p;
@@ -158,7 +159,9 @@ int cli_printer_open(struct cli_printer **pp, const struct cli_output *o,
 	p->fp = fdopen(in[1], "w");
 	if (p->fp)
 		in[1] = -1;		/* p->fp's now */
-	p->dead = pcap_open_dead_with_tstamp_precision(DLT_LINUX_SLL2,
+	p->cooked = !linktype;
+	p->dead = pcap_open_dead_with_tstamp_precision(p->cooked ?
+			DLT_LINUX_SLL2 : kcap_linktype_to_dlt(linktype),
 			(int)p->buf_size, o->nano ? PCAP_TSTAMP_PRECISION_NANO :
 					 PCAP_TSTAMP_PRECISION_MICRO);
 	if (!p->fp || !p->dead) {
@@ -195,6 +198,18 @@ int cli_printer_frame(struct cli_printer *p, const struct kcap_packet *pkt,
 	uint32_t caplen;
 	int skip;
 
+	h.ts.tv_sec = (time_t)(f->tstamp_ns / 1000000000);
+	/* In nanoseconds on a dead handle of nanosecond precision. */
+	h.ts.tv_usec = (suseconds_t)(pcap_get_tstamp_precision(p->dead) ==
+				     PCAP_TSTAMP_PRECISION_NANO ?
+				     f->tstamp_ns % 1000000000 :
+				     f->tstamp_ns % 1000000000 / 1000);
+	if (!p->cooked) {
+		h.caplen = f->caplen;
+		h.len = f->len;
+		pcap_dump((u_char *)p->dumper, &h, f->data);
+		return ferror(p->fp) ? -(errno ? errno : EIO) : 0;
+	}
 	skip = kcap_packet_cooked(pkt, linktype, p->buf);
 	if (skip < 0)
 		return skip;
@@ -202,12 +217,6 @@ int cli_printer_frame(struct cli_printer *p, const struct kcap_packet *pkt,
 	if (KCAP_SLL2_HDR_LEN + (size_t)caplen > p->buf_size)
 		caplen = (uint32_t)(p->buf_size - KCAP_SLL2_HDR_LEN);
 	memcpy(p->buf + KCAP_SLL2_HDR_LEN, f->data + skip, caplen);
-	h.ts.tv_sec = (time_t)(f->tstamp_ns / 1000000000);
-	/* In nanoseconds on a dead handle of nanosecond precision. */
-	h.ts.tv_usec = (suseconds_t)(pcap_get_tstamp_precision(p->dead) ==
-				     PCAP_TSTAMP_PRECISION_NANO ?
-				     f->tstamp_ns % 1000000000 :
-				     f->tstamp_ns % 1000000000 / 1000);
 	h.caplen = KCAP_SLL2_HDR_LEN + caplen;
 	h.len = KCAP_SLL2_HDR_LEN + f->len - (uint32_t)skip;
 	pcap_dump((u_char *)p->dumper, &h, p->buf);

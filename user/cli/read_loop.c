@@ -247,7 +247,7 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 		cfg.frame_cb = cli_print_frame;
 		cfg.arg = &c;
 		if (cli_print_flags(out) &&
-		    cli_printer_open(&c.printer, out, KCAP_SNAPLEN_MAX))
+		    cli_printer_open(&c.printer, out, KCAP_SNAPLEN_MAX, 0))
 			return KCAP_EXIT_FAIL;
 	}
 	if (kcap_record_open(&c.rec, cap, &cfg, &e)) {

@@ -753,6 +753,78 @@ struct kcap_packet {
 void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 			uint32_t linktype, const char *ifname, bool nano);
 
+/*
+ * Reading capture files back.
+ */
+
+/**
+ * struct kcap_file_if - an interface of a capture file.
+ * @linktype: its pcap LINKTYPE_ value.
+ * @snaplen: its snapshot length, 0 if none.
+ * @name: its name (pcapng's if_name), "" if the file has none.
+ */
+struct kcap_file_if {
+	uint32_t	linktype;
+	uint32_t	snaplen;
+	char		name[64];
+};
+
+struct kcap_file;
+
+/**
+ * kcap_file_open() - open a capture file to read its frames.
+ * @fp: where to store the reader; kcap_file_close() releases it.
+ * @path: the file, "-" for standard input.
+ * @e: where to say why it failed, or NULL.
+ *
+ * A pcap file is read by libpcap; a pcapng file by libkcap itself, since
+ * libpcap does not give each frame's direction (epb_flags) nor its
+ * interface's name: both kinds, either byte order, timestamps of any
+ * if_tsresol.
+ *
+ * Return: 0, or a negative errno with @e saying "cannot read 'PATH': ...".
+ */
+int kcap_file_open(struct kcap_file **fp, const char *path,
+		   struct kcap_error *e);
+
+/**
+ * kcap_file_next() - the next frame of a capture file.
+ * @f: the reader.
+ * @pkt: the frame: its bytes, lengths, timestamp (ns), direction (a pcapng
+ *	epb_flags', else 0) and, as @frame.ifindex, its interface's number in
+ *	the file plus one; valid until the next call.  Other members are 0.
+ * @fif: its interface.
+ * @path: the file's name, for messages.
+ * @e: where to say why it failed, or NULL.
+ *
+ * Return: 1 with a frame, 0 at the end of the file, or a negative errno
+ * (a truncated or broken file).
+ */
+int kcap_file_next(struct kcap_file *f, struct kcap_packet *pkt,
+		   const struct kcap_file_if **fif, const char *path,
+		   struct kcap_error *e);
+
+/**
+ * kcap_file_pcap_linktype() - the link type of a pcap file.
+ * @f: the reader.
+ *
+ * Return: the LINKTYPE_ value of a pcap file, whose frames all have it
+ * and have no direction; 0 for a pcapng file (see each frame's interface).
+ */
+uint32_t kcap_file_pcap_linktype(const struct kcap_file *f);
+
+/**
+ * kcap_file_nr_ifs() - how many interfaces a capture file described so far.
+ * @f: the reader.
+ *
+ * Return: 1 for a pcap file; for a pcapng file, the interfaces of its
+ * current section read so far (writers describe them before the frames).
+ */
+size_t kcap_file_nr_ifs(const struct kcap_file *f);
+
+/* kcap_file_close() - close a reader from kcap_file_open(); NULL is none. */
+void kcap_file_close(struct kcap_file *f);
+
 #define KCAP_SLL2_HDR_LEN	20	/* LINKTYPE_LINUX_SLL2's header */
 #define KCAP_LINKTYPE_LINUX_SLL2	276
 
