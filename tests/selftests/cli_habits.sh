@@ -17,7 +17,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 16
+ktap_plan 18
 
 setup_veth_ns ns
 dmesg_mark
@@ -102,6 +102,28 @@ ktap_check_match "dump of a session with direction off says it captures nothing,
 ktap_check_match "no filter: null in show --json and in show NAME filter --json, 'all' in text" \
 	'^None null all$' "$(in_ns kcap show offs --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["filter_text"])') $(in_ns kcap show offs filter --json) $(in_ns kcap show offs filter)"
 in_ns kcap del offs
+
+# -z CMD: CMD FILE for each file once it is complete, the last one too,
+# before kcap exits; a failing CMD is one line.
+cat >"$tmp/post.sh" <<EOF
+#!/bin/sh
+tcpdump -r "\$1" -w /dev/null 2>/dev/null && echo "ok \$1" >>"$tmp/post.log" || echo "bad \$1" >>"$tmp/post.log"
+EOF
+chmod +x "$tmp/post.sh"
+mkdir "$tmp/rot"
+capture_bg -n "$ns" "$tmp/z.err" capture -i va -Q in -c 30 -a duration:60 -G 1 -w "$tmp/rot/r-%s.pcap" -z "$tmp/post.sh"
+p=$!
+udp_flood --iface vb --count 30 --size 100 --pps 10
+finish $p 60; rc=$?
+nf=$(ls "$tmp/rot" | wc -l)
+ktap_check_match "-G 1 -z CMD: exit 0, CMD ran once on each of the $nf files, each complete then" \
+	"^0 $nf $nf$" "$rc $(grep -c '^ok ' "$tmp/post.log") $(ls "$tmp"/rot/*.pcap | while read -r f; do grep -c "^ok $f\$" "$tmp/post.log"; done | grep -c '^1$')"
+capture_bg -n "$ns" "$tmp/zf.err" capture -i va -Q in -c 2 -a duration:60 -G 1 -w "$tmp/rot/f-%s.pcap" -z /bin/false
+p=$!
+udp_flood --iface vb --count 2 --size 100
+finish $p 60; rc=$?
+ktap_check_match "-z /bin/false: exit 0, and one line saying how it ended" \
+	'^0 kcap: -z /bin/false: exited with status 1$' "$rc $(grep -- '-z' "$tmp/zf.err")"
 
 # The status line: never with frames on stdout (to a pipe the terminal
 # shows), never with TERM=dumb; with -w FILE on a terminal, it is there.

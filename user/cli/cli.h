@@ -185,6 +185,7 @@ struct cli_output {
 	uint64_t		idle_secs;	/* --idle */
 	struct cli_print	print;		/* -e, -v, -x, -X, -A, -q, -t */
 	bool			print_too;	/* --print: lines with -w too */
+	const char		*postrotate;	/* -z: CMD FILE per file done */
 };
 
 /* output.c: the output options of capture and dump. */
@@ -202,7 +203,7 @@ struct cli_output {
  * and -U and --immediate-mode are taken and change nothing: kcap never
  * resolves names, and writes out whenever the rings are idle.
  */
-#define CLI_OUTPUT_OPTSTR	"w:c:F:C:G:W:a:nlUevxXAqt"
+#define CLI_OUTPUT_OPTSTR	"w:c:F:C:G:W:a:z:nlUevxXAqt"
 #define CLI_OUTPUT_LONGOPTS						\
 	{ "nano", no_argument, NULL, CLI_OPT_NANO },			\
 	{ "idle", required_argument, NULL, CLI_OPT_IDLE },		\

@@ -31,7 +31,7 @@ static const struct cli_cmd cli_cmds[] = {
 					"or the terminal",
 	  "-i DEV [-i DEV]... [-Q in|out|inout] [-s SNAPLEN] [-c COUNT]\n"
 	  "\t[-w FILE|-] [-F pcap|pcapng] [--nano] [-B KiB] [-p]\n"
-	  "\t[-C MB] [-G SECONDS] [-W FILES] [--idle SECONDS]\n"
+	  "\t[-C MB] [-G SECONDS] [-W FILES] [-z CMD] [--idle SECONDS]\n"
 	  "\t[-a duration:S|filesize:KB|packets:N|files:N]...\n"
 	  "\t[--hook netfilter|rx_handler] [-e] [-q] [-v...] [-A|-x...|-X...]\n"
 	  "\t[-t...] [--print] [--time-stamp-precision micro|nano]\n"
@@ -41,7 +41,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "dump",	cmd_dump,	"read a session's frames to a file or "
 					"the terminal",
 	  "NAME... [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]\n"
-	  "\t[-C MB] [-G SECONDS] [-W FILES] [--idle SECONDS]\n"
+	  "\t[-C MB] [-G SECONDS] [-W FILES] [-z CMD] [--idle SECONDS]\n"
 	  "\t[-a duration:S|filesize:KB|packets:N|files:N]...\n"
 	  "\t[-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print]\n"
 	  "\t[--time-stamp-precision micro|nano]" },

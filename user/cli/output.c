@@ -116,6 +116,12 @@ int cli_output_option(const char *cmd, int opt, const char *arg,
 				    &o->ring_files);
 	case 'a':
 		return cli_parse_autostop(cmd, arg, o);
+	case 'z':
+		o->postrotate = arg;
+		if (!arg[0])
+			return cli_invalid(cmd, "-z command", arg,
+					   "a command to run on each file");
+		return 0;
 	case CLI_OPT_IDLE:
 		return cli_number(cmd, "--idle time", arg, 1,
 				  UINT64_MAX / 1000, "seconds",
@@ -170,6 +176,8 @@ int cli_output_check(const char *cmd, const struct cli_output *o)
 		return cli_usage_error(cmd, "-a filesize needs -w FILE");
 	if (o->stop_files && !o->rotate_bytes && !o->rotate_secs)
 		return cli_usage_error(cmd, "-a files needs -C or -G");
+	if (o->postrotate && !o->rotate_bytes && !o->rotate_secs)
+		return cli_usage_error(cmd, "-z needs -C or -G, as tcpdump's");
 	if (o->print_too && o->file && !to_file)
 		return cli_usage_error(cmd, "--print with -w -: frames and lines "
 					"would share standard output");

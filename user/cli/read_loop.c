@@ -5,12 +5,15 @@
  * until told to stop, with tcpdump's status line and summary.
  */
 
+#define _GNU_SOURCE	/* environ */
 #include <errno.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +21,7 @@
 
 #define CLI_POLL_MS		250	/* how late a signal may be seen */
 #define CLI_STATUS_EVERY_MS	1000	/* the live status line */
+#define CLI_POST_MAX		64	/* -z commands running at once */
 
 static volatile sig_atomic_t cli_stop_signal;
 static volatile sig_atomic_t cli_usr1;
@@ -104,6 +108,8 @@ struct cli_loop {
 	uint64_t			status_packets;
 	bool				signalled;	/* a signal stopped it */
 	struct cli_printer		*printer;	/* print flags: tcpdump */
+	pid_t				post[CLI_POST_MAX];	/* -z's */
+	unsigned int			nr_post;
 };
 
 /* The options as libkcap's recording takes them. */
@@ -141,6 +147,91 @@ static int cli_print_frame(const struct kcap_packet *pkt,
 	if (puts(line) == EOF)
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+/*
+ * A -z command that ended: a line if it failed.  @status is waitpid()'s.
+ */
+static void cli_post_done(const struct cli_loop *c, int status)
+{
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return;
+	fprintf(stderr, "kcap: -z %s: %s %d\n", c->out->postrotate,
+		WIFEXITED(status) ? "exited with status" : "killed by signal",
+		WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
+static int cli_wait(pid_t pid)
+{
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+/* Reap the -z commands that ended; with @all, wait for every one. */
+static void cli_post_reap(struct cli_loop *c, bool all)
+{
+	unsigned int i = 0;
+	int status = 0;
+	pid_t pid;
+
+	while (i < c->nr_post) {
+		if (all) {
+			status = cli_wait(c->post[i]);
+			pid = c->post[i];
+		} else {
+			pid = waitpid(c->post[i], &status, WNOHANG);
+		}
+		if (!pid || (pid < 0 && errno == EINTR)) {
+			i++;
+			continue;
+		}
+		if (pid > 0)
+			cli_post_done(c, status);
+		c->post[i] = c->post[--c->nr_post];
+	}
+}
+
+/*
+ * -z: "CMD FILE" for each file done, as tcpdump runs it, in a process
+ * group of its own (a terminal's ^C does not cut a compression short);
+ * kcap waits for the last ones before it exits.
+ */
+static void cli_post_rotate(const char *path, void *arg)
+{
+	struct cli_loop *c = arg;
+	char *argv[] = { (char *)c->out->postrotate, (char *)path, NULL };
+	posix_spawnattr_t attr;
+	sigset_t def;
+	int err;
+
+	cli_post_reap(c, false);
+	if (c->nr_post == CLI_POST_MAX) {	/* the oldest first */
+		cli_post_done(c, cli_wait(c->post[0]));
+		c->post[0] = c->post[--c->nr_post];
+	}
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);	/* kcap's own handling, not its */
+	sigaddset(&def, SIGINT);
+	sigaddset(&def, SIGTERM);
+	sigaddset(&def, SIGHUP);
+	sigaddset(&def, SIGUSR1);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+					POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	fflush(stdout);
+	err = posix_spawnp(&c->post[c->nr_post], c->out->postrotate, NULL,
+			   &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (err)
+		fprintf(stderr, "kcap: -z %s: cannot run it on %s: %s\n",
+			c->out->postrotate, path, strerror(err));
+	else
+		c->nr_post++;
 }
 
 /* The live status line, \r-overwritten, at most once a second. */
@@ -243,9 +334,11 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	int ret, err;
 
 	cli_record_config(out, &cfg);
+	cfg.arg = &c;
+	if (out->postrotate)
+		cfg.file_cb = cli_post_rotate;
 	if (!out->file || out->print_too) {
 		cfg.frame_cb = cli_print_frame;
-		cfg.arg = &c;
 		if (cli_print_flags(out) &&
 		    cli_printer_open(&c.printer, out, KCAP_SNAPLEN_MAX, 0))
 			return KCAP_EXIT_FAIL;
@@ -268,6 +361,7 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 			cli_summary(&c, false);
 		}
 		cli_status_line(&c);
+		cli_post_reap(&c, false);
 	} while (!ret && !cli_stop_signal);
 	c.signalled = cli_stop_signal != 0;
 	err = kcap_record_finish(c.rec);
@@ -282,5 +376,6 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	cli_signals(false);
 	cli_summary(&c, true);
 	kcap_record_close(c.rec);
+	cli_post_reap(&c, true);	/* -z on the last file too */
 	return ret;
 }

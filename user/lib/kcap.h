@@ -1110,7 +1110,10 @@ void kcap_capture_close(struct kcap_capture *c);
  * @frame_cb: called with each frame before it is written (a line on a
  *	terminal, a debug log), or NULL; a non-zero return, a negative errno,
  *	stops the recording with that error.
- * @arg: @frame_cb's.
+ * @arg: @frame_cb's and @file_cb's.
+ * @file_cb: called with each file's name once it is closed, complete and
+ *	valid (at a rotation, and at the end), as tcpdump's -z runs its
+ *	command; not for standard output or memory.  NULL for none.
  *
  * Strings must stay valid while the recording runs.
  */
@@ -1134,6 +1137,7 @@ struct kcap_record_config {
 					    const struct kcap_session_info *s,
 					    void *arg);
 	void			*arg;
+	void			(*file_cb)(const char *path, void *arg);
 };
 
 /**

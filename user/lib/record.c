@@ -338,6 +338,8 @@ static int kcap_record_file_close(struct kcap_record *r)
 	if (err)
 		return kcap_record_fail(r, err, "writing '%s': %s",
 					r->p.file[0] ? r->p.file : "memory");
+	if (r->cfg.file_cb && r->cfg.path && strcmp(r->p.file, "-"))
+		r->cfg.file_cb(r->p.file, r->cfg.arg);
 	return 0;
 }
 
