@@ -64,6 +64,10 @@ enum kcap_direction {
  *
  * Sent frames are taken at the netfilter netdev egress hook whatever the
  * hook type; kernels without one (before 5.16) use a packet tap instead.
+ * A loopback device (IFF_LOOPBACK) receives every frame it sends: there
+ * sent frames are not taken, so that each frame is captured once, as
+ * received (KCAP_DIR_IN), as tcpdump shows them; a session there with
+ * direction KCAP_DIR_OUT sees nothing.
  */
 enum kcap_hook {
 	KCAP_HOOK_NETFILTER	= 0,
