@@ -8,8 +8,11 @@
 #ifndef _KCAP_COMPAT_H
 #define _KCAP_COMPAT_H
 
+#include <linux/atomic.h>
+#include <linux/kernel.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
+#include <linux/netlink.h>
 #include <linux/timer.h>
 
 /* 6.16 renamed from_timer() to timer_container_of(). */
@@ -30,6 +33,40 @@
 #else
 #define KCAP_HAVE_NF_EGRESS	0
 #define NF_NETDEV_EGRESS	(-1)	/* never registered: keeps code typed */
+#endif
+
+/*
+ * 6.2 gave the extack a buffer for a formatted message,
+ * NL_SET_ERR_MSG_FMT().  Before it the message must be in memory that
+ * outlasts the handler, as the ack that carries it is built after the
+ * handler returns.  These kernels get static buffers taken in turn: a
+ * message is only overwritten by the 16th formatted one after it, and
+ * each buffer always ends in a NUL (snprintf() never writes its last byte
+ * but as one), so the ack reads a string whatever happens.  Only the
+ * refusals of kcap_check_owner() format a message.
+ */
+#ifndef NL_SET_ERR_MSG_FMT
+#define KCAP_EXTACK_BUFS	16
+#define KCAP_EXTACK_BUF_LEN	80	/* NETLINK_MAX_FMTMSG_LEN */
+
+static inline char *kcap_extack_buf(void)
+{
+	static char bufs[KCAP_EXTACK_BUFS][KCAP_EXTACK_BUF_LEN];
+	static atomic_t next = ATOMIC_INIT(0);
+
+	return bufs[(unsigned int)atomic_inc_return(&next) % KCAP_EXTACK_BUFS];
+}
+
+#define NL_SET_ERR_MSG_FMT(extack, fmt, args...) do {			\
+	struct netlink_ext_ack *__extack = (extack);			\
+	char *__buf;							\
+									\
+	if (!__extack)							\
+		break;							\
+	__buf = kcap_extack_buf();					\
+	snprintf(__buf, KCAP_EXTACK_BUF_LEN, fmt, ##args);		\
+	__extack->_msg = __buf;						\
+} while (0)
 #endif
 
 #endif /* _KCAP_COMPAT_H */

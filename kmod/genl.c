@@ -8,11 +8,19 @@
  * What a request says of the settings is parsed before RTNL is taken, as
  * a filter of up to 4096 instructions is compiled and JITed then: RTNL
  * covers only finding the session and swapping its settings.
+ *
+ * A session that is not persistent belongs to the socket that created it,
+ * as an nf_tables table with an owner does: other sockets may read it but
+ * not change or delete it (EPERM, as nf_tables answers).  Its creator's
+ * pid is kept as a struct pid and given to each reader in the reader's
+ * own pid namespace, as SO_PEERCRED gives a peer's.
  */
 
 #include <linux/ctype.h>
 #include <linux/filter.h>
+#include <linux/pid.h>
 #include <linux/rtnetlink.h>
+#include <linux/sched/signal.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 #include <net/netlink.h>
@@ -47,6 +55,7 @@ static const struct nla_policy kcap_policy[KCAP_ATTR_MAX + 1] = {
 	[KCAP_ATTR_FILTER_LEN]		= { .type = NLA_REJECT },
 	[KCAP_ATTR_OWNER]		= { .type = NLA_REJECT },
 	[KCAP_ATTR_STATS]		= { .type = NLA_REJECT },
+	[KCAP_ATTR_OWNER_PID]		= { .type = NLA_REJECT },
 };
 
 static struct genl_family kcap_genl_family;
@@ -98,7 +107,8 @@ static int kcap_put_session(struct sk_buff *msg, const struct kcap_session *s)
 	    nla_put_u32(msg, KCAP_ATTR_LINKTYPE, s->linktype) ||
 	    nla_put_u32(msg, KCAP_ATTR_NR_RINGS, s->nr_rings) ||
 	    (!(s->flags & KCAP_SESSION_F_PERSISTENT) &&
-	     nla_put_u32(msg, KCAP_ATTR_OWNER, s->owner)))
+	     (nla_put_u32(msg, KCAP_ATTR_OWNER, s->owner) ||
+	      nla_put_u32(msg, KCAP_ATTR_OWNER_PID, pid_vnr(s->owner_pid)))))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -166,6 +176,29 @@ static struct kcap_session *kcap_lookup(struct genl_info *info)
 		return ERR_PTR(-EINVAL);
 	}
 	return s;
+}
+
+/*
+ * Whether the sender of @info may change or delete @s: a persistent session
+ * is anyone's (with CAP_NET_ADMIN), another only its owning socket's.
+ */
+static int kcap_check_owner(const struct kcap_session *s,
+			    struct genl_info *info)
+{
+	pid_t pid;
+
+	if ((s->flags & KCAP_SESSION_F_PERSISTENT) ||
+	    s->owner == info->snd_portid)
+		return 0;
+	pid = pid_vnr(s->owner_pid);
+	if (pid)
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "session '%s' belongs to the capture of pid %d",
+				   s->name, pid);
+	else
+		NL_SET_ERR_MSG(info->extack,
+			       "the session belongs to the capture of a process outside this pid namespace");
+	return -EPERM;
 }
 
 /**
@@ -259,6 +292,8 @@ static int kcap_cmd_new(struct sk_buff *skb, struct genl_info *info)
 			min_t(u32, KCAP_RING_SIZE_DEFAULT, kcap_ring_size_max);
 	cfg.flags = a[KCAP_ATTR_FLAGS] ? nla_get_u32(a[KCAP_ATTR_FLAGS]) : 0;
 	cfg.owner = info->snd_portid;
+	/* The sender's: netlink runs a request in the task that sent it. */
+	cfg.owner_pid = task_tgid(current);
 
 	cfg.settings = &req;
 	err = kcap_parse_settings(info, &req);
@@ -289,6 +324,8 @@ static int kcap_cmd_del(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(s))
 		err = PTR_ERR(s);
 	else
+		err = kcap_check_owner(s, info);
+	if (!err)
 		kcap_session_destroy(s);
 	rtnl_unlock();
 	return err;
@@ -331,7 +368,9 @@ static int kcap_cmd_set(struct sk_buff *skb, struct genl_info *info)
 
 	rtnl_lock();
 	s = kcap_lookup(info);
-	err = IS_ERR(s) ? PTR_ERR(s) : kcap_session_set(s, &req);
+	err = IS_ERR(s) ? PTR_ERR(s) : kcap_check_owner(s, info);
+	if (!err)
+		err = kcap_session_set(s, &req);
 	if (!err)
 		err = kcap_reply(info, s, KCAP_CMD_SESSION_SET);
 	rtnl_unlock();

@@ -8,6 +8,12 @@
  * netdev egress hook, or on kernels without one from a packet tap
  * (compat.h).  Every hook is registered whatever the session's direction,
  * so that the direction can change while frames flow.
+ *
+ * A loopback device is the exception: every frame it sends comes back to
+ * it as a received one, so a session there takes no sent frames at all
+ * and sees each frame once, as received.  That is what tcpdump shows on
+ * lo (libpcap drops the outgoing copy there), and it costs the frames of
+ * other devices nothing.
  */
 
 #include <linux/netdevice.h>
@@ -105,7 +111,8 @@ static void kcap_unhook(struct kcap_session *s, struct net_device *dev)
  * @extack: where to say why not.
  *
  * Called under RTNL.  On success the session holds a reference on @dev and,
- * unless KCAP_SESSION_F_NOPROMISC, a promiscuity count.
+ * unless KCAP_SESSION_F_NOPROMISC, a promiscuity count.  Sent frames are
+ * hooked unless @dev is a loopback device (see above).
  *
  * Return: 0, -EBUSY if an rx_handler was asked for and the device has one,
  * or the error of registering a hook or of changing promiscuity.
@@ -137,13 +144,15 @@ int kcap_hooks_attach(struct kcap_session *s, struct net_device *dev,
 		s->hooked |= KCAP_HOOKED_IN;
 	}
 
-	err = kcap_hook_out(s, dev);
-	if (err) {
-		NL_SET_ERR_MSG(extack,
-				   "cannot register the netfilter egress hook on the device");
-		goto err_unhook;
+	if (!(dev->flags & IFF_LOOPBACK)) {
+		err = kcap_hook_out(s, dev);
+		if (err) {
+			NL_SET_ERR_MSG(extack,
+				       "cannot register the netfilter egress hook on the device");
+			goto err_unhook;
+		}
+		s->hooked |= KCAP_HOOKED_OUT;
 	}
-	s->hooked |= KCAP_HOOKED_OUT;
 
 	if (!(s->flags & KCAP_SESSION_F_NOPROMISC)) {
 		err = dev_set_promiscuity(dev, 1);

@@ -19,6 +19,7 @@
 
 struct bpf_prog;
 struct netlink_ext_ack;
+struct pid;
 
 /* pcap link types (https://www.tcpdump.org/linktypes.html). */
 #define KCAP_LINKTYPE_ETHERNET		1
@@ -139,6 +140,8 @@ struct kcap_stats {
  * @flags: KCAP_SESSION_F_* flags.
  * @owner: the netlink port id owning a session without
  *	KCAP_SESSION_F_PERSISTENT.
+ * @owner_pid: the thread group of the task that created such a session
+ *	(a reference), NULL for a persistent one.
  * @owner_gone: the owning socket was released; the session is being reaped.
  * @promisc: the session holds a promiscuity count on @dev.
  * @settings: what the datapath reads (RCU).
@@ -174,6 +177,7 @@ struct kcap_session {
 	u8			state;
 	u32			flags;
 	u32			owner;
+	struct pid		*owner_pid;
 	bool			owner_gone;
 	bool			promisc;
 	struct kcap_settings __rcu *settings;
@@ -211,6 +215,7 @@ struct kcap_session {
  * @ring_size: data bytes of each ring.
  * @flags: KCAP_SESSION_F_* flags.
  * @owner: the requesting socket's port id.
+ * @owner_pid: the requesting task's thread group.
  */
 struct kcap_session_cfg {
 	const char		*name;
@@ -221,6 +226,7 @@ struct kcap_session_cfg {
 	u32			ring_size;
 	u32			flags;
 	u32			owner;
+	struct pid		*owner_pid;
 };
 
 /* session.c: the registry and the lifecycle of sessions. */

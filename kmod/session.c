@@ -17,6 +17,7 @@
 #include <linux/idr.h>
 #include <linux/if_arp.h>
 #include <linux/netlink.h>
+#include <linux/pid.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
@@ -118,6 +119,7 @@ static void kcap_session_free(struct kcap_session *s)
 	atomic_long_sub(s->mem_size, &kcap_mem_used);
 	kcap_settings_free(rcu_dereference_protected(s->settings, true));
 	free_percpu(s->stats);
+	put_pid(s->owner_pid);
 	kfree(s);
 }
 
@@ -274,6 +276,8 @@ static struct kcap_session *kcap_session_add(struct net *net,
 	s->hook = cfg->hook;
 	s->flags = cfg->flags;
 	s->owner = cfg->owner;
+	if (!(s->flags & KCAP_SESSION_F_PERSISTENT))
+		s->owner_pid = get_pid(cfg->owner_pid);
 
 	err = -ENOMEM;
 	set = kcap_settings_new(NULL, cfg->settings);

@@ -6,7 +6,10 @@
 # rejects): seen counts them all, passed == N, delivered + dropped == N with
 # some of each.  Then a reader drains exactly the delivered frames, each cut
 # to the snaplen with its original length kept.  A lone frame reaches a
-# sleeping reader without more traffic behind it (the wakeup timer).
+# sleeping reader without more traffic behind it (the wakeup timer).  On
+# lo, where every frame sent comes back in, a capture sees each frame once,
+# as received, as tcpdump does: ping -c 2 gives 4 frames with -Q inout and
+# -Q in, none with -Q out, on either hook.
 . "$(dirname "$0")/lib.sh"
 
 require_cmd kcap ip python3 tcpdump
@@ -17,7 +20,7 @@ N=300
 OTHER=40
 
 ktap_print_header
-ktap_plan 11
+ktap_plan 17
 
 setup_veth_ns ns
 dmesg_mark
@@ -86,6 +89,68 @@ else
 	ktap_pass "a lone frame reaches a sleeping reader"
 fi
 wait $cpid
+
+# lo_frames FILE: what a pcapng file of pings on lo holds: frames in and
+# out (by their EPB flags), echo requests and replies, and its ISB's
+# received and dropped counters.
+lo_frames() {
+	python3 - "$1" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+off, n = 0, {'in': 0, 'out': 0, 'req': 0, 'rep': 0, 'isb': '-'}
+while off + 12 <= len(d):
+    t, ln = struct.unpack_from('<II', d, off)
+    if t == 6:  # EPB: options after the frame; epb_flags (2) bits 0-1
+        caplen = struct.unpack_from('<I', d, off + 20)[0]
+        frame = d[off + 28:off + 28 + caplen]
+        o = off + 28 + (caplen + 3) // 4 * 4
+        while o + 4 <= off + ln - 4:
+            code, olen = struct.unpack_from('<HH', d, o)
+            if code == 0:
+                break
+            if code == 2:
+                n[{1: 'in', 2: 'out'}[struct.unpack_from('<I', d, o + 4)[0] & 3]] += 1
+            o += 4 + (olen + 3) // 4 * 4
+        if frame[12:14] == b'\x08\x00' and frame[23] == 1:
+            icmp = frame[14 + (frame[14] & 15) * 4]
+            n['req'] += icmp == 8
+            n['rep'] += icmp == 0
+    if t == 5:  # ISB: isb_ifrecv (4) and isb_ifdrop (5)
+        o, opts = off + 20, {}
+        while o + 4 <= off + ln - 4:
+            code, olen = struct.unpack_from('<HH', d, o)
+            if code == 0:
+                break
+            opts[code] = struct.unpack_from('<Q', d, o + 4)[0]
+            o += 4 + (olen + 3) // 4 * 4
+        n['isb'] = '%d/%d' % (opts.get(4, -1), opts.get(5, -1))
+    off += ln
+print('in %(in)d out %(out)d requests %(req)d replies %(rep)d isb %(isb)s' % n)
+PY
+}
+
+# Loopback: each frame once, as received, whatever the hook; -Q out gets
+# nothing, but the session keeps the direction it was given.
+for hook in netfilter rx_handler; do
+	for q in inout in out; do
+		f=$tmp/lo-$hook-$q.pcapng
+		capture_bg -n "$ns" "$tmp/lo.err" capture -i lo -Q "$q" \
+			--hook "$hook" -a duration:4 -F pcapng -w "$f" icmp
+		lpid=$!
+		dir=$(in_ns kcap show --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["direction"])')
+		in_ns ping -c 2 -i 0.2 -q 127.0.0.1 >/dev/null
+		finish $lpid 30
+		rc=$?
+		got=$(lo_frames "$f")
+		if [ "$q" = out ]; then
+			want="in 0 out 0 requests 0 replies 0 isb 0/0"
+		else
+			want="in 4 out 0 requests 2 replies 2 isb 4/0"
+		fi
+		ktap_check "lo, hook $hook, -Q $q: ping -c 2 gives $want (got $got, direction $dir, exit $rc)" \
+			test "$got" = "$want" -a "$dir" = "$q" -a "$rc" = 0
+	done
+done
 
 ktap_check "no session left" test -z "$(in_ns kcap show)"
 ktap_check "kernel log clean" test -z "$(dmesg_splats_since_mark)"

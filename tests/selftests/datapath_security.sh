@@ -5,14 +5,18 @@
 # gets EPERM from every command; mapping a ring needs CAP_NET_RAW; a
 # namespace sees and reaches only its own sessions (by name, by dump, by
 # ring id); the root of a user namespace controls its own network
-# namespace's sessions and not the initial one's.
+# namespace's sessions and not the initial one's.  A capture's session is
+# its socket's: another process, root too, may show it but neither change
+# nor delete it, and is told the pid of the capture it belongs to.
 . "$(dirname "$0")/lib.sh"
 
-require_cmd kcap ip python3 setpriv unshare
+require_cmd kcap ip python3 setpriv unshare tcpdump
 require_kcap_loaded
 
+setup_tmpdir
+
 ktap_print_header
-ktap_plan 12
+ktap_plan 18
 
 setup_veth_ns ns_a
 setup_ns ns_b
@@ -64,5 +68,35 @@ ktap_check "but can add a session in its own network namespace" \
 	unshare -U -r -n sh -c 'ip link add d0 type dummy && kcap add mine dev d0 && kcap show mine >/dev/null'
 
 a kcap del secret
+
+# A capture's session: show gives its owner's pid; set and del from another
+# process fail, naming it, and change nothing.
+capture_bg -n "$ns_a" "$tmp/own.err" capture -i va -Q in -a duration:120 -w "$tmp/own.pcap"
+cpid=$!
+s=kcap-$cpid
+ktap_check_match "show $s: owner pid $cpid" "rings [0-9]+ owner pid $cpid\$" \
+	"$(a kcap show "$s" | sed -n 2p)"
+ktap_check_match "show --json: owner_pid $cpid, and owner is still the port id" \
+	"^$cpid [0-9]+\$" "$(a kcap show "$s" --json |
+	python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["owner_pid"], d["owner"])')"
+want="session '$s' belongs to the capture of pid $cpid"
+err=$(a kcap set "$s" filter icmp 2>&1)
+rc=$?
+ktap_check_match "set $s from another process: exit 1, '$want' (exit $rc: $err)" \
+	"^1 kcap: .*: $want\$" "$rc $err"
+err=$(a kcap del "$s" 2>&1)
+rc=$?
+ktap_check_match "del $s from another process: exit 1, '$want' (exit $rc: $err)" \
+	"^1 kcap: .*: $want\$" "$rc $err"
+a "$KCAP_SELFTESTS/traffic.py" udp-flood --iface vb --count 3 --size 100 >/dev/null
+sleep 1
+alive=$(kill -0 $cpid 2>/dev/null && echo running)
+kill -INT $cpid
+wait $cpid
+rc=$?
+got=$(pcap_frames "$tmp/own.pcap" udp)
+ktap_check "the capture went on, its filter unchanged: 3 UDP frames after both ($alive, exit $rc, $got frames)" \
+	test "$alive" = running -a "$rc" = 0 -a "$got" = 3
+ktap_check "and its session went with it" test -z "$(a kcap show)"
 ktap_check "kernel log clean" test -z "$(dmesg_splats_since_mark)"
 ktap_finished

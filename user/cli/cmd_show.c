@@ -8,13 +8,14 @@
  *
  *	NAME: id ID dev DEV ifindex N state attached|detached linktype LT
  *		direction DIR snaplen N hook HOOK ring-size N rings N
- *		persistent|owner PORT [nopromisc]
+ *		persistent|owner pid PID [nopromisc]
  *		filter all | filter "EXPR" insns N
  *		seen N passed N delivered N dropped N bytes N
  *
  * (the second line is one line; the lines after the first start with a
  * tab).  With a field: the filter's expression ("all" for none), the
- * snaplen, or the counters' line alone.
+ * snaplen, or the counters' line alone.  A module that does not report
+ * the owner's pid gives "owner PORT", its socket's netlink port id.
  */
 
 #include <errno.h>
@@ -103,7 +104,9 @@ void show_print_text(FILE *f, const struct kcap_session_info *s)
 	fprintf(f, "\tdirection %s snaplen %u hook %s ring-size %u rings %u",
 		cli_direction_word(s->direction), s->snaplen,
 		cli_hook_word(s->hook), s->ring_size, s->nr_rings);
-	if (s->has_owner)
+	if (s->has_owner_pid)
+		fprintf(f, " owner pid %u", s->owner_pid);
+	else if (s->has_owner)
 		fprintf(f, " owner %u", s->owner);
 	else
 		fprintf(f, " persistent");
@@ -148,6 +151,8 @@ void show_print_json(FILE *f, const struct kcap_session_info *s)
 		fprintf(f, "%u", s->owner);
 	else
 		fprintf(f, "null");
+	if (s->has_owner_pid)
+		fprintf(f, ",\"owner_pid\":%u", s->owner_pid);
 	fprintf(f, ",\"dev_type\":%u,\"linktype\":%u,\"linktype_name\":",
 		s->dev_type, s->linktype);
 	if (lt)

@@ -185,6 +185,11 @@ struct kcap_stats {
  * @has_owner: the session is owned (not persistent).
  * @stats: the counters, if @has_stats.
  * @has_stats: the reply carried KCAP_ATTR_STATS.
+ * @owner_pid: the process that created the session, if @has_owner_pid:
+ *	its id in the caller's pid namespace, 0 if it is not visible there.
+ *	Only the owning socket may change or delete an owned session.
+ * @has_owner_pid: the reply carried KCAP_ATTR_OWNER_PID (an owned
+ *	session, and a module that reports it).
  *
  * Attributes missing from a reply are left 0 (or "").
  */
@@ -208,6 +213,8 @@ struct kcap_session_info {
 	bool			has_owner;
 	struct kcap_stats	stats;
 	bool			has_stats;
+	uint32_t		owner_pid;
+	bool			has_owner_pid;
 };
 
 /*

@@ -182,6 +182,7 @@ static const struct kcap_field kcap_info_fields[] = {
 	KCAP_INFO(KCAP_ATTR_LINKTYPE, linktype),
 	KCAP_INFO(KCAP_ATTR_NR_RINGS, nr_rings),
 	KCAP_INFO(KCAP_ATTR_OWNER, owner),
+	KCAP_INFO(KCAP_ATTR_OWNER_PID, owner_pid),
 };
 
 static const struct kcap_field kcap_stats_fields[] = {
@@ -250,6 +251,7 @@ int kcap_session_parse(struct nl_msg *msg, struct kcap_session_info *info)
 	kcap_parse_fields(tb, kcap_info_fields, ARRAY_SIZE(kcap_info_fields),
 			  info);
 	info->has_owner = tb[KCAP_ATTR_OWNER];
+	info->has_owner_pid = tb[KCAP_ATTR_OWNER_PID];
 	if (!tb[KCAP_ATTR_STATS])
 		return 0;
 	kcap_fields_policy(kcap_stats_fields, ARRAY_SIZE(kcap_stats_fields),

@@ -64,6 +64,10 @@ enum kcap_direction {
  *
  * Sent frames are taken at the netfilter netdev egress hook whatever the
  * hook type; kernels without one (before 5.16) use a packet tap instead.
+ * A loopback device (IFF_LOOPBACK) receives every frame it sends: there
+ * sent frames are not taken, so that each frame is captured once, as
+ * received (KCAP_DIR_IN), as tcpdump shows them; a session there with
+ * direction KCAP_DIR_OUT sees nothing.
  */
 enum kcap_hook {
 	KCAP_HOOK_NETFILTER	= 0,
@@ -112,6 +116,9 @@ enum kcap_state {
  *	the session, as KCAP_CMD_SESSION_GET.
  * @KCAP_CMD_SESSION_DEL: destroy a session.  Readers of its rings see
  *	POLLHUP once drained; its memory goes when the last one closes.
+ *	A session without KCAP_SESSION_F_PERSISTENT belongs to the socket
+ *	that created it: from any other socket DEL and SET fail with EPERM,
+ *	with a message that gives the owner's pid (KCAP_ATTR_OWNER_PID).
  * @KCAP_CMD_SESSION_GET: one session (doit), or all sessions of the
  *	network namespace (dump).  The reply has every attribute of the
  *	session, its state and its counters (KCAP_ATTR_STATS).
@@ -180,6 +187,10 @@ enum kcap_cmd {
  * @KCAP_ATTR_OWNER: u32, out: the netlink port id of the socket that owns
  *	the session; absent for a persistent session.
  * @KCAP_ATTR_STATS: nested, out: enum kcap_stats_attr.
+ * @KCAP_ATTR_OWNER_PID: u32, out: the process (thread group) id of the
+ *	task that created a session owned by its socket, in the pid
+ *	namespace of the task reading it (0 if it is not visible there);
+ *	absent for a persistent session.
  */
 enum kcap_attr {
 	KCAP_ATTR_UNSPEC,
@@ -202,6 +213,7 @@ enum kcap_attr {
 	KCAP_ATTR_FILTER_LEN,
 	KCAP_ATTR_OWNER,
 	KCAP_ATTR_STATS,
+	KCAP_ATTR_OWNER_PID,
 
 	__KCAP_ATTR_MAX,
 	KCAP_ATTR_MAX = __KCAP_ATTR_MAX - 1
