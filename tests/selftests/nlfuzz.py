@@ -73,7 +73,7 @@ KCAP_GENL_NAME, KCAP_GENL_VERSION = "kcap", 1
 (CMD_NEW, CMD_DEL, CMD_GET, CMD_SET, CMD_STATS) = range(1, 6)
 (A_PAD, A_ID, A_NAME, A_IFINDEX, A_IFNAME, A_DIRECTION, A_SNAPLEN, A_FILTER, A_FILTER_TEXT,
  A_HOOK, A_RING_SIZE, A_FLAGS, A_STATE, A_DEV_TYPE, A_LINKTYPE, A_NR_RINGS, A_FILTER_LEN,
- A_OWNER, A_STATS) = range(1, 20)
+ A_OWNER, A_STATS, A_OWNER_PID) = range(1, 21)
 S_SEEN = 2
 NAME_PREFIX = "fz"
 BPF_MAXINSNS = 4096
@@ -279,7 +279,8 @@ class Gen:
 
     def out_attr(self):
         r = self.rng
-        atype = r.choice([A_STATE, A_DEV_TYPE, A_LINKTYPE, A_NR_RINGS, A_FILTER_LEN, A_OWNER, A_STATS])
+        atype = r.choice([A_STATE, A_DEV_TYPE, A_LINKTYPE, A_NR_RINGS, A_FILTER_LEN, A_OWNER, A_STATS,
+                          A_OWNER_PID])
         data = {A_STATE: b"\x01", A_DEV_TYPE: b"\x01\x00"}.get(atype, b"\0\0\0\0")
         extra = nla(atype, nla(S_SEEN, bytes(8)), NLA_F_NESTED) if atype == A_STATS else nla(atype, data)
         return Msg("out-attr", "reject", genl(CMD_NEW, self.valid_new() + extra), what=f"attr {atype}")
