@@ -777,6 +777,10 @@ static void test_read_file(void **state)
 			    "with it" SEE);
 	r = run_kcap("capture", "-r", path, "-G", "5", "-w", out, NULL);
 	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
+	r = run_kcap("capture", "-r", path, "-Z", "no-such-kcap-user", NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_FAIL);
+	assert_string_equal(r->err, "kcap: -Z no-such-kcap-user: no such "
+			    "user\n");
 	r = run_kcap("capture", "-r", "/nonexistent", NULL);
 	assert_int_equal(r->ret, KCAP_EXIT_FAIL);
 	assert_string_equal(r->err, "kcap: cannot read '/nonexistent': No "

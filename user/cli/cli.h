@@ -186,6 +186,7 @@ struct cli_output {
 	struct cli_print	print;		/* -e, -v, -x, -X, -A, -q, -t */
 	bool			print_too;	/* --print: lines with -w too */
 	const char		*postrotate;	/* -z: CMD FILE per file done */
+	const char		*user;		/* -Z: become USER to write */
 };
 
 /* output.c: the output options of capture and dump. */
@@ -203,7 +204,7 @@ struct cli_output {
  * and -U and --immediate-mode are taken and change nothing: kcap never
  * resolves names, and writes out whenever the rings are idle.
  */
-#define CLI_OUTPUT_OPTSTR	"w:c:F:C:G:W:a:z:nlUevxXAqt"
+#define CLI_OUTPUT_OPTSTR	"w:c:F:C:G:W:a:z:Z:nlUevxXAqt"
 #define CLI_OUTPUT_LONGOPTS						\
 	{ "nano", no_argument, NULL, CLI_OPT_NANO },			\
 	{ "idle", required_argument, NULL, CLI_OPT_IDLE },		\
@@ -266,6 +267,13 @@ int cli_printer_flush(struct cli_printer *p);
  * on.  0, or -ECHILD if it failed.  NULL is nothing.
  */
 int cli_printer_close(struct cli_printer *p);
+
+/*
+ * -Z USER: become USER (its groups, group and user id; capabilities go
+ * with root's uid) once what needs privileges is done: 0, or
+ * KCAP_EXIT_FAIL after a line.
+ */
+int cli_become_user(const char *user);
 
 /* util.c: a JSON string, quoted and escaped. */
 void cli_json_string(FILE *f, const char *s);

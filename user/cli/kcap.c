@@ -31,17 +31,18 @@ static const struct cli_cmd cli_cmds[] = {
 					"or the terminal",
 	  "-i DEV [-i DEV]... [-Q in|out|inout] [-s SNAPLEN] [-c COUNT]\n"
 	  "\t[-w FILE|-] [-F pcap|pcapng] [--nano] [-B KiB] [-p]\n"
-	  "\t[-C MB] [-G SECONDS] [-W FILES] [-z CMD] [--idle SECONDS]\n"
-	  "\t[-a duration:S|filesize:KB|packets:N|files:N]...\n"
+	  "\t[-C MB] [-G SECONDS] [-W FILES] [-z CMD] [-Z USER]\n"
+	  "\t[--idle SECONDS] [-a duration:S|filesize:KB|packets:N|files:N]...\n"
 	  "\t[--hook netfilter|rx_handler] [-e] [-q] [-v...] [-A|-x...|-X...]\n"
 	  "\t[-t...] [--print] [--time-stamp-precision micro|nano]\n"
 	  "\t[EXPRESSION...]\n"
 	  "-r FILE [-Q in|out|inout] [-c COUNT] [-w FILE|-] [-F pcap|pcapng]\n"
-	  "\t[-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print] [EXPRESSION...]" },
+	  "\t[-Z USER] [-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print]\n"
+	  "\t[EXPRESSION...]" },
 	{ "dump",	cmd_dump,	"read a session's frames to a file or "
 					"the terminal",
 	  "NAME... [-w FILE|-] [-c COUNT] [-F pcap|pcapng] [--nano]\n"
-	  "\t[-C MB] [-G SECONDS] [-W FILES] [-z CMD] [--idle SECONDS]\n"
+	  "\t[-C MB] [-G SECONDS] [-W FILES] [-z CMD] [-Z USER] [--idle SECONDS]\n"
 	  "\t[-a duration:S|filesize:KB|packets:N|files:N]...\n"
 	  "\t[-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print]\n"
 	  "\t[--time-stamp-precision micro|nano]" },

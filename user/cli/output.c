@@ -6,10 +6,13 @@
  */
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -116,6 +119,11 @@ int cli_output_option(const char *cmd, int opt, const char *arg,
 				    &o->ring_files);
 	case 'a':
 		return cli_parse_autostop(cmd, arg, o);
+	case 'Z':
+		o->user = arg;
+		if (!arg[0])
+			return cli_invalid(cmd, "-Z user", arg, "a user name");
+		return 0;
 	case 'z':
 		o->postrotate = arg;
 		if (!arg[0])
@@ -195,4 +203,24 @@ bool cli_status_line_wanted(const struct cli_output *o, bool stderr_tty,
 	if (!o->file || !strcmp(o->file, "-") || o->print_too)
 		return false;
 	return stderr_tty && term && term[0] && strcmp(term, "dumb");
+}
+
+int cli_become_user(const char *user)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw)
+		return cli_fail("-Z %s: %s", user,
+				errno ? strerror(errno) : "no such user");
+	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
+	    setuid(pw->pw_uid))
+		return cli_fail("-Z %s: cannot become that user: %s (it takes root, or CAP_SETUID and CAP_SETGID)",
+				user, strerror(errno));
+	/* Never back: a uid that could be regained was not given up. */
+	if (pw->pw_uid && !setuid(0))
+		return cli_fail("-Z %s: root could be regained: not going on",
+				user);
+	return 0;
 }

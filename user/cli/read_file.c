@@ -194,6 +194,11 @@ int cli_read_file(const struct capture_opts *o)
 
 	if (kcap_file_open(&f, o->read_file, &e))
 		return cli_error(&e, NULL);
+	/* -Z, as tcpdump's: the file is open, the output not yet. */
+	if (o->out.user && cli_become_user(o->out.user)) {
+		kcap_file_close(f);
+		return KCAP_EXIT_FAIL;
+	}
 	signal(SIGPIPE, SIG_IGN);	/* a reader that goes is EPIPE */
 	ret = 0;
 	/*

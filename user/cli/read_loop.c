@@ -333,6 +333,13 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	struct kcap_error e;
 	int ret, err;
 
+	/*
+	 * -Z: the sessions are open and their rings mapped; every file is
+	 * created by USER, the first as the ones rotation makes, so that a
+	 * directory USER cannot write fails now, not at the first rotation.
+	 */
+	if (out->user && cli_become_user(out->user))
+		return KCAP_EXIT_FAIL;
 	cli_record_config(out, &cfg);
 	cfg.arg = &c;
 	if (out->postrotate)
@@ -345,6 +352,9 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	}
 	if (kcap_record_open(&c.rec, cap, &cfg, &e)) {
 		cli_printer_close(c.printer);
+		if (out->user && e.err == -EACCES)
+			return cli_fail("%s (-Z %s: that user creates the files)",
+					e.msg, out->user);
 		return cli_fail("%s", e.msg);
 	}
 	cli_listening(cap);
