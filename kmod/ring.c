@@ -157,7 +157,7 @@ bool kcap_ring_write(struct kcap_session *s, const struct sk_buff *skb,
 		rec = (struct kcap_rec *)(r->data + off);
 		rec->rec_len = room;
 		rec->flags = KCAP_REC_F_PAD;
-		r->head += room;
+		WRITE_ONCE(r->head, r->head + room);
 		off = 0;
 	} else if (size - used < rec_len) {
 		return false;
@@ -169,7 +169,7 @@ bool kcap_ring_write(struct kcap_session *s, const struct sk_buff *skb,
 	rec->hdr_len = sizeof(*rec);
 	if (kcap_copy_frame(skb, (u8 *)(rec + 1), hdr->caplen, vlan))
 		return false;
-	r->head += rec_len;
+	WRITE_ONCE(r->head, r->head + rec_len);
 	/* Pairs with the reader's load-acquire: the record before the head. */
 	smp_store_release(&r->ctrl->head, r->head);
 
@@ -178,15 +178,19 @@ bool kcap_ring_write(struct kcap_session *s, const struct sk_buff *skb,
 	return true;
 }
 
-/* Whether any ring holds records the reader has not consumed. */
+/*
+ * Whether any ring holds records the reader has not consumed: the kernel's
+ * own head against the reader's tail, never the head in the control page,
+ * which the reader can write.
+ */
 bool kcap_rings_pending(struct kcap_session *s)
 {
 	unsigned int i;
 
 	for (i = 0; i < s->nr_rings; i++) {
-		const struct kcap_ring_ctrl *c = s->rings[i].ctrl;
+		const struct kcap_ring *r = &s->rings[i];
 
-		if (READ_ONCE(c->head) != READ_ONCE(c->tail))
+		if (READ_ONCE(r->head) != READ_ONCE(r->ctrl->tail))
 			return true;
 	}
 	return false;

@@ -8,8 +8,9 @@
  * is what device notifiers run under, and what promiscuity and rx_handler
  * changes need.  A session ends by KCAP_CMD_SESSION_DEL, by the release of
  * the netlink socket that owns it, or with its network namespace; its
- * device going away only detaches it.  Its memory goes with the last
- * reference: the list's, or that of a file bound to its rings.
+ * device going away only detaches it, and a persistent session attaches
+ * again to a device that comes under its name.  Its memory goes with the
+ * last reference: the list's, or that of a file bound to its rings.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -452,18 +453,56 @@ static int kcap_netlink_event(struct notifier_block *nb, unsigned long event,
 	return NOTIFY_DONE;
 }
 
-/* A device is going away (or moving to another namespace): detach. */
+/*
+ * A device appeared in a namespace under a name (registered, moved in, or
+ * renamed): the persistent sessions detached from a device of that name
+ * and link type follow it, as an appliance's configuration follows an
+ * interface that is recreated.  Their settings, filter and counters are
+ * kept; one that cannot attach (an rx_handler taken) stays detached.
+ */
+static void kcap_netdev_reattach(struct net_device *dev)
+{
+	struct kcap_session *s;
+	int err;
+
+	list_for_each_entry(s, kcap_net_sessions(dev_net(dev)), node) {
+		if (s->state != KCAP_STATE_DETACHED ||
+		    !(s->flags & KCAP_SESSION_F_PERSISTENT) ||
+		    strcmp(s->ifname, dev->name) ||
+		    kcap_linktype(dev) != s->linktype)
+			continue;
+		err = kcap_hooks_attach(s, dev, NULL);
+		if (err) {
+			pr_info("session %s stays detached: cannot attach to %s (%d)\n",
+				s->name, dev->name, err);
+			continue;
+		}
+		s->ifindex = dev->ifindex;
+		s->dev_type = dev->type;
+	}
+}
+
+/*
+ * A device is going away (or moving to another namespace): detach; one
+ * that comes (back), or is renamed: reattach what waits for its name.
+ */
 static int kcap_netdev_event(struct notifier_block *nb, unsigned long event,
 			     void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct kcap_session *s;
 
-	if (event != NETDEV_UNREGISTER)
-		return NOTIFY_DONE;
-	list_for_each_entry(s, kcap_net_sessions(dev_net(dev)), node)
-		if (s->dev == dev)
-			kcap_hooks_detach(s);
+	switch (event) {
+	case NETDEV_UNREGISTER:
+		list_for_each_entry(s, kcap_net_sessions(dev_net(dev)), node)
+			if (s->dev == dev)
+				kcap_hooks_detach(s);
+		break;
+	case NETDEV_REGISTER:
+	case NETDEV_CHANGENAME:
+		kcap_netdev_reattach(dev);
+		break;
+	}
 	return NOTIFY_DONE;
 }
 

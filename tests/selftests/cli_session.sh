@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kcap's named-session verbs end to end (add, show in text and JSON, set,
-# dump, del) and what bad input gets: the documented one line and exit
-# status (2 for a bad command line or filter, 1 for a missing device or
-# session).
+# dump, del), a persistent session following its device when it is
+# recreated or renamed, and what bad input gets: the documented one line
+# and exit status (2 for a bad command line or filter, 1 for a missing
+# device or session).
 . "$(dirname "$0")/lib.sh"
 
 require_cmd kcap ip python3 tcpdump
@@ -13,7 +14,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 21
+ktap_plan 27
 
 setup_veth_ns ns
 dmesg_mark
@@ -60,6 +61,40 @@ ktap_check "dump web -c 10 reads the 10 frames the ring held, cut to 200 (exit $
 	sh -c "test $rc = 0 -a $(pcap_frames "$tmp/web.pcap") = 10 && tcpdump -r $tmp/web.pcap 2>/dev/null | head -1 | grep -q 'length 258'"
 ktap_check "del web" in_ns kcap del web
 ktap_check "no session left" test -z "$(in_ns kcap show)"
+
+# A persistent session follows its device by name: deleted, it is
+# detached (set says so and keeps the change, dump refuses); recreated,
+# it attaches again with the change; renamed into the name, too.
+state() { in_ns kcap show pv --json | json 'd["state"], d["ifindex"], d["filter_text"]'; }
+veth_pair "$ns" vx0 vy0
+in_ns kcap add pv dev vx0 direction in
+old_ifindex=$(in_ns cat /sys/class/net/vx0/ifindex)
+ip -n "$ns" link del vx0
+ktap_check_match "device deleted: pv detached" '^detached ' "$(state)"
+in_ns kcap set pv filter "udp port 9" 2>"$tmp/set.err"
+rc=$?
+ktap_check_match "set on the detached session: exit 0, and a line saying it is detached" \
+	"^0 kcap: session 'pv' is detached \(device 'vx0' is gone\): it captures nothing until a device of that name is back, with this change$" \
+	"$rc $(cat "$tmp/set.err")"
+expect 1 "kcap: session 'pv' is detached: device 'vx0' is gone; it attaches again when a device of that name is back" \
+	in_ns kcap dump pv -c 1
+veth_pair "$ns" vx0 vy0
+ifindex=$(in_ns cat /sys/class/net/vx0/ifindex)
+ktap_check_match "device recreated: pv attached to the new vx0 (ifindex $old_ifindex -> $ifindex), its filter kept" \
+	"^attached $ifindex udp port 9$" "$(state)"
+capture_bg -n "$ns" "$tmp/pv.err" dump pv -c 3 -a duration:60 -w "$tmp/pv.pcap"
+p=$!
+udp_flood --iface vy0 --count 3 --size 100 --dport 10	# filtered out
+udp_flood --iface vy0 --count 3 --size 100 --dport 9
+finish $p 60; rc=$?
+ktap_check "dump pv: exit 0, the 3 frames to port 9 (got $(pcap_frames "$tmp/pv.pcap" udp port 9) of $(pcap_frames "$tmp/pv.pcap"))" \
+	test $rc = 0 -a "$(pcap_frames "$tmp/pv.pcap" udp port 9)" = 3 -a "$(pcap_frames "$tmp/pv.pcap")" = 3
+ip -n "$ns" link del vx0
+ip -n "$ns" link add vtmp type dummy
+ip -n "$ns" link set vtmp name vx0
+ktap_check_match "a device renamed to vx0: pv attached to it" "^attached $(in_ns cat /sys/class/net/vx0/ifindex) " "$(state)"
+in_ns kcap del pv
+ip -n "$ns" link del vx0
 
 # Bad input: one line, the documented status.
 expect 2 "kcap: bad filter: can't parse filter expression: syntax error" \

@@ -7,7 +7,7 @@
 # sessions in it takes them along; the module refuses to unload while a
 # ring is mapped, then unloads under traffic with sessions attached, and
 # loads again.  A session leaked anywhere trips a WARN at unload, which the
-# log check catches.
+# log check catches.  A reader scribbling its control page gets no wakeup.
 . "$(dirname "$0")/lib.sh"
 
 require_cmd kcap ip python3
@@ -16,7 +16,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 14
+ktap_plan 15
 
 setup_veth_ns ns
 setup_ns gone
@@ -26,6 +26,28 @@ json_field() {	# json_field SESSION FIELD: a field of 'kcap show SESSION --json'
 	in_ns kcap show "$1" --json | python3 -c \
 		'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d["'"$2"'"])'
 }
+
+# A reader that writes the head in its control page is not woken for it:
+# the kernel tells pending records by its own copy (issue 10, finding 7).
+in_ns kcap add hostile dev vc direction in
+res=$(in_ns python3 - "$(json_field hostile id)" <<'PY'
+import fcntl, mmap, os, select, struct, sys, time
+fd = os.open('/dev/kcap', os.O_RDWR)
+arg = bytearray(struct.pack('II', int(sys.argv[1]), 0) + bytes(56))
+fcntl.ioctl(fd, 0xc040bc01, arg)	# KCAP_IOC_BIND
+size = struct.unpack_from('Q', arg, 24)[0]	# mmap_size
+m = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+tail = struct.unpack_from('I', m, 64)[0]	# struct kcap_ring_ctrl: tail at 64
+struct.pack_into('I', m, 0, tail + 64)	# ring 0's head: 64 bytes that are not there
+p = select.poll()
+p.register(fd, select.POLLIN)
+t = time.monotonic()
+ev = p.poll(1000)
+print('woken' if ev else 'slept', f'{time.monotonic() - t:.2f}')
+PY
+)
+ktap_check_match "a reader scribbles its ring's head: poll() still sleeps its 1 s ($res)" '^slept (0\.9|1\.)' "$res"
+in_ns kcap del hostile
 
 # Device deletion.
 in_ns kcap add keep dev vc

@@ -52,6 +52,25 @@ int dump_parse(int argc, char **argv, struct dump_opts *o)
 	return ret;
 }
 
+/*
+ * A detached session: its device is gone, and its rings give nothing but
+ * what they held; refuse rather than listen and say at once that the
+ * device went away.  0, or KCAP_EXIT_FAIL after a line.
+ */
+static int dump_check_attached(const struct kcap_capture *cap)
+{
+	const struct kcap_session_info *s;
+	unsigned int i;
+
+	for (i = 0; i < kcap_capture_nr(cap); i++) {
+		s = kcap_capture_session(cap, i);
+		if (s->state == KCAP_STATE_DETACHED)
+			return cli_fail("session '%s' is detached: device '%s' is gone; it attaches again when a device of that name is back",
+					s->name, s->ifname);
+	}
+	return 0;
+}
+
 /* A session that captures nothing is said to, not listened to silently. */
 static void dump_warn_off(const struct kcap_capture *cap)
 {
@@ -81,6 +100,9 @@ int cmd_dump(int argc, char **argv)
 		goto out;
 	}
 	o.out.snaplen = KCAP_SNAPLEN_MAX;	/* kcap set may raise it */
+	ret = dump_check_attached(cap);
+	if (ret)
+		goto out;
 	dump_warn_off(cap);
 	ret = cli_read_loop(cap, &o.out);
 out:

@@ -79,7 +79,10 @@ enum kcap_hook {
  * @KCAP_STATE_ATTACHED: hooked to its device.
  * @KCAP_STATE_DETACHED: its device went away (deleted, or moved to another
  *	network namespace).  The session keeps its settings and counters and
- *	captures nothing; readers of its rings see POLLHUP once drained.
+ *	captures nothing; readers of its rings see POLLHUP once drained.  A
+ *	persistent session attaches again, ATTACHED, to the next device of
+ *	its namespace that takes its device's name with the same link type
+ *	(created, moved in or renamed).
  */
 enum kcap_state {
 	KCAP_STATE_ATTACHED	= 1,
