@@ -48,7 +48,7 @@ void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir)
 	struct kcap_pcpu_stats *st;
 	unsigned int mac_off = 0, len, res;
 	struct kcap_rec hdr;
-	bool vlan, ok;
+	bool vlan, ok, cut;
 
 	if (!(set->direction & dir))
 		return;
@@ -73,6 +73,14 @@ void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir)
 		memset(&hdr, 0, sizeof(hdr));
 		hdr.len = len;
 		hdr.caplen = min3(len, set->snaplen, res);
+		/*
+		 * A record larger than half a ring may never fit, wherever the
+		 * ring's head is: cut the frame to that, which an emptied ring
+		 * always takes, rather than drop it every time.
+		 */
+		cut = hdr.caplen > s->ring_size / 2 - sizeof(hdr);
+		if (cut)
+			hdr.caplen = s->ring_size / 2 - sizeof(hdr);
 		hdr.direction = dir;
 		hdr.tstamp_ns = ktime_get_real_ns();
 		hdr.ifindex = s->ifindex;
@@ -88,6 +96,8 @@ void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir)
 		if (ok) {
 			u64_stats_inc(&st->delivered);
 			u64_stats_add(&st->bytes, hdr.caplen);
+			if (cut)
+				u64_stats_inc(&st->cut);
 		} else {
 			u64_stats_inc(&st->dropped);
 		}

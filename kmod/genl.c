@@ -78,6 +78,8 @@ static int kcap_put_stats(struct sk_buff *msg, const struct kcap_session *s)
 	    nla_put_u64_64bit(msg, KCAP_STATS_ATTR_DROPPED, st.dropped,
 			      KCAP_STATS_ATTR_PAD) ||
 	    nla_put_u64_64bit(msg, KCAP_STATS_ATTR_BYTES, st.bytes,
+			      KCAP_STATS_ATTR_PAD) ||
+	    nla_put_u64_64bit(msg, KCAP_STATS_ATTR_CUT, st.cut,
 			      KCAP_STATS_ATTR_PAD)) {
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;

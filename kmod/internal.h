@@ -111,6 +111,7 @@ struct kcap_pcpu_stats {
 	u64_stats_t		delivered;
 	u64_stats_t		dropped;
 	u64_stats_t		bytes;
+	u64_stats_t		cut;
 	struct u64_stats_sync	syncp;
 };
 
@@ -121,6 +122,7 @@ struct kcap_stats {
 	u64	delivered;
 	u64	dropped;
 	u64	bytes;
+	u64	cut;
 };
 
 /**

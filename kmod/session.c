@@ -402,12 +402,14 @@ void kcap_session_stats(const struct kcap_session *s, struct kcap_stats *sum)
 			c.delivered = u64_stats_read(&st->delivered);
 			c.dropped = u64_stats_read(&st->dropped);
 			c.bytes = u64_stats_read(&st->bytes);
+			c.cut = u64_stats_read(&st->cut);
 		} while (u64_stats_fetch_retry(&st->syncp, start));
 		sum->seen += c.seen;
 		sum->passed += c.passed;
 		sum->delivered += c.delivered;
 		sum->dropped += c.dropped;
 		sum->bytes += c.bytes;
+		sum->cut += c.cut;
 	}
 }
 

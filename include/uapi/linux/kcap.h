@@ -236,6 +236,9 @@ enum kcap_attr {
  * @KCAP_STATS_ATTR_DROPPED: of those, frames lost because the ring of the
  *	CPU they arrived on was full.
  * @KCAP_STATS_ATTR_BYTES: captured bytes (caplen) of the delivered frames.
+ * @KCAP_STATS_ATTR_CUT: of the delivered frames, those cut shorter than
+ *	the snaplen asked because the record would take more than half a
+ *	ring (which may never be free): delivered with caplen < len.
  */
 enum kcap_stats_attr {
 	KCAP_STATS_ATTR_UNSPEC,
@@ -245,6 +248,7 @@ enum kcap_stats_attr {
 	KCAP_STATS_ATTR_DELIVERED,
 	KCAP_STATS_ATTR_DROPPED,
 	KCAP_STATS_ATTR_BYTES,
+	KCAP_STATS_ATTR_CUT,
 
 	__KCAP_STATS_ATTR_MAX,
 	KCAP_STATS_ATTR_MAX = __KCAP_STATS_ATTR_MAX - 1
