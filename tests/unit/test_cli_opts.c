@@ -810,7 +810,7 @@ static struct kcap_session_info *session(void)
 	s->dev_type = 1;
 	s->linktype = 1;
 	s->nr_rings = 4;
-	s->stats = (struct kcap_stats){ 10, 8, 6, 2, 1ULL << 40 };
+	s->stats = (struct kcap_stats){ 10, 8, 6, 2, 1ULL << 40, 1 };
 	s->has_stats = true;
 	return s;
 }
@@ -838,7 +838,8 @@ static void test_show_text(void **state)
 		"\tdirection in snaplen 96 hook netfilter ring-size 2097152"
 		" rings 4 persistent nopromisc\n"
 		"\tfilter \"tcp port 80 and \\\"x\\\\y\\\"\\n\" insns 12\n"
-		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776\n");
+		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776 "
+		"cut 1\n");
 
 	/* Owned, detached, no filter, an unknown link type. */
 	s->flags = 0;
@@ -856,7 +857,8 @@ static void test_show_text(void **state)
 		"\tdirection inout snaplen 96 hook rx_handler ring-size "
 		"2097152 rings 4 owner 4242\n"
 		"\tfilter all\n"
-		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776\n");
+		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776 "
+		"cut 1\n");
 	free(s);
 }
 
@@ -900,7 +902,7 @@ static void test_show_json(void **state)
 		"\"nopromisc\":true,\"owner\":null,\"dev_type\":1,"
 		"\"linktype\":1,\"linktype_name\":\"EN10MB\","
 		"\"stats\":{\"seen\":10,\"passed\":8,\"delivered\":6,"
-		"\"dropped\":2,\"bytes\":1099511627776}}");
+		"\"dropped\":2,\"bytes\":1099511627776,\"cut\":1}}");
 
 	/* What jq makes of it, where jq is installed. */
 	if (!system("command -v jq >/dev/null 2>&1"))

@@ -322,6 +322,7 @@ static struct nl_msg *reply(bool owner, bool stats)
 				 0);
 		assert_int_equal(nla_put_u64(msg, KCAP_STATS_ATTR_BYTES,
 					     1ULL << 40), 0);
+		assert_int_equal(nla_put_u64(msg, KCAP_STATS_ATTR_CUT, 3), 0);
 		nla_nest_end(msg, nest);
 	}
 	return msg;
@@ -370,6 +371,7 @@ static void test_parse_reply(void **state)
 	assert_int_equal(info->stats.delivered, 6);
 	assert_int_equal(info->stats.dropped, 2);
 	assert_int_equal(info->stats.bytes, 1ULL << 40);
+	assert_int_equal(info->stats.cut, 3);
 	free(info);
 }
 

@@ -55,22 +55,22 @@ int show_parse(int argc, char **argv, struct show_opts *o)
 static void show_stats_text(FILE *f, const struct kcap_stats *st)
 {
 	fprintf(f, "seen %llu passed %llu delivered %llu dropped %llu "
-		"bytes %llu\n", (unsigned long long)st->seen,
+		"bytes %llu cut %llu\n", (unsigned long long)st->seen,
 		(unsigned long long)st->passed,
 		(unsigned long long)st->delivered,
 		(unsigned long long)st->dropped,
-		(unsigned long long)st->bytes);
+		(unsigned long long)st->bytes, (unsigned long long)st->cut);
 }
 
 static void show_stats_json(FILE *f, const struct kcap_stats *st)
 {
 	fprintf(f, "{\"seen\":%llu,\"passed\":%llu,\"delivered\":%llu,"
-		"\"dropped\":%llu,\"bytes\":%llu}",
+		"\"dropped\":%llu,\"bytes\":%llu,\"cut\":%llu}",
 		(unsigned long long)st->seen,
 		(unsigned long long)st->passed,
 		(unsigned long long)st->delivered,
 		(unsigned long long)st->dropped,
-		(unsigned long long)st->bytes);
+		(unsigned long long)st->bytes, (unsigned long long)st->cut);
 }
 
 /* A filter's text in double quotes, on one line: \" \\ and \n. */

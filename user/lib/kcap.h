@@ -155,6 +155,8 @@ uint32_t kcap_ctl_port(const struct kcap_ctl *ctl);
  * @delivered: of those, frames written to a ring.
  * @dropped: of those, frames lost to a full ring.
  * @bytes: captured bytes of the delivered frames.
+ * @cut: of the delivered frames, those cut to half a ring (0 from a
+ *	module that does not count them).
  */
 struct kcap_stats {
 	uint64_t	seen;
@@ -162,6 +164,7 @@ struct kcap_stats {
 	uint64_t	delivered;
 	uint64_t	dropped;
 	uint64_t	bytes;
+	uint64_t	cut;
 };
 
 /**

@@ -191,6 +191,7 @@ static const struct kcap_field kcap_stats_fields[] = {
 	KCAP_STAT(KCAP_STATS_ATTR_DELIVERED, delivered),
 	KCAP_STAT(KCAP_STATS_ATTR_DROPPED, dropped),
 	KCAP_STAT(KCAP_STATS_ATTR_BYTES, bytes),
+	KCAP_STAT(KCAP_STATS_ATTR_CUT, cut),
 };
 
 /* libnl's policy for @fields: their types, from the members' sizes. */
