@@ -44,7 +44,7 @@ ktap_check "show --json parses: a list with web, snaplen 128, filter, persistent
 	test "$(json 'd[0]["name"], d[0]["snaplen"], d[0]["filter_text"], d[0]["persistent"], d[0]["direction"]' <<<"$j")" = "web 128 udp port 9 True in"
 j=$(in_ns kcap show web --json)
 ktap_check "show web --json parses: one object" \
-	test "$(json 'd["ifname"], d["state"], sorted(d["stats"])' <<<"$j")" = "va attached ['bytes', 'delivered', 'dropped', 'passed', 'seen']"
+	test "$(json 'd["ifname"], d["state"], sorted(d["stats"])' <<<"$j")" = "va attached ['bytes', 'cut', 'delivered', 'dropped', 'passed', 'seen']"
 ktap_check "set web capture bidirectional snaplen 200 filter 'udp' (older words still taken)" \
 	in_ns kcap set web capture bidirectional snaplen 200 filter udp
 ktap_check "show web snaplen / filter: the new ones" \
