@@ -6,12 +6,12 @@
 # needs CAP_NET_RAW, and CAP_NET_ADMIN only for promiscuous mode; a
 # persistent session needs CAP_NET_ADMIN; sessions and counters are
 # readable by all in the namespace; /dev/kcap is 0666 and binding a
-# session's rings needs CAP_NET_RAW.  A namespace sees and reaches only
-# its own sessions (by name, by dump, by ring id); the root of a user
-# namespace controls its own network namespace's sessions and not the
-# initial one's.  A capture's session is its socket's: another process,
-# root too, may show it but neither change nor delete it, and is told the
-# pid of the capture it belongs to.
+# session's rings needs CAP_NET_RAW, the opener's.  A namespace sees and
+# reaches only its own sessions (by name, by dump, by ring id); the root
+# of a user namespace controls its own network namespace's sessions and
+# not the initial one's.  A capture's session is its socket's: another
+# process, root too, may show it but neither change nor delete it, and is
+# told the pid of the capture it belongs to.
 . "$(dirname "$0")/lib.sh"
 
 require_cmd kcap ip python3 setpriv unshare tcpdump
@@ -20,7 +20,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 32
+ktap_plan 33
 
 setup_veth_ns ns_a
 setup_ns ns_b
@@ -160,6 +160,45 @@ PY
 err=$(a setpriv --bounding-set=-net_raw kcap dump secret -w /dev/null -c 1 2>&1)
 ktap_check_match "mapping a ring needs CAP_NET_RAW (exit $?)" \
 	'^kcap: .*(permission|not permitted)' "$err"
+
+# CAP_NET_RAW is the opener's, as a packet socket's is its creator's: a
+# file uid 65534 opened and handed to root does not bind; one root opened
+# binds after root gave up every privilege.
+ktap_check_match "binding checks the opener's CAP_NET_RAW, not the binder's" \
+	'^handed-to-root:EPERM opened-then-dropped:bound$' "$(a python3 - "$id" <<'PY'
+import errno, fcntl, os, socket, struct, sys
+
+def bind(fd):
+    arg = bytearray(struct.pack('II', int(sys.argv[1]), 0) + bytes(56))
+    try:
+        fcntl.ioctl(fd, 0xc040bc01, arg)	# KCAP_IOC_BIND
+        return 'bound'
+    except OSError as e:
+        return errno.errorcode[e.errno]
+
+def nobody():
+    os.setgroups([])
+    os.setresgid(65534, 65534, 65534)
+    os.setresuid(65534, 65534, 65534)	# every capability goes
+
+parent, child = socket.socketpair()
+if os.fork() == 0:
+    try:
+        nobody()
+        socket.send_fds(child, [b'fd'], [os.open('/dev/kcap', os.O_RDWR)])
+    except OSError as e:
+        child.send(b'open:' + errno.errorcode[e.errno].encode())
+    os._exit(0)
+msg, fds, _, _ = socket.recv_fds(parent, 64, 1)
+os.wait()
+r = bind(fds[0]) if fds else msg.decode()
+for fd in fds:
+    os.close(fd)
+fd = os.open('/dev/kcap', os.O_RDWR)
+nobody()
+print('handed-to-root:%s opened-then-dropped:%s' % (r, bind(fd)))
+PY
+)"
 
 ktap_check "the root of a user namespace cannot add a session in the initial namespace" \
 	sh -c '! unshare -U -r kcap add uns dev lo >/dev/null 2>&1'
