@@ -218,11 +218,17 @@ static bool kcap_capable(const struct sk_buff *skb, struct genl_info *info,
  * @s's filter: with CAP_NET_ADMIN, or as the session's owner.  Sessions and
  * counters are anyone's to read, as /proc/net/packet is; a filter is not,
  * as sock_diag gives socket filters only to CAP_NET_ADMIN: it says what is
- * being watched for, and may hold what is matched on.
+ * being watched for, and may hold what is matched on.  Without an
+ * expression to withhold nothing is checked, so that a reader without the
+ * capability does not fill the audit log.  Called under RTNL.
  */
 static bool kcap_filter_visible(const struct sk_buff *skb,
 				const struct kcap_session *s, u32 portid)
 {
+	const struct kcap_filter *f = rtnl_dereference(s->settings)->filter;
+
+	if (!f || !f->text[0])
+		return true;
 	if (!(s->flags & KCAP_SESSION_F_PERSISTENT) && s->owner == portid)
 		return true;
 	return netlink_ns_capable(skb, s->net->user_ns, CAP_NET_ADMIN);
@@ -429,7 +435,7 @@ static int kcap_cmd_get(struct sk_buff *skb, struct genl_info *info)
 	rtnl_lock();
 	s = kcap_lookup(info);
 	err = IS_ERR(s) ? PTR_ERR(s) :
-	      kcap_reply(info, s, cmd,
+	      kcap_reply(info, s, cmd, cmd == KCAP_CMD_SESSION_GET &&
 			 kcap_filter_visible(skb, s, info->snd_portid));
 	rtnl_unlock();
 	return err;
