@@ -5,7 +5,17 @@
  * A file binds to one session of its opener's network namespace
  * (KCAP_IOC_BIND), maps all its rings with one mmap() and waits for frames
  * with poll().  A session has at most one reader, since each ring has one
- * consumer.  The file holds a reference on the session, so its rings stay
+ * consumer.
+ *
+ * Like /dev/net/tun, the node is open to all (mode 0666): opening it gives
+ * nothing.  The check is where frames are had, at KCAP_IOC_BIND: as for a
+ * packet socket, CAP_NET_RAW in the user namespace owning the session's
+ * network namespace.  It is the opener's (file->f_cred), as a packet
+ * socket's is its creator's: a process that opened the node and then
+ * dropped its privileges may still bind it, and a file handed to a
+ * privileged process does not lend it that process's privileges.
+ *
+ * The file holds a reference on the session, so its rings stay
  * mapped after the session is destroyed until the file is closed; and the
  * open file holds the module, which therefore cannot be unloaded while a
  * ring is mapped.
@@ -57,7 +67,7 @@ static long kcap_bind(struct file *file, struct kcap_bind __user *ubind)
 		return -EFAULT;
 	if (b.flags || memchr_inv(b.reserved, 0, sizeof(b.reserved)))
 		return -EINVAL;
-	if (!ns_capable(net->user_ns, CAP_NET_RAW))
+	if (!file_ns_capable(file, net->user_ns, CAP_NET_RAW))
 		return -EPERM;
 
 	rtnl_lock();
@@ -142,7 +152,7 @@ static struct miscdevice kcap_miscdev = {
 	.minor		= MISC_DYNAMIC_MINOR,
 	.name		= KCAP_DEVICE_NAME,
 	.fops		= &kcap_chrdev_fops,
-	.mode		= 0600,
+	.mode		= 0666,
 };
 
 int __init kcap_chrdev_init(void)

@@ -2,20 +2,31 @@
 /*
  * The kcap generic-netlink family: the control plane of capture sessions.
  *
- * Every operation is validated strictly against one policy, needs
- * CAP_NET_ADMIN in the user namespace owning the caller's network
- * namespace, runs under RTNL and sees only that namespace's sessions.
+ * Every operation is validated strictly against one policy, runs under
+ * RTNL and sees only the sessions of the caller's network namespace.
  * What a request says of the settings is parsed before RTNL is taken, as
  * a filter of up to 4096 instructions is compiled and JITed then: RTNL
  * covers only finding the session and swapping its settings.
  *
+ * Privileges are AF_PACKET's, held in the user namespace owning that
+ * network namespace by both the task and the socket's opener (what
+ * GENL_UNS_ADMIN_PERM checks): a capture's session needs CAP_NET_RAW, and
+ * CAP_NET_ADMIN too unless it leaves promiscuity alone; a persistent
+ * session needs CAP_NET_ADMIN to be created, changed or deleted.  Reading
+ * sessions and their counters needs nothing, as /proc/net/packet is
+ * readable by all in its namespace; only a filter's expression is withheld
+ * from readers without CAP_NET_ADMIN, as sock_diag withholds socket
+ * filters.
+ *
  * A session that is not persistent belongs to the socket that created it,
  * as an nf_tables table with an owner does: other sockets may read it but
- * not change or delete it (EPERM, as nf_tables answers).  Its creator's
- * pid is kept as a struct pid and given to each reader in the reader's
- * own pid namespace, as SO_PEERCRED gives a peer's.
+ * not change or delete it (EPERM, as nf_tables answers), and its owner
+ * needs no capability to.  Its creator's pid is kept as a struct pid and
+ * given to each reader in the reader's own pid namespace, as SO_PEERCRED
+ * gives a peer's.
  */
 
+#include <linux/capability.h>
 #include <linux/ctype.h>
 #include <linux/filter.h>
 #include <linux/pid.h>
@@ -56,6 +67,7 @@ static const struct nla_policy kcap_policy[KCAP_ATTR_MAX + 1] = {
 	[KCAP_ATTR_OWNER]		= { .type = NLA_REJECT },
 	[KCAP_ATTR_STATS]		= { .type = NLA_REJECT },
 	[KCAP_ATTR_OWNER_PID]		= { .type = NLA_REJECT },
+	[KCAP_ATTR_FILTER_HIDDEN]	= { .type = NLA_REJECT },
 };
 
 static struct genl_family kcap_genl_family;
@@ -88,7 +100,12 @@ static int kcap_put_stats(struct sk_buff *msg, const struct kcap_session *s)
 	return 0;
 }
 
-static int kcap_put_session(struct sk_buff *msg, const struct kcap_session *s)
+/*
+ * Everything of @s; its filter's expression only if @filter_text, else
+ * KCAP_ATTR_FILTER_HIDDEN in its place.
+ */
+static int kcap_put_session(struct sk_buff *msg, const struct kcap_session *s,
+			    bool filter_text)
 {
 	const struct kcap_settings *set = rtnl_dereference(s->settings);
 	const struct kcap_filter *f = set->filter;
@@ -100,7 +117,9 @@ static int kcap_put_session(struct sk_buff *msg, const struct kcap_session *s)
 	    nla_put_u32(msg, KCAP_ATTR_SNAPLEN, set->snaplen) ||
 	    nla_put_u32(msg, KCAP_ATTR_FILTER_LEN, f ? f->len : 0) ||
 	    (f && f->text[0] &&
-	     nla_put_string(msg, KCAP_ATTR_FILTER_TEXT, f->text)) ||
+	     (filter_text ?
+	      nla_put_string(msg, KCAP_ATTR_FILTER_TEXT, f->text) :
+	      nla_put_flag(msg, KCAP_ATTR_FILTER_HIDDEN))) ||
 	    nla_put_u8(msg, KCAP_ATTR_HOOK, s->hook) ||
 	    nla_put_u32(msg, KCAP_ATTR_RING_SIZE, s->ring_size) ||
 	    nla_put_u32(msg, KCAP_ATTR_FLAGS, s->flags) ||
@@ -115,9 +134,12 @@ static int kcap_put_session(struct sk_buff *msg, const struct kcap_session *s)
 	return 0;
 }
 
-/* One message describing @s: everything, or only its counters. */
+/*
+ * One message describing @s: everything, or only its counters.  Its
+ * filter's expression only if @filter_text: see kcap_filter_visible().
+ */
 static int kcap_fill(struct sk_buff *msg, const struct kcap_session *s,
-		     u8 cmd, u32 portid, u32 seq, int flags)
+		     u8 cmd, u32 portid, u32 seq, int flags, bool filter_text)
 {
 	void *hdr;
 
@@ -126,7 +148,8 @@ static int kcap_fill(struct sk_buff *msg, const struct kcap_session *s,
 		return -EMSGSIZE;
 	if (nla_put_u32(msg, KCAP_ATTR_ID, s->id) ||
 	    nla_put_string(msg, KCAP_ATTR_NAME, s->name) ||
-	    (cmd != KCAP_CMD_SESSION_STATS && kcap_put_session(msg, s)) ||
+	    (cmd != KCAP_CMD_SESSION_STATS &&
+	     kcap_put_session(msg, s, filter_text)) ||
 	    kcap_put_stats(msg, s)) {
 		genlmsg_cancel(msg, hdr);
 		return -EMSGSIZE;
@@ -136,7 +159,7 @@ static int kcap_fill(struct sk_buff *msg, const struct kcap_session *s,
 }
 
 static int kcap_reply(struct genl_info *info, const struct kcap_session *s,
-		      u8 cmd)
+		      u8 cmd, bool filter_text)
 {
 	struct sk_buff *msg;
 	int err;
@@ -145,7 +168,8 @@ static int kcap_reply(struct genl_info *info, const struct kcap_session *s,
 			  GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	err = kcap_fill(msg, s, cmd, info->snd_portid, info->snd_seq, 0);
+	err = kcap_fill(msg, s, cmd, info->snd_portid, info->snd_seq, 0,
+			filter_text);
 	if (err) {
 		nlmsg_free(msg);
 		return err;
@@ -181,16 +205,56 @@ static struct kcap_session *kcap_lookup(struct genl_info *info)
 }
 
 /*
- * Whether the sender of @info may change or delete @s: a persistent session
- * is anyone's (with CAP_NET_ADMIN), another only its owning socket's.
+ * Whether the sender of @skb has @cap in the user namespace owning the
+ * request's network namespace, the task and the socket's opener both, as
+ * GENL_UNS_ADMIN_PERM checks.
  */
-static int kcap_check_owner(const struct kcap_session *s,
+static bool kcap_capable(const struct sk_buff *skb, struct genl_info *info,
+			 int cap)
+{
+	return netlink_ns_capable(skb, genl_info_net(info)->user_ns, cap);
+}
+
+/*
+ * Whether the sender (port @portid) of @skb may read the expression of
+ * @s's filter: with CAP_NET_ADMIN, or as the session's owner.  Sessions and
+ * counters are anyone's to read, as /proc/net/packet is; a filter is not,
+ * as sock_diag gives socket filters only to CAP_NET_ADMIN: it says what is
+ * being watched for, and may hold what is matched on.  Without an
+ * expression to withhold nothing is checked, so that a reader without the
+ * capability does not fill the audit log.  Called under RTNL.
+ */
+static bool kcap_filter_visible(const struct sk_buff *skb,
+				const struct kcap_session *s, u32 portid)
+{
+	const struct kcap_filter *f = rtnl_dereference(s->settings)->filter;
+
+	if (!f || !f->text[0])
+		return true;
+	if (!(s->flags & KCAP_SESSION_F_PERSISTENT) && s->owner == portid)
+		return true;
+	return netlink_ns_capable(skb, s->net->user_ns, CAP_NET_ADMIN);
+}
+
+/*
+ * Whether the sender of @info may change or delete @s: a persistent session
+ * is anyone's with CAP_NET_ADMIN, another only its owning socket's, which
+ * needs nothing more.
+ */
+static int kcap_check_owner(const struct sk_buff *skb,
+			    const struct kcap_session *s,
 			    struct genl_info *info)
 {
 	pid_t pid;
 
-	if ((s->flags & KCAP_SESSION_F_PERSISTENT) ||
-	    s->owner == info->snd_portid)
+	if (s->flags & KCAP_SESSION_F_PERSISTENT) {
+		if (kcap_capable(skb, info, CAP_NET_ADMIN))
+			return 0;
+		NL_SET_ERR_MSG(info->extack,
+			       "changing or deleting a persistent session needs CAP_NET_ADMIN");
+		return -EPERM;
+	}
+	if (s->owner == info->snd_portid)
 		return 0;
 	pid = pid_vnr(s->owner_pid);
 	if (pid)
@@ -259,6 +323,34 @@ static bool kcap_name_valid(const char *name)
 	return true;
 }
 
+/*
+ * What creating a session with @flags needs: CAP_NET_ADMIN for a persistent
+ * one; for a capture's, what AF_PACKET needs: CAP_NET_RAW, and CAP_NET_ADMIN
+ * for promiscuous mode.
+ */
+static int kcap_check_new(const struct sk_buff *skb, struct genl_info *info,
+			  u32 flags)
+{
+	if (flags & KCAP_SESSION_F_PERSISTENT) {
+		if (kcap_capable(skb, info, CAP_NET_ADMIN))
+			return 0;
+		NL_SET_ERR_MSG(info->extack,
+			       "persistent sessions need CAP_NET_ADMIN");
+		return -EPERM;
+	}
+	if (!kcap_capable(skb, info, CAP_NET_RAW)) {
+		NL_SET_ERR_MSG(info->extack, "capturing needs CAP_NET_RAW");
+		return -EPERM;
+	}
+	if (!(flags & KCAP_SESSION_F_NOPROMISC) &&
+	    !kcap_capable(skb, info, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "promiscuous mode needs CAP_NET_ADMIN: capture with -p (KCAP_SESSION_F_NOPROMISC)");
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int kcap_cmd_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
@@ -267,6 +359,10 @@ static int kcap_cmd_new(struct sk_buff *skb, struct genl_info *info)
 	struct kcap_session *s;
 	int err;
 
+	cfg.flags = a[KCAP_ATTR_FLAGS] ? nla_get_u32(a[KCAP_ATTR_FLAGS]) : 0;
+	err = kcap_check_new(skb, info, cfg.flags);
+	if (err)
+		return err;
 	if (!a[KCAP_ATTR_NAME]) {
 		NL_SET_ERR_MSG(info->extack,
 				   "no session name (KCAP_ATTR_NAME)");
@@ -292,7 +388,6 @@ static int kcap_cmd_new(struct sk_buff *skb, struct genl_info *info)
 	cfg.ring_size = a[KCAP_ATTR_RING_SIZE] ?
 			nla_get_u32(a[KCAP_ATTR_RING_SIZE]) :
 			min_t(u32, KCAP_RING_SIZE_DEFAULT, kcap_ring_size_max);
-	cfg.flags = a[KCAP_ATTR_FLAGS] ? nla_get_u32(a[KCAP_ATTR_FLAGS]) : 0;
 	cfg.owner = info->snd_portid;
 	/* The sender's: netlink runs a request in the task that sent it. */
 	cfg.owner_pid = task_tgid(current);
@@ -307,7 +402,7 @@ static int kcap_cmd_new(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(s)) {
 		err = PTR_ERR(s);
 	} else {
-		err = kcap_reply(info, s, KCAP_CMD_SESSION_NEW);
+		err = kcap_reply(info, s, KCAP_CMD_SESSION_NEW, true);
 		if (err)
 			kcap_session_destroy(s);
 	}
@@ -326,7 +421,7 @@ static int kcap_cmd_del(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(s))
 		err = PTR_ERR(s);
 	else
-		err = kcap_check_owner(s, info);
+		err = kcap_check_owner(skb, s, info);
 	if (!err)
 		kcap_session_destroy(s);
 	rtnl_unlock();
@@ -341,7 +436,9 @@ static int kcap_cmd_get(struct sk_buff *skb, struct genl_info *info)
 
 	rtnl_lock();
 	s = kcap_lookup(info);
-	err = IS_ERR(s) ? PTR_ERR(s) : kcap_reply(info, s, cmd);
+	err = IS_ERR(s) ? PTR_ERR(s) :
+	      kcap_reply(info, s, cmd, cmd == KCAP_CMD_SESSION_GET &&
+			 kcap_filter_visible(skb, s, info->snd_portid));
 	rtnl_unlock();
 	return err;
 }
@@ -370,11 +467,11 @@ static int kcap_cmd_set(struct sk_buff *skb, struct genl_info *info)
 
 	rtnl_lock();
 	s = kcap_lookup(info);
-	err = IS_ERR(s) ? PTR_ERR(s) : kcap_check_owner(s, info);
+	err = IS_ERR(s) ? PTR_ERR(s) : kcap_check_owner(skb, s, info);
 	if (!err)
 		err = kcap_session_set(s, &req);
 	if (!err)
-		err = kcap_reply(info, s, KCAP_CMD_SESSION_SET);
+		err = kcap_reply(info, s, KCAP_CMD_SESSION_SET, true);
 	rtnl_unlock();
 	kcap_filter_put(req.filter);
 	return err;
@@ -383,6 +480,7 @@ static int kcap_cmd_set(struct sk_buff *skb, struct genl_info *info)
 static int kcap_cmd_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct net *net = sock_net(skb->sk);
+	u32 portid = NETLINK_CB(cb->skb).portid;
 	struct kcap_session *s;
 	long idx = 0;
 	int err = 0;
@@ -391,9 +489,9 @@ static int kcap_cmd_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	list_for_each_entry(s, kcap_net_sessions(net), node) {
 		if (idx++ < cb->args[0])
 			continue;
-		err = kcap_fill(skb, s, KCAP_CMD_SESSION_GET,
-				NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				NLM_F_MULTI);
+		err = kcap_fill(skb, s, KCAP_CMD_SESSION_GET, portid,
+				cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				kcap_filter_visible(cb->skb, s, portid));
 		if (err) {
 			idx--;
 			break;
@@ -411,28 +509,23 @@ static const struct genl_small_ops kcap_ops[] = {
 	{
 		.cmd	= KCAP_CMD_SESSION_NEW,
 		.doit	= kcap_cmd_new,
-		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= KCAP_CMD_SESSION_DEL,
 		.doit	= kcap_cmd_del,
-		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= KCAP_CMD_SESSION_GET,
 		.doit	= kcap_cmd_get,
 		.dumpit	= kcap_cmd_dump,
-		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= KCAP_CMD_SESSION_SET,
 		.doit	= kcap_cmd_set,
-		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= KCAP_CMD_SESSION_STATS,
 		.doit	= kcap_cmd_get,
-		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 };
 

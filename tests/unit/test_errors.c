@@ -14,7 +14,7 @@
 #include "kcap.h"
 #include "internal.h"
 
-#define LINE_PERM	"permission denied: run as root (needs CAP_NET_ADMIN)"
+#define LINE_PERM	"permission denied: needs CAP_NET_ADMIN"
 
 /* The permission errors get the line saying what to do. */
 static void test_default_perm(void **state)

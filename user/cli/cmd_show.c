@@ -9,13 +9,16 @@
  *	NAME: id ID dev DEV ifindex N state attached|detached linktype LT
  *		direction DIR snaplen N hook HOOK ring-size N rings N
  *		persistent|owner pid PID [nopromisc]
- *		filter all | filter "EXPR" insns N
+ *		filter all | filter "EXPR" insns N | filter hidden insns N
  *		seen N passed N delivered N dropped N bytes N
  *
  * (the second line is one line; the lines after the first start with a
  * tab).  With a field: the filter's expression ("all" for none), the
  * snaplen, or the counters' line alone.  A module that does not report
- * the owner's pid gives "owner PORT", its socket's netlink port id.
+ * the owner's pid gives "owner PORT", its socket's netlink port id.  The
+ * kernel withholds a filter's expression from a caller without
+ * CAP_NET_ADMIN (but the session's owner): "filter hidden", in JSON
+ * "filter_hidden":true, and 'show NAME filter' fails saying so.
  */
 
 #include <errno.h>
@@ -116,6 +119,8 @@ void show_print_text(FILE *f, const struct kcap_session_info *s)
 
 	if (!s->filter_len) {
 		fprintf(f, "\tfilter all\n");
+	} else if (s->filter_hidden) {
+		fprintf(f, "\tfilter hidden insns %u\n", s->filter_len);
 	} else {
 		fprintf(f, "\tfilter ");
 		show_quoted(f, s->filter_text);
@@ -136,14 +141,20 @@ void show_print_json(FILE *f, const struct kcap_session_info *s)
 	fprintf(f, ",\"state\":\"%s\",\"direction\":\"%s\",\"snaplen\":%u,"
 		"\"filter_text\":", cli_state_word(s->state),
 		cli_direction_word(s->direction), s->snaplen);
-	/* null: no filter, as 'show NAME filter --json' says it. */
-	if (s->filter_len)
+	/*
+	 * null: no filter, as 'show NAME filter --json' says it; or one the
+	 * kernel does not show the caller, then with "filter_hidden":true.
+	 */
+	if (s->filter_len && !s->filter_hidden)
 		cli_json_string(f, s->filter_text);
 	else
 		fputs("null", f);
-	fprintf(f, ",\"filter_len\":%u,\"hook\":\"%s\",\"ring_size\":%u,"
+	fprintf(f, ",\"filter_len\":%u,", s->filter_len);
+	if (s->filter_hidden)
+		fputs("\"filter_hidden\":true,", f);
+	fprintf(f, "\"hook\":\"%s\",\"ring_size\":%u,"
 		"\"nr_rings\":%u,\"flags\":%u,\"persistent\":%s,"
-		"\"nopromisc\":%s,\"owner\":", s->filter_len,
+		"\"nopromisc\":%s,\"owner\":",
 		cli_hook_word(s->hook), s->ring_size, s->nr_rings, s->flags,
 		s->flags & KCAP_SESSION_F_PERSISTENT ? "true" : "false",
 		s->flags & KCAP_SESSION_F_NOPROMISC ? "true" : "false");
@@ -214,6 +225,11 @@ static int show_one(struct kcap_ctl *ctl, const struct show_opts *o)
 		err = kcap_session_stats(ctl, o->name, 0, &info->stats);
 	} else {
 		err = kcap_session_get(ctl, o->name, 0, info);
+	}
+	if (!err && o->field == SHOW_FILTER && info->filter_hidden) {
+		free(info);
+		return cli_fail("the filter of session '%s' is hidden: reading it needs CAP_NET_ADMIN",
+				o->name);
 	}
 	if (!err)
 		show_field(o, info);

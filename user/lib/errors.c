@@ -20,13 +20,17 @@ void kcap_error_clear(struct kcap_error *e)
 	e->msg[0] = '\0';
 }
 
-/* What an errno means to the operator when nothing more specific is known. */
+/*
+ * What an errno means to the operator when nothing more specific is known.
+ * The kcap module says which capability a refusal lacks; a refusal without
+ * a message comes from a module that wanted CAP_NET_ADMIN for everything.
+ */
 static const char *kcap_error_default(int err)
 {
 	switch (err) {
 	case -EPERM:
 	case -EACCES:
-		return "permission denied: run as root (needs CAP_NET_ADMIN)";
+		return "permission denied: needs CAP_NET_ADMIN";
 	default:
 		return strerror(-err);
 	}

@@ -193,6 +193,9 @@ struct kcap_stats {
  *	Only the owning socket may change or delete an owned session.
  * @has_owner_pid: the reply carried KCAP_ATTR_OWNER_PID (an owned
  *	session, and a module that reports it).
+ * @filter_hidden: the session's filter has an expression the kernel
+ *	withholds from the caller (KCAP_ATTR_FILTER_HIDDEN): reading it needs
+ *	CAP_NET_ADMIN, or owning the session.  @filter_text is "" then.
  *
  * Attributes missing from a reply are left 0 (or "").
  */
@@ -218,6 +221,7 @@ struct kcap_session_info {
 	bool			has_stats;
 	uint32_t		owner_pid;
 	bool			has_owner_pid;
+	bool			filter_hidden;
 };
 
 /*
@@ -295,8 +299,11 @@ struct kcap_session_config {
  * Return: 0, or a negative errno: -EINVAL for a bad @cfg (no name, no
  * device, a name of KCAP_NAME_MAX bytes or more) or an expression libpcap
  * refuses, -EEXIST if the name is taken, -ENODEV if there is no such
- * device, -EPERM without CAP_NET_ADMIN, -EMSGSIZE if the request does not
- * fit a message, or what else the kernel says; kcap_ctl_error() says why.
+ * device, -EPERM without the capability the session needs (CAP_NET_RAW
+ * for a session owned by @ctl, and CAP_NET_ADMIN too without
+ * KCAP_SESSION_F_NOPROMISC; CAP_NET_ADMIN for a persistent one),
+ * -EMSGSIZE if the request does not fit a message, or what else the kernel
+ * says; kcap_ctl_error() says why.
  */
 int kcap_session_new(struct kcap_ctl *ctl,
 		     const struct kcap_session_config *cfg,
@@ -883,10 +890,12 @@ struct kcap_reader;
  * rings.  Frames the rings held already are read first.
  *
  * Return: 0, or a negative errno: -ENOENT if /dev/kcap does not exist (the
- * module is not loaded) or there is no such session, -EACCES or -EPERM
- * without root (and CAP_NET_RAW), -EBUSY if another reader holds the
- * session's rings, -EPROTO if the kernel's ring layout makes no sense,
- * -ENOMEM, or the error of open(), ioctl() or mmap().
+ * module is not loaded) or there is no such session, -EACCES if the
+ * node's mode shuts the caller out, -EPERM without CAP_NET_RAW (in the
+ * user namespace owning the session's network namespace), -EBUSY if
+ * another reader holds the session's rings, -EPROTO if the kernel's ring
+ * layout makes no sense, -ENOMEM, or the error of open(), ioctl() or
+ * mmap().
  */
 int kcap_reader_open(struct kcap_reader **r, uint32_t session_id,
 		     struct kcap_error *e);
@@ -1324,7 +1333,7 @@ typedef int (*kcap_frame_cb)(const struct kcap_frame *frame,
  * on @dev (kcap_filter_compile()), maps the session's rings and hands
  * frames to @cb until @count, @timeout_ms, a non-zero return of @cb or the
  * session's end (@dev went away), then destroys the session.  Needs
- * CAP_NET_ADMIN and CAP_NET_RAW.
+ * CAP_NET_RAW, and CAP_NET_ADMIN for the promiscuous mode it captures in.
  *
  * Return: the number of frames handed to @cb, or a negative errno:
  * -EINVAL for a bad argument or a filter libpcap rejects, -ENODEV if

@@ -65,8 +65,16 @@ static int kcap_reader_error(struct kcap_error *e, int err, int step,
 				      id);
 	case -EPERM:
 	case -EACCES:
+		/*
+		 * The module makes the node 0666: opening it is refused
+		 * only by a mode someone set (or an older module's 0600).
+		 * Binding is where the kernel checks CAP_NET_RAW.
+		 */
+		if (!step)
+			return kcap_error_set(e, err, sys,
+					      "permission denied opening " KCAP_DEV_PATH ": its mode or owner shuts this user out");
 		return kcap_error_set(e, err, sys,
-				      "permission denied opening " KCAP_DEV_PATH ": run as root (needs CAP_NET_RAW)");
+				      "permission denied reading the session's frames: needs CAP_NET_RAW");
 	case -EBUSY:
 		return kcap_error_set(e, err, sys,
 				      "another reader holds the session's rings (a kcap dump or capture of it): stop that one first");

@@ -253,6 +253,7 @@ int kcap_session_parse(struct nl_msg *msg, struct kcap_session_info *info)
 			  info);
 	info->has_owner = tb[KCAP_ATTR_OWNER];
 	info->has_owner_pid = tb[KCAP_ATTR_OWNER_PID];
+	info->filter_hidden = tb[KCAP_ATTR_FILTER_HIDDEN];
 	if (!tb[KCAP_ATTR_STATS])
 		return 0;
 	kcap_fields_policy(kcap_stats_fields, ARRAY_SIZE(kcap_stats_fields),

@@ -107,10 +107,19 @@ enum kcap_state {
 /**
  * enum kcap_cmd - commands of the KCAP_GENL_NAME family.
  *
- * Every command needs CAP_NET_ADMIN in the user namespace that owns the
- * caller's network namespace, and sees only the sessions of that network
- * namespace.  A session is named by KCAP_ATTR_NAME or KCAP_ATTR_ID.  Every
- * rejection carries an extended-ack message.
+ * Every command sees only the sessions of the caller's network namespace.
+ * Privileges are AF_PACKET's, held in the user namespace that owns that
+ * network namespace (by the task and by the socket's opener):
+ * KCAP_CMD_SESSION_NEW of a session owned by its socket (a capture's)
+ * needs CAP_NET_RAW, and CAP_NET_ADMIN too without
+ * KCAP_SESSION_F_NOPROMISC; of a persistent session CAP_NET_ADMIN.
+ * KCAP_CMD_SESSION_SET and _DEL of a persistent session need
+ * CAP_NET_ADMIN; of another, being its owning socket.  KCAP_CMD_SESSION_GET
+ * and _STATS need nothing, as /proc/net/packet is readable by all; only a
+ * filter's expression is withheld (KCAP_ATTR_FILTER_HIDDEN).  A refusal is
+ * EPERM with a message naming what is missing.  A session is named by
+ * KCAP_ATTR_NAME or KCAP_ATTR_ID.  Every rejection carries an
+ * extended-ack message.
  *
  * @KCAP_CMD_SESSION_NEW: create a session.  Needs KCAP_ATTR_NAME and
  *	KCAP_ATTR_IFINDEX or KCAP_ATTR_IFNAME; takes KCAP_ATTR_DIRECTION,
@@ -194,6 +203,10 @@ enum kcap_cmd {
  *	task that created a session owned by its socket, in the pid
  *	namespace of the task reading it (0 if it is not visible there);
  *	absent for a persistent session.
+ * @KCAP_ATTR_FILTER_HIDDEN: flag, out: the session's filter has an
+ *	expression that KCAP_CMD_SESSION_GET withholds (KCAP_ATTR_FILTER_TEXT
+ *	is absent) from a reader without CAP_NET_ADMIN that does not own the
+ *	session, as sock_diag withholds socket filters.
  */
 enum kcap_attr {
 	KCAP_ATTR_UNSPEC,
@@ -217,6 +230,7 @@ enum kcap_attr {
 	KCAP_ATTR_OWNER,
 	KCAP_ATTR_STATS,
 	KCAP_ATTR_OWNER_PID,
+	KCAP_ATTR_FILTER_HIDDEN,
 
 	__KCAP_ATTR_MAX,
 	KCAP_ATTR_MAX = __KCAP_ATTR_MAX - 1
@@ -257,9 +271,10 @@ enum kcap_stats_attr {
 /*
  * The rings.
  *
- * open("/dev/kcap") (root only), then ioctl(KCAP_IOC_BIND) binds the file to
- * a session of the caller's network namespace (CAP_NET_RAW there); a file
- * binds once.  mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+ * open("/dev/kcap") (mode 0666, as /dev/net/tun), then ioctl(KCAP_IOC_BIND)
+ * binds the file to a session of the caller's network namespace: EPERM
+ * unless the file's opener has CAP_NET_RAW in the user namespace owning it,
+ * as a packet socket's creator must; a file binds once.  mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
  * fd, 0) then maps all the session's rings: ring i starts at
  * i * ring_stride with its struct kcap_ring_ctrl, and its data area of
  * ring_size bytes starts data_offset bytes later.  close() releases the
