@@ -83,6 +83,12 @@ static void test_command_help(void **state)
 	assert_int_equal(r->ret, KCAP_EXIT_OK);
 	assert_string_equal(r->out, help);
 
+	/* The value of an option is not a request for help. */
+	r = run_kcap("capture", "-r", "/nonexistent", "-w", "-h", NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_FAIL);
+	assert_string_equal(r->err, "kcap: cannot read '/nonexistent': No such "
+			    "file or directory\n");
+
 	r = run_kcap("help", "show", NULL);
 	assert_string_equal(r->out, "Usage: kcap show [NAME] "
 			    "[filter|snaplen|stats] [--json]\n\nShow sessions."

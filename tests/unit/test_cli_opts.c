@@ -5,10 +5,12 @@
  * not), the per-frame line, and the text and JSON forms of 'show'.
  */
 
+#define _GNU_SOURCE	/* asprintf() */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <pcap/pcap.h>
@@ -692,7 +694,7 @@ static void test_printer(void **state)
 	o.print.q = 1;
 	redirect_start(&out, stdout);
 	redirect_start(&err, stderr);
-	assert_int_equal(cli_printer_open(&p, &o, 262144, 0), 0);
+	assert_int_equal(cli_printer_open(&p, &o, 262144, true, 0), 0);
 	assert_int_equal(cli_printer_frame(p, &pkt, 1), 0);
 	pkt.frame.direction = KCAP_FRAME_IN;
 	assert_int_equal(cli_printer_frame(p, &pkt, 1), 0);
@@ -704,6 +706,68 @@ static void test_printer(void **state)
 		"lo    Out IP 192.0.2.1.53 > 192.0.2.2.40000: UDP, length 2\n"
 		"lo    In  IP 192.0.2.1.53 > 192.0.2.2.40000: UDP, length 2\n");
 	assert_string_equal(ebuf, "");	/* "reading from file -" dropped */
+}
+
+/*
+ * The printer's limits: a frame of the largest snaplen goes to tcpdump
+ * within libpcap's record limit; a tcpdump that writes 100 KB on stderr
+ * (a stub first on PATH) does not deadlock kcap, and all of it is passed
+ * on.
+ */
+static void test_printer_limits(void **state)
+{
+	static uint8_t big[262144] = { 0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1,
+				       0x08, 0x00 };
+	struct kcap_packet pkt = {
+		.frame = { .caplen = sizeof(big), .len = sizeof(big),
+			   .ifindex = 1, .direction = KCAP_FRAME_IN,
+			   .data = big },
+	};
+	char dir[] = "/tmp/kcap-stub.XXXXXX", path[64], *old, *env;
+	struct redirect out, err;
+	struct cli_printer *p;
+	struct cli_output o;
+	static char ebuf[200000];
+	FILE *f;
+
+	(void)state;
+	if (system("command -v tcpdump >/dev/null"))
+		skip();
+	cli_output_init(&o);
+	o.print.q = 1;
+	redirect_start(&out, stdout);
+	assert_int_equal(cli_printer_open(&p, &o, 262144, true, 0), 0);
+	assert_int_equal(cli_printer_frame(p, &pkt, 1), 0);
+	assert_int_equal(cli_printer_close(p), 0);
+	redirect_end(&out, ebuf, sizeof(ebuf));
+	if (!strstr(ebuf, "lo    In  "))
+		fail_msg("tcpdump printed: %.200s", ebuf);
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/tcpdump", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("#!/bin/sh\nhead -c 100000 /dev/zero | tr '\\0' x >&2\n"
+	      "echo >&2\ncat >/dev/null\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+	old = strdup(getenv("PATH"));
+	assert_int_equal(asprintf(&env, "%s:%s", dir, old) > 0, 1);
+	setenv("PATH", env, 1);
+	alarm(20);			/* a deadlock fails the test */
+	redirect_start(&err, stderr);
+	assert_int_equal(cli_printer_open(&p, &o, 262144, true, 0), 0);
+	assert_int_equal(cli_printer_frame(p, &pkt, 1), 0);
+	assert_int_equal(cli_printer_flush(p), 0);
+	assert_int_equal(cli_printer_close(p), 0);
+	redirect_end(&err, ebuf, sizeof(ebuf));
+	alarm(0);
+	setenv("PATH", old, 1);
+	assert_int_equal(strspn(ebuf, "x"), 100000);
+	unlink(path);
+	rmdir(dir);
+	free(env);
+	free(old);
 }
 
 /*
@@ -726,7 +790,12 @@ static void test_read_file(void **state)
 		{ 1700000000000002000ULL, sizeof(rep), sizeof(rep), 1,
 		  KCAP_FRAME_OUT, rep },
 	};
-	char path[] = "/tmp/kcap-r.XXXXXX", out[64];
+	static const uint8_t raw_udp[] = {
+		0x45, 0, 0, 28,  0, 0, 0, 0,  64, 17, 0, 0,
+		192, 0, 2, 1,  192, 0, 2, 2,  0, 53, 0, 53, 0, 8, 0, 0,
+	};
+	char path[] = "/tmp/kcap-r.XXXXXX", out[64], cmd[160];
+	uint8_t null_udp[4 + sizeof(raw_udp)];
 	struct kcap_writer *w;
 	struct run *r;
 	int fd;
@@ -770,6 +839,49 @@ static void test_read_file(void **state)
 	assert_int_equal(r->ret, KCAP_EXIT_OK);
 	assert_non_null(strstr(r->out, "000001 ? IP 192.0.2.1 > "));
 	assert_non_null(strstr(r->out, "000002 ? IP 192.0.2.2 > "));
+
+	/*
+	 * A second section, raw IP, its interface numbered 0 again: "udp"
+	 * compiled for its own link type finds its frame, and -w pcapng
+	 * keeps it on its own interface.
+	 */
+	assert_int_equal(kcap_writer_open(&w, out, KCAP_FORMAT_PCAPNG, 101, 0,
+					  false), 0);
+	assert_int_equal(kcap_writer_add_interface(w, 9, "tun0", 101, 0), 0);
+	assert_int_equal(kcap_writer_write(w, &(struct kcap_frame){
+		1700000000000003000ULL, sizeof(raw_udp), sizeof(raw_udp), 9,
+		KCAP_FRAME_OUT, raw_udp }), 0);
+	assert_int_equal(kcap_writer_close(w), 0);
+	snprintf(cmd, sizeof(cmd), "cat %s >>%s", out, path);
+	assert_int_equal(system(cmd), 0);
+	r = run_kcap("capture", "-r", path, "udp", NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_OK);
+	assert_string_equal(r->out, "22:13:20.000003 tun0 Out IP 192.0.2.1.53 "
+			    "> 192.0.2.2.53: UDP, length 0\n");
+	r = run_kcap("capture", "-r", path, "-w", out, "-F", "pcapng", NULL);
+	assert_int_equal(r->ret, KCAP_EXIT_OK);
+	r = run_kcap("capture", "-r", out, "udp", NULL);
+	assert_string_equal(r->out, "22:13:20.000003 tun0 Out IP 192.0.2.1.53 "
+			    "> 192.0.2.2.53: UDP, length 0\n");
+
+	/*
+	 * A pcap file of link type 0 (BSD loopback) through tcpdump (-q): as
+	 * it is, not mistaken for pcapng's frames to cook.
+	 */
+	assert_int_equal(kcap_writer_open(&w, out, KCAP_FORMAT_PCAP, 0, 0,
+					  false), 0);
+	memcpy(null_udp, "\x02\0\0\0", 4);	/* AF_INET, host order */
+	memcpy(null_udp + 4, raw_udp, sizeof(raw_udp));
+	assert_int_equal(kcap_writer_write(w, &(struct kcap_frame){
+		1700000000000004000ULL, sizeof(null_udp), sizeof(null_udp), 1,
+		0, null_udp }), 0);
+	assert_int_equal(kcap_writer_close(w), 0);
+	if (!system("command -v tcpdump >/dev/null")) {
+		r = run_kcap("capture", "-r", out, "-q", NULL);
+		assert_int_equal(r->ret, KCAP_EXIT_OK);
+		assert_non_null(strstr(r->out, "IP 192.0.2.1.53 > 192.0.2.2.53: "
+					       "UDP, length 0"));
+	}
 
 	r = run_kcap("capture", "-r", path, "-i", "lo", NULL);
 	assert_int_equal(r->ret, KCAP_EXIT_USAGE);
@@ -937,6 +1049,7 @@ int main(void)
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_cooked),
 		cmocka_unit_test(test_printer),
+		cmocka_unit_test(test_printer_limits),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_show_text),
 		cmocka_unit_test(test_show_json),

@@ -56,7 +56,10 @@ static void read_back(const char *path, bool ng)
 	size_t i;
 
 	assert_int_equal(kcap_file_open(&f, path, &e), 0);
-	assert_int_equal(kcap_file_pcap_linktype(f), ng ? 0 : LINKTYPE_ETH);
+	if (ng)
+		assert_null(kcap_file_pcap_if(f));
+	else
+		assert_int_equal(kcap_file_pcap_if(f)->linktype, LINKTYPE_ETH);
 	for (i = 0; i < NR_FRAMES; i++) {
 		assert_int_equal(kcap_file_next(f, &pkt, &fif, path, &e), 1);
 		assert_int_equal(pkt.frame.tstamp_ns, frames[i].tstamp_ns);
@@ -158,6 +161,70 @@ static void test_big_endian(void **state)
 	kcap_file_close(f);
 }
 
+/*
+ * Two sections (two pcapng files one after the other), each numbering its
+ * interfaces from 0: the frames' interfaces are told apart, file-wide.
+ */
+static void test_sections(void **state)
+{
+	const struct kcap_file_if *fif;
+	char a[PATH_MAX], b[PATH_MAX], cmd[3 * PATH_MAX];
+	struct kcap_packet pkt;
+	struct kcap_writer *w;
+	struct kcap_file *f;
+	struct kcap_error e;
+
+	(void)state;
+	tmp_path(a, sizeof(a), "s1.pcapng");
+	tmp_path(b, sizeof(b), "s2.pcapng");
+	write_file(a, KCAP_FORMAT_PCAPNG);
+	assert_int_equal(kcap_writer_open(&w, b, KCAP_FORMAT_PCAPNG, 101, 0,
+					  false), 0);
+	assert_int_equal(kcap_writer_add_interface(w, 5, "tun0", 101, 0), 0);
+	assert_int_equal(kcap_writer_write(w, &(struct kcap_frame){
+		1700000003000000000ULL, 20, 20, 5, KCAP_FRAME_IN,
+		frame_data[0] }), 0);
+	assert_int_equal(kcap_writer_close(w), 0);
+	snprintf(cmd, sizeof(cmd), "cat '%s' >>'%s'", b, a);
+	assert_int_equal(system(cmd), 0);
+
+	assert_int_equal(kcap_file_open(&f, a, &e), 0);
+	while (kcap_file_next(f, &pkt, &fif, a, &e) == 1 &&
+	       fif->linktype != 101)
+		assert_true(pkt.frame.ifindex == 1 || pkt.frame.ifindex == 2);
+	assert_int_equal(fif->linktype, 101);
+	assert_string_equal(fif->name, "tun0");
+	assert_int_equal(fif->number, 2);	/* eth0 0, lo 1, tun0 2 */
+	assert_int_equal(pkt.frame.ifindex, 3);
+	assert_int_equal(kcap_file_next(f, &pkt, &fif, a, &e), 0);
+	kcap_file_close(f);
+}
+
+/* A block whose trailing length is not its leading one: refused. */
+static void test_lengths_differ(void **state)
+{
+	const struct kcap_file_if *fif;
+	uint8_t bad[sizeof(be_file)];
+	char path[PATH_MAX];
+	struct kcap_packet pkt;
+	struct kcap_file *f;
+	struct kcap_error e;
+	FILE *fp;
+
+	(void)state;
+	memcpy(bad, be_file, sizeof(bad));
+	bad[28 + 16 + 32 + 52 - 1] = 53;	/* the EPB's trailing length */
+	tmp_path(path, sizeof(path), "differ.pcapng");
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(bad, 1, sizeof(bad), fp), sizeof(bad));
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(kcap_file_open(&f, path, &e), 0);
+	assert_int_equal(kcap_file_next(f, &pkt, &fif, path, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "a pcapng block whose two lengths differ"));
+	kcap_file_close(f);
+}
+
 /* A file cut inside a block: its frames before, then one clear error. */
 static void test_cut(void **state)
 {
@@ -193,6 +260,8 @@ int main(void)
 		cmocka_unit_test(test_pcap),
 		cmocka_unit_test(test_big_endian),
 		cmocka_unit_test(test_cut),
+		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_lengths_differ),
 	};
 
 	return cmocka_run_group_tests(tests, writer_setup, writer_teardown);

@@ -252,11 +252,11 @@ bool cli_print_flags(const struct cli_output *o);
 /*
  * Start "tcpdump -r - -l -nn" with @o's print flags, for frames of at most
  * @snaplen bytes, in Linux cooked capture v2 with their device and
- * direction (@linktype 0), or as they are, of @linktype: 0, or
- * KCAP_EXIT_FAIL after a line (no tcpdump installed).
+ * direction (@cooked), or as they are, of @linktype: 0, or KCAP_EXIT_FAIL
+ * after a line (no tcpdump installed).
  */
 int cli_printer_open(struct cli_printer **p, const struct cli_output *o,
-		     uint32_t snaplen, uint32_t linktype);
+		     uint32_t snaplen, bool cooked, uint32_t linktype);
 /* A frame to tcpdump, in Linux cooked capture v2: 0 or a negative errno. */
 int cli_printer_frame(struct cli_printer *p, const struct kcap_packet *pkt,
 		      uint32_t linktype);

@@ -140,18 +140,22 @@ static int cmd_help(int argc, char **argv)
 	return KCAP_EXIT_OK;
 }
 
-/* -h or --help among a command's arguments, as tcpdump takes them. */
+static bool cli_is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+/*
+ * -h or --help as a command's first argument, or as its last after a word
+ * that is not an option ('kcap capture -i eth0 -h'): not where it is an
+ * option's value ('-w -h' writes a file named -h).
+ */
 static bool cli_wants_help(int argc, char **argv)
 {
-	int i;
-
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return true;
-	}
-	return false;
+	if (argc && cli_is_help(argv[0]))
+		return true;
+	return argc > 1 && cli_is_help(argv[argc - 1]) &&
+	       argv[argc - 2][0] != '-';
 }
 
 /* Refuse arguments to a command that takes none. */

@@ -8,9 +8,9 @@
  * then prints the device and the direction of every frame itself.
  *
  * tcpdump writes on kcap's standard output; its standard error comes back
- * through a pipe, so that its "reading from file -" line, which would
- * contradict kcap's "listening on", is dropped and the rest said at the
- * end.  It runs in a process group of its own: a terminal's ^C stops kcap,
+ * through a pipe, read as frames go, so that its "reading from file -"
+ * line, which would contradict kcap's "listening on", is dropped and the
+ * rest passed on.  It runs in a process group of its own: a terminal's ^C stops kcap,
  * which then closes the pipe, and tcpdump prints what it has before it
  * exits.
  */
@@ -33,10 +33,16 @@
 #include "cli.h"
 
 #define PRINTER_ARGS	16
+#define PRINTER_ERR_MAX	4096	/* a line of tcpdump's stderr, at most */
+/* libpcap's largest snaplen (MAXIMUM_SNAPLEN): a record it reads back. */
+#define PRINTER_SNAPLEN_MAX	262144
 
 struct cli_printer {
 	pid_t		pid;
-	int		err_fd;		/* tcpdump's stderr, read at the end */
+	int		in_fd;		/* tcpdump's stdin, non-blocking */
+	int		err_fd;		/* tcpdump's stderr, non-blocking */
+	char		err[PRINTER_ERR_MAX];	/* its last line, unfinished */
+	size_t		err_len;
 	FILE		*fp;		/* the pipe to tcpdump's stdin */
 	pcap_t		*dead;
 	pcap_dumper_t	*dumper;
@@ -125,8 +131,54 @@ static int printer_spawn(struct cli_printer *p, const struct cli_output *o,
 	return ret;
 }
 
+static void printer_drain(struct cli_printer *p, bool end);
+
+/*
+ * The stream pcap_dump() writes to tcpdump's stdin: a pipe kcap never
+ * blocks on while tcpdump may be blocked writing its stderr, which is
+ * read meanwhile.
+ */
+static ssize_t printer_write(void *cookie, const char *buf, size_t size)
+{
+	struct cli_printer *p = cookie;
+	struct pollfd pfd[2];
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < size) {
+		n = write(p->in_fd, buf + done, size - done);
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return done ? (ssize_t)done : -1;
+		pfd[0] = (struct pollfd){ .fd = p->in_fd, .events = POLLOUT };
+		pfd[1] = (struct pollfd){ .fd = p->err_fd, .events = POLLIN };
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			return done ? (ssize_t)done : -1;
+		if (pfd[1].revents)
+			printer_drain(p, false);
+	}
+	return (ssize_t)done;
+}
+
+static int printer_close_in(void *cookie)
+{
+	struct cli_printer *p = cookie;
+
+	return close(p->in_fd);
+}
+
+static const cookie_io_functions_t printer_io = {
+	.write = printer_write,
+	.close = printer_close_in,
+};
+
 int cli_printer_open(struct cli_printer **pp, const struct cli_output *o,
-		     uint32_t snaplen, uint32_t linktype)
+		     uint32_t snaplen, bool cooked, uint32_t linktype)
 {
 	int in[2] = { -1, -1 }, err[2] = { -1, -1 }, ret;
 	struct cli_printer *p;
@@ -137,7 +189,10 @@ int cli_printer_open(struct cli_printer **pp, const struct cli_output *o,
 		return cli_fail("out of memory");
 	p->pid = -1;
 	p->err_fd = -1;
+	/* tcpdump refuses a record over libpcap's largest snaplen. */
 	p->buf_size = KCAP_SLL2_HDR_LEN + (size_t)snaplen;
+	if (p->buf_size > PRINTER_SNAPLEN_MAX)
+		p->buf_size = PRINTER_SNAPLEN_MAX;
 	p->buf = malloc(p->buf_size);
 	if (!p->buf || pipe2(in, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
 		ret = cli_fail("cannot start tcpdump to print frames: %s",
@@ -156,10 +211,13 @@ int cli_printer_open(struct cli_printer **pp, const struct cli_output *o,
 	close(err[1]);
 	in[0] = err[1] = -1;
 	p->err_fd = err[0];
-	p->fp = fdopen(in[1], "w");
+	fcntl(p->err_fd, F_SETFL, fcntl(p->err_fd, F_GETFL) | O_NONBLOCK);
+	p->in_fd = in[1];
+	fcntl(p->in_fd, F_SETFL, fcntl(p->in_fd, F_GETFL) | O_NONBLOCK);
+	p->fp = fopencookie(p, "w", printer_io);
 	if (p->fp)
 		in[1] = -1;		/* p->fp's now */
-	p->cooked = !linktype;
+	p->cooked = cooked;
 	p->dead = pcap_open_dead_with_tstamp_precision(p->cooked ?
 			DLT_LINUX_SLL2 : kcap_linktype_to_dlt(linktype),
 			(int)p->buf_size, o->nano ? PCAP_TSTAMP_PRECISION_NANO :
@@ -206,7 +264,10 @@ int cli_printer_frame(struct cli_printer *p, const struct kcap_packet *pkt,
 				     f->tstamp_ns % 1000000000 / 1000);
 	if (!p->cooked) {
 		h.caplen = f->caplen;
-		h.len = f->len;
+		if (h.caplen > p->buf_size)
+			h.caplen = (uint32_t)p->buf_size;
+		h.len = f->len < PRINTER_SNAPLEN_MAX ? f->len :
+			PRINTER_SNAPLEN_MAX;
 		pcap_dump((u_char *)p->dumper, &h, f->data);
 		return ferror(p->fp) ? -(errno ? errno : EIO) : 0;
 	}
@@ -219,15 +280,11 @@ int cli_printer_frame(struct cli_printer *p, const struct kcap_packet *pkt,
 	memcpy(p->buf + KCAP_SLL2_HDR_LEN, f->data + skip, caplen);
 	h.caplen = KCAP_SLL2_HDR_LEN + caplen;
 	h.len = KCAP_SLL2_HDR_LEN + f->len - (uint32_t)skip;
+	/* tcpdump refuses a length over it too ("Invalid header"). */
+	if (h.len > PRINTER_SNAPLEN_MAX)
+		h.len = PRINTER_SNAPLEN_MAX;
 	pcap_dump((u_char *)p->dumper, &h, p->buf);
 	return ferror(p->fp) ? -(errno ? errno : EIO) : 0;
-}
-
-int cli_printer_flush(struct cli_printer *p)
-{
-	if (pcap_dump_flush(p->dumper))
-		return -(errno ? errno : EIO);
-	return 0;
 }
 
 /*
@@ -262,23 +319,56 @@ static bool printer_reader_gone(void)
 	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
 }
 
-/* @gone: the reader went away, and tcpdump's complaint about it goes too. */
-static void printer_stderr(int fd, bool gone)
+/* Pass on @len bytes of tcpdump's stderr from @line, unless noise. */
+static void printer_line(const char *line, size_t len, bool gone)
 {
-	char buf[4096], *line, *nl;
-	size_t len = 0;
-	ssize_t n;
+	char copy[PRINTER_ERR_MAX + 1];
 
-	while (len < sizeof(buf) - 1 &&
-	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
-	buf[len] = '\0';
-	for (line = buf; *line; line = nl) {
-		nl = strchr(line, '\n');
-		nl = nl ? nl + 1 : line + strlen(line);
-		if (!printer_noise(line, gone))
-			fwrite(line, 1, (size_t)(nl - line), stderr);
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	if (!printer_noise(copy, gone))
+		fwrite(copy, 1, len, stderr);
+}
+
+/*
+ * Read what tcpdump wrote on stderr and pass its whole lines on: as frames
+ * go, without waiting (@end false), so that tcpdump never blocks on a full
+ * pipe while kcap blocks on tcpdump's stdin; at the end, up to its EOF,
+ * with what is left of a last line.
+ */
+static void printer_drain(struct cli_printer *p, bool end)
+{
+	bool gone = printer_reader_gone();
+	char *nl;
+	size_t n;
+	ssize_t r;
+
+	for (;;) {
+		r = read(p->err_fd, p->err + p->err_len,
+			 PRINTER_ERR_MAX - p->err_len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r > 0)
+			p->err_len += (size_t)r;
+		while ((nl = memchr(p->err, '\n', p->err_len)) ||
+		       p->err_len == PRINTER_ERR_MAX || (r <= 0 && end &&
+							 p->err_len)) {
+			n = nl ? (size_t)(nl - p->err) + 1 : p->err_len;
+			printer_line(p->err, n, gone);
+			memmove(p->err, p->err + n, p->err_len - n);
+			p->err_len -= n;
+		}
+		if (r <= 0)
+			return;		/* EAGAIN, EOF or an error */
 	}
+}
+
+int cli_printer_flush(struct cli_printer *p)
+{
+	printer_drain(p, false);
+	if (pcap_dump_flush(p->dumper))
+		return -(errno ? errno : EIO);
+	return 0;
 }
 
 int cli_printer_close(struct cli_printer *p)
@@ -295,10 +385,15 @@ int cli_printer_close(struct cli_printer *p)
 	if (p->dead)
 		pcap_close(p->dead);
 	if (p->pid > 0) {
+		/* Its stderr to the end first: it may block on it. */
+		if (p->err_fd >= 0) {
+			fcntl(p->err_fd, F_SETFL,
+			      fcntl(p->err_fd, F_GETFL) & ~O_NONBLOCK);
+			printer_drain(p, true);
+		}
 		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 			;
 		gone = printer_reader_gone();
-		printer_stderr(p->err_fd, gone);
 		if (!gone && (!WIFEXITED(status) || WEXITSTATUS(status)))
 			ret = -ECHILD;
 	}

@@ -20,14 +20,17 @@
 
 #include "cli.h"
 
-#define READ_IFS_MAX	64	/* interfaces whose filter is kept */
+#define READ_LINKTYPES_MAX	64	/* link types whose filter is kept */
+#define READ_IFS_MAX		256	/* interfaces whose index is kept */
 #define READ_PKTTYPE_UNKNOWN	0xff	/* no PACKET_* value */
 
 struct read_ctx {
 	const struct capture_opts	*o;
-	struct kcap_filter		filters[READ_IFS_MAX];
-	const struct kcap_file_if	*filter_ifs[READ_IFS_MAX];
+	struct kcap_filter		filters[READ_LINKTYPES_MAX];
+	uint32_t			filter_linktypes[READ_LINKTYPES_MAX];
 	unsigned int			nr_filters;
+	/* This host's index of each interface's name, + 1; 0: not looked up. */
+	unsigned int			local_index[READ_IFS_MAX];
 	struct kcap_writer		*w;
 	uint32_t			w_linktype;
 	struct cli_printer		*printer;
@@ -42,19 +45,18 @@ static int read_filter(struct read_ctx *c, const struct kcap_file_if *fif,
 	unsigned int i;
 
 	for (i = 0; i < c->nr_filters; i++) {
-		if (c->filter_ifs[i] == fif ||
-		    c->filter_ifs[i]->linktype == fif->linktype) {
+		if (c->filter_linktypes[i] == fif->linktype) {
 			*f = &c->filters[i];
 			return 0;
 		}
 	}
-	if (c->nr_filters == READ_IFS_MAX)
+	if (c->nr_filters == READ_LINKTYPES_MAX)
 		return cli_fail("more than %d link types in the file",
-				READ_IFS_MAX);
+				READ_LINKTYPES_MAX);
 	if (kcap_filter_compile(&c->filters[i], c->o->filter, fif->linktype,
 				NULL, &e))
 		return cli_error(&e, NULL);
-	c->filter_ifs[i] = fif;
+	c->filter_linktypes[i] = fif->linktype;
 	c->nr_filters++;
 	*f = &c->filters[i];
 	return 0;
@@ -77,6 +79,9 @@ static int read_write(struct read_ctx *c, const struct kcap_packet *pkt,
 	if (!c->w) {
 		err = kcap_writer_open(&c->w, out->file, out->format,
 				       (int)fif->linktype, 0, out->nano);
+		if (err && out->user && err == -EACCES)
+			return cli_fail("cannot write '%s': %s (-Z %s: that user creates the files)",
+					out->file, strerror(-err), out->user);
 		if (err)
 			return cli_fail("cannot write '%s': %s", out->file,
 					strerror(-err));
@@ -99,6 +104,25 @@ static int read_write(struct read_ctx *c, const struct kcap_packet *pkt,
 	return 0;
 }
 
+/*
+ * This host's index of the device named as @fif, 0 if none: what tcpdump
+ * names a cooked frame's device by.  Looked up once per interface.
+ */
+static unsigned int read_local_index(struct read_ctx *c,
+				     const struct kcap_file_if *fif)
+{
+	unsigned int *slot = fif->number < READ_IFS_MAX ?
+			     &c->local_index[fif->number] : NULL;
+	unsigned int index;
+
+	if (slot && *slot)
+		return *slot - 1;
+	index = fif->name[0] ? if_nametoindex(fif->name) : 0;
+	if (slot)
+		*slot = index + 1;
+	return index;
+}
+
 /* A line, by kcap or by tcpdump. */
 static int read_print(struct read_ctx *c, struct kcap_packet *pkt,
 		      const struct kcap_file_if *fif)
@@ -112,8 +136,7 @@ static int read_print(struct read_ctx *c, struct kcap_packet *pkt,
 		 * ("?" for none), and prints "?" for a packet type it does
 		 * not know: a frame of no direction.
 		 */
-		pkt->frame.ifindex = fif->name[0] ? if_nametoindex(fif->name) :
-				     0;
+		pkt->frame.ifindex = read_local_index(c, fif);
 		if (!pkt->frame.direction)
 			pkt->pkt_type = READ_PKTTYPE_UNKNOWN;
 		err = cli_printer_frame(c->printer, pkt, fif->linktype);
@@ -187,6 +210,7 @@ static int read_frames(struct read_ctx *c, struct kcap_file *f)
 int cli_read_file(const struct capture_opts *o)
 {
 	struct read_ctx c = { .o = o };
+	const struct kcap_file_if *pif;
 	struct kcap_file *f;
 	struct kcap_error e;
 	unsigned int i;
@@ -205,9 +229,11 @@ int cli_read_file(const struct capture_opts *o)
 	 * pcapng: cooked, with each frame's device and direction; pcap has
 	 * neither, and goes as it is, as tcpdump -r would print it.
 	 */
-	if (cli_print_flags(&o->out) && (!o->out.file || o->out.print_too))
+	if (cli_print_flags(&o->out) && (!o->out.file || o->out.print_too)) {
+		pif = kcap_file_pcap_if(f);
 		ret = cli_printer_open(&c.printer, &o->out, KCAP_SNAPLEN_MAX,
-				       kcap_file_pcap_linktype(f));
+				       !pif, pif ? pif->linktype : 0);
+	}
 	if (!ret)
 		ret = read_frames(&c, f);
 	if (c.w) {

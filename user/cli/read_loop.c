@@ -312,6 +312,9 @@ static int cli_report_end(struct cli_loop *c, int err)
 	const struct kcap_record_progress *p = kcap_record_progress(c->rec);
 	const struct kcap_error *e = kcap_record_error(c->rec);
 
+	/* The recording's own failure (a full disk) first. */
+	if (e->err && e->err != -EPIPE)
+		return cli_fail("%s", e->msg);
 	if (err == -ECHILD)
 		return cli_fail("tcpdump, printing the frames, failed: see its message above");
 	if (e->err == -EPIPE || (!e->err && err == -EPIPE)) {
@@ -347,7 +350,7 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	if (!out->file || out->print_too) {
 		cfg.frame_cb = cli_print_frame;
 		if (cli_print_flags(out) &&
-		    cli_printer_open(&c.printer, out, KCAP_SNAPLEN_MAX, 0))
+		    cli_printer_open(&c.printer, out, KCAP_SNAPLEN_MAX, true, 0))
 			return KCAP_EXIT_FAIL;
 	}
 	if (kcap_record_open(&c.rec, cap, &cfg, &e)) {

@@ -44,7 +44,8 @@ struct kcap_file {
 	uint8_t			*block;
 	size_t			block_size;
 	struct kcap_file_if	*ifs;
-	size_t			nr_ifs;
+	size_t			nr_ifs;		/* in the current section */
+	uint32_t		nr_ifs_seen;	/* in the file: their numbers */
 	uint64_t		*ts_units;	/* per second, of each if */
 	/* The 4 bytes read to tell the formats, given back to libpcap. */
 	uint8_t			head[4];
@@ -161,6 +162,10 @@ static int file_read_block(struct kcap_file *f, uint32_t *type,
 	memcpy(f->block, hdr, got);
 	if (file_read(f, f->block + got, *len - got) != *len - got)
 		goto cut;
+	if (file_u32(f, f->block + *len - 4) != *len)
+		return kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM,
+				      "cannot read '%s': a pcapng block whose two lengths differ",
+				      path);
 	return 1;
 cut:
 	return kcap_error_set(e, -EIO, KCAP_ERROR_SYSTEM,
@@ -231,6 +236,7 @@ static int file_add_if(struct kcap_file *f, const uint8_t *b, uint32_t len,
 		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
 	f->ts_units = units;
 	memset(&ifs[f->nr_ifs], 0, sizeof(*ifs));
+	ifs[f->nr_ifs].number = f->nr_ifs_seen++;
 	ifs[f->nr_ifs].linktype = file_u16(f, b + 8);
 	ifs[f->nr_ifs].snaplen = file_u32(f, b + 12);
 	units[f->nr_ifs] = 1000000;	/* microseconds by default */
@@ -351,7 +357,7 @@ static int file_next_pcapng(struct kcap_file *f, struct kcap_packet *pkt,
 		pkt->frame.caplen = caplen;
 		if (pkt->frame.len < caplen)
 			pkt->frame.len = caplen;
-		pkt->frame.ifindex = id + 1;
+		pkt->frame.ifindex = f->ifs[id].number + 1;
 		*fif = &f->ifs[id];
 		return 1;
 	}
@@ -405,9 +411,9 @@ void kcap_file_close(struct kcap_file *f)
 	free(f);
 }
 
-uint32_t kcap_file_pcap_linktype(const struct kcap_file *f)
+const struct kcap_file_if *kcap_file_pcap_if(const struct kcap_file *f)
 {
-	return f->pcap ? f->pcap_if.linktype : 0;
+	return f->pcap ? &f->pcap_if : NULL;
 }
 
 size_t kcap_file_nr_ifs(const struct kcap_file *f)

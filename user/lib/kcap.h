@@ -779,11 +779,14 @@ void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
  * @linktype: its pcap LINKTYPE_ value.
  * @snaplen: its snapshot length, 0 if none.
  * @name: its name (pcapng's if_name), "" if the file has none.
+ * @number: its number in the file, counted over all sections from 0 (a
+ *	pcapng section numbers its own interfaces from 0 again).
  */
 struct kcap_file_if {
 	uint32_t	linktype;
 	uint32_t	snaplen;
 	char		name[64];
+	uint32_t	number;
 };
 
 struct kcap_file;
@@ -808,9 +811,10 @@ int kcap_file_open(struct kcap_file **fp, const char *path,
  * kcap_file_next() - the next frame of a capture file.
  * @f: the reader.
  * @pkt: the frame: its bytes, lengths, timestamp (ns), direction (a pcapng
- *	epb_flags', else 0) and, as @frame.ifindex, its interface's number in
- *	the file plus one; valid until the next call.  Other members are 0.
- * @fif: its interface.
+ *	epb_flags', else 0) and, as @frame.ifindex, its interface's @number
+ *	plus one; valid until the next call.  Other members are 0.
+ * @fif: its interface; valid until the next call (a later interface
+ *	block may move them).
  * @path: the file's name, for messages.
  * @e: where to say why it failed, or NULL.
  *
@@ -822,13 +826,14 @@ int kcap_file_next(struct kcap_file *f, struct kcap_packet *pkt,
 		   struct kcap_error *e);
 
 /**
- * kcap_file_pcap_linktype() - the link type of a pcap file.
+ * kcap_file_pcap_if() - the one interface of a pcap file.
  * @f: the reader.
  *
- * Return: the LINKTYPE_ value of a pcap file, whose frames all have it
- * and have no direction; 0 for a pcapng file (see each frame's interface).
+ * Return: a pcap file's interface (its link type is every frame's, and
+ * its frames have no direction), or NULL for a pcapng file (see each
+ * frame's interface).
  */
-uint32_t kcap_file_pcap_linktype(const struct kcap_file *f);
+const struct kcap_file_if *kcap_file_pcap_if(const struct kcap_file *f);
 
 /**
  * kcap_file_nr_ifs() - how many interfaces a capture file described so far.
