@@ -17,7 +17,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 18
+ktap_plan 20
 
 setup_veth_ns ns
 dmesg_mark
@@ -124,6 +124,28 @@ udp_flood --iface vb --count 2 --size 100
 finish $p 60; rc=$?
 ktap_check_match "-z /bin/false: exit 0, and one line saying how it ended" \
 	'^0 kcap: -z /bin/false: exited with status 1$' "$rc $(grep -- '-z' "$tmp/zf.err")"
+
+# -Z nobody: the capture runs as nobody once its session is open, every
+# file (rotation's too) created by nobody, counters still read; a
+# directory nobody cannot write fails before "listening on".
+chmod 755 "$tmp"
+mkdir "$tmp/zown" "$tmp/zroot"
+chown nobody "$tmp/zown"
+capture_bg -n "$ns" "$tmp/Z.err" capture -i va -Q in -c 20 -a duration:60 -G 1 -w "$tmp/zown/z-%s.pcap" -Z nobody
+p=$!
+zuid=$(awk '/^Uid:/ {print $2 "/" $3}' "/proc/$p/status")
+udp_flood --iface vb --count 20 --size 100 --pps 10
+finish $p 60; rc=$?
+zfiles=$(ls "$tmp/zown" | wc -l)
+zframes=$(for f in "$tmp"/zown/*.pcap; do pcap_frames "$f"; done | awk '{n += $1} END {print n}')
+ktap_check_match "-Z nobody -G 1: runs as nobody, exit 0, 20 frames in $zfiles files all owned by nobody, 20 received by filter" \
+	"^65534/65534 0 20 $zfiles 20$" \
+	"$zuid $rc $zframes $(stat -c %U "$tmp"/zown/* | grep -c '^nobody$') $(sed -n 's/^\([0-9]*\) packets received by filter$/\1/p' "$tmp/Z.err")"
+in_ns kcap capture -i va -c 1 -Z nobody -w "$tmp/zroot/x.pcap" 2>"$tmp/Zr.err"
+rc=$?
+ktap_check_match "-Z nobody into a directory nobody cannot write: exit 1, one line before listening" \
+	"^1 kcap: cannot write '$tmp/zroot/x.pcap': Permission denied \(-Z nobody: that user creates the files\)$" \
+	"$rc $(cat "$tmp/Zr.err")"
 
 # The status line: never with frames on stdout (to a pipe the terminal
 # shows), never with TERM=dumb; with -w FILE on a terminal, it is there.
