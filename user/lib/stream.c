@@ -14,6 +14,14 @@
  * holds whole records, so that it stays a valid pcap stream however slow
  * the client is, and no client ever holds up the capture or the others.
  *
+ * TCP takes what fits in the socket's send buffer, which may be part of a
+ * record; the rest would follow, but a client that stops reading never
+ * gets it, and its stream would end cut inside a record when it is
+ * closed.  So a send carries whole records only, as many as fit in half
+ * of the room the kernel says the socket has (SO_MEMINFO: its send
+ * buffer, less what is queued, which counts the kernel's overhead too;
+ * TCP refuses data only once that room is used up).
+ *
  * The bytes are libpcap's own: the file header and each record are written
  * by pcap_dump_fopen() and pcap_dump() into a memory FILE (fmemopen(3))
  * and copied from there into the clients' buffers.  libpcap cannot write
@@ -35,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/sock_diag.h>
+
 #include <pcap/pcap.h>
 
 #include "internal.h"
@@ -52,6 +62,7 @@ struct kcap_stream_conn {
 	size_t				head, tail;	/* bytes to send */
 	uint64_t			queued;		/* records put in buf */
 	size_t				rec_left;	/* of the record at head */
+	bool				in_rec;		/* part of it sent */
 	bool				hdr_sent;	/* the file header */
 	int				gone;	/* why it is to be closed */
 };
@@ -252,6 +263,7 @@ static void kcap_stream_sent(struct kcap_stream *s, struct kcap_stream_conn *c,
 		pos += k;
 		n -= k;
 		c->rec_left -= k;
+		c->in_rec = c->rec_left != 0;
 		if (c->rec_left)
 			break;
 		if (c->hdr_sent) {
@@ -265,13 +277,49 @@ static void kcap_stream_sent(struct kcap_stream *s, struct kcap_stream_conn *c,
 		c->head = c->tail = 0;
 }
 
-/* Send what @c's buffer holds, as much as its socket takes now. */
+/*
+ * How many bytes from the head of @c's buffer to send now: whole records
+ * that fit in half the room of its socket (the rest of a record already
+ * begun whatever the room: it has to go).
+ */
+static size_t kcap_stream_whole(const struct kcap_stream_conn *c)
+{
+	uint32_t mi[SK_MEMINFO_VARS], caplen;
+	socklen_t len = sizeof(mi);
+	size_t room, pos, rec;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_MEMINFO, mi, &len) ||
+	    len < sizeof(uint32_t) * (SK_MEMINFO_WMEM_QUEUED + 1))
+		return c->tail - c->head;	/* (no such kernel) */
+	room = mi[SK_MEMINFO_SNDBUF] > mi[SK_MEMINFO_WMEM_QUEUED] ?
+	       (mi[SK_MEMINFO_SNDBUF] - mi[SK_MEMINFO_WMEM_QUEUED]) / 2 : 0;
+	pos = c->head;
+	if (c->rec_left) {	/* the file header, or a record begun */
+		pos += c->rec_left;
+		if (!c->in_rec && c->rec_left > room)
+			return 0;
+	}
+	while (pos < c->tail) {
+		memcpy(&caplen, c->buf + pos + 8, sizeof(caplen));
+		rec = KCAP_STREAM_REC_HDR + caplen;
+		if (pos + rec - c->head > room)
+			break;
+		pos += rec;
+	}
+	return pos - c->head;
+}
+
+/* Send what @c's buffer holds, whole records, as its socket takes now. */
 static void kcap_stream_flush(struct kcap_stream *s, struct kcap_stream_conn *c)
 {
+	size_t want;
 	ssize_t n;
 
 	while (!c->gone && c->head < c->tail) {
-		n = send(c->fd, c->buf + c->head, c->tail - c->head,
+		want = kcap_stream_whole(c);
+		if (!want)
+			return;
+		n = send(c->fd, c->buf + c->head, want,
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -445,15 +493,22 @@ static void kcap_stream_poll(struct kcap_stream *s)
 	unsigned int i;
 	ssize_t n;
 
+	/*
+	 * POLLOUT for a client with bytes waiting: a socket found full so
+	 * is one whose send buffer TCP grows (SOCK_NOSPACE), as it would
+	 * after a send that did not fit, which kcap_stream_whole() avoids.
+	 */
 	for (i = 0; i < s->nr; i++) {
 		pfd[i].fd = s->conns[i]->fd;
 		pfd[i].events = POLLIN;
+		if (s->conns[i]->head < s->conns[i]->tail)
+			pfd[i].events |= POLLOUT;
 		pfd[i].revents = 0;
 	}
 	if (poll(pfd, s->nr, 0) <= 0)
 		return;
 	for (i = 0; i < s->nr; i++) {
-		if (!pfd[i].revents)
+		if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		n = recv(pfd[i].fd, junk, sizeof(junk), MSG_DONTWAIT);
 		if (n == 0)
