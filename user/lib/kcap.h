@@ -1430,7 +1430,8 @@ enum kcap_stream_event {
  * @snaplen: the header's snapshot length; longer frames are cut; 0: 262144.
  * @nano: nanosecond timestamps (magic 0xa1b23c4d) instead of microseconds.
  * @client_buf: bytes buffered per client, 0: KCAP_STREAM_CLIENT_BUF; at
- *	least one record of @snaplen bytes.
+ *	least one record of @snaplen bytes.  Twice that is allocated, so
+ *	that bytes are moved back in it once per @client_buf written.
  * @max_clients: clients at once, 0 (and at most): KCAP_STREAM_CLIENTS_MAX.
  * @event_cb: told of each client that joins, leaves or is refused; NULL.
  * @arg: @event_cb's.

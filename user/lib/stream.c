@@ -342,7 +342,12 @@ static bool kcap_stream_room(struct kcap_stream *s, struct kcap_stream_conn *c,
 		if (c->tail - c->head + n > s->o.client_buf)
 			return false;
 	}
-	if (c->tail + n > s->o.client_buf) {
+	/*
+	 * Room twice the limit, so that bytes are moved back at most once
+	 * per client_buf bytes written: not per frame for a client that
+	 * keeps its buffer near full.
+	 */
+	if (c->tail + n > 2 * s->o.client_buf) {
 		memmove(c->buf, c->buf + c->head, c->tail - c->head);
 		c->tail -= c->head;
 		c->head = 0;
@@ -461,7 +466,7 @@ static void kcap_stream_accept(struct kcap_stream *s)
 				 sizeof(info.addr));
 		c = s->nr < s->o.max_clients ? calloc(1, sizeof(*c)) : NULL;
 		if (c)
-			c->buf = malloc(s->o.client_buf);
+			c->buf = malloc(2 * s->o.client_buf);
 		if (!c || !c->buf) {
 			free(c);
 			close(fd);
