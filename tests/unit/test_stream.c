@@ -208,8 +208,11 @@ static void test_stream_stalled_client(void **state)
 		 * here, as fast as the writer or not): the stream itself
 		 * never does, and the time is counted in its calls only.
 		 */
-		while (kcap_stream_client(s, 0, &pending) && pending > (64 << 10))
+		while (kcap_stream_client(s, 0, &pending) &&
+		       pending > (64 << 10)) {
 			usleep(50);
+			kcap_stream_serve(s);
+		}
 		make_frame(i, &f, buf);
 		t0 = now_us();
 		assert_int_equal(kcap_stream_write(s, &f), 0);

@@ -293,6 +293,13 @@ static size_t kcap_stream_whole(const struct kcap_stream_conn *c)
 		return c->tail - c->head;	/* (no such kernel) */
 	room = mi[SK_MEMINFO_SNDBUF] > mi[SK_MEMINFO_WMEM_QUEUED] ?
 	       (mi[SK_MEMINFO_SNDBUF] - mi[SK_MEMINFO_WMEM_QUEUED]) / 2 : 0;
+	/*
+	 * A record larger than that room (a send buffer smaller than twice
+	 * a 64 KiB GRO frame) goes alone once the socket's queue is empty:
+	 * else it would never go.
+	 */
+	if (!mi[SK_MEMINFO_WMEM_QUEUED] && room < c->tail - c->head)
+		room = SIZE_MAX / 2;
 	pos = c->head;
 	if (c->rec_left) {	/* the file header, or a record begun */
 		pos += c->rec_left;
@@ -305,6 +312,8 @@ static size_t kcap_stream_whole(const struct kcap_stream_conn *c)
 		if (pos + rec - c->head > room)
 			break;
 		pos += rec;
+		if (room == SIZE_MAX / 2)
+			break;	/* that one alone */
 	}
 	return pos - c->head;
 }
