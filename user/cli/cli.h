@@ -163,7 +163,10 @@ struct cli_print {
 	uint8_t		e, v, x, X, A, q, t;
 };
 
-/* Where frames go, and when to stop: -w, -F, --nano, -c, -C, -G, -W, -a. */
+/*
+ * Where frames go, and when to stop: -w, -F, --nano, -c, -C, -G, -W, -a;
+ * --listen: to the clients of a pcap stream over TCP too (or only).
+ */
 struct cli_output {
 	const char		*file;	/* NULL: one line per frame on stdout */
 	enum kcap_file_format	format;
@@ -187,6 +190,7 @@ struct cli_output {
 	bool			print_too;	/* --print: lines with -w too */
 	const char		*postrotate;	/* -z: CMD FILE per file done */
 	const char		*user;		/* -Z: become USER to write */
+	const char		*listen;	/* --listen [ADDR:]PORT */
 };
 
 /* output.c: the output options of capture and dump. */
@@ -196,6 +200,7 @@ struct cli_output {
 #define CLI_OPT_PRINT		0x102	/* --print */
 #define CLI_OPT_IMMEDIATE	0x103	/* --immediate-mode */
 #define CLI_OPT_TSTAMP_PREC	0x104	/* --time-stamp-precision */
+#define CLI_OPT_LISTEN		0x105	/* --listen */
 #define CLI_RING_FILES_MAX	1000000
 #define CLI_PATH_MAX		4096
 
@@ -211,7 +216,8 @@ struct cli_output {
 	{ "print", no_argument, NULL, CLI_OPT_PRINT },			\
 	{ "immediate-mode", no_argument, NULL, CLI_OPT_IMMEDIATE },	\
 	{ "time-stamp-precision", required_argument, NULL,		\
-	  CLI_OPT_TSTAMP_PREC }
+	  CLI_OPT_TSTAMP_PREC },						\
+	{ "listen", required_argument, NULL, CLI_OPT_LISTEN }
 
 void cli_output_init(struct cli_output *o);
 
@@ -227,15 +233,16 @@ int cli_output_check(const char *cmd, const struct cli_output *o);
 
 /*
  * Whether to show the live status line: only when frames go to a file
- * (-w FILE, not -), standard error is a terminal (@stderr_tty) and
+ * (-w FILE, not -) or only to --listen's clients, standard error is a terminal (@stderr_tty) and
  * $TERM (@term) is set and not "dumb": it is redrawn with "\r\e[K".
  */
 bool cli_status_line_wanted(const struct cli_output *o, bool stderr_tty,
 			    const char *term);
 
 /*
- * Open @out (an output that cannot be written is one line and exit 1,
- * before "listening on", as tcpdump does), say "kcap: listening on ...",
+ * Open @out (an output that cannot be written, a port that cannot be
+ * listened on, is one line and exit 1, before "listening on", as tcpdump
+ * does), say "kcap: listening on ...",
  * then read the sessions of @cap to @out until the count, a signal
  * (SIGINT, SIGTERM, SIGHUP) or a session's hangup, and print the summary
  * on stderr.  Returns a KCAP_EXIT_* status.

@@ -35,7 +35,7 @@ static const struct cli_cmd cli_cmds[] = {
 	  "\t[--idle SECONDS] [-a duration:S|filesize:KB|packets:N|files:N]...\n"
 	  "\t[--hook netfilter|rx_handler] [-e] [-q] [-v...] [-A|-x...|-X...]\n"
 	  "\t[-t...] [--print] [--time-stamp-precision micro|nano]\n"
-	  "\t[EXPRESSION...]\n"
+	  "\t[--listen [ADDR:]PORT] [EXPRESSION...]\n"
 	  "-r FILE [-Q in|out|inout] [-c COUNT] [-w FILE|-] [-F pcap|pcapng]\n"
 	  "\t[-Z USER] [-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print]\n"
 	  "\t[EXPRESSION...]" },
@@ -45,7 +45,7 @@ static const struct cli_cmd cli_cmds[] = {
 	  "\t[-C MB] [-G SECONDS] [-W FILES] [-z CMD] [-Z USER] [--idle SECONDS]\n"
 	  "\t[-a duration:S|filesize:KB|packets:N|files:N]...\n"
 	  "\t[-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print]\n"
-	  "\t[--time-stamp-precision micro|nano]" },
+	  "\t[--time-stamp-precision micro|nano] [--listen [ADDR:]PORT]" },
 	{ "add",	cmd_add,	"create a persistent session",
 	  "NAME dev DEV [direction in|out|inout|off]\n"
 	  "\t[snaplen N] [filter EXPR] [ring-size BYTES]\n"

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kcap(8): the output options that capture and dump share (-w, -c, -F,
- * --nano, -C, -G, -W, -a, --idle); libkcap's recording (kcap_record_*())
- * names the files, rotates and stops.
+ * --nano, -C, -G, -W, -a, --idle, --listen); libkcap's recording
+ * (kcap_record_*()) names the files, rotates and stops, its stream
+ * (kcap_stream_*()) serves the frames over TCP.
  */
 
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +145,16 @@ int cli_output_option(const char *cmd, int opt, const char *arg,
 	case CLI_OPT_PRINT:
 		o->print_too = true;
 		return 0;
+	case CLI_OPT_LISTEN: {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		o->listen = arg;
+		if (kcap_stream_parse_addr(arg, &ss, &len))
+			return cli_invalid(cmd, "--listen address", arg,
+					   "[ADDR:]PORT, PORT 0 to 65535, ADDR an IPv4 address or an IPv6 one in brackets");
+		return 0;
+	}
 	case 'n':
 	case 'l':
 	case 'U':
@@ -200,7 +212,7 @@ bool cli_status_line_wanted(const struct cli_output *o, bool stderr_tty,
 	 * terminal through a pipe (kcap capture | cat, ... -w - | tcpdump
 	 * -r -), where \r and escape codes would land inside their lines.
 	 */
-	if (!o->file || !strcmp(o->file, "-") || o->print_too)
+	if (o->print_too || (o->file ? !strcmp(o->file, "-") : !o->listen))
 		return false;
 	return stderr_tty && term && term[0] && strcmp(term, "dumb");
 }

@@ -1,8 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kcap(8): what capture and dump share: recording their sessions
- * (libkcap's kcap_record_*()) into a capture file or onto the terminal
- * until told to stop, with tcpdump's status line and summary.
+ * (libkcap's kcap_record_*()) into a capture file or onto the terminal,
+ * and with --listen to the clients of a pcap stream over TCP
+ * (kcap_stream_*()), until told to stop, with tcpdump's status line and
+ * summary.
+ *
+ * The stream is served from the recording's own loop, without a thread:
+ * each frame's record goes into every client's buffer from the frame
+ * callback, and kcap_stream_serve() (accept, send, notice who left) runs
+ * whenever the rings are empty (the recording's idle_cb, before it waits:
+ * where the file is written out too) and after each kcap_record_step(),
+ * which returns at least every CLI_POLL_MS.  So a frame reaches the
+ * clients as soon as the rings have no more waiting, a client is taken
+ * within CLI_POLL_MS of connecting, and a busy capture never makes a
+ * system call per frame per client (the buffers go out by 64 KiB).
  */
 
 #define _GNU_SOURCE	/* environ */
@@ -22,6 +34,7 @@
 #define CLI_POLL_MS		250	/* how late a signal may be seen */
 #define CLI_STATUS_EVERY_MS	1000	/* the live status line */
 #define CLI_POST_MAX		64	/* -z commands running at once */
+#define CLI_STREAM_CLOSE_MS	2000	/* --listen: the clients' last bytes */
 
 static volatile sig_atomic_t cli_stop_signal;
 static volatile sig_atomic_t cli_usr1;
@@ -67,7 +80,8 @@ static void cli_signals(bool install)
  * several devices, their names joined ("eth0, eth1 and eth2") and each
  * link type where they differ.
  */
-static void cli_listening(const struct kcap_capture *cap)
+static void cli_listening(const struct kcap_capture *cap,
+			  const struct kcap_stream *stream)
 {
 	const struct kcap_session_info *s = kcap_capture_session(cap, 0);
 	unsigned int i, n = kcap_capture_nr(cap);
@@ -77,6 +91,9 @@ static void cli_listening(const struct kcap_capture *cap)
 		same = same && kcap_capture_session(cap, i)->linktype ==
 			       s->linktype;
 	fflush(stdout);
+	if (stream)
+		fprintf(stderr, "kcap: serving a pcap stream on %s to each client that connects\n",
+			kcap_stream_address(stream));
 	fprintf(stderr, "kcap: listening on ");
 	for (i = 0; i < n; i++) {
 		s = kcap_capture_session(cap, i);
@@ -110,6 +127,10 @@ struct cli_loop {
 	struct cli_printer		*printer;	/* print flags: tcpdump */
 	pid_t				post[CLI_POST_MAX];	/* -z's */
 	unsigned int			nr_post;
+	bool				print;	/* a line per frame */
+	struct kcap_stream		*stream;	/* --listen */
+	struct kcap_stream_totals	served;	/* its clients that left */
+	char				addr[KCAP_STREAM_ADDR_MAX];	/* its */
 };
 
 /* The options as libkcap's recording takes them. */
@@ -132,12 +153,24 @@ static void cli_record_config(const struct cli_output *o,
 	c->files = o->stop_files;
 }
 
-/* Without -w, or with --print, a line per frame on stdout. */
-static int cli_print_frame(const struct kcap_packet *pkt,
-			   const struct kcap_session_info *s, void *arg)
+/*
+ * Each frame: to --listen's clients; without -w and --listen, or with
+ * --print, a line on stdout.
+ */
+static int cli_frame(const struct kcap_packet *pkt,
+		     const struct kcap_session_info *s, void *arg)
 {
 	struct cli_loop *c = arg;
 	char line[512];
+	int err;
+
+	if (c->stream) {
+		err = kcap_stream_write(c->stream, &pkt->frame);
+		if (err)
+			return err;
+	}
+	if (!c->print)
+		return 0;
 
 	if (c->printer)
 		return cli_printer_frame(c->printer, pkt, s->linktype);
@@ -263,6 +296,51 @@ static void cli_status_clear(struct cli_loop *c)
 	c->status_shown = false;
 }
 
+/* --listen: a client came, was turned away, or left with its counts. */
+static void cli_stream_event(enum kcap_stream_event ev,
+			     const struct kcap_stream_client *cl, void *arg)
+{
+	struct cli_loop *c = arg;
+
+	cli_status_clear(c);
+	fflush(stdout);
+	switch (ev) {
+	case KCAP_STREAM_JOINED:
+		fprintf(stderr, "kcap: client %s connected\n", cl->addr);
+		break;
+	case KCAP_STREAM_REFUSED:
+		fprintf(stderr, "kcap: client %s refused: %s\n", cl->addr,
+			cl->err == -EMFILE ? "too many clients already" :
+					     strerror(-cl->err));
+		break;
+	case KCAP_STREAM_LEFT:
+		c->served.clients++;
+		c->served.sent += cl->sent;
+		c->served.dropped += cl->dropped;
+		fprintf(stderr, "kcap: client %s: %llu frames sent, %llu dropped%s\n",
+			cl->addr, (unsigned long long)cl->sent,
+			(unsigned long long)cl->dropped,
+			cl->dropped ? " (it did not keep up)" : "");
+		break;
+	}
+}
+
+/*
+ * The stream's part of the summary: at the end, once every client has
+ * left, what they were sent; on SIGUSR1, the counts so far.
+ */
+static void cli_stream_summary(struct cli_loop *c, bool end)
+{
+	const struct kcap_stream_totals *t = end ? &c->served :
+					     kcap_stream_totals(c->stream);
+
+	fprintf(stderr, "%llu frames sent to %llu clients of %s, %llu dropped "
+		"for clients that did not keep up\n",
+		(unsigned long long)t->sent, (unsigned long long)t->clients,
+		c->addr,
+		(unsigned long long)t->dropped);
+}
+
 /*
  * tcpdump's summary: at the end three lines, after a line break when a
  * signal stopped the capture (a terminal's "^C" stands alone then); on
@@ -285,8 +363,10 @@ static void cli_summary(struct cli_loop *c, bool end)
 		(unsigned long long)p->packets, sep);
 	fprintf(stderr, "%llu packets received by filter%s",
 		(unsigned long long)p->stats.passed, sep);
-	fprintf(stderr, "%llu packets dropped by kernel\n",
-		(unsigned long long)p->stats.dropped);
+	fprintf(stderr, "%llu packets dropped by kernel%s",
+		(unsigned long long)p->stats.dropped, c->addr[0] ? sep : "\n");
+	if (c->addr[0])
+		cli_stream_summary(c, end);
 }
 
 /* Why a session hung up: it was deleted, or its device went away. */
@@ -329,6 +409,46 @@ static int cli_report_end(struct cli_loop *c, int err)
 	return KCAP_EXIT_OK;
 }
 
+/* The rings are empty: the clients' buffers out, new clients in. */
+static void cli_idle(void *arg)
+{
+	struct cli_loop *c = arg;
+
+	kcap_stream_serve(c->stream);
+}
+
+/*
+ * --listen: the stream, with the link type of the sessions (one: a pcap
+ * stream holds one) and the snaplen of the file; 0 or KCAP_EXIT_FAIL
+ * after a line.
+ */
+static int cli_stream_open(struct cli_loop *c)
+{
+	const struct kcap_session_info *s0 = kcap_capture_session(c->cap, 0);
+	const struct kcap_session_info *s;
+	struct kcap_stream_opts o = {
+		.addr = c->out->listen, .linktype = s0->linktype,
+		.snaplen = c->out->snaplen, .nano = c->out->nano,
+		.event_cb = cli_stream_event, .arg = c,
+	};
+	struct kcap_error e;
+	unsigned int i;
+
+	for (i = 0; i < kcap_capture_nr(c->cap); i++) {
+		s = kcap_capture_session(c->cap, i);
+		if (s->linktype != s0->linktype)
+			return cli_fail("--listen: %s and %s have different link types, which a pcap stream cannot hold",
+					s0->ifname, s->ifname);
+		if (!c->out->snaplen && s->snaplen > o.snaplen)
+			o.snaplen = s->snaplen;
+	}
+	if (kcap_stream_open(&c->stream, &o, &e))
+		return cli_fail("%s", e.msg);
+	snprintf(c->addr, sizeof(c->addr), "%s",
+		 kcap_stream_address(c->stream));
+	return 0;
+}
+
 int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 {
 	struct cli_loop c = { .cap = cap, .out = out };
@@ -341,32 +461,44 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	 * created by USER, the first as the ones rotation makes, so that a
 	 * directory USER cannot write fails now, not at the first rotation.
 	 */
-	if (out->user && cli_become_user(out->user))
+	/* A port below 1024 needs root too: listen first. */
+	if (out->listen && cli_stream_open(&c))
 		return KCAP_EXIT_FAIL;
+	if (out->user && cli_become_user(out->user)) {
+		kcap_stream_close(c.stream, 0);
+		return KCAP_EXIT_FAIL;
+	}
 	cli_record_config(out, &cfg);
 	cfg.arg = &c;
 	if (out->postrotate)
 		cfg.file_cb = cli_post_rotate;
-	if (!out->file || out->print_too) {
-		cfg.frame_cb = cli_print_frame;
-		if (cli_print_flags(out) &&
-		    cli_printer_open(&c.printer, out, KCAP_SNAPLEN_MAX, true, 0))
-			return KCAP_EXIT_FAIL;
+	c.print = (!out->file && !out->listen) || out->print_too;
+	if (c.print || c.stream)
+		cfg.frame_cb = cli_frame;
+	if (c.stream)
+		cfg.idle_cb = cli_idle;
+	if (c.print && cli_print_flags(out) &&
+	    cli_printer_open(&c.printer, out, KCAP_SNAPLEN_MAX, true, 0)) {
+		kcap_stream_close(c.stream, 0);
+		return KCAP_EXIT_FAIL;
 	}
 	if (kcap_record_open(&c.rec, cap, &cfg, &e)) {
+		kcap_stream_close(c.stream, 0);
 		cli_printer_close(c.printer);
 		if (out->user && e.err == -EACCES)
 			return cli_fail("%s (-Z %s: that user creates the files)",
 					e.msg, out->user);
 		return cli_fail("%s", e.msg);
 	}
-	cli_listening(cap);
+	cli_listening(cap, c.stream);
 	c.status = cli_status_line_wanted(out, isatty(STDERR_FILENO),
 					  getenv("TERM"));
 	c.status_ms = cli_now_ms();
 	cli_signals(true);
 	do {
 		ret = kcap_record_step(c.rec, CLI_POLL_MS);
+		if (c.stream)
+			kcap_stream_serve(c.stream);
 		if (c.printer && !ret)
 			ret = cli_printer_flush(c.printer);
 		if (cli_usr1) {
@@ -380,13 +512,16 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	err = kcap_record_finish(c.rec);
 	if (!err && ret < 0)
 		err = ret;	/* handing frames to tcpdump failed */
-	if ((!out->file || out->print_too) && fflush(stdout) == EOF && !err)
+	if (c.print && fflush(stdout) == EOF && !err)
 		err = errno ? -errno : -EIO;
 	/* tcpdump's failure first: its own line said why. */
 	if (c.printer && cli_printer_close(c.printer))
 		err = -ECHILD;
 	ret = cli_report_end(&c, err);
 	cli_signals(false);
+	/* Each client gets what it was given, then the end of its stream. */
+	kcap_stream_close(c.stream, CLI_STREAM_CLOSE_MS);
+	c.stream = NULL;
 	cli_summary(&c, true);
 	kcap_record_close(c.rec);
 	cli_post_reap(&c, true);	/* -z on the last file too */

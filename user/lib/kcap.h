@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <linux/filter.h>
 #include <linux/kcap.h>
@@ -1138,6 +1139,9 @@ void kcap_capture_close(struct kcap_capture *c);
  * @file_cb: called with each file's name once it is closed, complete and
  *	valid (at a rotation, and at the end), as tcpdump's -z runs its
  *	command; not for standard output or memory.  NULL for none.
+ * @idle_cb: called when no frame is waiting, before the recording waits
+ *	for one, as the file is written out then (where @frame_cb's
+ *	buffers go out: kcap_stream_serve()).  NULL for none.
  *
  * Strings must stay valid while the recording runs.
  */
@@ -1162,6 +1166,7 @@ struct kcap_record_config {
 					    void *arg);
 	void			*arg;
 	void			(*file_cb)(const char *path, void *arg);
+	void			(*idle_cb)(void *arg);
 };
 
 /**
@@ -1390,5 +1395,171 @@ long long kcap_capture_to_file(const char *dev, const char *filter,
  * frames already handed to @cb.
  */
 long long kcap_read_file(const char *path, kcap_frame_cb cb, void *arg);
+
+/*
+ * Serving a live capture as a pcap stream over TCP (PCAP-over-IP): every
+ * client that connects gets a pcap file header, then the frames written
+ * from the moment it joined, as pcap records, as "nc HOST PORT | tcpdump
+ * -r -" and NetworkMiner read it.  Unauthenticated and unencrypted.
+ */
+
+#define KCAP_STREAM_CLIENT_BUF	(4U << 20)	/* bytes buffered per client */
+#define KCAP_STREAM_CLIENTS_MAX	64
+#define KCAP_STREAM_ADDR_MAX	64	/* "[ADDR]:PORT" */
+
+/**
+ * struct kcap_stream_client - a client of a stream, as it stands.
+ * @addr: its address, "ADDR:PORT" or "[ADDR]:PORT".
+ * @sent: the records that went out to it whole.
+ * @dropped: the records it could not take: its buffer was full, or they
+ *	were still in it when it left or the stream closed.
+ * @bytes: the bytes that went out to it, the file header's included.
+ * @err: once it left: 0 if the stream closed it, else why it went (a
+ *	negative errno: -ECONNRESET when it closed the connection).
+ */
+struct kcap_stream_client {
+	char		addr[KCAP_STREAM_ADDR_MAX];
+	uint64_t	sent;
+	uint64_t	dropped;
+	uint64_t	bytes;
+	int		err;
+};
+
+/**
+ * enum kcap_stream_event - what a stream tells of its clients.
+ * @KCAP_STREAM_JOINED: a client connected; its frames start now.
+ * @KCAP_STREAM_LEFT: a client went away or was closed: its final counts.
+ * @KCAP_STREAM_REFUSED: a client was turned away: -EMFILE when there were
+ *	already max_clients, -ENOMEM.
+ */
+enum kcap_stream_event {
+	KCAP_STREAM_JOINED,
+	KCAP_STREAM_LEFT,
+	KCAP_STREAM_REFUSED,
+};
+
+/**
+ * struct kcap_stream_opts - a stream to serve.
+ * @addr: where to listen: "PORT" (on 127.0.0.1), "ADDR:PORT" with an IPv4
+ *	address, "[ADDR]:PORT" with an IPv6 one; PORT 0: one the kernel
+ *	chooses (kcap_stream_address() says which).
+ * @linktype: the pcap LINKTYPE_ value of the frames.
+ * @snaplen: the header's snapshot length; longer frames are cut; 0: 262144.
+ * @nano: nanosecond timestamps (magic 0xa1b23c4d) instead of microseconds.
+ * @client_buf: bytes buffered per client, 0: KCAP_STREAM_CLIENT_BUF; at
+ *	least one record of @snaplen bytes.  Twice that is allocated, so
+ *	that bytes are moved back in it once per @client_buf written.
+ * @max_clients: clients at once, 0 (and at most): KCAP_STREAM_CLIENTS_MAX.
+ * @event_cb: told of each client that joins, leaves or is refused; NULL.
+ * @arg: @event_cb's.
+ */
+struct kcap_stream_opts {
+	const char	*addr;
+	uint32_t	linktype;
+	uint32_t	snaplen;
+	bool		nano;
+	size_t		client_buf;
+	unsigned int	max_clients;
+	void		(*event_cb)(enum kcap_stream_event ev,
+				    const struct kcap_stream_client *c,
+				    void *arg);
+	void		*arg;
+};
+
+/**
+ * struct kcap_stream_totals - over every client a stream has had.
+ * @clients: the clients it took.
+ * @sent: records sent whole, summed over the clients.
+ * @dropped: records dropped, summed over the clients.
+ */
+struct kcap_stream_totals {
+	uint64_t	clients;
+	uint64_t	sent;
+	uint64_t	dropped;
+};
+
+/**
+ * struct kcap_stream - opaque: a listening socket and its clients.
+ *
+ * Nothing of it ever waits: kcap_stream_write() and kcap_stream_serve()
+ * send what each client's socket takes now and keep the rest in the
+ * client's buffer; a record that does not fit is dropped for that client
+ * only, so that each client's stream holds whole records only.
+ */
+struct kcap_stream;
+
+/**
+ * kcap_stream_open() - listen for clients of a pcap stream.
+ * @s: where to store the stream; NULL on failure.
+ * @o: what to serve, and where.
+ * @e: why it failed; may be NULL.
+ *
+ * Return: 0, -EINVAL for an address that is not [ADDR:]PORT, or the
+ * errno of listening ("cannot listen on 127.0.0.1:5000: Address already
+ * in use" in @e).
+ */
+int kcap_stream_open(struct kcap_stream **s, const struct kcap_stream_opts *o,
+		     struct kcap_error *e);
+
+/**
+ * kcap_stream_parse_addr() - "[ADDR:]PORT" as kcap_stream_open() takes it.
+ * @spec: the address.
+ * @ss: where to store it.
+ * @len: where to store its length.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int kcap_stream_parse_addr(const char *spec, struct sockaddr_storage *ss,
+			   socklen_t *len);
+
+/* Where @s listens, "ADDR:PORT" (the port chosen if 0 was asked). */
+const char *kcap_stream_address(const struct kcap_stream *s);
+
+/* The listening socket, to poll(2) for POLLIN: a client to accept. */
+int kcap_stream_fd(const struct kcap_stream *s);
+
+/**
+ * kcap_stream_write() - a frame to every client.
+ * @s: a stream.
+ * @f: the frame, cut to the stream's snaplen.
+ *
+ * Sent at once to a client that has KCAP_STREAM_SEND_BYTES buffered, else
+ * at the next kcap_stream_serve().  Never waits.
+ *
+ * Return: 0, or -EIO if libpcap did not write the record.
+ */
+int kcap_stream_write(struct kcap_stream *s, const struct kcap_frame *f);
+
+/**
+ * kcap_stream_serve() - accept clients, send what is buffered, notice the
+ * clients that went away.  Never waits: call it when the capture is idle
+ * and at least every few hundred milliseconds.
+ * @s: a stream.
+ *
+ * Return: the number of clients now.
+ */
+int kcap_stream_serve(struct kcap_stream *s);
+
+/* The clients now, and the @i-th one (NULL past them) with its bytes
+ * buffered in *@pending (if not NULL). */
+unsigned int kcap_stream_nr_clients(const struct kcap_stream *s);
+const struct kcap_stream_client *
+kcap_stream_client(const struct kcap_stream *s, unsigned int i,
+		   size_t *pending);
+
+/* The counts over every client @s has had, those gone included. */
+const struct kcap_stream_totals *
+kcap_stream_totals(const struct kcap_stream *s);
+
+/**
+ * kcap_stream_close() - end the stream: each client gets what is buffered
+ * for it within @timeout_ms, then the end of its stream.
+ * @s: a stream, or NULL.
+ * @timeout_ms: how long to try to send what is buffered; what is left
+ *	then is counted as dropped.
+ *
+ * Each client's KCAP_STREAM_LEFT event comes with its final counts.
+ */
+void kcap_stream_close(struct kcap_stream *s, int timeout_ms);
 
 #endif /* _LIBKCAP_KCAP_H */

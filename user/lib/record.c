@@ -487,6 +487,8 @@ static bool kcap_record_quiet(struct kcap_record *r)
 	uint64_t now = kcap_now_ms();
 	int err;
 
+	if (r->cfg.idle_cb)
+		r->cfg.idle_cb(r->cfg.arg);
 	if (r->w && kcap_writer_bytes(r->w) != r->flushed) {
 		err = kcap_writer_flush(r->w);
 		if (err) {
