@@ -14,13 +14,25 @@
  * and sees each frame once, as received.  That is what tcpdump shows on
  * lo (libpcap drops the outgoing copy there), and it costs the frames of
  * other devices nothing.
+ *
+ * Promiscuity is changed with dev_set_promiscuity(), which takes the
+ * device's instance lock on devices that ask for it (request_ops_lock:
+ * dummy, virtio_net and many NICs since 6.15).  Device notifiers may run
+ * with that lock held, and which of them do is not fixed, so nothing here
+ * changes promiscuity from a notifier: a session attaches again from a
+ * work item (session.c), and a device that leaves the namespace has its
+ * count dropped by kcap_unpromisc_work.
  */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/rtnetlink.h>
 #include <linux/if_packet.h>
 #include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <net/netlink.h>
 
 #include "compat.h"
@@ -104,6 +116,16 @@ static void kcap_unhook(struct kcap_session *s, struct net_device *dev)
 	synchronize_net();
 }
 
+/*
+ * Promiscuity counts held on devices that left their namespace, allocated at
+ * attach and queued when a notifier sees the device go, to be dropped
+ * outside the notifier (see the top of the file).
+ */
+struct kcap_unpromisc {
+	struct list_head	node;
+	struct net_device	*dev;
+};
+
 /**
  * kcap_hooks_attach() - hook a session to a device and hold it.
  * @s: a session that is not attached.
@@ -115,7 +137,7 @@ static void kcap_unhook(struct kcap_session *s, struct net_device *dev)
  * hooked unless @dev is a loopback device (see above).
  *
  * Return: 0, -EBUSY if an rx_handler was asked for and the device has one,
- * or the error of registering a hook or of changing promiscuity.
+ * -ENOMEM, or the error of registering a hook or of changing promiscuity.
  */
 int kcap_hooks_attach(struct kcap_session *s, struct net_device *dev,
 		      struct netlink_ext_ack *extack)
@@ -155,11 +177,15 @@ int kcap_hooks_attach(struct kcap_session *s, struct net_device *dev,
 	}
 
 	if (!(s->flags & KCAP_SESSION_F_NOPROMISC)) {
+		err = -ENOMEM;
+		s->unpromisc = kmalloc(sizeof(*s->unpromisc), GFP_KERNEL);
+		if (!s->unpromisc)
+			goto err_unhook;
 		err = dev_set_promiscuity(dev, 1);
 		if (err) {
 			NL_SET_ERR_MSG(extack,
 					   "cannot put the device in promiscuous mode (try nopromisc)");
-			goto err_unhook;
+			goto err_free;
 		}
 		s->promisc = true;
 	}
@@ -169,28 +195,69 @@ int kcap_hooks_attach(struct kcap_session *s, struct net_device *dev,
 	WRITE_ONCE(s->state, KCAP_STATE_ATTACHED);
 	return 0;
 
+err_free:
+	kfree(s->unpromisc);
+	s->unpromisc = NULL;
 err_unhook:
 	kcap_unhook(s, dev);
 	return err;
 }
 
-/**
- * kcap_hooks_detach() - unhook a session from its device and let go of it.
- * @s: an attached session.
- *
- * Called under RTNL.  When it returns no frame is in the session's path,
- * and the session is KCAP_STATE_DETACHED.
+static LIST_HEAD(kcap_unpromisc_list);	/* under RTNL */
+
+static void kcap_unpromisc_fn(struct work_struct *work)
+{
+	struct kcap_unpromisc *u, *tmp;
+
+	rtnl_lock();
+	list_for_each_entry_safe(u, tmp, &kcap_unpromisc_list, node) {
+		/* Unregistered meanwhile: its flags went with it. */
+		if (u->dev->reg_state == NETREG_REGISTERED)
+			dev_set_promiscuity(u->dev, -1);
+		list_del(&u->node);
+		dev_put(u->dev);
+		kfree(u);
+	}
+	rtnl_unlock();
+}
+
+static DECLARE_WORK(kcap_unpromisc_work, kcap_unpromisc_fn);
+
+/*
+ * A notifier saw @dev go: hand the count to the work if the device lives
+ * on, in another namespace.  One that is unregistering takes its flags
+ * with it.
  */
-void kcap_hooks_detach(struct kcap_session *s)
+static void kcap_unpromisc_later(struct kcap_session *s,
+				 struct net_device *dev)
+{
+	struct kcap_unpromisc *u = s->unpromisc;
+
+	if (dev->reg_state != NETREG_REGISTERED)
+		return;
+	s->unpromisc = NULL;
+	dev_hold(dev);
+	u->dev = dev;
+	list_add_tail(&u->node, &kcap_unpromisc_list);
+	schedule_work(&kcap_unpromisc_work);
+}
+
+static void __kcap_hooks_detach(struct kcap_session *s, bool event)
 {
 	struct net_device *dev = s->dev;
 
 	ASSERT_RTNL();
 	if (!dev)
 		return;
-	if (s->promisc)
-		dev_set_promiscuity(dev, -1);
+	if (s->promisc) {
+		if (event)
+			kcap_unpromisc_later(s, dev);
+		else
+			dev_set_promiscuity(dev, -1);
+	}
 	s->promisc = false;
+	kfree(s->unpromisc);
+	s->unpromisc = NULL;
 	kcap_unhook(s, dev);
 
 	strscpy(s->ifname, dev->name, sizeof(s->ifname));
@@ -200,4 +267,34 @@ void kcap_hooks_detach(struct kcap_session *s)
 	/* The reader sees POLLHUP once it has drained the rings. */
 	WRITE_ONCE(s->reader_waiting, 0);
 	wake_up_interruptible(&s->wq);
+}
+
+/**
+ * kcap_hooks_detach() - unhook a session from its device and let go of it.
+ * @s: an attached session.
+ *
+ * Called under RTNL, not from a device notifier.  When it returns no frame
+ * is in the session's path, and the session is KCAP_STATE_DETACHED.
+ */
+void kcap_hooks_detach(struct kcap_session *s)
+{
+	__kcap_hooks_detach(s, false);
+}
+
+/**
+ * kcap_hooks_detach_event() - kcap_hooks_detach() from a device notifier.
+ * @s: an attached session whose device is going (NETDEV_UNREGISTER).
+ *
+ * The same, except that the promiscuity count is dropped from a work item
+ * if the device lives on in another namespace.
+ */
+void kcap_hooks_detach_event(struct kcap_session *s)
+{
+	__kcap_hooks_detach(s, true);
+}
+
+/* Module exit, after the notifiers: drop the counts still queued. */
+void kcap_hooks_exit(void)
+{
+	flush_work(&kcap_unpromisc_work);
 }

@@ -146,6 +146,8 @@ struct kcap_stats {
  *	(a reference), NULL for a persistent one.
  * @owner_gone: the owning socket was released; the session is being reaped.
  * @promisc: the session holds a promiscuity count on @dev.
+ * @unpromisc: while @promisc, what drops the count should a notifier see
+ *	@dev leave (hooks.c), allocated at attach.
  * @settings: what the datapath reads (RCU).
  * @stats: per-CPU counters.
  * @nf_in: the netfilter ingress hook.
@@ -164,6 +166,8 @@ struct kcap_stats {
  * @wq: where the reader sleeps.
  * @wake_timer: wakes the reader for data that did not reach @wake_bytes.
  */
+struct kcap_unpromisc;
+
 struct kcap_session {
 	struct list_head	node;
 	refcount_t		refcnt;
@@ -182,6 +186,7 @@ struct kcap_session {
 	struct pid		*owner_pid;
 	bool			owner_gone;
 	bool			promisc;
+	struct kcap_unpromisc	*unpromisc;
 	struct kcap_settings __rcu *settings;
 	struct kcap_pcpu_stats __percpu *stats;
 
@@ -260,6 +265,8 @@ void kcap_settings_free_rcu(struct kcap_settings *set);
 int kcap_hooks_attach(struct kcap_session *s, struct net_device *dev,
 		      struct netlink_ext_ack *extack);
 void kcap_hooks_detach(struct kcap_session *s);
+void kcap_hooks_detach_event(struct kcap_session *s);
+void kcap_hooks_exit(void);
 
 /* capture.c: the per-frame path. */
 void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir);

@@ -33,10 +33,14 @@
  * struct kcap_net - kcap's state in a network namespace.
  * @sessions: its sessions (RTNL to change, RTNL or RCU to walk).
  * @reap_work: destroys the sessions whose owning socket was released.
+ * @attach_work: attaches the persistent sessions a device came for.
+ * @net: the namespace.
  */
 struct kcap_net {
 	struct list_head	sessions;
 	struct work_struct	reap_work;
+	struct work_struct	attach_work;
+	struct net		*net;
 };
 
 static unsigned int kcap_net_id __read_mostly;
@@ -455,23 +459,41 @@ static int kcap_netlink_event(struct notifier_block *nb, unsigned long event,
 	return NOTIFY_DONE;
 }
 
+/* Does @s wait for a device like @dev to attach to? */
+static bool kcap_session_waits_for(const struct kcap_session *s,
+				   const struct net_device *dev)
+{
+	return s->state == KCAP_STATE_DETACHED &&
+	       (s->flags & KCAP_SESSION_F_PERSISTENT) &&
+	       !strcmp(s->ifname, dev->name) &&
+	       kcap_linktype(dev) == s->linktype;
+}
+
 /*
  * A device appeared in a namespace under a name (registered, moved in, or
  * renamed): the persistent sessions detached from a device of that name
  * and link type follow it, as an appliance's configuration follows an
  * interface that is recreated.  Their settings, filter and counters are
  * kept; one that cannot attach (an rx_handler taken) stays detached.
+ *
+ * This runs from a work item, not from the notifier that saw the device
+ * come: attaching changes promiscuity, which takes the device's instance
+ * lock, and a notifier may run with it held (hooks.c).  The device is
+ * looked up again by name, as it may have gone or been renamed since.
  */
-static void kcap_netdev_reattach(struct net_device *dev)
+static void kcap_attach_work(struct work_struct *work)
 {
+	struct kcap_net *kn = container_of(work, struct kcap_net, attach_work);
 	struct kcap_session *s;
+	struct net_device *dev;
 	int err;
 
-	list_for_each_entry(s, kcap_net_sessions(dev_net(dev)), node) {
-		if (s->state != KCAP_STATE_DETACHED ||
-		    !(s->flags & KCAP_SESSION_F_PERSISTENT) ||
-		    strcmp(s->ifname, dev->name) ||
-		    kcap_linktype(dev) != s->linktype)
+	rtnl_lock();
+	list_for_each_entry(s, &kn->sessions, node) {
+		if (s->state != KCAP_STATE_DETACHED)
+			continue;
+		dev = __dev_get_by_name(kn->net, s->ifname);
+		if (!dev || !kcap_session_waits_for(s, dev))
 			continue;
 		err = kcap_hooks_attach(s, dev, NULL);
 		if (err) {
@@ -482,6 +504,7 @@ static void kcap_netdev_reattach(struct net_device *dev)
 		s->ifindex = dev->ifindex;
 		s->dev_type = dev->type;
 	}
+	rtnl_unlock();
 }
 
 /*
@@ -492,17 +515,23 @@ static int kcap_netdev_event(struct notifier_block *nb, unsigned long event,
 			     void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct kcap_net *kn = kcap_net(dev_net(dev));
 	struct kcap_session *s;
 
 	switch (event) {
 	case NETDEV_UNREGISTER:
-		list_for_each_entry(s, kcap_net_sessions(dev_net(dev)), node)
+		list_for_each_entry(s, &kn->sessions, node)
 			if (s->dev == dev)
-				kcap_hooks_detach(s);
+				kcap_hooks_detach_event(s);
 		break;
 	case NETDEV_REGISTER:
 	case NETDEV_CHANGENAME:
-		kcap_netdev_reattach(dev);
+		list_for_each_entry(s, &kn->sessions, node) {
+			if (kcap_session_waits_for(s, dev)) {
+				schedule_work(&kn->attach_work);
+				break;
+			}
+		}
 		break;
 	}
 	return NOTIFY_DONE;
@@ -514,6 +543,8 @@ static int __net_init kcap_net_init(struct net *net)
 
 	INIT_LIST_HEAD(&kn->sessions);
 	INIT_WORK(&kn->reap_work, kcap_reap_work);
+	INIT_WORK(&kn->attach_work, kcap_attach_work);
+	kn->net = net;
 	return 0;
 }
 
@@ -524,6 +555,7 @@ static void __net_exit kcap_net_exit(struct net *net)
 	struct kcap_session *s, *tmp;
 
 	cancel_work_sync(&kn->reap_work);
+	cancel_work_sync(&kn->attach_work);
 	rtnl_lock();
 	list_for_each_entry_safe(s, tmp, &kn->sessions, node)
 		kcap_session_destroy(s);
@@ -573,6 +605,7 @@ void kcap_session_registry_exit(void)
 	unregister_netdevice_notifier(&kcap_netdev_nb);
 	/* Runs kcap_net_exit() for every namespace: no session is left. */
 	unregister_pernet_subsys(&kcap_net_ops);
+	kcap_hooks_exit();
 	WARN_ON(kcap_nr_sessions);
 	idr_destroy(&kcap_ids);
 }
