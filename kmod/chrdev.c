@@ -108,15 +108,24 @@ static long kcap_chrdev_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+/* All the rings in one mapping, page by page, as AF_PACKET maps its own. */
 static int kcap_chrdev_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct kcap_session *s = READ_ONCE(file->private_data);
+	unsigned long off;
+	int err;
 
 	if (!s)
 		return -EINVAL;		/* bind first */
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != s->mem_size)
 		return -EINVAL;
-	return remap_vmalloc_range(vma, s->mem, 0);
+	for (off = 0; off < s->mem_size; off += PAGE_SIZE) {
+		err = vm_insert_page(vma, vma->vm_start + off,
+				     vmalloc_to_page(s->mem + off));
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static __poll_t kcap_chrdev_poll(struct file *file, poll_table *wait)

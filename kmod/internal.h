@@ -30,6 +30,8 @@ struct pid;
 extern unsigned int kcap_max_sessions;
 extern unsigned int kcap_ring_size_max;
 extern unsigned long kcap_mem_max;
+extern unsigned int kcap_max_sessions_all;
+extern unsigned long kcap_mem_max_all;
 
 /**
  * struct kcap_filter - a session's classic BPF filter, shared by reference.
@@ -157,6 +159,8 @@ struct kcap_stats {
  * @mem: the rings, as mapped by readers: nr_rings times a control page
  *	and ring_size bytes of data.
  * @mem_size: bytes of @mem.
+ * @charged_all: @mem_size counts against mem_max_all (a session of a
+ *	namespace other than the initial one).
  * @ring_size: data bytes of each ring.
  * @nr_rings: one per possible CPU.
  * @rings: the kernel's side of each ring.
@@ -197,6 +201,7 @@ struct kcap_session {
 
 	void			*mem;
 	size_t			mem_size;
+	bool			charged_all;
 	u32			ring_size;
 	u32			nr_rings;
 	struct kcap_ring	*rings;

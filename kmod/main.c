@@ -18,10 +18,17 @@
 #include "internal.h"
 #include "version.h"
 
+/*
+ * Limits.  Each network namespace has its own, so that what a user does in
+ * a namespace of its own (unshare -Urn) cannot use up another's; the
+ * namespaces other than the initial one share ceilings on top, so that
+ * together they cannot take the system's memory.  The initial namespace,
+ * the machine's administrator's, is held only to its own limits.
+ */
 unsigned int kcap_max_sessions = 64;
 module_param_named(max_sessions, kcap_max_sessions, uint, 0644);
 MODULE_PARM_DESC(max_sessions,
-		 "Most capture sessions on the system, all namespaces together (default 64)");
+		 "Most capture sessions of a network namespace (default 64)");
 
 unsigned int kcap_ring_size_max = 64 << 20;
 module_param_named(ring_size_max, kcap_ring_size_max, uint, 0644);
@@ -31,7 +38,17 @@ MODULE_PARM_DESC(ring_size_max,
 unsigned long kcap_mem_max = 256UL << 20;
 module_param_named(mem_max, kcap_mem_max, ulong, 0644);
 MODULE_PARM_DESC(mem_max,
-		 "Most memory all sessions' rings may take together, in bytes (default 256 MiB)");
+		 "Most memory the rings of a network namespace's sessions may take, in bytes (default 256 MiB)");
+
+unsigned int kcap_max_sessions_all = 256;
+module_param_named(max_sessions_all, kcap_max_sessions_all, uint, 0644);
+MODULE_PARM_DESC(max_sessions_all,
+		 "Most sessions of all network namespaces but the initial one together (default 256)");
+
+unsigned long kcap_mem_max_all = 1UL << 30;
+module_param_named(mem_max_all, kcap_mem_max_all, ulong, 0644);
+MODULE_PARM_DESC(mem_max_all,
+		 "Most ring memory of all network namespaces but the initial one together, in bytes (default 1 GiB)");
 
 static int __init kcap_init(void)
 {

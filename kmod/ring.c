@@ -70,10 +70,15 @@ int kcap_rings_alloc(struct kcap_session *s, u32 ring_size)
 	s->ring_size = ring_size;
 	s->wake_bytes = ring_size / 4;
 	s->mem_size = stride * s->nr_rings;	/* what the caller charged */
-	s->rings = kcalloc(s->nr_rings, sizeof(*s->rings), GFP_KERNEL);
+	s->rings = kcalloc(s->nr_rings, sizeof(*s->rings), GFP_KERNEL_ACCOUNT);
 	if (!s->rings)
 		return -ENOMEM;
-	s->mem = vmalloc_user(s->mem_size);
+	/*
+	 * Charged to the memory cgroup of the task that asks: rings are the
+	 * bulk of what a session costs.  Mapped page by page (chrdev.c), as
+	 * the accounted vmalloc() has no VM_USERMAP for remap_vmalloc_range().
+	 */
+	s->mem = __vmalloc(s->mem_size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!s->mem) {
 		kfree(s->rings);
 		s->rings = NULL;

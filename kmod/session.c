@@ -32,12 +32,16 @@
 /**
  * struct kcap_net - kcap's state in a network namespace.
  * @sessions: its sessions (RTNL to change, RTNL or RCU to walk).
+ * @nr_sessions: its sessions, against max_sessions (RTNL).
+ * @mem_used: their rings' memory, against mem_max (RTNL).
  * @reap_work: destroys the sessions whose owning socket was released.
  * @attach_work: attaches the persistent sessions a device came for.
  * @net: the namespace.
  */
 struct kcap_net {
 	struct list_head	sessions;
+	unsigned int		nr_sessions;
+	size_t			mem_used;
 	struct work_struct	reap_work;
 	struct work_struct	attach_work;
 	struct net		*net;
@@ -46,7 +50,13 @@ struct kcap_net {
 static unsigned int kcap_net_id __read_mostly;
 static DEFINE_IDR(kcap_ids);		/* session ids, under RTNL */
 static unsigned int kcap_nr_sessions;	/* under RTNL */
-static atomic_long_t kcap_mem_used = ATOMIC_LONG_INIT(0);
+/*
+ * What the namespaces other than the initial one hold together, against
+ * max_sessions_all (sessions in their lists, under RTNL) and mem_max_all
+ * (rings, until the last reader lets go of them).
+ */
+static unsigned int kcap_nr_sessions_all;
+static atomic_long_t kcap_mem_used_all = ATOMIC_LONG_INIT(0);
 
 static struct kcap_net *kcap_net(struct net *net)
 {
@@ -121,7 +131,8 @@ struct kcap_session *kcap_session_find_id(struct net *net, u32 id)
 static void kcap_session_free(struct kcap_session *s)
 {
 	kcap_rings_free(s);
-	atomic_long_sub(s->mem_size, &kcap_mem_used);
+	if (s->charged_all)
+		atomic_long_sub(s->mem_size, &kcap_mem_used_all);
 	kcap_settings_free(rcu_dereference_protected(s->settings, true));
 	free_percpu(s->stats);
 	put_pid(s->owner_pid);
@@ -181,7 +192,7 @@ static int kcap_ring_size_check(u32 ring_size, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-/* What a session with rings of @ring_size charges against mem_max. */
+/* What a session with rings of @ring_size charges against the limits. */
 static size_t kcap_session_mem(u32 ring_size)
 {
 	return (size_t)(PAGE_SIZE + ring_size) * nr_cpu_ids;
@@ -194,7 +205,8 @@ static size_t kcap_session_mem(u32 ring_size)
  * @extack: where to say why not.
  *
  * Called under RTNL.  The last check charges the rings' memory against
- * mem_max: on success the caller owns that charge.
+ * mem_max_all unless @net is the initial namespace: on success the caller
+ * owns that charge.
  *
  * Return: the session's device, or an ERR_PTR() with an extack message.
  */
@@ -203,6 +215,8 @@ static struct net_device *kcap_session_check(struct net *net,
 					     struct netlink_ext_ack *extack)
 {
 	size_t mem = kcap_session_mem(cfg->ring_size);
+	bool all = !net_eq(net, &init_net);
+	struct kcap_net *kn = kcap_net(net);
 	struct net_device *dev;
 	int err;
 
@@ -211,9 +225,14 @@ static struct net_device *kcap_session_check(struct net *net,
 			       "a session with that name exists in this network namespace");
 		return ERR_PTR(-EEXIST);
 	}
-	if (kcap_nr_sessions >= kcap_max_sessions) {
+	if (kn->nr_sessions >= kcap_max_sessions) {
 		NL_SET_ERR_MSG(extack,
-			       "too many sessions (module parameter max_sessions)");
+			       "too many sessions in this network namespace (module parameter max_sessions)");
+		return ERR_PTR(-ENOSPC);
+	}
+	if (all && kcap_nr_sessions_all >= kcap_max_sessions_all) {
+		NL_SET_ERR_MSG(extack,
+			       "too many sessions in all network namespaces together (module parameter max_sessions_all)");
 		return ERR_PTR(-ENOSPC);
 	}
 	if (!cfg->ifindex && !(cfg->ifname && *cfg->ifname)) {
@@ -232,10 +251,15 @@ static struct net_device *kcap_session_check(struct net *net,
 	err = kcap_ring_size_check(cfg->ring_size, extack);
 	if (err)
 		return ERR_PTR(err);
-	if (atomic_long_add_return(mem, &kcap_mem_used) > kcap_mem_max) {
-		atomic_long_sub(mem, &kcap_mem_used);
+	if (kn->mem_used + mem > kcap_mem_max) {
 		NL_SET_ERR_MSG(extack,
-			       "ring memory would exceed the module parameter mem_max");
+			       "ring memory would exceed the module parameter mem_max in this network namespace");
+		return ERR_PTR(-ENOBUFS);
+	}
+	if (all && atomic_long_add_return(mem, &kcap_mem_used_all) > kcap_mem_max_all) {
+		atomic_long_sub(mem, &kcap_mem_used_all);
+		NL_SET_ERR_MSG(extack,
+			       "ring memory would exceed the module parameter mem_max_all, for all network namespaces together");
 		return ERR_PTR(-ENOBUFS);
 	}
 	return dev;
@@ -263,15 +287,20 @@ static struct kcap_session *kcap_session_add(struct net *net,
 	struct kcap_session *s;
 	int err;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	bool all = !net_eq(net, &init_net);
+	struct kcap_net *kn = kcap_net(net);
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s) {
-		atomic_long_sub(kcap_session_mem(cfg->ring_size),
-				&kcap_mem_used);
+		if (all)
+			atomic_long_sub(kcap_session_mem(cfg->ring_size),
+					&kcap_mem_used_all);
 		return ERR_PTR(-ENOMEM);
 	}
 	refcount_set(&s->refcnt, 1);
 	/* The charge kcap_session_free() gives back. */
 	s->mem_size = kcap_session_mem(cfg->ring_size);
+	s->charged_all = all;
 	strscpy(s->name, cfg->name, sizeof(s->name));
 	s->net = net;
 	s->ifindex = dev->ifindex;
@@ -303,8 +332,12 @@ static struct kcap_session *kcap_session_add(struct net *net,
 	err = kcap_hooks_attach(s, dev, extack);
 	if (err)
 		goto err_id;
-	list_add_tail_rcu(&s->node, kcap_net_sessions(net));
+	list_add_tail_rcu(&s->node, &kn->sessions);
 	kcap_nr_sessions++;
+	kn->nr_sessions++;
+	kn->mem_used += s->mem_size;
+	if (all)
+		kcap_nr_sessions_all++;
 	return s;
 
 err_id:
@@ -351,9 +384,15 @@ struct kcap_session *kcap_session_create(struct net *net,
  */
 void kcap_session_destroy(struct kcap_session *s)
 {
+	struct kcap_net *kn = kcap_net(s->net);
+
 	ASSERT_RTNL();
 	list_del_rcu(&s->node);
 	kcap_nr_sessions--;
+	kn->nr_sessions--;
+	kn->mem_used -= s->mem_size;
+	if (s->charged_all)
+		kcap_nr_sessions_all--;
 	idr_remove(&kcap_ids, s->id);
 	if (s->dev)
 		kcap_hooks_detach(s);

@@ -43,7 +43,7 @@ defer_scope_push
 kcap_param max_sessions 2
 k add s2 dev d0 >/dev/null
 ktap_check_match "too many sessions (max_sessions=2)" \
-	'too many sessions \(module parameter max_sessions\)' "$(k add s3 dev d0)"
+	'too many sessions in this network namespace \(module parameter max_sessions\)' "$(k add s3 dev d0)"
 defer_scope_pop
 
 ktap_check_match "a ring larger than ring_size_max" \
@@ -52,7 +52,7 @@ ktap_check_match "a ring larger than ring_size_max" \
 defer_scope_push
 kcap_param mem_max 1
 ktap_check_match "ring memory over mem_max" \
-	'ring memory would exceed the module parameter mem_max' "$(k add s5 dev d0)"
+	'ring memory would exceed the module parameter mem_max in this network namespace' "$(k add s5 dev d0)"
 defer_scope_pop
 
 ktap_check_match "snaplen 0 (EINVAL)" 'error -22 snaplen must be 1\.\.262144' \
