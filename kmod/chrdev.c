@@ -72,16 +72,15 @@ static long kcap_bind(struct file *file, struct kcap_bind __user *ubind)
 
 	rtnl_lock();
 	s = kcap_session_find_id(net, b.id);	/* -ENOENT in another netns */
-	if (file->private_data)
+	if (READ_ONCE(file->private_data))
 		err = -EISCONN;		/* this file is bound already */
 	else if (!s)
 		err = -ENOENT;
 	else if (s->has_reader)
 		err = -EBUSY;		/* one reader per session */
 	if (!err) {
-		s->has_reader = true;
+		s->has_reader = true;	/* taken while the answer is written */
 		refcount_inc(&s->refcnt);
-		file->private_data = s;
 	}
 	rtnl_unlock();
 	if (err)
@@ -94,7 +93,21 @@ static long kcap_bind(struct file *file, struct kcap_bind __user *ubind)
 	b.ring_stride = PAGE_SIZE + s->ring_size;
 	b.data_offset = PAGE_SIZE;
 	b.mmap_size = s->mem_size;
-	return copy_to_user(ubind, &b, sizeof(b)) ? -EFAULT : 0;
+	err = copy_to_user(ubind, &b, sizeof(b)) ? -EFAULT : 0;
+	/*
+	 * The file is bound once the caller has its answer, so that one it
+	 * could not take leaves the file and the session free; of two binds
+	 * of one file at once, the first to get here wins.
+	 */
+	if (!err && cmpxchg(&file->private_data, NULL, s))
+		err = -EISCONN;
+	if (err) {
+		rtnl_lock();
+		s->has_reader = false;
+		rtnl_unlock();
+		kcap_session_put(s);
+	}
+	return err;
 }
 
 static long kcap_chrdev_ioctl(struct file *file, unsigned int cmd,

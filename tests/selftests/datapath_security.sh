@@ -20,7 +20,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 33
+ktap_plan 34
 
 setup_veth_ns ns_a
 setup_ns ns_b
@@ -197,6 +197,35 @@ for fd in fds:
 fd = os.open('/dev/kcap', os.O_RDWR)
 nobody()
 print('handed-to-root:%s opened-then-dropped:%s' % (r, bind(fd)))
+PY
+)"
+
+# The answer to a bind is written before the file is bound: one the caller
+# cannot take (EFAULT) leaves the file and the session free.
+ktap_check_match "a bind whose answer cannot be written: EFAULT, and the file binds after" \
+	'^EFAULT then bound$' "$(a python3 - "$id" <<'PY'
+import ctypes, errno, fcntl, mmap, os, struct, sys
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                      ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
+arg = struct.pack('II', int(sys.argv[1]), 0) + bytes(56)
+# The request in a page the kernel may read and not write.
+page = libc.mmap(None, 4096, mmap.PROT_READ | mmap.PROT_WRITE,
+                 mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
+ctypes.memmove(page, arg, len(arg))
+libc.mprotect(ctypes.c_void_p(page), 4096, mmap.PROT_READ)
+fd = os.open('/dev/kcap', os.O_RDWR)
+r = libc.ioctl(fd, 0xc040bc01, page)	# KCAP_IOC_BIND
+first = errno.errorcode[ctypes.get_errno()] if r < 0 else 'bound'
+try:
+    fcntl.ioctl(fd, 0xc040bc01, bytearray(arg))
+    second = 'bound'
+except OSError as e:
+    second = errno.errorcode[e.errno]
+print('%s then %s' % (first, second))
 PY
 )"
 
