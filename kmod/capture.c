@@ -92,7 +92,7 @@ void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir)
 			hdr.vlan_tpid = skb->vlan_proto;
 		}
 		ok = kcap_ring_write(s, skb, &hdr, vlan);
-		u64_stats_inc(&st->passed);
+		smp_wmb();	/* seen first: pairs with kcap_session_stats() */
 		if (ok) {
 			u64_stats_inc(&st->delivered);
 			u64_stats_add(&st->bytes, hdr.caplen);

@@ -106,10 +106,14 @@ struct kcap_ring {
 	u32			head;
 } ____cacheline_aligned_in_smp;
 
-/* Per-CPU counters of a session: see enum kcap_stats_attr. */
+/*
+ * Per-CPU counters of a session: see enum kcap_stats_attr.  passed is not
+ * kept but summed, delivered + dropped, so that it always equals them; a
+ * frame is counted seen before it is counted in those, and read after,
+ * so that passed <= seen in any snapshot (kcap_session_stats()).
+ */
 struct kcap_pcpu_stats {
 	u64_stats_t		seen;
-	u64_stats_t		passed;
 	u64_stats_t		delivered;
 	u64_stats_t		dropped;
 	u64_stats_t		bytes;

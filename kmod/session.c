@@ -438,17 +438,22 @@ void kcap_session_stats(const struct kcap_session *s, struct kcap_stats *sum)
 		struct kcap_stats c;
 		unsigned int start;
 
+		/*
+		 * On 64-bit the sequence count is empty and the CPU counts on
+		 * while this reads: what a frame adds to seen is written before
+		 * what it adds to delivered or dropped, so read it after.
+		 */
 		do {
 			start = u64_stats_fetch_begin(&st->syncp);
-			c.seen = u64_stats_read(&st->seen);
-			c.passed = u64_stats_read(&st->passed);
 			c.delivered = u64_stats_read(&st->delivered);
 			c.dropped = u64_stats_read(&st->dropped);
 			c.bytes = u64_stats_read(&st->bytes);
 			c.cut = u64_stats_read(&st->cut);
+			smp_rmb();	/* pairs with kcap_capture()'s smp_wmb() */
+			c.seen = u64_stats_read(&st->seen);
 		} while (u64_stats_fetch_retry(&st->syncp, start));
 		sum->seen += c.seen;
-		sum->passed += c.passed;
+		sum->passed += c.delivered + c.dropped;
 		sum->delivered += c.delivered;
 		sum->dropped += c.dropped;
 		sum->bytes += c.bytes;
