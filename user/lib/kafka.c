@@ -242,6 +242,16 @@ int kcap_kafka_headers_get(const struct rd_kafka_headers_s *h,
 	return n;
 }
 
+/* librdkafka's own log, unless asked for: kcap's lines say what failed. */
+static void kcap_kafka_quiet(const rd_kafka_t *rk, int level, const char *fac,
+			     const char *buf)
+{
+	(void)rk;
+	(void)level;
+	(void)fac;
+	(void)buf;
+}
+
 /*
  * A new handle of @type: the brokers, then each "KEY=VALUE" of the
  * caller, then @extra ("KEY", "VALUE" pairs, NULL-ended) where the
@@ -258,6 +268,7 @@ static rd_kafka_t *kcap_kafka_new(rd_kafka_type_t type, const char *brokers,
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
 	char err[512], key[256], val[1024];
 	const char *eq;
+	bool logs = false;
 	unsigned int i;
 	rd_kafka_t *rk;
 
@@ -287,10 +298,13 @@ static rd_kafka_t *kcap_kafka_new(rd_kafka_type_t type, const char *brokers,
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - conf[i]),
 			 conf[i]);
 		snprintf(val, sizeof(val), "%s", eq + 1);
+		logs = logs || !strcmp(key, "debug") || !strcmp(key, "log_level");
 		if (rd_kafka_conf_set(c, key, val, err, sizeof(err)) !=
 		    RD_KAFKA_CONF_OK)
 			goto bad;
 	}
+	if (!logs)
+		rd_kafka_conf_set_log_cb(c, kcap_kafka_quiet);
 	rd_kafka_conf_set_opaque(c, opaque);
 	if (dr)
 		rd_kafka_conf_set_dr_msg_cb(c, dr);

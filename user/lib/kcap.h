@@ -1617,7 +1617,8 @@ enum kcap_kafka_partition {
  * @brokers: bootstrap.servers: "HOST:PORT[,HOST:PORT]...".
  * @topic: the topic, which must exist (or the brokers create it).
  * @conf: librdkafka settings, each "KEY=VALUE" (as kcat -X), after kcap's
- *	own (linger.ms=100).
+ *	own (linger.ms=100).  librdkafka's own log is silent unless one of
+ *	them sets debug or log_level.
  * @nr_conf: how many.
  * @partition_by: see enum kcap_kafka_partition.
  * @timeout_ms: how long a broker has to answer at open; 0: 10 s.
