@@ -53,6 +53,12 @@ def targets(res):
         out.append(("writer: at least 10 M packets/s of 64-byte records to pcap", pps >= 10e6,
                     f"{pps / 1e6:.1f} M packets/s, "
                     f"{w['pcap'].get('instructions_per_packet', 0):.0f} instructions/packet"))
+    if w and w.get("kafka") and w.get("pcap"):
+        k, pps = w["kafka"], w["pcap"]["pps"]
+        out.append(("kafka: producing keeps up with the pcap writer within 2x (64-byte frames, mock cluster)",
+                    k["pps"] * 2 >= pps,
+                    f"{k['pps'] / 1e3:.0f} k delivered/s ({k.get('produce_pps', 0) / 1e3:.0f} k produce calls/s), "
+                    f"pcap {pps / 1e6:.1f} M/s: {pps / max(k['pps'], 1):.0f}x"))
     return out
 
 

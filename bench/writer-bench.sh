@@ -23,6 +23,13 @@
 # It prints a table and writes JSON (default build/bench/writer.json):
 #   {"pcap": {"pps": ..., "instructions_per_packet": ..., ...},
 #    "pcapng": {...}, "target_pps_pcap": 10000000, "target_met": true|false}
+# Then the Kafka producer (--kafka: kcap_kafka_produce(), as kcap capture
+# --kafka) on the same synthetic rings, against librdkafka's mock cluster
+# (build/user/tests/kafka-mock, a process of its own on 127.0.0.1), once,
+# with 1000000 packets (or --packets): "kafka": {"pps": delivered per
+# second, drain and flush timed; "produce_pps": frames handed over per
+# second of the drain alone, ...}; its target is 2x of pcap at most
+# ("kafka_target_met": pps * 2 >= pcap's pps).
 # The target is reported, not enforced: the exit status is 0 unless a run
 # failed.
 #
@@ -310,6 +317,21 @@ run_bench() {
 		res_ipp[$fmt]=$ipp
 	done
 
+	# Kafka: the producer against the mock cluster.
+	local kn=${packets:-1000000} mock=$top/build/user/tests/kafka-mock kout mpid
+	[ -x "$mock" ] || die "no $mock: make -C user"
+	"$mock" -p 1 bench >"$work/mock" &
+	mpid=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q . "$work/mock" && break
+		sleep 0.1
+	done
+	kout=$("$prog" --kafka "$(head -n 1 "$work/mock")" --topic bench --packets "$kn") ||
+		{ kill $mpid; die "writer-bench --kafka failed"; }
+	kill $mpid
+	wait $mpid 2>/dev/null || true
+	echo "# $kout" >&2
+
 	met=false
 	[ "${res_pps[pcap]}" -ge $target ] && met=true
 	printf '%-8s %14s %20s\n' format pps instructions/packet
@@ -317,10 +339,13 @@ run_bench() {
 		printf '%-8s %14s %20s\n' $fmt "${res_pps[$fmt]}" "${res_ipp[$fmt]}"
 	done
 	echo "($n packets of 64 bytes, best of $runs runs; pcap target $target pps: $([ $met = true ] && echo met || echo missed))"
+	printf '%-8s %14s %20s\n' kafka "$(field "$kout" pps)" "(produce calls: $(field "$kout" produce_pps)/s)"
+	echo "($kn packets of 64 bytes to librdkafka's mock cluster, delivered per second; target: within 2x of pcap)"
 
 	python3 - "$json" "$n" "$runs" "$target" "$met" \
 		"${res_pps[pcap]}" "${res_ipp[pcap]}" "${res_runs[pcap]}" "${res_sec[pcap]}" \
-		"${res_pps[pcapng]}" "${res_ipp[pcapng]}" "${res_runs[pcapng]}" "${res_sec[pcapng]}" <<'EOF'
+		"${res_pps[pcapng]}" "${res_ipp[pcapng]}" "${res_runs[pcapng]}" "${res_sec[pcapng]}" \
+		"$kout" <<'EOF'
 import json
 import sys
 
@@ -333,6 +358,13 @@ for i, fmt in enumerate(("pcap", "pcapng")):
                 "instructions_per_packet": None if ipp == "null" else float(ipp),
                 "seconds": float(sec),
                 "pps_runs": [int(p) for p in all_pps.split(",")]}
+kv = dict(x.split("=", 1) for x in sys.argv[14].split())
+res["kafka"] = {k: (float(v) if k == "seconds" else int(v))
+                for k, v in kv.items()
+                if k in ("packets", "seconds", "pps", "produce_pps", "produced",
+                         "delivered", "failed", "dropped")}
+res["kafka"]["against"] = "librdkafka mock cluster (tests/tools/kafka-mock), 1 partition, 127.0.0.1"
+res["kafka_target_met"] = res["kafka"]["pps"] * 2 >= res["pcap"]["pps"]
 res["target_pps_pcap"] = int(target)
 res["target_met"] = met == "true"
 with open(path, "w") as f:

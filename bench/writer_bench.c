@@ -8,6 +8,16 @@
  *
  *	writer-bench [--format pcap|pcapng] [--packets N] [--size BYTES]
  *		     [--rings R] [--ring-size BYTES] [--out PATH]
+ *		     [--kafka BROKERS [--topic TOPIC]]
+ *
+ * --kafka: the frames are produced into TOPIC (default "bench") as kcap
+ * capture --kafka produces them (kcap_kafka_produce(), never waiting:
+ * what librdkafka cannot queue is dropped), instead of written; timed are
+ * the drain rounds and the close, which waits for every delivery report
+ * (60 s at most).  pps is then frames delivered per second;
+ * produce_pps, frames handed over (or dropped) per second of the drain
+ * alone: how fast the ring reader is let go on.  The queue is
+ * made to hold 1000000 messages (queue.buffering.max.messages).
  *
  * Defaults: pcap, 10000000 packets of 64 bytes, 2 rings of 1 MiB, written
  * to /dev/shm/kcap-writer-bench.<format>.
@@ -87,10 +97,12 @@ struct bench_opts {
 	unsigned int		rings;
 	uint32_t		ring_size;
 	const char		*out;
+	const char		*kafka;
+	const char		*topic;
 };
 
 static const char usage_text[] =
-	"usage: writer-bench [--format pcap|pcapng] [--packets N] [--size BYTES] [--rings R] [--ring-size BYTES] [--out PATH]\n";
+	"usage: writer-bench [--format pcap|pcapng] [--packets N] [--size BYTES] [--rings R] [--ring-size BYTES] [--out PATH] [--kafka BROKERS [--topic TOPIC]]\n";
 
 static int usage(FILE *f, int status)
 {
@@ -275,6 +287,25 @@ bench_drain(struct kcap_rings *rs, struct kcap_writer *w, uint64_t *count,
 	return ret;
 }
 
+/* bench_drain() into Kafka: a frame librdkafka cannot queue is dropped. */
+static __attribute__((noinline)) int
+bench_drain_kafka(struct kcap_rings *rs, struct kcap_kafka_producer *p,
+		  uint64_t *count)
+{
+	struct kcap_packet pkt;
+	int ret;
+
+	while ((ret = kcap_rings_next(rs, &pkt)) == 1) {
+		ret = kcap_kafka_produce(p, &pkt.frame, BENCH_LINKTYPE,
+					 "bench0");
+		if (ret && ret != -ENOBUFS)
+			return ret;
+		(*count)++;
+	}
+	kcap_kafka_poll(p);
+	return ret;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -293,6 +324,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o,
 		{ "rings",	required_argument, NULL, 'r' },
 		{ "ring-size",	required_argument, NULL, 'R' },
 		{ "out",	required_argument, NULL, 'o' },
+		{ "kafka",	required_argument, NULL, 'k' },
+		{ "topic",	required_argument, NULL, 't' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -306,6 +339,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o,
 	o->rings = 2;
 	o->ring_size = 1 << 20;
 	o->out = NULL;
+	o->kafka = NULL;
+	o->topic = "bench";
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -350,6 +385,13 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o,
 		case 'o':
 			o->out = optarg;
 			break;
+		case 'k':
+			o->kafka = optarg;
+			o->fmt_name = "kafka";
+			break;
+		case 't':
+			o->topic = optarg;
+			break;
 		case 'h':
 			usage(stdout, 0);
 			return -1;
@@ -383,6 +425,50 @@ static int fail(const char *what, int err)
 	return 1;
 }
 
+/* --kafka: the frames produced; the line as for a file, with the counts. */
+static int bench_kafka(struct bench *b, struct kcap_rings *rs,
+		       const struct bench_opts *o)
+{
+	static const char *const conf[] = {
+		"queue.buffering.max.messages=1000000",
+	};
+	struct kcap_kafka_opts ko = {
+		.brokers = o->kafka, .topic = o->topic, .conf = conf,
+		.nr_conf = 1,
+	};
+	struct kcap_kafka_producer *p;
+	struct kcap_kafka_counts n;
+	struct kcap_error e;
+	uint64_t seq = 0, done = 0;
+	double t0, timed = 0, drain;
+	int err;
+
+	if (kcap_kafka_producer_open(&p, &ko, &e)) {
+		fprintf(stderr, "writer-bench: %s\n", e.msg);
+		return 1;
+	}
+	while (seq < o->packets) {
+		seq = bench_produce(b, seq, o->packets);
+		t0 = now();
+		err = bench_drain_kafka(rs, p, &done);
+		timed += now() - t0;
+		if (err)
+			return fail("kafka", err);
+	}
+	drain = timed;
+	t0 = now();
+	kcap_kafka_producer_close(p, 60000, &n);
+	timed += now() - t0;
+	printf("format=kafka packets=%llu size=%u rings=%u ring_size=%u timed=drain+flush seconds=%.6f pps=%.0f produce_pps=%.0f produced=%llu delivered=%llu failed=%llu dropped=%llu\n",
+	       (unsigned long long)o->packets, o->size, o->rings,
+	       o->ring_size, timed, (double)n.delivered / timed,
+	       (double)(n.produced + n.dropped) / drain,
+	       (unsigned long long)n.produced,
+	       (unsigned long long)n.delivered,
+	       (unsigned long long)n.failed, (unsigned long long)n.dropped);
+	return n.delivered + n.failed + n.dropped == o->packets ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct bench b;
@@ -406,6 +492,13 @@ int main(int argc, char **argv)
 	err = kcap_rings_init(&rs, b.mem, b.nr, b.stride, BENCH_PAGE, b.size);
 	if (err)
 		return fail("rings", err);
+	if (o.kafka) {
+		err = bench_kafka(&b, &rs, &o);
+		kcap_rings_fini(&rs);
+		free(b.ring);
+		free(b.mem);
+		return err;
+	}
 	err = kcap_writer_open(&w, o.out, o.fmt, BENCH_LINKTYPE, 0, false);
 	if (err)
 		return fail(o.out, err);

@@ -262,6 +262,80 @@ static void test_dump(void **state)
 	assert_true(o.out.nano);
 }
 
+/* --kafka and its options, on capture and dump; consume's command line. */
+static void test_kafka(void **state)
+{
+	struct capture_opts o;
+	struct dump_opts d;
+
+	(void)state;
+	assert_int_equal(PARSE(capture_parse, &o, "-i", "lo", "--kafka",
+			       "k1:9092,k2:9092", "--topic", "pcap",
+			       "--kafka-conf", "compression.codec=lz4",
+			       "--kafka-conf", "linger.ms=5",
+			       "--partition-by", "flow", "udp"), 0);
+	assert_string_equal(o.out.kafka, "k1:9092,k2:9092");
+	assert_string_equal(o.out.topic, "pcap");
+	assert_int_equal(o.out.nr_kafka_conf, 2);
+	assert_string_equal(o.out.kafka_conf[0], "compression.codec=lz4");
+	assert_string_equal(o.out.kafka_conf[1], "linger.ms=5");
+	assert_int_equal(o.out.partition_by, KCAP_KAFKA_BY_FLOW);
+	assert_string_equal(o.filter, "udp");
+	assert_null(o.out.file);
+	free(o.filter);
+
+	assert_int_equal(PARSE(dump_parse, &d, "web", "--kafka", "k:1",
+			       "--topic", "t", "-w", "x.pcap"), 0);
+	assert_string_equal(d.out.kafka, "k:1");
+	assert_int_equal(d.out.partition_by, KCAP_KAFKA_BY_KEY);
+	assert_string_equal(d.out.file, "x.pcap");
+}
+
+static void test_kafka_bad(void **state)
+{
+	static const struct bad_line cases[] = {
+		{ { "capture", "-i", "lo", "--kafka", "k:1", NULL },
+		  "kcap: capture: --kafka needs --topic TOPIC" SEE },
+		{ { "capture", "-i", "lo", "--topic", "t", NULL },
+		  "kcap: capture: --topic, --kafka-conf and --partition-by "
+		  "need --kafka BROKERS" SEE },
+		{ { "dump", "web", "--kafka", "k:1", "--topic", "t",
+		    "--partition-by", "port", NULL },
+		  "kcap: dump: invalid --partition-by 'port' (must be key or "
+		  "flow)" SEE },
+		{ { "capture", "-i", "lo", "--kafka", "k:1", "--topic", "t",
+		    "--kafka-conf", "linger.ms", NULL },
+		  "kcap: capture: invalid librdkafka setting 'linger.ms' (must "
+		  "be KEY=VALUE, as kcat -X)" SEE },
+		{ { "capture", "-r", "x.pcap", "--kafka", "k:1", "--topic", "t",
+		    NULL },
+		  "kcap: capture: -r reads a file: --kafka produces a live "
+		  "capture" SEE },
+		{ { "consume", "--topic", "t", NULL },
+		  "kcap: consume: --kafka BROKERS is needed" SEE },
+		{ { "consume", "--kafka", "k:1", NULL },
+		  "kcap: consume: --topic TOPIC is needed" SEE },
+		{ { "consume", "--kafka", "k:1", "--topic", "t", "--from",
+		    "stored", NULL },
+		  "kcap: consume: --from stored needs --group: the offsets are "
+		  "a group's" SEE },
+		{ { "consume", "--kafka", "k:1", "--topic", "t", "--from",
+		    "middle", NULL },
+		  "kcap: consume: invalid --from 'middle' (must be beginning, "
+		  "end or stored)" SEE },
+		{ { "consume", "--kafka", "k:1", "--topic", "t", "-F",
+		    "pcapng", NULL },
+		  "kcap: consume: -F needs -w FILE" SEE },
+		{ { "consume", "--kafka", "k:1", "--topic", "t", "-X", "x",
+		    NULL },
+		  "kcap: consume: invalid librdkafka setting 'x' (must be "
+		  "KEY=VALUE, as kcat -X)" SEE },
+	};
+
+	(void)state;
+	check_bad_lines(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 static void test_dump_bad(void **state)
 {
 	static const struct bad_line cases[] = {
@@ -1041,6 +1115,8 @@ int main(void)
 		cmocka_unit_test(test_no_module),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_dump_bad),
+		cmocka_unit_test(test_kafka),
+		cmocka_unit_test(test_kafka_bad),
 		cmocka_unit_test(test_add),
 		cmocka_unit_test(test_add_bad),
 		cmocka_unit_test(test_set),

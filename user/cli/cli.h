@@ -40,6 +40,7 @@ int cmd_set(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_del(int argc, char **argv);
 int cmd_list_devices(int argc, char **argv);
+int cmd_consume(int argc, char **argv);
 
 int cli_no_args(const char *cmd, int argc);
 
@@ -163,9 +164,12 @@ struct cli_print {
 	uint8_t		e, v, x, X, A, q, t;
 };
 
+#define CLI_KAFKA_CONF_MAX	64	/* --kafka-conf, -X KEY=VALUE */
+
 /*
  * Where frames go, and when to stop: -w, -F, --nano, -c, -C, -G, -W, -a;
- * --listen: to the clients of a pcap stream over TCP too (or only).
+ * --listen: to the clients of a pcap stream over TCP too (or only);
+ * --kafka: into a Kafka topic too (or only).
  */
 struct cli_output {
 	const char		*file;	/* NULL: one line per frame on stdout */
@@ -191,6 +195,11 @@ struct cli_output {
 	const char		*postrotate;	/* -z: CMD FILE per file done */
 	const char		*user;		/* -Z: become USER to write */
 	const char		*listen;	/* --listen [ADDR:]PORT */
+	const char		*kafka;		/* --kafka BROKERS */
+	const char		*topic;		/* --topic TOPIC */
+	const char		*kafka_conf[CLI_KAFKA_CONF_MAX];	/* --kafka-conf */
+	unsigned int		nr_kafka_conf;
+	enum kcap_kafka_partition partition_by;	/* --partition-by */
 };
 
 /* output.c: the output options of capture and dump. */
@@ -201,6 +210,10 @@ struct cli_output {
 #define CLI_OPT_IMMEDIATE	0x103	/* --immediate-mode */
 #define CLI_OPT_TSTAMP_PREC	0x104	/* --time-stamp-precision */
 #define CLI_OPT_LISTEN		0x105	/* --listen */
+#define CLI_OPT_KAFKA		0x106	/* --kafka */
+#define CLI_OPT_TOPIC		0x107	/* --topic */
+#define CLI_OPT_KAFKA_CONF	0x108	/* --kafka-conf */
+#define CLI_OPT_PARTITION_BY	0x109	/* --partition-by */
 #define CLI_RING_FILES_MAX	1000000
 #define CLI_PATH_MAX		4096
 
@@ -217,7 +230,11 @@ struct cli_output {
 	{ "immediate-mode", no_argument, NULL, CLI_OPT_IMMEDIATE },	\
 	{ "time-stamp-precision", required_argument, NULL,		\
 	  CLI_OPT_TSTAMP_PREC },						\
-	{ "listen", required_argument, NULL, CLI_OPT_LISTEN }
+	{ "listen", required_argument, NULL, CLI_OPT_LISTEN },		\
+	{ "kafka", required_argument, NULL, CLI_OPT_KAFKA },		\
+	{ "topic", required_argument, NULL, CLI_OPT_TOPIC },		\
+	{ "kafka-conf", required_argument, NULL, CLI_OPT_KAFKA_CONF },	\
+	{ "partition-by", required_argument, NULL, CLI_OPT_PARTITION_BY }
 
 void cli_output_init(struct cli_output *o);
 
@@ -228,12 +245,19 @@ void cli_output_init(struct cli_output *o);
 int cli_output_option(const char *cmd, int opt, const char *arg,
 		      struct cli_output *o);
 
+/*
+ * --kafka-conf KEY=VALUE (consume: -X too): one more librdkafka setting
+ * into @conf; 0 or KCAP_EXIT_USAGE after a line.
+ */
+int cli_kafka_conf(const char *cmd, const char *arg, const char **conf,
+		   unsigned int *nr);
+
 /* The checks across output options: 0 or KCAP_EXIT_USAGE after a line. */
 int cli_output_check(const char *cmd, const struct cli_output *o);
 
 /*
  * Whether to show the live status line: only when frames go to a file
- * (-w FILE, not -) or only to --listen's clients, standard error is a terminal (@stderr_tty) and
+ * (-w FILE, not -) or only to --listen's clients or --kafka, standard error is a terminal (@stderr_tty) and
  * $TERM (@term) is set and not "dumb": it is redrawn with "\r\e[K".
  */
 bool cli_status_line_wanted(const struct cli_output *o, bool stderr_tty,

@@ -62,6 +62,8 @@ static int read_check(const struct capture_opts *o)
 		return cli_usage_error(CMD, "-r reads a file: -C, -G, -W, -a and --idle are for live captures; -c stops");
 	if (out->listen)
 		return cli_usage_error(CMD, "-r reads a file: --listen serves a live capture");
+	if (out->kafka)
+		return cli_usage_error(CMD, "-r reads a file: --kafka produces a live capture");
 	if (out->file && !strcmp(out->file, o->read_file) &&
 	    strcmp(out->file, "-"))
 		return cli_usage_error(CMD, "-r and -w name the same file");

@@ -35,7 +35,9 @@ static const struct cli_cmd cli_cmds[] = {
 	  "\t[--idle SECONDS] [-a duration:S|filesize:KB|packets:N|files:N]...\n"
 	  "\t[--hook netfilter|rx_handler] [-e] [-q] [-v...] [-A|-x...|-X...]\n"
 	  "\t[-t...] [--print] [--time-stamp-precision micro|nano]\n"
-	  "\t[--listen [ADDR:]PORT] [EXPRESSION...]\n"
+	  "\t[--listen [ADDR:]PORT] [--kafka BROKERS --topic TOPIC\n"
+	  "\t[--kafka-conf KEY=VALUE]... [--partition-by key|flow]]\n"
+	  "\t[EXPRESSION...]\n"
 	  "-r FILE [-Q in|out|inout] [-c COUNT] [-w FILE|-] [-F pcap|pcapng]\n"
 	  "\t[-Z USER] [-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print]\n"
 	  "\t[EXPRESSION...]" },
@@ -45,7 +47,14 @@ static const struct cli_cmd cli_cmds[] = {
 	  "\t[-C MB] [-G SECONDS] [-W FILES] [-z CMD] [-Z USER] [--idle SECONDS]\n"
 	  "\t[-a duration:S|filesize:KB|packets:N|files:N]...\n"
 	  "\t[-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print]\n"
-	  "\t[--time-stamp-precision micro|nano] [--listen [ADDR:]PORT]" },
+	  "\t[--time-stamp-precision micro|nano] [--listen [ADDR:]PORT]\n"
+	  "\t[--kafka BROKERS --topic TOPIC [--kafka-conf KEY=VALUE]...\n"
+	  "\t[--partition-by key|flow]]" },
+	{ "consume",	cmd_consume,	"read frames from a Kafka topic to a "
+					"file or the terminal",
+	  "--kafka BROKERS --topic TOPIC [-c COUNT] [--group GROUP]\n"
+	  "\t[--from beginning|end|stored] [-e|--follow] [-w FILE|-]\n"
+	  "\t[-F pcap|pcapng] [--nano] [-X KEY=VALUE]... [[filter] EXPRESSION...]" },
 	{ "add",	cmd_add,	"create a persistent session",
 	  "NAME dev DEV [direction in|out|inout|off]\n"
 	  "\t[snaplen N] [filter EXPR] [ring-size BYTES]\n"

@@ -155,6 +155,29 @@ int cli_output_option(const char *cmd, int opt, const char *arg,
 					   "[ADDR:]PORT, PORT 0 to 65535, ADDR an IPv4 address or an IPv6 one in brackets");
 		return 0;
 	}
+	case CLI_OPT_KAFKA:
+		o->kafka = arg;
+		if (!arg[0])
+			return cli_invalid(cmd, "--kafka brokers", arg,
+					   "HOST:PORT[,HOST:PORT]...");
+		return 0;
+	case CLI_OPT_TOPIC:
+		o->topic = arg;
+		if (!arg[0])
+			return cli_invalid(cmd, "--topic", arg, "a topic name");
+		return 0;
+	case CLI_OPT_KAFKA_CONF:
+		return cli_kafka_conf(cmd, arg, o->kafka_conf,
+				      &o->nr_kafka_conf);
+	case CLI_OPT_PARTITION_BY:
+		if (!strcmp(arg, "key"))
+			o->partition_by = KCAP_KAFKA_BY_KEY;
+		else if (!strcmp(arg, "flow"))
+			o->partition_by = KCAP_KAFKA_BY_FLOW;
+		else
+			return cli_invalid(cmd, "--partition-by", arg,
+					   "key or flow");
+		return 0;
 	case 'n':
 	case 'l':
 	case 'U':
@@ -181,6 +204,21 @@ int cli_output_option(const char *cmd, int opt, const char *arg,
 	return -1;
 }
 
+int cli_kafka_conf(const char *cmd, const char *arg, const char **conf,
+		   unsigned int *nr)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg)
+		return cli_invalid(cmd, "librdkafka setting", arg,
+				   "KEY=VALUE, as kcat -X");
+	if (*nr == CLI_KAFKA_CONF_MAX)
+		return cli_usage_error(cmd, "more than %d librdkafka settings",
+				       CLI_KAFKA_CONF_MAX);
+	conf[(*nr)++] = arg;
+	return 0;
+}
+
 int cli_output_check(const char *cmd, const struct cli_output *o)
 {
 	bool to_file = o->file && strcmp(o->file, "-");
@@ -198,6 +236,11 @@ int cli_output_check(const char *cmd, const struct cli_output *o)
 		return cli_usage_error(cmd, "-a files needs -C or -G");
 	if (o->postrotate && !o->rotate_bytes && !o->rotate_secs)
 		return cli_usage_error(cmd, "-z needs -C or -G, as tcpdump's");
+	if (o->kafka && !o->topic)
+		return cli_usage_error(cmd, "--kafka needs --topic TOPIC");
+	if (!o->kafka && (o->topic || o->nr_kafka_conf ||
+			  o->partition_by != KCAP_KAFKA_BY_KEY))
+		return cli_usage_error(cmd, "--topic, --kafka-conf and --partition-by need --kafka BROKERS");
 	if (o->print_too && o->file && !to_file)
 		return cli_usage_error(cmd, "--print with -w -: frames and lines "
 					"would share standard output");
@@ -212,7 +255,8 @@ bool cli_status_line_wanted(const struct cli_output *o, bool stderr_tty,
 	 * terminal through a pipe (kcap capture | cat, ... -w - | tcpdump
 	 * -r -), where \r and escape codes would land inside their lines.
 	 */
-	if (o->print_too || (o->file ? !strcmp(o->file, "-") : !o->listen))
+	if (o->print_too || (o->file ? !strcmp(o->file, "-") :
+			     !o->listen && !o->kafka))
 		return false;
 	return stderr_tty && term && term[0] && strcmp(term, "dumb");
 }

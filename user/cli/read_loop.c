@@ -4,7 +4,13 @@
  * (libkcap's kcap_record_*()) into a capture file or onto the terminal,
  * and with --listen to the clients of a pcap stream over TCP
  * (kcap_stream_*()), until told to stop, with tcpdump's status line and
- * summary.
+ * summary; with --kafka into a Kafka topic too (kcap_kafka_*()).
+ *
+ * The producer hands each frame to librdkafka from the frame callback
+ * (never waiting: a full queue drops it, counted) and takes its delivery
+ * reports where the stream is served.  At the end it waits a bounded
+ * time for what is in flight (CLI_KAFKA_CLOSE_MS, or less with
+ * message.timeout.ms) and counts what did not make it as failed.
  *
  * The stream is served from the recording's own loop, without a thread:
  * each frame's record goes into every client's buffer from the frame
@@ -35,6 +41,7 @@
 #define CLI_STATUS_EVERY_MS	1000	/* the live status line */
 #define CLI_POST_MAX		64	/* -z commands running at once */
 #define CLI_STREAM_CLOSE_MS	2000	/* --listen: the clients' last bytes */
+#define CLI_KAFKA_CLOSE_MS	10000	/* --kafka: the messages in flight */
 
 static volatile sig_atomic_t cli_stop_signal;
 static volatile sig_atomic_t cli_usr1;
@@ -131,6 +138,9 @@ struct cli_loop {
 	struct kcap_stream		*stream;	/* --listen */
 	struct kcap_stream_totals	served;	/* its clients that left */
 	char				addr[KCAP_STREAM_ADDR_MAX];	/* its */
+	struct kcap_kafka_producer	*kafka;	/* --kafka */
+	struct kcap_kafka_counts	produced;	/* its, at the end */
+	bool				kafka_done;
 };
 
 /* The options as libkcap's recording takes them. */
@@ -169,6 +179,9 @@ static int cli_frame(const struct kcap_packet *pkt,
 		if (err)
 			return err;
 	}
+	if (c->kafka)	/* a frame it could not take is counted dropped */
+		kcap_kafka_produce(c->kafka, &pkt->frame, s->linktype,
+				   s->ifname);
 	if (!c->print)
 		return 0;
 
@@ -342,6 +355,22 @@ static void cli_stream_summary(struct cli_loop *c, bool end)
 }
 
 /*
+ * --kafka's part of the summary: every frame captured is produced or
+ * dropped, every one produced is delivered or failed at the end.
+ */
+static void cli_kafka_summary(struct cli_loop *c)
+{
+	const struct kcap_kafka_counts *n = c->kafka_done ? &c->produced :
+					    kcap_kafka_producer_counts(c->kafka);
+
+	fprintf(stderr, "%llu frames produced to Kafka topic %s, %llu delivered, %llu failed, %llu dropped (librdkafka's queue was full)\n",
+		(unsigned long long)n->produced, c->out->topic,
+		(unsigned long long)n->delivered,
+		(unsigned long long)n->failed,
+		(unsigned long long)n->dropped);
+}
+
+/*
  * tcpdump's summary: at the end three lines, after a line break when a
  * signal stopped the capture (a terminal's "^C" stands alone then); on
  * SIGUSR1 one line, "kcap: N packets captured, ...", so that a log does
@@ -364,9 +393,12 @@ static void cli_summary(struct cli_loop *c, bool end)
 	fprintf(stderr, "%llu packets received by filter%s",
 		(unsigned long long)p->stats.passed, sep);
 	fprintf(stderr, "%llu packets dropped by kernel%s",
-		(unsigned long long)p->stats.dropped, c->addr[0] ? sep : "\n");
+		(unsigned long long)p->stats.dropped,
+		c->addr[0] || c->out->kafka ? sep : "\n");
 	if (c->addr[0])
 		cli_stream_summary(c, end);
+	if (c->out->kafka)
+		cli_kafka_summary(c);
 }
 
 /* Why a session hung up: it was deleted, or its device went away. */
@@ -414,7 +446,37 @@ static void cli_idle(void *arg)
 {
 	struct cli_loop *c = arg;
 
-	kcap_stream_serve(c->stream);
+	if (c->stream)
+		kcap_stream_serve(c->stream);
+	kcap_kafka_poll(c->kafka);
+}
+
+/* --kafka: the producer, once a broker said the topic is there. */
+static int cli_kafka_open(struct cli_loop *c)
+{
+	struct kcap_kafka_opts o = {
+		.brokers = c->out->kafka, .topic = c->out->topic,
+		.conf = c->out->kafka_conf, .nr_conf = c->out->nr_kafka_conf,
+		.partition_by = c->out->partition_by,
+	};
+	struct kcap_error e;
+
+	if (kcap_kafka_producer_open(&c->kafka, &o, &e))
+		return cli_fail("%s", e.msg);
+	return 0;
+}
+
+/*
+ * --kafka at the end: what is in flight within CLI_KAFKA_CLOSE_MS; frames
+ * not delivered make it a failure (after the summary).
+ */
+static void cli_kafka_close(struct cli_loop *c)
+{
+	if (!c->kafka)
+		return;
+	kcap_kafka_producer_close(c->kafka, CLI_KAFKA_CLOSE_MS, &c->produced);
+	c->kafka = NULL;
+	c->kafka_done = true;
 }
 
 /*
@@ -464,26 +526,34 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	/* A port below 1024 needs root too: listen first. */
 	if (out->listen && cli_stream_open(&c))
 		return KCAP_EXIT_FAIL;
+	if (out->kafka && cli_kafka_open(&c)) {
+		kcap_stream_close(c.stream, 0);
+		return KCAP_EXIT_FAIL;
+	}
 	if (out->user && cli_become_user(out->user)) {
 		kcap_stream_close(c.stream, 0);
+		kcap_kafka_producer_close(c.kafka, 0, NULL);
 		return KCAP_EXIT_FAIL;
 	}
 	cli_record_config(out, &cfg);
 	cfg.arg = &c;
 	if (out->postrotate)
 		cfg.file_cb = cli_post_rotate;
-	c.print = (!out->file && !out->listen) || out->print_too;
-	if (c.print || c.stream)
+	c.print = (!out->file && !out->listen && !out->kafka) ||
+		  out->print_too;
+	if (c.print || c.stream || c.kafka)
 		cfg.frame_cb = cli_frame;
-	if (c.stream)
+	if (c.stream || c.kafka)
 		cfg.idle_cb = cli_idle;
 	if (c.print && cli_print_flags(out) &&
 	    cli_printer_open(&c.printer, out, KCAP_SNAPLEN_MAX, true, 0)) {
 		kcap_stream_close(c.stream, 0);
+		kcap_kafka_producer_close(c.kafka, 0, NULL);
 		return KCAP_EXIT_FAIL;
 	}
 	if (kcap_record_open(&c.rec, cap, &cfg, &e)) {
 		kcap_stream_close(c.stream, 0);
+		kcap_kafka_producer_close(c.kafka, 0, NULL);
 		cli_printer_close(c.printer);
 		if (out->user && e.err == -EACCES)
 			return cli_fail("%s (-Z %s: that user creates the files)",
@@ -499,6 +569,7 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 		ret = kcap_record_step(c.rec, CLI_POLL_MS);
 		if (c.stream)
 			kcap_stream_serve(c.stream);
+		kcap_kafka_poll(c.kafka);
 		if (c.printer && !ret)
 			ret = cli_printer_flush(c.printer);
 		if (cli_usr1) {
@@ -522,7 +593,15 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	/* Each client gets what it was given, then the end of its stream. */
 	kcap_stream_close(c.stream, CLI_STREAM_CLOSE_MS);
 	c.stream = NULL;
+	cli_kafka_close(&c);
 	cli_summary(&c, true);
+	if (c.kafka_done && !ret && (c.produced.failed || c.produced.dropped))
+		ret = cli_fail("Kafka: %llu of %llu frames not delivered to topic %s: check the brokers (and librdkafka's queue.buffering.max.messages)",
+			       (unsigned long long)(c.produced.failed +
+						    c.produced.dropped),
+			       (unsigned long long)(c.produced.produced +
+						    c.produced.dropped),
+			       out->topic);
 	kcap_record_close(c.rec);
 	cli_post_reap(&c, true);	/* -z on the last file too */
 	return ret;

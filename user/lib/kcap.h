@@ -1562,4 +1562,208 @@ kcap_stream_totals(const struct kcap_stream *s);
  */
 void kcap_stream_close(struct kcap_stream *s, int timeout_ms);
 
+/*
+ * Frames to and from a Kafka topic (librdkafka), in Pycapa's format: each
+ * frame one message, its key the capture time in microseconds since the
+ * epoch as an 8-byte big-endian integer, its value the frame's bytes as
+ * captured.  Headers, which Pycapa's consumer ignores, say the rest; each
+ * value is a fixed-size big-endian integer, but kcap.ifname's, the name's
+ * bytes without a NUL.
+ */
+
+#define KCAP_KAFKA_KEY_LEN	8
+#define KCAP_KAFKA_H_LINKTYPE	"kcap.linktype"		/* 4 bytes */
+#define KCAP_KAFKA_H_IFINDEX	"kcap.ifindex"		/* 4 bytes */
+#define KCAP_KAFKA_H_IFNAME	"kcap.ifname"		/* the name */
+#define KCAP_KAFKA_H_DIRECTION	"kcap.direction"	/* 1 byte: 0, KCAP_FRAME_IN, _OUT */
+#define KCAP_KAFKA_H_LEN	"kcap.len"		/* 4 bytes: on the wire */
+#define KCAP_KAFKA_H_TSTAMP_NS	"kcap.tstamp_ns"	/* 8 bytes: ns since the epoch */
+
+/* @tstamp_ns as a message key: microseconds, 8 bytes big-endian. */
+void kcap_kafka_key(uint8_t key[KCAP_KAFKA_KEY_LEN], uint64_t tstamp_ns);
+
+/* A key back into microseconds: 0, or -EINVAL if it is not 8 bytes. */
+int kcap_kafka_key_us(const void *key, size_t len, uint64_t *us);
+
+/*
+ * kcap_kafka_flow_hash() - a hash of a frame's IP flow, the same both ways.
+ * @data: the frame's bytes; @caplen: how many.
+ * @linktype: EN10MB (up to two VLAN tags), LINUX_SLL, RAW, IPV4 or IPV6.
+ * @hash: where to store it: of the protocol, the two addresses and, for
+ *	TCP, UDP, SCTP and DCCP (not in a later fragment), the two ports,
+ *	the (address, port) ends in order, so that A to B and B to A hash
+ *	alike.
+ *
+ * Return: 0, or -EINVAL for a frame that is not IPv4 or IPv6 (or too short).
+ */
+int kcap_kafka_flow_hash(const void *data, uint32_t caplen, uint32_t linktype,
+			 uint32_t *hash);
+
+/**
+ * enum kcap_kafka_partition - how frames are spread over the partitions.
+ * @KCAP_KAFKA_BY_KEY: librdkafka's partitioner (its "partitioner" setting)
+ *	on the key.
+ * @KCAP_KAFKA_BY_FLOW: kcap_kafka_flow_hash() modulo the partition count,
+ *	so that a flow stays in order on one partition; frames that are not
+ *	IP as by key.
+ */
+enum kcap_kafka_partition {
+	KCAP_KAFKA_BY_KEY,
+	KCAP_KAFKA_BY_FLOW,
+};
+
+/**
+ * struct kcap_kafka_opts - a topic to produce frames into.
+ * @brokers: bootstrap.servers: "HOST:PORT[,HOST:PORT]...".
+ * @topic: the topic, which must exist (or the brokers create it).
+ * @conf: librdkafka settings, each "KEY=VALUE" (as kcat -X), after kcap's
+ *	own (linger.ms=100).  librdkafka's own log is silent unless one of
+ *	them sets debug or log_level.
+ * @nr_conf: how many.
+ * @partition_by: see enum kcap_kafka_partition.
+ * @timeout_ms: how long a broker has to answer at open; 0: 10 s.
+ */
+struct kcap_kafka_opts {
+	const char			*brokers;
+	const char			*topic;
+	const char *const		*conf;
+	unsigned int			nr_conf;
+	enum kcap_kafka_partition	partition_by;
+	int				timeout_ms;
+};
+
+/**
+ * struct kcap_kafka_counts - a producer's frames.
+ * @produced: handed to librdkafka.
+ * @delivered: acknowledged by the brokers.
+ * @failed: librdkafka gave up on them (message.timeout.ms), or they were
+ *	still not delivered at kcap_kafka_producer_close().
+ * @dropped: not produced: librdkafka's queue was full (the brokers are
+ *	away or slow: queue.buffering.max.messages, .kbytes).
+ */
+struct kcap_kafka_counts {
+	uint64_t	produced;
+	uint64_t	delivered;
+	uint64_t	failed;
+	uint64_t	dropped;
+};
+
+struct kcap_kafka_producer;
+struct rd_kafka_headers_s;
+
+/*
+ * kcap_kafka_producer_open() - a producer of frames into a topic.
+ *
+ * Asks the brokers for the topic's partitions within @o->timeout_ms: a
+ * broker that does not answer (-EHOSTUNREACH) and a topic that is not
+ * there (-ENOENT) fail here, each with its line in @e.
+ */
+int kcap_kafka_producer_open(struct kcap_kafka_producer **p,
+			     const struct kcap_kafka_opts *o,
+			     struct kcap_error *e);
+
+/*
+ * kcap_kafka_produce() - a frame as a message, with its headers; never
+ * waits.  @linktype and @ifname are its session's.  Return: 0, -ENOBUFS if
+ * librdkafka's queue is full (the frame is counted dropped), or another
+ * negative errno (counted dropped too).
+ */
+int kcap_kafka_produce(struct kcap_kafka_producer *p,
+		       const struct kcap_frame *f, uint32_t linktype,
+		       const char *ifname);
+
+/* Take the delivery reports that came in, without waiting.  NULL: nothing. */
+void kcap_kafka_poll(struct kcap_kafka_producer *p);
+
+const struct kcap_kafka_counts *
+kcap_kafka_producer_counts(const struct kcap_kafka_producer *p);
+
+/*
+ * kcap_kafka_producer_close() - wait up to @timeout_ms (-1: 10 s) for the
+ * messages in flight, count those not delivered by then as failed, store
+ * the final counts in @counts (may be NULL) and free @p (may be NULL).
+ */
+void kcap_kafka_producer_close(struct kcap_kafka_producer *p, int timeout_ms,
+			       struct kcap_kafka_counts *counts);
+
+/**
+ * enum kcap_kafka_from - where a consumer starts.
+ * @KCAP_KAFKA_FROM_BEGINNING: the oldest message of each partition (with
+ *	a group: where the group has no stored offset).
+ * @KCAP_KAFKA_FROM_END: the messages that come after it starts.
+ * @KCAP_KAFKA_FROM_STORED: the group's stored offsets (needs a group).
+ */
+enum kcap_kafka_from {
+	KCAP_KAFKA_FROM_BEGINNING,
+	KCAP_KAFKA_FROM_END,
+	KCAP_KAFKA_FROM_STORED,
+};
+
+/**
+ * struct kcap_kafka_consumer_opts - a topic to read frames from.
+ * @brokers, @topic, @conf, @nr_conf, @timeout_ms: as struct kcap_kafka_opts.
+ * @group: a consumer group (group.id), or NULL: every partition assigned,
+ *	no offsets stored.
+ * @from: see enum kcap_kafka_from.
+ * @exit_at_end: kcap_kafka_consume() returns -ENODATA once every partition
+ *	is at its end (kcat -e).
+ */
+struct kcap_kafka_consumer_opts {
+	const char		*brokers;
+	const char		*topic;
+	const char *const	*conf;
+	unsigned int		nr_conf;
+	const char		*group;
+	enum kcap_kafka_from	from;
+	bool			exit_at_end;
+	int			timeout_ms;
+};
+
+/**
+ * struct kcap_kafka_msg - a message as a frame.
+ * @frame: its bytes and, from kcap's headers, its length, timestamp (ns),
+ *	ifindex and direction; without them (Pycapa's), the timestamp of the
+ *	key in µs, ifindex 0, no direction, len = caplen.
+ * @linktype: kcap.linktype, else Ethernet (LINKTYPE_ETHERNET, 1).
+ * @ifname: kcap.ifname, else "".
+ * @kcap: it had kcap's headers.
+ * @partition, @offset: where it was in the topic.
+ */
+struct kcap_kafka_msg {
+	struct kcap_frame	frame;
+	uint32_t		linktype;
+	char			ifname[KCAP_IFNAMSIZ];
+	bool			kcap;
+	int32_t			partition;
+	int64_t			offset;
+};
+
+struct kcap_kafka_consumer;
+
+/* A consumer of @o's topic; fails as kcap_kafka_producer_open(). */
+int kcap_kafka_consumer_open(struct kcap_kafka_consumer **c,
+			     const struct kcap_kafka_consumer_opts *o,
+			     struct kcap_error *e);
+
+/*
+ * kcap_kafka_consume() - the next message, waiting up to @timeout_ms.
+ * Return: 1 with *@m (valid until the next call), 0 if none came,
+ * -ENODATA at the end of every partition with exit_at_end, or a negative
+ * errno with @e saying why.
+ */
+int kcap_kafka_consume(struct kcap_kafka_consumer *c, int timeout_ms,
+		       struct kcap_kafka_msg *m, struct kcap_error *e);
+
+void kcap_kafka_consumer_close(struct kcap_kafka_consumer *c);
+
+/*
+ * The headers of a frame's message (rd_kafka_headers_t), and back into
+ * @m->frame, @m->linktype and @m->ifname: how many kcap headers there were.
+ */
+int kcap_kafka_headers_put(struct rd_kafka_headers_s *h,
+			   const struct kcap_frame *f, uint32_t linktype,
+			   const char *ifname);
+int kcap_kafka_headers_get(const struct rd_kafka_headers_s *h,
+			   struct kcap_kafka_msg *m);
+
 #endif /* _LIBKCAP_KCAP_H */

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libkcap: frames to and from Kafka (kcap_kafka_*()): the key, the
+ * headers, the flow hash, and a round trip through librdkafka's mock
+ * cluster (a Kafka protocol endpoint in this process, on 127.0.0.1).
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "unit.h"
+#include "kcap.h"
+
+#define LINKTYPE_ETHERNET	1
+#define LINKTYPE_RAW		101
+#define BASE_NS			1700000000123456789ULL
+
+static void test_kafka_key(void **state)
+{
+	static const uint8_t want[8] = {
+		0x00, 0x06, 0x0a, 0x24, 0x18, 0x20, 0x22, 0x40,
+	};
+	uint8_t key[KCAP_KAFKA_KEY_LEN];
+	uint64_t us;
+
+	(void)state;
+	/* 1700000000123456789 ns: 1700000000123456 us = 0x00060a2418202240 */
+	kcap_kafka_key(key, BASE_NS);
+	assert_memory_equal(key, want, 8);
+	assert_int_equal(kcap_kafka_key_us(key, 8, &us), 0);
+	assert_true(us == 1700000000123456ULL);
+	assert_int_equal(kcap_kafka_key_us(key, 7, &us), -EINVAL);
+	assert_int_equal(kcap_kafka_key_us(NULL, 8, &us), -EINVAL);
+	kcap_kafka_key(key, 999);	/* under a microsecond: 0 */
+	assert_int_equal(kcap_kafka_key_us(key, 8, &us), 0);
+	assert_true(us == 0);
+}
+
+/* An Ethernet + IPv4 + UDP/TCP frame from @a:@pa to @b:@pb. */
+static size_t make_ip4(uint8_t *buf, const uint8_t a[4], uint16_t pa,
+		       const uint8_t b[4], uint16_t pb, uint8_t proto,
+		       bool vlan)
+{
+	size_t off = 12;
+
+	memset(buf, 0, 128);
+	memset(buf, 0x02, 12);
+	if (vlan) {
+		buf[off++] = 0x81; buf[off++] = 0x00;
+		buf[off++] = 0x00; buf[off++] = 0x05;
+	}
+	buf[off++] = 0x08; buf[off++] = 0x00;
+	buf[off] = 0x45;
+	buf[off + 9] = proto;
+	memcpy(buf + off + 12, a, 4);
+	memcpy(buf + off + 16, b, 4);
+	buf[off + 20] = pa >> 8; buf[off + 21] = pa & 0xff;
+	buf[off + 22] = pb >> 8; buf[off + 23] = pb & 0xff;
+	return off + 40;
+}
+
+static void test_kafka_flow_hash(void **state)
+{
+	static const uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+	uint8_t f1[128], f2[128], f3[128], raw[64], v6[80], v6r[80];
+	uint32_t h1, h2, h3, h4;
+	size_t n;
+
+	(void)state;
+	n = make_ip4(f1, a, 1234, b, 80, 6, false);
+	make_ip4(f2, b, 80, a, 1234, 6, false);
+	assert_int_equal(kcap_kafka_flow_hash(f1, n, LINKTYPE_ETHERNET, &h1), 0);
+	assert_int_equal(kcap_kafka_flow_hash(f2, n, LINKTYPE_ETHERNET, &h2), 0);
+	assert_int_equal(h1, h2);	/* A to B, B to A: one flow */
+	/* Behind a VLAN tag: the same flow. */
+	n = make_ip4(f3, b, 80, a, 1234, 6, true);
+	assert_int_equal(kcap_kafka_flow_hash(f3, n, LINKTYPE_ETHERNET, &h3), 0);
+	assert_int_equal(h1, h3);
+	/* Another port, another protocol: other flows. */
+	make_ip4(f3, a, 1235, b, 80, 6, false);
+	assert_int_equal(kcap_kafka_flow_hash(f3, n, LINKTYPE_ETHERNET, &h3), 0);
+	assert_int_not_equal(h1, h3);
+	make_ip4(f3, a, 1234, b, 80, 17, false);
+	assert_int_equal(kcap_kafka_flow_hash(f3, n, LINKTYPE_ETHERNET, &h4), 0);
+	assert_int_not_equal(h1, h4);
+	/* Swapped ports alone are not the same flow: 1234->80 vs 80->1234 */
+	make_ip4(f3, a, 80, b, 1234, 6, false);
+	assert_int_equal(kcap_kafka_flow_hash(f3, n, LINKTYPE_ETHERNET, &h4), 0);
+	assert_int_not_equal(h1, h4);
+	/* Raw IP: the same hash as behind Ethernet. */
+	memcpy(raw, f1 + 14, 40);
+	assert_int_equal(kcap_kafka_flow_hash(raw, 40, LINKTYPE_RAW, &h4), 0);
+	assert_int_equal(h1, h4);
+	/* IPv6, both ways. */
+	memset(v6, 0, sizeof(v6));
+	v6[0] = 0x60; v6[6] = 17;
+	v6[8 + 15] = 1; v6[24 + 15] = 2;
+	v6[40] = 0x30; v6[41] = 0x39; v6[43] = 53;
+	memcpy(v6r, v6, sizeof(v6));
+	v6r[8 + 15] = 2; v6r[24 + 15] = 1;
+	v6r[40] = 0; v6r[41] = 53; v6r[42] = 0x30; v6r[43] = 0x39;
+	assert_int_equal(kcap_kafka_flow_hash(v6, 48, LINKTYPE_RAW, &h3), 0);
+	assert_int_equal(kcap_kafka_flow_hash(v6r, 48, LINKTYPE_RAW, &h4), 0);
+	assert_int_equal(h3, h4);
+	/* ARP, a short frame, an unknown link type: no flow. */
+	f1[12] = 0x08; f1[13] = 0x06;
+	assert_int_equal(kcap_kafka_flow_hash(f1, n, LINKTYPE_ETHERNET, &h4), -EINVAL);
+	assert_int_equal(kcap_kafka_flow_hash(f2, 20, LINKTYPE_ETHERNET, &h4), -EINVAL);
+	assert_int_equal(kcap_kafka_flow_hash(f2, n, 147, &h4), -EINVAL);
+}
+
+static void test_kafka_headers(void **state)
+{
+	rd_kafka_headers_t *h = rd_kafka_headers_new(8);
+	uint8_t data[60] = { 1, 2, 3 };
+	struct kcap_frame f = {
+		.tstamp_ns = BASE_NS, .caplen = 60, .len = 1514,
+		.ifindex = 7, .direction = KCAP_FRAME_OUT, .data = data,
+	};
+	struct kcap_kafka_msg m;
+	const void *v;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(kcap_kafka_headers_put(h, &f, 113, "veth0"), 0);
+	/* The values on the wire: big-endian, fixed sizes. */
+	assert_int_equal(rd_kafka_header_get_last(h, "kcap.linktype", &v, &len), 0);
+	assert_int_equal(len, 4);
+	assert_memory_equal(v, "\0\0\0\x71", 4);
+	assert_int_equal(rd_kafka_header_get_last(h, "kcap.len", &v, &len), 0);
+	assert_memory_equal(v, "\0\0\x05\xea", 4);
+	assert_int_equal(rd_kafka_header_get_last(h, "kcap.direction", &v, &len), 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(rd_kafka_header_get_last(h, "kcap.ifname", &v, &len), 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(v, "veth0", 5);
+	assert_int_equal(rd_kafka_header_get_last(h, "kcap.tstamp_ns", &v, &len), 0);
+	assert_memory_equal(v, "\x17\x97\x9c\xfe\x3d\x85\xcd\x15", 8);
+
+	memset(&m, 0, sizeof(m));
+	m.frame.caplen = 60;
+	assert_int_equal(kcap_kafka_headers_get(h, &m), 6);
+	assert_true(m.frame.tstamp_ns == BASE_NS);
+	assert_int_equal(m.frame.len, 1514);
+	assert_int_equal(m.frame.ifindex, 7);
+	assert_int_equal(m.frame.direction, KCAP_FRAME_OUT);
+	assert_int_equal(m.linktype, 113);
+	assert_string_equal(m.ifname, "veth0");
+	rd_kafka_headers_destroy(h);
+
+	/* No headers (Pycapa's): nothing changes. */
+	h = rd_kafka_headers_new(1);
+	rd_kafka_header_add(h, "kcap.len", -1, "\1\2", 2);	/* wrong size */
+	memset(&m, 0, sizeof(m));
+	m.frame.caplen = m.frame.len = 60;
+	assert_int_equal(kcap_kafka_headers_get(h, &m), 0);
+	assert_int_equal(m.frame.len, 60);
+	rd_kafka_headers_destroy(h);
+}
+
+struct mock {
+	rd_kafka_t		*rk;
+	rd_kafka_mock_cluster_t	*mc;
+	char			brokers[256];
+};
+
+static void mock_start(struct mock *mk, int partitions)
+{
+	char err[256];
+	rd_kafka_conf_t *c = rd_kafka_conf_new();
+
+	rd_kafka_conf_set(c, "log_level", "0", err, sizeof(err));
+	mk->rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
+	assert_non_null(mk->rk);
+	mk->mc = rd_kafka_mock_cluster_new(mk->rk, 1);
+	assert_non_null(mk->mc);
+	assert_int_equal(rd_kafka_mock_topic_create(mk->mc, "frames",
+						    partitions, 1), 0);
+	snprintf(mk->brokers, sizeof(mk->brokers), "%s",
+		 rd_kafka_mock_cluster_bootstraps(mk->mc));
+}
+
+static void mock_stop(struct mock *mk)
+{
+	rd_kafka_mock_cluster_destroy(mk->mc);
+	rd_kafka_destroy(mk->rk);
+}
+
+#define NR_FRAMES	200
+
+/* Produce frames with their headers, consume them back: all as sent. */
+static void test_kafka_round_trip(void **state)
+{
+	static const uint8_t a[4] = { 192, 168, 1, 1 }, b[4] = { 192, 168, 1, 2 };
+	static const char *const conf[] = { "log_level=0" };
+	uint8_t buf[NR_FRAMES][128];
+	int32_t flow_part[2] = { -1, -1 };
+	struct kcap_kafka_opts po = {
+		.topic = "frames", .conf = conf, .nr_conf = 1,
+		.partition_by = KCAP_KAFKA_BY_FLOW,
+	};
+	struct kcap_kafka_consumer_opts co = {
+		.topic = "frames", .conf = conf, .nr_conf = 1,
+		.from = KCAP_KAFKA_FROM_BEGINNING, .exit_at_end = true,
+	};
+	struct kcap_kafka_producer *p;
+	struct kcap_kafka_consumer *c;
+	struct kcap_kafka_counts n;
+	struct kcap_kafka_msg m;
+	struct kcap_frame f;
+	struct kcap_error e;
+	unsigned int i, got = 0, seen[NR_FRAMES] = { 0 };
+	struct mock mk;
+	int ret;
+
+	(void)state;
+	mock_start(&mk, 4);
+	po.brokers = co.brokers = mk.brokers;
+	assert_int_equal(kcap_kafka_producer_open(&p, &po, &e), 0);
+	for (i = 0; i < NR_FRAMES; i++) {
+		/* Two flows, each both ways. */
+		if (i % 2)
+			make_ip4(buf[i], a, 1000 + (i % 4 == 1), b, 53, 17, false);
+		else
+			make_ip4(buf[i], b, 53, a, 1000 + (i % 4 == 2), 17, false);
+		memcpy(buf[i] + 60, &i, sizeof(i));
+		memset(&f, 0, sizeof(f));
+		f.tstamp_ns = BASE_NS + i * 1001ULL;
+		f.caplen = 64 + i % 50;
+		f.len = f.caplen + 10;
+		f.ifindex = 3;
+		f.direction = i % 2 ? KCAP_FRAME_IN : KCAP_FRAME_OUT;
+		f.data = buf[i];
+		assert_int_equal(kcap_kafka_produce(p, &f, LINKTYPE_ETHERNET,
+						    "eth9"), 0);
+		kcap_kafka_poll(p);
+	}
+	kcap_kafka_producer_close(p, 10000, &n);
+	assert_int_equal(n.produced, NR_FRAMES);
+	assert_int_equal(n.delivered, NR_FRAMES);
+	assert_int_equal(n.failed, 0);
+	assert_int_equal(n.dropped, 0);
+
+	ret = kcap_kafka_consumer_open(&c, &co, &e);
+	if (ret)
+		print_error("%s\n", e.msg);
+	assert_int_equal(ret, 0);
+	while ((ret = kcap_kafka_consume(c, 1000, &m, &e)) >= 0) {
+		if (!ret)
+			continue;
+		memcpy(&i, m.frame.data + 60, sizeof(i));
+		assert_true(i < NR_FRAMES);
+		seen[i]++;
+		got++;
+		assert_true(m.kcap);
+		assert_int_equal(m.frame.caplen, 64 + i % 50);
+		assert_int_equal(m.frame.len, m.frame.caplen + 10);
+		assert_memory_equal(m.frame.data, buf[i], m.frame.caplen);
+		assert_true(m.frame.tstamp_ns == BASE_NS + i * 1001ULL);
+		assert_int_equal(m.frame.ifindex, 3);
+		assert_int_equal(m.frame.direction,
+				 i % 2 ? KCAP_FRAME_IN : KCAP_FRAME_OUT);
+		assert_int_equal(m.linktype, LINKTYPE_ETHERNET);
+		assert_string_equal(m.ifname, "eth9");
+		/* Each flow, both its directions, on one partition. */
+		if (flow_part[(i / 2) % 2 == (i % 2)] < 0)
+			flow_part[(i / 2) % 2 == (i % 2)] = m.partition;
+		assert_int_equal(flow_part[(i / 2) % 2 == (i % 2)], m.partition);
+	}
+	assert_int_equal(ret, -ENODATA);
+	assert_int_equal(got, NR_FRAMES);
+	for (i = 0; i < NR_FRAMES; i++)
+		assert_int_equal(seen[i], 1);
+	kcap_kafka_consumer_close(c);
+	mock_stop(&mk);
+}
+
+/* Pycapa's messages: a key, the bytes, no headers: Ethernet, µs. */
+static void test_kafka_pycapa(void **state)
+{
+	static const char *const conf[] = { "log_level=0" };
+	struct kcap_kafka_consumer_opts co = {
+		.topic = "frames", .conf = conf, .nr_conf = 1,
+		.from = KCAP_KAFKA_FROM_BEGINNING, .exit_at_end = true,
+	};
+	uint8_t key[8], frame[42] = { 0xff, 0xff, 0xff };
+	struct kcap_kafka_consumer *c;
+	struct kcap_kafka_msg m;
+	struct kcap_error e;
+	rd_kafka_t *rk;
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	char err[256];
+	struct mock mk;
+	int ret;
+
+	(void)state;
+	mock_start(&mk, 1);
+	rd_kafka_conf_set(rc, "bootstrap.servers", mk.brokers, err, sizeof(err));
+	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, err, sizeof(err));
+	assert_non_null(rk);
+	kcap_kafka_key(key, BASE_NS);
+	assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("frames"),
+					   RD_KAFKA_V_KEY(key, 8),
+					   RD_KAFKA_V_VALUE(frame, sizeof(frame)),
+					   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+					   RD_KAFKA_V_END), 0);
+	assert_int_equal(rd_kafka_flush(rk, 10000), 0);
+	rd_kafka_destroy(rk);
+
+	co.brokers = mk.brokers;
+	ret = kcap_kafka_consumer_open(&c, &co, &e);
+	if (ret)
+		print_error("%s\n", e.msg);
+	assert_int_equal(ret, 0);
+	while (kcap_kafka_consume(c, 1000, &m, &e) == 0)
+		;
+	assert_false(m.kcap);
+	assert_int_equal(m.linktype, LINKTYPE_ETHERNET);
+	assert_true(m.frame.tstamp_ns == BASE_NS / 1000 * 1000);
+	assert_int_equal(m.frame.caplen, sizeof(frame));
+	assert_int_equal(m.frame.len, sizeof(frame));
+	assert_memory_equal(m.frame.data, frame, sizeof(frame));
+	assert_int_equal(m.frame.direction, 0);
+	assert_int_equal(kcap_kafka_consume(c, 1000, &m, &e), -ENODATA);
+	kcap_kafka_consumer_close(c);
+	mock_stop(&mk);
+}
+
+/* No broker; a topic that is not there: one clear line, in bounded time. */
+static void test_kafka_errors(void **state)
+{
+	static const char *const conf[] = {
+		"log_level=0", "allow.auto.create.topics=false",
+	};
+	struct kcap_kafka_opts po = {
+		.brokers = "127.0.0.1:1", .topic = "frames", .conf = conf,
+		.nr_conf = 1, .timeout_ms = 1500,
+	};
+	static const char *const bad[] = { "nosuch.setting=1" };
+	static const char *const noeq[] = { "linger.ms" };
+	struct kcap_kafka_producer *p;
+	struct kcap_error e;
+	struct mock mk;
+	time_t t0 = time(NULL);
+
+	(void)state;
+	assert_int_equal(kcap_kafka_producer_open(&p, &po, &e), -EHOSTUNREACH);
+	assert_null(p);
+	assert_non_null(strstr(e.msg, "Kafka brokers 127.0.0.1:1: no answer within 1500 ms"));
+	assert_true(time(NULL) - t0 < 10);
+
+	mock_start(&mk, 1);
+	po.brokers = mk.brokers;
+	po.topic = "missing";
+	po.nr_conf = 2;
+	assert_int_equal(kcap_kafka_producer_open(&p, &po, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, "Kafka topic 'missing': "));
+
+	po.conf = bad;
+	po.nr_conf = 1;
+	assert_int_equal(kcap_kafka_producer_open(&p, &po, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "nosuch.setting"));
+	po.conf = noeq;
+	assert_int_equal(kcap_kafka_producer_open(&p, &po, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "must be KEY=VALUE"));
+	mock_stop(&mk);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kafka_key),
+		cmocka_unit_test(test_kafka_flow_hash),
+		cmocka_unit_test(test_kafka_headers),
+		cmocka_unit_test(test_kafka_round_trip),
+		cmocka_unit_test(test_kafka_pycapa),
+		cmocka_unit_test(test_kafka_errors),
+	};
+
+	return cmocka_run_group_tests_name("kafka", tests, NULL, NULL);
+}

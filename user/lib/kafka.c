@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libkcap: frames to and from a Kafka topic, in Pycapa's format, through
+ * librdkafka.
+ *
+ * A message is a frame: its key the capture time in microseconds since
+ * the epoch as an 8-byte big-endian integer, its value the frame's bytes
+ * as captured (cut to the snaplen), as Pycapa and Apache Metron write and
+ * read them.  Headers that they ignore carry what the key and the bytes
+ * do not say (kcap.h: KCAP_KAFKA_H_*), each a fixed-size big-endian
+ * integer but the device's name, which is its bytes.
+ *
+ * Producing never waits: rd_kafka_producev() queues the message in
+ * librdkafka, which sends it from its own threads; a full queue (the
+ * broker is away and queue.buffering.max.messages or .kbytes is reached)
+ * drops the frame, counted.  Delivery reports come in at
+ * kcap_kafka_poll(), counted delivered or failed; kcap_kafka_producer_close()
+ * waits a bounded time for the rest and counts what did not make it as
+ * failed.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "internal.h"
+#include "kcap.h"
+
+#define KCAP_KAFKA_METADATA_MS	10000	/* the broker at open */
+#define KCAP_KAFKA_CLOSE_MS	10000	/* flush at close */
+
+#define LINKTYPE_ETHERNET	1
+#define LINKTYPE_RAW		101
+#define LINKTYPE_LINUX_SLL	113
+#define LINKTYPE_IPV4		228
+#define LINKTYPE_IPV6		229
+
+void kcap_kafka_key(uint8_t key[KCAP_KAFKA_KEY_LEN], uint64_t tstamp_ns)
+{
+	uint64_t us = tstamp_ns / 1000;
+	int i;
+
+	for (i = KCAP_KAFKA_KEY_LEN - 1; i >= 0; i--, us >>= 8)
+		key[i] = us & 0xff;
+}
+
+static uint64_t kcap_be(const uint8_t *p, size_t len)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void kcap_put_be(uint8_t *p, size_t len, uint64_t v)
+{
+	while (len--) {
+		p[len] = v & 0xff;
+		v >>= 8;
+	}
+}
+
+int kcap_kafka_key_us(const void *key, size_t len, uint64_t *us)
+{
+	if (!key || len != KCAP_KAFKA_KEY_LEN)
+		return -EINVAL;
+	*us = kcap_be(key, len);
+	return 0;
+}
+
+/* The flow hash: FNV-1a over bytes. */
+static uint32_t kcap_fnv(uint32_t h, const uint8_t *p, size_t len)
+{
+	while (len--) {
+		h ^= *p++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/*
+ * The two ends (address, port) of an IP flow, the lower one first, so that
+ * both directions hash alike.
+ */
+static uint32_t kcap_flow_ends(const uint8_t *a, const uint8_t *b,
+			       size_t alen, const uint8_t *l4, size_t l4len,
+			       uint8_t proto)
+{
+	uint8_t ports[4] = { 0 }, pa[2], pb[2];
+	uint32_t h = 2166136261u;
+	int c;
+
+	if (l4 && l4len >= 4 && (proto == 6 || proto == 17 || proto == 132 ||
+				 proto == 33))
+		memcpy(ports, l4, 4);
+	memcpy(pa, ports, 2);
+	memcpy(pb, ports + 2, 2);
+	c = memcmp(a, b, alen);
+	if (c > 0 || (!c && memcmp(pa, pb, 2) > 0)) {
+		const uint8_t *t = a;
+
+		a = b;
+		b = t;
+		memcpy(pa, ports + 2, 2);
+		memcpy(pb, ports, 2);
+	}
+	h = kcap_fnv(h, &proto, 1);
+	h = kcap_fnv(h, a, alen);
+	h = kcap_fnv(h, pa, 2);
+	h = kcap_fnv(h, b, alen);
+	h = kcap_fnv(h, pb, 2);
+	return h;
+}
+
+static int kcap_flow_ip(const uint8_t *p, size_t len, uint32_t *hash)
+{
+	size_t hl;
+
+	if (len >= 20 && p[0] >> 4 == 4) {
+		hl = (size_t)(p[0] & 0x0f) * 4;
+		if (hl < 20 || hl > len)
+			return -EINVAL;
+		/* A fragment but the first has no ports. */
+		*hash = kcap_flow_ends(p + 12, p + 16, 4,
+				       (kcap_be(p + 6, 2) & 0x1fff) ? NULL :
+				       p + hl, len - hl, p[9]);
+		return 0;
+	}
+	if (len >= 40 && p[0] >> 4 == 6) {
+		/* No walk of extension headers: their flows hash by address. */
+		*hash = kcap_flow_ends(p + 8, p + 24, 16, p + 40, len - 40,
+				       p[6]);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int kcap_kafka_flow_hash(const void *data, uint32_t caplen, uint32_t linktype,
+			 uint32_t *hash)
+{
+	const uint8_t *p = data;
+	size_t len = caplen, off;
+	uint16_t type;
+
+	switch (linktype) {
+	case LINKTYPE_ETHERNET:
+		off = 12;
+		if (len < off + 2)
+			return -EINVAL;
+		type = kcap_be(p + off, 2);
+		/* Up to two VLAN tags (802.1Q, 802.1ad). */
+		while ((type == 0x8100 || type == 0x88a8) && off < 20 &&
+		       len >= off + 6) {
+			off += 4;
+			type = kcap_be(p + off, 2);
+		}
+		off += 2;
+		break;
+	case LINKTYPE_LINUX_SLL:
+		off = 16;
+		if (len < off)
+			return -EINVAL;
+		type = kcap_be(p + 14, 2);
+		break;
+	case LINKTYPE_RAW:
+	case LINKTYPE_IPV4:
+	case LINKTYPE_IPV6:
+		return kcap_flow_ip(p, len, hash);
+	default:
+		return -EINVAL;
+	}
+	if (type != 0x0800 && type != 0x86dd)
+		return -EINVAL;
+	return kcap_flow_ip(p + off, len - off, hash);
+}
+
+/* The headers of a frame's message. */
+int kcap_kafka_headers_put(struct rd_kafka_headers_s *h,
+			   const struct kcap_frame *f, uint32_t linktype,
+			   const char *ifname)
+{
+	uint8_t lt[4], ifi[4], len[4], ts[8], dir = f->direction;
+
+	kcap_put_be(lt, 4, linktype);
+	kcap_put_be(ifi, 4, f->ifindex);
+	kcap_put_be(len, 4, f->len);
+	kcap_put_be(ts, 8, f->tstamp_ns);
+	if (rd_kafka_header_add(h, KCAP_KAFKA_H_LINKTYPE, -1, lt, 4) ||
+	    rd_kafka_header_add(h, KCAP_KAFKA_H_IFINDEX, -1, ifi, 4) ||
+	    (ifname && ifname[0] &&
+	     rd_kafka_header_add(h, KCAP_KAFKA_H_IFNAME, -1, ifname, -1)) ||
+	    rd_kafka_header_add(h, KCAP_KAFKA_H_DIRECTION, -1, &dir, 1) ||
+	    rd_kafka_header_add(h, KCAP_KAFKA_H_LEN, -1, len, 4) ||
+	    rd_kafka_header_add(h, KCAP_KAFKA_H_TSTAMP_NS, -1, ts, 8))
+		return -EINVAL;
+	return 0;
+}
+
+/* The last value of header @name if it is @size bytes long (0: any). */
+static const uint8_t *kcap_header(const struct rd_kafka_headers_s *h,
+				  const char *name, size_t size, size_t *len)
+{
+	const void *v;
+
+	if (!h || rd_kafka_header_get_last(h, name, &v, len) || !v ||
+	    (size && *len != size))
+		return NULL;
+	return v;
+}
+
+int kcap_kafka_headers_get(const struct rd_kafka_headers_s *h,
+			   struct kcap_kafka_msg *m)
+{
+	const uint8_t *v;
+	size_t len;
+	int n = 0;
+
+	if ((v = kcap_header(h, KCAP_KAFKA_H_LINKTYPE, 4, &len)) && ++n)
+		m->linktype = kcap_be(v, 4);
+	if ((v = kcap_header(h, KCAP_KAFKA_H_IFINDEX, 4, &len)) && ++n)
+		m->frame.ifindex = kcap_be(v, 4);
+	if ((v = kcap_header(h, KCAP_KAFKA_H_IFNAME, 0, &len)) && ++n) {
+		if (len >= sizeof(m->ifname))
+			len = sizeof(m->ifname) - 1;
+		memcpy(m->ifname, v, len);
+		m->ifname[len] = '\0';
+	}
+	if ((v = kcap_header(h, KCAP_KAFKA_H_DIRECTION, 1, &len)) && ++n)
+		m->frame.direction = v[0];
+	if ((v = kcap_header(h, KCAP_KAFKA_H_LEN, 4, &len)) && ++n)
+		m->frame.len = kcap_be(v, 4);
+	if ((v = kcap_header(h, KCAP_KAFKA_H_TSTAMP_NS, 8, &len)) && ++n)
+		m->frame.tstamp_ns = kcap_be(v, 8);
+	if (m->frame.len < m->frame.caplen)
+		m->frame.len = m->frame.caplen;
+	return n;
+}
+
+/* librdkafka's own log, unless asked for: kcap's lines say what failed. */
+static void kcap_kafka_quiet(const rd_kafka_t *rk, int level, const char *fac,
+			     const char *buf)
+{
+	(void)rk;
+	(void)level;
+	(void)fac;
+	(void)buf;
+}
+
+/*
+ * A new handle of @type: the brokers, then each "KEY=VALUE" of the
+ * caller, then @extra ("KEY", "VALUE" pairs, NULL-ended) where the
+ * caller did not set them.
+ */
+static rd_kafka_t *kcap_kafka_new(rd_kafka_type_t type, const char *brokers,
+				  const char *const *conf, unsigned int nr,
+				  const char *const *extra, void *opaque,
+				  void (*dr)(rd_kafka_t *,
+					     const rd_kafka_message_t *,
+					     void *),
+				  struct kcap_error *e)
+{
+	rd_kafka_conf_t *c = rd_kafka_conf_new();
+	char err[512], key[256], val[1024];
+	const char *eq;
+	bool logs = false;
+	unsigned int i;
+	rd_kafka_t *rk;
+
+	if (!c) {
+		kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
+		return NULL;
+	}
+	if (rd_kafka_conf_set(c, "bootstrap.servers", brokers, err,
+			      sizeof(err)) != RD_KAFKA_CONF_OK)
+		goto bad;
+	for (i = 0; extra && extra[i]; i += 2) {
+		if (rd_kafka_conf_set(c, extra[i], extra[i + 1], err,
+				      sizeof(err)) != RD_KAFKA_CONF_OK)
+			goto bad;
+	}
+	for (i = 0; i < nr; i++) {
+		eq = strchr(conf[i], '=');
+		if (!eq || eq == conf[i] ||
+		    (size_t)(eq - conf[i]) >= sizeof(key) ||
+		    strlen(eq + 1) >= sizeof(val)) {
+			rd_kafka_conf_destroy(c);
+			kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM,
+				       "librdkafka setting '%s': must be KEY=VALUE",
+				       conf[i]);
+			return NULL;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - conf[i]),
+			 conf[i]);
+		snprintf(val, sizeof(val), "%s", eq + 1);
+		logs = logs || !strcmp(key, "debug") || !strcmp(key, "log_level");
+		if (rd_kafka_conf_set(c, key, val, err, sizeof(err)) !=
+		    RD_KAFKA_CONF_OK)
+			goto bad;
+	}
+	if (!logs)
+		rd_kafka_conf_set_log_cb(c, kcap_kafka_quiet);
+	rd_kafka_conf_set_opaque(c, opaque);
+	if (dr)
+		rd_kafka_conf_set_dr_msg_cb(c, dr);
+	rk = rd_kafka_new(type, c, err, sizeof(err));
+	if (!rk) {
+		rd_kafka_conf_destroy(c);
+		kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM, "librdkafka: %s",
+			       err);
+		return NULL;
+	}
+	return rk;
+bad:
+	rd_kafka_conf_destroy(c);
+	kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM, "librdkafka: %s", err);
+	return NULL;
+}
+
+/*
+ * The partitions of @topic, from a broker within @ms: a broker not
+ * reached and a topic that does not exist are each one clear line.
+ */
+static int kcap_kafka_partitions(rd_kafka_t *rk, const char *brokers,
+				 const char *topic, int ms, int *nr,
+				 struct kcap_error *e)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_resp_err_t err;
+	int i;
+
+	/*
+	 * Every topic, not this one: asking for one topic has the brokers
+	 * create it where they may, and a capture into a misspelt topic
+	 * would go on unnoticed.
+	 */
+	err = rd_kafka_metadata(rk, 1, NULL, &md, ms);
+	if (err)
+		return kcap_error_set(e, -EHOSTUNREACH, KCAP_ERROR_SYSTEM,
+				      "Kafka brokers %s: no answer within %d ms (%s): check the address and that a broker runs",
+				      brokers, ms, rd_kafka_err2str(err));
+	for (i = 0; i < md->topic_cnt; i++)
+		if (!strcmp(md->topics[i].topic, topic))
+			break;
+	if (i == md->topic_cnt || md->topics[i].err ||
+	    md->topics[i].partition_cnt < 1) {
+		err = i < md->topic_cnt ? md->topics[i].err :
+					  RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+		rd_kafka_metadata_destroy(md);
+		return kcap_error_set(e, -ENOENT, KCAP_ERROR_SYSTEM,
+				      "Kafka topic '%s': %s: create it first",
+				      topic, err ? rd_kafka_err2str(err) :
+						   "no partitions");
+	}
+	*nr = md->topics[i].partition_cnt;
+	rd_kafka_metadata_destroy(md);
+	return 0;
+}
+
+struct kcap_kafka_producer {
+	rd_kafka_t			*rk;
+	rd_kafka_topic_t		*rkt;
+	enum kcap_kafka_partition	by;
+	int				nr_partitions;
+	struct kcap_kafka_counts	counts;
+};
+
+static void kcap_kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m,
+			  void *opaque)
+{
+	struct kcap_kafka_producer *p = opaque;
+
+	(void)rk;
+	if (m->err)
+		p->counts.failed++;
+	else
+		p->counts.delivered++;
+}
+
+int kcap_kafka_producer_open(struct kcap_kafka_producer **pp,
+			     const struct kcap_kafka_opts *o,
+			     struct kcap_error *e)
+{
+	/* Frames go out soon: a capture is a live thing. */
+	static const char *const extra[] = { "linger.ms", "100", NULL };
+	struct kcap_kafka_producer *p;
+	int err;
+
+	kcap_error_clear(e);
+	*pp = NULL;
+	if (!o->brokers || !o->brokers[0] || !o->topic || !o->topic[0])
+		return kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM,
+				      "Kafka: brokers and a topic are needed");
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
+	p->by = o->partition_by;
+	p->rk = kcap_kafka_new(RD_KAFKA_PRODUCER, o->brokers, o->conf,
+			       o->nr_conf, extra, p, kcap_kafka_dr, e);
+	if (!p->rk) {
+		free(p);
+		return e ? e->err : -EINVAL;
+	}
+	err = kcap_kafka_partitions(p->rk, o->brokers, o->topic,
+				    o->timeout_ms > 0 ? o->timeout_ms :
+				    KCAP_KAFKA_METADATA_MS, &p->nr_partitions,
+				    e);
+	if (err)
+		goto fail;
+	p->rkt = rd_kafka_topic_new(p->rk, o->topic, NULL);
+	if (!p->rkt) {
+		err = kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM,
+				     "Kafka topic '%s': %s", o->topic,
+				     rd_kafka_err2str(rd_kafka_last_error()));
+		goto fail;
+	}
+	*pp = p;
+	return 0;
+fail:
+	if (p->rkt)
+		rd_kafka_topic_destroy(p->rkt);
+	rd_kafka_destroy(p->rk);
+	free(p);
+	return err;
+}
+
+int kcap_kafka_produce(struct kcap_kafka_producer *p,
+		       const struct kcap_frame *f, uint32_t linktype,
+		       const char *ifname)
+{
+	rd_kafka_headers_t *h = rd_kafka_headers_new(6);
+	int32_t part = RD_KAFKA_PARTITION_UA;
+	uint8_t key[KCAP_KAFKA_KEY_LEN];
+	rd_kafka_resp_err_t err;
+	uint32_t hash;
+
+	if (!h)
+		return -ENOMEM;
+	kcap_kafka_key(key, f->tstamp_ns);
+	kcap_kafka_headers_put(h, f, linktype, ifname);
+	if (p->by == KCAP_KAFKA_BY_FLOW &&
+	    !kcap_kafka_flow_hash(f->data, f->caplen, linktype, &hash))
+		part = hash % (uint32_t)p->nr_partitions;
+	err = rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(p->rkt),
+				RD_KAFKA_V_PARTITION(part),
+				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				RD_KAFKA_V_KEY(key, sizeof(key)),
+				RD_KAFKA_V_VALUE((void *)f->data, f->caplen),
+				RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+	if (!err) {
+		p->counts.produced++;
+		return 0;	/* the headers are librdkafka's now */
+	}
+	rd_kafka_headers_destroy(h);
+	p->counts.dropped++;
+	return err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? -ENOBUFS : -EIO;
+}
+
+void kcap_kafka_poll(struct kcap_kafka_producer *p)
+{
+	if (p)
+		rd_kafka_poll(p->rk, 0);
+}
+
+const struct kcap_kafka_counts *
+kcap_kafka_producer_counts(const struct kcap_kafka_producer *p)
+{
+	return &p->counts;
+}
+
+void kcap_kafka_producer_close(struct kcap_kafka_producer *p, int timeout_ms,
+			       struct kcap_kafka_counts *counts)
+{
+	uint64_t done;
+
+	if (!p)
+		return;
+	rd_kafka_flush(p->rk, timeout_ms >= 0 ? timeout_ms :
+			      KCAP_KAFKA_CLOSE_MS);
+	rd_kafka_poll(p->rk, 0);
+	/* What is still queued will not be delivered now: failed. */
+	done = p->counts.delivered + p->counts.failed;
+	if (p->counts.produced > done)
+		p->counts.failed += p->counts.produced - done;
+	if (counts)
+		*counts = p->counts;
+	/* Purge, so that destroying does not wait for what is left. */
+	rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE |
+			      RD_KAFKA_PURGE_F_INFLIGHT);
+	p->counts.delivered = p->counts.failed = 0;
+	rd_kafka_poll(p->rk, 0);
+	rd_kafka_topic_destroy(p->rkt);
+	rd_kafka_destroy(p->rk);
+	free(p);
+}
+
+struct kcap_kafka_consumer {
+	rd_kafka_t		*rk;
+	rd_kafka_message_t	*msg;	/* the last one given */
+	bool			exit_at_end;
+	int			nr_partitions;
+	int			at_end;	/* partitions at their end */
+	uint8_t			*eof;	/* which */
+};
+
+int kcap_kafka_consumer_open(struct kcap_kafka_consumer **cp,
+			     const struct kcap_kafka_consumer_opts *o,
+			     struct kcap_error *e)
+{
+	const char *extra[16];
+	struct kcap_kafka_consumer *c;
+	rd_kafka_topic_partition_list_t *l = NULL;
+	rd_kafka_resp_err_t rerr;
+	unsigned int n = 0;
+	int64_t off;
+	int err, i;
+
+	kcap_error_clear(e);
+	*cp = NULL;
+	if (!o->brokers || !o->brokers[0] || !o->topic || !o->topic[0])
+		return kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM,
+				      "Kafka: brokers and a topic are needed");
+	if (o->from == KCAP_KAFKA_FROM_STORED && !o->group)
+		return kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM,
+				      "Kafka: stored offsets are a group's: give a group");
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
+	c->exit_at_end = o->exit_at_end;
+	extra[n++] = "enable.partition.eof";
+	extra[n++] = "true";
+	if (o->group) {
+		extra[n++] = "group.id";
+		extra[n++] = o->group;
+		if (o->from != KCAP_KAFKA_FROM_STORED) {
+			extra[n++] = "auto.offset.reset";
+			extra[n++] = o->from == KCAP_KAFKA_FROM_END ?
+				     "latest" : "earliest";
+		}
+	} else {
+		/* assign() wants a group.id; no group is joined, nothing stored. */
+		extra[n++] = "group.id";
+		extra[n++] = "kcap-consume";
+		extra[n++] = "enable.auto.commit";
+		extra[n++] = "false";
+	}
+	extra[n] = NULL;
+	c->rk = kcap_kafka_new(RD_KAFKA_CONSUMER, o->brokers, o->conf,
+			       o->nr_conf, extra, c, NULL, e);
+	if (!c->rk) {
+		free(c);
+		return e ? e->err : -EINVAL;
+	}
+	err = kcap_kafka_partitions(c->rk, o->brokers, o->topic,
+				    o->timeout_ms > 0 ? o->timeout_ms :
+				    KCAP_KAFKA_METADATA_MS, &c->nr_partitions,
+				    e);
+	if (err)
+		goto fail;
+	c->eof = calloc((size_t)c->nr_partitions, 1);
+	l = rd_kafka_topic_partition_list_new(c->nr_partitions);
+	if (!c->eof || !l) {
+		err = kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
+		goto fail;
+	}
+	rd_kafka_poll_set_consumer(c->rk);
+	if (o->group) {
+		rd_kafka_topic_partition_list_add(l, o->topic,
+						  RD_KAFKA_PARTITION_UA);
+		rerr = rd_kafka_subscribe(c->rk, l);
+	} else {
+		off = o->from == KCAP_KAFKA_FROM_END ? RD_KAFKA_OFFSET_END :
+						       RD_KAFKA_OFFSET_BEGINNING;
+		for (i = 0; i < c->nr_partitions; i++)
+			rd_kafka_topic_partition_list_add(l, o->topic, i)->offset = off;
+		rerr = rd_kafka_assign(c->rk, l);
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+	if (rerr) {
+		err = kcap_error_set(e, -EIO, KCAP_ERROR_SYSTEM,
+				     "Kafka topic '%s': %s", o->topic,
+				     rd_kafka_err2str(rerr));
+		goto fail;
+	}
+	*cp = c;
+	return 0;
+fail:
+	rd_kafka_destroy(c->rk);
+	free(c->eof);
+	free(c);
+	return err;
+}
+
+/* A message as a frame: Pycapa's (Ethernet, µs from the key), or kcap's. */
+static void kcap_kafka_decode(const rd_kafka_message_t *rm,
+			      struct kcap_kafka_msg *m)
+{
+	rd_kafka_headers_t *h = NULL;
+	uint64_t us;
+
+	memset(m, 0, sizeof(*m));
+	m->frame.data = rm->payload;
+	m->frame.caplen = rm->len;
+	m->frame.len = rm->len;
+	m->linktype = LINKTYPE_ETHERNET;
+	m->partition = rm->partition;
+	m->offset = rm->offset;
+	if (!kcap_kafka_key_us(rm->key, rm->key_len, &us))
+		m->frame.tstamp_ns = us * 1000;
+	else	/* no key of Pycapa's: the message's own time, in ms */
+		m->frame.tstamp_ns =
+			(uint64_t)rd_kafka_message_timestamp(rm, NULL) *
+			1000000;
+	if (!rd_kafka_message_headers(rm, &h))
+		m->kcap = kcap_kafka_headers_get(h, m) > 0;
+}
+
+int kcap_kafka_consume(struct kcap_kafka_consumer *c, int timeout_ms,
+		       struct kcap_kafka_msg *m, struct kcap_error *e)
+{
+	rd_kafka_message_t *rm;
+
+	kcap_error_clear(e);
+	if (c->msg) {
+		rd_kafka_message_destroy(c->msg);
+		c->msg = NULL;
+	}
+	for (;;) {
+		if (c->exit_at_end && c->at_end >= c->nr_partitions)
+			return -ENODATA;
+		rm = rd_kafka_consumer_poll(c->rk, timeout_ms);
+		if (!rm)
+			return 0;
+		if (rm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			if (rm->partition >= 0 &&
+			    rm->partition < c->nr_partitions &&
+			    !c->eof[rm->partition]) {
+				c->eof[rm->partition] = 1;
+				c->at_end++;
+			}
+			rd_kafka_message_destroy(rm);
+			continue;
+		}
+		if (rm->err) {
+			kcap_error_set(e, -EIO, KCAP_ERROR_SYSTEM, "Kafka: %s",
+				       rd_kafka_message_errstr(rm));
+			rd_kafka_message_destroy(rm);
+			return e ? e->err : -EIO;
+		}
+		if (rm->partition >= 0 && rm->partition < c->nr_partitions &&
+		    c->eof[rm->partition]) {
+			c->eof[rm->partition] = 0;	/* more came */
+			c->at_end--;
+		}
+		c->msg = rm;
+		kcap_kafka_decode(rm, m);
+		return 1;
+	}
+}
+
+void kcap_kafka_consumer_close(struct kcap_kafka_consumer *c)
+{
+	if (!c)
+		return;
+	if (c->msg)
+		rd_kafka_message_destroy(c->msg);
+	rd_kafka_consumer_close(c->rk);
+	rd_kafka_destroy(c->rk);
+	free(c->eof);
+	free(c);
+}
