@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <time.h>
 
 #include "kcap.h"
@@ -40,6 +41,7 @@ int cmd_set(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_del(int argc, char **argv);
 int cmd_list_devices(int argc, char **argv);
+int cmd_receive(int argc, char **argv);
 
 int cli_no_args(const char *cmd, int argc);
 
@@ -249,6 +251,20 @@ bool cli_status_line_wanted(const struct cli_output *o, bool stderr_tty,
  */
 int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out);
 
+/* The output options as libkcap's recording takes them. */
+void cli_record_config(const struct cli_output *o,
+		       struct kcap_record_config *c);
+
+/*
+ * Install (or, without @install, take back) the handlers of a loop: stop
+ * on SIGINT, SIGTERM and SIGHUP (cli_stop_signal is the signal), a summary
+ * on SIGUSR1 (cli_usr1 set), SIGPIPE ignored; no SA_RESTART, so that a
+ * wait returns at once.
+ */
+void cli_signals(bool install);
+extern volatile sig_atomic_t cli_stop_signal;
+extern volatile sig_atomic_t cli_usr1;
+
 /* printer.c: frames printed by tcpdump for the print flags. */
 
 struct cli_printer;
@@ -315,6 +331,14 @@ struct dump_opts {
 };
 
 int dump_parse(int argc, char **argv, struct dump_opts *o);
+
+/* receive: the server and where its frames go. */
+struct receive_opts {
+	const char		*addr;	/* [HOST:]PORT */
+	struct cli_output	out;
+};
+
+int receive_parse(int argc, char **argv, struct receive_opts *o);
 
 /*
  * add and set: NAME, then KEY VALUE words, straight into the config of

@@ -46,6 +46,11 @@ static const struct cli_cmd cli_cmds[] = {
 	  "\t[-a duration:S|filesize:KB|packets:N|files:N]...\n"
 	  "\t[-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print]\n"
 	  "\t[--time-stamp-precision micro|nano] [--listen [ADDR:]PORT]" },
+	{ "receive",	cmd_receive,	"store a remote capture (a pcap stream "
+					"over TCP) in files",
+	  "[HOST:]PORT -w FILE [-F pcap|pcapng] [--nano] [-c COUNT]\n"
+	  "\t[-C MB] [-G SECONDS] [-W FILES] [-Z USER] [--idle SECONDS]\n"
+	  "\t[-a duration:S|filesize:KB|packets:N|files:N]... [--print]" },
 	{ "add",	cmd_add,	"create a persistent session",
 	  "NAME dev DEV [direction in|out|inout|off]\n"
 	  "\t[snaplen N] [filter EXPR] [ring-size BYTES]\n"

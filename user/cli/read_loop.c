@@ -36,8 +36,8 @@
 #define CLI_POST_MAX		64	/* -z commands running at once */
 #define CLI_STREAM_CLOSE_MS	2000	/* --listen: the clients' last bytes */
 
-static volatile sig_atomic_t cli_stop_signal;
-static volatile sig_atomic_t cli_usr1;
+volatile sig_atomic_t cli_stop_signal;
+volatile sig_atomic_t cli_usr1;
 
 static void cli_on_signal(int sig)
 {
@@ -54,7 +54,7 @@ static void cli_on_usr1(int sig)
  * Stop on SIGINT, SIGTERM and SIGHUP; take a closed pipe as an error;
  * SIGUSR1 prints the summary.
  */
-static void cli_signals(bool install)
+void cli_signals(bool install)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGUSR1 };
 	struct sigaction sa;
@@ -134,7 +134,7 @@ struct cli_loop {
 };
 
 /* The options as libkcap's recording takes them. */
-static void cli_record_config(const struct cli_output *o,
+void cli_record_config(const struct cli_output *o,
 			      struct kcap_record_config *c)
 {
 	memset(c, 0, sizeof(*c));

@@ -1686,11 +1686,12 @@ size_t kcap_pcap_parser_pending(const struct kcap_pcap_parser *p);
  * @KCAP_RECEIVE_CONNECTED: it connected to the server.
  * @KCAP_RECEIVE_STREAM: the stream's header came: @linktype, @snaplen,
  *	@nano, and @file, the file its frames go to.
- * @KCAP_RECEIVE_CLOSED: the connection ended: @err 0 if the server closed
+ * @KCAP_RECEIVE_CLOSED: the connection of a stream ended: @err 0 if the server closed
  *	it, -EBADMSG if what came was no pcap stream, else the socket's
  *	error; @partial bytes of a record cut short were left out.
  * @KCAP_RECEIVE_RETRY: connecting failed (@err, or @gai_err from
- *	getaddrinfo(3)): again in @retry_ms; @first for the first failure
+ *	getaddrinfo(3)), or the connection ended before a stream came
+ *	(-ECONNRESET if closed): again in @retry_ms; @first for the first failure
  *	since the last stream (an outage is told once).
  */
 enum kcap_receive_event {
@@ -1711,7 +1712,7 @@ enum kcap_receive_event {
  * @snaplen: the current stream's.
  * @nano: the current stream's timestamps are in nanoseconds.
  * @file: the current file.
- * @connections: connections made so far.
+ * @connections: streams received so far (connections that gave one).
  * @frames: frames of the current (or last) connection.
  * @bytes: bytes of the current (or last) connection.
  * @partial: see enum kcap_receive_event.

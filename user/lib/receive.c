@@ -346,6 +346,7 @@ static int kcap_receive_frames(struct kcap_receive *rx)
 			if (ret)
 				return ret;
 			rx->has_file = true;
+			rx->info.connections++;
 			rx->outage = false;	/* a server that serves */
 			rx->backoff = rx->o.retry_min_ms;
 			rx->info.file = kcap_record_progress(rx->rec)->file;
@@ -362,6 +363,16 @@ static int kcap_receive_frames(struct kcap_receive *rx)
 /* The connection ended (@err 0: the server closed it). */
 static void kcap_receive_closed(struct kcap_receive *rx, int err)
 {
+	/*
+	 * No stream came: the server is going away (its backlog reset), or
+	 * not serving yet: a failure to connect, told once per outage.
+	 */
+	if (!rx->has_file && err != -EBADMSG &&
+	    !kcap_pcap_parser_pending(rx->parser)) {
+		kcap_pcap_parser_reset(rx->parser);
+		kcap_receive_retry(rx, err ? err : -ECONNRESET);
+		return;
+	}
 	rx->info.err = err;
 	rx->info.partial = kcap_pcap_parser_pending(rx->parser);
 	kcap_receive_event(rx, KCAP_RECEIVE_CLOSED);
@@ -471,7 +482,6 @@ static void kcap_receive_connected(struct kcap_receive *rx)
 		rx->ai = rx->cur = NULL;
 		rx->state = KCAP_RX_CONNECTED;
 		rx->has_file = false;
-		rx->info.connections++;
 		rx->info.frames = rx->info.bytes = 0;
 		rx->info.err = 0;
 		kcap_receive_event(rx, KCAP_RECEIVE_CONNECTED);
