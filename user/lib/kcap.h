@@ -1331,6 +1331,8 @@ int kcap_record_open_frames(struct kcap_record **r,
  * @r: a recording of kcap_record_open_frames().
  * @linktype: the pcap LINKTYPE_ value of the frames that follow.
  * @snaplen: their snapshot length, unless @cfg's @snaplen is set.
+ * @nano: their timestamps are in nanoseconds: a pcap file keeps them so
+ *	(as with @cfg's @nano).
  *
  * The file is named as a rotation names it (use @number_files to number
  * them without @rotate_bytes); it counts for @files and @ring_files.
@@ -1339,7 +1341,7 @@ int kcap_record_open_frames(struct kcap_record **r,
  * a negative errno (kcap_record_error()).
  */
 int kcap_record_next_file(struct kcap_record *r, uint32_t linktype,
-			  uint32_t snaplen);
+			  uint32_t snaplen, bool nano);
 
 /**
  * kcap_record_put() - record a frame.

@@ -342,7 +342,8 @@ static int kcap_receive_frames(struct kcap_receive *rx)
 					    &rx->info.snaplen,
 					    &rx->info.nano)) {
 			ret = kcap_record_next_file(rx->rec, rx->info.linktype,
-						    rx->info.snaplen);
+						    rx->info.snaplen,
+						    rx->info.nano);
 			if (ret)
 				return ret;
 			rx->has_file = true;

@@ -29,6 +29,7 @@ struct kcap_record {
 	struct kcap_capture		*cap;	/* NULL: frames put by the caller */
 	unsigned int			nr;	/* its sessions */
 	uint32_t			linktype;	/* without @cap: the file's */
+	bool				nano;	/* without @cap: the frames' */
 	struct kcap_record_config	cfg;
 	uint32_t			snaplen;	/* the files' */
 	struct kcap_writer		*w;
@@ -209,7 +210,8 @@ static int kcap_record_write_fail(struct kcap_record *r, int err)
 static int kcap_record_file_open(struct kcap_record *r)
 {
 	struct kcap_writer_opts o = {
-		.fd = r->memfd, .format = r->cfg.format, .nano = r->cfg.nano,
+		.fd = r->memfd, .format = r->cfg.format,
+		.nano = r->cfg.nano || r->nano,
 		.snaplen = r->snaplen, .comment = r->cfg.comment,
 	};
 	const struct kcap_session_info *s;
@@ -651,7 +653,7 @@ int kcap_record_open_frames(struct kcap_record **rp,
 }
 
 int kcap_record_next_file(struct kcap_record *r, uint32_t linktype,
-			  uint32_t snaplen)
+			  uint32_t snaplen, bool nano)
 {
 	if (r->finished || r->p.why != KCAP_RECORD_RUNNING)
 		return r->p.why == KCAP_RECORD_ERROR ? r->err.err : 1;
@@ -663,6 +665,7 @@ int kcap_record_next_file(struct kcap_record *r, uint32_t linktype,
 	}
 	r->linktype = linktype;
 	r->snaplen = r->cfg.snaplen ? r->cfg.snaplen : snaplen;
+	r->nano = nano;
 	if (!r->cfg.path)
 		return 0;	/* frames to the callback only */
 	return kcap_record_file_open(r) ? r->err.err : 0;
