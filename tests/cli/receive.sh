@@ -54,7 +54,9 @@ s1=$!
 in_ns sh -c "nc -d 127.0.0.1 $PORT | tcpdump -r - -w '$tmp/nc.pcap' 2>/dev/null" &
 pnc=$!
 defer kill_bg "$pnc"
-in_ns kcap receive 127.0.0.1:$PORT -w "$tmp/rx.pcap" -a duration:300 2>"$tmp/rx.err" &
+# (ip netns exec, not in_ns: $! must be kcap's pid, for SIGINT; a
+# function's background job is a subshell, which ignores it.)
+ip netns exec "$ns" kcap receive 127.0.0.1:$PORT -w "$tmp/rx.pcap" -a duration:300 2>"$tmp/rx.err" &
 prx=$!
 defer kill_bg "$prx"
 wait_count "$tmp/s1.err" '^kcap: client 127\.0\.0\.1:[0-9]+ connected$' 2 30
@@ -75,7 +77,7 @@ ktap_check "kcap receive: the same, in $tmp/rx.pcap" \
 M=2500
 capture_bg -n "$ns" "$tmp/s2.err" capture -i va -Q in -c $M -a duration:120 --listen 127.0.0.1:$PORT -w "$tmp/local2.pcap"
 s2=$!
-in_ns kcap receive 127.0.0.1:$PORT -w "$tmp/rot.pcap" -C 1 -c $M -a duration:300 2>"$tmp/rot.err" &
+ip netns exec "$ns" kcap receive 127.0.0.1:$PORT -w "$tmp/rot.pcap" -C 1 -c $M -a duration:300 2>"$tmp/rot.err" &
 prot=$!
 defer kill_bg "$prot"
 wait_for_line "$tmp/rx.err" "^kcap: receiving from 127\.0\.0\.1:$PORT, .*, to $tmp/rx\.pcap1\$" 40
