@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <signal.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "kcap.h"
@@ -250,6 +251,22 @@ bool cli_status_line_wanted(const struct cli_output *o, bool stderr_tty,
  * on stderr.  Returns a KCAP_EXIT_* status.
  */
 int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out);
+
+/*
+ * -z: "CMD FILE" for each file done, as tcpdump runs it, in a process group
+ * of its own; the commands running, CLI_POST_MAX at most (then the oldest
+ * is waited for).
+ */
+#define CLI_POST_MAX		64
+struct cli_post {
+	const char	*cmd;
+	pid_t		pid[CLI_POST_MAX];
+	unsigned int	nr;
+};
+
+void cli_post_file(struct cli_post *p, const char *path);
+/* Reap the commands that ended (a line for a failure); @all: wait for all. */
+void cli_post_reap(struct cli_post *p, bool all);
 
 /* The output options as libkcap's recording takes them. */
 void cli_record_config(const struct cli_output *o,

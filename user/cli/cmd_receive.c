@@ -7,7 +7,7 @@
  * or is not there yet (libkcap's kcap_receive_*()).
  *
  *	kcap receive [HOST:]PORT -w FILE [-F pcap|pcapng] [--nano] [-c COUNT]
- *		     [-C MB] [-G SECONDS] [-W FILES] [-Z USER]
+ *		     [-C MB] [-G SECONDS] [-W FILES] [-z CMD] [-Z USER]
  *		     [--idle SECONDS] [-a KEY:VALUE]... [--print]
  */
 
@@ -62,8 +62,6 @@ int receive_parse(int argc, char **argv, struct receive_opts *o)
 		ret = cli_usage_error(CMD, "-w -: each connection starts a file, standard output cannot take several");
 	else if (!ret && o->out.listen)
 		ret = cli_usage_error(CMD, "--listen serves a capture: receive stores one");
-	else if (!ret && o->out.postrotate)
-		ret = cli_usage_error(CMD, "-z is for capture and dump only");
 	else if (!ret && cli_print_flags(&o->out))
 		ret = cli_usage_error(CMD, "tcpdump's print flags are for capture and dump: read the files with tcpdump -r, or --print a line per frame");
 	if (!ret)
@@ -75,6 +73,7 @@ int receive_parse(int argc, char **argv, struct receive_opts *o)
 struct receive_ctx {
 	const struct receive_opts	*o;
 	struct kcap_receive		*rx;
+	struct cli_post			post;	/* -z's */
 };
 
 static void receive_event(enum kcap_receive_event ev,
@@ -110,6 +109,14 @@ static void receive_event(enum kcap_receive_event ev,
 			(i->retry_ms + 999) / 1000);
 		break;
 	}
+}
+
+/* -z: the command on each file done. */
+static void receive_file_done(const char *path, void *arg)
+{
+	struct receive_ctx *c = arg;
+
+	cli_post_file(&c->post, path);
 }
 
 /* --print: a line per frame, as capture prints it. */
@@ -165,10 +172,12 @@ int cmd_receive(int argc, char **argv)
 	c.o = &o;
 	ro.addr = o.addr;
 	cli_record_config(&o.out, &ro.rec);
-	if (o.out.print_too) {
+	ro.rec.arg = &c;
+	if (o.out.print_too)
 		ro.rec.frame_cb = receive_frame;
-		ro.rec.arg = &c;
-	}
+	c.post.cmd = o.out.postrotate;
+	if (o.out.postrotate)
+		ro.rec.file_cb = receive_file_done;
 	ro.event_cb = receive_event;
 	if (kcap_receive_open(&rx, &ro, &e))
 		return cli_fail("%s", e.msg);
@@ -182,6 +191,7 @@ int cmd_receive(int argc, char **argv)
 			cli_usr1 = 0;
 			receive_summary(rx, false, false);
 		}
+		cli_post_reap(&c.post, false);
 	} while (!ret && !cli_stop_signal);
 	signalled = cli_stop_signal != 0;
 	err = kcap_receive_finish(rx);
@@ -195,5 +205,6 @@ int cmd_receive(int argc, char **argv)
 	cli_signals(false);
 	receive_summary(rx, signalled, true);
 	kcap_receive_close(rx);
+	cli_post_reap(&c.post, true);	/* -z on the last file too */
 	return ret;
 }
