@@ -361,6 +361,54 @@ static void test_dump_bad(void **state)
 	check_bad_lines(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* receive: the server, -w FILE, capture's output options. */
+static void test_receive(void **state)
+{
+	struct receive_opts o;
+
+	(void)state;
+	assert_int_equal(PARSE(receive_parse, &o, "box:5000", "-w", "rx.pcap",
+			       "-C", "2", "-W", "3", "-a", "packets:9",
+			       "-F", "pcapng"), 0);
+	assert_string_equal(o.addr, "box:5000");
+	assert_string_equal(o.out.file, "rx.pcap");
+	assert_int_equal(o.out.rotate_bytes, 2000000);
+	assert_int_equal(o.out.ring_files, 3);
+	assert_int_equal(o.out.stop_packets, 9);
+	assert_int_equal(o.out.format, KCAP_FORMAT_PCAPNG);
+	assert_int_equal(PARSE(receive_parse, &o, "-w", "x", "[::1]:9"), 0);
+	assert_string_equal(o.addr, "[::1]:9");
+}
+
+static void test_receive_bad(void **state)
+{
+	static const struct bad_line cases[] = {
+		{ { "receive", NULL },
+		  "kcap: receive: which server? [HOST:]PORT is needed" SEE },
+		{ { "receive", "5000", NULL },
+		  "kcap: receive: where to? -w FILE is needed" SEE },
+		{ { "receive", "5000", "6000", "-w", "x", NULL },
+		  "kcap: receive: one server only: unexpected '6000'" SEE },
+		{ { "receive", "box:0", "-w", "x", NULL },
+		  "kcap: receive: invalid server address 'box:0' (must be "
+		  "[HOST:]PORT, PORT 1 to 65535, an IPv6 address in brackets)"
+		  SEE },
+		{ { "receive", "5000", "-w", "-", NULL },
+		  "kcap: receive: -w -: each connection starts a file, "
+		  "standard output cannot take several" SEE },
+		{ { "receive", "5000", "-w", "x", "--listen", "6000", NULL },
+		  "kcap: receive: --listen serves a capture: receive stores one"
+		  SEE },
+		{ { "receive", "5000", "-w", "x", "-W", "2", NULL },
+		  "kcap: receive: -W needs -C or -G" SEE },
+		{ { "receive", "5000", "-w", "x", "-i", "lo", NULL },
+		  "kcap: receive: unknown option '-i'" SEE },
+	};
+
+	(void)state;
+	check_bad_lines(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 static void test_add(void **state)
 {
 	struct kcap_session_config c;
@@ -1117,6 +1165,8 @@ int main(void)
 		cmocka_unit_test(test_dump_bad),
 		cmocka_unit_test(test_kafka),
 		cmocka_unit_test(test_kafka_bad),
+		cmocka_unit_test(test_receive),
+		cmocka_unit_test(test_receive_bad),
 		cmocka_unit_test(test_add),
 		cmocka_unit_test(test_add_bad),
 		cmocka_unit_test(test_set),

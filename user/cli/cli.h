@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "kcap.h"
@@ -41,6 +43,7 @@ int cmd_show(int argc, char **argv);
 int cmd_del(int argc, char **argv);
 int cmd_list_devices(int argc, char **argv);
 int cmd_consume(int argc, char **argv);
+int cmd_receive(int argc, char **argv);
 
 int cli_no_args(const char *cmd, int argc);
 
@@ -273,6 +276,36 @@ bool cli_status_line_wanted(const struct cli_output *o, bool stderr_tty,
  */
 int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out);
 
+/*
+ * -z: "CMD FILE" for each file done, as tcpdump runs it, in a process group
+ * of its own; the commands running, CLI_POST_MAX at most (then the oldest
+ * is waited for).
+ */
+#define CLI_POST_MAX		64
+struct cli_post {
+	const char	*cmd;
+	pid_t		pid[CLI_POST_MAX];
+	unsigned int	nr;
+};
+
+void cli_post_file(struct cli_post *p, const char *path);
+/* Reap the commands that ended (a line for a failure); @all: wait for all. */
+void cli_post_reap(struct cli_post *p, bool all);
+
+/* The output options as libkcap's recording takes them. */
+void cli_record_config(const struct cli_output *o,
+		       struct kcap_record_config *c);
+
+/*
+ * Install (or, without @install, take back) the handlers of a loop: stop
+ * on SIGINT, SIGTERM and SIGHUP (cli_stop_signal is the signal), a summary
+ * on SIGUSR1 (cli_usr1 set), SIGPIPE ignored; no SA_RESTART, so that a
+ * wait returns at once.
+ */
+void cli_signals(bool install);
+extern volatile sig_atomic_t cli_stop_signal;
+extern volatile sig_atomic_t cli_usr1;
+
 /* printer.c: frames printed by tcpdump for the print flags. */
 
 struct cli_printer;
@@ -339,6 +372,14 @@ struct dump_opts {
 };
 
 int dump_parse(int argc, char **argv, struct dump_opts *o);
+
+/* receive: the server and where its frames go. */
+struct receive_opts {
+	const char		*addr;	/* [HOST:]PORT */
+	struct cli_output	out;
+};
+
+int receive_parse(int argc, char **argv, struct receive_opts *o);
 
 /*
  * add and set: NAME, then KEY VALUE words, straight into the config of

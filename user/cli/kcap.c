@@ -55,6 +55,12 @@ static const struct cli_cmd cli_cmds[] = {
 	  "--kafka BROKERS --topic TOPIC [-c COUNT] [--group GROUP]\n"
 	  "\t[--from beginning|end|stored] [-e|--follow] [-w FILE|-]\n"
 	  "\t[-F pcap|pcapng] [--nano] [-X KEY=VALUE]... [[filter] EXPRESSION...]" },
+	{ "receive",	cmd_receive,	"store a remote capture (a pcap stream "
+					"over TCP) in files",
+	  "[HOST:]PORT -w FILE [-F pcap|pcapng] [--nano] [-c COUNT]\n"
+	  "\t[-C MB] [-G SECONDS] [-W FILES] [-z CMD] [-Z USER]\n"
+	  "\t[--idle SECONDS] [-a duration:S|filesize:KB|packets:N|files:N]...\n"
+	  "\t[--print]" },
 	{ "add",	cmd_add,	"create a persistent session",
 	  "NAME dev DEV [direction in|out|inout|off]\n"
 	  "\t[snaplen N] [filter EXPR] [ring-size BYTES]\n"

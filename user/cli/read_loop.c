@@ -39,12 +39,11 @@
 
 #define CLI_POLL_MS		250	/* how late a signal may be seen */
 #define CLI_STATUS_EVERY_MS	1000	/* the live status line */
-#define CLI_POST_MAX		64	/* -z commands running at once */
 #define CLI_STREAM_CLOSE_MS	2000	/* --listen: the clients' last bytes */
 #define CLI_KAFKA_CLOSE_MS	10000	/* --kafka: the messages in flight */
 
-static volatile sig_atomic_t cli_stop_signal;
-static volatile sig_atomic_t cli_usr1;
+volatile sig_atomic_t cli_stop_signal;
+volatile sig_atomic_t cli_usr1;
 
 static void cli_on_signal(int sig)
 {
@@ -61,7 +60,7 @@ static void cli_on_usr1(int sig)
  * Stop on SIGINT, SIGTERM and SIGHUP; take a closed pipe as an error;
  * SIGUSR1 prints the summary.
  */
-static void cli_signals(bool install)
+void cli_signals(bool install)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGUSR1 };
 	struct sigaction sa;
@@ -132,8 +131,7 @@ struct cli_loop {
 	uint64_t			status_packets;
 	bool				signalled;	/* a signal stopped it */
 	struct cli_printer		*printer;	/* print flags: tcpdump */
-	pid_t				post[CLI_POST_MAX];	/* -z's */
-	unsigned int			nr_post;
+	struct cli_post			post;	/* -z's */
 	bool				print;	/* a line per frame */
 	struct kcap_stream		*stream;	/* --listen */
 	struct kcap_stream_totals	served;	/* its clients that left */
@@ -144,7 +142,7 @@ struct cli_loop {
 };
 
 /* The options as libkcap's recording takes them. */
-static void cli_record_config(const struct cli_output *o,
+void cli_record_config(const struct cli_output *o,
 			      struct kcap_record_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -198,11 +196,11 @@ static int cli_frame(const struct kcap_packet *pkt,
 /*
  * A -z command that ended: a line if it failed.  @status is waitpid()'s.
  */
-static void cli_post_done(const struct cli_loop *c, int status)
+static void cli_post_done(const struct cli_post *c, int status)
 {
 	if (WIFEXITED(status) && !WEXITSTATUS(status))
 		return;
-	fprintf(stderr, "kcap: -z %s: %s %d\n", c->out->postrotate,
+	fprintf(stderr, "kcap: -z %s: %s %d\n", c->cmd,
 		WIFEXITED(status) ? "exited with status" : "killed by signal",
 		WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
@@ -217,18 +215,18 @@ static int cli_wait(pid_t pid)
 }
 
 /* Reap the -z commands that ended; with @all, wait for every one. */
-static void cli_post_reap(struct cli_loop *c, bool all)
+void cli_post_reap(struct cli_post *c, bool all)
 {
 	unsigned int i = 0;
 	int status = 0;
 	pid_t pid;
 
-	while (i < c->nr_post) {
+	while (i < c->nr) {
 		if (all) {
-			status = cli_wait(c->post[i]);
-			pid = c->post[i];
+			status = cli_wait(c->pid[i]);
+			pid = c->pid[i];
 		} else {
-			pid = waitpid(c->post[i], &status, WNOHANG);
+			pid = waitpid(c->pid[i], &status, WNOHANG);
 		}
 		if (!pid || (pid < 0 && errno == EINTR)) {
 			i++;
@@ -236,7 +234,7 @@ static void cli_post_reap(struct cli_loop *c, bool all)
 		}
 		if (pid > 0)
 			cli_post_done(c, status);
-		c->post[i] = c->post[--c->nr_post];
+		c->pid[i] = c->pid[--c->nr];
 	}
 }
 
@@ -245,18 +243,17 @@ static void cli_post_reap(struct cli_loop *c, bool all)
  * group of its own (a terminal's ^C does not cut a compression short);
  * kcap waits for the last ones before it exits.
  */
-static void cli_post_rotate(const char *path, void *arg)
+void cli_post_file(struct cli_post *c, const char *path)
 {
-	struct cli_loop *c = arg;
-	char *argv[] = { (char *)c->out->postrotate, (char *)path, NULL };
+	char *argv[] = { (char *)c->cmd, (char *)path, NULL };
 	posix_spawnattr_t attr;
 	sigset_t def;
 	int err;
 
 	cli_post_reap(c, false);
-	if (c->nr_post == CLI_POST_MAX) {	/* the oldest first */
-		cli_post_done(c, cli_wait(c->post[0]));
-		c->post[0] = c->post[--c->nr_post];
+	if (c->nr == CLI_POST_MAX) {	/* the oldest first */
+		cli_post_done(c, cli_wait(c->pid[0]));
+		c->pid[0] = c->pid[--c->nr];
 	}
 	sigemptyset(&def);
 	sigaddset(&def, SIGPIPE);	/* kcap's own handling, not its */
@@ -270,14 +267,21 @@ static void cli_post_rotate(const char *path, void *arg)
 					POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setsigdefault(&attr, &def);
 	fflush(stdout);
-	err = posix_spawnp(&c->post[c->nr_post], c->out->postrotate, NULL,
-			   &attr, argv, environ);
+	err = posix_spawnp(&c->pid[c->nr], c->cmd, NULL, &attr, argv,
+			   environ);
 	posix_spawnattr_destroy(&attr);
 	if (err)
 		fprintf(stderr, "kcap: -z %s: cannot run it on %s: %s\n",
-			c->out->postrotate, path, strerror(err));
+			c->cmd, path, strerror(err));
 	else
-		c->nr_post++;
+		c->nr++;
+}
+
+static void cli_post_rotate(const char *path, void *arg)
+{
+	struct cli_loop *c = arg;
+
+	cli_post_file(&c->post, path);
 }
 
 /* The live status line, \r-overwritten, at most once a second. */
@@ -513,7 +517,8 @@ static int cli_stream_open(struct cli_loop *c)
 
 int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 {
-	struct cli_loop c = { .cap = cap, .out = out };
+	struct cli_loop c = { .cap = cap, .out = out,
+			      .post.cmd = out->postrotate };
 	struct kcap_record_config cfg;
 	struct kcap_error e;
 	int ret, err;
@@ -577,7 +582,7 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 			cli_summary(&c, false);
 		}
 		cli_status_line(&c);
-		cli_post_reap(&c, false);
+		cli_post_reap(&c.post, false);
 	} while (!ret && !cli_stop_signal);
 	c.signalled = cli_stop_signal != 0;
 	err = kcap_record_finish(c.rec);
@@ -603,6 +608,6 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 						    c.produced.dropped),
 			       out->topic);
 	kcap_record_close(c.rec);
-	cli_post_reap(&c, true);	/* -z on the last file too */
+	cli_post_reap(&c.post, true);	/* -z on the last file too */
 	return ret;
 }

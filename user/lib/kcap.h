@@ -1129,6 +1129,10 @@ void kcap_capture_close(struct kcap_capture *c);
  * @seconds: stop after this many seconds, 0: no limit.
  * @idle_secs: stop after this many seconds without a frame, 0: never.
  * @files: with rotation, stop once this many files are done, 0: no limit.
+ * @number_files: name the files as @rotate_bytes does (FILE, FILE1,
+ *	FILE2...; with @rotate_secs the strftime(3) name and the number)
+ *	whatever starts them: for recordings that start a file of their own
+ *	(kcap_record_next_file()).
  * @first_file: the number of the first file (its place in the ring with
  *	@ring_files): where a ring recorded before, by this process or
  *	another, goes on; 0 to start at the beginning.
@@ -1160,6 +1164,7 @@ struct kcap_record_config {
 	uint64_t		seconds;
 	uint64_t		idle_secs;
 	uint64_t		files;
+	bool			number_files;
 	uint64_t		first_file;
 	int			(*frame_cb)(const struct kcap_packet *pkt,
 					    const struct kcap_session_info *s,
@@ -1302,6 +1307,65 @@ int kcap_record_finish(struct kcap_record *r);
  * (dup(2) it to keep it), or -1 if it has none.
  */
 int kcap_record_memfd(const struct kcap_record *r, uint64_t *size);
+
+/**
+ * kcap_record_open_frames() - start recording frames that the caller puts.
+ * @r: where to store the recording.
+ * @cfg: where and until when, as kcap_record_open(); not @memory.
+ * @e: where to say why it failed, or NULL.
+ *
+ * For frames that come from elsewhere than the module (a pcap stream over
+ * TCP: kcap_receive_open()).  No file is open yet: kcap_record_next_file()
+ * opens each, with its link type.  @seconds count from now.  pcapng files
+ * get an interface per ifindex of the frames, of the file's link type.
+ *
+ * Return: 0, or a negative errno: -EINVAL for a config that does not hold
+ * together, -ENOMEM.
+ */
+int kcap_record_open_frames(struct kcap_record **r,
+			    const struct kcap_record_config *cfg,
+			    struct kcap_error *e);
+
+/**
+ * kcap_record_next_file() - close the file, if any, and open the next.
+ * @r: a recording of kcap_record_open_frames().
+ * @linktype: the pcap LINKTYPE_ value of the frames that follow.
+ * @snaplen: their snapshot length, unless @cfg's @snaplen is set.
+ * @nano: their timestamps are in nanoseconds: a pcap file keeps them so
+ *	(as with @cfg's @nano).
+ *
+ * The file is named as a rotation names it (use @number_files to number
+ * them without @rotate_bytes); it counts for @files and @ring_files.
+ *
+ * Return: 0, 1 if the recording has stopped (@files files were done), or
+ * a negative errno (kcap_record_error()).
+ */
+int kcap_record_next_file(struct kcap_record *r, uint32_t linktype,
+			  uint32_t snaplen, bool nano);
+
+/**
+ * kcap_record_put() - record a frame.
+ * @r: a recording of kcap_record_open_frames(), with a file open.
+ * @f: the frame.
+ *
+ * Rotations and stops are decided as kcap_record_step() decides them.
+ *
+ * Return: 0 while it runs, 1 once it has stopped (the frame that stopped
+ * it by @packets is recorded; one that stopped it by @bytes, @files or
+ * @seconds is not), or a negative errno (kcap_record_error()).
+ */
+int kcap_record_put(struct kcap_record *r, const struct kcap_frame *f);
+
+/**
+ * kcap_record_tick() - no frame for now: buffers out, stops in time.
+ * @r: a recording of kcap_record_open_frames().
+ *
+ * Call it when frames do not come (and at least every second or so):
+ * writes out what is buffered, stops after @seconds or @idle_secs.
+ *
+ * Return: as kcap_record_put().
+ */
+int kcap_record_tick(struct kcap_record *r);
 
 /**
  * kcap_record_close() - finish if need be, and free.
@@ -1765,5 +1829,182 @@ int kcap_kafka_headers_put(struct rd_kafka_headers_s *h,
 			   const char *ifname);
 int kcap_kafka_headers_get(const struct rd_kafka_headers_s *h,
 			   struct kcap_kafka_msg *m);
+
+/*
+ * The client of a pcap stream over TCP (PCAP-over-IP, as kcap_stream_*()
+ * and others serve it): its frames recorded into files as a capture's
+ * (rotation, stops: struct kcap_record_config), a new file for each
+ * connection, and connecting again with a backoff when the server goes
+ * away or is not there yet.  Unauthenticated and unencrypted, as the
+ * stream is.
+ */
+
+/**
+ * struct kcap_pcap_parser - opaque: a pcap stream parsed as it comes.
+ *
+ * Fed bytes in pieces of any size; hands out whole records only.  The
+ * file header's magic says the byte order and microsecond or nanosecond
+ * timestamps; its link type and snaplen are the stream's.
+ */
+struct kcap_pcap_parser;
+
+int kcap_pcap_parser_new(struct kcap_pcap_parser **p);
+/* Back to the start of a stream (a new connection). */
+void kcap_pcap_parser_reset(struct kcap_pcap_parser *p);
+void kcap_pcap_parser_free(struct kcap_pcap_parser *p);
+
+/**
+ * kcap_pcap_parser_feed() - bytes of the stream, as they came.
+ * @p: a parser.
+ * @data: the bytes.
+ * @len: how many.
+ *
+ * Invalidates the frames kcap_pcap_parser_next() gave.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kcap_pcap_parser_feed(struct kcap_pcap_parser *p, const void *data,
+			  size_t len);
+
+/**
+ * kcap_pcap_parser_next() - the next whole record.
+ * @p: a parser.
+ * @f: where to store the frame (ifindex 0, no direction); its data points
+ *	into the parser, valid until the next feed.
+ *
+ * Return: 1 for a frame, 0 if more bytes are needed, -EBADMSG if the
+ * stream is no pcap stream (a bad magic, a record of more than 64 MiB or
+ * a bad timestamp).
+ */
+int kcap_pcap_parser_next(struct kcap_pcap_parser *p, struct kcap_frame *f);
+
+/* Whether the file header was parsed, and what it says (each may be NULL). */
+bool kcap_pcap_parser_header(const struct kcap_pcap_parser *p,
+			     uint32_t *linktype, uint32_t *snaplen,
+			     bool *nano);
+
+/* Bytes fed and not handed out yet: a part of a record at the end. */
+size_t kcap_pcap_parser_pending(const struct kcap_pcap_parser *p);
+
+/**
+ * enum kcap_receive_event - what a client tells.
+ * @KCAP_RECEIVE_CONNECTED: it connected to the server.
+ * @KCAP_RECEIVE_STREAM: the stream's header came: @linktype, @snaplen,
+ *	@nano, and @file, the file its frames go to.
+ * @KCAP_RECEIVE_CLOSED: the connection of a stream ended: @err 0 if the server closed
+ *	it, -EBADMSG if what came was no pcap stream, else the socket's
+ *	error; @partial bytes of a record cut short were left out.
+ * @KCAP_RECEIVE_RETRY: connecting failed (@err, or @gai_err from
+ *	getaddrinfo(3)), or the connection ended before a stream came
+ *	(-ECONNRESET if closed): again in @retry_ms; @first for the first failure
+ *	since the last stream (an outage is told once).
+ */
+enum kcap_receive_event {
+	KCAP_RECEIVE_CONNECTED,
+	KCAP_RECEIVE_STREAM,
+	KCAP_RECEIVE_CLOSED,
+	KCAP_RECEIVE_RETRY,
+};
+
+/**
+ * struct kcap_receive_info - where a client is.
+ * @addr: the server, as given.
+ * @err: see enum kcap_receive_event.
+ * @gai_err: see enum kcap_receive_event.
+ * @retry_ms: see enum kcap_receive_event.
+ * @first: see enum kcap_receive_event.
+ * @linktype: the current stream's.
+ * @snaplen: the current stream's.
+ * @nano: the current stream's timestamps are in nanoseconds.
+ * @file: the current file.
+ * @connections: streams received so far (connections that gave one).
+ * @frames: frames of the current (or last) connection.
+ * @bytes: bytes of the current (or last) connection.
+ * @partial: see enum kcap_receive_event.
+ */
+struct kcap_receive_info {
+	const char	*addr;
+	int		err;
+	int		gai_err;
+	uint32_t	retry_ms;
+	bool		first;
+	uint32_t	linktype;
+	uint32_t	snaplen;
+	bool		nano;
+	const char	*file;
+	uint64_t	connections;
+	uint64_t	frames;
+	uint64_t	bytes;
+	size_t		partial;
+};
+
+/**
+ * struct kcap_receive_opts - a stream to receive.
+ * @addr: the server, "[HOST:]PORT" (HOST a name, an IPv4 address or an
+ *	IPv6 one in brackets; 127.0.0.1 without).
+ * @rec: where the frames go and when to stop, as for a capture; the files
+ *	are numbered as rotation numbers them (FILE, FILE1, FILE2...), a
+ *	new one for each connection.
+ * @retry_min_ms: the first wait before connecting again; 0: 1000.
+ * @retry_max_ms: the longest, the wait doubling up to it; 0: 30000.
+ * @event_cb: told of connections, streams and failures, or NULL.
+ * @arg: @event_cb's.
+ */
+struct kcap_receive_opts {
+	const char			*addr;
+	struct kcap_record_config	rec;
+	uint32_t			retry_min_ms;
+	uint32_t			retry_max_ms;
+	void				(*event_cb)(enum kcap_receive_event ev,
+						    const struct kcap_receive_info *i,
+						    void *arg);
+	void				*arg;
+};
+
+/* Opaque: a client of a pcap stream, and its recording. */
+struct kcap_receive;
+
+/* "[HOST:]PORT" into its parts: 0 or -EINVAL. */
+int kcap_receive_parse_addr(const char *spec, char *host, size_t host_size,
+			    char *port, size_t port_size);
+
+/**
+ * kcap_receive_open() - start a client; it connects at the first step.
+ * @rx: where to store it.
+ * @o: what to receive, and where to.
+ * @e: where to say why it failed, or NULL.
+ *
+ * Return: 0, or a negative errno: -EINVAL for a bad address or config.
+ */
+int kcap_receive_open(struct kcap_receive **rx,
+		      const struct kcap_receive_opts *o, struct kcap_error *e);
+
+/**
+ * kcap_receive_step() - connect, receive, record for a while.
+ * @rx: a client.
+ * @timeout_ms: how long, -1 without limit; it returns early on a signal.
+ *
+ * Return: 0 while it runs, 1 once its recording has stopped
+ * (kcap_record_progress() of kcap_receive_record() says why), or a
+ * negative errno (kcap_record_error() says why).
+ */
+int kcap_receive_step(struct kcap_receive *rx, int timeout_ms);
+
+const struct kcap_receive_info *
+kcap_receive_info(const struct kcap_receive *rx);
+
+/* Its recording: progress, error. */
+struct kcap_record *kcap_receive_record(const struct kcap_receive *rx);
+
+/* The socket, -1 while not connected (to wait on it with other work). */
+int kcap_receive_fd(const struct kcap_receive *rx);
+
+/*
+ * Disconnect and close the file (complete: a record cut short is not in
+ * it): as kcap_record_finish().
+ */
+int kcap_receive_finish(struct kcap_receive *rx);
+
+void kcap_receive_close(struct kcap_receive *rx);
 
 #endif /* _LIBKCAP_KCAP_H */

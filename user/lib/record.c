@@ -26,8 +26,10 @@
 #define KCAP_RECORD_CLOCK_EVERY	256	/* frames between readings of the clock */
 
 struct kcap_record {
-	struct kcap_capture		*cap;
+	struct kcap_capture		*cap;	/* NULL: frames put by the caller */
 	unsigned int			nr;	/* its sessions */
+	uint32_t			linktype;	/* without @cap: the file's */
+	bool				nano;	/* without @cap: the frames' */
 	struct kcap_record_config	cfg;
 	uint32_t			snaplen;	/* the files' */
 	struct kcap_writer		*w;
@@ -80,7 +82,7 @@ int kcap_record_name(char *buf, size_t size,
 		   (int)sizeof(base)) {
 		return -ENAMETOOLONG;
 	}
-	if (!c->rotate_bytes) {
+	if (!c->rotate_bytes && !c->number_files) {
 		n = snprintf(buf, size, "%s", base);
 	} else if (c->ring_files) {
 		width = kcap_ring_digits(c->ring_files);
@@ -208,7 +210,8 @@ static int kcap_record_write_fail(struct kcap_record *r, int err)
 static int kcap_record_file_open(struct kcap_record *r)
 {
 	struct kcap_writer_opts o = {
-		.fd = r->memfd, .format = r->cfg.format, .nano = r->cfg.nano,
+		.fd = r->memfd, .format = r->cfg.format,
+		.nano = r->cfg.nano || r->nano,
 		.snaplen = r->snaplen, .comment = r->cfg.comment,
 	};
 	const struct kcap_session_info *s;
@@ -238,7 +241,8 @@ static int kcap_record_file_open(struct kcap_record *r)
 		*slot = strdup(r->p.file);
 	}
 	o.path = r->cfg.path ? r->p.file : NULL;
-	o.linktype = (int)kcap_capture_session(r->cap, 0)->linktype;
+	o.linktype = r->cap ? (int)kcap_capture_session(r->cap, 0)->linktype :
+			      (int)r->linktype;
 	err = kcap_writer_create(&r->w, &o);
 	/* An interface per device; two sessions on one device share it. */
 	for (i = 0; !err && r->cfg.format == KCAP_FORMAT_PCAPNG && i < r->nr;
@@ -425,9 +429,10 @@ static int kcap_record_write(struct kcap_record *r,
 	int err;
 
 	if (r->cfg.frame_cb) {
-		err = r->cfg.frame_cb(pkt, kcap_capture_session(r->cap,
-								pkt->session),
-				      r->cfg.arg);
+		err = r->cfg.frame_cb(pkt, r->cap ?
+				      kcap_capture_session(r->cap,
+							   pkt->session) :
+				      NULL, r->cfg.arg);
 		if (err)
 			return kcap_record_fail(r, err < 0 ? err : -ECANCELED,
 						"%s%s",
@@ -611,4 +616,79 @@ void kcap_record_close(struct kcap_record *r)
 	free(r->ring);
 	free(r->each);
 	free(r);
+}
+
+int kcap_record_open_frames(struct kcap_record **rp,
+			    const struct kcap_record_config *cfg,
+			    struct kcap_error *e)
+{
+	struct kcap_record *r;
+	int err;
+
+	*rp = NULL;
+	kcap_error_clear(e);
+	err = kcap_record_check(cfg, e);
+	if (err)
+		return err;
+	if (cfg->memory)
+		return kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM,
+				      "a recording of frames put is to a file");
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
+	r->cfg = *cfg;
+	r->memfd = -1;
+	r->at.start_ms = r->at.last_ms = r->at.file_ms = kcap_now_ms();
+	if (cfg->ring_files) {
+		r->ring = calloc(cfg->ring_files, sizeof(*r->ring));
+		if (!r->ring) {
+			free(r);
+			return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM,
+					      NULL);
+		}
+	}
+	r->stats_ms = kcap_now_ms();
+	*rp = r;
+	return 0;
+}
+
+int kcap_record_next_file(struct kcap_record *r, uint32_t linktype,
+			  uint32_t snaplen, bool nano)
+{
+	if (r->finished || r->p.why != KCAP_RECORD_RUNNING)
+		return r->p.why == KCAP_RECORD_ERROR ? r->err.err : 1;
+	if (r->w && kcap_record_file_close(r))
+		return r->err.err;
+	if (r->cfg.files && r->at.files >= r->cfg.files) {
+		r->p.why = KCAP_RECORD_FILES;
+		return 1;
+	}
+	r->linktype = linktype;
+	r->snaplen = r->cfg.snaplen ? r->cfg.snaplen : snaplen;
+	r->nano = nano;
+	if (!r->cfg.path)
+		return 0;	/* frames to the callback only */
+	return kcap_record_file_open(r) ? r->err.err : 0;
+}
+
+int kcap_record_put(struct kcap_record *r, const struct kcap_frame *f)
+{
+	struct kcap_packet pkt = { .frame = *f };
+
+	if (r->finished || r->p.why != KCAP_RECORD_RUNNING)
+		return r->p.why == KCAP_RECORD_ERROR ? r->err.err : 1;
+	if (!kcap_record_take(r, &pkt) && r->p.why == KCAP_RECORD_ERROR)
+		return r->err.err;
+	return r->p.why == KCAP_RECORD_RUNNING ? 0 : 1;
+}
+
+int kcap_record_tick(struct kcap_record *r)
+{
+	r->clock_left = 0;
+	if (r->finished || r->p.why != KCAP_RECORD_RUNNING)
+		return r->p.why == KCAP_RECORD_ERROR ? r->err.err : 1;
+	/* As a capture's: -G rotates when a frame comes, as tcpdump's. */
+	if (!kcap_record_quiet(r))
+		return r->p.why == KCAP_RECORD_ERROR ? r->err.err : 1;
+	return 0;
 }

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libkcap: the client of a pcap stream (kcap_pcap_parser_*() and
+ * kcap_receive_*()): streams of both magics and byte orders parsed a byte
+ * at a time, a stream cut inside a record (the record is left out, the
+ * file is valid), and a server that is not there yet, then serves two
+ * streams: a file for each, read back with libpcap.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "unit.h"
+#include "kcap.h"
+
+#define BASE_SEC	1700000000U
+#define MAX_STREAM	65536
+
+struct stream {
+	uint8_t	b[MAX_STREAM];
+	size_t	len;
+};
+
+static void put32(struct stream *s, uint32_t v, bool swap)
+{
+	if (swap)
+		v = __builtin_bswap32(v);
+	memcpy(s->b + s->len, &v, 4);
+	s->len += 4;
+}
+
+static void put16(struct stream *s, uint16_t v, bool swap)
+{
+	if (swap)
+		v = __builtin_bswap16(v);
+	memcpy(s->b + s->len, &v, 2);
+	s->len += 2;
+}
+
+/* A pcap stream's header, in this host's byte order or the other. */
+static void stream_header(struct stream *s, bool nano, bool swap,
+			  uint32_t linktype, uint32_t snaplen)
+{
+	put32(s, nano ? 0xa1b23c4d : 0xa1b2c3d4, swap);
+	put16(s, 2, swap);
+	put16(s, 4, swap);
+	put32(s, 0, swap);
+	put32(s, 0, swap);
+	put32(s, snaplen, swap);
+	put32(s, linktype, swap);
+}
+
+/* Record @i: caplen 20 + i, its bytes i + j, timestamp BASE_SEC + i, i. */
+static void stream_record(struct stream *s, uint32_t i, bool swap)
+{
+	uint32_t j, caplen = 20 + i;
+
+	put32(s, BASE_SEC + i, swap);
+	put32(s, i, swap);
+	put32(s, caplen, swap);
+	put32(s, caplen + 10, swap);
+	for (j = 0; j < caplen; j++)
+		s->b[s->len++] = (uint8_t)(i + j);
+}
+
+static void check_frame(const struct kcap_frame *f, uint32_t i, bool nano)
+{
+	uint32_t j;
+
+	assert_int_equal(f->caplen, 20 + i);
+	assert_int_equal(f->len, 30 + i);
+	assert_true(f->tstamp_ns == (uint64_t)(BASE_SEC + i) * 1000000000ULL +
+				    (nano ? i : i * 1000ULL));
+	for (j = 0; j < f->caplen; j++)
+		assert_int_equal(f->data[j], (uint8_t)(i + j));
+}
+
+/* Both magics, both byte orders, fed a byte at a time. */
+static void test_parser_pieces(void **state)
+{
+	struct kcap_pcap_parser *p;
+	struct kcap_frame f;
+	struct stream *s = malloc(sizeof(*s));
+	uint32_t linktype, snaplen, n;
+	bool nano;
+	size_t k;
+	int v, ret;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(kcap_pcap_parser_new(&p), 0);
+	for (v = 0; v < 4; v++) {
+		bool want_nano = v & 1, swap = v & 2;
+
+		s->len = 0;
+		stream_header(s, want_nano, swap, 101, 1234);
+		for (n = 0; n < 10; n++)
+			stream_record(s, n, swap);
+		kcap_pcap_parser_reset(p);
+		n = 0;
+		for (k = 0; k < s->len; k++) {
+			assert_int_equal(kcap_pcap_parser_feed(p, s->b + k, 1),
+					 0);
+			while ((ret = kcap_pcap_parser_next(p, &f)) == 1)
+				check_frame(&f, n++, want_nano);
+			assert_int_equal(ret, 0);
+			if (k < 23)
+				assert_false(kcap_pcap_parser_header(p, NULL,
+								     NULL,
+								     NULL));
+		}
+		assert_int_equal(n, 10);
+		assert_true(kcap_pcap_parser_header(p, &linktype, &snaplen,
+						    &nano));
+		assert_int_equal(linktype, 101);
+		assert_int_equal(snaplen, 1234);
+		assert_int_equal(nano, want_nano);
+		assert_int_equal(kcap_pcap_parser_pending(p), 0);
+	}
+
+	/* Not a pcap stream: a pcapng one, or garbage. */
+	kcap_pcap_parser_reset(p);
+	assert_int_equal(kcap_pcap_parser_feed(p, "\x0a\x0d\x0d\x0a"
+					       "01234567890123456789", 24), 0);
+	assert_int_equal(kcap_pcap_parser_next(p, &f), -EBADMSG);
+	kcap_pcap_parser_free(p);
+	free(s);
+}
+
+/* A stream cut inside a record: a valid file of the whole ones. */
+static void test_record_cut(void **state)
+{
+	char dir[] = "/tmp/kcap-receive-XXXXXX", path[256];
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct kcap_record_config cfg = { .format = KCAP_FORMAT_PCAP };
+	struct kcap_pcap_parser *p;
+	struct kcap_record *r;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct kcap_frame f;
+	struct stream *s = malloc(sizeof(*s));
+	pcap_t *pc;
+	uint32_t n;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cut.pcap", dir);
+	cfg.path = path;
+	s->len = 0;
+	stream_header(s, true, true, 1, 65535);
+	for (n = 0; n < 5; n++)
+		stream_record(s, n, true);
+	s->len -= 7;	/* the last record cut short */
+	assert_int_equal(kcap_pcap_parser_new(&p), 0);
+	assert_int_equal(kcap_pcap_parser_feed(p, s->b, s->len), 0);
+	assert_int_equal(kcap_record_open_frames(&r, &cfg, NULL), 0);
+	n = 0;
+	while (kcap_pcap_parser_next(p, &f) == 1) {
+		if (!n)
+			assert_int_equal(kcap_record_next_file(r, 1, 65535, true), 0);
+		assert_int_equal(kcap_record_put(r, &f), 0);
+		n++;
+	}
+	assert_int_equal(n, 4);
+	assert_int_equal(kcap_pcap_parser_pending(p), 16 + 24 - 7);
+	assert_int_equal(kcap_record_finish(r), 0);
+	kcap_record_close(r);
+	kcap_pcap_parser_free(p);
+
+	pc = pcap_open_offline_with_tstamp_precision(path,
+			PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	assert_non_null(pc);
+	for (n = 0; pcap_next_ex(pc, &h, &data) == 1; n++) {
+		assert_int_equal(h->caplen, 20 + n);
+		assert_int_equal(data[0], (uint8_t)n);
+		assert_int_equal(h->ts.tv_usec, n);	/* nanoseconds kept */
+	}
+	assert_int_equal(n, 4);
+	pcap_close(pc);
+	unlink(path);
+	rmdir(dir);
+	free(s);
+}
+
+/* The server: not there at first, then two streams, one after the other. */
+struct server {
+	uint16_t	port;
+	int		err;
+};
+
+static void *server_run(void *arg)
+{
+	struct server *sv = arg;
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(sv->port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct stream *s = malloc(sizeof(*s));
+	int one = 1, l, c, k;
+	uint32_t n;
+
+	usleep(300000);	/* the client finds no one first */
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (!s || l < 0 || bind(l, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    listen(l, 4)) {
+		sv->err = errno ? errno : ENOMEM;
+		return NULL;
+	}
+	for (k = 0; k < 2; k++) {
+		c = accept(l, NULL, NULL);
+		if (c < 0) {
+			sv->err = errno;
+			break;
+		}
+		s->len = 0;
+		/* 1: Ethernet, µs, 3 frames and a cut one; 2: raw IP, ns. */
+		stream_header(s, k, k, k ? 101 : 1, 65535);
+		for (n = 0; n < (k ? 2U : 4U); n++)
+			stream_record(s, n, k);
+		if (!k)
+			s->len -= 5;
+		if (write(c, s->b, s->len) != (ssize_t)s->len)
+			sv->err = EIO;
+		close(c);
+	}
+	close(l);
+	free(s);
+	return NULL;
+}
+
+struct events {
+	int	retries, first_retries, streams, closed;
+	size_t	partial;
+};
+
+static void on_event(enum kcap_receive_event ev,
+		     const struct kcap_receive_info *i, void *arg)
+{
+	struct events *e = arg;
+
+	switch (ev) {
+	case KCAP_RECEIVE_RETRY:
+		e->retries++;
+		e->first_retries += i->first;
+		break;
+	case KCAP_RECEIVE_STREAM:
+		e->streams++;
+		break;
+	case KCAP_RECEIVE_CLOSED:
+		e->closed++;
+		e->partial += i->partial;
+		break;
+	case KCAP_RECEIVE_CONNECTED:
+		break;
+	}
+}
+
+/* Frames of @path: how many, the link type, each as made. */
+static uint32_t read_back(const char *path, int *linktype)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *pc;
+	uint32_t n;
+
+	pc = pcap_open_offline_with_tstamp_precision(path,
+			PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	assert_non_null(pc);
+	*linktype = pcap_datalink(pc);
+	for (n = 0; pcap_next_ex(pc, &h, &data) == 1; n++) {
+		assert_int_equal(h->caplen, 20 + n);
+		assert_int_equal(h->len, 30 + n);
+		assert_int_equal(data[h->caplen - 1], (uint8_t)(n + h->caplen - 1));
+	}
+	pcap_close(pc);
+	return n;
+}
+
+static void test_receive_reconnect(void **state)
+{
+	char dir[] = "/tmp/kcap-receive-XXXXXX", path[256], addr[32];
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct kcap_receive_opts o = { 0 };
+	struct server sv = { 0 };
+	struct events ev = { 0 };
+	socklen_t len = sizeof(sin);
+	struct kcap_receive *rx;
+	struct kcap_error e;
+	pthread_t t;
+	int fd, i, ret = 0, linktype;
+	time_t end;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rx.pcap", dir);
+	/* A free port, closed again: nothing listens there at first. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	sv.port = ntohs(sin.sin_port);
+	close(fd);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", sv.port);
+
+	o.addr = addr;
+	o.rec.path = path;
+	o.rec.format = KCAP_FORMAT_PCAP;
+	o.rec.packets = 5;	/* 3 of the first stream, 2 of the second */
+	o.retry_min_ms = 20;
+	o.retry_max_ms = 80;
+	o.event_cb = on_event;
+	o.arg = &ev;
+	assert_int_equal(kcap_receive_open(&rx, &o, &e), 0);
+	assert_int_equal(pthread_create(&t, NULL, server_run, &sv), 0);
+	end = time(NULL) + 10;
+	for (i = 0; !ret && time(NULL) < end; i++)
+		ret = kcap_receive_step(rx, 100);
+	assert_int_equal(ret, 1);
+	assert_int_equal(kcap_record_progress(kcap_receive_record(rx))->why,
+			 KCAP_RECORD_PACKETS);
+	assert_int_equal(kcap_receive_finish(rx), 0);
+	assert_int_equal(kcap_receive_info(rx)->connections, 2);
+	kcap_receive_close(rx);
+	pthread_join(t, NULL);
+	assert_int_equal(sv.err, 0);
+
+	assert_true(ev.retries >= 1);
+	assert_int_equal(ev.first_retries, 1);	/* told once */
+	assert_int_equal(ev.streams, 2);
+	assert_int_equal(ev.closed, 1);
+	assert_int_equal(ev.partial, 16 + 23 - 5);
+
+	/* A file per stream, named as -C names them, each valid. */
+	assert_int_equal(read_back(path, &linktype), 3);
+	assert_int_equal(linktype, 1);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/rx.pcap1", dir);
+	assert_int_equal(read_back(path, &linktype), 2);
+	assert_int_equal(linktype, DLT_RAW);	/* LINKTYPE_RAW, 101 */
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_receive_addresses(void **state)
+{
+	char host[64], port[8];
+
+	(void)state;
+	assert_int_equal(kcap_receive_parse_addr("57012", host, sizeof(host),
+						 port, sizeof(port)), 0);
+	assert_string_equal(host, "127.0.0.1");
+	assert_string_equal(port, "57012");
+	assert_int_equal(kcap_receive_parse_addr("box.example:9", host,
+						 sizeof(host), port,
+						 sizeof(port)), 0);
+	assert_string_equal(host, "box.example");
+	assert_int_equal(kcap_receive_parse_addr("[::1]:9", host, sizeof(host),
+						 port, sizeof(port)), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(kcap_receive_parse_addr("::1:9", host, sizeof(host),
+						 port, sizeof(port)), -EINVAL);
+	assert_int_equal(kcap_receive_parse_addr("h:0", host, sizeof(host),
+						 port, sizeof(port)), -EINVAL);
+	assert_int_equal(kcap_receive_parse_addr("h:", host, sizeof(host),
+						 port, sizeof(port)), -EINVAL);
+	assert_int_equal(kcap_receive_parse_addr(":9", host, sizeof(host),
+						 port, sizeof(port)), -EINVAL);
+	assert_int_equal(kcap_receive_parse_addr("h:65536", host, sizeof(host),
+						 port, sizeof(port)), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parser_pieces),
+		cmocka_unit_test(test_record_cut),
+		cmocka_unit_test(test_receive_reconnect),
+		cmocka_unit_test(test_receive_addresses),
+	};
+
+	return cmocka_run_group_tests_name("receive", tests, NULL, NULL);
+}
