@@ -249,6 +249,15 @@ int cli_output_option(const char *cmd, int opt, const char *arg,
 		      struct cli_output *o);
 
 /*
+ * The command line of a command that takes output options only (dump,
+ * receive): @o initialized and filled, @av as cli_getopt_argv() makes it
+ * and optind at the first operand.  0, or KCAP_EXIT_USAGE after a line.
+ */
+int cli_output_parse(const char *cmd, int argc, char **argv,
+		     const struct option *longopts, struct cli_output *o,
+		     char ***av);
+
+/*
  * --kafka-conf KEY=VALUE (consume: -X too): one more librdkafka setting
  * into @conf; 0 or KCAP_EXIT_USAGE after a line.
  */

@@ -23,19 +23,11 @@ static const struct option dump_longopts[] = {
 
 int dump_parse(int argc, char **argv, struct dump_opts *o)
 {
-	static const char optstr[] = ":" CLI_OUTPUT_OPTSTR;
 	char **av;
-	int opt, ret;
+	int ret;
 
 	memset(o, 0, sizeof(*o));
-	cli_output_init(&o->out);
-	ret = cli_getopt_argv("kcap " CMD, argc, argv, &av);
-	while (!ret &&
-	       (opt = cli_getopt(argc, av, optstr, dump_longopts)) != -1) {
-		ret = cli_output_option(CMD, opt, optarg, &o->out);
-		if (ret < 0)
-			ret = cli_getopt_error(CMD, av, opt, optstr);
-	}
+	ret = cli_output_parse(CMD, argc, argv, dump_longopts, &o->out, &av);
 	if (!ret && optind > argc)
 		ret = cli_usage_error(CMD, "which session? NAME is needed");
 	for (; !ret && optind <= argc; optind++) {

@@ -30,20 +30,12 @@ static const struct option receive_longopts[] = {
 
 int receive_parse(int argc, char **argv, struct receive_opts *o)
 {
-	static const char optstr[] = ":" CLI_OUTPUT_OPTSTR;
 	char host[256], port[16];
 	char **av;
-	int opt, ret;
+	int ret;
 
 	memset(o, 0, sizeof(*o));
-	cli_output_init(&o->out);
-	ret = cli_getopt_argv("kcap " CMD, argc, argv, &av);
-	while (!ret &&
-	       (opt = cli_getopt(argc, av, optstr, receive_longopts)) != -1) {
-		ret = cli_output_option(CMD, opt, optarg, &o->out);
-		if (ret < 0)
-			ret = cli_getopt_error(CMD, av, opt, optstr);
-	}
+	ret = cli_output_parse(CMD, argc, argv, receive_longopts, &o->out, &av);
 	if (!ret && optind > argc)
 		ret = cli_usage_error(CMD, "which server? [HOST:]PORT is needed");
 	else if (!ret && optind < argc)

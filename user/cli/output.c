@@ -204,6 +204,26 @@ int cli_output_option(const char *cmd, int opt, const char *arg,
 	return -1;
 }
 
+int cli_output_parse(const char *cmd, int argc, char **argv,
+		     const struct option *longopts, struct cli_output *o,
+		     char ***av)
+{
+	static const char optstr[] = ":" CLI_OUTPUT_OPTSTR;
+	char prog[32];
+	int opt, ret;
+
+	cli_output_init(o);
+	snprintf(prog, sizeof(prog), "kcap %s", cmd);
+	ret = cli_getopt_argv(prog, argc, argv, av);
+	while (!ret &&
+	       (opt = cli_getopt(argc, *av, optstr, longopts)) != -1) {
+		ret = cli_output_option(cmd, opt, optarg, o);
+		if (ret < 0)
+			ret = cli_getopt_error(cmd, *av, opt, optstr);
+	}
+	return ret;
+}
+
 int cli_kafka_conf(const char *cmd, const char *arg, const char **conf,
 		   unsigned int *nr)
 {
