@@ -21,17 +21,6 @@ ktap_plan 12
 setup_veth_ns ns
 dmesg_mark
 
-# wait_count FILE ERE N [SECS]: until N lines of FILE match ERE.
-wait_count() {
-	local i
-	for ((i = 0; i < ${4:-30} * 10; i++)); do
-		[ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
-		sleep 0.1
-	done
-	echo "# timed out waiting for $3 lines /$2/ in $1: $(tail -n 3 "$1")"
-	return 1
-}
-
 # same_dump A B: the same frames, timestamps and bytes (tcpdump -tt -xx).
 same_dump() {
 	diff <(tcpdump -nn -tt -xx -r "$1" 2>/dev/null) <(tcpdump -nn -tt -xx -r "$2" 2>/dev/null) >/dev/null

@@ -22,17 +22,6 @@ dmesg_mark
 
 PORT=5010
 
-# wait_count FILE ERE N [SECS]: until N lines of FILE match ERE.
-wait_count() {
-	local i
-	for ((i = 0; i < ${4:-30} * 10; i++)); do
-		[ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
-		sleep 0.1
-	done
-	echo "# timed out waiting for $3 lines /$2/ in $1: $(tail -n 3 "$1")"
-	return 1
-}
-
 # same_dump A B...: the frames of A, timestamps and bytes, are those of
 # the files B... one after the other (tcpdump -tt -xx).
 same_dump() {

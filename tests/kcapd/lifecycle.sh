@@ -80,10 +80,7 @@ start_redis
 # Its second "connected" (the first is from its start): a message
 # published before it has subscribed again is lost, as Redis's pub/sub
 # keeps none for a subscriber that is away.
-for ((i = 0; i < 400; i++)); do
-	[ "$(grep -c 'redis subscription: connected' "$tmp/kcapd-n1.log")" -ge 2 ] && break
-	sleep 0.1
-done
+wait_count "$tmp/kcapd-n1.log" 'redis subscription: connected' 2 40
 # The collector may resubscribe after kcapd publishes: kcapd's log says.
 wait_for_line "$tmp/kcapd-n1.log" 'result published: .*"alertid":5' 40
 ktap_check "Redis back: kcapd subscribed again, the waiting result published" \

@@ -170,6 +170,17 @@ wait_for_line() {
 	return 1
 }
 
+# wait_count FILE ERE N [SECS]: until N lines of FILE match ERE.
+wait_count() {
+	local i
+	for ((i = 0; i < ${4:-30} * 10; i++)); do
+		[ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	echo "# timed out waiting for $3 lines /$2/ in $1: $(tail -n 3 "$1")"
+	return 1
+}
+
 # wait_ready PID FILE REGEX SECS: until a line of FILE matches REGEX, the
 # line a program started in the background prints once it is ready: 0; 1
 # as soon as PID has exited without it, or after SECS.
