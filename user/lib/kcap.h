@@ -848,9 +848,6 @@ size_t kcap_file_nr_ifs(const struct kcap_file *f);
 /* kcap_file_close() - close a reader from kcap_file_open(); NULL is none. */
 void kcap_file_close(struct kcap_file *f);
 
-#define KCAP_SLL2_HDR_LEN	20	/* LINKTYPE_LINUX_SLL2's header */
-#define KCAP_LINKTYPE_LINUX_SLL2	276
-
 /**
  * kcap_packet_cooked() - a frame's Linux cooked capture v2 header.
  * @pkt: the frame.

@@ -98,11 +98,36 @@ enum kcap_state {
  * KCAP_SESSION_F_NOPROMISC: leave the device's promiscuity alone
  *	(tcpdump -p).  Otherwise the session holds one promiscuity count on the
  *	device for as long as it is attached.
+ * KCAP_SESSION_F_ANYDEV: capture on every device of the session's network
+ *	namespace, those registered or moved in later too, as tcpdump -i any
+ *	does.  No device is named (KCAP_ATTR_IFINDEX and KCAP_ATTR_IFNAME are
+ *	refused), the hook is KCAP_HOOK_NETFILTER, and
+ *	KCAP_SESSION_F_NOPROMISC must be given: no device is made
+ *	promiscuous.  The session is always KCAP_STATE_ATTACHED.  Its frames
+ *	are Linux cooked captures v2 (KCAP_LINKTYPE_LINUX_SLL2), as libpcap
+ *	makes them for "any": a record's bytes are the 20-byte cooked header
+ *	(protocol, ifindex, ARPHRD_* type, packet type and link-layer source
+ *	address, in network order) and then the frame from its network
+ *	header; an offloaded VLAN tag is not written back.  The filter runs
+ *	from the network header, as a SOCK_DGRAM packet socket's does, and
+ *	reads the header's fields as SKF_AD_PROTOCOL, SKF_AD_IFINDEX,
+ *	SKF_AD_HATYPE and SKF_AD_PKTTYPE: a program compiled for
+ *	LINKTYPE_LINUX_SLL2 has its loads moved as libpcap moves them for
+ *	its own "any" socket.  Its return value caps the bytes kept, header
+ *	included.  A loopback device's sent frames are not taken (see enum
+ *	kcap_hook); a frame that passes through several devices (a VLAN, a
+ *	bond and its ports, a bridge) is captured on each, as tcpdump shows it.
  */
 #define KCAP_SESSION_F_PERSISTENT	(1U << 0)
 #define KCAP_SESSION_F_NOPROMISC	(1U << 1)
+#define KCAP_SESSION_F_ANYDEV		(1U << 2)
 #define KCAP_SESSION_F_ALL		(KCAP_SESSION_F_PERSISTENT | \
-					 KCAP_SESSION_F_NOPROMISC)
+					 KCAP_SESSION_F_NOPROMISC | \
+					 KCAP_SESSION_F_ANYDEV)
+
+/* The pcap link type of a KCAP_SESSION_F_ANYDEV session's frames. */
+#define KCAP_LINKTYPE_LINUX_SLL2	276
+#define KCAP_SLL2_HDR_LEN		20
 
 /**
  * enum kcap_cmd - commands of the KCAP_GENL_NAME family.
@@ -122,7 +147,7 @@ enum kcap_state {
  * extended-ack message.
  *
  * @KCAP_CMD_SESSION_NEW: create a session.  Needs KCAP_ATTR_NAME and
- *	KCAP_ATTR_IFINDEX or KCAP_ATTR_IFNAME; takes KCAP_ATTR_DIRECTION,
+ *	KCAP_ATTR_IFINDEX or KCAP_ATTR_IFNAME (or KCAP_SESSION_F_ANYDEV); takes KCAP_ATTR_DIRECTION,
  *	KCAP_ATTR_SNAPLEN, KCAP_ATTR_FILTER, KCAP_ATTR_FILTER_TEXT,
  *	KCAP_ATTR_HOOK, KCAP_ATTR_RING_SIZE and KCAP_ATTR_FLAGS.  Replies with
  *	the session, as KCAP_CMD_SESSION_GET.
@@ -168,7 +193,8 @@ enum kcap_cmd {
  *	network namespace; see KCAP_NAME_MAX.
  * @KCAP_ATTR_IFINDEX: u32, in/out: the device, by index.
  * @KCAP_ATTR_IFNAME: string, in/out: the device, by name.  When both are
- *	given they must name the same device.
+ *	given they must name the same device.  Neither is in the reply of a
+ *	KCAP_SESSION_F_ANYDEV session, nor is KCAP_ATTR_DEV_TYPE.
  * @KCAP_ATTR_DIRECTION: u8, in/out: enum kcap_direction; default inout.
  * @KCAP_ATTR_SNAPLEN: u32, in/out: 1..KCAP_SNAPLEN_MAX bytes kept of each
  *	frame; default KCAP_SNAPLEN_DEFAULT.
