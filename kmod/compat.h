@@ -43,7 +43,8 @@
  * message is only overwritten by the 16th formatted one after it, and
  * each buffer always ends in a NUL (snprintf() never writes its last byte
  * but as one), so the ack reads a string whatever happens.  Only the
- * refusals of kcap_check_owner() format a message.
+ * refusals of kcap_check_owner() and a device that cannot be hooked format
+ * a message.
  */
 #ifndef NL_SET_ERR_MSG_FMT
 #define KCAP_EXTACK_BUFS	16

@@ -110,9 +110,12 @@ static int kcap_put_session(struct sk_buff *msg, const struct kcap_session *s,
 	const struct kcap_settings *set = rtnl_dereference(s->settings);
 	const struct kcap_filter *f = set->filter;
 	const char *ifname = s->dev ? s->dev->name : s->ifname;
+	bool any = s->flags & KCAP_SESSION_F_ANYDEV;
 
-	if (nla_put_u32(msg, KCAP_ATTR_IFINDEX, s->ifindex) ||
-	    nla_put_string(msg, KCAP_ATTR_IFNAME, ifname) ||
+	if ((!any &&
+	     (nla_put_u32(msg, KCAP_ATTR_IFINDEX, s->ifindex) ||
+	      nla_put_string(msg, KCAP_ATTR_IFNAME, ifname) ||
+	      nla_put_u16(msg, KCAP_ATTR_DEV_TYPE, s->dev_type))) ||
 	    nla_put_u8(msg, KCAP_ATTR_DIRECTION, set->direction) ||
 	    nla_put_u32(msg, KCAP_ATTR_SNAPLEN, set->snaplen) ||
 	    nla_put_u32(msg, KCAP_ATTR_FILTER_LEN, f ? f->len : 0) ||
@@ -124,7 +127,6 @@ static int kcap_put_session(struct sk_buff *msg, const struct kcap_session *s,
 	    nla_put_u32(msg, KCAP_ATTR_RING_SIZE, s->ring_size) ||
 	    nla_put_u32(msg, KCAP_ATTR_FLAGS, s->flags) ||
 	    nla_put_u8(msg, KCAP_ATTR_STATE, s->state) ||
-	    nla_put_u16(msg, KCAP_ATTR_DEV_TYPE, s->dev_type) ||
 	    nla_put_u32(msg, KCAP_ATTR_LINKTYPE, s->linktype) ||
 	    nla_put_u32(msg, KCAP_ATTR_NR_RINGS, s->nr_rings) ||
 	    (!(s->flags & KCAP_SESSION_F_PERSISTENT) &&

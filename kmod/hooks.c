@@ -72,12 +72,60 @@ static int kcap_tap_rcv(struct sk_buff *skb, struct net_device *dev,
 	return 0;
 }
 
-static int kcap_nf_register(struct kcap_session *s, struct nf_hook_ops *ops,
+/*
+ * A session on every device (KCAP_SESSION_F_ANYDEV) has a port on each:
+ * the hooks a session of the device's own would have, with the port as
+ * their private data, so that a frame comes with the device it was taken
+ * on.  Ports are added and removed under RTNL, from the notifier that sees
+ * a device come or go, and freed after a grace period: a frame may still
+ * be in a port's hook when it is unregistered.
+ */
+struct kcap_port {
+	struct list_head	node;
+	struct kcap_session	*s;
+	struct net_device	*dev;
+	struct nf_hook_ops	nf_in;
+	struct nf_hook_ops	nf_out;
+	struct packet_type	tap;
+	unsigned int		hooked;
+	struct rcu_head		rcu;
+};
+
+static unsigned int kcap_nf_any_in(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	struct kcap_port *p = priv;
+
+	kcap_capture_cooked(p->s, skb, KCAP_DIR_IN, p->dev);
+	return NF_ACCEPT;
+}
+
+static unsigned int kcap_nf_any_out(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct kcap_port *p = priv;
+
+	kcap_capture_cooked(p->s, skb, KCAP_DIR_OUT, p->dev);
+	return NF_ACCEPT;
+}
+
+static int kcap_tap_any_rcv(struct sk_buff *skb, struct net_device *dev,
+			    struct packet_type *pt, struct net_device *orig_dev)
+{
+	struct kcap_port *p = container_of(pt, struct kcap_port, tap);
+
+	if (skb->pkt_type == PACKET_OUTGOING)
+		kcap_capture_cooked(p->s, skb, KCAP_DIR_OUT, p->dev);
+	consume_skb(skb);
+	return 0;
+}
+
+static int kcap_nf_register(void *priv, struct nf_hook_ops *ops,
 			    struct net_device *dev, int hooknum,
 			    nf_hookfn *fn, int priority)
 {
 	ops->hook = fn;
-	ops->priv = s;
+	ops->priv = priv;
 	ops->pf = NFPROTO_NETDEV;
 	ops->hooknum = hooknum;
 	ops->priority = priority;
@@ -114,6 +162,136 @@ static void kcap_unhook(struct kcap_session *s, struct net_device *dev)
 	s->hooked = 0;
 	/* Frames already in a hook finish before the session may go. */
 	synchronize_net();
+}
+
+/* Unhook a port and free it once no frame can be in its hooks. */
+static void kcap_port_del(struct kcap_port *p)
+{
+	struct net *net = dev_net(p->dev);
+
+	if (p->hooked & KCAP_HOOKED_OUT) {
+		if (!KCAP_HAVE_NF_EGRESS)
+			__dev_remove_pack(&p->tap);
+		else
+			nf_unregister_net_hook(net, &p->nf_out);
+	}
+	if (p->hooked & KCAP_HOOKED_IN)
+		nf_unregister_net_hook(net, &p->nf_in);
+	list_del(&p->node);
+	dev_put(p->dev);
+	kfree_rcu(p, rcu);
+}
+
+/* Give session @s, on every device, a port on @dev.  Under RTNL. */
+static int kcap_port_add(struct kcap_session *s, struct net_device *dev)
+{
+	struct kcap_port *p;
+	int err;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return -ENOMEM;
+	p->s = s;
+	p->dev = dev;
+	dev_hold(dev);
+	list_add_tail(&p->node, &s->ports);
+	err = kcap_nf_register(p, &p->nf_in, dev, NF_NETDEV_INGRESS,
+			       kcap_nf_any_in, INT_MIN);
+	if (err)
+		goto err;
+	p->hooked |= KCAP_HOOKED_IN;
+	if (dev->flags & IFF_LOOPBACK)
+		return 0;
+	if (!KCAP_HAVE_NF_EGRESS) {
+		p->tap.type = htons(ETH_P_ALL);
+		p->tap.dev = dev;
+		p->tap.func = kcap_tap_any_rcv;
+		dev_add_pack(&p->tap);
+	} else {
+		err = kcap_nf_register(p, &p->nf_out, dev, NF_NETDEV_EGRESS,
+				       kcap_nf_any_out, INT_MAX);
+		if (err)
+			goto err;
+	}
+	p->hooked |= KCAP_HOOKED_OUT;
+	return 0;
+
+err:
+	kcap_port_del(p);
+	return err;
+}
+
+static void kcap_ports_del(struct kcap_session *s)
+{
+	struct kcap_port *p, *tmp;
+
+	list_for_each_entry_safe(p, tmp, &s->ports, node)
+		kcap_port_del(p);
+}
+
+/**
+ * kcap_hooks_attach_any() - hook a session to every device of its namespace.
+ * @s: a KCAP_SESSION_F_ANYDEV session that is not attached.
+ * @extack: where to say why not.
+ *
+ * Called under RTNL.  Devices that come later get their port from
+ * kcap_hooks_dev_event().  No device is made promiscuous.
+ *
+ * Return: 0, -ENOMEM, or the error of registering a hook.
+ */
+int kcap_hooks_attach_any(struct kcap_session *s,
+			  struct netlink_ext_ack *extack)
+{
+	struct net_device *dev;
+	int err;
+
+	ASSERT_RTNL();
+	for_each_netdev(s->net, dev) {
+		err = kcap_port_add(s, dev);
+		if (err) {
+			NL_SET_ERR_MSG_FMT(extack,
+					   "cannot hook device %s (%d)",
+					   dev->name, err);
+			kcap_ports_del(s);
+			synchronize_net();
+			return err;
+		}
+	}
+	WRITE_ONCE(s->state, KCAP_STATE_ATTACHED);
+	return 0;
+}
+
+/**
+ * kcap_hooks_dev_event() - a device came to, or is leaving, a namespace.
+ * @s: a KCAP_SESSION_F_ANYDEV session of the namespace.
+ * @dev: the device.
+ * @event: NETDEV_REGISTER (created or moved in) or NETDEV_UNREGISTER
+ *	(deleted or moving out).
+ *
+ * Called from the device notifier, under RTNL; takes no device lock.  A
+ * device that cannot be hooked (out of memory) is logged and left out:
+ * the device is not refused for it.
+ */
+void kcap_hooks_dev_event(struct kcap_session *s, struct net_device *dev,
+			  unsigned long event)
+{
+	struct kcap_port *p;
+	int err;
+
+	ASSERT_RTNL();
+	if (event == NETDEV_REGISTER) {
+		err = kcap_port_add(s, dev);
+		if (err)
+			pr_warn_ratelimited("session %s does not capture on %s: cannot hook it (%d)\n",
+					    s->name, dev->name, err);
+		return;
+	}
+	list_for_each_entry(p, &s->ports, node) {
+		if (p->dev == dev) {
+			kcap_port_del(p);
+			return;
+		}
+	}
 }
 
 /*
@@ -271,13 +449,21 @@ static void __kcap_hooks_detach(struct kcap_session *s, bool event)
 
 /**
  * kcap_hooks_detach() - unhook a session from its device and let go of it.
- * @s: an attached session.
+ * @s: an attached session; one on every device is unhooked from all.
  *
  * Called under RTNL, not from a device notifier.  When it returns no frame
  * is in the session's path, and the session is KCAP_STATE_DETACHED.
  */
 void kcap_hooks_detach(struct kcap_session *s)
 {
+	if (s->flags & KCAP_SESSION_F_ANYDEV) {
+		ASSERT_RTNL();
+		kcap_ports_del(s);
+		/* Frames already in a hook finish before the session may go. */
+		synchronize_net();
+		WRITE_ONCE(s->state, KCAP_STATE_DETACHED);
+		return;
+	}
 	__kcap_hooks_detach(s, false);
 }
 

@@ -25,6 +25,7 @@ struct pid;
 #define KCAP_LINKTYPE_ETHERNET		1
 #define KCAP_LINKTYPE_RAW		101
 #define KCAP_LINKTYPE_IEEE802_11	105
+/* KCAP_LINKTYPE_LINUX_SLL2 is in the uapi header. */
 
 /* Module parameters (main.c). */
 extern unsigned int kcap_max_sessions;
@@ -138,7 +139,9 @@ struct kcap_stats {
  * @id: system-wide id, what KCAP_IOC_BIND takes.
  * @name: unique in its network namespace.
  * @net: its network namespace; sessions are destroyed before it goes.
- * @dev: the device, held while attached; NULL once detached.
+ * @dev: the device, held while attached; NULL once detached, and for a
+ *	session on every device (KCAP_SESSION_F_ANYDEV).
+ * @ports: a session on every device: its hooks on each (hooks.c), RTNL.
  * @ifindex: the device's index.
  * @ifname: the device's name when the session was created or detached.
  * @dev_type: the device's ARPHRD_* type.
@@ -183,6 +186,7 @@ struct kcap_session {
 	char			name[KCAP_NAME_MAX];
 	struct net		*net;
 	struct net_device	*dev;
+	struct list_head	ports;
 	int			ifindex;
 	char			ifname[IFNAMSIZ];
 	u16			dev_type;
@@ -275,16 +279,22 @@ int kcap_hooks_attach(struct kcap_session *s, struct net_device *dev,
 		      struct netlink_ext_ack *extack);
 void kcap_hooks_detach(struct kcap_session *s);
 void kcap_hooks_detach_event(struct kcap_session *s);
+int kcap_hooks_attach_any(struct kcap_session *s,
+			  struct netlink_ext_ack *extack);
+void kcap_hooks_dev_event(struct kcap_session *s, struct net_device *dev,
+			  unsigned long event);
 void kcap_hooks_exit(void);
 
 /* capture.c: the per-frame path. */
 void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir);
+void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
+			 const struct net_device *dev);
 
 /* ring.c: the rings and the reader's wakeups. */
 int kcap_rings_alloc(struct kcap_session *s, u32 ring_size);
 void kcap_rings_free(struct kcap_session *s);
 bool kcap_ring_write(struct kcap_session *s, const struct sk_buff *skb,
-		     const struct kcap_rec *hdr, bool vlan);
+		     const struct kcap_rec *hdr, bool vlan, const u8 *cooked);
 bool kcap_rings_pending(struct kcap_session *s);
 void kcap_reader_arm(struct kcap_session *s);
 void kcap_reader_disarm(struct kcap_session *s);

@@ -107,13 +107,21 @@ void kcap_rings_free(struct kcap_session *s)
 	kfree(s->rings);
 }
 
-/* Copy @n bytes of the frame, with an offloaded VLAN tag written back. */
+/*
+ * Copy @n bytes of the frame: a cooked header first if @cooked, else with
+ * an offloaded VLAN tag written back if @vlan.
+ */
 static int kcap_copy_frame(const struct sk_buff *skb, u8 *to, unsigned int n,
-			   bool vlan)
+			   bool vlan, const u8 *cooked)
 {
 	unsigned int head = min_t(unsigned int, n, 2 * ETH_ALEN);
 	__be16 tag[2];
 
+	if (cooked) {
+		head = min_t(unsigned int, n, KCAP_SLL2_HDR_LEN);
+		memcpy(to, cooked, head);
+		return skb_copy_bits(skb, 0, to + head, n - head);
+	}
 	if (!vlan)
 		return skb_copy_bits(skb, 0, to, n);
 	if (skb_copy_bits(skb, 0, to, head))
@@ -132,16 +140,19 @@ static int kcap_copy_frame(const struct sk_buff *skb, u8 *to, unsigned int n,
 /**
  * kcap_ring_write() - put a frame in this CPU's ring.
  * @s: the session.
- * @skb: the frame, skb->data at its MAC header.
+ * @skb: the frame, skb->data at its MAC header (at its network header
+ *	with @cooked).
  * @hdr: the record header, caplen and len filled in.
  * @vlan: write the offloaded VLAN tag back into the bytes.
+ * @cooked: NULL, or the KCAP_SLL2_HDR_LEN bytes of a cooked header that
+ *	come before the frame's (a session on every device).
  *
  * Called with bottom halves off: the only producer of this ring.
  *
  * Return: true if the frame is in the ring, false if there was no room.
  */
 bool kcap_ring_write(struct kcap_session *s, const struct sk_buff *skb,
-		     const struct kcap_rec *hdr, bool vlan)
+		     const struct kcap_rec *hdr, bool vlan, const u8 *cooked)
 {
 	struct kcap_ring *r = &s->rings[smp_processor_id()];
 	u32 size = s->ring_size, rec_len, used, off, room, tail;
@@ -172,7 +183,7 @@ bool kcap_ring_write(struct kcap_session *s, const struct sk_buff *skb,
 	*rec = *hdr;
 	rec->rec_len = rec_len;
 	rec->hdr_len = sizeof(*rec);
-	if (kcap_copy_frame(skb, (u8 *)(rec + 1), hdr->caplen, vlan))
+	if (kcap_copy_frame(skb, (u8 *)(rec + 1), hdr->caplen, vlan, cooked))
 		return false;
 	WRITE_ONCE(r->head, r->head + rec_len);
 	/* Pairs with the reader's load-acquire: the record before the head. */

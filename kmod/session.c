@@ -192,6 +192,28 @@ static int kcap_ring_size_check(u32 ring_size, struct netlink_ext_ack *extack)
 	return 0;
 }
 
+/* What a session on every device cannot have. */
+static int kcap_session_check_any(const struct kcap_session_cfg *cfg,
+				  struct netlink_ext_ack *extack)
+{
+	if (cfg->ifindex || (cfg->ifname && *cfg->ifname)) {
+		NL_SET_ERR_MSG(extack,
+			       "a session on every device (anydev) names no device");
+		return -EINVAL;
+	}
+	if (cfg->hook != KCAP_HOOK_NETFILTER) {
+		NL_SET_ERR_MSG(extack,
+			       "a session on every device (anydev) uses hook netfilter: an rx_handler is one device's");
+		return -EOPNOTSUPP;
+	}
+	if (!(cfg->flags & KCAP_SESSION_F_NOPROMISC)) {
+		NL_SET_ERR_MSG(extack,
+			       "a session on every device (anydev) makes no device promiscuous: set nopromisc");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* What a session with rings of @ring_size charges against the limits. */
 static size_t kcap_session_mem(u32 ring_size)
 {
@@ -208,7 +230,8 @@ static size_t kcap_session_mem(u32 ring_size)
  * mem_max_all unless @net is the initial namespace: on success the caller
  * owns that charge.
  *
- * Return: the session's device, or an ERR_PTR() with an extack message.
+ * Return: the session's device (NULL for a session on every device), or
+ * an ERR_PTR() with an extack message.
  */
 static struct net_device *kcap_session_check(struct net *net,
 					     const struct kcap_session_cfg *cfg,
@@ -235,18 +258,25 @@ static struct net_device *kcap_session_check(struct net *net,
 			       "too many sessions in all network namespaces together (module parameter max_sessions_all)");
 		return ERR_PTR(-ENOSPC);
 	}
-	if (!cfg->ifindex && !(cfg->ifname && *cfg->ifname)) {
-		NL_SET_ERR_MSG(extack,
-			       "no device given (KCAP_ATTR_IFINDEX or KCAP_ATTR_IFNAME)");
-		return ERR_PTR(-EINVAL);
-	}
-	dev = kcap_dev_lookup(net, cfg, extack);
-	if (!dev)
-		return ERR_PTR(-ENODEV);
-	if (!kcap_linktype(dev)) {
-		NL_SET_ERR_MSG(extack,
-			       "kcap cannot capture on this type of device");
-		return ERR_PTR(-EOPNOTSUPP);
+	if (cfg->flags & KCAP_SESSION_F_ANYDEV) {
+		dev = NULL;
+		err = kcap_session_check_any(cfg, extack);
+		if (err)
+			return ERR_PTR(err);
+	} else {
+		if (!cfg->ifindex && !(cfg->ifname && *cfg->ifname)) {
+			NL_SET_ERR_MSG(extack,
+				       "no device given (KCAP_ATTR_IFINDEX or KCAP_ATTR_IFNAME)");
+			return ERR_PTR(-EINVAL);
+		}
+		dev = kcap_dev_lookup(net, cfg, extack);
+		if (!dev)
+			return ERR_PTR(-ENODEV);
+		if (!kcap_linktype(dev)) {
+			NL_SET_ERR_MSG(extack,
+				       "kcap cannot capture on this type of device");
+			return ERR_PTR(-EOPNOTSUPP);
+		}
 	}
 	err = kcap_ring_size_check(cfg->ring_size, extack);
 	if (err)
@@ -269,7 +299,7 @@ static struct net_device *kcap_session_check(struct net *net,
  * kcap_session_add() - allocate a session, attach it and register it.
  * @net: the network namespace of the request.
  * @cfg: what the request asked for, checked by kcap_session_check().
- * @dev: the device it found.
+ * @dev: the device it found; NULL for a session on every device.
  * @extack: where to say why not.
  *
  * Called under RTNL, with the rings' memory charged: the charge becomes the
@@ -303,10 +333,15 @@ static struct kcap_session *kcap_session_add(struct net *net,
 	s->charged_all = all;
 	strscpy(s->name, cfg->name, sizeof(s->name));
 	s->net = net;
-	s->ifindex = dev->ifindex;
-	strscpy(s->ifname, dev->name, sizeof(s->ifname));
-	s->dev_type = dev->type;
-	s->linktype = kcap_linktype(dev);
+	INIT_LIST_HEAD(&s->ports);
+	if (dev) {
+		s->ifindex = dev->ifindex;
+		strscpy(s->ifname, dev->name, sizeof(s->ifname));
+		s->dev_type = dev->type;
+		s->linktype = kcap_linktype(dev);
+	} else {
+		s->linktype = KCAP_LINKTYPE_LINUX_SLL2;
+	}
 	s->hook = cfg->hook;
 	s->flags = cfg->flags;
 	s->owner = cfg->owner;
@@ -329,7 +364,10 @@ static struct kcap_session *kcap_session_add(struct net *net,
 		goto err_free;
 	s->id = err;
 
-	err = kcap_hooks_attach(s, dev, extack);
+	if (dev)
+		err = kcap_hooks_attach(s, dev, extack);
+	else
+		err = kcap_hooks_attach_any(s, extack);
 	if (err)
 		goto err_id;
 	list_add_tail_rcu(&s->node, &kn->sessions);
@@ -394,7 +432,7 @@ void kcap_session_destroy(struct kcap_session *s)
 	if (s->charged_all)
 		kcap_nr_sessions_all--;
 	idr_remove(&kcap_ids, s->id);
-	if (s->dev)
+	if (s->state == KCAP_STATE_ATTACHED)
 		kcap_hooks_detach(s);
 	else
 		synchronize_net();	/* for walkers of the list under RCU */
@@ -554,6 +592,8 @@ static void kcap_attach_work(struct work_struct *work)
 /*
  * A device is going away (or moving to another namespace): detach; one
  * that comes (back), or is renamed: reattach what waits for its name.
+ * Sessions on every device gain or lose their port on it, here: that takes
+ * no device lock.
  */
 static int kcap_netdev_event(struct notifier_block *nb, unsigned long event,
 			     void *ptr)
@@ -564,11 +604,18 @@ static int kcap_netdev_event(struct notifier_block *nb, unsigned long event,
 
 	switch (event) {
 	case NETDEV_UNREGISTER:
-		list_for_each_entry(s, &kn->sessions, node)
-			if (s->dev == dev)
+		list_for_each_entry(s, &kn->sessions, node) {
+			if (s->flags & KCAP_SESSION_F_ANYDEV)
+				kcap_hooks_dev_event(s, dev, event);
+			else if (s->dev == dev)
 				kcap_hooks_detach_event(s);
+		}
 		break;
 	case NETDEV_REGISTER:
+		list_for_each_entry(s, &kn->sessions, node)
+			if (s->flags & KCAP_SESSION_F_ANYDEV)
+				kcap_hooks_dev_event(s, dev, event);
+		fallthrough;
 	case NETDEV_CHANGENAME:
 		list_for_each_entry(s, &kn->sessions, node) {
 			if (kcap_session_waits_for(s, dev)) {

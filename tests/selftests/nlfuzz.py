@@ -268,7 +268,7 @@ class Gen:
         cases = [(A_SNAPLEN, u32, v) for v in (0, 262145, 0xffffffff)] + \
                 [(A_DIRECTION, u8, v) for v in (4, 255)] + [(A_HOOK, u8, v) for v in (2, 255)] + \
                 [(A_RING_SIZE, u32, v) for v in (0, 1, 4095, 4097, 12288, 0x80000000, 0xffffffff)] + \
-                [(A_FLAGS, u32, v) for v in (4, 0x80000000, 0xffffffff)] + \
+                [(A_FLAGS, u32, v) for v in (8, 0x80000000, 0xffffffff)] + \
                 [(A_IFINDEX, u32, v) for v in (0, 0x7fffffff)]
         atype, enc, v = r.choice(cases)
         attrs = string(A_NAME, self.name()) + (b"" if atype == A_IFINDEX else u32(A_IFINDEX, self.ifindex))
