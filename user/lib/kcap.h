@@ -148,6 +148,8 @@ uint32_t kcap_ctl_port(const struct kcap_ctl *ctl);
  */
 
 #define KCAP_IFNAMSIZ		16	/* IFNAMSIZ of <net/if.h> */
+/* The device name of a session on every device, as libpcap's "any". */
+#define KCAP_ANY_DEVICE		"any"
 
 /**
  * struct kcap_stats - the counters of a session (enum kcap_stats_attr).
@@ -172,8 +174,10 @@ struct kcap_stats {
  * struct kcap_session_info - a session as the kernel reports it.
  * @id: KCAP_ATTR_ID, what kcap_reader_open() takes.
  * @name: KCAP_ATTR_NAME.
- * @ifindex: the device's index.
- * @ifname: the device's name ("" if the kernel did not say).
+ * @ifindex: the device's index; 0 for a session on every device.
+ * @ifname: the device's name ("" if the kernel did not say);
+ *	KCAP_ANY_DEVICE for a session on every device (@flags has
+ *	KCAP_SESSION_F_ANYDEV).
  * @direction: enum kcap_direction.
  * @snaplen: bytes kept of each frame.
  * @filter_text: the filter's expression as set ("" if none was given).
@@ -182,8 +186,9 @@ struct kcap_stats {
  * @ring_size: data bytes of each per-CPU ring.
  * @flags: KCAP_SESSION_F_* flags.
  * @state: enum kcap_state.
- * @dev_type: the device's ARPHRD_* type.
- * @linktype: the pcap LINKTYPE_* of the frames.
+ * @dev_type: the device's ARPHRD_* type; 0 for a session on every device.
+ * @linktype: the pcap LINKTYPE_* of the frames: KCAP_LINKTYPE_LINUX_SLL2
+ *	for a session on every device.
  * @nr_rings: the number of rings.
  * @owner: the netlink port id of the owning socket, if @has_owner.
  * @has_owner: the session is owned (not persistent).
@@ -245,7 +250,12 @@ struct kcap_session_info {
  * @ifindex: kcap_session_new() only: the device by index, 0 if not given.
  * @ifname: kcap_session_new() only: the device by name, NULL if not given.
  *	At least one of @ifindex and @ifname is needed; if both are given
- *	they must name the same device.
+ *	they must name the same device.  KCAP_ANY_DEVICE ("any") with no
+ *	@ifindex, as tcpdump -i any: a session on every device of the
+ *	network namespace (KCAP_SESSION_F_ANYDEV), no device named in the
+ *	request, KCAP_SESSION_F_ANYDEV and KCAP_SESSION_F_NOPROMISC added to
+ *	the flags sent; its frames are KCAP_LINKTYPE_LINUX_SLL2 and @hook
+ *	must be KCAP_HOOK_NETFILTER (the default).
  * @set: KCAP_CFG_* bits: which of the fields below are to be sent.
  * @direction: KCAP_CFG_DIRECTION: enum kcap_direction.
  * @snaplen: KCAP_CFG_SNAPLEN: 1..KCAP_SNAPLEN_MAX, the one place frames are
