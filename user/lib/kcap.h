@@ -428,6 +428,10 @@ struct kcap_filter {
  * it; otherwise on a dead handle of @linktype, where "vlan" tests only
  * tags in the bytes.
  *
+ * The program reads the frame as its link type has it, which is what a
+ * capture file holds: a KCAP_SESSION_F_ANYDEV session's filter needs
+ * kcap_filter_anydev() after this.
+ *
  * Return: 0, or a negative errno: -EINVAL if libpcap rejected the
  * expression or does not know @linktype (KCAP_ERROR_FILTER, libpcap's
  * message), -E2BIG if the expression is longer than
@@ -437,6 +441,28 @@ struct kcap_filter {
 int kcap_filter_compile(struct kcap_filter *f, const char *expr,
 			uint32_t linktype, const char *ifname,
 			struct kcap_error *e);
+
+/**
+ * kcap_filter_anydev() - a filter for a session on every device.
+ * @f: a filter kcap_filter_compile() made for KCAP_LINKTYPE_LINUX_SLL2
+ *	(with no @ifname), rewritten in place.
+ * @e: where to say why it failed, or NULL.
+ *
+ * A KCAP_SESSION_F_ANYDEV session runs its filter from each frame's
+ * network header, as a SOCK_DGRAM packet socket does, with the cooked
+ * header's fields as metadata.  Its loads are moved as libpcap moves them
+ * for its own "any" socket: a load after the 20-byte cooked header moves
+ * back by 20 bytes; a load of its protocol, device index, ARPHRD_ type or
+ * packet type becomes the SKF_AD_PROTOCOL, SKF_AD_IFINDEX, SKF_AD_HATYPE
+ * or SKF_AD_PKTTYPE load.  kcap_session_new() and kcap_session_set() do
+ * this themselves for such a session's expression.
+ *
+ * Return: 0, or -EINVAL (KCAP_ERROR_FILTER) if the program reads another
+ * part of the cooked header (e.g. the link-layer address: "ether host"),
+ * which the kernel does not have there; @f is then half rewritten, for
+ * kcap_filter_free() only.
+ */
+int kcap_filter_anydev(struct kcap_filter *f, struct kcap_error *e);
 
 /**
  * kcap_filter_free() - release what kcap_filter_compile() allocated.
