@@ -750,6 +750,49 @@ static void test_print(void **state)
 	check_tcpdump_lengths(frames, sizeof(frames) / sizeof(frames[0]));
 }
 
+/* Linux cooked v2 headers, as a session on every device makes them. */
+#define SLL2(proto, ifindex, pkt_type) \
+	(proto) >> 8, (proto) & 0xff, 0, 0, \
+	0, 0, (ifindex) >> 8, (ifindex) & 0xff,  0, 1,  (pkt_type), 6, \
+	0x02, 0, 0, 0, 0, 1, 0, 0
+
+static const uint8_t sll2_echo[] = {
+	SLL2(0x0800, 1, 0), IPV4(1), 8, 0, 0, 0, 0x12, 0x34, 0, 7,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/*
+ * Each frame of "-i any" names its device, by the index in its cooked
+ * header (lo is 1 in every network namespace), as tcpdump prints it.
+ */
+static void test_print_any(void **state)
+{
+	static const uint8_t arp[] = {
+		SLL2(0x0806, 0xfffe, 4), 0, 1, 0x08, 0, 6, 4, 0, 1,
+		0x02, 0, 0, 0, 0, 1,  192, 0, 2, 1,
+		0, 0, 0, 0, 0, 0,  192, 0, 2, 2,
+	};
+	static const uint8_t lldp[] = { SLL2(0x88cc, 1, 0), 0, 0 };
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	check_line(sll2_echo, sizeof(sll2_echo), sizeof(sll2_echo),
+		   KCAP_FRAME_IN, 276, false,
+		   "22:13:20.123456 lo In IP 192.0.2.1 > 192.0.2.2: ICMP "
+		   "echo request, id 4660, seq 7, length 20");
+	/* No direction in the record (a file's): the packet type's. */
+	check_line(arp, sizeof(arp), sizeof(arp), 0, 276, false,
+		   "22:13:20.123456 ifindex 65534 Out ARP, Request who-has "
+		   "192.0.2.2 tell 192.0.2.1, length 28");
+	check_line(lldp, sizeof(lldp), sizeof(lldp), 0, 276, false,
+		   "22:13:20.123456 lo In ethertype 0x88cc, length 2");
+	check_line(sll2_echo, 30, 68, KCAP_FRAME_OUT, 276, false,
+		   "22:13:20.123456 lo Out IP [|ip], captured 30");
+	check_line(sll2_echo, 12, 68, KCAP_FRAME_OUT, 276, false,
+		   "22:13:20.123456 Out [|sll2], captured 12");
+}
+
 /* Linux cooked capture v2 headers, as libpcap makes them for -i any. */
 static void test_cooked(void **state)
 {
@@ -784,6 +827,16 @@ static void test_cooked(void **state)
 	assert_int_equal(kcap_packet_cooked(&pkt, 101, hdr), 0);
 	assert_memory_equal(hdr, want_raw, sizeof(hdr));
 	assert_int_equal(kcap_packet_cooked(&pkt, 113, hdr), -EPROTONOSUPPORT);
+
+	/* A cooked frame already: its own header, as many bytes as it has. */
+	pkt.frame.data = sll2_echo;
+	pkt.frame.caplen = pkt.frame.len = sizeof(sll2_echo);
+	assert_int_equal(kcap_packet_cooked(&pkt, 276, hdr), 20);
+	assert_memory_equal(hdr, sll2_echo, sizeof(hdr));
+	pkt.frame.caplen = 6;
+	assert_int_equal(kcap_packet_cooked(&pkt, 276, hdr), 6);
+	assert_memory_equal(hdr, sll2_echo, 6);
+	assert_memory_equal(hdr + 6, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 14);
 }
 
 /*
@@ -1173,6 +1226,7 @@ int main(void)
 		cmocka_unit_test(test_set_bad),
 		cmocka_unit_test(test_show_del),
 		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_print_any),
 		cmocka_unit_test(test_cooked),
 		cmocka_unit_test(test_printer),
 		cmocka_unit_test(test_printer_limits),

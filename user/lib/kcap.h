@@ -803,6 +803,13 @@ struct kcap_packet {
  * "length" what the last protocol named carries, as its header says), and
  * how much of the frame was captured when not all of it.  Not a
  * dissector: tcpdump prints more (kcap(8)'s print flags).
+ *
+ * A LINKTYPE_LINUX_SLL2 frame (KCAP_LINKTYPE_LINUX_SLL2: a session on
+ * every device, or a cooked file) is printed as tcpdump -i any prints it,
+ * with the device its cooked header names in place of @ifname: that
+ * index's name on this host, else "ifindex N"; the direction is the
+ * frame's, else the header's packet type (PACKET_OUTGOING: "Out"); and
+ * the header's protocol says what follows it.
  */
 void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 			uint32_t linktype, const char *ifname, bool nano);
@@ -887,7 +894,10 @@ void kcap_file_close(struct kcap_file *f);
 /**
  * kcap_packet_cooked() - a frame's Linux cooked capture v2 header.
  * @pkt: the frame.
- * @linktype: its pcap LINKTYPE_ value: Ethernet, raw IP or 802.11.
+ * @linktype: its pcap LINKTYPE_ value: Ethernet, raw IP, 802.11 or Linux
+ *	cooked v2 (KCAP_LINKTYPE_LINUX_SLL2), which has its header already:
+ *	its first KCAP_SLL2_HDR_LEN bytes are copied to @hdr (as many as
+ *	were captured, the rest zeroed).
  * @hdr: the LINKTYPE_LINUX_SLL2 header to fill, as libpcap makes it for
  *	"-i any": the protocol (the Ethernet type in the frame's bytes, so
  *	a VLAN tag stays in the payload), the device's index, its ARPHRD_
