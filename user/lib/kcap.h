@@ -1695,7 +1695,8 @@ int kcap_kafka_key_us(const void *key, size_t len, uint64_t *us);
 /*
  * kcap_kafka_flow_hash() - a hash of a frame's IP flow, the same both ways.
  * @data: the frame's bytes; @caplen: how many.
- * @linktype: EN10MB (up to two VLAN tags), LINUX_SLL, RAW, IPV4 or IPV6.
+ * @linktype: EN10MB (up to two VLAN tags), LINUX_SLL, LINUX_SLL2, RAW,
+ *	IPV4 or IPV6.
  * @hash: where to store it: of the protocol, the two addresses and, for
  *	TCP, UDP, SCTP and DCCP (not in a later fragment), the two ports,
  *	the (address, port) ends in order, so that A to B and B to A hash
