@@ -105,6 +105,11 @@ static void test_several(void **state)
 	assert_string_equal(o.devs[2], "vc");
 	assert_string_equal(o.filter, "icmp");
 	free(o.filter);
+	/* Every device, -p (meaningless there) or not. */
+	assert_int_equal(PARSE(capture_parse, &o, "-i", "any", "-p",
+			       "--hook", "netfilter"), 0);
+	assert_int_equal(o.nr_devs, 1);
+	assert_string_equal(o.devs[0], "any");
 	assert_int_equal(PARSE(dump_parse, &d, "web", "-c", "3", "dns"), 0);
 	assert_int_equal(d.nr_names, 2);
 	assert_string_equal(d.names[0], "web");
@@ -194,6 +199,13 @@ static void test_capture_bad(void **state)
 		  "pcapng)" SEE },
 		{ { "capture", "-i", "lo", "-F", "pcapng", NULL },
 		  "kcap: capture: -F needs -w FILE" SEE },
+		{ { "capture", "-i", "any", "--hook", "rx_handler", NULL },
+		  "kcap: capture: -i any captures from the netfilter hook: "
+		  "no --hook rx_handler" SEE },
+		{ { "capture", "-i", "lo", "-i", "any", "--hook", "rx_handler",
+		    NULL },
+		  "kcap: capture: -i any captures from the netfilter hook: "
+		  "no --hook rx_handler" SEE },
 	};
 
 	(void)state;
@@ -457,6 +469,12 @@ static void test_add(void **state)
 	assert_int_equal(PARSE(add_parse, &c, "a", "dev", "lo", "direction",
 			       "egress"), 0);
 	assert_int_equal(c.direction, KCAP_DIR_OUT);
+
+	/* Every device: libkcap makes it an ANYDEV session. */
+	assert_int_equal(PARSE(add_parse, &c, "all", "dev", "any", "hook",
+			       "netfilter", "filter", "icmp"), 0);
+	assert_string_equal(c.ifname, "any");
+	assert_int_equal(c.hook, KCAP_HOOK_NETFILTER);
 }
 
 #define RING_MUST	"(must be a power of two from 4096 to 2G bytes)" SEE
@@ -505,6 +523,9 @@ static void test_add_bad(void **state)
 		{ { "add", "x", "dev", "lo", "hook", "tc", NULL },
 		  "kcap: add: invalid hook 'tc' (must be netfilter or "
 		  "rx_handler)" SEE },
+		{ { "add", "x", "dev", "any", "hook", "rx_handler", NULL },
+		  "kcap: add: dev any captures from the netfilter hook: not "
+		  "'hook rx_handler'" SEE },
 	};
 
 	(void)state;
