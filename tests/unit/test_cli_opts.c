@@ -1167,6 +1167,31 @@ static void test_show_text(void **state)
 		"\tfilter all\n"
 		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776 "
 		"cut 1\n");
+
+	/* On every device: dev any, as 'kcap add' takes it. */
+	s->flags = KCAP_SESSION_F_ANYDEV | KCAP_SESSION_F_NOPROMISC |
+		   KCAP_SESSION_F_PERSISTENT;
+	s->has_owner = false;
+	s->state = KCAP_STATE_ATTACHED;
+	s->hook = KCAP_HOOK_NETFILTER;
+	strcpy(s->ifname, "any");
+	s->ifindex = 0;
+	s->dev_type = 0;
+	s->linktype = KCAP_LINKTYPE_LINUX_SLL2;
+	print_to(buf, sizeof(buf), show_print_text, s);
+	assert_string_equal(buf,
+		"web: id 7 dev any ifindex 0 state attached linktype "
+		"LINUX_SLL2\n"
+		"\tdirection inout snaplen 96 hook netfilter ring-size "
+		"2097152 rings 4 persistent nopromisc\n"
+		"\tfilter all\n"
+		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776 "
+		"cut 1\n");
+	print_to(buf, sizeof(buf), show_print_json, s);
+	assert_non_null(strstr(buf, "\"ifindex\":0,\"ifname\":\"any\","));
+	assert_non_null(strstr(buf, ",\"flags\":7,"));
+	assert_non_null(strstr(buf, ",\"dev_type\":null,\"linktype\":276,"
+				    "\"linktype_name\":\"LINUX_SLL2\","));
 	free(s);
 }
 
