@@ -1044,7 +1044,8 @@ struct kcap_capture;
  *	with several devices the start of theirs ("NAME-0", "NAME-1", ...),
  *	at most KCAP_NAME_MAX - 4 bytes then; @cfg->ifindex and @cfg->ifname
  *	are not used.
- * @devs: the devices' names, in the caller's network namespace.
+ * @devs: the devices' names, in the caller's network namespace;
+ *	KCAP_ANY_DEVICE for a session on every device.
  * @nr: how many, 1..KCAP_CAPTURE_MAX.
  * @c: where to store the capture.
  *
@@ -1435,7 +1436,9 @@ typedef int (*kcap_frame_cb)(const struct kcap_frame *frame,
 
 /**
  * kcap_capture_simple() - capture frames of a device into a callback.
- * @dev: the device's name, in the caller's network namespace.
+ * @dev: the device's name, in the caller's network namespace;
+ *	KCAP_ANY_DEVICE for every device (LINKTYPE_LINUX_SLL2 frames, no
+ *	promiscuous mode).
  * @filter: a pcap-filter(7) expression, or NULL (or "") for every frame.
  * @direction: KCAP_DIR_IN, KCAP_DIR_OUT or KCAP_DIR_INOUT.
  * @snaplen: bytes kept of each frame, 1..KCAP_SNAPLEN_MAX; 0 for
