@@ -657,7 +657,8 @@ struct tframe {
  * The words kcap's line shares with tcpdump mean what they mean to it:
  * the "length N" of each Ethernet frame is the one tcpdump prints for it.
  */
-static void check_tcpdump_lengths(const struct tframe *f, size_t nr)
+static void check_tcpdump_lengths(const struct tframe *f, size_t nr,
+				  int dlt)
 {
 	char path[] = "/tmp/kcap-print.XXXXXX", cmd[256], line[512], want[512];
 	struct kcap_packet pkt = { .frame = { .direction = KCAP_FRAME_IN } };
@@ -674,7 +675,7 @@ static void check_tcpdump_lengths(const struct tframe *f, size_t nr)
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	dead = pcap_open_dead(DLT_EN10MB, 65535);
+	dead = pcap_open_dead(dlt, 65535);
 	d = pcap_dump_open(dead, path);
 	assert_non_null(d);
 	for (i = 0; i < nr; i++) {
@@ -690,7 +691,8 @@ static void check_tcpdump_lengths(const struct tframe *f, size_t nr)
 		assert_non_null(fgets(want, sizeof(want), p));
 		pkt.frame.data = f[i].data;
 		pkt.frame.caplen = pkt.frame.len = f[i].len;
-		kcap_format_packet(line, sizeof(line), &pkt, 1, NULL, false);
+		kcap_format_packet(line, sizeof(line), &pkt,
+				   kcap_dlt_to_linktype(dlt), NULL, false);
 		len = strstr(line, ", length ");
 		assert_non_null(len);
 		if (!strstr(want, len))
@@ -768,7 +770,8 @@ static void test_print(void **state)
 		   "22:13:20.123456 In IP [|ip], captured 0");
 	check_line(syn, sizeof(syn), sizeof(syn), KCAP_FRAME_IN, 113, false,
 		   "22:13:20.123456 In LINUX_SLL, length 54");
-	check_tcpdump_lengths(frames, sizeof(frames) / sizeof(frames[0]));
+	check_tcpdump_lengths(frames, sizeof(frames) / sizeof(frames[0]),
+			      DLT_EN10MB);
 }
 
 /* Linux cooked v2 headers, as a session on every device makes them. */
@@ -794,6 +797,10 @@ static void test_print_any(void **state)
 		0, 0, 0, 0, 0, 0,  192, 0, 2, 2,
 	};
 	static const uint8_t lldp[] = { SLL2(0x88cc, 1, 0), 0, 0 };
+	const struct tframe frames[] = {
+		{ sll2_echo, sizeof(sll2_echo) }, { arp, sizeof(arp) },
+		{ lldp, sizeof(lldp) },
+	};
 
 	(void)state;
 	setenv("TZ", "UTC", 1);
@@ -812,6 +819,8 @@ static void test_print_any(void **state)
 		   "22:13:20.123456 lo Out IP [|ip], captured 30");
 	check_line(sll2_echo, 12, 68, KCAP_FRAME_OUT, 276, false,
 		   "22:13:20.123456 Out [|sll2], captured 12");
+	check_tcpdump_lengths(frames, sizeof(frames) / sizeof(frames[0]),
+			      DLT_LINUX_SLL2);
 }
 
 /* Linux cooked capture v2 headers, as libpcap makes them for -i any. */
