@@ -105,6 +105,11 @@ static void test_several(void **state)
 	assert_string_equal(o.devs[2], "vc");
 	assert_string_equal(o.filter, "icmp");
 	free(o.filter);
+	/* Every device, -p (meaningless there) or not. */
+	assert_int_equal(PARSE(capture_parse, &o, "-i", "any", "-p",
+			       "--hook", "netfilter"), 0);
+	assert_int_equal(o.nr_devs, 1);
+	assert_string_equal(o.devs[0], "any");
 	assert_int_equal(PARSE(dump_parse, &d, "web", "-c", "3", "dns"), 0);
 	assert_int_equal(d.nr_names, 2);
 	assert_string_equal(d.names[0], "web");
@@ -194,6 +199,13 @@ static void test_capture_bad(void **state)
 		  "pcapng)" SEE },
 		{ { "capture", "-i", "lo", "-F", "pcapng", NULL },
 		  "kcap: capture: -F needs -w FILE" SEE },
+		{ { "capture", "-i", "any", "--hook", "rx_handler", NULL },
+		  "kcap: capture: -i any captures from the netfilter hook: "
+		  "no --hook rx_handler" SEE },
+		{ { "capture", "-i", "lo", "-i", "any", "--hook", "rx_handler",
+		    NULL },
+		  "kcap: capture: -i any captures from the netfilter hook: "
+		  "no --hook rx_handler" SEE },
 	};
 
 	(void)state;
@@ -457,6 +469,12 @@ static void test_add(void **state)
 	assert_int_equal(PARSE(add_parse, &c, "a", "dev", "lo", "direction",
 			       "egress"), 0);
 	assert_int_equal(c.direction, KCAP_DIR_OUT);
+
+	/* Every device: libkcap makes it an ANYDEV session. */
+	assert_int_equal(PARSE(add_parse, &c, "all", "dev", "any", "hook",
+			       "netfilter", "filter", "icmp"), 0);
+	assert_string_equal(c.ifname, "any");
+	assert_int_equal(c.hook, KCAP_HOOK_NETFILTER);
 }
 
 #define RING_MUST	"(must be a power of two from 4096 to 2G bytes)" SEE
@@ -505,6 +523,9 @@ static void test_add_bad(void **state)
 		{ { "add", "x", "dev", "lo", "hook", "tc", NULL },
 		  "kcap: add: invalid hook 'tc' (must be netfilter or "
 		  "rx_handler)" SEE },
+		{ { "add", "x", "dev", "any", "hook", "rx_handler", NULL },
+		  "kcap: add: dev any captures from the netfilter hook: not "
+		  "'hook rx_handler'" SEE },
 	};
 
 	(void)state;
@@ -636,7 +657,8 @@ struct tframe {
  * The words kcap's line shares with tcpdump mean what they mean to it:
  * the "length N" of each Ethernet frame is the one tcpdump prints for it.
  */
-static void check_tcpdump_lengths(const struct tframe *f, size_t nr)
+static void check_tcpdump_lengths(const struct tframe *f, size_t nr,
+				  int dlt)
 {
 	char path[] = "/tmp/kcap-print.XXXXXX", cmd[256], line[512], want[512];
 	struct kcap_packet pkt = { .frame = { .direction = KCAP_FRAME_IN } };
@@ -653,7 +675,7 @@ static void check_tcpdump_lengths(const struct tframe *f, size_t nr)
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	dead = pcap_open_dead(DLT_EN10MB, 65535);
+	dead = pcap_open_dead(dlt, 65535);
 	d = pcap_dump_open(dead, path);
 	assert_non_null(d);
 	for (i = 0; i < nr; i++) {
@@ -669,7 +691,8 @@ static void check_tcpdump_lengths(const struct tframe *f, size_t nr)
 		assert_non_null(fgets(want, sizeof(want), p));
 		pkt.frame.data = f[i].data;
 		pkt.frame.caplen = pkt.frame.len = f[i].len;
-		kcap_format_packet(line, sizeof(line), &pkt, 1, NULL, false);
+		kcap_format_packet(line, sizeof(line), &pkt,
+				   kcap_dlt_to_linktype(dlt), NULL, false);
 		len = strstr(line, ", length ");
 		assert_non_null(len);
 		if (!strstr(want, len))
@@ -747,7 +770,57 @@ static void test_print(void **state)
 		   "22:13:20.123456 In IP [|ip], captured 0");
 	check_line(syn, sizeof(syn), sizeof(syn), KCAP_FRAME_IN, 113, false,
 		   "22:13:20.123456 In LINUX_SLL, length 54");
-	check_tcpdump_lengths(frames, sizeof(frames) / sizeof(frames[0]));
+	check_tcpdump_lengths(frames, sizeof(frames) / sizeof(frames[0]),
+			      DLT_EN10MB);
+}
+
+/* Linux cooked v2 headers, as a session on every device makes them. */
+#define SLL2(proto, ifindex, pkt_type) \
+	(proto) >> 8, (proto) & 0xff, 0, 0, \
+	0, 0, (ifindex) >> 8, (ifindex) & 0xff,  0, 1,  (pkt_type), 6, \
+	0x02, 0, 0, 0, 0, 1, 0, 0
+
+static const uint8_t sll2_echo[] = {
+	SLL2(0x0800, 1, 0), IPV4(1), 8, 0, 0, 0, 0x12, 0x34, 0, 7,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/*
+ * Each frame of "-i any" names its device, by the index in its cooked
+ * header (lo is 1 in every network namespace), as tcpdump prints it.
+ */
+static void test_print_any(void **state)
+{
+	static const uint8_t arp[] = {
+		SLL2(0x0806, 0xfffe, 4), 0, 1, 0x08, 0, 6, 4, 0, 1,
+		0x02, 0, 0, 0, 0, 1,  192, 0, 2, 1,
+		0, 0, 0, 0, 0, 0,  192, 0, 2, 2,
+	};
+	static const uint8_t lldp[] = { SLL2(0x88cc, 1, 0), 0, 0 };
+	const struct tframe frames[] = {
+		{ sll2_echo, sizeof(sll2_echo) }, { arp, sizeof(arp) },
+		{ lldp, sizeof(lldp) },
+	};
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	check_line(sll2_echo, sizeof(sll2_echo), sizeof(sll2_echo),
+		   KCAP_FRAME_IN, 276, false,
+		   "22:13:20.123456 lo In IP 192.0.2.1 > 192.0.2.2: ICMP "
+		   "echo request, id 4660, seq 7, length 20");
+	/* No direction in the record (a file's): the packet type's. */
+	check_line(arp, sizeof(arp), sizeof(arp), 0, 276, false,
+		   "22:13:20.123456 ifindex 65534 Out ARP, Request who-has "
+		   "192.0.2.2 tell 192.0.2.1, length 28");
+	check_line(lldp, sizeof(lldp), sizeof(lldp), 0, 276, false,
+		   "22:13:20.123456 lo In ethertype 0x88cc, length 2");
+	check_line(sll2_echo, 30, 68, KCAP_FRAME_OUT, 276, false,
+		   "22:13:20.123456 lo Out IP [|ip], captured 30");
+	check_line(sll2_echo, 12, 68, KCAP_FRAME_OUT, 276, false,
+		   "22:13:20.123456 Out [|sll2], captured 12");
+	check_tcpdump_lengths(frames, sizeof(frames) / sizeof(frames[0]),
+			      DLT_LINUX_SLL2);
 }
 
 /* Linux cooked capture v2 headers, as libpcap makes them for -i any. */
@@ -784,6 +857,16 @@ static void test_cooked(void **state)
 	assert_int_equal(kcap_packet_cooked(&pkt, 101, hdr), 0);
 	assert_memory_equal(hdr, want_raw, sizeof(hdr));
 	assert_int_equal(kcap_packet_cooked(&pkt, 113, hdr), -EPROTONOSUPPORT);
+
+	/* A cooked frame already: its own header, as many bytes as it has. */
+	pkt.frame.data = sll2_echo;
+	pkt.frame.caplen = pkt.frame.len = sizeof(sll2_echo);
+	assert_int_equal(kcap_packet_cooked(&pkt, 276, hdr), 20);
+	assert_memory_equal(hdr, sll2_echo, sizeof(hdr));
+	pkt.frame.caplen = 6;
+	assert_int_equal(kcap_packet_cooked(&pkt, 276, hdr), 6);
+	assert_memory_equal(hdr, sll2_echo, 6);
+	assert_memory_equal(hdr + 6, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 14);
 }
 
 /*
@@ -1093,6 +1176,31 @@ static void test_show_text(void **state)
 		"\tfilter all\n"
 		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776 "
 		"cut 1\n");
+
+	/* On every device: dev any, as 'kcap add' takes it. */
+	s->flags = KCAP_SESSION_F_ANYDEV | KCAP_SESSION_F_NOPROMISC |
+		   KCAP_SESSION_F_PERSISTENT;
+	s->has_owner = false;
+	s->state = KCAP_STATE_ATTACHED;
+	s->hook = KCAP_HOOK_NETFILTER;
+	strcpy(s->ifname, "any");
+	s->ifindex = 0;
+	s->dev_type = 0;
+	s->linktype = KCAP_LINKTYPE_LINUX_SLL2;
+	print_to(buf, sizeof(buf), show_print_text, s);
+	assert_string_equal(buf,
+		"web: id 7 dev any ifindex 0 state attached linktype "
+		"LINUX_SLL2\n"
+		"\tdirection inout snaplen 96 hook netfilter ring-size "
+		"2097152 rings 4 persistent nopromisc\n"
+		"\tfilter all\n"
+		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776 "
+		"cut 1\n");
+	print_to(buf, sizeof(buf), show_print_json, s);
+	assert_non_null(strstr(buf, "\"ifindex\":0,\"ifname\":\"any\","));
+	assert_non_null(strstr(buf, ",\"flags\":7,"));
+	assert_non_null(strstr(buf, ",\"dev_type\":null,\"linktype\":276,"
+				    "\"linktype_name\":\"LINUX_SLL2\","));
 	free(s);
 }
 
@@ -1173,6 +1281,7 @@ int main(void)
 		cmocka_unit_test(test_set_bad),
 		cmocka_unit_test(test_show_del),
 		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_print_any),
 		cmocka_unit_test(test_cooked),
 		cmocka_unit_test(test_printer),
 		cmocka_unit_test(test_printer_limits),

@@ -11,6 +11,8 @@
 
 #include <pcap/pcap.h>
 
+#include <linux/filter.h>
+
 #include "unit.h"
 #include "kcap.h"
 
@@ -237,6 +239,111 @@ static void test_linktype_names(void **state)
 	assert_null(kcap_linktype_description(65000));
 }
 
+#define AD(x)	((uint32_t)(SKF_AD_OFF + (x)))
+#define NR(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* @expr for a session on every device is @want, instruction by instruction. */
+static void anydev_is(const char *expr, const struct sock_filter *want,
+		      unsigned int len)
+{
+	struct kcap_filter f;
+	struct kcap_error e;
+	unsigned int i;
+
+	compile_ok(&f, expr, KCAP_LINKTYPE_LINUX_SLL2);
+	assert_int_equal(kcap_filter_anydev(&f, &e), 0);
+	assert_int_equal(e.err, 0);
+	assert_int_equal(f.len, len);
+	for (i = 0; i < len; i++) {
+		assert_int_equal(f.insns[i].code, want[i].code);
+		assert_int_equal(f.insns[i].jt, want[i].jt);
+		assert_int_equal(f.insns[i].jf, want[i].jf);
+		assert_int_equal(f.insns[i].k, want[i].k);
+	}
+	kcap_filter_free(&f);
+}
+
+/*
+ * The cooked header's fields become metadata loads, and the loads after
+ * it move back by its 20 bytes, as libpcap does for its "any" socket.
+ */
+static void test_anydev(void **state)
+{
+	static const struct sock_filter icmp[] = {
+		{ BPF_LD | BPF_H | BPF_ABS, 0, 0, AD(SKF_AD_PROTOCOL) },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 0, 3, 0x800 },
+		{ BPF_LD | BPF_B | BPF_ABS, 0, 0, 9 },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 1 },
+		{ BPF_RET | BPF_K, 0, 0, KCAP_SNAPLEN_MAX },
+		{ BPF_RET | BPF_K, 0, 0, 0 },
+	};
+	static const struct sock_filter inbound[] = {
+		{ BPF_LD | BPF_B | BPF_ABS, 0, 0, AD(SKF_AD_PKTTYPE) },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 4 },	/* PACKET_OUTGOING */
+		{ BPF_RET | BPF_K, 0, 0, 0 },
+		{ BPF_RET | BPF_K, 0, 0, KCAP_SNAPLEN_MAX },
+	};
+	static const struct sock_filter ifindex[] = {
+		{ BPF_LD | BPF_W | BPF_ABS, 0, 0, AD(SKF_AD_IFINDEX) },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 3 },
+		{ BPF_RET | BPF_K, 0, 0, KCAP_SNAPLEN_MAX },
+		{ BPF_RET | BPF_K, 0, 0, 0 },
+	};
+	static const struct sock_filter tcp80[] = {
+		{ BPF_LD | BPF_H | BPF_ABS, 0, 0, AD(SKF_AD_PROTOCOL) },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 0, 10, 0x800 },
+		{ BPF_LD | BPF_B | BPF_ABS, 0, 0, 9 },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 0, 8, 6 },
+		{ BPF_LD | BPF_H | BPF_ABS, 0, 0, 6 },
+		{ BPF_JMP | BPF_JSET | BPF_K, 6, 0, 0x1fff },
+		{ BPF_LDX | BPF_B | BPF_MSH, 0, 0, 0 },
+		{ BPF_LD | BPF_H | BPF_IND, 0, 0, 0 },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 80 },
+		{ BPF_LD | BPF_H | BPF_IND, 0, 0, 2 },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 80 },
+		{ BPF_RET | BPF_K, 0, 0, KCAP_SNAPLEN_MAX },
+		{ BPF_RET | BPF_K, 0, 0, 0 },
+	};
+	static const struct sock_filter hatype[] = {
+		{ BPF_LD | BPF_H | BPF_ABS, 0, 0, AD(SKF_AD_HATYPE) },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 772 },
+		{ BPF_RET | BPF_K, 0, 0, KCAP_SNAPLEN_MAX },
+		{ BPF_RET | BPF_K, 0, 0, 0 },
+	};
+
+	(void)state;
+	anydev_is("icmp", icmp, NR(icmp));
+	anydev_is("inbound", inbound, NR(inbound));
+	anydev_is("ifindex 3", ifindex, NR(ifindex));
+	anydev_is("ip and tcp port 80", tcp80, NR(tcp80));
+	anydev_is("ether[8:2] = 772", hatype, NR(hatype));
+	anydev_is("", NULL, 0);
+}
+
+/* The rest of the cooked header is not in the kernel: refused. */
+static void test_anydev_refused(void **state)
+{
+	struct kcap_filter f;
+	struct kcap_error e;
+
+	(void)state;
+	compile_ok(&f, "ether[12] = 2", KCAP_LINKTYPE_LINUX_SLL2);
+	assert_int_equal(kcap_filter_anydev(&f, &e), -EINVAL);
+	assert_int_equal(e.source, KCAP_ERROR_FILTER);
+	assert_string_equal(e.msg, "'ether[12] = 2' tests the link-layer address of the cooked header, which a capture on \"any\" cannot filter on in the kernel");
+	kcap_filter_free(&f);
+
+	compile_ok(&f, "ether[2:2] != 0", KCAP_LINKTYPE_LINUX_SLL2);
+	assert_int_equal(kcap_filter_anydev(&f, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "tests a part of the cooked header"));
+	kcap_filter_free(&f);
+
+	/* kcap_filter_compile() alone keeps libpcap's code, for files. */
+	compile_ok(&f, "ip", KCAP_LINKTYPE_LINUX_SLL2);
+	assert_int_equal(f.insns[0].k, 0);
+	kcap_filter_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +356,8 @@ int main(void)
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_linktype_to_dlt),
 		cmocka_unit_test(test_linktype_names),
+		cmocka_unit_test(test_anydev),
+		cmocka_unit_test(test_anydev_refused),
 	};
 
 	return cmocka_run_group_tests_name("libkcap filter", tests, NULL, NULL);

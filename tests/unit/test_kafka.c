@@ -96,6 +96,12 @@ static void test_kafka_flow_hash(void **state)
 	memcpy(raw, f1 + 14, 40);
 	assert_int_equal(kcap_kafka_flow_hash(raw, 40, LINKTYPE_RAW, &h4), 0);
 	assert_int_equal(h1, h4);
+	/* Linux cooked v2 (-i any): the same, by the header's protocol. */
+	memset(f3, 0, 20);
+	f3[0] = 0x08;
+	memcpy(f3 + 20, f1 + 14, 40);
+	assert_int_equal(kcap_kafka_flow_hash(f3, 60, 276, &h4), 0);
+	assert_int_equal(h1, h4);
 	/* IPv6, both ways. */
 	memset(v6, 0, sizeof(v6));
 	v6[0] = 0x60; v6[6] = 17;

@@ -128,6 +128,44 @@ static void test_new_minimal(void **state)
 	done(&p);
 }
 
+/*
+ * Device "any": a session on every device, named by no attribute, with
+ * KCAP_SESSION_F_ANYDEV and KCAP_SESSION_F_NOPROMISC added to the flags.
+ */
+static void test_new_any(void **state)
+{
+	struct kcap_session_config cfg = {
+		.name = "x", .ifname = "any",
+	};
+	struct parsed p;
+
+	(void)state;
+	build_ok(KCAP_CMD_SESSION_NEW, &cfg, &p, 2);
+	assert_null(p.tb[KCAP_ATTR_IFNAME]);
+	assert_null(p.tb[KCAP_ATTR_IFINDEX]);
+	assert_int_equal(nla_get_u32(p.tb[KCAP_ATTR_FLAGS]),
+			 KCAP_SESSION_F_ANYDEV | KCAP_SESSION_F_NOPROMISC);
+	done(&p);
+
+	cfg.set = KCAP_CFG_FLAGS | KCAP_CFG_HOOK;
+	cfg.flags = KCAP_SESSION_F_PERSISTENT;
+	cfg.hook = KCAP_HOOK_NETFILTER;
+	build_ok(KCAP_CMD_SESSION_NEW, &cfg, &p, 3);
+	assert_null(p.tb[KCAP_ATTR_IFNAME]);
+	assert_int_equal(nla_get_u32(p.tb[KCAP_ATTR_FLAGS]),
+			 KCAP_SESSION_F_PERSISTENT | KCAP_SESSION_F_ANYDEV |
+			 KCAP_SESSION_F_NOPROMISC);
+	done(&p);
+
+	/* With an index, "any" is a device's name like another. */
+	cfg.set = 0;
+	cfg.ifindex = 7;
+	build_ok(KCAP_CMD_SESSION_NEW, &cfg, &p, 3);
+	assert_string_equal(nla_get_string(p.tb[KCAP_ATTR_IFNAME]), "any");
+	assert_null(p.tb[KCAP_ATTR_FLAGS]);
+	done(&p);
+}
+
 /* Direction off is a value like the others (it is 0). */
 static void test_new_direction_off(void **state)
 {
@@ -375,6 +413,29 @@ static void test_parse_reply(void **state)
 	free(info);
 }
 
+/* A session on every device is reported without a device: "any". */
+static void test_parse_any(void **state)
+{
+	struct kcap_session_info *info;
+	struct nl_msg *msg;
+
+	(void)state;
+	assert_int_equal(kcap_genl_msg(FAMILY, KCAP_CMD_SESSION_GET, 0, &msg),
+			 0);
+	assert_int_equal(nla_put_u32(msg, KCAP_ATTR_ID, 7), 0);
+	assert_int_equal(nla_put_string(msg, KCAP_ATTR_NAME, "all"), 0);
+	assert_int_equal(nla_put_u32(msg, KCAP_ATTR_FLAGS,
+				     KCAP_SESSION_F_ANYDEV |
+				     KCAP_SESSION_F_NOPROMISC), 0);
+	assert_int_equal(nla_put_u32(msg, KCAP_ATTR_LINKTYPE,
+				     KCAP_LINKTYPE_LINUX_SLL2), 0);
+	info = parse(msg, 0);
+	assert_string_equal(info->ifname, "any");
+	assert_int_equal(info->ifindex, 0);
+	assert_int_equal(info->linktype, 276);
+	free(info);
+}
+
 /* A persistent session has no owner; a reply may lack the counters. */
 static void test_parse_no_owner(void **state)
 {
@@ -420,6 +481,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_everything),
 		cmocka_unit_test(test_new_minimal),
+		cmocka_unit_test(test_new_any),
 		cmocka_unit_test(test_new_direction_off),
 		cmocka_unit_test(test_new_invalid),
 		cmocka_unit_test(test_set),
@@ -427,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_set_invalid),
 		cmocka_unit_test(test_ref),
 		cmocka_unit_test(test_parse_reply),
+		cmocka_unit_test(test_parse_any),
 		cmocka_unit_test(test_parse_no_owner),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_future_attr),

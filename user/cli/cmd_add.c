@@ -2,7 +2,7 @@
 /*
  * kcap add: create a persistent session, which captures until 'kcap del'.
  *
- *	kcap add NAME dev DEV [direction in|out|inout|off] [snaplen N]
+ *	kcap add NAME dev DEV|any [direction in|out|inout|off] [snaplen N]
  *		 [filter EXPR] [ring-size BYTES] [hook netfilter|rx_handler]
  *		 [nopromisc]
  *
@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <net/if.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -25,7 +26,7 @@ int cmd_add(int argc, char **argv)
 	ret = add_parse(argc, argv, &cfg);
 	if (ret)
 		return ret;
-	if (!if_nametoindex(cfg.ifname))
+	if (strcmp(cfg.ifname, KCAP_ANY_DEVICE) && !if_nametoindex(cfg.ifname))
 		return cli_fail("no such device '%s'", cfg.ifname);
 	ret = cli_open_ctl(&ctl);
 	if (ret)

@@ -12,6 +12,9 @@
  *		     [-F pcap|pcapng] [print flags] [EXPRESSION...]
  *	kcap capture -D
  *
+ * -i any is a session on every device (libkcap's KCAP_ANY_DEVICE), of
+ * Linux cooked v2 frames, never promiscuous, from the netfilter hook.
+ *
  * A session per device, each owned by our control socket, so they go with
  * the process however that ends, read as one stream (kcap_capture_open()):
  * libkcap creates each capturing nothing, to learn the device's link type,
@@ -68,6 +71,18 @@ static int read_check(const struct capture_opts *o)
 	    strcmp(out->file, "-"))
 		return cli_usage_error(CMD, "-r and -w name the same file");
 	return 0;
+}
+
+/* Is one of the devices "any", every device? */
+static bool capture_any(const struct capture_opts *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nr_devs; i++) {
+		if (!strcmp(o->devs[i], KCAP_ANY_DEVICE))
+			return true;
+	}
+	return false;
 }
 
 int capture_parse(int argc, char **argv, struct capture_opts *o)
@@ -142,6 +157,9 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 				ret = cli_getopt_error(CMD, av, opt, optstr);
 		}
 	}
+	if (!ret && (cfg->set & KCAP_CFG_HOOK) &&
+	    cfg->hook == KCAP_HOOK_RX_HANDLER && capture_any(o))
+		ret = cli_usage_error(CMD, "-i any captures from the netfilter hook: no --hook rx_handler");
 	if (!ret && o->read_file)
 		ret = read_check(o);
 	else if (!ret && !o->nr_devs && !o->list_devices)
@@ -188,7 +206,8 @@ int cmd_capture(int argc, char **argv)
 
 	/* A clear line for a typo, before asking the module anything. */
 	for (i = 0; i < o.nr_devs; i++) {
-		if (!if_nametoindex(o.devs[i])) {
+		if (strcmp(o.devs[i], KCAP_ANY_DEVICE) &&
+		    !if_nametoindex(o.devs[i])) {
 			ret = cli_fail("no such device '%s'", o.devs[i]);
 			goto out;
 		}

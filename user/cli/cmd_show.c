@@ -18,7 +18,9 @@
  * the owner's pid gives "owner PORT", its socket's netlink port id.  The
  * kernel withholds a filter's expression from a caller without
  * CAP_NET_ADMIN (but the session's owner): "filter hidden", in JSON
- * "filter_hidden":true, and 'show NAME filter' fails saying so.
+ * "filter_hidden":true, and 'show NAME filter' fails saying so.  A session
+ * on every device is "dev any ifindex 0 ... linktype LINUX_SLL2", in JSON
+ * "ifname":"any" and "dev_type":null.
  */
 
 #include <errno.h>
@@ -164,8 +166,12 @@ void show_print_json(FILE *f, const struct kcap_session_info *s)
 		fprintf(f, "null");
 	if (s->has_owner_pid)
 		fprintf(f, ",\"owner_pid\":%u", s->owner_pid);
-	fprintf(f, ",\"dev_type\":%u,\"linktype\":%u,\"linktype_name\":",
-		s->dev_type, s->linktype);
+	/* A session on every device ("any") has no device type. */
+	if (s->flags & KCAP_SESSION_F_ANYDEV)
+		fprintf(f, ",\"dev_type\":null");
+	else
+		fprintf(f, ",\"dev_type\":%u", s->dev_type);
+	fprintf(f, ",\"linktype\":%u,\"linktype_name\":", s->linktype);
 	if (lt)
 		cli_json_string(f, lt);
 	else

@@ -8,7 +8,9 @@
  *
  * The link type is what a live libpcap handle on the device reports (as
  * tcpdump -L does); opening one needs CAP_NET_RAW, and without it the
- * link type is unknown.
+ * link type is unknown.  "any" is listed too, as tcpdump -D lists it, with
+ * index 0 and libpcap's description: kcap's captures on every device are
+ * Linux cooked v2.
  */
 
 #include <arpa/inet.h>
@@ -116,11 +118,14 @@ static void cli_dev_text(const struct cli_dev *v)
 	       v->d->flags & PCAP_IF_RUNNING ? " running" : "",
 	       v->d->flags & PCAP_IF_LOOPBACK ? " loopback" : "");
 	if (lt)
-		printf("%s\n", lt);
+		printf("%s", lt);
 	else if (v->dlt >= 0)
-		printf("%d\n", v->dlt);
+		printf("%d", v->dlt);
 	else
-		printf("unknown\n");
+		printf("unknown");
+	if (v->d->description)
+		printf(" (%s)", v->d->description);
+	putchar('\n');
 	for (a = v->d->addresses; a; a = a->next) {
 		if (!cli_addr(a, &ad))
 			continue;
@@ -153,6 +158,11 @@ static void cli_dev_json(const struct cli_dev *v)
 		cli_json_string(stdout, lt);
 	else
 		printf("null");
+	printf(",\"description\":");
+	if (v->d->description)
+		cli_json_string(stdout, v->d->description);
+	else
+		printf("null");
 	printf(",\"addresses\":[");
 	for (a = v->d->addresses; a; a = a->next) {
 		if (!cli_addr(a, &ad))
@@ -182,11 +192,12 @@ int cmd_list_devices(int argc, char **argv)
 		return ret;
 	if (pcap_findalldevs(&all, errbuf))
 		return cli_fail("cannot list the devices: %s", errbuf);
-	/* Net devices only: not "any", nflog, usbmon, dbus... */
+	/* Net devices and "any" only: not nflog, usbmon, dbus... */
 	for (d = all; d; d = d->next) {
-		unsigned int index = if_nametoindex(d->name);
+		bool any = !strcmp(d->name, KCAP_ANY_DEVICE);
+		unsigned int index = any ? 0 : if_nametoindex(d->name);
 
-		if (!index || !strcmp(d->name, "any"))
+		if (!index && !any)
 			continue;
 		nd = realloc(devs, (nr + 1) * sizeof(*devs));
 		if (!nd) {
@@ -197,7 +208,8 @@ int cmd_list_devices(int argc, char **argv)
 		devs = nd;
 		devs[nr].d = d;
 		devs[nr].index = index;
-		devs[nr].dlt = cli_dev_dlt(d->name);
+		/* Not libpcap's "any", which is LINUX_SLL: kcap's. */
+		devs[nr].dlt = any ? DLT_LINUX_SLL2 : cli_dev_dlt(d->name);
 		nr++;
 	}
 	if (nr)

@@ -4,12 +4,14 @@
  * iproute2's manner, parsed straight into the request's
  * struct kcap_session_config (its set mask is devlink's "present"):
  *
- *	NAME dev DEV [direction in|out|inout|off] [snaplen N]
+ *	NAME dev DEV|any [direction in|out|inout|off] [snaplen N]
  *	     [filter EXPR|all] [ring-size BYTES[K|M|G]]
  *	     [hook netfilter|rx_handler] [nopromisc]
  *
  * set takes direction, snaplen and filter only: the rest is fixed when
- * the session is created.  "capture" is accepted for "direction".
+ * the session is created.  "capture" is accepted for "direction".  dev
+ * any is a session on every device (libkcap's KCAP_ANY_DEVICE): never
+ * promiscuous, from the netfilter hook only.
  */
 
 #include <errno.h>
@@ -167,6 +169,11 @@ int add_parse(int argc, char **argv, struct kcap_session_config *cfg)
 	if (!(seen & KEY_DEV))
 		return cli_usage_error("add", "which device? 'dev DEV' is "
 				       "needed");
+	if (!strcmp(cfg->ifname, KCAP_ANY_DEVICE) &&
+	    (seen & KCAP_CFG_HOOK) && cfg->hook == KCAP_HOOK_RX_HANDLER)
+		return cli_usage_error("add", "dev any captures from the "
+				       "netfilter hook: not 'hook "
+				       "rx_handler'");
 	cfg->set |= KCAP_CFG_FLAGS;
 	cfg->flags = KCAP_SESSION_F_PERSISTENT |
 		     (seen & KEY_NOPROMISC ? KCAP_SESSION_F_NOPROMISC : 0);

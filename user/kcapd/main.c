@@ -178,9 +178,10 @@ void kcapd_publish(struct kcapd *d, char *json)
 	(void)!write(d->wake[1], "r", 1);
 }
 
+/* A device here, or "any": a session on every device. */
 static bool kcapd_dev_exists(const char *name)
 {
-	return if_nametoindex(name) != 0;
+	return !strcmp(name, KCAP_ANY_DEVICE) || if_nametoindex(name) != 0;
 }
 
 /* A message on the channel: a capture, a rejection, or nothing. */

@@ -175,7 +175,8 @@ static int kcapd_recorder_session(struct kcapd_recorder *rec,
 		err = -ENOENT;
 	}
 	if (err == -ENOENT) {
-		if (!if_nametoindex(r->iface)) {
+		if (strcmp(r->iface, KCAP_ANY_DEVICE) &&
+		    !if_nametoindex(r->iface)) {
 			snprintf(why, whylen, "%s: no such device", r->iface);
 			free(info);
 			return -ENODEV;

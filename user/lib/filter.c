@@ -4,6 +4,10 @@
  * classic BPF that the kernel runs from each frame's MAC header: on a live
  * handle of the session's device when there is one, so that the code is
  * what tcpdump would run there, else on a dead handle of its link type.
+ * A session on every device runs its filter from the network header with
+ * the cooked header's fields as metadata: its program, compiled for Linux
+ * cooked captures v2, has its loads moved as libpcap moves them for its
+ * own "any" socket.
  */
 
 #include <errno.h>
@@ -186,6 +190,69 @@ int kcap_filter_compile(struct kcap_filter *f, const char *expr,
 		return err;
 	}
 	f->text = text;
+	return 0;
+}
+
+/*
+ * Where a load at @k of the cooked header goes when the frame starts at
+ * its network header, as libpcap's pcap-linux.c fix_offset() moves it for
+ * its "any" socket: after the header, back by its length; at one of the
+ * fields the kernel has as metadata, to its SKF_AD_ load.  False for the
+ * rest (the reserved bytes, the address and its length), which the kernel
+ * does not have.  A negative @k is metadata already (SKF_AD_OFF...), which
+ * libpcap compiles for live handles only: left alone.
+ */
+static bool kcap_filter_anydev_offset(uint32_t *k)
+{
+	if ((int32_t)*k < 0)
+		return true;
+	if (*k >= KCAP_SLL2_HDR_LEN) {
+		*k -= KCAP_SLL2_HDR_LEN;
+		return true;
+	}
+	switch (*k) {
+	case 0:		/* protocol */
+		*k = (uint32_t)(SKF_AD_OFF + SKF_AD_PROTOCOL);
+		return true;
+	case 4:		/* ifindex */
+		*k = (uint32_t)(SKF_AD_OFF + SKF_AD_IFINDEX);
+		return true;
+	case 8:		/* ARPHRD_ type */
+		*k = (uint32_t)(SKF_AD_OFF + SKF_AD_HATYPE);
+		return true;
+	case 10:	/* packet type */
+		*k = (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE);
+		return true;
+	default:
+		return false;
+	}
+}
+
+int kcap_filter_anydev(struct kcap_filter *f, struct kcap_error *e)
+{
+	struct sock_filter *insn;
+	uint16_t class, mode;
+	uint32_t k;
+
+	kcap_error_clear(e);
+	for (insn = f->insns; insn < f->insns + f->len; insn++) {
+		class = BPF_CLASS(insn->code);
+		mode = BPF_MODE(insn->code);
+		if ((class != BPF_LD && class != BPF_LDX) ||
+		    (mode != BPF_ABS && mode != BPF_IND && mode != BPF_MSH))
+			continue;
+		k = insn->k;
+		if (!kcap_filter_anydev_offset(&k))
+			return kcap_error_set(e, -EINVAL, KCAP_ERROR_FILTER,
+					      "'%s' tests %s of the cooked header, which a capture on \"any\" cannot filter on in the kernel",
+					      f->text ? f->text : "",
+					      insn->k >= 12 ?
+					      "the link-layer address" :
+					      insn->k == 11 ?
+					      "the link-layer address length" :
+					      "a part");
+		insn->k = k;
+	}
 	return 0;
 }
 

@@ -168,6 +168,12 @@ int kcap_kafka_flow_hash(const void *data, uint32_t caplen, uint32_t linktype,
 			return -EINVAL;
 		type = kcap_be(p + 14, 2);
 		break;
+	case KCAP_LINKTYPE_LINUX_SLL2:
+		off = KCAP_SLL2_HDR_LEN;
+		if (len < off)
+			return -EINVAL;
+		type = kcap_be(p, 2);
+		break;
 	case LINKTYPE_RAW:
 	case LINKTYPE_IPV4:
 	case LINKTYPE_IPV6:

@@ -148,6 +148,8 @@ uint32_t kcap_ctl_port(const struct kcap_ctl *ctl);
  */
 
 #define KCAP_IFNAMSIZ		16	/* IFNAMSIZ of <net/if.h> */
+/* The device name of a session on every device, as libpcap's "any". */
+#define KCAP_ANY_DEVICE		"any"
 
 /**
  * struct kcap_stats - the counters of a session (enum kcap_stats_attr).
@@ -172,8 +174,10 @@ struct kcap_stats {
  * struct kcap_session_info - a session as the kernel reports it.
  * @id: KCAP_ATTR_ID, what kcap_reader_open() takes.
  * @name: KCAP_ATTR_NAME.
- * @ifindex: the device's index.
- * @ifname: the device's name ("" if the kernel did not say).
+ * @ifindex: the device's index; 0 for a session on every device.
+ * @ifname: the device's name ("" if the kernel did not say);
+ *	KCAP_ANY_DEVICE for a session on every device (@flags has
+ *	KCAP_SESSION_F_ANYDEV).
  * @direction: enum kcap_direction.
  * @snaplen: bytes kept of each frame.
  * @filter_text: the filter's expression as set ("" if none was given).
@@ -182,8 +186,9 @@ struct kcap_stats {
  * @ring_size: data bytes of each per-CPU ring.
  * @flags: KCAP_SESSION_F_* flags.
  * @state: enum kcap_state.
- * @dev_type: the device's ARPHRD_* type.
- * @linktype: the pcap LINKTYPE_* of the frames.
+ * @dev_type: the device's ARPHRD_* type; 0 for a session on every device.
+ * @linktype: the pcap LINKTYPE_* of the frames: KCAP_LINKTYPE_LINUX_SLL2
+ *	for a session on every device.
  * @nr_rings: the number of rings.
  * @owner: the netlink port id of the owning socket, if @has_owner.
  * @has_owner: the session is owned (not persistent).
@@ -245,7 +250,12 @@ struct kcap_session_info {
  * @ifindex: kcap_session_new() only: the device by index, 0 if not given.
  * @ifname: kcap_session_new() only: the device by name, NULL if not given.
  *	At least one of @ifindex and @ifname is needed; if both are given
- *	they must name the same device.
+ *	they must name the same device.  KCAP_ANY_DEVICE ("any") with no
+ *	@ifindex, as tcpdump -i any: a session on every device of the
+ *	network namespace (KCAP_SESSION_F_ANYDEV), no device named in the
+ *	request, KCAP_SESSION_F_ANYDEV and KCAP_SESSION_F_NOPROMISC added to
+ *	the flags sent; its frames are KCAP_LINKTYPE_LINUX_SLL2 and @hook
+ *	must be KCAP_HOOK_NETFILTER (the default).
  * @set: KCAP_CFG_* bits: which of the fields below are to be sent.
  * @direction: KCAP_CFG_DIRECTION: enum kcap_direction.
  * @snaplen: KCAP_CFG_SNAPLEN: 1..KCAP_SNAPLEN_MAX, the one place frames are
@@ -418,6 +428,10 @@ struct kcap_filter {
  * it; otherwise on a dead handle of @linktype, where "vlan" tests only
  * tags in the bytes.
  *
+ * The program reads the frame as its link type has it, which is what a
+ * capture file holds: a KCAP_SESSION_F_ANYDEV session's filter needs
+ * kcap_filter_anydev() after this.
+ *
  * Return: 0, or a negative errno: -EINVAL if libpcap rejected the
  * expression or does not know @linktype (KCAP_ERROR_FILTER, libpcap's
  * message), -E2BIG if the expression is longer than
@@ -427,6 +441,28 @@ struct kcap_filter {
 int kcap_filter_compile(struct kcap_filter *f, const char *expr,
 			uint32_t linktype, const char *ifname,
 			struct kcap_error *e);
+
+/**
+ * kcap_filter_anydev() - a filter for a session on every device.
+ * @f: a filter kcap_filter_compile() made for KCAP_LINKTYPE_LINUX_SLL2
+ *	(with no @ifname), rewritten in place.
+ * @e: where to say why it failed, or NULL.
+ *
+ * A KCAP_SESSION_F_ANYDEV session runs its filter from each frame's
+ * network header, as a SOCK_DGRAM packet socket does, with the cooked
+ * header's fields as metadata.  Its loads are moved as libpcap moves them
+ * for its own "any" socket: a load after the 20-byte cooked header moves
+ * back by 20 bytes; a load of its protocol, device index, ARPHRD_ type or
+ * packet type becomes the SKF_AD_PROTOCOL, SKF_AD_IFINDEX, SKF_AD_HATYPE
+ * or SKF_AD_PKTTYPE load.  kcap_session_new() and kcap_session_set() do
+ * this themselves for such a session's expression.
+ *
+ * Return: 0, or -EINVAL (KCAP_ERROR_FILTER) if the program reads another
+ * part of the cooked header (e.g. the link-layer address: "ether host"),
+ * which the kernel does not have there; @f is then half rewritten, for
+ * kcap_filter_free() only.
+ */
+int kcap_filter_anydev(struct kcap_filter *f, struct kcap_error *e);
 
 /**
  * kcap_filter_free() - release what kcap_filter_compile() allocated.
@@ -767,6 +803,13 @@ struct kcap_packet {
  * "length" what the last protocol named carries, as its header says), and
  * how much of the frame was captured when not all of it.  Not a
  * dissector: tcpdump prints more (kcap(8)'s print flags).
+ *
+ * A LINKTYPE_LINUX_SLL2 frame (KCAP_LINKTYPE_LINUX_SLL2: a session on
+ * every device, or a cooked file) is printed as tcpdump -i any prints it,
+ * with the device its cooked header names in place of @ifname: that
+ * index's name on this host, else "ifindex N"; the direction is the
+ * frame's, else the header's packet type (PACKET_OUTGOING: "Out"); and
+ * the header's protocol says what follows it.
  */
 void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 			uint32_t linktype, const char *ifname, bool nano);
@@ -851,7 +894,10 @@ void kcap_file_close(struct kcap_file *f);
 /**
  * kcap_packet_cooked() - a frame's Linux cooked capture v2 header.
  * @pkt: the frame.
- * @linktype: its pcap LINKTYPE_ value: Ethernet, raw IP or 802.11.
+ * @linktype: its pcap LINKTYPE_ value: Ethernet, raw IP, 802.11 or Linux
+ *	cooked v2 (KCAP_LINKTYPE_LINUX_SLL2), which has its header already:
+ *	its first KCAP_SLL2_HDR_LEN bytes are copied to @hdr (as many as
+ *	were captured, the rest zeroed).
  * @hdr: the LINKTYPE_LINUX_SLL2 header to fill, as libpcap makes it for
  *	"-i any": the protocol (the Ethernet type in the frame's bytes, so
  *	a VLAN tag stays in the payload), the device's index, its ARPHRD_
@@ -998,7 +1044,8 @@ struct kcap_capture;
  *	with several devices the start of theirs ("NAME-0", "NAME-1", ...),
  *	at most KCAP_NAME_MAX - 4 bytes then; @cfg->ifindex and @cfg->ifname
  *	are not used.
- * @devs: the devices' names, in the caller's network namespace.
+ * @devs: the devices' names, in the caller's network namespace;
+ *	KCAP_ANY_DEVICE for a session on every device.
  * @nr: how many, 1..KCAP_CAPTURE_MAX.
  * @c: where to store the capture.
  *
@@ -1389,7 +1436,9 @@ typedef int (*kcap_frame_cb)(const struct kcap_frame *frame,
 
 /**
  * kcap_capture_simple() - capture frames of a device into a callback.
- * @dev: the device's name, in the caller's network namespace.
+ * @dev: the device's name, in the caller's network namespace;
+ *	KCAP_ANY_DEVICE for every device (LINKTYPE_LINUX_SLL2 frames, no
+ *	promiscuous mode).
  * @filter: a pcap-filter(7) expression, or NULL (or "") for every frame.
  * @direction: KCAP_DIR_IN, KCAP_DIR_OUT or KCAP_DIR_INOUT.
  * @snaplen: bytes kept of each frame, 1..KCAP_SNAPLEN_MAX; 0 for
@@ -1649,7 +1698,8 @@ int kcap_kafka_key_us(const void *key, size_t len, uint64_t *us);
 /*
  * kcap_kafka_flow_hash() - a hash of a frame's IP flow, the same both ways.
  * @data: the frame's bytes; @caplen: how many.
- * @linktype: EN10MB (up to two VLAN tags), LINUX_SLL, RAW, IPV4 or IPV6.
+ * @linktype: EN10MB (up to two VLAN tags), LINUX_SLL, LINUX_SLL2, RAW,
+ *	IPV4 or IPV6.
  * @hash: where to store it: of the protocol, the two addresses and, for
  *	TCP, UDP, SCTP and DCCP (not in a later fragment), the two ports,
  *	the (address, port) ends in order, so that A to B and B to A hash

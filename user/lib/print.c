@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #define LINKTYPE_ETHERNET	1
 #define LINKTYPE_RAW		101
 #define LINKTYPE_IEEE802_11	105
+#define LINKTYPE_LINUX_SLL2	KCAP_LINKTYPE_LINUX_SLL2
 
 #define ETH_P_IP		0x0800
 #define ETH_P_ARP		0x0806
@@ -294,6 +296,46 @@ static void put_ethernet(struct line *l, const uint8_t *p, const uint8_t *end,
 	put_ethertype(l, type, p, end, len);
 }
 
+#define PACKET_OUTGOING		4
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * A Linux cooked v2 frame, as tcpdump -i any prints it: the device of the
+ * header's index (its name here, else "ifindex N"), the direction (the
+ * record's, else the header's packet type), and what follows the header
+ * by the header's protocol.
+ */
+static void put_sll2(struct line *l, const struct kcap_frame *f)
+{
+	const uint8_t *p = f->data, *end = f->data + f->caplen;
+	char name[IF_NAMESIZE];
+	uint8_t direction = f->direction;
+	uint32_t ifindex;
+
+	if (f->caplen < KCAP_SLL2_HDR_LEN) {
+		put(l, "%s [|sll2]", direction == KCAP_FRAME_IN ? "In" :
+		    direction == KCAP_FRAME_OUT ? "Out" : "?");
+		return;
+	}
+	ifindex = get32(p + 4);
+	if (if_indextoname(ifindex, name))
+		put(l, "%s ", name);
+	else
+		put(l, "ifindex %u ", ifindex);
+	if (!direction)
+		direction = p[10] == PACKET_OUTGOING ? KCAP_FRAME_OUT :
+						       KCAP_FRAME_IN;
+	put(l, "%s ", direction == KCAP_FRAME_OUT ? "Out" : "In");
+	put_ethertype(l, get16(p), p + KCAP_SLL2_HDR_LEN, end,
+		      f->len > KCAP_SLL2_HDR_LEN ?
+		      f->len - KCAP_SLL2_HDR_LEN : 0);
+}
+
 void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 		       uint32_t linktype, const char *ifname, bool nano)
 {
@@ -313,6 +355,13 @@ void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 		put(&l, ".%09u ", frac);
 	else
 		put(&l, ".%06u ", frac / 1000);
+	if (linktype == LINKTYPE_LINUX_SLL2) {
+		/* The header names the device: @ifname is "any", or a file's. */
+		put_sll2(&l, f);
+		if (f->caplen < f->len)
+			put(&l, ", captured %u", f->caplen);
+		return;
+	}
 	if (ifname)
 		put(&l, "%s ", ifname);
 	put(&l, "%s ", f->direction == KCAP_FRAME_IN ? "In" :
@@ -341,7 +390,6 @@ void kcap_format_packet(char *buf, size_t size, const struct kcap_packet *pkt,
 #define ARPHRD_ETHER		1
 #define ARPHRD_IEEE80211	801
 #define ARPHRD_NONE		0xfffe
-#define PACKET_OUTGOING		4
 #define ETH_HLEN		14
 #define ETH_ALEN		6
 
@@ -383,6 +431,11 @@ int kcap_packet_cooked(const struct kcap_packet *pkt, uint32_t linktype,
 	case LINKTYPE_IEEE802_11:
 		hatype = ARPHRD_IEEE80211;
 		break;
+	case LINKTYPE_LINUX_SLL2:	/* cooked already: its own header */
+		skip = f->caplen < KCAP_SLL2_HDR_LEN ? f->caplen :
+						       KCAP_SLL2_HDR_LEN;
+		memcpy(hdr, p, skip);
+		return (int)skip;
 	default:
 		return -EPROTONOSUPPORT;
 	}

@@ -440,7 +440,16 @@ static int kcap_record_write(struct kcap_record *r,
 	}
 	if (!r->w)
 		return 0;
-	err = kcap_writer_write(r->w, &pkt->frame);
+	if (r->cap && (kcap_capture_session(r->cap, pkt->session)->flags &
+		       KCAP_SESSION_F_ANYDEV)) {
+		/* One interface, "any", as dumpcap -i any writes it. */
+		struct kcap_frame f = pkt->frame;
+
+		f.ifindex = 0;
+		err = kcap_writer_write(r->w, &f);
+	} else {
+		err = kcap_writer_write(r->w, &pkt->frame);
+	}
 	if (err)
 		return kcap_record_write_fail(r, err);
 	r->at.file_bytes = kcap_writer_bytes(r->w);

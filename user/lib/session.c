@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,13 @@ int kcap_session_put_ref(struct nl_msg *msg, const char *name, uint32_t id)
 		       -EMSGSIZE : 0;
 	}
 	return nla_put_u32(msg, KCAP_ATTR_ID, id) ? -EMSGSIZE : 0;
+}
+
+/* A session on every device: the device "any", as libpcap names it. */
+static bool kcap_config_anydev(const struct kcap_session_config *cfg)
+{
+	return !cfg->ifindex && cfg->ifname &&
+	       !strcmp(cfg->ifname, KCAP_ANY_DEVICE);
 }
 
 /* What is wrong with @cfg for @cmd, if anything: 0 or -EINVAL/-E2BIG. */
@@ -111,7 +119,8 @@ int kcap_session_put_config(struct nl_msg *msg, uint8_t cmd,
 			    const struct kcap_session_config *cfg,
 			    struct kcap_error *e)
 {
-	uint32_t set = cfg->set;
+	uint32_t set = cfg->set, flags = cfg->flags;
+	const char *ifname = cfg->ifname;
 	int err;
 
 	err = kcap_session_check_config(cmd, cfg, e);
@@ -123,10 +132,17 @@ int kcap_session_put_config(struct nl_msg *msg, uint8_t cmd,
 	err = kcap_session_put_ref(msg, cfg->name, cfg->id);
 	if (err)
 		return kcap_error_set(e, err, KCAP_ERROR_SYSTEM, NULL);
+	if (cmd == KCAP_CMD_SESSION_NEW && kcap_config_anydev(cfg)) {
+		/* No device named; nothing to make promiscuous. */
+		ifname = NULL;
+		if (!(set & KCAP_CFG_FLAGS))
+			flags = 0;
+		set |= KCAP_CFG_FLAGS;
+		flags |= KCAP_SESSION_F_ANYDEV | KCAP_SESSION_F_NOPROMISC;
+	}
 	if (kcap_put_u32_if(msg, cfg->ifindex, KCAP_ATTR_IFINDEX,
 			    cfg->ifindex) ||
-	    (cfg->ifname && nla_put_string(msg, KCAP_ATTR_IFNAME,
-					   cfg->ifname)) ||
+	    (ifname && nla_put_string(msg, KCAP_ATTR_IFNAME, ifname)) ||
 	    kcap_put_u8_if(msg, set & KCAP_CFG_DIRECTION, KCAP_ATTR_DIRECTION,
 			   cfg->direction) ||
 	    kcap_put_u32_if(msg, set & KCAP_CFG_SNAPLEN, KCAP_ATTR_SNAPLEN,
@@ -143,7 +159,7 @@ int kcap_session_put_config(struct nl_msg *msg, uint8_t cmd,
 	    kcap_put_u32_if(msg, set & KCAP_CFG_RING_SIZE,
 			    KCAP_ATTR_RING_SIZE, cfg->ring_size) ||
 	    kcap_put_u32_if(msg, set & KCAP_CFG_FLAGS, KCAP_ATTR_FLAGS,
-			    cfg->flags))
+			    flags))
 		return kcap_error_set(e, -EMSGSIZE, KCAP_ERROR_SYSTEM, NULL);
 	return 0;
 }
@@ -254,6 +270,11 @@ int kcap_session_parse(struct nl_msg *msg, struct kcap_session_info *info)
 	info->has_owner = tb[KCAP_ATTR_OWNER];
 	info->has_owner_pid = tb[KCAP_ATTR_OWNER_PID];
 	info->filter_hidden = tb[KCAP_ATTR_FILTER_HIDDEN];
+	if (info->flags & KCAP_SESSION_F_ANYDEV) {
+		info->ifindex = 0;
+		snprintf(info->ifname, sizeof(info->ifname), "%s",
+			 KCAP_ANY_DEVICE);
+	}
 	if (!tb[KCAP_ATTR_STATS])
 		return 0;
 	kcap_fields_policy(kcap_stats_fields, ARRAY_SIZE(kcap_stats_fields),

@@ -121,14 +121,21 @@ long long kcap_capture_simple(const char *dev, const char *filter,
 struct kcap_to_file {
 	struct kcap_writer	*w;
 	int			err;
+	bool			anydev;	/* the session's on every device */
 };
 
 static int kcap_to_file_cb(const struct kcap_frame *frame, uint32_t linktype,
 			   void *arg)
 {
 	struct kcap_to_file *t = arg;
+	struct kcap_frame f;
 
 	(void)linktype;
+	if (t->anydev) {	/* one interface, "any" (index 0) */
+		f = *frame;
+		f.ifindex = 0;
+		frame = &f;
+	}
 	t->err = kcap_writer_write(t->w, frame);
 	return t->err;
 }
@@ -138,7 +145,7 @@ long long kcap_capture_to_file(const char *dev, const char *filter,
 			       uint64_t count, int timeout_ms,
 			       const char *path, enum kcap_file_format fmt)
 {
-	struct kcap_to_file t = { NULL, 0 };
+	struct kcap_to_file t = { NULL, 0, false };
 	struct kcap_simple s;
 	struct kcap_stats st;
 	long long ret;
@@ -149,6 +156,7 @@ long long kcap_capture_to_file(const char *dev, const char *filter,
 	ret = kcap_simple_open(&s, dev, filter, direction, snaplen);
 	if (ret)
 		return ret;
+	t.anydev = s.info.flags & KCAP_SESSION_F_ANYDEV;
 	err = kcap_writer_open(&t.w, path, fmt, (int)s.info.linktype,
 			       s.info.snaplen, false);
 	if (!err && fmt == KCAP_FORMAT_PCAPNG)

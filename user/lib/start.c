@@ -22,9 +22,19 @@ static int kcap_compile_for(struct kcap_ctl *ctl,
 {
 	int err;
 
-	err = kcap_filter_compile(f, cfg->filter, info->linktype,
-				  info->state == KCAP_STATE_ATTACHED ?
-				  info->ifname : NULL, kcap_ctl_err(ctl));
+	if (info->flags & KCAP_SESSION_F_ANYDEV) {
+		/* Never a live handle on "any": libpcap's own socket. */
+		err = kcap_filter_compile(f, cfg->filter,
+					  KCAP_LINKTYPE_LINUX_SLL2, NULL,
+					  kcap_ctl_err(ctl));
+		if (!err)
+			err = kcap_filter_anydev(f, kcap_ctl_err(ctl));
+	} else {
+		err = kcap_filter_compile(f, cfg->filter, info->linktype,
+					  info->state == KCAP_STATE_ATTACHED ?
+					  info->ifname : NULL,
+					  kcap_ctl_err(ctl));
+	}
 	if (!err)
 		kcap_session_config_filter(c, f);
 	return err;
