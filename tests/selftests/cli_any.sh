@@ -21,7 +21,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 16
+ktap_plan 17
 
 setup_ns ns peer
 ip -n "$ns" link add va type veth peer name vb netns "$peer" ||
@@ -160,6 +160,20 @@ ip netns exec "$ns" ping -c 1 -W 2 10.0.1.2 >/dev/null
 finish $lpid 30
 ktap_check "kcap's lines: 'va Out' then 'va In' ($(tr '\n' ';' <<<"$(cut -c 17- "$tmp/l.out")"))" \
 	test "$(grep -cE ' va Out IP 10\.0\.1\.1 > 10\.0\.1\.2' "$tmp/l.out")/$(grep -cE ' va In IP 10\.0\.1\.2 > 10\.0\.1\.1' "$tmp/l.out")" = 1/1
+
+# What tcpdump -i any needs: CAP_NET_RAW, nothing else (no promiscuity).
+ip netns exec "$ns" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	--inh-caps=+net_raw --ambient-caps=+net_raw \
+	kcap capture -i any -c 2 -a duration:60 -w - icmp >"$tmp/raw.pcap" 2>"$tmp/raw.err" &
+rpid=$!
+defer kill_bg $rpid
+wait_ready $rpid "$tmp/raw.err" '^kcap: listening on' 30
+ip netns exec "$ns" ping -c 1 -W 2 10.0.1.2 >/dev/null
+finish $rpid 30
+rc=$?
+n=$(pcap_frames "$tmp/raw.pcap" icmp)
+ktap_check "as uid 65534 with CAP_NET_RAW alone: -i any takes 2 frames (exit $rc, $n frames: $(tail -n 1 "$tmp/raw.err"))" \
+	test "$rc/$n" = 0/2
 
 out=$(ip netns exec "$ns" kcap add anyr dev any hook rx_handler 2>&1)
 ktap_check_match "an rx_handler on every device is refused ($out)" 'netfilter' "$out"
