@@ -15,13 +15,13 @@
 # device follows devices as they come and go and stays attached.
 . "$(dirname "$0")/lib.sh"
 
-require_cmd kcap ip python3 tcpdump ping
+require_cmd kcap ip python3 tcpdump ping tshark setpriv
 require_kcap_loaded
 
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 17
+ktap_plan 18
 
 setup_ns ns peer
 ip -n "$ns" link add va type veth peer name vb netns "$peer" ||
@@ -154,10 +154,17 @@ ktap_check_match "kcap show names its device 'any'" 'dev any' \
 	"$(ip netns exec "$ns" kcap show anyp)"
 
 # kcap's own lines name the device and the direction.
-capture_bg -n "$ns" "$tmp/l.err" capture -i any -c 2 -a duration:60 icmp >"$tmp/l.out"
+# The same, written to a pcapng as dumpcap -i any writes it: one
+# interface, "any", of link type LINUX_SLL2.
+capture_bg -n "$ns" "$tmp/l.err" capture -i any -c 2 -a duration:60 --print \
+	-F pcapng -w "$tmp/l.pcapng" icmp >"$tmp/l.out"
 lpid=$!
 ip netns exec "$ns" ping -c 1 -W 2 10.0.1.2 >/dev/null
 finish $lpid 30
+ifs=$(tshark -r "$tmp/l.pcapng" -T fields -e frame.interface_name -e frame.encap_type \
+	-e sll.ifindex 2>/dev/null | sort | uniq -c | awk '{ $1 = $1 "x"; print }' | tr '\n' ';')
+ktap_check "-F pcapng: 2 frames on one interface 'any', cooked, ifindex $va_index ($ifs)" \
+	test "$ifs" = "2x any 210 $va_index;"
 ktap_check "kcap's lines: 'va Out' then 'va In' ($(tr '\n' ';' <<<"$(cut -c 17- "$tmp/l.out")"))" \
 	test "$(grep -cE ' va Out IP 10\.0\.1\.1 > 10\.0\.1\.2' "$tmp/l.out")/$(grep -cE ' va In IP 10\.0\.1\.2 > 10\.0\.1\.1' "$tmp/l.out")" = 1/1
 
