@@ -6,7 +6,8 @@
  * Received frames come from the netfilter netdev ingress hook, or from the
  * device's rx_handler on request.  Sent frames come from the netfilter
  * netdev egress hook, or on kernels without one from a packet tap
- * (compat.h).  Every hook is registered whatever the session's direction,
+ * (compat.h).  The tap hook takes both from a packet tap, where AF_PACKET
+ * sees them.  Every hook is registered whatever the session's direction,
  * so that the direction can change while frames flow.
  *
  * A loopback device is the exception: every frame it sends comes back to
@@ -61,13 +62,25 @@ static rx_handler_result_t kcap_rx_handler(struct sk_buff **pskb)
 	return RX_HANDLER_PASS;
 }
 
-/* Compat: sent frames from the clone that all taps share (no egress hook). */
+/*
+ * The packet tap: where AF_PACKET sees frames.  Sent ones come from the
+ * clone that all taps share; received ones are the frame itself, with a
+ * reference held for each tap, and are restored as found.  It takes both
+ * for KCAP_HOOK_TAP, and sent frames for the others on kernels without a
+ * netfilter egress hook (compat.h).  On a loopback device sent frames are
+ * left out (see kcap_hooks_attach()).
+ */
 static int kcap_tap_rcv(struct sk_buff *skb, struct net_device *dev,
 			struct packet_type *pt, struct net_device *orig_dev)
 {
-	if (skb->pkt_type == PACKET_OUTGOING)
-		kcap_capture(container_of(pt, struct kcap_session, tap), skb,
-			     KCAP_DIR_OUT);
+	struct kcap_session *s = container_of(pt, struct kcap_session, tap);
+
+	if (skb->pkt_type != PACKET_OUTGOING) {
+		if (s->hook == KCAP_HOOK_TAP)
+			kcap_capture(s, skb, KCAP_DIR_IN);
+	} else if (!(dev->flags & IFF_LOOPBACK)) {
+		kcap_capture(s, skb, KCAP_DIR_OUT);
+	}
 	consume_skb(skb);
 	return 0;
 }
@@ -133,13 +146,18 @@ static int kcap_nf_register(void *priv, struct nf_hook_ops *ops,
 	return nf_register_net_hook(dev_net(dev), ops);
 }
 
+static void kcap_hook_tap(struct kcap_session *s, struct net_device *dev)
+{
+	s->tap.type = htons(ETH_P_ALL);
+	s->tap.dev = dev;
+	s->tap.func = kcap_tap_rcv;
+	dev_add_pack(&s->tap);
+}
+
 static int kcap_hook_out(struct kcap_session *s, struct net_device *dev)
 {
 	if (!KCAP_HAVE_NF_EGRESS) {
-		s->tap.type = htons(ETH_P_ALL);
-		s->tap.dev = dev;
-		s->tap.func = kcap_tap_rcv;
-		dev_add_pack(&s->tap);
+		kcap_hook_tap(s, dev);
 		return 0;
 	}
 	/* Last, as tcpdump sees sent frames after the stack is done. */
@@ -149,6 +167,8 @@ static int kcap_hook_out(struct kcap_session *s, struct net_device *dev)
 
 static void kcap_unhook(struct kcap_session *s, struct net_device *dev)
 {
+	if (s->hooked & KCAP_HOOKED_TAP)
+		__dev_remove_pack(&s->tap);
 	if (s->hooked & KCAP_HOOKED_OUT) {
 		if (!KCAP_HAVE_NF_EGRESS)
 			__dev_remove_pack(&s->tap);
@@ -324,7 +344,11 @@ int kcap_hooks_attach(struct kcap_session *s, struct net_device *dev,
 
 	ASSERT_RTNL();
 	s->hooked = 0;
-	if (s->hook == KCAP_HOOK_RX_HANDLER) {
+	if (s->hook == KCAP_HOOK_TAP) {
+		/* Both directions; nothing here can fail. */
+		kcap_hook_tap(s, dev);
+		s->hooked |= KCAP_HOOKED_TAP;
+	} else if (s->hook == KCAP_HOOK_RX_HANDLER) {
 		err = netdev_rx_handler_register(dev, kcap_rx_handler, s);
 		if (err) {
 			NL_SET_ERR_MSG(extack,
@@ -344,7 +368,7 @@ int kcap_hooks_attach(struct kcap_session *s, struct net_device *dev,
 		s->hooked |= KCAP_HOOKED_IN;
 	}
 
-	if (!(dev->flags & IFF_LOOPBACK)) {
+	if (s->hook != KCAP_HOOK_TAP && !(dev->flags & IFF_LOOPBACK)) {
 		err = kcap_hook_out(s, dev);
 		if (err) {
 			NL_SET_ERR_MSG(extack,

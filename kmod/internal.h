@@ -161,7 +161,8 @@ struct kcap_stats {
  * @stats: per-CPU counters.
  * @nf_in: the netfilter ingress hook.
  * @nf_out: the netfilter egress hook, where the kernel has one.
- * @tap: the packet tap that takes sent frames on kernels without one.
+ * @tap: the packet tap: both directions with KCAP_HOOK_TAP, else sent
+ *	frames on kernels without a netfilter egress hook.
  * @hooked: which of the hooks are registered (KCAP_HOOKED_*).
  * @mem: the rings, as mapped by readers: nr_rings times a control page
  *	and ring_size bytes of data.
@@ -224,6 +225,7 @@ struct kcap_session {
 #define KCAP_HOOKED_IN		BIT(0)
 #define KCAP_HOOKED_OUT		BIT(1)
 #define KCAP_HOOKED_RX_HANDLER	BIT(2)
+#define KCAP_HOOKED_TAP		BIT(3)
 
 /**
  * struct kcap_session_cfg - a session to create, as the request gave it.

@@ -57,13 +57,26 @@ enum kcap_direction {
 };
 
 /**
- * enum kcap_hook - where a session takes the frames the device receives.
+ * enum kcap_hook - where a session takes the frames of its device.
  * @KCAP_HOOK_NETFILTER: the netfilter netdev ingress hook (the default).
- * @KCAP_HOOK_RX_HANDLER: the device's rx_handler; fails with EBUSY when the
- *	device has one already (a bridge, bond or macvlan port).
+ *	It runs after tc's ingress hook, so frames that tc drops or redirects
+ *	away are not seen; sent frames are taken at the netfilter netdev
+ *	egress hook, which frames that tc redirects out of the device skip,
+ *	and which sees a GSO frame whole, before the device or the stack
+ *	segments it.
+ * @KCAP_HOOK_RX_HANDLER: the device's rx_handler for received frames; fails
+ *	with EBUSY when the device has one already (a bridge, bond or macvlan
+ *	port).  Sent frames as with KCAP_HOOK_NETFILTER.
+ * @KCAP_HOOK_TAP: a packet tap on the device (struct packet_type), where
+ *	AF_PACKET, and so tcpdump, sees frames: received ones before tc,
+ *	sent ones as they go to the driver, those tc redirects out of the
+ *	device included, after software segmentation.  Gives tcpdump's view
+ *	of the device; for each sent frame the kernel makes one clone that all
+ *	taps (tcpdump's too) share.
  *
- * Sent frames are taken at the netfilter netdev egress hook whatever the
- * hook type; kernels without one (before 5.16) use a packet tap instead.
+ * With KCAP_HOOK_NETFILTER and KCAP_HOOK_RX_HANDLER sent frames are taken
+ * at the netfilter netdev egress hook; kernels without one (before 5.16)
+ * use a packet tap instead.
  * A loopback device (IFF_LOOPBACK) receives every frame it sends: there
  * sent frames are not taken, so that each frame is captured once, as
  * received (KCAP_DIR_IN), as tcpdump shows them; a session there with
@@ -72,6 +85,7 @@ enum kcap_direction {
 enum kcap_hook {
 	KCAP_HOOK_NETFILTER	= 0,
 	KCAP_HOOK_RX_HANDLER	= 1,
+	KCAP_HOOK_TAP		= 2,
 };
 
 /**
