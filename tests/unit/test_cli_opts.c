@@ -162,8 +162,8 @@ static void test_capture_bad(void **state)
 		{ { "capture", "-i", "lo", "--hook", NULL },
 		  "kcap: capture: option '--hook' needs a value" SEE },
 		{ { "capture", "-i", "lo", "--hook", "xdp", NULL },
-		  "kcap: capture: invalid --hook 'xdp' (must be netfilter or "
-		  "rx_handler)" SEE },
+		  "kcap: capture: invalid --hook 'xdp' (must be netfilter, "
+		  "rx_handler or tap)" SEE },
 		{ { "capture", "-i", "lo", "-Q", "sideways", NULL },
 		  "kcap: capture: invalid -Q direction 'sideways' (must be in, "
 		  "out or inout)" SEE },
@@ -521,11 +521,14 @@ static void test_add_bad(void **state)
 		{ { "add", "x", "dev", "lo", "ring-size", "4KB", NULL },
 		  "kcap: add: invalid ring-size '4KB' " RING_MUST },
 		{ { "add", "x", "dev", "lo", "hook", "tc", NULL },
-		  "kcap: add: invalid hook 'tc' (must be netfilter or "
-		  "rx_handler)" SEE },
+		  "kcap: add: invalid hook 'tc' (must be netfilter, "
+		  "rx_handler or tap)" SEE },
 		{ { "add", "x", "dev", "any", "hook", "rx_handler", NULL },
 		  "kcap: add: dev any captures from the netfilter hook: not "
 		  "'hook rx_handler'" SEE },
+		{ { "add", "x", "dev", "any", "hook", "tap", NULL },
+		  "kcap: add: dev any captures from the netfilter hook: not "
+		  "'hook tap'" SEE },
 	};
 
 	(void)state;

@@ -143,8 +143,8 @@ const char *cli_direction_word(uint8_t dir);
 /* "netfilter", "rx_handler" */
 bool cli_parse_hook(const char *s, uint8_t *hook);
 /*
- * @arg as a hook into *@hook, or cli_invalid() saying "must be netfilter
- * or rx_handler"; 0 or KCAP_EXIT_USAGE.
+ * @arg as a hook into *@hook, or cli_invalid() saying "must be netfilter,
+ * rx_handler or tap"; 0 or KCAP_EXIT_USAGE.
  */
 int cli_hook_arg(const char *cmd, const char *what, const char *arg,
 		 uint8_t *hook);

@@ -3,7 +3,7 @@
  * kcap add: create a persistent session, which captures until 'kcap del'.
  *
  *	kcap add NAME dev DEV|any [direction in|out|inout|off] [snaplen N]
- *		 [filter EXPR] [ring-size BYTES] [hook netfilter|rx_handler]
+ *		 [filter EXPR] [ring-size BYTES] [hook netfilter|rx_handler|tap]
  *		 [nopromisc]
  *
  * libkcap compiles the filter for the device's link type, which only the

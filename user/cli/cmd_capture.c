@@ -5,7 +5,7 @@
  *	kcap capture -i DEV [-i DEV]... [-Q in|out|inout] [-s SNAPLEN] [-c COUNT]
  *		     [-w FILE|-] [-F pcap|pcapng] [--nano] [-B KiB] [-p]
  *		     [-C MB] [-G SECONDS] [-W FILES] [-a KEY:VALUE]...
- *		     [--idle SECONDS] [--hook netfilter|rx_handler]
+ *		     [--idle SECONDS] [--hook netfilter|rx_handler|tap]
  *		     [-e] [-q] [-v...] [-A|-x...|-X...] [-t...] [--print]
  *		     [--time-stamp-precision micro|nano] [EXPRESSION...]
  *	kcap capture -r FILE [-Q in|out|inout] [-c COUNT] [-w FILE|-]
@@ -158,8 +158,9 @@ int capture_parse(int argc, char **argv, struct capture_opts *o)
 		}
 	}
 	if (!ret && (cfg->set & KCAP_CFG_HOOK) &&
-	    cfg->hook == KCAP_HOOK_RX_HANDLER && capture_any(o))
-		ret = cli_usage_error(CMD, "-i any captures from the netfilter hook: no --hook rx_handler");
+	    cfg->hook != KCAP_HOOK_NETFILTER && capture_any(o))
+		ret = cli_usage_error(CMD, "-i any captures from the netfilter hook: no --hook %s",
+				      cli_hook_word(cfg->hook));
 	if (!ret && o->read_file)
 		ret = read_check(o);
 	else if (!ret && !o->nr_devs && !o->list_devices)

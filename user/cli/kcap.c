@@ -33,7 +33,7 @@ static const struct cli_cmd cli_cmds[] = {
 	  "\t[-w FILE|-] [-F pcap|pcapng] [--nano] [-B KiB] [-p]\n"
 	  "\t[-C MB] [-G SECONDS] [-W FILES] [-z CMD] [-Z USER]\n"
 	  "\t[--idle SECONDS] [-a duration:S|filesize:KB|packets:N|files:N]...\n"
-	  "\t[--hook netfilter|rx_handler] [-e] [-q] [-v...] [-A|-x...|-X...]\n"
+	  "\t[--hook netfilter|rx_handler|tap] [-e] [-q] [-v...] [-A|-x...|-X...]\n"
 	  "\t[-t...] [--print] [--time-stamp-precision micro|nano]\n"
 	  "\t[--listen [ADDR:]PORT] [--kafka BROKERS --topic TOPIC\n"
 	  "\t[--kafka-conf KEY=VALUE]... [--partition-by key|flow]]\n"
@@ -64,7 +64,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "add",	cmd_add,	"create a persistent session",
 	  "NAME dev DEV [direction in|out|inout|off]\n"
 	  "\t[snaplen N] [filter EXPR] [ring-size BYTES]\n"
-	  "\t[hook netfilter|rx_handler] [nopromisc]" },
+	  "\t[hook netfilter|rx_handler|tap] [nopromisc]" },
 	{ "set",	cmd_set,	"change a session's direction, snaplen "
 					"or filter",
 	  "NAME [direction in|out|inout|off] [snaplen N]\n"

@@ -6,7 +6,7 @@
  *
  *	NAME dev DEV|any [direction in|out|inout|off] [snaplen N]
  *	     [filter EXPR|all] [ring-size BYTES[K|M|G]]
- *	     [hook netfilter|rx_handler] [nopromisc]
+ *	     [hook netfilter|rx_handler|tap] [nopromisc]
  *
  * set takes direction, snaplen and filter only: the rest is fixed when
  * the session is created.  "capture" is accepted for "direction".  dev
@@ -170,10 +170,10 @@ int add_parse(int argc, char **argv, struct kcap_session_config *cfg)
 		return cli_usage_error("add", "which device? 'dev DEV' is "
 				       "needed");
 	if (!strcmp(cfg->ifname, KCAP_ANY_DEVICE) &&
-	    (seen & KCAP_CFG_HOOK) && cfg->hook == KCAP_HOOK_RX_HANDLER)
+	    (seen & KCAP_CFG_HOOK) && cfg->hook != KCAP_HOOK_NETFILTER)
 		return cli_usage_error("add", "dev any captures from the "
-				       "netfilter hook: not 'hook "
-				       "rx_handler'");
+				       "netfilter hook: not 'hook %s'",
+				       cli_hook_word(cfg->hook));
 	cfg->set |= KCAP_CFG_FLAGS;
 	cfg->flags = KCAP_SESSION_F_PERSISTENT |
 		     (seen & KEY_NOPROMISC ? KCAP_SESSION_F_NOPROMISC : 0);

@@ -262,6 +262,7 @@ static const struct cli_word cli_direction_words[] = {
 static const struct cli_word cli_hook_words[] = {
 	{ "netfilter", KCAP_HOOK_NETFILTER },
 	{ "rx_handler", KCAP_HOOK_RX_HANDLER },
+	{ "tap", KCAP_HOOK_TAP },
 	{ NULL, 0 },
 };
 
@@ -290,7 +291,7 @@ int cli_hook_arg(const char *cmd, const char *what, const char *arg,
 		 uint8_t *hook)
 {
 	if (!cli_parse_hook(arg, hook))
-		return cli_invalid(cmd, what, arg, "netfilter or rx_handler");
+		return cli_invalid(cmd, what, arg, "netfilter, rx_handler or tap");
 	return 0;
 }
 
