@@ -39,6 +39,18 @@
 #include "compat.h"
 #include "internal.h"
 
+/* Above a policy's s16 min/max (the policy's pointer is not const on 6.1). */
+static struct netlink_range_validation kcap_snaplen_range = {
+	.min	= 1,
+	.max	= KCAP_SNAPLEN_MAX,
+};
+
+/*
+ * The checks kcap.yaml states are all here, so that the policy userland
+ * can dump (CTRL_CMD_GETPOLICY) is the spec's; what a policy cannot say
+ * (a ring size that is a power of two and within a module parameter) is
+ * checked in code.
+ */
 static const struct nla_policy kcap_policy[KCAP_ATTR_MAX + 1] = {
 	[KCAP_ATTR_PAD]			= { .type = NLA_REJECT },
 	[KCAP_ATTR_ID]			= NLA_POLICY_MIN(NLA_U32, 1),
@@ -48,14 +60,16 @@ static const struct nla_policy kcap_policy[KCAP_ATTR_MAX + 1] = {
 	[KCAP_ATTR_IFNAME]		= { .type = NLA_NUL_STRING,
 					    .len = IFNAMSIZ - 1 },
 	[KCAP_ATTR_DIRECTION]		= NLA_POLICY_MAX(NLA_U8, KCAP_DIR_INOUT),
-	[KCAP_ATTR_SNAPLEN]		= { .type = NLA_U32 },
+	[KCAP_ATTR_SNAPLEN]		= NLA_POLICY_FULL_RANGE(NLA_U32,
+							&kcap_snaplen_range),
 	[KCAP_ATTR_FILTER]		= { .type = NLA_BINARY,
 					    .len = BPF_MAXINSNS *
 						   sizeof(struct sock_filter) },
 	[KCAP_ATTR_FILTER_TEXT]		= { .type = NLA_NUL_STRING,
 					    .len = KCAP_FILTER_TEXT_MAX - 1 },
 	[KCAP_ATTR_HOOK]		= NLA_POLICY_MAX(NLA_U8, KCAP_HOOK_TAP),
-	[KCAP_ATTR_RING_SIZE]		= { .type = NLA_U32 },
+	[KCAP_ATTR_RING_SIZE]		= NLA_POLICY_MIN(NLA_U32,
+							 KCAP_RING_SIZE_MIN),
 	[KCAP_ATTR_FLAGS]		= NLA_POLICY_MASK(NLA_U32,
 							  KCAP_SESSION_F_ALL),
 	[KCAP_ATTR_STATE]		= { .type = NLA_REJECT },
@@ -291,11 +305,6 @@ static int kcap_parse_settings(struct genl_info *info,
 	if (a[KCAP_ATTR_SNAPLEN]) {
 		req->changes |= KCAP_SET_SNAPLEN;
 		req->snaplen = nla_get_u32(a[KCAP_ATTR_SNAPLEN]);
-		if (!req->snaplen || req->snaplen > KCAP_SNAPLEN_MAX) {
-			NL_SET_ERR_MSG_ATTR(info->extack, a[KCAP_ATTR_SNAPLEN],
-					    "snaplen must be 1..262144");
-			return -EINVAL;
-		}
 	}
 	if (a[KCAP_ATTR_FILTER_TEXT] && !a[KCAP_ATTR_FILTER]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, a[KCAP_ATTR_FILTER_TEXT],

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The kcap generic-netlink family: registered with its version, visible from
-# another network namespace, and found (or missed, with the right hint) by
-# the kcap CLI.
+# another network namespace, its policy the one kcap.yaml states (dumped
+# from the kernel), and found (or missed, with the right hint) by the kcap
+# CLI.
 . "$(dirname "$0")/lib.sh"
 
 require_root
@@ -11,7 +12,7 @@ require_cmd genl ip kcap
 require_kcap_ko
 
 ktap_print_header
-ktap_plan 7
+ktap_plan 8
 ktap_check "kcap.ko is loaded" sh -c "grep -q '^kcap ' /proc/modules || insmod '$ko'"
 
 ktap_check_match "family kcap registered with version 1" 'Version: 0x0*1\b' \
@@ -20,6 +21,9 @@ ktap_check_match "family kcap registered with version 1" 'Version: 0x0*1\b' \
 setup_ns ns
 ktap_check "family visible from another network namespace" \
 	ip netns exec "$ns" genl ctrl get name kcap
+out=$("$KCAP_SELFTESTS/../tools/check-yaml-spec" --kernel 2>&1)
+ktap_check "kcap.yaml's types and checks are the policy the kernel dumps ($(tr '\n' ';' <<<"$out"))" \
+	grep -q '^ok: ' <<<"$out"
 
 want=$(modinfo -F version "$ko")
 ktap_check_match "kcap version reports module $want and family version 1" \
