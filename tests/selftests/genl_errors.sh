@@ -55,10 +55,11 @@ ktap_check_match "ring memory over mem_max" \
 	'ring memory would exceed the module parameter mem_max in this network namespace' "$(k add s5 dev d0)"
 defer_scope_pop
 
-# The policy's range (the ack carries it for clients that print it).
-ktap_check_match "snaplen 0 (EINVAL)" 'error -22 integer out of range' \
+# The policy's range: ERANGE (the ack carries the range for clients that
+# print it).
+ktap_check_match "snaplen 0 (ERANGE)" 'error -34 integer out of range' \
 	"$(swap --name s1 in:0)"
-ktap_check_match "snaplen 262145" 'error -22 integer out of range' "$(swap --name s1 in:262145)"
+ktap_check_match "snaplen 262145" 'error -34 integer out of range' "$(swap --name s1 in:262145)"
 
 bpf_refused jump "a filter jumping past its end: the reason" \
 	'conditional jump goes past the last instruction' "21 0 5 2048" "6 0 0 262144" "6 0 0 0"
