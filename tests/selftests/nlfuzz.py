@@ -266,7 +266,7 @@ class Gen:
     def out_of_range(self):
         r = self.rng
         cases = [(A_SNAPLEN, u32, v) for v in (0, 262145, 0xffffffff)] + \
-                [(A_DIRECTION, u8, v) for v in (4, 255)] + [(A_HOOK, u8, v) for v in (2, 255)] + \
+                [(A_DIRECTION, u8, v) for v in (4, 255)] + [(A_HOOK, u8, v) for v in (3, 255)] + \
                 [(A_RING_SIZE, u32, v) for v in (0, 1, 4095, 4097, 12288, 0x80000000, 0xffffffff)] + \
                 [(A_FLAGS, u32, v) for v in (8, 0x80000000, 0xffffffff)] + \
                 [(A_IFINDEX, u32, v) for v in (0, 0x7fffffff)]
