@@ -36,13 +36,15 @@ static unsigned int kcap_filter(const struct kcap_settings *set,
 
 /*
  * Count a frame the direction let through and, if the filter passed it
- * (@res bytes at most), put it in this CPU's ring.  @hdr has its len, and
- * the fields that describe the frame; bottom halves are off.
+ * (@res bytes at most), put it in this CPU's ring, as taken in direction
+ * @dir on device @ifindex.  @hdr has its len (and its VLAN fields); bottom
+ * halves are off.
  */
 static void kcap_deliver(struct kcap_session *s,
 			 const struct kcap_settings *set,
 			 const struct sk_buff *skb, struct kcap_rec *hdr,
-			 unsigned int res, bool vlan, const u8 *cooked)
+			 u8 dir, int ifindex, unsigned int res, bool vlan,
+			 const u8 *cooked)
 {
 	struct kcap_pcpu_stats *st = this_cpu_ptr(s->stats);
 	bool ok, cut;
@@ -50,6 +52,10 @@ static void kcap_deliver(struct kcap_session *s,
 	u64_stats_update_begin(&st->syncp);
 	u64_stats_inc(&st->seen);
 	if (res) {
+		hdr->direction = dir;
+		hdr->ifindex = ifindex;
+		hdr->protocol = skb->protocol;
+		hdr->pkt_type = skb->pkt_type;
 		hdr->caplen = min3(hdr->len, set->snaplen, res);
 		/*
 		 * A record larger than half a ring may never fit, wherever the
@@ -106,18 +112,12 @@ void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir)
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.len = skb->len + (vlan ? VLAN_HLEN : 0);
 	res = kcap_filter(set, skb, hdr.len);
-	if (res) {
-		hdr.direction = dir;
-		hdr.ifindex = s->ifindex;
-		hdr.protocol = skb->protocol;
-		hdr.pkt_type = skb->pkt_type;
-		if (vlan) {
-			hdr.flags = KCAP_REC_F_VLAN;
-			hdr.vlan_tci = skb_vlan_tag_get(skb);
-			hdr.vlan_tpid = skb->vlan_proto;
-		}
+	if (res && vlan) {
+		hdr.flags = KCAP_REC_F_VLAN;
+		hdr.vlan_tci = skb_vlan_tag_get(skb);
+		hdr.vlan_tpid = skb->vlan_proto;
 	}
-	kcap_deliver(s, set, skb, &hdr, res, vlan, NULL);
+	kcap_deliver(s, set, skb, &hdr, dir, s->ifindex, res, vlan, NULL);
 
 	skb->pkt_type = pkt_type;
 	__skb_pull(skb, mac_off);
@@ -197,14 +197,10 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.len = KCAP_SLL2_HDR_LEN + skb->len;
 	res = kcap_filter(set, skb, hdr.len);
-	if (res) {
-		hdr.direction = dir;
-		hdr.ifindex = dev->ifindex;
-		hdr.protocol = skb->protocol;
-		hdr.pkt_type = skb->pkt_type;
+	if (res)
 		kcap_cooked_header(&sll, skb, dev);
-	}
-	kcap_deliver(s, set, skb, &hdr, res, false, (const u8 *)&sll);
+	kcap_deliver(s, set, skb, &hdr, dir, dev->ifindex, res, false,
+		     (const u8 *)&sll);
 
 	skb->pkt_type = pkt_type;
 	__skb_push(skb, net_off);

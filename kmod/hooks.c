@@ -146,35 +146,51 @@ static int kcap_nf_register(void *priv, struct nf_hook_ops *ops,
 	return nf_register_net_hook(dev_net(dev), ops);
 }
 
-static void kcap_hook_tap(struct kcap_session *s, struct net_device *dev)
+static void kcap_hook_tap(struct packet_type *tap, struct net_device *dev,
+			  int (*fn)(struct sk_buff *, struct net_device *,
+				    struct packet_type *, struct net_device *))
 {
-	s->tap.type = htons(ETH_P_ALL);
-	s->tap.dev = dev;
-	s->tap.func = kcap_tap_rcv;
-	dev_add_pack(&s->tap);
+	tap->type = htons(ETH_P_ALL);
+	tap->dev = dev;
+	tap->func = fn;
+	dev_add_pack(tap);
 }
 
-static int kcap_hook_out(struct kcap_session *s, struct net_device *dev)
+/*
+ * Sent frames of @dev to @priv: from the netfilter egress hook @nf_out, or
+ * on kernels without one from the packet tap @tap.
+ */
+static int kcap_hook_out(void *priv, struct nf_hook_ops *nf_out, nf_hookfn *nf_fn,
+			 struct packet_type *tap,
+			 int (*tap_fn)(struct sk_buff *, struct net_device *,
+				       struct packet_type *, struct net_device *),
+			 struct net_device *dev)
 {
 	if (!KCAP_HAVE_NF_EGRESS) {
-		kcap_hook_tap(s, dev);
+		kcap_hook_tap(tap, dev, tap_fn);
 		return 0;
 	}
 	/* Last, as tcpdump sees sent frames after the stack is done. */
-	return kcap_nf_register(s, &s->nf_out, dev, NF_NETDEV_EGRESS,
-				kcap_nf_out, INT_MAX);
+	return kcap_nf_register(priv, nf_out, dev, NF_NETDEV_EGRESS, nf_fn,
+				INT_MAX);
+}
+
+/* Undo kcap_hook_out(). */
+static void kcap_unhook_out(struct nf_hook_ops *nf_out, struct packet_type *tap,
+			    struct net_device *dev)
+{
+	if (!KCAP_HAVE_NF_EGRESS)
+		__dev_remove_pack(tap);
+	else
+		nf_unregister_net_hook(dev_net(dev), nf_out);
 }
 
 static void kcap_unhook(struct kcap_session *s, struct net_device *dev)
 {
 	if (s->hooked & KCAP_HOOKED_TAP)
 		__dev_remove_pack(&s->tap);
-	if (s->hooked & KCAP_HOOKED_OUT) {
-		if (!KCAP_HAVE_NF_EGRESS)
-			__dev_remove_pack(&s->tap);
-		else
-			nf_unregister_net_hook(dev_net(dev), &s->nf_out);
-	}
+	if (s->hooked & KCAP_HOOKED_OUT)
+		kcap_unhook_out(&s->nf_out, &s->tap, dev);
 	if (s->hooked & KCAP_HOOKED_RX_HANDLER)
 		netdev_rx_handler_unregister(dev);
 	if (s->hooked & KCAP_HOOKED_IN)
@@ -187,16 +203,10 @@ static void kcap_unhook(struct kcap_session *s, struct net_device *dev)
 /* Unhook a port and free it once no frame can be in its hooks. */
 static void kcap_port_del(struct kcap_port *p)
 {
-	struct net *net = dev_net(p->dev);
-
-	if (p->hooked & KCAP_HOOKED_OUT) {
-		if (!KCAP_HAVE_NF_EGRESS)
-			__dev_remove_pack(&p->tap);
-		else
-			nf_unregister_net_hook(net, &p->nf_out);
-	}
+	if (p->hooked & KCAP_HOOKED_OUT)
+		kcap_unhook_out(&p->nf_out, &p->tap, p->dev);
 	if (p->hooked & KCAP_HOOKED_IN)
-		nf_unregister_net_hook(net, &p->nf_in);
+		nf_unregister_net_hook(dev_net(p->dev), &p->nf_in);
 	list_del(&p->node);
 	dev_put(p->dev);
 	kfree_rcu(p, rcu);
@@ -222,17 +232,10 @@ static int kcap_port_add(struct kcap_session *s, struct net_device *dev)
 	p->hooked |= KCAP_HOOKED_IN;
 	if (dev->flags & IFF_LOOPBACK)
 		return 0;
-	if (!KCAP_HAVE_NF_EGRESS) {
-		p->tap.type = htons(ETH_P_ALL);
-		p->tap.dev = dev;
-		p->tap.func = kcap_tap_any_rcv;
-		dev_add_pack(&p->tap);
-	} else {
-		err = kcap_nf_register(p, &p->nf_out, dev, NF_NETDEV_EGRESS,
-				       kcap_nf_any_out, INT_MAX);
-		if (err)
-			goto err;
-	}
+	err = kcap_hook_out(p, &p->nf_out, kcap_nf_any_out, &p->tap,
+			    kcap_tap_any_rcv, dev);
+	if (err)
+		goto err;
 	p->hooked |= KCAP_HOOKED_OUT;
 	return 0;
 
@@ -346,7 +349,7 @@ int kcap_hooks_attach(struct kcap_session *s, struct net_device *dev,
 	s->hooked = 0;
 	if (s->hook == KCAP_HOOK_TAP) {
 		/* Both directions; nothing here can fail. */
-		kcap_hook_tap(s, dev);
+		kcap_hook_tap(&s->tap, dev, kcap_tap_rcv);
 		s->hooked |= KCAP_HOOKED_TAP;
 	} else if (s->hook == KCAP_HOOK_RX_HANDLER) {
 		err = netdev_rx_handler_register(dev, kcap_rx_handler, s);
@@ -369,7 +372,8 @@ int kcap_hooks_attach(struct kcap_session *s, struct net_device *dev,
 	}
 
 	if (s->hook != KCAP_HOOK_TAP && !(dev->flags & IFF_LOOPBACK)) {
-		err = kcap_hook_out(s, dev);
+		err = kcap_hook_out(s, &s->nf_out, kcap_nf_out, &s->tap,
+				    kcap_tap_rcv, dev);
 		if (err) {
 			NL_SET_ERR_MSG(extack,
 				       "cannot register the netfilter egress hook on the device");
