@@ -507,6 +507,83 @@ static void test_fini_releases(void **state)
 	synth_close(&s);
 }
 
+/*
+ * A batch is what the calls one by one would give, across rings, wraps
+ * and padding; the space of a batch is given back at the next call, never
+ * during it.
+ */
+static void test_batch(void **state)
+{
+	struct kcap_packet pkts[KCAP_RINGS_BATCH_MAX];
+	uint64_t next = 1;
+	struct synth s;
+	unsigned int i, round;
+	int n;
+
+	(void)state;
+	synth_open(&s, 3, 0xfffff000);	/* counters wrap on the way */
+	for (round = 0; round < 40; round++) {
+		uint32_t start[3];
+		uint64_t ts = next;
+
+		for (i = 0; i < 3; i++)
+			start[i] = ctrl_of(&s, i)->tail;
+
+		/* 9 frames of 100 bytes, to rings 0, 2, 1, 0, ... */
+		for (i = 0; i < 9; i++, ts++)
+			synth_put_rec(&s, (i * 2) % 3, ts, 100, (uint8_t)ts);
+		for (i = 0; i < 3; i++)
+			synth_publish(&s, i);
+		n = kcap_rings_next_batch(&s.rs, pkts, 4);
+		assert_int_equal(n, 4);
+		for (i = 0; i < 3; i++)	/* nothing of this batch given back */
+			assert_int_equal(ctrl_of(&s, i)->tail, start[i]);
+		n += kcap_rings_next_batch(&s.rs, pkts + 4, 64);
+		assert_int_equal(n, 9);
+		for (i = 0; i < 9; i++, next++)
+			assert_frame(&pkts[i], next, 100, (uint8_t)next);
+		assert_int_equal(kcap_rings_next_batch(&s.rs, pkts, 64), 0);
+		for (i = 0; i < 3; i++)
+			assert_int_equal(ctrl_of(&s, i)->tail, s.head[i]);
+	}
+	synth_close(&s);
+}
+
+/*
+ * Packets of a batch that were not used are read again, by the same walker
+ * or, after it is gone, by the next one.
+ */
+static void test_unread(void **state)
+{
+	const uint32_t rec_len = ALIGN8(sizeof(struct kcap_rec) + 8);
+	struct kcap_packet pkts[8];
+	struct synth s;
+	unsigned int i;
+
+	(void)state;
+	synth_open(&s, 2, 0);
+	for (i = 0; i < 8; i++)
+		synth_put_rec(&s, i % 2, 100 + i, 8, (uint8_t)i);
+	synth_publish(&s, 0);
+	synth_publish(&s, 1);
+
+	assert_int_equal(kcap_rings_next_batch(&s.rs, pkts, 3), 3);
+	kcap_rings_unread(&s.rs, 1);		/* 101 and 102 again */
+	assert_int_equal(kcap_rings_next_batch(&s.rs, pkts, 3), 3);
+	for (i = 0; i < 3; i++)
+		assert_frame(&pkts[i], 101 + i, 8, (uint8_t)(1 + i));
+	kcap_rings_unread(&s.rs, 2);		/* 103 is left */
+	kcap_rings_fini(&s.rs);
+	assert_int_equal(ctrl_of(&s, 0)->tail, 2 * rec_len);	/* 100, 102 */
+	assert_int_equal(ctrl_of(&s, 1)->tail, rec_len);	/* 101 */
+
+	synth_rings(&s);
+	for (i = 3; i < 8; i++)
+		expect_frame(&s, 100 + i, 8, (uint8_t)i);
+	expect_end(&s);
+	synth_close(&s);
+}
+
 /* A control block that disagrees about the ring size. */
 static void test_bad_ctrl_size(void **state)
 {
@@ -614,6 +691,8 @@ int main(void)
 		cmocka_unit_test(test_merge_late),
 		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_fini_releases),
+		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_unread),
 		cmocka_unit_test(test_bad_ctrl_size),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_reader_without_device),

@@ -173,6 +173,83 @@ static void test_pcap_linktype_raw(void **state)
 	pcap_close(p);
 }
 
+/* The whole of @path, which is at most @size bytes; its length. */
+static size_t slurp(const char *path, uint8_t *buf, size_t size)
+{
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, size, fp);
+	assert_true(n < size);
+	fclose(fp);
+	return n;
+}
+
+/*
+ * frames[], several times over, written by kcap and by libpcap's own
+ * pcap_dump() with the same link type, snaplen and precision (as kcap
+ * always did, no limit and a limit over libpcap's MAXIMUM_SNAPLEN are
+ * that maximum, 262144): the two files must be the same bytes.
+ */
+static void same_as_libpcap(int linktype, uint32_t snaplen, bool nano)
+{
+	static uint8_t a[8192], b[8192];
+	char pa[PATH_MAX], pb[PATH_MAX];
+	struct pcap_pkthdr hdr;
+	struct kcap_writer *w;
+	pcap_dumper_t *d;
+	pcap_t *dead;
+	size_t i, na, nb;
+
+	tmp_path(pa, sizeof(pa), "same-kcap.pcap");
+	tmp_path(pb, sizeof(pb), "same-libpcap.pcap");
+	assert_int_equal(kcap_writer_open(&w, pa, KCAP_FORMAT_PCAP, linktype,
+					  snaplen, nano), 0);
+	dead = pcap_open_dead_with_tstamp_precision(
+			kcap_linktype_to_dlt((uint32_t)linktype),
+			snaplen && snaplen < 262144 ? (int)snaplen : 262144,
+			nano ? PCAP_TSTAMP_PRECISION_NANO :
+			       PCAP_TSTAMP_PRECISION_MICRO);
+	assert_non_null(dead);
+	d = pcap_dump_open(dead, pb);
+	assert_non_null(d);
+	for (i = 0; i < 4 * NR_FRAMES; i++) {
+		const struct kcap_frame *f = &frames[i % NR_FRAMES];
+		uint64_t frac = f->tstamp_ns % 1000000000;
+
+		assert_int_equal(kcap_writer_write(w, f), 0);
+		hdr.ts.tv_sec = (time_t)(f->tstamp_ns / 1000000000);
+		hdr.ts.tv_usec = (suseconds_t)(nano ? frac : frac / 1000);
+		hdr.caplen = snaplen && f->caplen > snaplen ? snaplen :
+							      f->caplen;
+		hdr.len = f->len;
+		pcap_dump((u_char *)d, &hdr, f->data);
+	}
+	assert_int_equal(kcap_writer_close(w), 0);
+	pcap_dump_close(d);
+	pcap_close(dead);
+
+	na = slurp(pa, a, sizeof(a));
+	nb = slurp(pb, b, sizeof(b));
+	for (i = 0; i < na && i < nb; i++)
+		if (a[i] != b[i])
+			fail_msg("linktype %d snaplen %u%s: byte %zu is %#x, libpcap wrote %#x",
+				 linktype, snaplen, nano ? " nano" : "", i,
+				 a[i], b[i]);
+	assert_int_equal(na, nb);
+}
+
+static void test_pcap_same_as_libpcap(void **state)
+{
+	(void)state;
+	same_as_libpcap(LINKTYPE_ETH, 0, false);
+	same_as_libpcap(LINKTYPE_ETH, 0, true);
+	same_as_libpcap(LINKTYPE_ETH, 64, false);
+	same_as_libpcap(101, 1000000, true);	/* LINKTYPE_RAW, cut to max */
+	same_as_libpcap(276, 128, false);	/* LINKTYPE_LINUX_SLL2 */
+}
+
 static void test_caplen_over_len(void **state)
 {
 	struct kcap_frame f = frames[1];
@@ -308,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_pcap_nsec),
 		cmocka_unit_test(test_pcap_snaplen_cuts),
 		cmocka_unit_test(test_pcap_linktype_raw),
+		cmocka_unit_test(test_pcap_same_as_libpcap),
 		cmocka_unit_test(test_caplen_over_len),
 		cmocka_unit_test(test_pcap_dev_full),
 		WRITER_FORMAT_TESTS(pcap),

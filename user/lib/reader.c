@@ -21,7 +21,8 @@
 #include "kcap.h"
 #include "ring.h"
 
-#define KCAP_DEV_PATH	"/dev/" KCAP_DEVICE_NAME
+#define KCAP_DEV_PATH		"/dev/" KCAP_DEVICE_NAME
+#define KCAP_READER_BATCH	32
 
 struct kcap_reader {
 	int			fd;
@@ -29,6 +30,9 @@ struct kcap_reader {
 	size_t			map_size;
 	struct kcap_rings	rings;
 	bool			hup;	/* POLLHUP seen */
+	/* Read from the rings a batch at a time, handed out one by one. */
+	unsigned int		nb, ib;
+	struct kcap_packet	batch[KCAP_READER_BATCH];
 };
 
 /* Whether the layout the kernel gave fits in what it maps. */
@@ -101,7 +105,6 @@ int kcap_reader_open(struct kcap_reader **rp, uint32_t session_id,
 	if (!r)
 		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
 	r->map = MAP_FAILED;
-	r->rings.cur = -1;
 
 	r->fd = open(KCAP_DEV_PATH, O_RDWR | O_CLOEXEC);
 	if (r->fd < 0) {
@@ -136,13 +139,34 @@ fail:
 	return kcap_reader_error(e, err, step, session_id);
 }
 
+/*
+ * The next packet of the batch, or of a new batch once it is all handed
+ * out (which gives back the space of the last): 1, 0 if every ring is
+ * empty, or -EBADMSG.
+ */
+static int kcap_reader_take(struct kcap_reader *r, struct kcap_packet *pkt)
+{
+	int n;
+
+	if (r->ib == r->nb) {
+		r->ib = r->nb = 0;
+		n = kcap_rings_next_batch(&r->rings, r->batch,
+					  KCAP_READER_BATCH);
+		if (n <= 0)
+			return n;
+		r->nb = (unsigned int)n;
+	}
+	*pkt = r->batch[r->ib++];
+	return 1;
+}
+
 int kcap_reader_next(struct kcap_reader *r, struct kcap_packet *pkt,
 		     int timeout_ms)
 {
 	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
 	int ret;
 
-	ret = kcap_rings_next(&r->rings, pkt);
+	ret = kcap_reader_take(r, pkt);
 	if (ret)
 		return ret < 0 ? ret : KCAP_READ_PACKET;
 	if (r->hup)
@@ -160,7 +184,7 @@ int kcap_reader_next(struct kcap_reader *r, struct kcap_packet *pkt,
 		return ret;
 
 	/* The frames published before the hangup come first. */
-	ret = kcap_rings_next(&r->rings, pkt);
+	ret = kcap_reader_take(r, pkt);
 	if (ret)
 		return ret < 0 ? ret : KCAP_READ_PACKET;
 	return r->hup ? KCAP_READ_HUP : KCAP_READ_NONE;
@@ -189,6 +213,9 @@ void kcap_reader_close(struct kcap_reader *r)
 {
 	if (!r)
 		return;
+	/* What was read but not handed out is left for the next reader. */
+	if (r->rings.ring)
+		kcap_rings_unread(&r->rings, r->ib);
 	kcap_rings_fini(&r->rings);
 	if (r->map != MAP_FAILED)
 		munmap(r->map, r->map_size);

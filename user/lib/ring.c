@@ -19,17 +19,17 @@
 #include "ring.h"
 
 /*
- * One ring: the record at its tail (1, a copy of its header in r->rec),
- * 0 if the ring is empty, -EBADMSG if the record is corrupt.  Padding
- * records are skipped.
+ * One ring: the record at its tail (1, r->rec), 0 if the ring is empty,
+ * -EBADMSG if the record is corrupt.  Padding records are skipped.
  */
 static int kcap_ring_peek(struct kcap_ring *r)
 {
-	const uint8_t *p;
+	const struct kcap_rec *rec;
 	uint32_t avail, pos, rec_len;
-	uint8_t flags;
 
-	while (!r->have_rec) {
+	if (r->rec)
+		return 1;
+	for (;;) {
 		if (r->tail == r->head) {
 			r->head = __atomic_load_n(&r->ctrl->head,
 						  __ATOMIC_ACQUIRE);
@@ -38,43 +38,30 @@ static int kcap_ring_peek(struct kcap_ring *r)
 		}
 		avail = r->head - r->tail;
 		pos = r->tail & (r->size - 1);
-		if (avail > r->size || avail % KCAP_REC_ALIGN ||
-		    pos % KCAP_REC_ALIGN)
+		if (avail > r->size || (avail | pos) % KCAP_REC_ALIGN)
 			return -EBADMSG;
 
-		/* Of a padding record only rec_len and flags are valid. */
-		p = r->data + pos;
-		memcpy(&rec_len, p + offsetof(struct kcap_rec, rec_len),
-		       sizeof(rec_len));
-		flags = p[offsetof(struct kcap_rec, flags)];
+		/*
+		 * Of a padding record only rec_len and flags are valid.
+		 * The data area is page-aligned and pos 8-byte aligned.
+		 */
+		rec = (const struct kcap_rec *)(r->data + pos);
+		rec_len = rec->rec_len;
 		if (rec_len < KCAP_REC_ALIGN || rec_len % KCAP_REC_ALIGN ||
 		    rec_len > r->size - pos || rec_len > avail)
 			return -EBADMSG;
-		if (flags & KCAP_REC_F_PAD) {
-			r->tail += rec_len;
-			continue;
-		}
-
-		if (rec_len < sizeof(struct kcap_rec))
-			return -EBADMSG;
-		memcpy(&r->rec, p, sizeof(r->rec));
-		if (r->rec.hdr_len < sizeof(struct kcap_rec) ||
-		    r->rec.hdr_len > rec_len ||
-		    r->rec.caplen > rec_len - r->rec.hdr_len ||
-		    r->rec.caplen > r->rec.len)
-			return -EBADMSG;
-		r->have_rec = true;
+		if (!(rec->flags & KCAP_REC_F_PAD))
+			break;
+		r->tail += rec_len;
 	}
+	if (rec_len < sizeof(struct kcap_rec) || rec->hdr_len < sizeof(*rec) ||
+	    rec->hdr_len > rec_len || rec->caplen > rec_len - rec->hdr_len ||
+	    rec->caplen > rec->len)
+		return -EBADMSG;
+	r->rec = rec;
+	r->rec_len = rec_len;
+	r->ts = rec->tstamp_ns;
 	return 1;
-}
-
-/* Consume the record kcap_ring_peek() found. */
-static void kcap_ring_consume(struct kcap_ring *r)
-{
-	if (!r->have_rec)
-		return;
-	r->tail += r->rec.rec_len;
-	r->have_rec = false;
 }
 
 /* Give back the space consumed, if any. */
@@ -101,7 +88,6 @@ int kcap_rings_init(struct kcap_rings *rs, void *base, unsigned int nr,
 	unsigned int i;
 
 	memset(rs, 0, sizeof(*rs));
-	rs->cur = -1;
 	rs->ring = calloc(nr, sizeof(*rs->ring));
 	if (!rs->ring)
 		return -ENOMEM;
@@ -130,72 +116,94 @@ int kcap_rings_init(struct kcap_rings *rs, void *base, unsigned int nr,
 static void kcap_rings_fill(const struct kcap_ring *r, unsigned int idx,
 			    struct kcap_packet *pkt)
 {
-	const struct kcap_rec *rec = &r->rec;
+	const struct kcap_rec *rec = r->rec;
+	uint8_t dir = rec->direction;
 
-	memset(pkt, 0, sizeof(*pkt));
-	pkt->frame.tstamp_ns = rec->tstamp_ns;
+	pkt->frame.tstamp_ns = r->ts;
 	pkt->frame.caplen = rec->caplen;
 	pkt->frame.len = rec->len;
 	pkt->frame.ifindex = rec->ifindex;
-	/* KCAP_DIR_IN/OUT are KCAP_FRAME_IN/OUT. */
-	pkt->frame.direction = rec->direction == KCAP_DIR_IN ? KCAP_FRAME_IN :
-			       rec->direction == KCAP_DIR_OUT ? KCAP_FRAME_OUT :
-			       0;
-	pkt->frame.data = r->data + (r->tail & (r->size - 1)) + rec->hdr_len;
+	/* KCAP_DIR_IN/OUT (1, 2) are KCAP_FRAME_IN/OUT; anything else 0. */
+	pkt->frame.direction = (uint8_t)(dir - 1) < 2 ? dir : 0;
+	pkt->frame.data = (const uint8_t *)rec + rec->hdr_len;
 	pkt->protocol = ntohs(rec->protocol);
-	if (rec->flags & KCAP_REC_F_VLAN) {
-		pkt->vlan = true;
-		pkt->vlan_tci = rec->vlan_tci;
-		pkt->vlan_tpid = ntohs(rec->vlan_tpid);
-	}
+	pkt->vlan = rec->flags & KCAP_REC_F_VLAN;
+	pkt->vlan_tci = pkt->vlan ? rec->vlan_tci : 0;
+	pkt->vlan_tpid = pkt->vlan ? ntohs(rec->vlan_tpid) : 0;
 	pkt->pkt_type = rec->pkt_type;
 	pkt->ring = idx;
+	pkt->session = 0;
+}
+
+/*
+ * Records handed out are consumed at once (tail moves past them) but
+ * their space is given back only at the next call, in steps of batch
+ * bytes, or all of it once every ring is empty.
+ */
+int kcap_rings_next_batch(struct kcap_rings *rs, struct kcap_packet *pkts,
+			  unsigned int max)
+{
+	struct kcap_ring *r, *best, *end = rs->ring + rs->nr;
+	unsigned int n = 0;
+	int ret = 0;
+
+	if (max > KCAP_RINGS_BATCH_MAX)
+		max = KCAP_RINGS_BATCH_MAX;
+	rs->last_n = 0;
+	for (r = rs->ring; r < end; r++)
+		if (r->tail - r->released >= rs->batch)
+			kcap_ring_release(r);
+
+	while (n < max) {
+		best = NULL;
+		for (r = rs->ring; r < end; r++) {
+			ret = kcap_ring_peek(r);
+			if (ret < 0)
+				break;
+			if (ret && (!best || r->ts < best->ts))
+				best = r;
+		}
+		if (ret < 0 || !best)
+			break;
+		rs->last[n].ring = (uint32_t)(best - rs->ring);
+		rs->last[n].tail = best->tail;
+		kcap_rings_fill(best, rs->last[n].ring, &pkts[n]);
+		n++;
+		best->tail += best->rec_len;
+		best->rec = NULL;
+	}
+	rs->last_n = n;
+	if (n)
+		return (int)n;	/* an error is for the next call */
+	if (!ret)
+		kcap_rings_release(rs);
+	return ret;
 }
 
 int kcap_rings_next(struct kcap_rings *rs, struct kcap_packet *pkt)
 {
-	struct kcap_ring *best = NULL;
-	unsigned int i, best_idx = 0;
-	int ret;
-
-	if (rs->cur >= 0) {
-		struct kcap_ring *r = &rs->ring[rs->cur];
-
-		kcap_ring_consume(r);
-		if (r->tail - r->released >= rs->batch)
-			kcap_ring_release(r);
-		rs->cur = -1;
-	}
-
-	for (i = 0; i < rs->nr; i++) {
-		struct kcap_ring *r = &rs->ring[i];
-
-		ret = kcap_ring_peek(r);
-		if (ret < 0)
-			return ret;
-		if (ret && (!best || r->rec.tstamp_ns < best->rec.tstamp_ns)) {
-			best = r;
-			best_idx = i;
-		}
-	}
-	if (!best) {
-		kcap_rings_release(rs);
-		return 0;
-	}
-	kcap_rings_fill(best, best_idx, pkt);
-	rs->cur = (int)best_idx;
-	return 1;
+	return kcap_rings_next_batch(rs, pkt, 1);
 }
 
+void kcap_rings_unread(struct kcap_rings *rs, unsigned int k)
+{
+	unsigned int i = rs->last_n;
+	struct kcap_ring *r;
+
+	while (i > k) {		/* newest first: each ring ends at its oldest */
+		i--;
+		r = &rs->ring[rs->last[i].ring];
+		r->tail = rs->last[i].tail;
+		r->rec = NULL;
+	}
+	if (rs->last_n > k)
+		rs->last_n = k;
+}
 
 void kcap_rings_fini(struct kcap_rings *rs)
 {
-	if (rs->ring) {
-		if (rs->cur >= 0)
-			kcap_ring_consume(&rs->ring[rs->cur]);
+	if (rs->ring)
 		kcap_rings_release(rs);
-	}
 	free(rs->ring);
 	memset(rs, 0, sizeof(*rs));
-	rs->cur = -1;
 }

@@ -21,16 +21,29 @@ struct kcap_ring {
 	uint32_t		head;		/* as last load-acquired */
 	uint32_t		tail;		/* past what was consumed */
 	uint32_t		released;	/* tail as last given back */
-	bool			have_rec;	/* rec is the record at tail */
-	struct kcap_rec		rec;		/* a copy of its header */
+	/*
+	 * The record at tail, checked, or NULL; in the ring itself: the
+	 * kernel writes only past head, never what it has published.  Its
+	 * rec_len and timestamp as they were checked.
+	 */
+	const struct kcap_rec	*rec;
+	uint32_t		rec_len;
+	uint64_t		ts;
 };
+
+#define KCAP_RINGS_BATCH_MAX	64	/* packets per kcap_rings_next_batch() */
 
 /* The rings of a session, merged by timestamp. */
 struct kcap_rings {
 	struct kcap_ring	*ring;
 	unsigned int		nr;
-	int			cur;	/* ring of the packet handed out, or -1 */
 	uint32_t		batch;	/* give back a ring's space by this much */
+	/* Where each packet of the last batch was: its ring and tail. */
+	unsigned int		last_n;
+	struct {
+		uint32_t	ring;
+		uint32_t	tail;
+	}			last[KCAP_RINGS_BATCH_MAX];
 };
 
 /*
@@ -48,6 +61,21 @@ int kcap_rings_init(struct kcap_rings *rs, void *base, unsigned int nr,
  * a corrupt record.  The packet handed out before is consumed first.
  */
 int kcap_rings_next(struct kcap_rings *rs, struct kcap_packet *pkt);
+
+/*
+ * Up to @max (at most KCAP_RINGS_BATCH_MAX) packets, the oldest first, as kcap_rings_next() gives them one
+ * by one: how many, or 0 if every ring is empty, or -EBADMSG for a corrupt
+ * record (after the packets before it, at the next call).  They stay valid
+ * until the next call.
+ */
+int kcap_rings_next_batch(struct kcap_rings *rs, struct kcap_packet *pkts,
+			  unsigned int max);
+
+/*
+ * Packets @k and on of the last batch were not used: reading starts again
+ * at them, as if they had not been read.
+ */
+void kcap_rings_unread(struct kcap_rings *rs, unsigned int k);
 
 /* Give back what was consumed and free @rs's memory (not the rings). */
 void kcap_rings_fini(struct kcap_rings *rs);

@@ -34,6 +34,35 @@ void kcap_writer_good(struct kcap_writer *w)
 	w->data_good = w->data;
 }
 
+int kcap_writer_buf_init(struct kcap_writer *w, size_t max_rec)
+{
+	w->buf_size = max_rec > KCAP_WRITER_BUF ? max_rec : KCAP_WRITER_BUF;
+	w->buf = malloc(w->buf_size);
+	return w->buf ? 0 : -ENOMEM;
+}
+
+int kcap_writer_buf_flush(struct kcap_writer *w)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	if (w->err)
+		return w->err;
+	while (done < w->buf_len) {
+		n = write(w->fd, w->buf + done, w->buf_len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			w->buf_len = 0;
+			return kcap_writer_fail(w, n < 0 ? -errno : -EIO);
+		}
+		done += n;
+	}
+	w->buf_len = 0;
+	kcap_writer_good(w);	/* the buffer held all that was not out */
+	return 0;
+}
+
 static int kcap_writer_open_file(struct kcap_writer *w,
 				 const struct kcap_writer_opts *o)
 {

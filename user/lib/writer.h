@@ -11,8 +11,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <pcap/pcap.h>
-
 #include "kcap.h"
 
 /* What a pcapng file knows of an interface. */
@@ -46,17 +44,15 @@ struct kcap_writer {
 	bool			nano;
 	const char		*comment;	/* while opening: the section's */
 
-	/* pcap: libpcap writes through its own FILE on a dup of fd. */
-	pcap_t			*dead;
-	pcap_dumper_t		*dumper;
-	FILE			*fp;
-	char			*iobuf;
-	size_t			iobuf_size;
+	/* pcap: the snaplen of its header, which records are cut to. */
+	uint32_t		rec_snaplen;
 
-	/* pcapng: whole blocks, buffered before one write(2). */
+	/* Whole records or blocks, buffered before one write(2). */
 	uint8_t			*buf;
 	size_t			buf_len;
 	size_t			buf_size;
+
+	/* pcapng */
 	struct kcap_writer_if	*ifs;		/* interface id is the index */
 	size_t			nr_ifs;
 };
@@ -65,6 +61,26 @@ struct kcap_writer {
 int kcap_writer_fail(struct kcap_writer *w, int err);
 /* Everything written so far is in the file: good is bytes. */
 void kcap_writer_good(struct kcap_writer *w);
+/* The buffer, KCAP_WRITER_BUF bytes or @max_rec if more. */
+int kcap_writer_buf_init(struct kcap_writer *w, size_t max_rec);
+/* Write the buffer out; on failure, cut the file back (sticky error). */
+int kcap_writer_buf_flush(struct kcap_writer *w);
+
+#define KCAP_WRITER_BUF		(256 * 1024)
+
+/* Room for @n bytes behind what the buffer holds, which the caller made. */
+static inline uint8_t *kcap_writer_buf_room(struct kcap_writer *w, size_t n)
+{
+	(void)n;
+	return w->buf + w->buf_len;
+}
+
+/* @n bytes built at kcap_writer_buf_room(): a whole record or block. */
+static inline void kcap_writer_buf_add(struct kcap_writer *w, size_t n)
+{
+	w->buf_len += n;
+	w->bytes += n;
+}
 
 /* A file format: the format's half of each kcap_writer_*() call. */
 struct kcap_writer_ops {

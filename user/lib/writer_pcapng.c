@@ -39,7 +39,6 @@
 #define EPB_FLAG_INBOUND	1
 #define EPB_FLAG_OUTBOUND	2
 
-#define PCAPNG_BUF_SIZE		65536
 #define PCAPNG_NAME_MAX		256	/* longest if_name kept */
 #define PCAPNG_OPTS_MAX		64	/* room for the fixed-size options */
 
@@ -116,8 +115,6 @@ static void put_endofopt(struct pcapng_blk *b)
 	put16(b, 0);
 }
 
-static int kcap_writer_pcapng_flush(struct kcap_writer *w);
-
 /*
  * Room for a block of at most @max bytes at the end of the buffer, which is
  * written out first if the block would not fit behind what it holds.
@@ -128,7 +125,7 @@ static int pcapng_begin(struct kcap_writer *w, struct pcapng_blk *b,
 	int err;
 
 	if (w->buf_len && w->buf_len + max > w->buf_size) {
-		err = kcap_writer_pcapng_flush(w);
+		err = kcap_writer_buf_flush(w);
 		if (err)
 			return err;
 	}
@@ -251,12 +248,13 @@ static int pcapng_get_if(struct kcap_writer *w, uint32_t ifindex,
 
 static int kcap_writer_pcapng_open(struct kcap_writer *w)
 {
+	int err;
+
 	if (w->linktype > UINT16_MAX)
 		return -EINVAL;
-	w->buf = malloc(PCAPNG_BUF_SIZE);
-	if (!w->buf)
-		return -ENOMEM;
-	w->buf_size = PCAPNG_BUF_SIZE;
+	err = kcap_writer_buf_init(w, 0);
+	if (err)
+		return err;
 	return pcapng_write_shb(w);
 }
 
@@ -372,28 +370,7 @@ static int pcapng_write_isb(struct kcap_writer *w, size_t id, uint64_t now_ns)
 
 static int kcap_writer_pcapng_flush(struct kcap_writer *w)
 {
-	size_t done = 0;
-	ssize_t n;
-
-	if (w->err)
-		return w->err;
-	while (done < w->buf_len) {
-		n = write(w->fd, w->buf + done, w->buf_len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			w->buf_len = 0;
-			return kcap_writer_fail(w, -errno);
-		}
-		if (n == 0) {
-			w->buf_len = 0;
-			return kcap_writer_fail(w, -EIO);
-		}
-		done += n;
-	}
-	w->buf_len = 0;
-	kcap_writer_good(w);	/* the buffer held all that was not out */
-	return 0;
+	return kcap_writer_buf_flush(w);
 }
 
 static int kcap_writer_pcapng_close(struct kcap_writer *w)
