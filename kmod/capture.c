@@ -12,6 +12,12 @@
  * device sees frames as libpcap's "any" does instead: from the network
  * header, after a cooked header (kcap_capture_cooked()).  Nothing here
  * clones, allocates, sleeps or takes a lock.
+ *
+ * Every hook runs with bottom halves off, on the receive path and on the
+ * transmit path (AF_PACKET's packet_rcv() relies on the same), so this
+ * CPU's ring cannot be entered twice at once: there is no
+ * local_bh_disable() per frame, only lockdep's check.  A frame's record
+ * header is filled only once the filter has taken it.
  */
 
 #include <linux/filter.h>
@@ -37,8 +43,8 @@ static unsigned int kcap_filter(const struct kcap_settings *set,
 /*
  * Count a frame the direction let through and, if the filter passed it
  * (@res bytes at most), put it in this CPU's ring, as taken in direction
- * @dir on device @ifindex.  @hdr has its len (and its VLAN fields); bottom
- * halves are off.
+ * @dir on device @ifindex.  If @res, @hdr is zeroed but for its len and
+ * VLAN fields; otherwise it is not looked at.
  */
 static void kcap_deliver(struct kcap_session *s,
 			 const struct kcap_settings *set,
@@ -93,14 +99,14 @@ void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir)
 {
 	const struct kcap_settings *set = rcu_dereference(s->settings);
 	unsigned char pkt_type = skb->pkt_type;
-	unsigned int mac_off = 0, res;
+	unsigned int mac_off = 0, len, res;
 	struct kcap_rec hdr;
 	bool vlan;
 
 	if (!(set->direction & dir))
 		return;
 
-	local_bh_disable();
+	lockdep_assert_in_softirq();
 	if (dir == KCAP_DIR_IN && skb_mac_header_was_set(skb))
 		mac_off = skb->data - skb_mac_header(skb);
 	__skb_push(skb, mac_off);
@@ -109,19 +115,21 @@ void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir)
 
 	vlan = skb_vlan_tag_present(skb) && s->linktype == KCAP_LINKTYPE_ETHERNET &&
 	       skb->len >= 2 * ETH_ALEN;
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.len = skb->len + (vlan ? VLAN_HLEN : 0);
-	res = kcap_filter(set, skb, hdr.len);
-	if (res && vlan) {
-		hdr.flags = KCAP_REC_F_VLAN;
-		hdr.vlan_tci = skb_vlan_tag_get(skb);
-		hdr.vlan_tpid = skb->vlan_proto;
+	len = skb->len + (vlan ? VLAN_HLEN : 0);
+	res = kcap_filter(set, skb, len);
+	if (res) {
+		memset(&hdr, 0, sizeof(hdr));
+		hdr.len = len;
+		if (vlan) {
+			hdr.flags = KCAP_REC_F_VLAN;
+			hdr.vlan_tci = skb_vlan_tag_get(skb);
+			hdr.vlan_tpid = skb->vlan_proto;
+		}
 	}
 	kcap_deliver(s, set, skb, &hdr, dir, s->ifindex, res, vlan, NULL);
 
 	skb->pkt_type = pkt_type;
 	__skb_pull(skb, mac_off);
-	local_bh_enable();
 }
 
 /* LINKTYPE_LINUX_SLL2's header, in network order. */
@@ -175,7 +183,7 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 {
 	const struct kcap_settings *set = rcu_dereference(s->settings);
 	unsigned char pkt_type = skb->pkt_type;
-	unsigned int net_off = 0, res;
+	unsigned int net_off = 0, len, res;
 	struct kcap_sll2 sll;
 	struct kcap_rec hdr;
 	int off;
@@ -183,7 +191,7 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 	if (!(set->direction & dir))
 		return;
 
-	local_bh_disable();
+	lockdep_assert_in_softirq();
 	/* A sent frame starts at its MAC header, on a device that has one. */
 	if (dir == KCAP_DIR_OUT && dev_has_header(dev)) {
 		off = skb_network_offset(skb);
@@ -194,15 +202,16 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 	if (dir == KCAP_DIR_OUT)
 		skb->pkt_type = PACKET_OUTGOING;
 
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.len = KCAP_SLL2_HDR_LEN + skb->len;
-	res = kcap_filter(set, skb, hdr.len);
-	if (res)
+	len = KCAP_SLL2_HDR_LEN + skb->len;
+	res = kcap_filter(set, skb, len);
+	if (res) {
+		memset(&hdr, 0, sizeof(hdr));
+		hdr.len = len;
 		kcap_cooked_header(&sll, skb, dev);
+	}
 	kcap_deliver(s, set, skb, &hdr, dir, dev->ifindex, res, false,
 		     (const u8 *)&sll);
 
 	skb->pkt_type = pkt_type;
 	__skb_push(skb, net_off);
-	local_bh_enable();
 }

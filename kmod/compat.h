@@ -10,6 +10,7 @@
 
 #include <linux/atomic.h>
 #include <linux/kernel.h>
+#include <linux/lockdep.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/netlink.h>
@@ -19,6 +20,11 @@
 #ifndef timer_container_of
 #define timer_container_of(var, callback_timer, timer_fieldname) \
 	from_timer(var, callback_timer, timer_fieldname)
+#endif
+
+/* 5.11 brought lockdep_assert_in_softirq(); before it, no check. */
+#ifndef lockdep_assert_in_softirq
+#define lockdep_assert_in_softirq()	do { } while (0)
 #endif
 
 /*
