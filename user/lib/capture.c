@@ -244,11 +244,34 @@ static int kcap_capture_wait(struct kcap_capture *c, int timeout_ms)
 	return 0;
 }
 
+/* kcap_capture_next() of a capture of one session: its reader's frames. */
+static int kcap_capture_next_one(struct kcap_capture *c,
+				 struct kcap_packet *pkt, int timeout_ms)
+{
+	struct kcap_source *s = &c->src[0];
+	int ret;
+
+	if (s->hup)
+		return KCAP_READ_HUP;
+	ret = kcap_reader_next(s->r, pkt, timeout_ms);
+	if (ret == KCAP_READ_PACKET) {
+		pkt->session = 0;
+	} else if (ret == KCAP_READ_HUP) {
+		s->hup = true;
+		c->hup = 0;
+		c->hup_ns = kcap_now_ns();
+	}
+	return ret;
+}
+
 int kcap_capture_next(struct kcap_capture *c, struct kcap_packet *pkt,
 		      int timeout_ms)
 {
 	struct kcap_source *best;
 	int ret;
+
+	if (c->nr == 1)
+		return kcap_capture_next_one(c, pkt, timeout_ms);
 
 	/* The frame handed out before is done with: its reader may move on. */
 	if (c->last >= 0)

@@ -21,7 +21,7 @@
 #include "internal.h"
 #include "kcap.h"
 
-#define KCAP_RECORD_FLUSH_BYTES	16384	/* written out at least this often */
+#define KCAP_RECORD_FLUSH_BYTES	65536	/* written out at least this often */
 #define KCAP_RECORD_STATS_MS	1000	/* counters read this often */
 #define KCAP_RECORD_CLOCK_EVERY	256	/* frames between readings of the clock */
 
@@ -470,7 +470,11 @@ static bool kcap_record_take(struct kcap_record *r,
 			     const struct kcap_packet *pkt)
 {
 	uint64_t now = kcap_record_clock(r);
-	uint64_t rec = r->w ? kcap_writer_frame_bytes(r->w, &pkt->frame) : 0;
+	uint64_t rec = 0;
+
+	/* A record's size matters only to a limit of bytes. */
+	if (r->w && (r->cfg.bytes || r->cfg.rotate_bytes))
+		rec = kcap_writer_frame_bytes(r->w, &pkt->frame);
 
 	switch (kcap_record_before(&r->cfg, &r->at, rec, now, &r->p.why)) {
 	case KCAP_RECORD_STOP:

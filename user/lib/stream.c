@@ -22,12 +22,12 @@
  * buffer, less what is queued, which counts the kernel's overhead too;
  * TCP refuses data only once that room is used up).
  *
- * The bytes are libpcap's own: the file header and each record are written
- * by pcap_dump_fopen() and pcap_dump() into a memory FILE (fmemopen(3))
- * and copied from there into the clients' buffers.  libpcap cannot write
- * to the sockets itself: its pcap_dump() writes to a blocking FILE, whole
- * or not at all is not its concern, and one dumper cannot drop a record
- * for one reader and not for another.
+ * The bytes are those of the pcap writer (writer_pcap.c), which are
+ * libpcap's own: the file header and each record are formatted once and
+ * copied into the clients' buffers.  libpcap cannot write to the sockets
+ * itself: its pcap_dump() writes to a blocking FILE, whole or not at all
+ * is not its concern, and one dumper cannot drop a record for one reader
+ * and not for another.
  */
 
 #define _GNU_SOURCE	/* accept4() */
@@ -45,14 +45,13 @@
 
 #include <linux/sock_diag.h>
 
-#include <pcap/pcap.h>
-
 #include "internal.h"
 #include "kcap.h"
+#include "writer.h"
 
-#define KCAP_STREAM_FILE_HDR	24	/* struct pcap_file_header */
-#define KCAP_STREAM_REC_HDR	16	/* a record's header on the wire */
-#define KCAP_STREAM_MAX_SNAPLEN	262144	/* libpcap's MAXIMUM_SNAPLEN */
+#define KCAP_STREAM_FILE_HDR	KCAP_PCAP_FILE_HDR
+#define KCAP_STREAM_REC_HDR	KCAP_PCAP_REC_HDR
+#define KCAP_STREAM_MAX_SNAPLEN	KCAP_PCAP_MAX_SNAPLEN
 #define KCAP_STREAM_SEND_BYTES	65536	/* sent once a client has this many */
 
 struct kcap_stream_conn {
@@ -72,9 +71,6 @@ struct kcap_stream {
 	struct kcap_stream_opts		o;
 	char				addr[KCAP_STREAM_ADDR_MAX];
 	uint32_t			snaplen;
-	pcap_t				*dead;
-	pcap_dumper_t			*dumper;
-	FILE				*mem;	/* the dumper's */
 	uint8_t				*rec;	/* mem's buffer */
 	size_t				rec_size;
 	uint8_t				hdr[KCAP_STREAM_FILE_HDR];
@@ -143,33 +139,14 @@ int kcap_stream_parse_addr(const char *spec, struct sockaddr_storage *ss,
 	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -EINVAL;
 }
 
-/* libpcap's writer into memory: the file header taken from it now. */
-static int kcap_stream_dumper(struct kcap_stream *s)
+/* The file header, and room to format a record. */
+static int kcap_stream_format(struct kcap_stream *s)
 {
-	int precision = s->o.nano ? PCAP_TSTAMP_PRECISION_NANO :
-				    PCAP_TSTAMP_PRECISION_MICRO;
-	int dlt = kcap_linktype_to_dlt(s->o.linktype);
-
-	s->dead = pcap_open_dead_with_tstamp_precision(dlt, (int)s->snaplen,
-						       precision);
-	s->rec_size = KCAP_STREAM_FILE_HDR + KCAP_STREAM_REC_HDR +
-		      s->snaplen;
+	s->rec_size = KCAP_STREAM_REC_HDR + s->snaplen;
 	s->rec = malloc(s->rec_size);
-	if (!s->dead || !s->rec)
+	if (!s->rec)
 		return -ENOMEM;
-	s->mem = fmemopen(s->rec, s->rec_size, "w");
-	if (!s->mem)
-		return -errno;
-	setvbuf(s->mem, NULL, _IONBF, 0);	/* straight into s->rec */
-	s->dumper = pcap_dump_fopen(s->dead, s->mem);
-	if (!s->dumper) {
-		fclose(s->mem);
-		s->mem = NULL;
-		return -EIO;
-	}
-	if (ftell(s->mem) != KCAP_STREAM_FILE_HDR)
-		return -EIO;
-	memcpy(s->hdr, s->rec, KCAP_STREAM_FILE_HDR);
+	kcap_pcap_file_header(s->hdr, s->o.linktype, s->snaplen, s->o.nano);
 	return 0;
 }
 
@@ -206,7 +183,7 @@ int kcap_stream_open(struct kcap_stream **sp, const struct kcap_stream_opts *o,
 			      s->snaplen)
 		s->o.client_buf = KCAP_STREAM_FILE_HDR + KCAP_STREAM_REC_HDR +
 				  s->snaplen;
-	err = kcap_stream_dumper(s);
+	err = kcap_stream_format(s);
 	if (err) {
 		kcap_stream_close(s, 0);
 		return kcap_error_set(e, err, KCAP_ERROR_SYSTEM,
@@ -413,25 +390,16 @@ static void kcap_stream_reap(struct kcap_stream *s)
 
 int kcap_stream_write(struct kcap_stream *s, const struct kcap_frame *f)
 {
-	struct pcap_pkthdr hdr;
-	uint64_t frac = f->tstamp_ns % 1000000000;
+	uint32_t caplen = f->caplen < s->snaplen ? f->caplen : s->snaplen;
+	size_t n = KCAP_STREAM_REC_HDR + caplen;
 	struct kcap_stream_conn *c;
 	unsigned int i;
 	bool gone = false;
-	long n;
 
 	if (!s->nr)
 		return 0;
-	hdr.ts.tv_sec = (time_t)(f->tstamp_ns / 1000000000);
-	/* With a nanosecond handle libpcap takes tv_usec as nanoseconds. */
-	hdr.ts.tv_usec = (suseconds_t)(s->o.nano ? frac : frac / 1000);
-	hdr.caplen = f->caplen < s->snaplen ? f->caplen : s->snaplen;
-	hdr.len = f->len;
-	rewind(s->mem);
-	pcap_dump((u_char *)s->dumper, &hdr, f->data);
-	n = ftell(s->mem);
-	if (n != (long)(KCAP_STREAM_REC_HDR + hdr.caplen))
-		return -EIO;
+	kcap_pcap_rec_header(s->rec, f->tstamp_ns, caplen, f->len, s->o.nano);
+	memcpy(s->rec + KCAP_STREAM_REC_HDR, f->data, caplen);
 	for (i = 0; i < s->nr; i++) {
 		c = s->conns[i];
 		if (c->gone)
@@ -606,12 +574,6 @@ void kcap_stream_close(struct kcap_stream *s, int timeout_ms)
 		kcap_stream_drop_conn(s, s->nr - 1);
 	if (s->fd >= 0)
 		close(s->fd);
-	if (s->dumper)
-		pcap_dump_close(s->dumper);	/* fclose()s s->mem */
-	else if (s->mem)
-		fclose(s->mem);
-	if (s->dead)
-		pcap_close(s->dead);
 	free(s->rec);
 	free(s);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kcap.h"
 
@@ -56,6 +57,33 @@ struct kcap_writer {
 	struct kcap_writer_if	*ifs;		/* interface id is the index */
 	size_t			nr_ifs;
 };
+
+/*
+ * The pcap format, as libpcap's pcap_dump_open() and pcap_dump() write it,
+ * in host byte order: used by the pcap writer and the pcap stream.
+ */
+#define KCAP_PCAP_FILE_HDR	24	/* struct pcap_file_header */
+#define KCAP_PCAP_REC_HDR	16	/* the on-disk struct pcap_pkthdr */
+#define KCAP_PCAP_MAX_SNAPLEN	262144	/* libpcap's MAXIMUM_SNAPLEN */
+
+/* struct pcap_file_header, as libpcap's sf_write_header() fills it. */
+void kcap_pcap_file_header(uint8_t *p, uint32_t linktype, uint32_t snaplen,
+			   bool nano);
+
+/* A record's header: seconds, micro- or nanoseconds, caplen, len. */
+static inline void kcap_pcap_rec_header(uint8_t *p, uint64_t tstamp_ns,
+					uint32_t caplen, uint32_t len,
+					bool nano)
+{
+	uint32_t frac = (uint32_t)(tstamp_ns % 1000000000);
+	uint32_t hdr[4];
+
+	hdr[0] = (uint32_t)(tstamp_ns / 1000000000);
+	hdr[1] = nano ? frac : frac / 1000;
+	hdr[2] = caplen;
+	hdr[3] = len;
+	memcpy(p, hdr, sizeof(hdr));
+}
 
 /* writer.c */
 int kcap_writer_fail(struct kcap_writer *w, int err);

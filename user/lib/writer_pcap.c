@@ -21,9 +21,21 @@
 
 #define KCAP_PCAP_MAGIC		0xa1b2c3d4	/* libpcap's TCPDUMP_MAGIC */
 #define KCAP_PCAP_MAGIC_NSEC	0xa1b23c4d	/* NSEC_TCPDUMP_MAGIC */
-#define KCAP_PCAP_FILE_HDR	24	/* struct pcap_file_header */
-#define KCAP_PCAP_REC_HDR	16	/* the on-disk struct pcap_pkthdr */
-#define KCAP_PCAP_MAX_SNAPLEN	262144	/* libpcap's MAXIMUM_SNAPLEN */
+
+void kcap_pcap_file_header(uint8_t *p, uint32_t linktype, uint32_t snaplen,
+			   bool nano)
+{
+	uint16_t version[2] = { 2, 4 };	/* PCAP_VERSION_MAJOR, _MINOR */
+	uint32_t hdr[6];
+
+	hdr[0] = nano ? KCAP_PCAP_MAGIC_NSEC : KCAP_PCAP_MAGIC;
+	memcpy(&hdr[1], version, sizeof(version));
+	hdr[2] = 0;			/* thiszone */
+	hdr[3] = 0;			/* sigfigs */
+	hdr[4] = snaplen;
+	hdr[5] = linktype;
+	memcpy(p, hdr, sizeof(hdr));
+}
 
 static uint32_t kcap_pcap_snaplen(const struct kcap_writer *w)
 {
@@ -42,26 +54,16 @@ static uint64_t kcap_writer_pcap_frame_bytes(const struct kcap_writer *w,
 	return KCAP_PCAP_REC_HDR + (uint64_t)caplen;
 }
 
-/* struct pcap_file_header, as libpcap's sf_write_header() fills it. */
 static int kcap_writer_pcap_open(struct kcap_writer *w)
 {
-	uint32_t hdr[6];
-	uint16_t version[2] = { 2, 4 };	/* PCAP_VERSION_MAJOR, _MINOR */
-	uint8_t *p;
 	int err;
 
 	w->rec_snaplen = kcap_pcap_snaplen(w);
 	err = kcap_writer_buf_init(w, KCAP_PCAP_REC_HDR + w->rec_snaplen);
 	if (err)
 		return err;
-	hdr[0] = w->nano ? KCAP_PCAP_MAGIC_NSEC : KCAP_PCAP_MAGIC;
-	memcpy(&hdr[1], version, sizeof(version));
-	hdr[2] = 0;			/* thiszone */
-	hdr[3] = 0;			/* sigfigs */
-	hdr[4] = w->rec_snaplen;
-	hdr[5] = (uint32_t)w->linktype;
-	p = kcap_writer_buf_room(w, KCAP_PCAP_FILE_HDR);
-	memcpy(p, hdr, sizeof(hdr));
+	kcap_pcap_file_header(kcap_writer_buf_room(w, KCAP_PCAP_FILE_HDR),
+			      (uint32_t)w->linktype, w->rec_snaplen, w->nano);
 	kcap_writer_buf_add(w, KCAP_PCAP_FILE_HDR);
 	return 0;
 }
@@ -91,8 +93,7 @@ static int kcap_writer_pcap_set_stats(struct kcap_writer *w, uint32_t ifindex,
 static int kcap_writer_pcap_write(struct kcap_writer *w,
 				  const struct kcap_frame *f)
 {
-	uint32_t caplen = f->caplen, hdr[4];
-	uint32_t frac = (uint32_t)(f->tstamp_ns % 1000000000);
+	uint32_t caplen = f->caplen;
 	size_t need;
 	uint8_t *p;
 	int err;
@@ -105,12 +106,8 @@ static int kcap_writer_pcap_write(struct kcap_writer *w,
 		if (err)
 			return err;
 	}
-	p = w->buf + w->buf_len;
-	hdr[0] = (uint32_t)(f->tstamp_ns / 1000000000);
-	hdr[1] = w->nano ? frac : frac / 1000;
-	hdr[2] = caplen;
-	hdr[3] = f->len;
-	memcpy(p, hdr, sizeof(hdr));
+	p = kcap_writer_buf_room(w, need);
+	kcap_pcap_rec_header(p, f->tstamp_ns, caplen, f->len, w->nano);
 	memcpy(p + KCAP_PCAP_REC_HDR, f->data, caplen);
 	kcap_writer_buf_add(w, need);
 	return 0;
