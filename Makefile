@@ -54,8 +54,13 @@ demo: deps
 
 # BENCH_ARGS: more options of bench/run (a shorter run: --rounds 1 ...).
 BENCH_RESULTS ?= bench/results.json
+# BENCH_PLOT: the SVG drawn from the results (empty: none, and no
+# matplotlib to install).
+BENCH_PLOT ?= $(BENCH_RESULTS:.json=.svg)
 bench: deps
-	bench/run --kernel $(KERNEL) --results $(BENCH_RESULTS) $(BENCH_ARGS)
+	$(if $(BENCH_PLOT),tests/deps --bench)
+	bench/run --kernel $(KERNEL) --results $(BENCH_RESULTS) \
+		$(if $(BENCH_PLOT),--plot $(BENCH_PLOT)) $(BENCH_ARGS)
 
 install: module-install user-install
 

@@ -5,7 +5,7 @@
 bench/guest.py --out FILE [--rounds N] [--count N] [--scenarios ABCDE]
 
 For each scenario, ROUNDS rounds of the same load three ways in turn: no
-capture, kcap capture, tcpdump -w.  The load is pktgen (xmit_mode
+capture, kcap capture, tcpdump -w (and in A a fourth, kcap -F pcapng).  The load is pktgen (xmit_mode
 netif_receive, the receive path of a dummy device) or, for egress, UDP
 datagrams from a socket over a veth pair (bench/udpsend) on CPU 0.  The
 capture runs on CPU 1, where pktgen's first thread is not.  Each capture
@@ -14,9 +14,14 @@ writes a pcap file to tmpfs with snaplen 96 and the same ring memory (kcap:
 its file has stopped growing; frames written are counted with capinfos.
 
 Per run: the load's packets/s, frames sent, frames written, the capture
-process's CPU time (user + system) and the drops the tool reports.  FILE
-gets every run and the medians per scenario, as JSON; progress goes to
-stdout.
+process's CPU time (user + system) and the drops the tool reports; how
+often the capture process woke up (its voluntary context switches) while
+the load ran; and the guest's system and softirq CPU time over all CPUs
+while the load ran (/proc/stat), a direct measure of the kernel's side.
+Per round, each capture's figures are set against that round's run
+without capture.  FILE gets every run and, per scenario, the median of
+every figure with its spread over the rounds (min, max, quartiles), as
+JSON; progress goes to stdout.
 """
 
 import argparse
@@ -38,7 +43,7 @@ UDPSEND = os.path.join(HERE, "..", "build", "user", "bench", "udpsend")
 
 SCENARIOS = {
     "A": dict(title="ingress, 60-byte frames, capture everything",
-              load="pktgen", size=60, threads=1, filter=[]),
+              load="pktgen", size=60, threads=1, filter=[], pcapng=True),
     "B": dict(title="ingress, filter rejects everything (udp port 7, traffic to 9)",
               load="pktgen", size=60, threads=1, filter=["udp", "port", "7"]),
     "C": dict(title="ingress, 1514-byte frames, capture everything",
@@ -48,7 +53,11 @@ SCENARIOS = {
     "E": dict(title="ingress, two pktgen threads (two CPUs), capture everything",
               load="pktgen", size=60, threads=2, filter=[]),
 }
-MODES = ("none", "kcap", "tcpdump")
+MODES = ("none", "kcap", "tcpdump", "kcapng")   # kcapng: kcap -F pcapng
+
+
+def modes(sc):
+    return MODES if sc.get("pcapng") else MODES[:3]
 
 
 def pin(cpu):
@@ -128,9 +137,11 @@ class Capture:
     """kcap capture or tcpdump -w into a tmpfs file."""
 
     def __init__(self, tool, dev, expr, path):
-        if tool == "kcap":
+        if tool in ("kcap", "kcapng"):
             cmd = ["kcap", "capture", "-i", dev, "-s", str(SNAPLEN),
                    "-B", str(KCAP_RING_KIB), "-w", path]
+            if tool == "kcapng":
+                cmd += ["-F", "pcapng"]
         else:
             cmd = ["tcpdump", "-i", dev, "-s", str(SNAPLEN), "-nn",
                    "-B", str(KCAP_RING_KIB * os.cpu_count()), "-w", path]
@@ -153,6 +164,14 @@ class Capture:
         """The capture's CPU seconds so far (user + system)."""
         f = open(f"/proc/{self.p.pid}/stat").read().rsplit(")", 1)[1].split()
         return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+    def wakeups(self):
+        """The capture's voluntary context switches so far: each one a
+        sleep (in poll) it woke up from."""
+        for line in open(f"/proc/{self.p.pid}/status"):
+            if line.startswith("voluntary_ctxt_switches:"):
+                return int(line.split()[1])
+        raise RuntimeError("no voluntary_ctxt_switches in /proc/PID/status")
 
     def stop(self):
         """(CPU seconds, stderr) once the file has stopped growing."""
@@ -189,6 +208,14 @@ def dropped(err):
     return int(m.group(1)) if m else None
 
 
+def kernel_cpu():
+    """The guest's system and softirq CPU seconds so far, all CPUs."""
+    with open("/proc/stat") as f:
+        v = f.readline().split()
+    assert v[0] == "cpu"
+    return (int(v[3]) + int(v[7])) / os.sysconf("SC_CLK_TCK")
+
+
 def setup_dummy():
     sh("modprobe", "dummy", "numdummies=0")
     subprocess.run(["ip", "link", "del", "bench0"], stderr=subprocess.DEVNULL)
@@ -220,51 +247,80 @@ def one_run(name, sc, mode, load, dev, rnd):
         os.unlink(path)
     cap = None if mode == "none" else Capture(mode, dev, sc["filter"], path)
     cpu0 = cap.cpu() if cap else 0
+    wake0 = cap.wakeups() if cap else 0
+    k0, t0 = kernel_cpu(), time.monotonic()
     sent, pps = load.run()
-    run = dict(scenario=name, mode=mode, round=rnd, sent=sent, pps=pps)
+    k1, t1 = kernel_cpu(), time.monotonic()
+    run = dict(scenario=name, mode=mode, round=rnd, sent=sent, pps=pps,
+               load_s=round(t1 - t0, 3), kernel_cpu_s=round(k1 - k0, 3))
     if cap:
+        wakeups = cap.wakeups() - wake0
         cpu, err = cap.stop()
         # cpu_load_s leaves out the start (filter compilation, mapping).
         run.update(written=frames_in(path), cpu_s=round(cpu, 3),
-                   cpu_load_s=round(cpu - cpu0, 3), dropped=dropped(err))
+                   cpu_load_s=round(cpu - cpu0, 3), dropped=dropped(err),
+                   wakeups_per_s=round(wakeups / (t1 - t0), 1))
         os.unlink(path)
     print(f"  {name} round {rnd} {mode:8} {pps:9d} pps  sent {sent}"
           + (f"  written {run['written']}  cpu {run['cpu_s']:.2f} s"
-             f"  dropped {run['dropped']}" if cap else ""), flush=True)
+             f"  dropped {run['dropped']}  wakeups/s {run['wakeups_per_s']}"
+             if cap else ""), flush=True)
     return run
 
 
-def med(runs, mode, key):
-    vals = [r[key] for r in runs if r["mode"] == mode and r.get(key) is not None]
-    return (statistics.median(vals), min(vals), max(vals)) if vals else (None, None, None)
+def spread(vals):
+    """Median, min, max and quartiles of VALS, rounded; None if empty."""
+    vals = sorted(v for v in vals if v is not None)
+    if not vals:
+        return None
+    q1, _, q3 = (statistics.quantiles(vals, n=4, method="inclusive")
+                 if len(vals) > 1 else (vals[0],) * 3)
+    r = lambda x: round(x, 4)
+    return dict(median=r(statistics.median(vals)), min=r(vals[0]), max=r(vals[-1]),
+                q1=r(q1), q3=r(q3), n=len(vals))
+
+
+def per_round(runs, mode):
+    """Each round's figures for MODE, set against that round's run with no
+    capture: overhead, what the capture added per frame (µs), the reader's
+    CPU per frame, the rest (the kernel's), and the guest's kernel CPU per
+    frame added, measured directly."""
+    none = {r["round"]: r for r in runs if r["mode"] == "none"}
+    out = []
+    for r in runs:
+        if r["mode"] != mode or r["round"] not in none:
+            continue
+        n = none[r["round"]]
+        extra = 1e6 / r["pps"] - 1e6 / n["pps"]
+        reader = 1e6 * r["cpu_load_s"] / r["sent"]
+        out.append(dict(
+            overhead=1 - r["pps"] / n["pps"], extra_us=extra, reader_us=reader,
+            kernel_us=extra - reader,
+            kernel_cpu_us=1e6 * (r["kernel_cpu_s"] / r["sent"] - n["kernel_cpu_s"] / n["sent"]),
+            wakeups_per_s=r["wakeups_per_s"], loss=1 - r["written"] / r["sent"]))
+    return out
 
 
 def summarise(name, sc, runs):
+    """Per scenario: each figure's spread over the rounds, per mode."""
     s = dict(scenario=name, title=sc["title"], frame_bytes=sc["size"],
-             filter=" ".join(sc["filter"]) or None)
-    for mode in MODES:
-        m, lo, hi = med(runs, mode, "pps")
-        s[f"pps_{mode}"], s[f"pps_{mode}_min"], s[f"pps_{mode}_max"] = m, lo, hi
-    s["sent"] = med(runs, "none", "sent")[0]
-    for mode in MODES[1:]:
-        s[f"overhead_{mode}"] = round(1 - s[f"pps_{mode}"] / s["pps_none"], 4)
-        w, wlo, whi = med(runs, mode, "written")
-        s[f"written_{mode}"], s[f"written_{mode}_min"], s[f"written_{mode}_max"] = w, wlo, whi
-        sent = med(runs, mode, "sent")[0]
+             filter=" ".join(sc["filter"]) or None, modes=list(modes(sc)))
+    s["sent"] = statistics.median(r["sent"] for r in runs if r["mode"] == "none")
+    s["pps_none"] = spread(r["pps"] for r in runs if r["mode"] == "none")
+    for mode in modes(sc)[1:]:
+        mine = [r for r in runs if r["mode"] == mode]
+        rounds = per_round(runs, mode)
+        m = dict(pps=spread(r["pps"] for r in mine),
+                 written=spread(r["written"] for r in mine),
+                 cpu_s=spread(r["cpu_s"] for r in mine),
+                 dropped=spread(r["dropped"] for r in mine),
+                 all_written=all(r["written"] == r["sent"] for r in mine))
+        for key in ("overhead", "extra_us", "reader_us", "kernel_us",
+                    "kernel_cpu_us", "wakeups_per_s"):
+            m[key] = spread(x[key] for x in rounds)
         # Loss means something only where every frame was to be written.
-        s[f"loss_{mode}"] = round(1 - w / sent, 6) if sent and not sc["filter"] else None
-        s[f"cpu_s_{mode}"], s[f"cpu_s_{mode}_min"], s[f"cpu_s_{mode}_max"] = med(runs, mode, "cpu_s")
-        s[f"dropped_{mode}"] = med(runs, mode, "dropped")[0]
-        # Where the time goes, per frame: what the capture added to the
-        # load's time, and the part of it that is the reader's CPU time
-        # from the load's start to the capture's end (on single-threaded
-        # TCG both vCPUs share one host thread); the rest is the kernel's.
-        s[f"cpu_load_s_{mode}"] = med(runs, mode, "cpu_load_s")[0]
-        s[f"extra_us_{mode}"] = round(1e6 / s[f"pps_{mode}"] - 1e6 / s["pps_none"], 3)
-        s[f"reader_us_{mode}"] = (round(1e6 * s[f"cpu_load_s_{mode}"] / sent, 3)
-                                  if sent and s[f"cpu_load_s_{mode}"] is not None else None)
-    ot = s["overhead_tcpdump"]
-    s["overhead_ratio"] = round(s["overhead_kcap"] / ot, 3) if ot and ot > 0 else None
+        m["loss"] = None if sc["filter"] else spread(x["loss"] for x in rounds)
+        s[mode] = m
     return s
 
 
@@ -277,7 +333,7 @@ def main():
     ap.add_argument("--accel", default="tcg", help="how the VM runs, for the record")
     args = ap.parse_args()
 
-    results = dict(kernel=os.uname().release, cpus=os.cpu_count(), accel=args.accel,
+    results = dict(format=2, kernel=os.uname().release, cpus=os.cpu_count(), accel=args.accel,
                    rounds=args.rounds,
                    count=args.count, snaplen=SNAPLEN, kcap_ring_kib_per_cpu=KCAP_RING_KIB,
                    tcpdump_buffer_kib=KCAP_RING_KIB * os.cpu_count(), runs=[], scenarios=[])
@@ -293,7 +349,7 @@ def main():
         one_run(name, sc, "none", load, dev, 0)     # warm-up, not counted
         runs = []
         for rnd in range(1, args.rounds + 1):
-            for mode in MODES:
+            for mode in modes(sc):
                 runs.append(one_run(name, sc, mode, load, dev, rnd))
         results["runs"] += runs
         results["scenarios"].append(summarise(name, sc, runs))

@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Draw make bench's per-frame costs: bench/results.json as an SVG.
+
+bench/plot.py RESULTS.json --out FILE.svg
+
+For each scenario, a bar per capture (kcap, tcpdump, and kcap writing
+pcapng where it was measured): what the capture added to each frame's time,
+in microseconds of TCG time, split into the reader's CPU time and the rest
+(the kernel's), medians over the rounds, with the quartiles of the whole as
+an error bar.  Needs Debian's python3-matplotlib (make bench installs it).
+Exit status: 0, 1 if RESULTS.json is not bench/guest.py's format 2, 2 for
+bad usage.
+"""
+
+import argparse
+import json
+import sys
+
+import matplotlib
+matplotlib.use("svg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+# The same input draws the same file: no date, no random ids.
+plt.rcParams["svg.hashsalt"] = "kcap"
+
+COLOURS = {"kcap": ("#1f77b4", "#aec7e8"), "kcapng": ("#2ca02c", "#98df8a"),
+           "tcpdump": ("#d62728", "#ff9896")}
+NAMES = {"kcap": "kcap", "kcapng": "kcap (pcapng)", "tcpdump": "tcpdump"}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("results", metavar="RESULTS.json")
+    ap.add_argument("--out", required=True, metavar="FILE.svg")
+    args = ap.parse_args()
+    res = json.load(open(args.results))
+    if res.get("format") != 2:
+        print(f"bench/plot.py: {args.results} is not bench/guest.py's format 2",
+              file=sys.stderr)
+        return 1
+
+    fig, ax = plt.subplots(figsize=(9, 5))
+    width, x, ticks, labels, seen = 0.27, 0.0, [], [], set()
+    for s in res["scenarios"]:
+        modes = s["modes"][1:]
+        start = x
+        for mode in modes:
+            m = s[mode]
+            reader = m["reader_us"]["median"]
+            kernel = m["kernel_us"]["median"]
+            extra = m["extra_us"]
+            dark, light = COLOURS[mode]
+            name = NAMES[mode]
+            ax.bar(x, reader, width, color=dark,
+                   label=None if name in seen else f"{name}: reader")
+            ax.bar(x, kernel, width, bottom=reader, color=light,
+                   label=None if name in seen else f"{name}: kernel")
+            ax.errorbar(x, extra["median"],
+                        yerr=[[max(extra["median"] - extra["q1"], 0)],
+                              [max(extra["q3"] - extra["median"], 0)]],
+                        fmt="none", ecolor="black", capsize=3, linewidth=1)
+            seen.add(name)
+            x += width
+        ticks.append((start + x - width) / 2)
+        labels.append(f"{s['scenario']}\n{s['frame_bytes']} B"
+                      + ("\nrejected" if s.get("filter") else ""))
+        x += width
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(labels)
+    ax.set_ylabel("µs added per frame (TCG)")
+    ax.set_title(f"kcap and tcpdump, per frame: the reader's CPU and the kernel's rest\n"
+                 f"kernel {res['kernel']}, {res['rounds']} rounds, medians; bars: quartiles of the total",
+                 fontsize=10)
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    fig.tight_layout()
+    fig.savefig(args.out, metadata={"Date": None})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
