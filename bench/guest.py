@@ -5,7 +5,11 @@
 bench/guest.py --out FILE [--rounds N] [--count N] [--scenarios ABCDE]
 
 For each scenario, ROUNDS rounds of the same load three ways in turn: no
-capture, kcap capture, tcpdump -w (and in A a fourth, kcap -F pcapng).  The load is pktgen (xmit_mode
+capture, kcap capture, tcpdump -w (and in A a fourth, kcap -F pcapng).
+Scenario K is A's load captured by kcap -w and by kcap --kafka into
+librdkafka's mock cluster (build/user/tests/kafka-mock, started in the VM
+for each such run, so its CPU time is the load's too): how many of the
+frames -w writes are delivered to Kafka.  The load is pktgen (xmit_mode
 netif_receive, the receive path of a dummy device) or, for egress, UDP
 datagrams from a socket over a veth pair (bench/udpsend) on CPU 0.  The
 capture runs on CPU 1, where pktgen's first thread is not.  Each capture
@@ -40,6 +44,7 @@ KCAP_RING_KIB = 2048            # per CPU
 TMP = "/dev/shm"
 HERE = os.path.dirname(os.path.abspath(__file__))
 UDPSEND = os.path.join(HERE, "..", "build", "user", "bench", "udpsend")
+KAFKA_MOCK = os.path.join(HERE, "..", "build", "user", "tests", "kafka-mock")
 
 SCENARIOS = {
     "A": dict(title="ingress, 60-byte frames, capture everything",
@@ -52,11 +57,16 @@ SCENARIOS = {
               load="udp", size=60, threads=1, filter=[]),
     "E": dict(title="ingress, two pktgen threads (two CPUs), capture everything",
               load="pktgen", size=60, threads=2, filter=[]),
+    "K": dict(title="ingress, 60-byte frames, kcap -w beside kcap --kafka (mock cluster in the VM)",
+              load="pktgen", size=60, threads=1, filter=[],
+              modes=("none", "kcap", "kafka")),
 }
 MODES = ("none", "kcap", "tcpdump", "kcapng")   # kcapng: kcap -F pcapng
 
 
 def modes(sc):
+    if "modes" in sc:
+        return sc["modes"]
     return MODES if sc.get("pcapng") else MODES[:3]
 
 
@@ -133,11 +143,32 @@ class UdpLoad:
         return int(m.group(1)), int(m.group(2))
 
 
+class KafkaMock:
+    """librdkafka's mock cluster, for one run."""
+
+    def __init__(self):
+        self.p = subprocess.Popen([KAFKA_MOCK, "bench"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True)
+        self.bootstrap = self.p.stdout.readline().strip()
+        if not self.bootstrap:
+            raise RuntimeError("kafka-mock printed no bootstrap address")
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait(timeout=30)
+
+
 class Capture:
-    """kcap capture or tcpdump -w into a tmpfs file."""
+    """kcap capture or tcpdump -w into a tmpfs file, or kcap --kafka."""
 
     def __init__(self, tool, dev, expr, path):
-        if tool in ("kcap", "kcapng"):
+        self.mock = None
+        if tool == "kafka":
+            self.mock = KafkaMock()
+            cmd = ["kcap", "capture", "-i", dev, "-s", str(SNAPLEN),
+                   "-B", str(KCAP_RING_KIB), "--kafka", self.mock.bootstrap,
+                   "--topic", "bench"]
+        elif tool in ("kcap", "kcapng"):
             cmd = ["kcap", "capture", "-i", dev, "-s", str(SNAPLEN),
                    "-B", str(KCAP_RING_KIB), "-w", path]
             if tool == "kcapng":
@@ -174,12 +205,16 @@ class Capture:
         raise RuntimeError("no voluntary_ctxt_switches in /proc/PID/status")
 
     def stop(self):
-        """(CPU seconds, stderr) once the file has stopped growing."""
+        """(CPU seconds, stderr) once the file has stopped growing (to
+        Kafka: once the capture has stopped using CPU)."""
         last, still = -1, 0.0
         deadline = time.monotonic() + 60
         # tcpdump retires a ring block after its 1 s timeout: wait longer.
         while still < 2.0 and time.monotonic() < deadline:
-            size = os.path.getsize(self.path) if os.path.exists(self.path) else 0
+            if self.mock:
+                size = self.cpu()
+            else:
+                size = os.path.getsize(self.path) if os.path.exists(self.path) else 0
             still = still + 0.25 if size == last else 0.0
             last = size
             time.sleep(0.25)
@@ -188,6 +223,8 @@ class Capture:
         _, status, ru = os.wait4(self.p.pid, 0)
         self.p.returncode = os.waitstatus_to_exitcode(status)
         err = (self.err + rest).decode(errors="replace")
+        if self.mock:
+            self.mock.stop()
         if self.p.returncode not in (0, -signal.SIGINT, 130):
             raise RuntimeError(f"capture exited {self.p.returncode}: {err}")
         return ru.ru_utime + ru.ru_stime, err
@@ -200,6 +237,15 @@ def frames_in(path):
     if not m:
         raise RuntimeError(f"capinfos {path}: {out!r}")
     return int(m.group(1))
+
+
+def kafka_summary(err):
+    """kcap's Kafka line: (produced, delivered, failed, dropped)."""
+    m = re.search(r"(\d+) frames produced to Kafka topic \S+, (\d+) delivered, "
+                  r"(\d+) failed, (\d+) dropped", err)
+    if not m:
+        raise RuntimeError(f"no Kafka summary from kcap: {err}")
+    return tuple(int(x) for x in m.groups())
 
 
 def dropped(err):
@@ -256,11 +302,17 @@ def one_run(name, sc, mode, load, dev, rnd):
     if cap:
         wakeups = cap.wakeups() - wake0
         cpu, err = cap.stop()
+        if mode == "kafka":
+            produced, written, failed, kdropped = kafka_summary(err)
+            run.update(produced=produced, kafka_failed=failed, kafka_dropped=kdropped)
+        else:
+            written = frames_in(path)
         # cpu_load_s leaves out the start (filter compilation, mapping).
-        run.update(written=frames_in(path), cpu_s=round(cpu, 3),
+        run.update(written=written, cpu_s=round(cpu, 3),
                    cpu_load_s=round(cpu - cpu0, 3), dropped=dropped(err),
                    wakeups_per_s=round(wakeups / (t1 - t0), 1))
-        os.unlink(path)
+        if os.path.exists(path):
+            os.unlink(path)
     print(f"  {name} round {rnd} {mode:8} {pps:9d} pps  sent {sent}"
           + (f"  written {run['written']}  cpu {run['cpu_s']:.2f} s"
              f"  dropped {run['dropped']}  wakeups/s {run['wakeups_per_s']}"
@@ -329,7 +381,7 @@ def main():
     ap.add_argument("--out", required=True, metavar="FILE")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--count", type=int, default=300000, help="packets per run and thread")
-    ap.add_argument("--scenarios", default="ABCDE")
+    ap.add_argument("--scenarios", default="ABCDEK")
     ap.add_argument("--accel", default="tcg", help="how the VM runs, for the record")
     args = ap.parse_args()
 

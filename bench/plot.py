@@ -25,8 +25,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 plt.rcParams["svg.hashsalt"] = "kcap"
 
 COLOURS = {"kcap": ("#1f77b4", "#aec7e8"), "kcapng": ("#2ca02c", "#98df8a"),
-           "tcpdump": ("#d62728", "#ff9896")}
-NAMES = {"kcap": "kcap", "kcapng": "kcap (pcapng)", "tcpdump": "tcpdump"}
+           "tcpdump": ("#d62728", "#ff9896"), "kafka": ("#9467bd", "#c5b0d5")}
+NAMES = {"kcap": "kcap", "kcapng": "kcap (pcapng)", "tcpdump": "tcpdump",
+         "kafka": "kcap (Kafka)"}
 
 
 def main():
