@@ -12,6 +12,7 @@
 #    (tcpdump -tt -xx), with a filter too;
 #  - kcap consume of kcap's own messages into pcapng: link type, device,
 #    direction, lengths and nanosecond timestamps of kcap's own pcapng;
+#  - kcap dump of a persistent session --kafka: its frames produced;
 #  - no broker at start, the broker killed mid-capture, a topic that is
 #    not there: one line, counted failures, exit 1, nothing hangs.
 . "$(dirname "$0")/lib.sh"
@@ -25,7 +26,7 @@ mock=$(dirname "$(command -v kcap)")/tests/kafka-mock
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 16
+ktap_plan 17
 
 setup_veth_ns ns
 dmesg_mark
@@ -110,7 +111,7 @@ ng_fields() {
 }
 
 N=300
-start_mock main -p 3 cap pycapa pcap
+start_mock main -p 3 cap pycapa pcap dumped
 B_main=$B
 
 # (b) capture --kafka, with -w pcapng --nano, against tcpdump.
@@ -164,6 +165,18 @@ ktap_check "kcat -P in Pycapa's format, kcap consume -w: exit 0, the source pcap
 in_ns kcap consume --kafka "$B" --topic pycapa -c 3 -w - 'udp and not port 1' 2>/dev/null >"$tmp/a3.pcap"
 ktap_check_match "consume -c 3 -w - with a filter: the first 3 frames" \
 	"^3 same$" "$(pcap_frames "$tmp/a3.pcap") $(diff <(tcpdump -nn -tt -xx -r "$tmp/src.pcap" -c 3 2>/dev/null) <(tcpdump -nn -tt -xx -r "$tmp/a3.pcap" 2>/dev/null) >/dev/null && echo same)"
+
+# (g) kcap dump of a persistent session --kafka: its frames, produced.
+in_ns kcap add kq dev va direction in filter udp
+defer in_ns kcap del kq
+capture_bg -n "$ns" "$tmp/g.err" dump kq -c 100 -a duration:120 --kafka "$B" --topic dumped
+p=$!
+udp_flood --iface vb --count 100 --size 120
+finish $p 120; rc=$?
+in_ns kcat -C -b "$B" -t dumped -e -q -f '%K %S\n' >"$tmp/g.kcat" 2>/dev/null
+ktap_check_match "dump of a session --kafka: exit 0, 100 produced and delivered, kcat reads 100 messages of 120 bytes, 8-byte keys" \
+	"^0 100 frames produced to Kafka topic dumped, 100 delivered, 0 failed, 0 dropped .* 100 100$" \
+	"$rc $(grep 'frames produced to Kafka' "$tmp/g.err") $(grep -c '^8 120$' "$tmp/g.kcat") $(grep -c . "$tmp/g.kcat")"
 
 # (f) A topic that is not there (the mock creates one only when a client
 # names it; kcap asks for the list): one line, exit 1.

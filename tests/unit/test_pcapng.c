@@ -306,14 +306,8 @@ static void test_pcapng_isb(void **state)
 
 static void test_pcapng_dev_full(void **state)
 {
-	struct kcap_writer *w;
-
 	(void)state;
-	w = dev_full_writer(KCAP_FORMAT_PCAPNG, &frames[0]);
-	assert_int_equal(kcap_writer_write(w, &frames[1]), -ENOSPC);
-	assert_int_equal(kcap_writer_set_stats(w, 2, 1, 0), -ENOSPC);
-	assert_int_equal(kcap_writer_close(w), -ENOSPC);
-	dev_full_close_unwritten(KCAP_FORMAT_PCAPNG);
+	dev_full_open(KCAP_FORMAT_PCAPNG);
 }
 
 /* For writer_util.h's tests of a file size limit. */

@@ -113,8 +113,8 @@ int kcap_rings_init(struct kcap_rings *rs, void *base, unsigned int nr,
 	return 0;
 }
 
-static void kcap_rings_fill(const struct kcap_ring *r, unsigned int idx,
-			    struct kcap_packet *pkt)
+static void kcap_rings_fill(const struct kcap_ring *restrict r,
+			    unsigned int idx, struct kcap_packet *restrict pkt)
 {
 	const struct kcap_rec *rec = r->rec;
 	uint8_t dir = rec->direction;

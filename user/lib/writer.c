@@ -41,6 +41,23 @@ int kcap_writer_buf_init(struct kcap_writer *w, size_t max_rec)
 	return w->buf ? 0 : -ENOMEM;
 }
 
+/*
+ * A write that failed after @done bytes of the buffer went out (a disk
+ * fills up part way: write(2) takes what fits, the next one fails): the
+ * whole records among them stay in the file, the rest is cut off.
+ */
+static int kcap_writer_buf_fail(struct kcap_writer *w, size_t done, int err)
+{
+	uint64_t frames = 0, data = 0;
+	size_t whole = w->ops->whole(w, w->buf, done, &frames, &data);
+
+	w->good += whole;
+	w->frames_good += frames;
+	w->data_good += data;
+	w->buf_len = 0;
+	return kcap_writer_fail(w, err);
+}
+
 int kcap_writer_buf_flush(struct kcap_writer *w)
 {
 	size_t done = 0;
@@ -52,10 +69,9 @@ int kcap_writer_buf_flush(struct kcap_writer *w)
 		n = write(w->fd, w->buf + done, w->buf_len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			w->buf_len = 0;
-			return kcap_writer_fail(w, n < 0 ? -errno : -EIO);
-		}
+		if (n <= 0)
+			return kcap_writer_buf_fail(w, done,
+						    n < 0 ? -errno : -EIO);
 		done += n;
 	}
 	w->buf_len = 0;
@@ -125,6 +141,9 @@ int kcap_writer_create(struct kcap_writer **wp,
 	err = kcap_writer_open_file(w, o);
 	if (!err)
 		err = w->ops->open(w);
+	/* The file is a valid, empty capture file from the start. */
+	if (!err)
+		err = kcap_writer_buf_flush(w);
 	w->comment = NULL;	/* the caller's: written, not kept */
 	if (err) {
 		kcap_writer_free(w);

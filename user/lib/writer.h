@@ -123,6 +123,13 @@ struct kcap_writer_ops {
 	int (*set_stats)(struct kcap_writer *w, uint32_t ifindex,
 			 uint64_t received, uint64_t dropped);
 	int (*flush)(struct kcap_writer *w);
+	/*
+	 * Of @len bytes from the buffer's start, the length of the whole
+	 * records (or blocks) they begin with, and in @frames and @data the
+	 * frames and captured bytes those hold.
+	 */
+	size_t (*whole)(const struct kcap_writer *w, const uint8_t *buf,
+			size_t len, uint64_t *frames, uint64_t *data);
 	/* Write the trailer, flush, release; the first error, sticky. */
 	int (*close)(struct kcap_writer *w);
 };
@@ -139,6 +146,7 @@ const struct kcap_writer_ops kcap_writer_##fmt##_ops = {		\
 	.frame_bytes	= kcap_writer_##fmt##_frame_bytes,		\
 	.set_stats	= kcap_writer_##fmt##_set_stats,		\
 	.flush		= kcap_writer_##fmt##_flush,			\
+	.whole		= kcap_writer_##fmt##_whole,			\
 	.close		= kcap_writer_##fmt##_close,			\
 }
 

@@ -113,6 +113,27 @@ static int kcap_writer_pcap_write(struct kcap_writer *w,
 	return 0;
 }
 
+/* The buffer holds whole records only (the file header went at open). */
+static size_t kcap_writer_pcap_whole(const struct kcap_writer *w,
+				     const uint8_t *buf, size_t len,
+				     uint64_t *frames, uint64_t *data)
+{
+	size_t off = 0, rec;
+	uint32_t caplen;
+
+	(void)w;
+	while (len - off >= KCAP_PCAP_REC_HDR) {
+		memcpy(&caplen, buf + off + 8, sizeof(caplen));
+		rec = KCAP_PCAP_REC_HDR + (size_t)caplen;
+		if (rec > len - off)
+			break;
+		off += rec;
+		(*frames)++;
+		*data += caplen;
+	}
+	return off;
+}
+
 static int kcap_writer_pcap_flush(struct kcap_writer *w)
 {
 	return kcap_writer_buf_flush(w);
