@@ -37,7 +37,12 @@ static unsigned int kcap_filter(const struct kcap_settings *set,
 
 	if (!f || !f->prog)
 		return len;
-	return bpf_prog_run_save_cb(f->prog, skb);
+	/*
+	 * Not bpf_prog_run_save_cb(), which pins the task to its CPU around
+	 * the run and saves skb->cb for a program that reads it: a classic
+	 * filter cannot, and with bottom halves off nothing migrates.
+	 */
+	return bpf_prog_run(f->prog, skb);
 }
 
 /*

@@ -9,6 +9,7 @@
 #define _KCAP_COMPAT_H
 
 #include <linux/atomic.h>
+#include <linux/filter.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/netdevice.h>
@@ -20,6 +21,11 @@
 #ifndef timer_container_of
 #define timer_container_of(var, callback_timer, timer_fieldname) \
 	from_timer(var, callback_timer, timer_fieldname)
+#endif
+
+/* 5.15 renamed BPF_PROG_RUN() to bpf_prog_run(). */
+#ifdef BPF_PROG_RUN
+#define bpf_prog_run(prog, ctx)	BPF_PROG_RUN(prog, ctx)
 #endif
 
 /* 5.11 brought lockdep_assert_in_softirq(); before it, no check. */
