@@ -81,13 +81,15 @@ def targets(res):
     s = by.get("K")
     if s:
         k, w = s["kafka"], s["kcap"]
-        out.append(("K: kcap --kafka delivers at least half the frames kcap -w writes "
-                    "(64-byte frames, mock cluster in the VM)",
-                    k["written"]["q1"] >= 0.5 * w["written"]["q3"],
-                    f"Kafka {num(k['written']['median'])} ({num(k['written']['q1'])}.."
-                    f"{num(k['written']['q3'])}) delivered, -w {num(w['written']['median'])} written, "
-                    f"of {num(s['sent'])}; reader per frame: Kafka {fig(k['reader_us'])} µs, "
-                    f"-w {fig(w['reader_us'])} µs"))
+        # Under TCG a slower reader slows the load (both vCPUs share one
+        # host thread) more than it loses frames: compare the rates.
+        out.append(("K: kcap --kafka captures the load at least half as fast as kcap -w, "
+                    "no loss (64-byte frames, mock cluster in the VM)",
+                    k["pps"]["q1"] * 2 >= w["pps"]["q3"] and no_loss(k),
+                    f"load with --kafka {fig(k['pps'], 1, '{:.0f}')} pps, with -w "
+                    f"{fig(w['pps'], 1, '{:.0f}')} pps; delivered {num(k['written']['min'])}.."
+                    f"{num(k['written']['max'])} of {num(s['sent'])}; reader per frame: Kafka "
+                    f"{fig(k['reader_us'])} µs, -w {fig(w['reader_us'])} µs"))
     w = res.get("writer")
     for fmt in ("pcap", "pcapng"):
         if w and w.get(fmt):
