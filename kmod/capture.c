@@ -13,11 +13,12 @@
  * header, after a cooked header (kcap_capture_cooked()).  Nothing here
  * clones, allocates, sleeps or takes a lock.
  *
- * Every hook runs with bottom halves off, on the receive path and on the
- * transmit path (AF_PACKET's packet_rcv() relies on the same), so this
- * CPU's ring cannot be entered twice at once: there is no
- * local_bh_disable() per frame, only lockdep's check.  A frame's record
- * header is filled only once the filter has taken it.
+ * Every hook runs with bottom halves off: on the receive path, and on the
+ * transmit path as AF_PACKET's packet_rcv() relies on; the netfilter
+ * egress hook, which AF_PACKET's qdisc bypass calls from process context,
+ * turns them off itself (hooks.c).  So this CPU's ring cannot be entered
+ * twice at once, with no local_bh_disable() here, only lockdep's check.
+ * A frame's record header is filled only once the filter has taken it.
  */
 
 #include <linux/filter.h>

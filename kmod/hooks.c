@@ -46,10 +46,18 @@ static unsigned int kcap_nf_in(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+/*
+ * The egress hook runs with bottom halves off from __dev_queue_xmit(), but
+ * AF_PACKET's qdisc bypass (PACKET_QDISC_BYPASS: packet_xmit(), then
+ * nf_hook_direct_egress()) calls it in process context, under
+ * rcu_read_lock() alone: this CPU's ring is kept from a softirq here.
+ */
 static unsigned int kcap_nf_out(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
+	local_bh_disable();
 	kcap_capture(priv, skb, KCAP_DIR_OUT);
+	local_bh_enable();
 	return NF_ACCEPT;
 }
 
@@ -118,7 +126,9 @@ static unsigned int kcap_nf_any_out(void *priv, struct sk_buff *skb,
 {
 	struct kcap_port *p = priv;
 
+	local_bh_disable();	/* as kcap_nf_out() */
 	kcap_capture_cooked(p->s, skb, KCAP_DIR_OUT, p->dev);
+	local_bh_enable();
 	return NF_ACCEPT;
 }
 

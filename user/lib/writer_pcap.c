@@ -113,7 +113,10 @@ static int kcap_writer_pcap_write(struct kcap_writer *w,
 	return 0;
 }
 
-/* The buffer holds whole records only (the file header went at open). */
+/*
+ * Whole records; none while the file header is not out (the buffer holds
+ * it alone then: the first write, at open).
+ */
 static size_t kcap_writer_pcap_whole(const struct kcap_writer *w,
 				     const uint8_t *buf, size_t len,
 				     uint64_t *frames, uint64_t *data)
@@ -121,7 +124,8 @@ static size_t kcap_writer_pcap_whole(const struct kcap_writer *w,
 	size_t off = 0, rec;
 	uint32_t caplen;
 
-	(void)w;
+	if (!w->good)
+		return 0;
 	while (len - off >= KCAP_PCAP_REC_HDR) {
 		memcpy(&caplen, buf + off + 8, sizeof(caplen));
 		rec = KCAP_PCAP_REC_HDR + (size_t)caplen;
