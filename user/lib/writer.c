@@ -41,6 +41,26 @@ int kcap_writer_buf_init(struct kcap_writer *w, size_t max_rec)
 	return w->buf ? 0 : -ENOMEM;
 }
 
+int kcap_writer_buf_grow(struct kcap_writer *w, size_t n)
+{
+	uint8_t *buf;
+	int err;
+
+	if (w->buf_len) {
+		err = kcap_writer_buf_flush(w);
+		if (err)
+			return err;
+	}
+	if (n > w->buf_size) {
+		buf = realloc(w->buf, n);
+		if (!buf)
+			return -ENOMEM;
+		w->buf = buf;
+		w->buf_size = n;
+	}
+	return 0;
+}
+
 /*
  * A write that failed after @done bytes of the buffer went out (a disk
  * fills up part way: write(2) takes what fits, the next one fails): the

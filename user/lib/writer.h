@@ -96,11 +96,25 @@ int kcap_writer_buf_flush(struct kcap_writer *w);
 
 #define KCAP_WRITER_BUF		(256 * 1024)
 
-/* Room for @n bytes behind what the buffer holds, which the caller made. */
-static inline uint8_t *kcap_writer_buf_room(struct kcap_writer *w, size_t n)
+/* The slow half of kcap_writer_buf_room(): write out, grow. */
+int kcap_writer_buf_grow(struct kcap_writer *w, size_t n);
+
+/*
+ * Room for @n bytes behind what the buffer holds, in *@p: the buffer is
+ * written out first if they would not fit, and grown if it is smaller.
+ */
+static inline int kcap_writer_buf_room(struct kcap_writer *w, size_t n,
+				       uint8_t **p)
 {
-	(void)n;
-	return w->buf + w->buf_len;
+	int err;
+
+	if (w->buf_len + n > w->buf_size) {
+		err = kcap_writer_buf_grow(w, n);
+		if (err)
+			return err;
+	}
+	*p = w->buf + w->buf_len;
+	return 0;
 }
 
 /* @n bytes built at kcap_writer_buf_room(): a whole record or block. */

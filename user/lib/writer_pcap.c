@@ -56,14 +56,17 @@ static uint64_t kcap_writer_pcap_frame_bytes(const struct kcap_writer *w,
 
 static int kcap_writer_pcap_open(struct kcap_writer *w)
 {
+	uint8_t *p;
 	int err;
 
 	w->rec_snaplen = kcap_pcap_snaplen(w);
 	err = kcap_writer_buf_init(w, KCAP_PCAP_REC_HDR + w->rec_snaplen);
+	if (!err)
+		err = kcap_writer_buf_room(w, KCAP_PCAP_FILE_HDR, &p);
 	if (err)
 		return err;
-	kcap_pcap_file_header(kcap_writer_buf_room(w, KCAP_PCAP_FILE_HDR),
-			      (uint32_t)w->linktype, w->rec_snaplen, w->nano);
+	kcap_pcap_file_header(p, (uint32_t)w->linktype, w->rec_snaplen,
+			      w->nano);
 	kcap_writer_buf_add(w, KCAP_PCAP_FILE_HDR);
 	return 0;
 }
@@ -101,12 +104,9 @@ static int kcap_writer_pcap_write(struct kcap_writer *w,
 	if (caplen > w->rec_snaplen)
 		caplen = w->rec_snaplen;
 	need = KCAP_PCAP_REC_HDR + caplen;
-	if (w->buf_len + need > w->buf_size) {
-		err = kcap_writer_buf_flush(w);
-		if (err)
-			return err;
-	}
-	p = kcap_writer_buf_room(w, need);
+	err = kcap_writer_buf_room(w, need, &p);
+	if (err)
+		return err;
 	kcap_pcap_rec_header(p, f->tstamp_ns, caplen, f->len, w->nano);
 	memcpy(p + KCAP_PCAP_REC_HDR, f->data, caplen);
 	kcap_writer_buf_add(w, need);

@@ -122,22 +122,10 @@ static void put_endofopt(struct pcapng_blk *b)
 static int pcapng_begin(struct kcap_writer *w, struct pcapng_blk *b,
 			uint32_t type, size_t max)
 {
-	int err;
+	int err = kcap_writer_buf_room(w, max, &b->start);
 
-	if (w->buf_len && w->buf_len + max > w->buf_size) {
-		err = kcap_writer_buf_flush(w);
-		if (err)
-			return err;
-	}
-	if (max > w->buf_size) {
-		uint8_t *buf = realloc(w->buf, max);
-
-		if (!buf)
-			return -ENOMEM;
-		w->buf = buf;
-		w->buf_size = max;
-	}
-	b->start = w->buf + w->buf_len;
+	if (err)
+		return err;
 	b->p = b->start;
 	put32(b, type);
 	put32(b, 0);		/* block total length, set by pcapng_end() */
