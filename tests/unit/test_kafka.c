@@ -120,53 +120,63 @@ static void test_kafka_flow_hash(void **state)
 	assert_int_equal(kcap_kafka_flow_hash(f2, n, 147, &h4), -EINVAL);
 }
 
-static void test_kafka_headers(void **state)
+static void test_kafka_header(void **state)
 {
-	rd_kafka_headers_t *h = rd_kafka_headers_new(8);
-	uint8_t data[60] = { 1, 2, 3 };
+	uint8_t data[60] = { 1, 2, 3 }, v[KCAP_KAFKA_H_MAX];
 	struct kcap_frame f = {
 		.tstamp_ns = BASE_NS, .caplen = 60, .len = 1514,
 		.ifindex = 7, .direction = KCAP_FRAME_OUT, .data = data,
 	};
+	/* The value on the wire: big-endian, the name last. */
+	static const uint8_t want[] = {
+		1, KCAP_FRAME_OUT, 5, 0, 0, 0, 0, 0x71, 0, 0, 0, 7,
+		0, 0, 0x05, 0xea, 0x17, 0x97, 0x9c, 0xfe, 0x3d, 0x85, 0xcd, 0x15,
+		'v', 'e', 't', 'h', '0',
+	};
 	struct kcap_kafka_msg m;
-	const void *v;
-	size_t len;
+	uint8_t later[64];
 
 	(void)state;
-	assert_int_equal(kcap_kafka_headers_put(h, &f, 113, "veth0"), 0);
-	/* The values on the wire: big-endian, fixed sizes. */
-	assert_int_equal(rd_kafka_header_get_last(h, "kcap.linktype", &v, &len), 0);
-	assert_int_equal(len, 4);
-	assert_memory_equal(v, "\0\0\0\x71", 4);
-	assert_int_equal(rd_kafka_header_get_last(h, "kcap.len", &v, &len), 0);
-	assert_memory_equal(v, "\0\0\x05\xea", 4);
-	assert_int_equal(rd_kafka_header_get_last(h, "kcap.direction", &v, &len), 0);
-	assert_int_equal(len, 1);
-	assert_int_equal(rd_kafka_header_get_last(h, "kcap.ifname", &v, &len), 0);
-	assert_int_equal(len, 5);
-	assert_memory_equal(v, "veth0", 5);
-	assert_int_equal(rd_kafka_header_get_last(h, "kcap.tstamp_ns", &v, &len), 0);
-	assert_memory_equal(v, "\x17\x97\x9c\xfe\x3d\x85\xcd\x15", 8);
+	assert_int_equal(kcap_kafka_header_put(v, &f, 113, "veth0"), sizeof(want));
+	assert_memory_equal(v, want, sizeof(want));
 
 	memset(&m, 0, sizeof(m));
 	m.frame.caplen = 60;
-	assert_int_equal(kcap_kafka_headers_get(h, &m), 6);
+	assert_int_equal(kcap_kafka_header_get(v, sizeof(want), &m), 0);
 	assert_true(m.frame.tstamp_ns == BASE_NS);
 	assert_int_equal(m.frame.len, 1514);
 	assert_int_equal(m.frame.ifindex, 7);
 	assert_int_equal(m.frame.direction, KCAP_FRAME_OUT);
 	assert_int_equal(m.linktype, 113);
 	assert_string_equal(m.ifname, "veth0");
-	rd_kafka_headers_destroy(h);
 
-	/* No headers (Pycapa's): nothing changes. */
-	h = rd_kafka_headers_new(1);
-	rd_kafka_header_add(h, "kcap.len", -1, "\1\2", 2);	/* wrong size */
+	/* A later version's, with more after the name: these fields read. */
+	memcpy(later, want, sizeof(want));
+	later[0] = 2;
+	memset(later + sizeof(want), 0xee, sizeof(later) - sizeof(want));
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(kcap_kafka_header_get(later, sizeof(later), &m), 0);
+	assert_string_equal(m.ifname, "veth0");
+	assert_int_equal(m.frame.ifindex, 7);
+
+	/* No name: an empty one. */
+	assert_int_equal(kcap_kafka_header_put(v, &f, 1, NULL), KCAP_KAFKA_H_FIXED);
+	assert_int_equal(kcap_kafka_header_get(v, KCAP_KAFKA_H_FIXED, &m), 0);
+	assert_string_equal(m.ifname, "");
+
+	/* Not one: too short, a name past its end, version 0; m untouched. */
 	memset(&m, 0, sizeof(m));
 	m.frame.caplen = m.frame.len = 60;
-	assert_int_equal(kcap_kafka_headers_get(h, &m), 0);
+	assert_int_equal(kcap_kafka_header_get(want, KCAP_KAFKA_H_FIXED - 1, &m), -EINVAL);
+	assert_int_equal(kcap_kafka_header_get(want, sizeof(want) - 1, &m), -EINVAL);
+	memcpy(later, want, sizeof(want));
+	later[0] = 0;
+	assert_int_equal(kcap_kafka_header_get(later, sizeof(want), &m), -EINVAL);
+	later[0] = 1;
+	later[2] = KCAP_IFNAMSIZ;
+	assert_int_equal(kcap_kafka_header_get(later, sizeof(later), &m), -EINVAL);
 	assert_int_equal(m.frame.len, 60);
-	rd_kafka_headers_destroy(h);
+	assert_int_equal(m.linktype, 0);
 }
 
 struct mock {
@@ -199,7 +209,7 @@ static void mock_stop(struct mock *mk)
 
 #define NR_FRAMES	200
 
-/* Produce frames with their headers, consume them back: all as sent. */
+/* Produce frames with their header, consume them back: all as sent. */
 static void test_kafka_round_trip(void **state)
 {
 	static const uint8_t a[4] = { 192, 168, 1, 1 }, b[4] = { 192, 168, 1, 2 };
@@ -382,7 +392,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kafka_key),
 		cmocka_unit_test(test_kafka_flow_hash),
-		cmocka_unit_test(test_kafka_headers),
+		cmocka_unit_test(test_kafka_header),
 		cmocka_unit_test(test_kafka_round_trip),
 		cmocka_unit_test(test_kafka_pycapa),
 		cmocka_unit_test(test_kafka_errors),

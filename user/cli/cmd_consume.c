@@ -8,7 +8,7 @@
  *		     [-w FILE|-] [-F pcap|pcapng] [--nano]
  *		     [-X KEY=VALUE]... [[filter] EXPRESSION...]
  *
- * Messages with kcap's headers keep their link type, device, direction,
+ * Messages with kcap's header keep their link type, device, direction,
  * length and nanosecond timestamp (pcapng keeps them all); messages
  * without (Pycapa's) are Ethernet frames with the key's microseconds.  An
  * expression is compiled by libpcap for each link type and applied here.

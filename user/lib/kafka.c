@@ -6,9 +6,8 @@
  * A message is a frame: its key the capture time in microseconds since
  * the epoch as an 8-byte big-endian integer, its value the frame's bytes
  * as captured (cut to the snaplen), as Pycapa and Apache Metron write and
- * read them.  Headers that they ignore carry what the key and the bytes
- * do not say (kcap.h: KCAP_KAFKA_H_*), each a fixed-size big-endian
- * integer but the device's name, which is its bytes.
+ * read them.  One header that they ignore, "kcap", carries what the key
+ * and the bytes do not say (kcap.h: KCAP_KAFKA_H_*).
  *
  * Producing never waits: rd_kafka_producev() queues the message in
  * librdkafka, which sends it from its own threads; a full queue (the
@@ -186,66 +185,47 @@ int kcap_kafka_flow_hash(const void *data, uint32_t caplen, uint32_t linktype,
 	return kcap_flow_ip(p + off, len - off, hash);
 }
 
-/* The headers of a frame's message. */
-int kcap_kafka_headers_put(struct rd_kafka_headers_s *h,
-			   const struct kcap_frame *f, uint32_t linktype,
-			   const char *ifname)
+int kcap_kafka_header_put(uint8_t v[KCAP_KAFKA_H_MAX],
+			  const struct kcap_frame *f, uint32_t linktype,
+			  const char *ifname)
 {
-	uint8_t lt[4], ifi[4], len[4], ts[8], dir = f->direction;
+	size_t n = ifname ? strnlen(ifname, KCAP_IFNAMSIZ - 1) : 0;
 
-	kcap_put_be(lt, 4, linktype);
-	kcap_put_be(ifi, 4, f->ifindex);
-	kcap_put_be(len, 4, f->len);
-	kcap_put_be(ts, 8, f->tstamp_ns);
-	if (rd_kafka_header_add(h, KCAP_KAFKA_H_LINKTYPE, -1, lt, 4) ||
-	    rd_kafka_header_add(h, KCAP_KAFKA_H_IFINDEX, -1, ifi, 4) ||
-	    (ifname && ifname[0] &&
-	     rd_kafka_header_add(h, KCAP_KAFKA_H_IFNAME, -1, ifname, -1)) ||
-	    rd_kafka_header_add(h, KCAP_KAFKA_H_DIRECTION, -1, &dir, 1) ||
-	    rd_kafka_header_add(h, KCAP_KAFKA_H_LEN, -1, len, 4) ||
-	    rd_kafka_header_add(h, KCAP_KAFKA_H_TSTAMP_NS, -1, ts, 8))
+	v[0] = KCAP_KAFKA_H_VERSION;
+	v[1] = f->direction;
+	v[2] = n;
+	v[3] = 0;
+	kcap_put_be(v + 4, 4, linktype);
+	kcap_put_be(v + 8, 4, f->ifindex);
+	kcap_put_be(v + 12, 4, f->len);
+	kcap_put_be(v + 16, 8, f->tstamp_ns);
+	if (n)
+		memcpy(v + KCAP_KAFKA_H_FIXED, ifname, n);
+	return KCAP_KAFKA_H_FIXED + n;
+}
+
+int kcap_kafka_header_get(const void *value, size_t len,
+			  struct kcap_kafka_msg *m)
+{
+	const uint8_t *v = value;
+	size_t n;
+
+	/* A later version keeps these fields and adds after the name. */
+	if (!v || len < KCAP_KAFKA_H_FIXED || v[0] < KCAP_KAFKA_H_VERSION)
 		return -EINVAL;
-	return 0;
-}
-
-/* The last value of header @name if it is @size bytes long (0: any). */
-static const uint8_t *kcap_header(const struct rd_kafka_headers_s *h,
-				  const char *name, size_t size, size_t *len)
-{
-	const void *v;
-
-	if (!h || rd_kafka_header_get_last(h, name, &v, len) || !v ||
-	    (size && *len != size))
-		return NULL;
-	return v;
-}
-
-int kcap_kafka_headers_get(const struct rd_kafka_headers_s *h,
-			   struct kcap_kafka_msg *m)
-{
-	const uint8_t *v;
-	size_t len;
-	int n = 0;
-
-	if ((v = kcap_header(h, KCAP_KAFKA_H_LINKTYPE, 4, &len)) && ++n)
-		m->linktype = kcap_be(v, 4);
-	if ((v = kcap_header(h, KCAP_KAFKA_H_IFINDEX, 4, &len)) && ++n)
-		m->frame.ifindex = kcap_be(v, 4);
-	if ((v = kcap_header(h, KCAP_KAFKA_H_IFNAME, 0, &len)) && ++n) {
-		if (len >= sizeof(m->ifname))
-			len = sizeof(m->ifname) - 1;
-		memcpy(m->ifname, v, len);
-		m->ifname[len] = '\0';
-	}
-	if ((v = kcap_header(h, KCAP_KAFKA_H_DIRECTION, 1, &len)) && ++n)
-		m->frame.direction = v[0];
-	if ((v = kcap_header(h, KCAP_KAFKA_H_LEN, 4, &len)) && ++n)
-		m->frame.len = kcap_be(v, 4);
-	if ((v = kcap_header(h, KCAP_KAFKA_H_TSTAMP_NS, 8, &len)) && ++n)
-		m->frame.tstamp_ns = kcap_be(v, 8);
+	n = v[2];
+	if (n >= KCAP_IFNAMSIZ || len < KCAP_KAFKA_H_FIXED + n)
+		return -EINVAL;
+	m->frame.direction = v[1];
+	m->linktype = kcap_be(v + 4, 4);
+	m->frame.ifindex = kcap_be(v + 8, 4);
+	m->frame.len = kcap_be(v + 12, 4);
+	m->frame.tstamp_ns = kcap_be(v + 16, 8);
+	memcpy(m->ifname, v + KCAP_KAFKA_H_FIXED, n);
+	m->ifname[n] = '\0';
 	if (m->frame.len < m->frame.caplen)
 		m->frame.len = m->frame.caplen;
-	return n;
+	return 0;
 }
 
 /* librdkafka's own log, unless asked for: kcap's lines say what failed. */
@@ -439,30 +419,33 @@ int kcap_kafka_produce(struct kcap_kafka_producer *p,
 		       const struct kcap_frame *f, uint32_t linktype,
 		       const char *ifname)
 {
-	rd_kafka_headers_t *h = rd_kafka_headers_new(6);
 	int32_t part = RD_KAFKA_PARTITION_UA;
 	uint8_t key[KCAP_KAFKA_KEY_LEN];
+	uint8_t hdr[KCAP_KAFKA_H_MAX];
 	rd_kafka_resp_err_t err;
 	uint32_t hash;
+	int len;
 
-	if (!h)
-		return -ENOMEM;
 	kcap_kafka_key(key, f->tstamp_ns);
-	kcap_kafka_headers_put(h, f, linktype, ifname);
 	if (p->by == KCAP_KAFKA_BY_FLOW &&
 	    !kcap_kafka_flow_hash(f->data, f->caplen, linktype, &hash))
 		part = hash % (uint32_t)p->nr_partitions;
+	/*
+	 * One header, not one per field: librdkafka's cost per message
+	 * grows with each header (about 1500 instructions each).
+	 */
+	len = kcap_kafka_header_put(hdr, f, linktype, ifname);
 	err = rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(p->rkt),
 				RD_KAFKA_V_PARTITION(part),
 				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 				RD_KAFKA_V_KEY(key, sizeof(key)),
 				RD_KAFKA_V_VALUE((void *)f->data, f->caplen),
-				RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+				RD_KAFKA_V_HEADER(KCAP_KAFKA_H_NAME, hdr, len),
+				RD_KAFKA_V_END);
 	if (!err) {
 		p->counts.produced++;
-		return 0;	/* the headers are librdkafka's now */
+		return 0;
 	}
-	rd_kafka_headers_destroy(h);
 	p->counts.dropped++;
 	return err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? -ENOBUFS : -EIO;
 }
@@ -607,6 +590,8 @@ static void kcap_kafka_decode(const rd_kafka_message_t *rm,
 			      struct kcap_kafka_msg *m)
 {
 	rd_kafka_headers_t *h = NULL;
+	const void *v;
+	size_t len;
 	uint64_t us;
 
 	memset(m, 0, sizeof(*m));
@@ -622,8 +607,9 @@ static void kcap_kafka_decode(const rd_kafka_message_t *rm,
 		m->frame.tstamp_ns =
 			(uint64_t)rd_kafka_message_timestamp(rm, NULL) *
 			1000000;
-	if (!rd_kafka_message_headers(rm, &h))
-		m->kcap = kcap_kafka_headers_get(h, m) > 0;
+	if (!rd_kafka_message_headers(rm, &h) &&
+	    !rd_kafka_header_get_last(h, KCAP_KAFKA_H_NAME, &v, &len))
+		m->kcap = !kcap_kafka_header_get(v, len, m);
 }
 
 int kcap_kafka_consume(struct kcap_kafka_consumer *c, int timeout_ms,
