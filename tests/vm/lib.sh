@@ -16,11 +16,14 @@ esac
 
 # Kernel log lines that are splats: tests/vm/run fails a run on them, and
 # selftests look for them in dmesg.
-KCAP_SPLAT_RE='WARNING:|BUG:|Oops|general protection|refcount_t|list_del corruption|UBSAN|KASAN|kmemleak|INFO: task .* blocked|Tainted:|Kernel panic'
+KCAP_SPLAT_RE='WARNING:|BUG:|Oops|general protection|refcount_t|list_del corruption|UBSAN|KASAN|suspected memory leak|INFO: task .* blocked|Tainted:|Kernel panic'
 
-# The default kernel series and the whole matrix, in test order.
+# The default kernel series and the whole matrix, in test order.  Not in the
+# matrix: 6.1-debug, 6.1 built with KASAN, lockdep and kmemleak
+# (build-debug-kernel), which make check-debug runs.
 KCAP_DEFAULT_SERIES=6.1
 KCAP_MATRIX="6.1 6.12 5.10 7.x"
+KCAP_DEBUG_SERIES=6.1-debug
 
 die() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2
@@ -34,7 +37,7 @@ info() {
 # series_suite SERIES: the Debian suite whose linux-image-amd64 is that series.
 series_suite() {
 	case "$1" in
-	6.1) echo bookworm ;;
+	6.1 | 6.1-debug | debug) echo bookworm ;;
 	6.12) echo bookworm-backports ;;
 	5.10) echo bullseye ;;
 	7 | 7.x) echo trixie-backports ;;
@@ -46,6 +49,7 @@ series_suite() {
 series_canon() {
 	case "$1" in
 	7) echo 7.x ;;
+	debug) echo 6.1-debug ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -77,4 +81,32 @@ debian_mirror() {
 		awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }')
 	[ -n "$uri" ] || die "no Debian mirror found in /etc/apt; set KCAP_DEBIAN_MIRROR=<archive URL>"
 	echo "$uri"
+}
+
+# apt_private SUITE COMMAND...: run an apt command (apt-get, apt-cache) on
+# SUITE under a private configuration in the cache: the machine's own apt
+# sources are never touched; the private one reuses the Debian mirror the
+# machine already uses, with another suite.
+apt_private() {
+	local suite=$1 aptdir="$KCAP_CACHE/apt/$1"
+	shift
+	if [ ! -e "$aptdir/etc/sources.list" ]; then
+		mkdir -p "$aptdir"/{lists/partial,archives/partial,etc/preferences.d,etc/sources.list.d}
+		: >"$aptdir/status"
+		printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+			"$(debian_mirror)" "$suite" >"$aptdir/etc/sources.list"
+	fi
+	"$@" -o Dir::Etc="$aptdir/etc" -o Dir::Etc::SourceList="$aptdir/etc/sources.list" \
+		-o Dir::Etc::SourceParts="$aptdir/etc/sources.list.d" \
+		-o Dir::Etc::PreferencesParts="$aptdir/etc/preferences.d" \
+		-o Dir::State="$aptdir" -o Dir::State::Lists="$aptdir/lists" \
+		-o Dir::State::status="$aptdir/status" -o Dir::Cache="$aptdir" \
+		-o Dir::Cache::archives="$aptdir/archives" -o APT::Architecture=amd64 \
+		-o Debug::NoLocking=1 -o APT::Sandbox::User=root
+}
+
+# apt_private_update SUITE: SUITE's package lists, fresh.
+apt_private_update() {
+	info "updating the package list of $1"
+	apt_private "$1" apt-get -q -q update >/dev/null || die "apt-get update for $1 failed"
 }
