@@ -8,6 +8,9 @@
 #   make user            libkcap and the kcap tool (build/user/)
 #   make check           quality gates, host tests, selftests in a VM (6.1)
 #   make check-matrix    the same on every kernel of the matrix
+#   make check-debug     the selftests on a 6.1 kernel built with KASAN,
+#                        lockdep and kmemleak (built once, ~15 min), and a
+#                        soak (SOAK_S= seconds, default 600)
 #   make demo            boot a VM and show kcap at work
 #   make bench           kcap against tcpdump in a VM (KERNEL=), and the
 #                        writer on the host; bench/results.json
@@ -48,6 +51,10 @@ check: deps
 check-matrix:
 	tests/deps --matrix
 	tests/check --matrix
+
+check-debug: deps
+	tests/deps --debug
+	tests/check --debug
 
 demo: deps
 	tests/demo
