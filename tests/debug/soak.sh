@@ -34,7 +34,6 @@ N=200
 ktap_print_header
 ktap_plan 8
 dmesg_mark
-stat_of() { sed -n "s/.*\b$1 \([0-9]*\).*/\1/p" <<<"$2"; }
 # note WORKER TEXT: one line of a worker's log.
 note() { echo "$2" >>"$tmp/$1.log"; }
 # pick A B ...: one of the arguments, at random.

@@ -24,7 +24,6 @@ ktap_plan 19
 
 setup_veth_ns ns
 dmesg_mark
-stat_of() { sed -n "s/.*\b$1 \([0-9]*\).*/\1/p" <<<"$2"; }
 
 ktap_check "a persistent session with a 4 KiB ring, filter udp port 9, snaplen 100" \
 	ip netns exec "$ns" kcap add burst dev va direction in snaplen 100 \

@@ -247,6 +247,12 @@ pcap_valid() {
 	tcpdump -r "$1" -w /dev/null 2>/dev/null && capinfos "$1" >/dev/null 2>&1
 }
 
+# stat_of NAME STATS: the number after NAME in a line of 'kcap show NAME
+# stats' (seen, passed, delivered, dropped, ...).
+stat_of() {
+	sed -n "s/.*\b$1 \([0-9]*\).*/\1/p" <<<"$2"
+}
+
 # kcap_sessions [NS]: the names of the sessions of the current (or NS's)
 # network namespace, one per line.
 kcap_sessions() {
