@@ -26,7 +26,7 @@ mock=$(dirname "$(command -v kcap)")/tests/kafka-mock
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 17
+ktap_plan 18
 
 setup_veth_ns ns
 dmesg_mark
@@ -63,14 +63,14 @@ def pcap_records(path):
     return out
 
 def kcat_records(path):
-    """kcat -f '%K %S %p\\n%k%s' output: (key, value, partition)."""
+    """kcat -f '%K %S %p %T\\n%k%s' output: (key, value, partition, ms)."""
     d = open(path, "rb").read()
     off, out = 0, []
     while off < len(d):
         nl = d.index(b"\n", off)
-        kl, vl, p = (int(x) for x in d[off:nl].split())
+        kl, vl, p, ms = (int(x) for x in d[off:nl].split())
         off = nl + 1
-        out.append((d[off:off + kl], d[off + kl:off + kl + vl], p))
+        out.append((d[off:off + kl], d[off + kl:off + kl + vl], p, ms))
         off += kl + vl
     return out
 
@@ -90,7 +90,7 @@ elif cmd == "check":	# KCAT TCPDUMP.pcap KCAP.pcap
     td = pcap_records(sys.argv[3])
     kc = pcap_records(sys.argv[4])
     bad = [m for m in msgs if len(m[0]) != 8]
-    keyed = sorted((struct.unpack(">Q", k)[0], v) for k, v, p in msgs)
+    keyed = sorted((struct.unpack(">Q", k)[0], v) for k, v, p, ms in msgs)
     print("messages %d keys8 %d tcpdump %d" % (len(msgs), len(msgs) - len(bad), len(td)))
     # The bytes: tcpdump's, frame for frame, in capture order.
     print("bytes", "same" if [v for _, v in keyed] == [b for _, b in td] else "differ")
@@ -99,7 +99,10 @@ elif cmd == "check":	# KCAT TCPDUMP.pcap KCAP.pcap
     # And tcpdump saw each frame within a second of that.
     print("near", "yes" if all(abs(a[0] - b[0]) < 1000000 for a, b in zip(keyed, td)) else "no")
     # One flow (one UDP port pair): one partition.
-    print("partitions", len(set(p for _, _, p in msgs)))
+    print("partitions", len(set(m[2] for m in msgs)))
+    # The message's timestamp: the key's time, in milliseconds.
+    print("stamps", "capture" if all(ms == struct.unpack(">Q", k)[0] // 1000
+                                     for k, _, _, ms in msgs) else "differ")
 PY
 
 # tshark's view of a pcapng: time (ns), device, direction, lengths, link
@@ -129,7 +132,7 @@ ktap_check_match "capture -c $N --kafka: exit 0, the summary says $N produced, $
 	"^0 $N frames produced to Kafka topic cap, $N delivered, 0 failed, 0 dropped" \
 	"$rc $(grep 'frames produced to Kafka' "$tmp/b.err")"
 
-in_ns kcat -C -b "$B" -t cap -e -q -f '%K %S %p\n%k%s' >"$tmp/b.kcat" 2>"$tmp/b.kcat.err"
+in_ns kcat -C -b "$B" -t cap -e -q -f '%K %S %p %T\n%k%s' >"$tmp/b.kcat" 2>"$tmp/b.kcat.err"
 tcpdump -r "$tmp/kc.pcapng" -w "$tmp/kc.pcap" 2>/dev/null	# µs, for the keys
 python3 "$tmp/kk.py" check "$tmp/b.kcat" "$tmp/td.pcap" "$tmp/kc.pcap" >"$tmp/b.check"
 ktap_check_match "kcat reads $N messages, each with an 8-byte key" \
@@ -140,6 +143,8 @@ ktap_check_match "their keys are the frames' microseconds since the epoch (kcap'
 	"keys same.*near yes" "$(tr '\n' ' ' <"$tmp/b.check")"
 ktap_check_match "--partition-by flow: one flow, one partition of 3" \
 	"partitions 1" "$(cat "$tmp/b.check")"
+ktap_check_match "their timestamps (kcat's %T) are the keys' time in ms" \
+	"stamps capture" "$(cat "$tmp/b.check")"
 
 # (c) kcap consume of kcap's messages: kcap's own pcapng again.
 in_ns kcap consume --kafka "$B" --topic cap -F pcapng --nano -w "$tmp/c.pcapng" 2>"$tmp/c.err"

@@ -438,6 +438,8 @@ int kcap_kafka_produce(struct kcap_kafka_producer *p,
 	err = rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(p->rkt),
 				RD_KAFKA_V_PARTITION(part),
 				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				RD_KAFKA_V_TIMESTAMP((int64_t)(f->tstamp_ns /
+							       1000000)),
 				RD_KAFKA_V_KEY(key, sizeof(key)),
 				RD_KAFKA_V_VALUE((void *)f->data, f->caplen),
 				RD_KAFKA_V_HEADER(KCAP_KAFKA_H_NAME, hdr, len),
