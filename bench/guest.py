@@ -388,7 +388,10 @@ def main():
     results = dict(format=2, kernel=os.uname().release, cpus=os.cpu_count(), accel=args.accel,
                    rounds=args.rounds,
                    count=args.count, snaplen=SNAPLEN, kcap_ring_kib_per_cpu=KCAP_RING_KIB,
-                   tcpdump_buffer_kib=KCAP_RING_KIB * os.cpu_count(), runs=[], scenarios=[])
+                   tcpdump_buffer_kib=KCAP_RING_KIB * os.cpu_count(),
+                   clocksource=open("/sys/devices/system/clocksource/clocksource0/"
+                                    "current_clocksource").read().strip(),
+                   runs=[], scenarios=[])
     dummy = setup_dummy()
     veth = setup_veth()
     for name in args.scenarios:
