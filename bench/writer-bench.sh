@@ -28,8 +28,9 @@
 # (build/user/tests/kafka-mock, a process of its own on 127.0.0.1), once,
 # with 1000000 packets (or --packets): "kafka": {"pps": delivered per
 # second, drain and flush timed; "produce_pps": frames handed over per
-# second of the drain alone, ...}; its target is 2x of pcap at most
-# ("kafka_target_met": pps * 2 >= pcap's pps).
+# second of the drain alone, ...}: the producer's own ceiling, for the
+# record.  Whether Kafka keeps up with -w is judged on a live capture, by
+# make bench's scenario R.
 # The target is reported, not enforced: the exit status is 0 unless a run
 # failed.
 #
@@ -340,7 +341,7 @@ run_bench() {
 	done
 	echo "($n packets of 64 bytes, best of $runs runs; pcap target $target pps: $([ $met = true ] && echo met || echo missed))"
 	printf '%-8s %14s %20s\n' kafka "$(field "$kout" pps)" "(produce calls: $(field "$kout" produce_pps)/s)"
-	echo "($kn packets of 64 bytes to librdkafka's mock cluster, delivered per second; target: within 2x of pcap)"
+	echo "($kn packets of 64 bytes to librdkafka's mock cluster, delivered per second)"
 
 	python3 - "$json" "$n" "$runs" "$target" "$met" \
 		"${res_pps[pcap]}" "${res_ipp[pcap]}" "${res_runs[pcap]}" "${res_sec[pcap]}" \
@@ -364,7 +365,6 @@ res["kafka"] = {k: (float(v) if k == "seconds" else int(v))
                 if k in ("packets", "seconds", "pps", "produce_pps", "produced",
                          "delivered", "failed", "dropped")}
 res["kafka"]["against"] = "librdkafka mock cluster (tests/tools/kafka-mock), 1 partition, 127.0.0.1"
-res["kafka_target_met"] = res["kafka"]["pps"] * 2 >= res["pcap"]["pps"]
 res["target_pps_pcap"] = int(target)
 res["target_met"] = met == "true"
 with open(path, "w") as f:
