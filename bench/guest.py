@@ -154,10 +154,11 @@ class UdpLoad:
 
 
 class KafkaMock:
-    """librdkafka's mock cluster, for one run."""
+    """librdkafka's mock cluster, for one run, on the load's CPU: the
+    broker is the world outside the capture, as the load's source is."""
 
     def __init__(self):
-        self.p = subprocess.Popen([KAFKA_MOCK, "bench"], stdout=subprocess.PIPE,
+        self.p = subprocess.Popen(pin(0) + [KAFKA_MOCK, "bench"], stdout=subprocess.PIPE,
                                   stderr=subprocess.DEVNULL, text=True)
         self.bootstrap = self.p.stdout.readline().strip()
         if not self.bootstrap:
