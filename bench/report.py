@@ -184,7 +184,7 @@ def main():
     vms, writer = [], None
     for path in args.files:
         d = json.load(open(path))
-        if "runs" not in d:
+        if "scenarios" not in d:
             writer = d
         elif d.get("format") != 2:
             sys.exit(f"bench/report.py: {path} is not bench/guest.py's format 2")
