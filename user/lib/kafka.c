@@ -427,10 +427,8 @@ int kcap_kafka_produce(struct kcap_kafka_producer *p,
 	int len;
 
 	kcap_kafka_key(key, f->tstamp_ns);
-	if (p->nr_partitions == 1)
-		part = 0;	/* what any partitioner picks, without asking it */
-	else if (p->by == KCAP_KAFKA_BY_FLOW &&
-		 !kcap_kafka_flow_hash(f->data, f->caplen, linktype, &hash))
+	if (p->by == KCAP_KAFKA_BY_FLOW &&
+	    !kcap_kafka_flow_hash(f->data, f->caplen, linktype, &hash))
 		part = hash % (uint32_t)p->nr_partitions;
 	/*
 	 * One header, not one per field: librdkafka's cost per message
