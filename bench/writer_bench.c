@@ -3,8 +3,9 @@
  * writer-bench: libkcap's userland half alone, without the kernel: rings
  * laid out in plain memory as <linux/kcap.h> says, filled by a producer
  * written here after kmod/ring.c's kcap_ring_write(), drained by the ring
- * walker (kcap_rings_next(), the merge by timestamp) into a capture-file
- * writer (kcap_writer_write()).
+ * walker (kcap_rings_next_recs(), the merge by timestamp) into a
+ * capture-file writer (kcap_writer_write_recs()), as a recording of one
+ * session drains them (record.c).
  *
  *	writer-bench [--format pcap|pcapng] [--packets N] [--size BYTES]
  *		     [--rings R] [--ring-size BYTES] [--out PATH]
@@ -32,10 +33,9 @@
  * producer copies a template into the ring and writes k into the copy, as
  * the kernel copies each frame.
  *
- * Timed: the drain rounds (kcap_rings_next_batch(), 64 packets at a time,
- * and kcap_writer_write(), the
- * write(2)s of the writer's buffer included) and kcap_writer_close(); not
- * the producer.  bench_drain() is that part alone, for
+ * Timed: the drain rounds (kcap_rings_next_recs(), 64 records at a time,
+ * and kcap_writer_write_recs(), the write(2)s of the writer's buffer
+ * included) and kcap_writer_close(); not the producer.  bench_drain() is that part alone, for
  * valgrind --toggle-collect.
  *
  * Output: one line of key=value pairs on stdout.  Exit status 0; 1 with
@@ -57,6 +57,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
+#include "internal.h"
 #include "kcap.h"
 #include "ring.h"
 
@@ -71,7 +72,7 @@
 #define BENCH_SIZE_MAX		65535
 #define BENCH_RINGS_MAX		256
 #define BENCH_RING_SIZE_MAX	(1U << 30)
-#define BENCH_BATCH		64	/* packets per kcap_rings_next_batch() */
+#define BENCH_BATCH		64	/* records per kcap_rings_next_recs() */
 
 /* The producer's side of one ring. */
 struct bench_ring {
@@ -274,18 +275,18 @@ static __attribute__((noinline)) int
 bench_drain(struct kcap_rings *rs, struct kcap_writer *w, uint64_t *count,
 	    const char **what)
 {
-	struct kcap_packet pkts[BENCH_BATCH];
-	int i, n, ret;
+	const struct kcap_rec *recs[BENCH_BATCH];
+	unsigned int done;
+	int n, ret;
 
-	while ((n = kcap_rings_next_batch(rs, pkts, BENCH_BATCH)) > 0) {
-		for (i = 0; i < n; i++) {
-			ret = kcap_writer_write(w, &pkts[i].frame);
-			if (ret) {
-				*what = NULL;
-				return ret;
-			}
+	while ((n = kcap_rings_next_recs(rs, recs, BENCH_BATCH)) > 0) {
+		ret = kcap_writer_write_recs(w, recs, (unsigned int)n,
+					     UINT64_MAX, false, &done);
+		*count += done;
+		if (ret || done != (unsigned int)n) {
+			*what = NULL;
+			return ret ? ret : -EFBIG;
 		}
-		*count += n;
 	}
 	*what = "ring";
 	return n;

@@ -7,15 +7,20 @@
  * by timestamp, the batched release of tails, and corrupt records.
  */
 
+#define _GNU_SOURCE	/* memfd_create() */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
 #include "unit.h"
+#include "internal.h"
 #include "kcap.h"
 #include "ring.h"
 
@@ -658,9 +663,251 @@ static void test_corrupt(void **state)
 		}
 		synth_publish(&s, 0);
 		assert_int_equal(synth_next(&s), -EBADMSG);
+		/* Reported again, not read past at the next call. */
+		assert_int_equal(synth_next(&s), -EBADMSG);
 		assert_int_equal(ctrl_of(&s, 0)->tail, start);
 		synth_close(&s);
 	}
+}
+
+/* A writer into a memory file, of @fmt, with frames cut to @snaplen. */
+static struct kcap_writer *memfd_writer(enum kcap_file_format fmt,
+					uint32_t snaplen, int *fd)
+{
+	struct kcap_writer_opts o = {
+		.format = fmt, .linktype = 1, .snaplen = snaplen,
+	};
+	struct kcap_writer *w;
+
+	*fd = memfd_create("kcap-test", 0);
+	assert_true(*fd >= 0);
+	o.fd = *fd;
+	assert_int_equal(kcap_writer_create(&w, &o), 0);
+	return w;
+}
+
+/* The bytes of memory file @fd, in a buffer to free; *@len of them. */
+static uint8_t *memfd_bytes(int fd, size_t *len)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+	uint8_t *buf;
+
+	assert_true(end >= 0);
+	buf = malloc((size_t)end + 1);
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, (size_t)end, 0), end);
+	*len = (size_t)end;
+	close(fd);
+	return buf;
+}
+
+/* Two rings of @nr frames each, caplen 1 to 200, times interleaved. */
+static void synth_mixed(struct synth *s, unsigned int nr)
+{
+	unsigned int k;
+
+	synth_init(s, 2, 1 << 16, 0);
+	for (k = 0; k < 2 * nr; k++)
+		synth_put_rec(s, k % 2, 1000 + k, 1 + k * 37 % 200,
+			      (uint8_t)k);
+	synth_publish(s, 0);
+	synth_publish(s, 1);
+	synth_rings(s);
+}
+
+/*
+ * Records written whole by kcap_writer_write_recs(), in runs of 1 to 9,
+ * make the same file as their packets through kcap_writer_write(): pcap
+ * and pcapng, cut to a snaplen, directions, the interface "any".
+ */
+static void test_write_recs_same(void **state)
+{
+	const struct kcap_rec *recs[KCAP_RINGS_BATCH_MAX];
+	struct kcap_packet pkts[KCAP_RINGS_BATCH_MAX];
+	enum kcap_file_format fmt;
+	unsigned int done, total, run;
+	struct kcap_writer *wa, *wb;
+	uint8_t *a, *b;
+	size_t la, lb;
+	uint64_t frames_end;
+	struct synth s;
+	int anydev, fa, fb, i, n;
+
+	(void)state;
+	for (fmt = KCAP_FORMAT_PCAP; fmt <= KCAP_FORMAT_PCAPNG; fmt++) {
+		for (anydev = 0; anydev < 2; anydev++) {
+			wa = memfd_writer(fmt, 100, &fa);
+			wb = memfd_writer(fmt, 100, &fb);
+
+			synth_mixed(&s, 100);
+			while ((n = kcap_rings_next_batch(&s.rs, pkts, 64)) > 0) {
+				for (i = 0; i < n; i++) {
+					if (anydev)
+						pkts[i].frame.ifindex = 0;
+					assert_int_equal(kcap_writer_write(wa,
+						&pkts[i].frame), 0);
+				}
+			}
+			assert_int_equal(n, 0);
+			synth_close(&s);
+
+			synth_mixed(&s, 100);
+			total = 0;
+			for (run = 1; (n = kcap_rings_next_recs(&s.rs, recs,
+					run % 9 + 1)) > 0; run++) {
+				assert_int_equal(kcap_writer_write_recs(wb, recs,
+					(unsigned int)n, UINT64_MAX, anydev,
+					&done), 0);
+				assert_int_equal(done, n);
+				total += done;
+			}
+			assert_int_equal(n, 0);
+			assert_int_equal(total, 200);
+			synth_close(&s);
+
+			/* (pcapng's statistics at the end say when) */
+			frames_end = kcap_writer_bytes(wa);
+			assert_int_equal(kcap_writer_bytes(wb), frames_end);
+			assert_int_equal(kcap_writer_close(wa), 0);
+			assert_int_equal(kcap_writer_close(wb), 0);
+			a = memfd_bytes(fa, &la);
+			b = memfd_bytes(fb, &lb);
+			assert_int_equal(la, lb);
+			assert_memory_equal(a, b, frames_end);
+			free(a);
+			free(b);
+		}
+	}
+}
+
+/*
+ * Records in plain memory, @nr of @caplen bytes each, their pointers in
+ * *@recs; free *@mem.
+ */
+static void recs_make(unsigned int nr, uint32_t caplen, uint8_t **mem,
+		      const struct kcap_rec ***recs)
+{
+	uint32_t rec_len = ALIGN8(sizeof(struct kcap_rec) + caplen);
+	struct kcap_rec *rec;
+	unsigned int k;
+
+	*mem = aligned_alloc(8, (size_t)nr * rec_len);
+	*recs = calloc(nr, sizeof(**recs));
+	assert_non_null(*mem);
+	assert_non_null(*recs);
+	for (k = 0; k < nr; k++) {
+		rec = (struct kcap_rec *)(*mem + (size_t)k * rec_len);
+		memset(rec, 0, rec_len);
+		rec->rec_len = rec_len;
+		rec->hdr_len = sizeof(*rec);
+		rec->caplen = caplen;
+		rec->len = caplen;
+		rec->tstamp_ns = 1700000000000000000ULL + k * 1001ULL;
+		rec->ifindex = 3;
+		rec->direction = KCAP_DIR_IN + k % 3;
+		memset(rec + 1, (int)k, caplen);
+		(*recs)[k] = rec;
+	}
+}
+
+/*
+ * More records than the writer's buffer holds (it is written out in the
+ * middle of a call), and a limit of bytes: the records stop before the
+ * one that would take the file past it.
+ */
+static void test_write_recs_buffer_limit(void **state)
+{
+	enum { NR = 3000, CAPLEN = 200 };
+	const struct kcap_rec **recs;
+	struct kcap_packet pkt;
+	enum kcap_file_format fmt;
+	struct kcap_writer *wa, *wb;
+	uint64_t after[NR + 1];
+	unsigned int done, k;
+	uint8_t *mem, *a, *b;
+	size_t la, lb;
+	int fa, fb;
+
+	(void)state;
+	recs_make(NR, CAPLEN, &mem, &recs);
+	for (fmt = KCAP_FORMAT_PCAP; fmt <= KCAP_FORMAT_PCAPNG; fmt++) {
+		wa = memfd_writer(fmt, 0, &fa);
+		wb = memfd_writer(fmt, 0, &fb);
+		after[0] = kcap_writer_bytes(wa);
+		for (k = 0; k < NR; k++) {
+			kcap_rec_packet(recs[k], 0, &pkt);
+			assert_int_equal(kcap_writer_write(wa, &pkt.frame), 0);
+			after[k + 1] = kcap_writer_bytes(wa);
+		}
+		/* NR records are more than one buffer of the writer. */
+		assert_true(after[NR] > 2 * 256 * 1024);
+
+		/* Up to the limit exactly, then one byte short of a record. */
+		assert_int_equal(kcap_writer_write_recs(wb, recs, NR,
+							after[NR - 10], false,
+							&done), 0);
+		assert_int_equal(done, NR - 10);
+		assert_int_equal(kcap_writer_write_recs(wb, recs + done, 10,
+							after[NR] - 1, false,
+							&done), 0);
+		assert_int_equal(done, 9);
+		assert_int_equal(kcap_writer_write_recs(wb, recs + NR - 1, 1,
+							after[NR], false,
+							&done), 0);
+		assert_int_equal(done, 1);
+		assert_int_equal(kcap_writer_bytes(wb), after[NR]);
+
+		assert_int_equal(kcap_writer_close(wa), 0);
+		assert_int_equal(kcap_writer_close(wb), 0);
+		a = memfd_bytes(fa, &la);
+		b = memfd_bytes(fb, &lb);
+		assert_int_equal(la, lb);
+		assert_memory_equal(a, b, after[NR]);
+		free(a);
+		free(b);
+	}
+	free(recs);
+	free(mem);
+}
+
+/*
+ * A write that fails in the middle of a call (a pipe whose reader went
+ * away): the error, the records before the failed write out counted as
+ * written, none of them kept, and the error sticks.
+ */
+static void test_write_recs_fails(void **state)
+{
+	enum { NR = 3000, CAPLEN = 200 };
+	struct kcap_writer_opts o = { .linktype = 1 };
+	const struct kcap_rec **recs;
+	struct kcap_writer *w;
+	uint64_t frames, bytes;
+	unsigned int done;
+	uint8_t *mem;
+	int pfd[2];
+
+	(void)state;
+	recs_make(NR, CAPLEN, &mem, &recs);
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(pipe(pfd), 0);
+	o.fd = pfd[1];
+	assert_int_equal(kcap_writer_create(&w, &o), 0);
+	close(pfd[0]);
+	assert_int_equal(kcap_writer_write_recs(w, recs, NR, UINT64_MAX,
+						false, &done), -EPIPE);
+	assert_true(done > 0 && done < NR);
+	assert_int_equal(kcap_writer_bytes(w),
+			 24 + (uint64_t)done * (16 + CAPLEN));
+	kcap_writer_kept(w, &frames, &bytes);
+	assert_int_equal(frames, 0);
+	assert_int_equal(kcap_writer_write_recs(w, recs, 1, UINT64_MAX, false,
+						&done), -EPIPE);
+	assert_int_equal(done, 0);
+	kcap_writer_close(w);
+	close(pfd[1]);
+	signal(SIGPIPE, SIG_DFL);
+	free(recs);
+	free(mem);
 }
 
 /* Without the module there is no /dev/kcap: a clean -ENOENT. */
@@ -695,6 +942,9 @@ int main(void)
 		cmocka_unit_test(test_unread),
 		cmocka_unit_test(test_bad_ctrl_size),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_write_recs_same),
+		cmocka_unit_test(test_write_recs_buffer_limit),
+		cmocka_unit_test(test_write_recs_fails),
 		cmocka_unit_test(test_reader_without_device),
 	};
 

@@ -295,6 +295,21 @@ int kcap_capture_next(struct kcap_capture *c, struct kcap_packet *pkt,
 	return KCAP_READ_PACKET;
 }
 
+int kcap_capture_recs(struct kcap_capture *c,
+		      const struct kcap_rec *const **recs)
+{
+	if (c->nr != 1)
+		return -EOPNOTSUPP;
+	if (c->src[0].hup)
+		return 0;
+	return kcap_reader_recs(c->src[0].r, recs);
+}
+
+void kcap_capture_used(struct kcap_capture *c, unsigned int n)
+{
+	kcap_reader_used(c->src[0].r, n);
+}
+
 unsigned int kcap_capture_nr(const struct kcap_capture *c)
 {
 	return c->nr;

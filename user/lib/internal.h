@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <linux/kcap.h>
+
 #include "kcap.h"
 
 struct nl_msg;
@@ -90,6 +92,41 @@ int kcap_session_request(struct kcap_ctl *ctl, uint8_t cmd,
  * drained.  0, or -EIO for POLLERR or POLLNVAL.
  */
 int kcap_reader_polled(struct kcap_reader *r, short revents);
+
+/*
+ * The records read and not used yet, reading more first if there are none
+ * (without waiting): how many, *@recs pointing at them, valid until the
+ * reader is used again; 0 if the rings are empty; or -EBADMSG.  A reader
+ * that writes them straight into a file (kcap_writer_write_recs()) skips
+ * making a packet of each.
+ */
+int kcap_reader_recs(struct kcap_reader *r, const struct kcap_rec *const **recs);
+
+/* The first @n of them were used: the rest are the reader's next. */
+void kcap_reader_used(struct kcap_reader *r, unsigned int n);
+
+/* capture.c */
+
+/*
+ * kcap_reader_recs() and kcap_reader_used() of a capture of one session;
+ * -EOPNOTSUPP for more (their frames are merged packet by packet), 0 once
+ * it hung up (kcap_capture_next() says so).
+ */
+int kcap_capture_recs(struct kcap_capture *c,
+		      const struct kcap_rec *const **recs);
+void kcap_capture_used(struct kcap_capture *c, unsigned int n);
+
+/* writer.c */
+
+/*
+ * kcap_writer_write() of the frames of ring records @recs[0..n), checked
+ * (ring.c), while the file stays within @limit bytes; @anydev: as frames
+ * of the interface "any" (ifindex 0).  *@done were written, and counted,
+ * also when it fails (the error then, sticky as kcap_writer_write()'s).
+ */
+int kcap_writer_write_recs(struct kcap_writer *w,
+			   const struct kcap_rec *const *recs, unsigned int n,
+			   uint64_t limit, bool anydev, unsigned int *done);
 
 /* record.c: the decisions of a recording, apart from its loop. */
 

@@ -22,7 +22,7 @@
 #include "ring.h"
 
 #define KCAP_DEV_PATH		"/dev/" KCAP_DEVICE_NAME
-#define KCAP_READER_BATCH	32
+#define KCAP_READER_BATCH	KCAP_RINGS_BATCH_MAX
 
 struct kcap_reader {
 	int			fd;
@@ -30,9 +30,12 @@ struct kcap_reader {
 	size_t			map_size;
 	struct kcap_rings	rings;
 	bool			hup;	/* POLLHUP seen */
-	/* Read from the rings a batch at a time, handed out one by one. */
+	/*
+	 * Read from the rings a batch at a time; recs[ib..nb) are not used
+	 * yet (rings.last[] says their rings).
+	 */
 	unsigned int		nb, ib;
-	struct kcap_packet	batch[KCAP_READER_BATCH];
+	const struct kcap_rec	*recs[KCAP_READER_BATCH];
 };
 
 /* Whether the layout the kernel gave fits in what it maps. */
@@ -139,6 +142,26 @@ fail:
 	return kcap_reader_error(e, err, step, session_id);
 }
 
+int kcap_reader_recs(struct kcap_reader *r, const struct kcap_rec *const **recs)
+{
+	int n;
+
+	if (r->ib == r->nb) {
+		r->ib = r->nb = 0;
+		n = kcap_rings_next_recs(&r->rings, r->recs, KCAP_READER_BATCH);
+		if (n <= 0)
+			return n;
+		r->nb = (unsigned int)n;
+	}
+	*recs = r->recs + r->ib;
+	return (int)(r->nb - r->ib);
+}
+
+void kcap_reader_used(struct kcap_reader *r, unsigned int n)
+{
+	r->ib += n;
+}
+
 /*
  * The next packet of the batch, or of a new batch once it is all handed
  * out (which gives back the space of the last): 1, 0 if every ring is
@@ -146,17 +169,14 @@ fail:
  */
 static int kcap_reader_take(struct kcap_reader *r, struct kcap_packet *pkt)
 {
+	const struct kcap_rec *const *recs;
 	int n;
 
-	if (r->ib == r->nb) {
-		r->ib = r->nb = 0;
-		n = kcap_rings_next_batch(&r->rings, r->batch,
-					  KCAP_READER_BATCH);
-		if (n <= 0)
-			return n;
-		r->nb = (unsigned int)n;
-	}
-	*pkt = r->batch[r->ib++];
+	n = kcap_reader_recs(r, &recs);
+	if (n <= 0)
+		return n;
+	kcap_rec_packet(recs[0], r->rings.last[r->ib].ring, pkt);
+	r->ib++;
 	return 1;
 }
 

@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "kcap.h"
+#include "ring.h"
 
 #define KCAP_RECORD_FLUSH_BYTES	65536	/* written out at least this often */
 #define KCAP_RECORD_STATS_MS	1000	/* counters read this often */
@@ -43,6 +44,7 @@ struct kcap_record {
 	uint64_t			now_ms;		/* kcap_record_clock()'s */
 	unsigned int			clock_left;	/* frames until read */
 	bool				finished;
+	bool				recs;	/* kcap_record_take_recs() */
 	struct kcap_record_progress	p;
 	struct kcap_error		err;
 };
@@ -402,6 +404,8 @@ int kcap_record_open(struct kcap_record **rp, struct kcap_capture *cap,
 		kcap_record_close(r);
 		return err;
 	}
+	/* Where nothing else wants the frames: rings straight to the file. */
+	r->recs = r->nr == 1 && r->w && !cfg->frame_cb;
 	kcap_record_stats(r);
 	*rp = r;
 	return 0;
@@ -499,6 +503,109 @@ static bool kcap_record_take(struct kcap_record *r,
 	return r->p.why == KCAP_RECORD_RUNNING;
 }
 
+/*
+ * The file's byte limit for the next records taken without a decision of
+ * their own: where the next -C or size stop would be decided.
+ */
+static uint64_t kcap_record_limit(const struct kcap_record *r)
+{
+	uint64_t limit = UINT64_MAX;
+
+	if (r->cfg.bytes)
+		limit = r->cfg.bytes;
+	if (r->cfg.rotate_bytes && r->cfg.rotate_bytes < limit)
+		limit = r->cfg.rotate_bytes;
+	return limit;
+}
+
+/*
+ * @n records just written at @now, counted as kcap_record_take() counts
+ * each frame, and the file written out if enough is buffered: false if
+ * that failed (said, the recording stopped).
+ */
+static bool kcap_record_count(struct kcap_record *r,
+			      const struct kcap_rec *const *recs,
+			      unsigned int n, uint64_t now)
+{
+	uint64_t data = 0;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < n; i++)
+		data += recs[i]->caplen;
+	r->at.packets += n;
+	r->at.file_packets += n;
+	r->file_data += data;
+	r->p.packets = r->at.packets;
+	r->p.bytes += data;
+	r->at.last_ms = now;
+	r->at.file_bytes = kcap_writer_bytes(r->w);
+	if (r->at.file_bytes - r->flushed >= KCAP_RECORD_FLUSH_BYTES) {
+		err = kcap_writer_flush(r->w);
+		if (err) {
+			kcap_record_write_fail(r, err);
+			return false;
+		}
+		r->flushed = r->at.file_bytes;
+	}
+	r->p.why = kcap_record_after(&r->cfg, &r->at);
+	return true;
+}
+
+/*
+ * kcap_record_take() of ring records @recs[0..n) of the capture's one
+ * session, taken in runs that need no decision of their own, written
+ * straight into the file: the limits of packets and of bytes are the
+ * length of a run, the clock is read once a run.  A record that needs a
+ * decision (rotate, stop) goes through kcap_record_take().  How many
+ * were taken; they stop early where the recording does.
+ */
+static unsigned int kcap_record_take_recs(struct kcap_record *r,
+					  const struct kcap_rec *const *recs,
+					  unsigned int n)
+{
+	const bool anydev = kcap_capture_session(r->cap, 0)->flags &
+			    KCAP_SESSION_F_ANYDEV;
+	unsigned int i = 0, max, done;
+	uint64_t now, limit;
+	struct kcap_packet pkt;
+	int err;
+
+	while (i < n && r->p.why == KCAP_RECORD_RUNNING) {
+		now = r->now_ms = kcap_now_ms();
+		r->clock_left = 0;
+		max = n - i;
+		if (r->cfg.packets && r->cfg.packets - r->at.packets < max)
+			max = (unsigned int)(r->cfg.packets - r->at.packets);
+		limit = kcap_record_limit(r);
+		done = 0;
+		/*
+		 * A first frame goes in whatever its size; rotations and
+		 * stops of time are decided frame by frame.
+		 */
+		if (r->at.file_packets &&
+		    kcap_record_before(&r->cfg, &r->at, 0, now, &r->p.why) ==
+		    KCAP_RECORD_WRITE) {
+			err = kcap_writer_write_recs(r->w, recs + i, max, limit,
+						     anydev, &done);
+			if (done && !kcap_record_count(r, recs + i, done, now))
+				err = 0;	/* failed writing out: said */
+			i += done;
+			if (err)
+				kcap_record_write_fail(r, err);
+			if (err || r->p.why != KCAP_RECORD_RUNNING)
+				break;
+		}
+		if (!done) {
+			kcap_rec_packet(recs[i], 0, &pkt);
+			if (!kcap_record_take(r, &pkt))
+				break;
+			i++;
+		}
+	}
+	return i;
+}
+
 /* No frame waiting: out with what is buffered, and the checks of time. */
 static bool kcap_record_quiet(struct kcap_record *r)
 {
@@ -525,12 +632,24 @@ static bool kcap_record_quiet(struct kcap_record *r)
 
 int kcap_record_step(struct kcap_record *r, int timeout_ms)
 {
+	const struct kcap_rec *const *recs;
 	uint64_t start = kcap_now_ms();
 	struct kcap_packet pkt;
+	unsigned int n;
 	int ret, wait;
 
 	while (!r->finished && r->p.why == KCAP_RECORD_RUNNING) {
-		ret = kcap_capture_next(r->cap, &pkt, 0);
+		ret = r->recs ? kcap_capture_recs(r->cap, &recs) : 0;
+		if (ret > 0) {
+			n = kcap_record_take_recs(r, recs, (unsigned int)ret);
+			kcap_capture_used(r->cap, n);
+			if (timeout_ms >= 0 &&
+			    r->now_ms - start >= (uint64_t)timeout_ms)
+				return 0;
+			continue;
+		}
+		if (!ret)
+			ret = kcap_capture_next(r->cap, &pkt, 0);
 		if (ret == KCAP_READ_NONE) {
 			if (!kcap_record_quiet(r))
 				break;

@@ -21,11 +21,16 @@
 /*
  * One ring: the record at its tail (1, r->rec), 0 if the ring is empty,
  * -EBADMSG if the record is corrupt.  Padding records are skipped.
+ *
+ * tail stays KCAP_REC_ALIGN-aligned: head is checked so when it is loaded
+ * (and forgotten if it is not), and tail moves by checked rec_lens only.
+ * Each record is checked to lie within both the data area and what head
+ * published before any of it is read.
  */
 static int kcap_ring_peek(struct kcap_ring *r)
 {
 	const struct kcap_rec *rec;
-	uint32_t avail, pos, rec_len;
+	uint32_t pos, rec_len, room, hdr_len;
 
 	if (r->rec)
 		return 1;
@@ -35,28 +40,35 @@ static int kcap_ring_peek(struct kcap_ring *r)
 						  __ATOMIC_ACQUIRE);
 			if (r->tail == r->head)
 				return 0;
+			if (r->head - r->tail > r->size ||
+			    (r->head | r->tail) % KCAP_REC_ALIGN) {
+				r->head = r->tail;	/* read it again */
+				return -EBADMSG;
+			}
 		}
-		avail = r->head - r->tail;
-		pos = r->tail & (r->size - 1);
-		if (avail > r->size || (avail | pos) % KCAP_REC_ALIGN)
-			return -EBADMSG;
-
 		/*
 		 * Of a padding record only rec_len and flags are valid.
-		 * The data area is page-aligned and pos 8-byte aligned.
+		 * The data area is page-aligned and pos 8-byte aligned, and
+		 * room at least KCAP_REC_ALIGN.
 		 */
+		pos = r->tail & (r->size - 1);
+		room = r->size - pos;
+		if (room > r->head - r->tail)
+			room = r->head - r->tail;
 		rec = (const struct kcap_rec *)(r->data + pos);
 		rec_len = rec->rec_len;
-		if (rec_len < KCAP_REC_ALIGN || rec_len % KCAP_REC_ALIGN ||
-		    rec_len > r->size - pos || rec_len > avail)
+		if (rec_len - KCAP_REC_ALIGN > room - KCAP_REC_ALIGN ||
+		    rec_len % KCAP_REC_ALIGN)
 			return -EBADMSG;
 		if (!(rec->flags & KCAP_REC_F_PAD))
 			break;
 		r->tail += rec_len;
 	}
-	if (rec_len < sizeof(struct kcap_rec) || rec->hdr_len < sizeof(*rec) ||
-	    rec->hdr_len > rec_len || rec->caplen > rec_len - rec->hdr_len ||
-	    rec->caplen > rec->len)
+	if (rec_len < sizeof(*rec))
+		return -EBADMSG;
+	hdr_len = rec->hdr_len;
+	if (hdr_len < sizeof(*rec) || hdr_len > rec_len ||
+	    rec->caplen > rec_len - hdr_len || rec->caplen > rec->len)
 		return -EBADMSG;
 	r->rec = rec;
 	r->rec_len = rec_len;
@@ -101,6 +113,7 @@ int kcap_rings_init(struct kcap_rings *rs, void *base, unsigned int nr,
 		r->ctrl = (struct kcap_ring_ctrl *)ctrl;
 		r->data = ctrl + data_offset;
 		r->size = size;
+		r->idx = i;
 		if (__atomic_load_n(&r->ctrl->size, __ATOMIC_RELAXED) != size) {
 			kcap_rings_fini(rs);
 			return -EPROTO;
@@ -113,35 +126,34 @@ int kcap_rings_init(struct kcap_rings *rs, void *base, unsigned int nr,
 	return 0;
 }
 
-static void kcap_rings_fill(const struct kcap_ring *restrict r,
-			    unsigned int idx, struct kcap_packet *restrict pkt)
+void kcap_rec_packet(const struct kcap_rec *rec, unsigned int ring,
+		     struct kcap_packet *pkt)
 {
-	const struct kcap_rec *rec = r->rec;
-	uint8_t dir = rec->direction;
-
-	pkt->frame.tstamp_ns = r->ts;
+	pkt->frame.tstamp_ns = rec->tstamp_ns;
 	pkt->frame.caplen = rec->caplen;
 	pkt->frame.len = rec->len;
 	pkt->frame.ifindex = rec->ifindex;
-	/* KCAP_DIR_IN/OUT (1, 2) are KCAP_FRAME_IN/OUT; anything else 0. */
-	pkt->frame.direction = (uint8_t)(dir - 1) < 2 ? dir : 0;
-	pkt->frame.data = (const uint8_t *)rec + rec->hdr_len;
+	pkt->frame.direction = kcap_rec_direction(rec);
+	pkt->frame.data = kcap_rec_data(rec);
 	pkt->protocol = ntohs(rec->protocol);
 	pkt->vlan = rec->flags & KCAP_REC_F_VLAN;
 	pkt->vlan_tci = pkt->vlan ? rec->vlan_tci : 0;
 	pkt->vlan_tpid = pkt->vlan ? ntohs(rec->vlan_tpid) : 0;
 	pkt->pkt_type = rec->pkt_type;
-	pkt->ring = idx;
+	pkt->ring = ring;
 	pkt->session = 0;
 }
 
 /*
  * Records handed out are consumed at once (tail moves past them) but
  * their space is given back only at the next call, in steps of batch
- * bytes, or all of it once every ring is empty.
+ * bytes, or all of it once every ring is empty.  Each record handed out
+ * is the oldest of the rings' next ones; only the ring it came from, and
+ * the empty ones, are read again for the next.
  */
-int kcap_rings_next_batch(struct kcap_rings *rs, struct kcap_packet *pkts,
-			  unsigned int max)
+int kcap_rings_next_recs(struct kcap_rings *rs,
+			 const struct kcap_rec **restrict recs,
+			 unsigned int max)
 {
 	struct kcap_ring *r, *best, *end = rs->ring + rs->nr;
 	unsigned int n = 0;
@@ -157,27 +169,44 @@ int kcap_rings_next_batch(struct kcap_rings *rs, struct kcap_packet *pkts,
 	while (n < max) {
 		best = NULL;
 		for (r = rs->ring; r < end; r++) {
-			ret = kcap_ring_peek(r);
-			if (ret < 0)
-				break;
-			if (ret && (!best || r->ts < best->ts))
+			if (!r->rec) {
+				ret = kcap_ring_peek(r);
+				if (ret < 0)
+					goto out;
+				if (!ret)
+					continue;
+			}
+			if (!best || r->ts < best->ts)
 				best = r;
 		}
-		if (ret < 0 || !best)
+		if (!best)
 			break;
-		rs->last[n].ring = (uint32_t)(best - rs->ring);
+		recs[n] = best->rec;
+		rs->last[n].ring = best->idx;
 		rs->last[n].tail = best->tail;
-		kcap_rings_fill(best, rs->last[n].ring, &pkts[n]);
 		n++;
 		best->tail += best->rec_len;
 		best->rec = NULL;
 	}
+out:
 	rs->last_n = n;
 	if (n)
 		return (int)n;	/* an error is for the next call */
 	if (!ret)
 		kcap_rings_release(rs);
 	return ret;
+}
+
+int kcap_rings_next_batch(struct kcap_rings *rs, struct kcap_packet *pkts,
+			  unsigned int max)
+{
+	const struct kcap_rec *recs[KCAP_RINGS_BATCH_MAX];
+	int i, n;
+
+	n = kcap_rings_next_recs(rs, recs, max);
+	for (i = 0; i < n; i++)
+		kcap_rec_packet(recs[i], rs->last[i].ring, &pkts[i]);
+	return n;
 }
 
 int kcap_rings_next(struct kcap_rings *rs, struct kcap_packet *pkt)

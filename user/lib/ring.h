@@ -21,6 +21,7 @@ struct kcap_ring {
 	uint32_t		head;		/* as last load-acquired */
 	uint32_t		tail;		/* past what was consumed */
 	uint32_t		released;	/* tail as last given back */
+	uint32_t		idx;		/* in kcap_rings.ring[] */
 	/*
 	 * The record at tail, checked, or NULL; in the ring itself: the
 	 * kernel writes only past head, never what it has published.  Its
@@ -63,13 +64,40 @@ int kcap_rings_init(struct kcap_rings *rs, void *base, unsigned int nr,
 int kcap_rings_next(struct kcap_rings *rs, struct kcap_packet *pkt);
 
 /*
- * Up to @max (at most KCAP_RINGS_BATCH_MAX) packets, the oldest first, as kcap_rings_next() gives them one
- * by one: how many, or 0 if every ring is empty, or -EBADMSG for a corrupt
- * record (after the packets before it, at the next call).  They stay valid
- * until the next call.
+ * Up to @max (at most KCAP_RINGS_BATCH_MAX) packets, the oldest first, as
+ * kcap_rings_next() gives them one by one: how many, or 0 if every ring is
+ * empty, or -EBADMSG for a corrupt record (after the packets before it, at
+ * the next call).  They stay valid until the next call.
  */
 int kcap_rings_next_batch(struct kcap_rings *rs, struct kcap_packet *pkts,
 			  unsigned int max);
+
+/*
+ * kcap_rings_next_batch() without making packets of the records: @recs[i]
+ * points at the i-th record in its ring, checked (its caplen bytes of frame
+ * are there, caplen <= len), and rs->last[i].ring says which ring.  What
+ * readers that write records straight into a file use: a packet costs more
+ * to fill than its record costs to write.
+ */
+int kcap_rings_next_recs(struct kcap_rings *rs,
+			 const struct kcap_rec **restrict recs,
+			 unsigned int max);
+
+/* Record @rec of ring @ring (both checked) as a packet. */
+void kcap_rec_packet(const struct kcap_rec *rec, unsigned int ring,
+		     struct kcap_packet *pkt);
+
+/* A checked record's frame and direction (KCAP_FRAME_IN, _OUT or 0). */
+static inline const uint8_t *kcap_rec_data(const struct kcap_rec *rec)
+{
+	return (const uint8_t *)rec + rec->hdr_len;
+}
+
+static inline uint8_t kcap_rec_direction(const struct kcap_rec *rec)
+{
+	/* KCAP_DIR_IN/OUT (1, 2) are KCAP_FRAME_IN/OUT; anything else 0. */
+	return (uint8_t)(rec->direction - 1) < 2 ? rec->direction : 0;
+}
 
 /*
  * Packets @k and on of the last batch were not used: reading starts again

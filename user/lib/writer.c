@@ -212,6 +212,16 @@ int kcap_writer_write(struct kcap_writer *w, const struct kcap_frame *f)
 	return 0;
 }
 
+int kcap_writer_write_recs(struct kcap_writer *w,
+			   const struct kcap_rec *const *recs, unsigned int n,
+			   uint64_t limit, bool anydev, unsigned int *done)
+{
+	*done = 0;
+	if (w->err)
+		return w->err;
+	return w->ops->write_recs(w, recs, n, limit, anydev, done);
+}
+
 int kcap_writer_flush(struct kcap_writer *w)
 {
 	if (w->err)

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/kcap.h>
+
 #include "kcap.h"
 
 /* What a pcapng file knows of an interface. */
@@ -124,6 +126,22 @@ static inline void kcap_writer_buf_add(struct kcap_writer *w, size_t n)
 	w->bytes += n;
 }
 
+/* @frames whole records of @bytes, @data of them frame bytes, buffered. */
+static inline void kcap_writer_count(struct kcap_writer *w, uint64_t frames,
+				     uint64_t bytes, uint64_t data)
+{
+	w->frames += frames;
+	w->bytes += bytes;
+	w->data += data;
+}
+
+/* How many more bytes the file may take to stay within @limit. */
+static inline uint64_t kcap_writer_room(const struct kcap_writer *w,
+					uint64_t limit)
+{
+	return limit > w->bytes ? limit - w->bytes : 0;
+}
+
 /* A file format: the format's half of each kcap_writer_*() call. */
 struct kcap_writer_ops {
 	/* Write the file header; on failure, release what it set up. */
@@ -131,6 +149,14 @@ struct kcap_writer_ops {
 	int (*add_interface)(struct kcap_writer *w, uint32_t ifindex,
 			     const char *name, int linktype, uint32_t snaplen);
 	int (*write)(struct kcap_writer *w, const struct kcap_frame *f);
+	/*
+	 * Ring records, checked, as write() would write their frames, while
+	 * the file stays within @limit bytes; *@done of them were written.
+	 * @anydev: every frame's interface is "any" (ifindex 0).
+	 */
+	int (*write_recs)(struct kcap_writer *w,
+			  const struct kcap_rec *const *recs, unsigned int n,
+			  uint64_t limit, bool anydev, unsigned int *done);
 	/* The bytes write() would add for @f (its record only). */
 	uint64_t (*frame_bytes)(const struct kcap_writer *w,
 				const struct kcap_frame *f);
@@ -157,6 +183,7 @@ const struct kcap_writer_ops kcap_writer_##fmt##_ops = {		\
 	.open		= kcap_writer_##fmt##_open,			\
 	.add_interface	= kcap_writer_##fmt##_add_interface,		\
 	.write		= kcap_writer_##fmt##_write,			\
+	.write_recs	= kcap_writer_##fmt##_write_recs,		\
 	.frame_bytes	= kcap_writer_##fmt##_frame_bytes,		\
 	.set_stats	= kcap_writer_##fmt##_set_stats,		\
 	.flush		= kcap_writer_##fmt##_flush,			\

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kcap.h"
+#include "ring.h"
 #include "writer.h"
 
 #define PCAPNG_SHB		0x0A0D0D0A
@@ -294,6 +295,90 @@ static int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_fra
 		ifp->first_ns = f->tstamp_ns;
 	ifp->last_ns = f->tstamp_ns;
 	return 0;
+}
+
+/*
+ * kcap_writer_pcapng_write() for each record, the EPB built in one go: the
+ * loop the capture spends its time in.  The interface of the last record
+ * is looked up again only when the next one's differs.
+ */
+static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
+					 const struct kcap_rec *const *recs,
+					 unsigned int n, uint64_t limit,
+					 bool anydev, unsigned int *done)
+{
+	uint64_t room = kcap_writer_room(w, limit), data = 0, added = 0;
+	struct kcap_writer_if *ifp = NULL;
+	const struct kcap_rec *rec;
+	unsigned int i, counted = 0;
+	uint32_t ifindex, ifid = 0, caplen, blen, h[7], opt[3];
+	uint16_t opt_hdr[2] = { OPT_EPB_FLAGS, 4 };
+	uint8_t dir, *p;
+	int err = 0;
+
+	memcpy(&opt[0], opt_hdr, sizeof(opt_hdr));
+	opt[2] = 0;		/* opt_endofopt */
+	for (i = 0; i < n; i++) {
+		rec = recs[i];
+		ifindex = anydev ? 0 : rec->ifindex;
+		if (!ifp || ifp->ifindex != ifindex) {
+			/* Counted first: an IDB may write out the buffer. */
+			kcap_writer_count(w, i - counted, added, data);
+			counted = i;
+			added = data = 0;
+			err = pcapng_get_if(w, ifindex, &ifp);
+			if (err)
+				break;
+			ifid = (uint32_t)(ifp - w->ifs);
+			room = kcap_writer_room(w, limit);
+		}
+		caplen = rec->caplen;
+		if (ifp->snaplen && caplen > ifp->snaplen)
+			caplen = ifp->snaplen;
+		dir = kcap_rec_direction(rec);
+		blen = 32 + (uint32_t)pad4(caplen) + (dir ? 12 : 0);
+		if (added + blen > room)
+			break;
+		if (w->buf_len + blen > w->buf_size) {
+			kcap_writer_count(w, i - counted, added, data);
+			counted = i;
+			added = data = 0;
+			room = kcap_writer_room(w, limit);
+			err = kcap_writer_buf_grow(w, blen);
+			if (err)
+				break;
+		}
+		p = w->buf + w->buf_len;
+		h[0] = PCAPNG_EPB;
+		h[1] = blen;
+		h[2] = ifid;
+		h[3] = (uint32_t)(rec->tstamp_ns >> 32);
+		h[4] = (uint32_t)rec->tstamp_ns;
+		h[5] = caplen;
+		h[6] = rec->len;
+		memcpy(p, h, sizeof(h));
+		p += sizeof(h);
+		/* The padding's zeros first, the frame over their start. */
+		memset(p + (caplen & ~3U), 0, 4);
+		memcpy(p, kcap_rec_data(rec), caplen);
+		p += pad4(caplen);
+		if (dir) {
+			opt[1] = dir == KCAP_FRAME_IN ? EPB_FLAG_INBOUND :
+							EPB_FLAG_OUTBOUND;
+			memcpy(p, opt, sizeof(opt));
+			p += sizeof(opt);
+		}
+		memcpy(p, &blen, sizeof(blen));
+		if (!ifp->frames++)
+			ifp->first_ns = rec->tstamp_ns;
+		ifp->last_ns = rec->tstamp_ns;
+		w->buf_len += blen;
+		added += blen;
+		data += caplen;
+	}
+	kcap_writer_count(w, i - counted, added, data);
+	*done = i;
+	return err;
 }
 
 /* An EPB: 32 bytes of block, the padded data, the flags option if any. */
