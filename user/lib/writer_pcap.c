@@ -115,51 +115,79 @@ static int kcap_writer_pcap_write(struct kcap_writer *w,
 }
 
 /*
- * kcap_writer_pcap_write() for each record, with the buffer's and the
- * counters' fields kept in locals: the loop the capture spends its time in.
+ * kcap_writer_pcap_write() for each record: the loop the capture spends
+ * its time in.  The buffer's fields and the counters are kept in locals
+ * (the copy of the frame could otherwise change them), the second of the
+ * last timestamp too (a division by 10^9 per frame is most of the record
+ * header), and the two resolutions get a loop each.
  */
-static int kcap_writer_pcap_write_recs(struct kcap_writer *w,
-				       const struct kcap_rec *const *recs,
-				       unsigned int n, uint64_t limit,
-				       bool anydev, unsigned int *done)
+static inline __attribute__((always_inline)) int
+kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
+	       unsigned int n, uint64_t limit, unsigned int *done,
+	       const bool nano)
 {
 	const uint32_t snap = w->rec_snaplen;
-	const bool nano = w->nano;
 	uint64_t room = kcap_writer_room(w, limit), data = 0, added = 0;
+	uint64_t ts, base = 0, frac;
+	uint32_t caplen, hdr[4], sec = 0;
+	size_t len = w->buf_len, size = w->buf_size, need;
 	const struct kcap_rec *rec;
 	unsigned int i, counted = 0;
-	uint32_t caplen;
-	size_t need;
-	uint8_t *p;
+	uint8_t *buf = w->buf;
 	int err = 0;
 
-	(void)anydev;	/* a pcap file has no interfaces */
 	for (i = 0; i < n; i++) {
 		rec = recs[i];
 		caplen = rec->caplen < snap ? rec->caplen : snap;
 		need = KCAP_PCAP_REC_HDR + caplen;
 		if (added + need > room)
 			break;
-		if (w->buf_len + need > w->buf_size) {
+		if (len + need > size) {
 			/* Counted first: writing out marks them good. */
+			w->buf_len = len;
 			kcap_writer_count(w, i - counted, added, data);
 			counted = i;
 			added = data = 0;
 			room = kcap_writer_room(w, limit);
 			err = kcap_writer_buf_grow(w, need);
+			len = w->buf_len;
+			size = w->buf_size;
+			buf = w->buf;
 			if (err)
 				break;
 		}
-		p = w->buf + w->buf_len;
-		kcap_pcap_rec_header(p, rec->tstamp_ns, caplen, rec->len, nano);
-		memcpy(p + KCAP_PCAP_REC_HDR, kcap_rec_data(rec), caplen);
-		w->buf_len += need;
+		ts = rec->tstamp_ns;
+		if (ts - base >= 1000000000) {	/* (or before base) */
+			sec = (uint32_t)(ts / 1000000000);
+			base = (uint64_t)sec * 1000000000;
+		}
+		frac = ts - base;
+		hdr[0] = sec;
+		hdr[1] = (uint32_t)(nano ? frac : frac / 1000);
+		hdr[2] = caplen;
+		hdr[3] = rec->len;
+		memcpy(buf + len, hdr, sizeof(hdr));
+		memcpy(buf + len + KCAP_PCAP_REC_HDR, kcap_rec_data(rec),
+		       caplen);
+		len += need;
 		added += need;
 		data += caplen;
 	}
+	w->buf_len = len;
 	kcap_writer_count(w, i - counted, added, data);
 	*done = i;
 	return err;
+}
+
+static int kcap_writer_pcap_write_recs(struct kcap_writer *w,
+				       const struct kcap_rec *const *recs,
+				       unsigned int n, uint64_t limit,
+				       bool anydev, unsigned int *done)
+{
+	(void)anydev;	/* a pcap file has no interfaces */
+	if (w->nano)
+		return kcap_pcap_recs(w, recs, n, limit, done, true);
+	return kcap_pcap_recs(w, recs, n, limit, done, false);
 }
 
 /*
