@@ -404,8 +404,8 @@ int kcap_record_open(struct kcap_record **rp, struct kcap_capture *cap,
 		kcap_record_close(r);
 		return err;
 	}
-	/* Where nothing else wants the frames: rings straight to the file. */
-	r->recs = r->nr == 1 && r->w && !cfg->frame_cb;
+	/* One session: its records straight from its rings. */
+	r->recs = r->nr == 1;
 	kcap_record_stats(r);
 	*rp = r;
 	return 0;
@@ -554,11 +554,12 @@ static bool kcap_record_count(struct kcap_record *r,
 
 /*
  * kcap_record_take() of ring records @recs[0..n) of the capture's one
- * session, taken in runs that need no decision of their own, written
- * straight into the file: the limits of packets and of bytes are the
- * length of a run, the clock is read once a run.  A record that needs a
- * decision (rotate, stop) goes through kcap_record_take().  How many
- * were taken; they stop early where the recording does.
+ * session.  Into a file alone, they are taken in runs that need no
+ * decision of their own, written straight into it: the limits of packets
+ * and of bytes are the length of a run, the clock is read once a run, and
+ * a record that needs a decision (rotate, stop) goes through
+ * kcap_record_take().  With a frame callback, each goes through it.  How
+ * many were taken; they stop early where the recording does.
  */
 static unsigned int kcap_record_take_recs(struct kcap_record *r,
 					  const struct kcap_rec *const *recs,
@@ -571,6 +572,15 @@ static unsigned int kcap_record_take_recs(struct kcap_record *r,
 	struct kcap_packet pkt;
 	int err;
 
+	/* Frames for a callback, or no file: each one on its own. */
+	if (r->cfg.frame_cb || !r->w) {
+		for (i = 0; i < n; i++) {
+			kcap_rec_packet(recs[i], 0, &pkt);
+			if (!kcap_record_take(r, &pkt))
+				break;
+		}
+		return i;
+	}
 	while (i < n && r->p.why == KCAP_RECORD_RUNNING) {
 		now = r->now_ms = kcap_now_ms();
 		r->clock_left = 0;
@@ -643,7 +653,8 @@ int kcap_record_step(struct kcap_record *r, int timeout_ms)
 		if (ret > 0) {
 			n = kcap_record_take_recs(r, recs, (unsigned int)ret);
 			kcap_capture_used(r->cap, n);
-			if (timeout_ms >= 0 &&
+			/* (the clock as last read: per run, or every 256) */
+			if (timeout_ms >= 0 && r->now_ms >= start &&
 			    r->now_ms - start >= (uint64_t)timeout_ms)
 				return 0;
 			continue;
