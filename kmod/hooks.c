@@ -50,11 +50,16 @@ static unsigned int kcap_nf_in(void *priv, struct sk_buff *skb,
  * The egress hook runs with bottom halves off from __dev_queue_xmit(), but
  * AF_PACKET's qdisc bypass (PACKET_QDISC_BYPASS: packet_xmit(), then
  * nf_hook_direct_egress()) calls it in process context, under
- * rcu_read_lock() alone: this CPU's ring is kept from a softirq here.
+ * rcu_read_lock() alone: there, and only there, this CPU's ring is kept
+ * from a softirq here.
  */
 static unsigned int kcap_nf_out(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
+	if (likely(softirq_count())) {
+		kcap_capture(priv, skb, KCAP_DIR_OUT);
+		return NF_ACCEPT;
+	}
 	local_bh_disable();
 	kcap_capture(priv, skb, KCAP_DIR_OUT);
 	local_bh_enable();
@@ -126,7 +131,11 @@ static unsigned int kcap_nf_any_out(void *priv, struct sk_buff *skb,
 {
 	struct kcap_port *p = priv;
 
-	local_bh_disable();	/* as kcap_nf_out() */
+	if (likely(softirq_count())) {	/* as kcap_nf_out() */
+		kcap_capture_cooked(p->s, skb, KCAP_DIR_OUT, p->dev);
+		return NF_ACCEPT;
+	}
+	local_bh_disable();
 	kcap_capture_cooked(p->s, skb, KCAP_DIR_OUT, p->dev);
 	local_bh_enable();
 	return NF_ACCEPT;
