@@ -202,10 +202,15 @@ class Capture:
                     continue
                 self.err += chunk
 
+    def cpu_split(self):
+        """The capture's CPU seconds so far: (user, system)."""
+        f = open(f"/proc/{self.p.pid}/stat").read().rsplit(")", 1)[1].split()
+        tck = os.sysconf("SC_CLK_TCK")
+        return int(f[11]) / tck, int(f[12]) / tck
+
     def cpu(self):
         """The capture's CPU seconds so far (user + system)."""
-        f = open(f"/proc/{self.p.pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(self.cpu_split())
 
     def wakeups(self):
         """The capture's voluntary context switches so far: each one a
@@ -229,6 +234,8 @@ class Capture:
             still = still + 0.25 if size == last else 0.0
             last = size
             time.sleep(0.25)
+        # Before the stop: the reader's user and system time so far.
+        self.split_end = self.cpu_split()
         self.p.send_signal(signal.SIGINT)
         rest = self.p.stderr.read()
         _, status, ru = os.wait4(self.p.pid, 0)
@@ -303,7 +310,8 @@ def one_run(name, sc, mode, load, dev, rnd):
     if os.path.exists(path):
         os.unlink(path)
     cap = None if mode == "none" else Capture(mode, dev, sc["filter"], path)
-    cpu0 = cap.cpu() if cap else 0
+    split0 = cap.cpu_split() if cap else (0, 0)
+    cpu0 = sum(split0)
     wake0 = cap.wakeups() if cap else 0
     k0, t0 = kernel_cpu(), time.monotonic()
     sent, pps = load.run()
@@ -324,6 +332,8 @@ def one_run(name, sc, mode, load, dev, rnd):
         run.update(written=written, captured_pps=round(pps * written / sent),
                    cpu_s=round(cpu, 3),
                    cpu_load_s=round(cpu - cpu0, 3), dropped=dropped(err),
+                   cpu_load_user_s=round(cap.split_end[0] - split0[0], 3),
+                   cpu_load_sys_s=round(cap.split_end[1] - split0[1], 3),
                    wakeups_per_s=round(wakeups / (t1 - t0), 1))
         if os.path.exists(path):
             os.unlink(path)
@@ -361,6 +371,8 @@ def per_round(runs, mode):
         reader = 1e6 * r["cpu_load_s"] / r["sent"]
         out.append(dict(
             overhead=1 - r["pps"] / n["pps"], extra_us=extra, reader_us=reader,
+            reader_user_us=1e6 * r["cpu_load_user_s"] / r["sent"],
+            reader_sys_us=1e6 * r["cpu_load_sys_s"] / r["sent"],
             kernel_us=extra - reader,
             kernel_cpu_us=1e6 * (r["kernel_cpu_s"] / r["sent"] - n["kernel_cpu_s"] / n["sent"]),
             wakeups_per_s=r["wakeups_per_s"], loss=1 - r["written"] / r["sent"]))
@@ -382,7 +394,8 @@ def summarise(name, sc, runs):
                  cpu_s=spread(r["cpu_s"] for r in mine),
                  dropped=spread(r["dropped"] for r in mine),
                  all_written=all(r["written"] == r["sent"] for r in mine))
-        for key in ("overhead", "extra_us", "reader_us", "kernel_us",
+        for key in ("overhead", "extra_us", "reader_us", "reader_user_us",
+                    "reader_sys_us", "kernel_us",
                     "kernel_cpu_us", "wakeups_per_s"):
             m[key] = spread(x[key] for x in rounds)
         # Loss means something only where every frame was to be written.

@@ -21,6 +21,16 @@ import json
 import sys
 
 
+
+def split(k, t):
+    """The readers' CPU per frame until the stop, user + system, if the
+    run recorded it."""
+    if not (k.get("reader_user_us") and t.get("reader_user_us")):
+        return ""
+    return (f"; until the stop, user + system: kcap {fig(k['reader_user_us'])} + "
+            f"{fig(k['reader_sys_us'])} µs, tcpdump {fig(t['reader_user_us'])} + "
+            f"{fig(t['reader_sys_us'])} µs")
+
 def pct(x):
     return "-" if x is None else f"{100 * x:.1f}%"
 
@@ -78,7 +88,8 @@ def targets(res):
             if k:
                 out.append((f"reader (A, {what}): kcap's CPU per frame at most half of tcpdump's",
                             beside(k, t, "reader_us", 0.5),
-                            f"kcap {fig(k['reader_us'])} µs, tcpdump (pcap) {fig(t['reader_us'])} µs"))
+                            f"kcap {fig(k['reader_us'])} µs, tcpdump (pcap) {fig(t['reader_us'])} µs"
+                            + split(k, t)))
     s = by.get("R")
     if s:
         k, w = s["kafka"], s["kcap"]
