@@ -14,7 +14,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 31
+ktap_plan 32
 
 setup_veth_ns ns
 dmesg_mark
@@ -59,6 +59,23 @@ finish $p 30
 rc=$?
 ktap_check "dump web -c 10 reads the 10 frames the ring held, cut to 200 (exit $rc)" \
 	sh -c "test $rc = 0 -a $(pcap_frames "$tmp/web.pcap") = 10 && tcpdump -r $tmp/web.pcap 2>/dev/null | head -1 | grep -q 'length 258'"
+
+# A dump that stops at a count leaves what follows to the next one, and
+# uses the frame it stopped after: -c 1 (a file's first frame goes on its
+# own), -c 2 --print (frames through a callback), then -c 7: the ten frames
+# the ring holds, each once.
+udp_flood --iface vb --count 10 --size 300
+for c in "1" "2 --print" "7"; do
+	in_ns timeout 60 kcap dump web -c $c -a duration:30 \
+		-w "$tmp/split-${c%% *}.pcap" >/dev/null 2>&1
+done
+stamps=$(for c in 1 2 7; do tcpdump -tt -nn -r "$tmp/split-$c.pcap" 2>/dev/null; done | awk '{print $1}')
+n=$(grep -c . <<<"$stamps")
+distinct=$(sort -u <<<"$stamps" | grep -c .)
+order=unordered
+[ "$(sort -n <<<"$stamps")" = "$stamps" ] && order=ordered
+ktap_check "dump -c 1, -c 2 --print, -c 7: ten frames in order, none twice (got $n, $distinct distinct, $order)" \
+	test "$n $distinct $order" = "10 10 ordered"
 ktap_check "del web" in_ns kcap del web
 ktap_check "no session left" test -z "$(in_ns kcap show)"
 

@@ -729,7 +729,7 @@ static void test_write_recs_same(void **state)
 	struct kcap_writer *wa, *wb;
 	uint8_t *a, *b;
 	size_t la, lb;
-	uint64_t frames_end;
+	uint64_t frames_end, ka_frames, ka_bytes, kb_frames, kb_bytes;
 	struct synth s;
 	int anydev, fa, fb, i, n;
 
@@ -765,6 +765,14 @@ static void test_write_recs_same(void **state)
 			assert_int_equal(total, 200);
 			synth_close(&s);
 
+			/* What the files hold, counted as kcap_writer_write() counts. */
+			assert_int_equal(kcap_writer_flush(wa), 0);
+			assert_int_equal(kcap_writer_flush(wb), 0);
+			kcap_writer_kept(wa, &ka_frames, &ka_bytes);
+			kcap_writer_kept(wb, &kb_frames, &kb_bytes);
+			assert_int_equal(ka_frames, 200);
+			assert_int_equal(kb_frames, 200);
+			assert_int_equal(kb_bytes, ka_bytes);
 			/* (pcapng's statistics at the end say when) */
 			frames_end = kcap_writer_bytes(wa);
 			assert_int_equal(kcap_writer_bytes(wb), frames_end);
@@ -833,6 +841,9 @@ static void test_write_recs_buffer_limit(void **state)
 	for (fmt = KCAP_FORMAT_PCAP; fmt <= KCAP_FORMAT_PCAPNG; fmt++) {
 		wa = memfd_writer(fmt, 0, &fa);
 		wb = memfd_writer(fmt, 0, &fb);
+		/* With a limit, pcapng's runs need the interface declared. */
+		assert_int_equal(kcap_writer_add_interface(wa, 3, "if3", 1, 0), 0);
+		assert_int_equal(kcap_writer_add_interface(wb, 3, "if3", 1, 0), 0);
 		after[0] = kcap_writer_bytes(wa);
 		for (k = 0; k < NR; k++) {
 			kcap_rec_packet(recs[k], 0, &pkt);
@@ -866,6 +877,21 @@ static void test_write_recs_buffer_limit(void **state)
 		free(a);
 		free(b);
 	}
+
+	/* Undeclared, with a limit: that frame is the caller's to write. */
+	wb = memfd_writer(KCAP_FORMAT_PCAPNG, 0, &fb);
+	assert_int_equal(kcap_writer_write_recs(wb, recs, 5, UINT64_MAX - 1,
+						false, &done), 0);
+	assert_int_equal(done, 0);
+	assert_int_equal(kcap_writer_write_recs(wb, recs, 5, UINT64_MAX,
+						false, &done), 0);
+	assert_int_equal(done, 5);
+	assert_int_equal(kcap_writer_write_recs(wb, recs + 5, 5,
+						UINT64_MAX - 1, false, &done),
+			 0);
+	assert_int_equal(done, 5);
+	assert_int_equal(kcap_writer_close(wb), 0);
+	close(fb);
 	free(recs);
 	free(mem);
 }

@@ -296,13 +296,14 @@ int kcap_capture_next(struct kcap_capture *c, struct kcap_packet *pkt,
 }
 
 int kcap_capture_recs(struct kcap_capture *c,
-		      const struct kcap_rec *const **recs)
+		      const struct kcap_rec *const **recs,
+		      const struct kcap_rings_pos **pos)
 {
 	if (c->nr != 1)
 		return -EOPNOTSUPP;
 	if (c->src[0].hup)
 		return 0;
-	return kcap_reader_recs(c->src[0].r, recs);
+	return kcap_reader_recs(c->src[0].r, recs, pos);
 }
 
 void kcap_capture_used(struct kcap_capture *c, unsigned int n)

@@ -93,14 +93,17 @@ int kcap_session_request(struct kcap_ctl *ctl, uint8_t cmd,
  */
 int kcap_reader_polled(struct kcap_reader *r, short revents);
 
+struct kcap_rings_pos;
+
 /*
  * The records read and not used yet, reading more first if there are none
- * (without waiting): how many, *@recs pointing at them, valid until the
- * reader is used again; 0 if the rings are empty; or -EBADMSG.  A reader
- * that writes them straight into a file (kcap_writer_write_recs()) skips
- * making a packet of each.
+ * (without waiting): how many, *@recs pointing at them and *@pos saying
+ * their rings, valid until the reader is used again; 0 if the rings are
+ * empty; or -EBADMSG.  A reader that writes them straight into a file
+ * (kcap_writer_write_recs()) skips making a packet of each.
  */
-int kcap_reader_recs(struct kcap_reader *r, const struct kcap_rec *const **recs);
+int kcap_reader_recs(struct kcap_reader *r, const struct kcap_rec *const **recs,
+		     const struct kcap_rings_pos **pos);
 
 /* The first @n of them were used: the rest are the reader's next. */
 void kcap_reader_used(struct kcap_reader *r, unsigned int n);
@@ -113,7 +116,8 @@ void kcap_reader_used(struct kcap_reader *r, unsigned int n);
  * it hung up (kcap_capture_next() says so).
  */
 int kcap_capture_recs(struct kcap_capture *c,
-		      const struct kcap_rec *const **recs);
+		      const struct kcap_rec *const **recs,
+		      const struct kcap_rings_pos **pos);
 void kcap_capture_used(struct kcap_capture *c, unsigned int n);
 
 /* writer.c */
@@ -123,6 +127,8 @@ void kcap_capture_used(struct kcap_capture *c, unsigned int n);
  * (ring.c), while the file stays within @limit bytes; @anydev: as frames
  * of the interface "any" (ifindex 0).  *@done were written, and counted,
  * also when it fails (the error then, sticky as kcap_writer_write()'s).
+ * With a limit, the first frame of an interface a pcapng file has no
+ * block for ends the run before it: write it with kcap_writer_write().
  */
 int kcap_writer_write_recs(struct kcap_writer *w,
 			   const struct kcap_rec *const *recs, unsigned int n,

@@ -142,7 +142,8 @@ fail:
 	return kcap_reader_error(e, err, step, session_id);
 }
 
-int kcap_reader_recs(struct kcap_reader *r, const struct kcap_rec *const **recs)
+int kcap_reader_recs(struct kcap_reader *r, const struct kcap_rec *const **recs,
+		     const struct kcap_rings_pos **pos)
 {
 	int n;
 
@@ -154,6 +155,7 @@ int kcap_reader_recs(struct kcap_reader *r, const struct kcap_rec *const **recs)
 		r->nb = (unsigned int)n;
 	}
 	*recs = r->recs + r->ib;
+	*pos = r->rings.last + r->ib;
 	return (int)(r->nb - r->ib);
 }
 
@@ -170,12 +172,13 @@ void kcap_reader_used(struct kcap_reader *r, unsigned int n)
 static int kcap_reader_take(struct kcap_reader *r, struct kcap_packet *pkt)
 {
 	const struct kcap_rec *const *recs;
+	const struct kcap_rings_pos *pos;
 	int n;
 
-	n = kcap_reader_recs(r, &recs);
+	n = kcap_reader_recs(r, &recs, &pos);
 	if (n <= 0)
 		return n;
-	kcap_rec_packet(recs[0], r->rings.last[r->ib].ring, pkt);
+	kcap_rec_packet(recs[0], pos[0].ring, pkt);
 	r->ib++;
 	return 1;
 }

@@ -553,6 +553,26 @@ static bool kcap_record_count(struct kcap_record *r,
 }
 
 /*
+ * kcap_record_take() of record @rec of ring @ring: false once the recording
+ * stopped.  If it stopped after taking the frame (a count reached), *@i is
+ * moved past it: the frame is used, not left to the next reader.
+ */
+static bool kcap_record_take_one(struct kcap_record *r,
+				 const struct kcap_rec *rec, unsigned int ring,
+				 unsigned int *i)
+{
+	uint64_t packets = r->at.packets;
+	struct kcap_packet pkt;
+
+	kcap_rec_packet(rec, ring, &pkt);
+	if (kcap_record_take(r, &pkt))
+		return true;
+	if (r->at.packets > packets)
+		(*i)++;
+	return false;
+}
+
+/*
  * kcap_record_take() of ring records @recs[0..n) of the capture's one
  * session.  Into a file alone, they are taken in runs that need no
  * decision of their own, written straight into it: the limits of packets
@@ -563,22 +583,20 @@ static bool kcap_record_count(struct kcap_record *r,
  */
 static unsigned int kcap_record_take_recs(struct kcap_record *r,
 					  const struct kcap_rec *const *recs,
+					  const struct kcap_rings_pos *pos,
 					  unsigned int n)
 {
 	const bool anydev = kcap_capture_session(r->cap, 0)->flags &
 			    KCAP_SESSION_F_ANYDEV;
 	unsigned int i = 0, max, done;
 	uint64_t now, limit;
-	struct kcap_packet pkt;
 	int err;
 
 	/* Frames for a callback, or no file: each one on its own. */
 	if (r->cfg.frame_cb || !r->w) {
-		for (i = 0; i < n; i++) {
-			kcap_rec_packet(recs[i], 0, &pkt);
-			if (!kcap_record_take(r, &pkt))
+		for (i = 0; i < n; i++)
+			if (!kcap_record_take_one(r, recs[i], pos[i].ring, &i))
 				break;
-		}
 		return i;
 	}
 	while (i < n && r->p.why == KCAP_RECORD_RUNNING) {
@@ -606,12 +624,10 @@ static unsigned int kcap_record_take_recs(struct kcap_record *r,
 			if (err || r->p.why != KCAP_RECORD_RUNNING)
 				break;
 		}
-		if (!done) {
-			kcap_rec_packet(recs[i], 0, &pkt);
-			if (!kcap_record_take(r, &pkt))
-				break;
+		if (!done && !kcap_record_take_one(r, recs[i], pos[i].ring, &i))
+			break;
+		if (!done)
 			i++;
-		}
 	}
 	return i;
 }
@@ -643,15 +659,17 @@ static bool kcap_record_quiet(struct kcap_record *r)
 int kcap_record_step(struct kcap_record *r, int timeout_ms)
 {
 	const struct kcap_rec *const *recs;
+	const struct kcap_rings_pos *pos;
 	uint64_t start = kcap_now_ms();
 	struct kcap_packet pkt;
 	unsigned int n;
 	int ret, wait;
 
 	while (!r->finished && r->p.why == KCAP_RECORD_RUNNING) {
-		ret = r->recs ? kcap_capture_recs(r->cap, &recs) : 0;
+		ret = r->recs ? kcap_capture_recs(r->cap, &recs, &pos) : 0;
 		if (ret > 0) {
-			n = kcap_record_take_recs(r, recs, (unsigned int)ret);
+			n = kcap_record_take_recs(r, recs, pos,
+						  (unsigned int)ret);
 			kcap_capture_used(r->cap, n);
 			/* (the clock as last read: per run, or every 256) */
 			if (timeout_ms >= 0 && r->now_ms >= start &&

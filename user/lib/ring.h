@@ -34,6 +34,12 @@ struct kcap_ring {
 
 #define KCAP_RINGS_BATCH_MAX	64	/* packets per kcap_rings_next_batch() */
 
+/* Where a record handed out was: its ring, and the ring's tail before it. */
+struct kcap_rings_pos {
+	uint32_t	ring;
+	uint32_t	tail;
+};
+
 /* The rings of a session, merged by timestamp. */
 struct kcap_rings {
 	struct kcap_ring	*ring;
@@ -41,10 +47,7 @@ struct kcap_rings {
 	uint32_t		batch;	/* give back a ring's space by this much */
 	/* Where each packet of the last batch was: its ring and tail. */
 	unsigned int		last_n;
-	struct {
-		uint32_t	ring;
-		uint32_t	tail;
-	}			last[KCAP_RINGS_BATCH_MAX];
+	struct kcap_rings_pos	last[KCAP_RINGS_BATCH_MAX];
 };
 
 /*

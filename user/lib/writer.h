@@ -152,7 +152,9 @@ struct kcap_writer_ops {
 	/*
 	 * Ring records, checked, as write() would write their frames, while
 	 * the file stays within @limit bytes; *@done of them were written.
-	 * @anydev: every frame's interface is "any" (ifindex 0).
+	 * @anydev: every frame's interface is "any" (ifindex 0).  With a
+	 * limit, a frame that needs more than its own record (pcapng's first
+	 * of an interface) ends the run: the caller writes it alone.
 	 */
 	int (*write_recs)(struct kcap_writer *w,
 			  const struct kcap_rec *const *recs, unsigned int n,

@@ -128,8 +128,8 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 {
 	const uint32_t snap = w->rec_snaplen;
 	uint64_t room = kcap_writer_room(w, limit), data = 0, added = 0;
-	uint64_t ts, base = 0, frac;
-	uint32_t caplen, hdr[4], sec = 0;
+	uint64_t ts, base = 0, frac, sec = 0;
+	uint32_t caplen, hdr[4];
 	size_t len = w->buf_len, size = w->buf_size, need;
 	const struct kcap_rec *rec;
 	unsigned int i, counted = 0;
@@ -158,11 +158,11 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 		}
 		ts = rec->tstamp_ns;
 		if (ts - base >= 1000000000) {	/* (or before base) */
-			sec = (uint32_t)(ts / 1000000000);
-			base = (uint64_t)sec * 1000000000;
+			sec = ts / 1000000000;
+			base = sec * 1000000000;
 		}
 		frac = ts - base;
-		hdr[0] = sec;
+		hdr[0] = (uint32_t)sec;
 		hdr[1] = (uint32_t)(nano ? frac : frac / 1000);
 		hdr[2] = caplen;
 		hdr[3] = rec->len;
@@ -171,7 +171,7 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 		       caplen);
 		len += need;
 		added += need;
-		data += caplen;
+		data += rec->caplen;	/* as kcap_writer_write(): uncut */
 	}
 	w->buf_len = len;
 	kcap_writer_count(w, i - counted, added, data);

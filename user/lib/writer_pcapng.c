@@ -322,6 +322,12 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 		rec = recs[i];
 		ifindex = anydev ? 0 : rec->ifindex;
 		if (!ifp || ifp->ifindex != ifindex) {
+			/*
+			 * A new interface takes an IDB first, which a limit
+			 * must count: that frame is the caller's, alone.
+			 */
+			if (limit != UINT64_MAX && !pcapng_find_if(w, ifindex))
+				break;
 			/* Counted first: an IDB may write out the buffer. */
 			kcap_writer_count(w, i - counted, added, data);
 			counted = i;
@@ -374,7 +380,7 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 		ifp->last_ns = rec->tstamp_ns;
 		w->buf_len += blen;
 		added += blen;
-		data += caplen;
+		data += rec->caplen;	/* as kcap_writer_write(): uncut */
 	}
 	kcap_writer_count(w, i - counted, added, data);
 	*done = i;
