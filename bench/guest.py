@@ -25,7 +25,8 @@ writes a pcap file to tmpfs with snaplen 96 and the same ring memory (kcap:
 its file has stopped growing; frames written are counted with capinfos.
 
 Per run: the load's packets/s, frames sent, frames written, the capture
-process's CPU time (user + system) and the drops the tool reports; how
+process's CPU time (user + system: from its start, from the load's start
+to its stop, and to its exit) and the drops the tool reports; how
 often the capture process woke up (its voluntary context switches) while
 the load ran; and the guest's system and softirq CPU time over all CPUs
 while the load ran (/proc/stat), a direct measure of the kernel's side.
@@ -212,6 +213,18 @@ class Capture:
         """The capture's CPU seconds so far (user + system)."""
         return sum(self.cpu_split())
 
+    def cpu_ns(self):
+        """The capture's CPU time so far, in ns, over its threads
+        (/proc/PID/task/*/schedstat: exact, where /proc/PID/stat counts
+        clock ticks of 10 ms)."""
+        total = 0
+        for tid in os.listdir(f"/proc/{self.p.pid}/task"):
+            try:
+                total += int(open(f"/proc/{self.p.pid}/task/{tid}/schedstat").read().split()[0])
+            except (FileNotFoundError, ProcessLookupError):
+                pass    # a thread that just ended
+        return total
+
     def wakeups(self):
         """The capture's voluntary context switches so far: each one a
         sleep (in poll) it woke up from."""
@@ -234,7 +247,11 @@ class Capture:
             still = still + 0.25 if size == last else 0.0
             last = size
             time.sleep(0.25)
-        # Before the stop: the reader's user and system time so far.
+        # Before the stop: the reader's CPU time so far, and its user and
+        # system time.  What comes after (deleting the session, unmapping
+        # the rings, the exit) is a fixed cost, after the load, as the
+        # start is before it.
+        self.ns_end = self.cpu_ns()
         self.split_end = self.cpu_split()
         self.p.send_signal(signal.SIGINT)
         rest = self.p.stderr.read()
@@ -312,6 +329,7 @@ def one_run(name, sc, mode, load, dev, rnd):
     cap = None if mode == "none" else Capture(mode, dev, sc["filter"], path)
     split0 = cap.cpu_split() if cap else (0, 0)
     cpu0 = sum(split0)
+    ns0 = cap.cpu_ns() if cap else 0
     wake0 = cap.wakeups() if cap else 0
     k0, t0 = kernel_cpu(), time.monotonic()
     sent, pps = load.run()
@@ -326,12 +344,15 @@ def one_run(name, sc, mode, load, dev, rnd):
             run.update(produced=produced, kafka_failed=failed, kafka_dropped=kdropped)
         else:
             written = frames_in(path)
-        # cpu_load_s leaves out the start (filter compilation, mapping).
+        # cpu_run_s, from the load's start to the stop, leaves out the
+        # start (filter compilation, mapping) and the exit; cpu_load_s
+        # (from the load's start to the exit) does not leave out the exit.
         # How fast the capture kept up: the load's rate, times the share
         # of its frames that made it.
         run.update(written=written, captured_pps=round(pps * written / sent),
                    cpu_s=round(cpu, 3),
                    cpu_load_s=round(cpu - cpu0, 3), dropped=dropped(err),
+                   cpu_run_s=round((cap.ns_end - ns0) / 1e9, 6),
                    cpu_load_user_s=round(cap.split_end[0] - split0[0], 3),
                    cpu_load_sys_s=round(cap.split_end[1] - split0[1], 3),
                    wakeups_per_s=round(wakeups / (t1 - t0), 1))
@@ -368,9 +389,13 @@ def per_round(runs, mode):
             continue
         n = none[r["round"]]
         extra = 1e6 / r["pps"] - 1e6 / n["pps"]
-        reader = 1e6 * r["cpu_load_s"] / r["sent"]
+        # The reader's CPU until the stop: what it spent while the load
+        # ran and draining the rings after it, not its exit, which comes
+        # after the load and adds nothing to the load's time.
+        reader = 1e6 * r["cpu_run_s"] / r["sent"]
         out.append(dict(
             overhead=1 - r["pps"] / n["pps"], extra_us=extra, reader_us=reader,
+            reader_exit_us=1e6 * r["cpu_load_s"] / r["sent"],
             reader_user_us=1e6 * r["cpu_load_user_s"] / r["sent"],
             reader_sys_us=1e6 * r["cpu_load_sys_s"] / r["sent"],
             kernel_us=extra - reader,
@@ -394,7 +419,7 @@ def summarise(name, sc, runs):
                  cpu_s=spread(r["cpu_s"] for r in mine),
                  dropped=spread(r["dropped"] for r in mine),
                  all_written=all(r["written"] == r["sent"] for r in mine))
-        for key in ("overhead", "extra_us", "reader_us", "reader_user_us",
+        for key in ("overhead", "extra_us", "reader_us", "reader_exit_us", "reader_user_us",
                     "reader_sys_us", "kernel_us",
                     "kernel_cpu_us", "wakeups_per_s"):
             m[key] = spread(x[key] for x in rounds)

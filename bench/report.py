@@ -23,13 +23,17 @@ import sys
 
 
 def split(k, t):
-    """The readers' CPU per frame until the stop, user + system, if the
-    run recorded it."""
+    """The readers' CPU per frame split into user + system (clock ticks),
+    and counted to their exit, if the run recorded them."""
     if not (k.get("reader_user_us") and t.get("reader_user_us")):
         return ""
-    return (f"; until the stop, user + system: kcap {fig(k['reader_user_us'])} + "
-            f"{fig(k['reader_sys_us'])} µs, tcpdump {fig(t['reader_user_us'])} + "
-            f"{fig(t['reader_sys_us'])} µs")
+    out = (f"; user + system: kcap {fig(k['reader_user_us'])} + "
+           f"{fig(k['reader_sys_us'])} µs, tcpdump {fig(t['reader_user_us'])} + "
+           f"{fig(t['reader_sys_us'])} µs")
+    if k.get("reader_exit_us") and t.get("reader_exit_us"):
+        out += (f"; to the exit: kcap {fig(k['reader_exit_us'])} µs, "
+                f"tcpdump {fig(t['reader_exit_us'])} µs")
+    return out
 
 def pct(x):
     return "-" if x is None else f"{100 * x:.1f}%"
