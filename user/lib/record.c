@@ -427,6 +427,25 @@ static uint64_t kcap_record_clock(struct kcap_record *r)
 	return r->now_ms;
 }
 
+/*
+ * Out in batches while frames come (a full disk costs the last): the file
+ * is written out once KCAP_RECORD_FLUSH_BYTES are buffered.  0, or the
+ * error, said (the recording stopped).
+ */
+static int kcap_record_flush_due(struct kcap_record *r)
+{
+	int err;
+
+	r->at.file_bytes = kcap_writer_bytes(r->w);
+	if (r->at.file_bytes - r->flushed < KCAP_RECORD_FLUSH_BYTES)
+		return 0;
+	err = kcap_writer_flush(r->w);
+	if (err)
+		return kcap_record_write_fail(r, err);
+	r->flushed = r->at.file_bytes;
+	return 0;
+}
+
 static int kcap_record_write(struct kcap_record *r,
 			     const struct kcap_packet *pkt)
 {
@@ -456,17 +475,25 @@ static int kcap_record_write(struct kcap_record *r,
 	}
 	if (err)
 		return kcap_record_write_fail(r, err);
-	r->at.file_bytes = kcap_writer_bytes(r->w);
-	/* Out in batches while frames come: a full disk costs the last. */
-	if (r->at.file_bytes - r->flushed >= KCAP_RECORD_FLUSH_BYTES) {
-		err = kcap_writer_flush(r->w);
-		if (err) {
-			/* (this frame was not counted yet: it is not now) */
-			return kcap_record_write_fail(r, err);
-		}
-		r->flushed = r->at.file_bytes;
-	}
-	return 0;
+	/* (this frame is not counted yet: if writing out fails, it is not) */
+	return kcap_record_flush_due(r);
+}
+
+/*
+ * @n frames of @data captured bytes, taken at @now, counted; and whether
+ * a count of frames stops the recording now.
+ */
+static void kcap_record_counted(struct kcap_record *r, unsigned int n,
+				uint64_t data, uint64_t now)
+{
+	r->at.packets += n;
+	r->at.file_packets += n;
+	if (r->w)
+		r->file_data += data;
+	r->p.packets = r->at.packets;
+	r->p.bytes += data;
+	r->at.last_ms = now;
+	r->p.why = kcap_record_after(&r->cfg, &r->at);
 }
 
 /* One frame: rotate or stop first if need be; false once stopped. */
@@ -492,14 +519,7 @@ static bool kcap_record_take(struct kcap_record *r,
 	}
 	if (kcap_record_write(r, pkt))
 		return false;
-	r->at.packets++;
-	r->at.file_packets++;
-	if (r->w)
-		r->file_data += pkt->frame.caplen;
-	r->p.packets = r->at.packets;
-	r->p.bytes += pkt->frame.caplen;
-	r->at.last_ms = now;
-	r->p.why = kcap_record_after(&r->cfg, &r->at);
+	kcap_record_counted(r, 1, pkt->frame.caplen, now);
 	return r->p.why == KCAP_RECORD_RUNNING;
 }
 
@@ -520,8 +540,9 @@ static uint64_t kcap_record_limit(const struct kcap_record *r)
 
 /*
  * @n records just written at @now, counted as kcap_record_take() counts
- * each frame, and the file written out if enough is buffered: false if
- * that failed (said, the recording stopped).
+ * each frame (first: a failure to write out then takes back what it
+ * lost), and the file written out if enough is buffered: false if that
+ * failed (said, the recording stopped).
  */
 static bool kcap_record_count(struct kcap_record *r,
 			      const struct kcap_rec *const *recs,
@@ -529,27 +550,11 @@ static bool kcap_record_count(struct kcap_record *r,
 {
 	uint64_t data = 0;
 	unsigned int i;
-	int err;
 
 	for (i = 0; i < n; i++)
 		data += recs[i]->caplen;
-	r->at.packets += n;
-	r->at.file_packets += n;
-	r->file_data += data;
-	r->p.packets = r->at.packets;
-	r->p.bytes += data;
-	r->at.last_ms = now;
-	r->at.file_bytes = kcap_writer_bytes(r->w);
-	if (r->at.file_bytes - r->flushed >= KCAP_RECORD_FLUSH_BYTES) {
-		err = kcap_writer_flush(r->w);
-		if (err) {
-			kcap_record_write_fail(r, err);
-			return false;
-		}
-		r->flushed = r->at.file_bytes;
-	}
-	r->p.why = kcap_record_after(&r->cfg, &r->at);
-	return true;
+	kcap_record_counted(r, n, data, now);
+	return !kcap_record_flush_due(r);
 }
 
 /*
@@ -624,10 +629,11 @@ static unsigned int kcap_record_take_recs(struct kcap_record *r,
 			if (err || r->p.why != KCAP_RECORD_RUNNING)
 				break;
 		}
-		if (!done && !kcap_record_take_one(r, recs[i], pos[i].ring, &i))
-			break;
-		if (!done)
+		if (!done) {
+			if (!kcap_record_take_one(r, recs[i], pos[i].ring, &i))
+				break;
 			i++;
+		}
 	}
 	return i;
 }

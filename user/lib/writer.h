@@ -72,19 +72,31 @@ struct kcap_writer {
 void kcap_pcap_file_header(uint8_t *p, uint32_t linktype, uint32_t snaplen,
 			   bool nano);
 
-/* A record's header: seconds, micro- or nanoseconds, caplen, len. */
-static inline void kcap_pcap_rec_header(uint8_t *p, uint64_t tstamp_ns,
-					uint32_t caplen, uint32_t len,
-					bool nano)
+/*
+ * A record's header: seconds, micro- or nanoseconds, caplen, len; of a
+ * time given as @sec seconds and @frac ns past them.
+ */
+static inline void kcap_pcap_rec_header_at(uint8_t *p, uint64_t sec,
+					   uint32_t frac, uint32_t caplen,
+					   uint32_t len, bool nano)
 {
-	uint32_t frac = (uint32_t)(tstamp_ns % 1000000000);
 	uint32_t hdr[4];
 
-	hdr[0] = (uint32_t)(tstamp_ns / 1000000000);
+	hdr[0] = (uint32_t)sec;
 	hdr[1] = nano ? frac : frac / 1000;
 	hdr[2] = caplen;
 	hdr[3] = len;
 	memcpy(p, hdr, sizeof(hdr));
+}
+
+/* The same of a time in ns. */
+static inline void kcap_pcap_rec_header(uint8_t *p, uint64_t tstamp_ns,
+					uint32_t caplen, uint32_t len,
+					bool nano)
+{
+	kcap_pcap_rec_header_at(p, tstamp_ns / 1000000000,
+				(uint32_t)(tstamp_ns % 1000000000), caplen,
+				len, nano);
 }
 
 /* writer.c */

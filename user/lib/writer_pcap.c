@@ -128,8 +128,8 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 {
 	const uint32_t snap = w->rec_snaplen;
 	uint64_t room = kcap_writer_room(w, limit), data = 0, added = 0;
-	uint64_t ts, base = 0, frac, sec = 0;
-	uint32_t caplen, hdr[4];
+	uint64_t ts, base = 0, sec = 0;
+	uint32_t caplen;
 	size_t len = w->buf_len, size = w->buf_size, need;
 	const struct kcap_rec *rec;
 	unsigned int i, counted = 0;
@@ -161,12 +161,8 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 			sec = ts / 1000000000;
 			base = sec * 1000000000;
 		}
-		frac = ts - base;
-		hdr[0] = (uint32_t)sec;
-		hdr[1] = (uint32_t)(nano ? frac : frac / 1000);
-		hdr[2] = caplen;
-		hdr[3] = rec->len;
-		memcpy(buf + len, hdr, sizeof(hdr));
+		kcap_pcap_rec_header_at(buf + len, sec, (uint32_t)(ts - base),
+					caplen, rec->len, nano);
 		memcpy(buf + len + KCAP_PCAP_REC_HDR, kcap_rec_data(rec),
 		       caplen);
 		len += need;

@@ -258,12 +258,70 @@ static int kcap_writer_pcapng_add_interface(struct kcap_writer *w, uint32_t ifin
 	return pcapng_new_if(w, ifindex, name, linktype, snaplen, &ifp);
 }
 
+/* An EPB's length: 32 bytes of block, the padded data, the flags if @dir. */
+static inline uint32_t pcapng_epb_len(uint32_t caplen, uint8_t dir)
+{
+	return 32 + (uint32_t)pad4(caplen) + (dir ? 12 : 0);
+}
+
+/*
+ * An EPB of @blen bytes (pcapng_epb_len()) at @p, which has room for it:
+ * @caplen bytes of @data, of @len, at @ts on interface @ifid, with an
+ * epb_flags option for direction @dir (KCAP_FRAME_IN, _OUT, or 0: none).
+ * Built in one go: it is what a capture to pcapng spends its time in.
+ */
+static inline void pcapng_put_epb(uint8_t *p, uint32_t blen, uint32_t ifid,
+				  uint64_t ts, uint32_t caplen, uint32_t len,
+				  const uint8_t *data, uint8_t dir)
+{
+	const uint16_t opt_hdr[2] = { OPT_EPB_FLAGS, 4 };
+	uint32_t h[7], opt[3];
+
+	h[0] = PCAPNG_EPB;
+	h[1] = blen;
+	h[2] = ifid;
+	h[3] = (uint32_t)(ts >> 32);
+	h[4] = (uint32_t)ts;
+	h[5] = caplen;
+	h[6] = len;
+	memcpy(p, h, sizeof(h));
+	p += sizeof(h);
+	/* The padding's zeros first, the frame over their start. */
+	memset(p + (caplen & ~3U), 0, 4);
+	if (caplen)
+		memcpy(p, data, caplen);
+	p += pad4(caplen);
+	if (dir) {
+		memcpy(&opt[0], opt_hdr, sizeof(opt_hdr));
+		opt[1] = dir == KCAP_FRAME_IN ? EPB_FLAG_INBOUND :
+						EPB_FLAG_OUTBOUND;
+		opt[2] = 0;	/* opt_endofopt */
+		memcpy(p, opt, sizeof(opt));
+		p += sizeof(opt);
+	}
+	memcpy(p, &blen, sizeof(blen));
+}
+
+/* A frame of @ifp at @ts is in the file: the times its ISB gives. */
+static inline void pcapng_if_frame(struct kcap_writer_if *ifp, uint64_t ts)
+{
+	if (!ifp->frames++)
+		ifp->first_ns = ts;
+	ifp->last_ns = ts;
+}
+
+/* A frame's direction as epb_flags has one: KCAP_FRAME_IN, _OUT or 0. */
+static uint8_t pcapng_dir(const struct kcap_frame *f)
+{
+	return f->direction == KCAP_FRAME_IN ||
+	       f->direction == KCAP_FRAME_OUT ? f->direction : 0;
+}
+
 static int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_frame *f)
 {
 	struct kcap_writer_if *ifp;
-	struct pcapng_blk b;
-	uint32_t caplen = f->caplen;
-	uint32_t flags = 0;
+	uint32_t caplen = f->caplen, blen;
+	uint8_t dir = pcapng_dir(f), *p;
 	int err;
 
 	err = pcapng_get_if(w, f->ifindex, &ifp);
@@ -271,36 +329,21 @@ static int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_fra
 		return err;
 	if (ifp->snaplen && caplen > ifp->snaplen)
 		caplen = ifp->snaplen;
-
-	err = pcapng_begin(w, &b, PCAPNG_EPB,
-			   28 + pad4(caplen) + PCAPNG_OPTS_MAX);
+	blen = pcapng_epb_len(caplen, dir);
+	err = kcap_writer_buf_room(w, blen, &p);
 	if (err)
 		return err;
-	put32(&b, (uint32_t)(ifp - w->ifs));	/* interface id */
-	put_ts(&b, f->tstamp_ns);
-	put32(&b, caplen);
-	put32(&b, f->len);
-	put_padded(&b, f->data, caplen);
-	if (f->direction == KCAP_FRAME_IN)
-		flags = EPB_FLAG_INBOUND;
-	else if (f->direction == KCAP_FRAME_OUT)
-		flags = EPB_FLAG_OUTBOUND;
-	if (flags) {
-		put_opt(&b, OPT_EPB_FLAGS, &flags, sizeof(flags));
-		put_endofopt(&b);
-	}
-	pcapng_end(w, &b);
-
-	if (!ifp->frames++)
-		ifp->first_ns = f->tstamp_ns;
-	ifp->last_ns = f->tstamp_ns;
+	pcapng_put_epb(p, blen, (uint32_t)(ifp - w->ifs), f->tstamp_ns, caplen,
+		       f->len, f->data, dir);
+	kcap_writer_buf_add(w, blen);
+	pcapng_if_frame(ifp, f->tstamp_ns);
 	return 0;
 }
 
 /*
- * kcap_writer_pcapng_write() for each record, the EPB built in one go: the
- * loop the capture spends its time in.  The interface of the last record
- * is looked up again only when the next one's differs.
+ * kcap_writer_pcapng_write() for each record: the loop the capture spends
+ * its time in.  The interface of the last record is looked up again only
+ * when the next one's differs.
  */
 static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 					 const struct kcap_rec *const *recs,
@@ -311,13 +354,10 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 	struct kcap_writer_if *ifp = NULL;
 	const struct kcap_rec *rec;
 	unsigned int i, counted = 0;
-	uint32_t ifindex, ifid = 0, caplen, blen, h[7], opt[3];
-	uint16_t opt_hdr[2] = { OPT_EPB_FLAGS, 4 };
-	uint8_t dir, *p;
+	uint32_t ifindex, ifid = 0, caplen, blen;
+	uint8_t dir;
 	int err = 0;
 
-	memcpy(&opt[0], opt_hdr, sizeof(opt_hdr));
-	opt[2] = 0;		/* opt_endofopt */
 	for (i = 0; i < n; i++) {
 		rec = recs[i];
 		ifindex = anydev ? 0 : rec->ifindex;
@@ -342,7 +382,7 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 		if (ifp->snaplen && caplen > ifp->snaplen)
 			caplen = ifp->snaplen;
 		dir = kcap_rec_direction(rec);
-		blen = 32 + (uint32_t)pad4(caplen) + (dir ? 12 : 0);
+		blen = pcapng_epb_len(caplen, dir);
 		if (added + blen > room)
 			break;
 		if (w->buf_len + blen > w->buf_size) {
@@ -354,30 +394,9 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 			if (err)
 				break;
 		}
-		p = w->buf + w->buf_len;
-		h[0] = PCAPNG_EPB;
-		h[1] = blen;
-		h[2] = ifid;
-		h[3] = (uint32_t)(rec->tstamp_ns >> 32);
-		h[4] = (uint32_t)rec->tstamp_ns;
-		h[5] = caplen;
-		h[6] = rec->len;
-		memcpy(p, h, sizeof(h));
-		p += sizeof(h);
-		/* The padding's zeros first, the frame over their start. */
-		memset(p + (caplen & ~3U), 0, 4);
-		memcpy(p, kcap_rec_data(rec), caplen);
-		p += pad4(caplen);
-		if (dir) {
-			opt[1] = dir == KCAP_FRAME_IN ? EPB_FLAG_INBOUND :
-							EPB_FLAG_OUTBOUND;
-			memcpy(p, opt, sizeof(opt));
-			p += sizeof(opt);
-		}
-		memcpy(p, &blen, sizeof(blen));
-		if (!ifp->frames++)
-			ifp->first_ns = rec->tstamp_ns;
-		ifp->last_ns = rec->tstamp_ns;
+		pcapng_put_epb(w->buf + w->buf_len, blen, ifid, rec->tstamp_ns,
+			       caplen, rec->len, kcap_rec_data(rec), dir);
+		pcapng_if_frame(ifp, rec->tstamp_ns);
 		w->buf_len += blen;
 		added += blen;
 		data += rec->caplen;	/* as kcap_writer_write(): uncut */
@@ -387,7 +406,7 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 	return err;
 }
 
-/* An EPB: 32 bytes of block, the padded data, the flags option if any. */
+/* An EPB, its length as pcapng_epb_len() says. */
 static uint64_t kcap_writer_pcapng_frame_bytes(const struct kcap_writer *w,
 					       const struct kcap_frame *f)
 {
@@ -403,9 +422,7 @@ static uint64_t kcap_writer_pcapng_frame_bytes(const struct kcap_writer *w,
 	}
 	if (snaplen && caplen > snaplen)
 		caplen = snaplen;
-	return 32 + pad4(caplen) +
-	       (f->direction == KCAP_FRAME_IN ||
-		f->direction == KCAP_FRAME_OUT ? 12 : 0);
+	return pcapng_epb_len(caplen, pcapng_dir(f));
 }
 
 static int kcap_writer_pcapng_set_stats(struct kcap_writer *w, uint32_t ifindex,
