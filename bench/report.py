@@ -21,7 +21,6 @@ import json
 import sys
 
 
-
 def split(k, t):
     """The readers' CPU per frame split into user + system (clock ticks),
     and counted to their exit, if the run recorded them."""
@@ -34,6 +33,7 @@ def split(k, t):
         out += (f"; to the exit: kcap {fig(k['reader_exit_us'])} µs, "
                 f"tcpdump {fig(t['reader_exit_us'])} µs")
     return out
+
 
 def pct(x):
     return "-" if x is None else f"{100 * x:.1f}%"

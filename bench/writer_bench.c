@@ -35,8 +35,8 @@
  *
  * Timed: the drain rounds (kcap_rings_next_recs(), 64 records at a time,
  * and kcap_writer_write_recs(), the write(2)s of the writer's buffer
- * included) and kcap_writer_close(); not the producer.  bench_drain() is that part alone, for
- * valgrind --toggle-collect.
+ * included) and kcap_writer_close(); not the producer.  bench_drain() is
+ * that part alone, for valgrind --toggle-collect.
  *
  * Output: one line of key=value pairs on stdout.  Exit status 0; 1 with
  * a line "writer-bench: ..." on stderr when anything failed; 2 for a bad
