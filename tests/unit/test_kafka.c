@@ -347,6 +347,53 @@ static void test_kafka_pycapa(void **state)
 	mock_stop(&mk);
 }
 
+#define NR_BUSY		40000
+
+/*
+ * A producer whose caller never goes idle (kcap_kafka_poll() is not
+ * called): it still serves its delivery reports, so that what was
+ * delivered leaves librdkafka's queue and the queue's bound drops
+ * nothing while the broker keeps up.  The frames come at 100 a
+ * millisecond: a queue of 10000 holds 100 ms of them.
+ */
+static void test_kafka_busy(void **state)
+{
+	static const char *const conf[] = {
+		"log_level=0", "linger.ms=1",
+		"queue.buffering.max.messages=10000",
+	};
+	struct kcap_kafka_opts po = {
+		.topic = "frames", .conf = conf, .nr_conf = 3,
+	};
+	const struct timespec ms = { .tv_nsec = 1000000 };
+	struct kcap_kafka_producer *p;
+	struct kcap_kafka_counts n;
+	uint8_t frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct kcap_frame f = { .data = frame, .caplen = sizeof(frame),
+				.len = sizeof(frame), .ifindex = 2 };
+	struct kcap_error e;
+	struct mock mk;
+	unsigned int i;
+
+	(void)state;
+	mock_start(&mk, 1);
+	po.brokers = mk.brokers;
+	assert_int_equal(kcap_kafka_producer_open(&p, &po, &e), 0);
+	for (i = 0; i < NR_BUSY; i++) {
+		f.tstamp_ns = BASE_NS + i * 1000ULL;
+		kcap_kafka_produce(p, &f, LINKTYPE_ETHERNET, "eth0");
+		if (i % 100 == 99)
+			nanosleep(&ms, NULL);
+	}
+	assert_int_equal(kcap_kafka_producer_counts(p)->dropped, 0);
+	kcap_kafka_producer_close(p, 10000, &n);
+	assert_int_equal(n.produced, NR_BUSY);
+	assert_int_equal(n.delivered, NR_BUSY);
+	assert_int_equal(n.failed, 0);
+	assert_int_equal(n.dropped, 0);
+	mock_stop(&mk);
+}
+
 /* No broker; a topic that is not there: one clear line, in bounded time. */
 static void test_kafka_errors(void **state)
 {
@@ -395,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_kafka_header),
 		cmocka_unit_test(test_kafka_round_trip),
 		cmocka_unit_test(test_kafka_pycapa),
+		cmocka_unit_test(test_kafka_busy),
 		cmocka_unit_test(test_kafka_errors),
 	};
 

@@ -13,7 +13,8 @@
  * librdkafka, which sends it from its own threads; a full queue (the
  * broker is away and queue.buffering.max.messages or .kbytes is reached)
  * drops the frame, counted.  Delivery reports come in at
- * kcap_kafka_poll(), counted delivered or failed; kcap_kafka_producer_close()
+ * kcap_kafka_poll() and every KCAP_KAFKA_POLL_EVERY messages produced,
+ * counted delivered or failed; kcap_kafka_producer_close()
  * waits a bounded time for the rest and counts what did not make it as
  * failed.
  */
@@ -31,6 +32,7 @@
 
 #define KCAP_KAFKA_METADATA_MS	10000	/* the broker at open */
 #define KCAP_KAFKA_CLOSE_MS	10000	/* flush at close */
+#define KCAP_KAFKA_POLL_EVERY	1024	/* messages between delivery reports */
 
 #define LINKTYPE_ETHERNET	1
 #define LINKTYPE_RAW		101
@@ -353,6 +355,7 @@ struct kcap_kafka_producer {
 	rd_kafka_topic_t		*rkt;
 	enum kcap_kafka_partition	by;
 	int				nr_partitions;
+	unsigned int			unpolled;	/* produced since */
 	struct kcap_kafka_counts	counts;
 };
 
@@ -446,6 +449,14 @@ int kcap_kafka_produce(struct kcap_kafka_producer *p,
 				RD_KAFKA_V_END);
 	if (!err) {
 		p->counts.produced++;
+		/*
+		 * librdkafka frees a delivered message only once its report
+		 * is served: under a load that never lets the rings go
+		 * empty, kcap_kafka_poll() alone would leave them to fill
+		 * its queue.
+		 */
+		if (++p->unpolled == KCAP_KAFKA_POLL_EVERY)
+			kcap_kafka_poll(p);
 		return 0;
 	}
 	p->counts.dropped++;
@@ -454,8 +465,10 @@ int kcap_kafka_produce(struct kcap_kafka_producer *p,
 
 void kcap_kafka_poll(struct kcap_kafka_producer *p)
 {
-	if (p)
-		rd_kafka_poll(p->rk, 0);
+	if (!p)
+		return;
+	p->unpolled = 0;
+	rd_kafka_poll(p->rk, 0);
 }
 
 const struct kcap_kafka_counts *

@@ -1792,7 +1792,12 @@ int kcap_kafka_produce(struct kcap_kafka_producer *p,
 		       const struct kcap_frame *f, uint32_t linktype,
 		       const char *ifname);
 
-/* Take the delivery reports that came in, without waiting.  NULL: nothing. */
+/*
+ * Take the delivery reports that came in, without waiting.  NULL: nothing.
+ * kcap_kafka_produce() takes them too, every 1024 messages, so that a
+ * caller that is never idle does not fill librdkafka's queue with
+ * messages already delivered.
+ */
 void kcap_kafka_poll(struct kcap_kafka_producer *p);
 
 const struct kcap_kafka_counts *
