@@ -3,7 +3,8 @@
 #
 # kcap capture's outputs: -w - into tcpdump -r -, pcapng read by tshark
 # with direction flags and an interface statistics block, SIGUSR1's
-# summary without stopping, the live status line on a terminal,
+# summary without stopping, an idle capture that sleeps until a frame or
+# a signal, the live status line on a terminal,
 # list-devices in text and JSON; an output that cannot be written fails
 # before "listening on", as tcpdump's does.
 . "$(dirname "$0")/lib.sh"
@@ -14,7 +15,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 15
+ktap_plan 17
 
 setup_veth_ns ns
 dmesg_mark
@@ -82,6 +83,27 @@ rc=$?
 ktap_check_match "SIGINT then ends it: exit 0, an empty line, the three lines of the summary" \
 	"^0 kcap: 3 packets captured, 3 packets received by filter, 0 packets dropped by kernel  3 packets captured 3 packets received by filter 0 packets dropped by kernel $" \
 	"$rc $(sed -n '/^kcap: 3 packets captured/,$p' "$tmp/usr1.err" | tr '\n' ' ')"
+
+# A capture into a file with nothing of time to watch sleeps until a frame
+# or a signal: no wake-ups of its own (it had four a second), and SIGINT
+# still ends it at once, its file whole.
+capture_bg -n "$ns" "$tmp/idle.err" capture -i va -Q in -w "$tmp/idle.pcap"
+pi=$!
+udp_flood --iface vb --count 2 --size 100
+sleep 1
+sw0=$(cat /proc/$pi/task/*/status | awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n }')
+sleep 2
+sw1=$(cat /proc/$pi/task/*/status | awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n }')
+t0=$(date +%s%N)
+kill -INT $pi
+wait $pi
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+ktap_check "an idle capture does not wake on its own: $((sw1 - sw0)) wake-ups in 2 s" \
+	test $((sw1 - sw0)) -le 1
+ktap_check "SIGINT ends it at once: exit $rc after $ms ms, its 2 frames read whole" \
+	test "$rc.$(pcap_frames "$tmp/idle.pcap")" = 0.2 -a $ms -lt 2000 -a \
+	"$(pcap_valid "$tmp/idle.pcap" && echo ok)" = ok
 
 # The status line on a terminal (script(1) gives one).
 if command -v script >/dev/null; then

@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -149,6 +150,36 @@ static void test_rotate_time(void **state)
 	expect_before(&o, &p, 100, 20000, KCAP_RECORD_ROTATE);
 }
 
+/* How long a recording with no frame waiting may sleep. */
+static void test_wait(void **state)
+{
+	struct kcap_record_config o = { .path = "f", .rotate_secs = 5 };
+	struct kcap_record_at p = at_start();
+
+	(void)state;
+	/* No stop of time (a rotation waits for its frame): no wake-up. */
+	assert_int_equal(kcap_record_wait(&o, &p, 10000), -1);
+
+	/* -a duration: until it is up, then at once. */
+	o.seconds = 2;
+	assert_int_equal(kcap_record_wait(&o, &p, 10500), 1500);
+	assert_int_equal(kcap_record_wait(&o, &p, 12000), 0);
+	assert_int_equal(kcap_record_wait(&o, &p, 13000), 0);
+
+	/* --idle, from the last frame; with -a duration, the first due. */
+	o.idle_secs = 1;
+	p.last_ms = 10600;
+	assert_int_equal(kcap_record_wait(&o, &p, 10700), 900);
+	p.last_ms = 11500;
+	assert_int_equal(kcap_record_wait(&o, &p, 11600), 400);
+	o.seconds = 0;
+	assert_int_equal(kcap_record_wait(&o, &p, 11600), 900);
+
+	/* Longer than poll() takes: its longest. */
+	o.idle_secs = 3000000;
+	assert_int_equal(kcap_record_wait(&o, &p, 11600), INT_MAX);
+}
+
 static void test_stops(void **state)
 {
 	struct kcap_record_config o = { .path = "f" };
@@ -213,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_rotate_size),
 		cmocka_unit_test(test_rotate_time),
 		cmocka_unit_test(test_stops),
+		cmocka_unit_test(test_wait),
 	};
 
 	return cmocka_run_group_tests_name("libkcap record", tests, NULL, NULL);

@@ -44,16 +44,22 @@
 
 volatile sig_atomic_t cli_stop_signal;
 volatile sig_atomic_t cli_usr1;
+/* The recording a signal wakes: its loop looks at the flags at once. */
+static struct kcap_record *volatile cli_wake;
 
 static void cli_on_signal(int sig)
 {
 	cli_stop_signal = sig;
+	if (cli_wake)
+		kcap_record_wake(cli_wake);
 }
 
 static void cli_on_usr1(int sig)
 {
 	(void)sig;
 	cli_usr1 = 1;
+	if (cli_wake)
+		kcap_record_wake(cli_wake);
 }
 
 /*
@@ -78,6 +84,8 @@ void cli_signals(bool install)
 	}
 	cli_stop_signal = 0;
 	cli_usr1 = 0;
+	if (!install)
+		cli_wake = NULL;
 }
 
 /*
@@ -292,6 +300,7 @@ static void cli_status_line(struct cli_loop *c)
 
 	if (!c->status || ms < CLI_STATUS_EVERY_MS)
 		return;
+	kcap_record_read_stats(c->rec);
 	fprintf(stderr, "\r\033[K%llu packets, %llu bytes, %llu pkt/s, "
 		"%llu dropped by kernel",
 		(unsigned long long)p->packets, (unsigned long long)p->bytes,
@@ -521,7 +530,7 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 			      .post.cmd = out->postrotate };
 	struct kcap_record_config cfg;
 	struct kcap_error e;
-	int ret, err;
+	int ret, err, poll_ms;
 
 	/*
 	 * -Z: the sessions are open and their rings mapped; every file is
@@ -569,9 +578,17 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	c.status = cli_status_line_wanted(out, isatty(STDERR_FILENO),
 					  getenv("TERM"));
 	c.status_ms = cli_now_ms();
+	/*
+	 * A loop with nothing to do on its own (a capture into a file, no
+	 * status line) sleeps until a frame, a stop or a signal: an idle
+	 * capture costs no wake-ups.
+	 */
+	poll_ms = c.stream || c.kafka || c.print || c.status ||
+		  out->postrotate ? CLI_POLL_MS : -1;
 	cli_signals(true);
+	cli_wake = c.rec;
 	do {
-		ret = kcap_record_step(c.rec, CLI_POLL_MS);
+		ret = kcap_record_step(c.rec, poll_ms);
 		if (c.stream)
 			kcap_stream_serve(c.stream);
 		kcap_kafka_poll(c.kafka);

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "kcap.h"
@@ -32,7 +34,8 @@ struct kcap_capture {
 	int			last;	/* source of the frame handed out */
 	int			hup;	/* the first source that hung up */
 	uint64_t		hup_ns;	/* when it was seen */
-	struct pollfd		*pfds;
+	int			wake_fd;	/* kcap_capture_wake()'s */
+	struct pollfd		*pfds;	/* the sources', then wake_fd */
 	struct kcap_source	src[];
 };
 
@@ -50,10 +53,19 @@ static int kcap_capture_alloc(struct kcap_ctl *ctl, unsigned int nr,
 				      KCAP_CAPTURE_MAX);
 	c = calloc(1, sizeof(*c) + nr * sizeof(c->src[0]));
 	if (c)
-		c->pfds = calloc(nr, sizeof(*c->pfds));
+		c->pfds = calloc(nr + 1, sizeof(*c->pfds));
 	if (!c || !c->pfds) {
 		free(c);
 		return kcap_error_set(kcap_ctl_err(ctl), -ENOMEM,
+				      KCAP_ERROR_SYSTEM, NULL);
+	}
+	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->wake_fd < 0) {
+		int err = -errno;
+
+		free(c->pfds);
+		free(c);
+		return kcap_error_set(kcap_ctl_err(ctl), err,
 				      KCAP_ERROR_SYSTEM, NULL);
 	}
 	c->ctl = ctl;
@@ -75,6 +87,7 @@ static void kcap_capture_free(struct kcap_capture *c)
 			kcap_session_del(c->ctl, NULL, c->src[i].info.id);
 	}
 	*kcap_ctl_err(c->ctl) = saved;
+	close(c->wake_fd);
 	free(c->pfds);
 	free(c);
 }
@@ -217,10 +230,14 @@ static struct kcap_source *kcap_capture_oldest(struct kcap_capture *c)
 	return best;
 }
 
-/* Wait for any source; note their hangups and errors. */
+/*
+ * Wait for any source, or kcap_capture_wake(): -EINTR, as a signal
+ * would.  Note the sources' hangups and errors.
+ */
 static int kcap_capture_wait(struct kcap_capture *c, int timeout_ms)
 {
 	unsigned int i, n = 0;
+	uint64_t woken;
 	int ret;
 
 	for (i = 0; i < c->nr; i++) {
@@ -231,7 +248,10 @@ static int kcap_capture_wait(struct kcap_capture *c, int timeout_ms)
 		c->pfds[n].revents = 0;
 		n++;
 	}
-	ret = poll(c->pfds, n, timeout_ms);
+	c->pfds[n].fd = c->wake_fd;
+	c->pfds[n].events = POLLIN;
+	c->pfds[n].revents = 0;
+	ret = poll(c->pfds, n + 1, timeout_ms);
 	if (ret <= 0)
 		return ret < 0 ? -errno : 0;
 	for (i = 0, n = 0; i < c->nr; i++) {
@@ -241,7 +261,26 @@ static int kcap_capture_wait(struct kcap_capture *c, int timeout_ms)
 		if (ret < 0)
 			return ret;
 	}
+	if (c->pfds[n].revents) {
+		/* Once for every wake before it. */
+		if (read(c->wake_fd, &woken, sizeof(woken)) < 0 &&
+		    errno != EAGAIN)
+			return -errno;
+		return -EINTR;
+	}
 	return 0;
+}
+
+int kcap_capture_wake(struct kcap_capture *c)
+{
+	static const uint64_t one = 1;
+	int saved = errno, ret = 0;
+
+	/* A full counter (2^64 - 2 wakes) has woken the reader already. */
+	if (write(c->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		ret = -errno;
+	errno = saved;
+	return ret;
 }
 
 /* kcap_capture_next() of a capture of one session: its reader's frames. */
@@ -253,7 +292,12 @@ static int kcap_capture_next_one(struct kcap_capture *c,
 
 	if (s->hup)
 		return KCAP_READ_HUP;
-	ret = kcap_reader_next(s->r, pkt, timeout_ms);
+	ret = kcap_reader_next(s->r, pkt, 0);
+	if (ret == KCAP_READ_NONE && timeout_ms) {
+		ret = kcap_capture_wait(c, timeout_ms);
+		if (!ret)
+			ret = kcap_reader_next(s->r, pkt, 0);
+	}
 	if (ret == KCAP_READ_PACKET) {
 		pkt->session = 0;
 	} else if (ret == KCAP_READ_HUP) {

@@ -186,4 +186,11 @@ enum kcap_record_stop kcap_record_idle(const struct kcap_record_config *c,
 				       const struct kcap_record_at *at,
 				       uint64_t now_ms);
 
+/*
+ * No frame waiting: how long until the seconds or idle_secs are up, in
+ * ms (0: they are), or -1 if neither is set: how long a wait may be.
+ */
+int kcap_record_wait(const struct kcap_record_config *c,
+		     const struct kcap_record_at *at, uint64_t now_ms);
+
 #endif /* _LIBKCAP_INTERNAL_H */

@@ -1088,10 +1088,24 @@ int kcap_capture_attach(struct kcap_ctl *ctl, const char *const *names,
  * Return: as kcap_reader_next(): KCAP_READ_PACKET, KCAP_READ_NONE, or
  * KCAP_READ_HUP once a session has hung up (its device went away or it
  * was deleted) and the frames the others held are read:
- * kcap_capture_hup() says which.  Or a negative errno.
+ * kcap_capture_hup() says which.  Or a negative errno: -EINTR if a signal
+ * or kcap_capture_wake() ended the wait.
  */
 int kcap_capture_next(struct kcap_capture *c, struct kcap_packet *pkt,
 		      int timeout_ms);
+
+/**
+ * kcap_capture_wake() - end a wait of kcap_capture_next() now.
+ * @c: an open capture.
+ *
+ * Async-signal-safe, as pcap_breakloop(): a signal handler calls it so
+ * that a wait in progress, or one that starts after the handler ran and
+ * before the caller looked at what it set, returns -EINTR at once.  Each
+ * call ends one wait, or the next one; several before a wait end it once.
+ *
+ * Return: 0, or a negative errno (the wake-up could not be written).
+ */
+int kcap_capture_wake(struct kcap_capture *c);
 
 /**
  * kcap_capture_nr() - how many sessions a capture reads.
@@ -1249,8 +1263,9 @@ enum kcap_record_stop {
  * @bytes: their captured bytes.
  * @files: files opened.
  * @file: the name of the current or last file; "" for memory or none.
- * @stats: the capture's sessions' counters, summed, as last read (at most
- *	about a second ago while it runs, at the end when it has stopped).
+ * @stats: the capture's sessions' counters, summed, as last read (at the
+ *	start or by kcap_record_read_stats() while it runs, at the end when
+ *	it has stopped).
  * @why: why it stopped.
  */
 struct kcap_record_progress {
@@ -1292,14 +1307,28 @@ int kcap_record_open(struct kcap_record **r, struct kcap_capture *cap,
  *	without limit; it returns early on a signal (poll(2) interrupted).
  *
  * Frames are written in batches (out at least every 16 KiB, and whenever
- * none are waiting), rotations and stops decided as they come, the
- * sessions' counters read about once a second.
+ * none are waiting), rotations and stops decided as they come.  When none
+ * are waiting it sleeps until one comes, @timeout_ms is up, a stop of
+ * time (@seconds, @idle_secs) is due, or kcap_record_wake(): it wakes for
+ * nothing else.  The sessions' counters are read at the start and the end
+ * (kcap_record_read_stats() reads them between).
  *
  * Return: 0 while it runs, 1 once it has stopped (kcap_record_progress()
  * says why), or a negative errno (then it has stopped with
  * KCAP_RECORD_ERROR).
  */
 int kcap_record_step(struct kcap_record *r, int timeout_ms);
+
+/**
+ * kcap_record_wake() - make kcap_record_step() return now.
+ * @r: a recording of a capture.
+ *
+ * kcap_capture_wake() of its capture: async-signal-safe, for a signal
+ * handler whose flag the caller looks at when kcap_record_step() returns.
+ *
+ * Return: 0, or a negative errno.
+ */
+int kcap_record_wake(struct kcap_record *r);
 
 /**
  * kcap_record_progress() - where a recording is, and why it stopped.
@@ -1314,9 +1343,9 @@ kcap_record_progress(const struct kcap_record *r);
  * kcap_record_read_stats() - read the sessions' counters now.
  * @r: a recording.
  *
- * For a summary asked for while it runs (tcpdump's SIGUSR1): the progress's
- * @stats are otherwise read about once a second.  A session that went
- * away keeps its last counters.
+ * For a summary or a status line while it runs (tcpdump's SIGUSR1): the
+ * progress's @stats are otherwise read only at the start and the end.  A
+ * session that went away keeps its last counters.
  */
 void kcap_record_read_stats(struct kcap_record *r);
 

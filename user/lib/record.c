@@ -11,6 +11,7 @@
 
 #define _GNU_SOURCE	/* memfd_create() */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,6 @@
 #include "ring.h"
 
 #define KCAP_RECORD_FLUSH_BYTES	65536	/* written out at least this often */
-#define KCAP_RECORD_STATS_MS	1000	/* counters read this often */
 #define KCAP_RECORD_CLOCK_EVERY	256	/* frames between readings of the clock */
 
 struct kcap_record {
@@ -40,7 +40,6 @@ struct kcap_record {
 	char				**ring;	/* -W: each slot's last name */
 	struct kcap_record_at		at;
 	struct kcap_stats		*each;	/* each session's last counters */
-	uint64_t			stats_ms;
 	uint64_t			now_ms;		/* kcap_record_clock()'s */
 	unsigned int			clock_left;	/* frames until read */
 	bool				finished;
@@ -148,6 +147,22 @@ enum kcap_record_stop kcap_record_idle(const struct kcap_record_config *c,
 	if (c->idle_secs && now_ms - at->last_ms >= c->idle_secs * 1000)
 		return KCAP_RECORD_IDLE;
 	return KCAP_RECORD_RUNNING;
+}
+
+int kcap_record_wait(const struct kcap_record_config *c,
+		     const struct kcap_record_at *at, uint64_t now_ms)
+{
+	uint64_t due = UINT64_MAX;
+
+	if (c->seconds)
+		due = at->start_ms + c->seconds * 1000;
+	if (c->idle_secs && at->last_ms + c->idle_secs * 1000 < due)
+		due = at->last_ms + c->idle_secs * 1000;
+	if (due == UINT64_MAX)
+		return -1;
+	if (due <= now_ms)
+		return 0;
+	return due - now_ms < INT_MAX ? (int)(due - now_ms) : INT_MAX;
 }
 
 /* A config that holds together: 0, or -EINVAL with @e saying why. */
@@ -292,12 +307,16 @@ static void kcap_record_stats(struct kcap_record *r)
 		r->p.stats.dropped += r->each[i].dropped;
 		r->p.stats.bytes += r->each[i].bytes;
 	}
-	r->stats_ms = kcap_now_ms();
 }
 
 void kcap_record_read_stats(struct kcap_record *r)
 {
 	kcap_record_stats(r);
+}
+
+int kcap_record_wake(struct kcap_record *r)
+{
+	return r->cap ? kcap_capture_wake(r->cap) : 0;
 }
 
 /*
@@ -655,18 +674,14 @@ static bool kcap_record_quiet(struct kcap_record *r)
 		r->flushed = kcap_writer_bytes(r->w);
 	}
 	r->p.why = kcap_record_idle(&r->cfg, &r->at, now);
-	if (r->p.why != KCAP_RECORD_RUNNING)
-		return false;
-	if (now - r->stats_ms >= KCAP_RECORD_STATS_MS)
-		kcap_record_stats(r);
-	return true;
+	return r->p.why == KCAP_RECORD_RUNNING;
 }
 
 int kcap_record_step(struct kcap_record *r, int timeout_ms)
 {
 	const struct kcap_rec *const *recs;
 	const struct kcap_rings_pos *pos;
-	uint64_t start = kcap_now_ms();
+	uint64_t now, start = kcap_now_ms();
 	struct kcap_packet pkt;
 	unsigned int n;
 	int ret, wait;
@@ -688,14 +703,17 @@ int kcap_record_step(struct kcap_record *r, int timeout_ms)
 		if (ret == KCAP_READ_NONE) {
 			if (!kcap_record_quiet(r))
 				break;
-			wait = 250;	/* stops of time are seen this late */
+			/* Until a stop of time is due: no wake-up before. */
+			now = kcap_now_ms();
+			wait = kcap_record_wait(&r->cfg, &r->at, now);
 			if (timeout_ms >= 0) {
 				int64_t left = (int64_t)start + timeout_ms -
-					       (int64_t)kcap_now_ms();
+					       (int64_t)now;
 
 				if (left <= 0)
 					return 0;
-				wait = left < wait ? (int)left : wait;
+				if (wait < 0 || left < wait)
+					wait = (int)left;
 			}
 			ret = kcap_capture_next(r->cap, &pkt, wait);
 			r->clock_left = 0;	/* it may have waited */
@@ -814,7 +832,6 @@ int kcap_record_open_frames(struct kcap_record **rp,
 					      NULL);
 		}
 	}
-	r->stats_ms = kcap_now_ms();
 	*rp = r;
 	return 0;
 }
