@@ -354,13 +354,13 @@ static void test_kafka_pycapa(void **state)
  * called): it still serves its delivery reports, so that what was
  * delivered leaves librdkafka's queue and the queue's bound drops
  * nothing while the broker keeps up.  The frames come at 100 a
- * millisecond: a queue of 10000 holds 100 ms of them.
+ * millisecond: a queue of 20000 holds 200 ms of them.
  */
 static void test_kafka_busy(void **state)
 {
 	static const char *const conf[] = {
 		"log_level=0", "linger.ms=1",
-		"queue.buffering.max.messages=10000",
+		"queue.buffering.max.messages=20000",
 	};
 	struct kcap_kafka_opts po = {
 		.topic = "frames", .conf = conf, .nr_conf = 3,

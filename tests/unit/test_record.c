@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -178,6 +179,16 @@ static void test_wait(void **state)
 	/* Longer than poll() takes: its longest. */
 	o.idle_secs = 3000000;
 	assert_int_equal(kcap_record_wait(&o, &p, 11600), INT_MAX);
+
+	/* Seconds whose ms overflow: for ever, not at once. */
+	o.idle_secs = 0;
+	o.seconds = UINT64_MAX / 10;
+	assert_int_equal(kcap_record_wait(&o, &p, 11600), INT_MAX);
+	assert_int_equal(kcap_record_idle(&o, &p, 11600), KCAP_RECORD_RUNNING);
+	o.seconds = 0;
+	o.idle_secs = UINT64_MAX;
+	assert_int_equal(kcap_record_wait(&o, &p, 11600), INT_MAX);
+	assert_int_equal(kcap_record_idle(&o, &p, 11600), KCAP_RECORD_RUNNING);
 }
 
 static void test_stops(void **state)

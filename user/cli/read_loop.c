@@ -49,17 +49,21 @@ static struct kcap_record *volatile cli_wake;
 
 static void cli_on_signal(int sig)
 {
+	struct kcap_record *r = cli_wake;
+
 	cli_stop_signal = sig;
-	if (cli_wake)
-		kcap_record_wake(cli_wake);
+	if (r)
+		kcap_record_wake(r);
 }
 
 static void cli_on_usr1(int sig)
 {
+	struct kcap_record *r = cli_wake;
+
 	(void)sig;
 	cli_usr1 = 1;
-	if (cli_wake)
-		kcap_record_wake(cli_wake);
+	if (r)
+		kcap_record_wake(r);
 }
 
 /*
@@ -72,6 +76,11 @@ void cli_signals(bool install)
 	struct sigaction sa;
 	size_t i;
 
+	/* Before the handlers: a signal that comes at once is kept. */
+	if (install) {
+		cli_stop_signal = 0;
+		cli_usr1 = 0;
+	}
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		memset(&sa, 0, sizeof(sa));
 		sigemptyset(&sa.sa_mask);
@@ -82,10 +91,11 @@ void cli_signals(bool install)
 				cli_on_signal;
 		sigaction(sigs[i], &sa, NULL);
 	}
-	cli_stop_signal = 0;
-	cli_usr1 = 0;
-	if (!install)
+	if (!install) {
+		cli_stop_signal = 0;
+		cli_usr1 = 0;
 		cli_wake = NULL;
+	}
 }
 
 /*
@@ -574,6 +584,9 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 					e.msg, out->user);
 		return cli_fail("%s", e.msg);
 	}
+	/* Scripts signal once they see "listening on": caught from there. */
+	cli_wake = c.rec;
+	cli_signals(true);
 	cli_listening(cap, c.stream);
 	c.status = cli_status_line_wanted(out, isatty(STDERR_FILENO),
 					  getenv("TERM"));
@@ -585,9 +598,8 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 	 */
 	poll_ms = c.stream || c.kafka || c.print || c.status ||
 		  out->postrotate ? CLI_POLL_MS : -1;
-	cli_signals(true);
-	cli_wake = c.rec;
-	do {
+	ret = 0;
+	while (!ret && !cli_stop_signal) {
 		ret = kcap_record_step(c.rec, poll_ms);
 		if (c.stream)
 			kcap_stream_serve(c.stream);
@@ -600,7 +612,7 @@ int cli_read_loop(struct kcap_capture *cap, const struct cli_output *out)
 		}
 		cli_status_line(&c);
 		cli_post_reap(&c.post, false);
-	} while (!ret && !cli_stop_signal);
+	}
 	c.signalled = cli_stop_signal != 0;
 	err = kcap_record_finish(c.rec);
 	if (!err && ret < 0)

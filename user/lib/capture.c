@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,7 @@ struct kcap_capture {
 	int			hup;	/* the first source that hung up */
 	uint64_t		hup_ns;	/* when it was seen */
 	int			wake_fd;	/* kcap_capture_wake()'s */
+	volatile sig_atomic_t	woken;		/* and its flag */
 	struct pollfd		*pfds;	/* the sources', then wake_fd */
 	struct kcap_source	src[];
 };
@@ -237,7 +240,6 @@ static struct kcap_source *kcap_capture_oldest(struct kcap_capture *c)
 static int kcap_capture_wait(struct kcap_capture *c, int timeout_ms)
 {
 	unsigned int i, n = 0;
-	uint64_t woken;
 	int ret;
 
 	for (i = 0; i < c->nr; i++) {
@@ -262,13 +264,23 @@ static int kcap_capture_wait(struct kcap_capture *c, int timeout_ms)
 			return ret;
 	}
 	if (c->pfds[n].revents) {
-		/* Once for every wake before it. */
-		if (read(c->wake_fd, &woken, sizeof(woken)) < 0 &&
-		    errno != EAGAIN)
-			return -errno;
+		kcap_capture_woken(c);
 		return -EINTR;
 	}
 	return 0;
+}
+
+bool kcap_capture_woken(struct kcap_capture *c)
+{
+	uint64_t n;
+
+	if (!c->woken)
+		return false;
+	c->woken = 0;
+	/* Once for every wake before it; nothing to read is no matter. */
+	if (read(c->wake_fd, &n, sizeof(n)) < 0)
+		n = 0;
+	return true;
 }
 
 int kcap_capture_wake(struct kcap_capture *c)
@@ -276,6 +288,7 @@ int kcap_capture_wake(struct kcap_capture *c)
 	static const uint64_t one = 1;
 	int saved = errno, ret = 0;
 
+	c->woken = 1;
 	/* A full counter (2^64 - 2 wakes) has woken the reader already. */
 	if (write(c->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		ret = -errno;

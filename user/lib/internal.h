@@ -193,4 +193,10 @@ enum kcap_record_stop kcap_record_idle(const struct kcap_record_config *c,
 int kcap_record_wait(const struct kcap_record_config *c,
 		     const struct kcap_record_at *at, uint64_t now_ms);
 
+/*
+ * Was kcap_capture_wake() called since the last look?  Clears it: a
+ * caller that does not wait (its rings never empty) sees a wake here.
+ */
+bool kcap_capture_woken(struct kcap_capture *c);
+
 #endif /* _LIBKCAP_INTERNAL_H */

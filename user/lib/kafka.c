@@ -460,7 +460,11 @@ int kcap_kafka_produce(struct kcap_kafka_producer *p,
 		return 0;
 	}
 	p->counts.dropped++;
-	return err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? -ENOBUFS : -EIO;
+	if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		return -EIO;
+	/* Delivered messages may be what fills it: let them go. */
+	kcap_kafka_poll(p);
+	return -ENOBUFS;
 }
 
 void kcap_kafka_poll(struct kcap_kafka_producer *p)

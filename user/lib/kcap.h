@@ -1263,9 +1263,9 @@ enum kcap_record_stop {
  * @bytes: their captured bytes.
  * @files: files opened.
  * @file: the name of the current or last file; "" for memory or none.
- * @stats: the capture's sessions' counters, summed, as last read (at the
- *	start or by kcap_record_read_stats() while it runs, at the end when
- *	it has stopped).
+ * @stats: the capture's sessions' counters, summed, as last read (while
+ *	it runs: at most about a second before the rings last ran empty, or
+ *	by kcap_record_read_stats(); at the end when it has stopped).
  * @why: why it stopped.
  */
 struct kcap_record_progress {
@@ -1310,8 +1310,8 @@ int kcap_record_open(struct kcap_record **r, struct kcap_capture *cap,
  * none are waiting), rotations and stops decided as they come.  When none
  * are waiting it sleeps until one comes, @timeout_ms is up, a stop of
  * time (@seconds, @idle_secs) is due, or kcap_record_wake(): it wakes for
- * nothing else.  The sessions' counters are read at the start and the end
- * (kcap_record_read_stats() reads them between).
+ * nothing else.  The sessions' counters are read at the start, at most
+ * once a second when no frame is waiting, and at the end.
  *
  * Return: 0 while it runs, 1 once it has stopped (kcap_record_progress()
  * says why), or a negative errno (then it has stopped with
@@ -1325,6 +1325,8 @@ int kcap_record_step(struct kcap_record *r, int timeout_ms);
  *
  * kcap_capture_wake() of its capture: async-signal-safe, for a signal
  * handler whose flag the caller looks at when kcap_record_step() returns.
+ * A step that is waiting returns at once; one that is busy with frames,
+ * before its next batch.
  *
  * Return: 0, or a negative errno.
  */
@@ -1344,8 +1346,8 @@ kcap_record_progress(const struct kcap_record *r);
  * @r: a recording.
  *
  * For a summary or a status line while it runs (tcpdump's SIGUSR1): the
- * progress's @stats are otherwise read only at the start and the end.  A
- * session that went away keeps its last counters.
+ * progress's @stats are otherwise read at most once a second, when no
+ * frame is waiting.  A session that went away keeps its last counters.
  */
 void kcap_record_read_stats(struct kcap_record *r);
 

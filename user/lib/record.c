@@ -24,6 +24,7 @@
 #include "ring.h"
 
 #define KCAP_RECORD_FLUSH_BYTES	65536	/* written out at least this often */
+#define KCAP_RECORD_STATS_MS	1000	/* counters read, when idle, this often */
 #define KCAP_RECORD_CLOCK_EVERY	256	/* frames between readings of the clock */
 
 struct kcap_record {
@@ -40,6 +41,7 @@ struct kcap_record {
 	char				**ring;	/* -W: each slot's last name */
 	struct kcap_record_at		at;
 	struct kcap_stats		*each;	/* each session's last counters */
+	uint64_t			stats_ms;	/* when read */
 	uint64_t			now_ms;		/* kcap_record_clock()'s */
 	unsigned int			clock_left;	/* frames until read */
 	bool				finished;
@@ -138,13 +140,23 @@ enum kcap_record_stop kcap_record_after(const struct kcap_record_config *c,
 							 KCAP_RECORD_RUNNING;
 }
 
+/* ms left at @now of @secs from @since (0: up), without overflow. */
+static uint64_t kcap_record_left(uint64_t since, uint64_t secs, uint64_t now)
+{
+	uint64_t gone = now > since ? now - since : 0;
+	uint64_t ms = secs > UINT64_MAX / 1000 ? UINT64_MAX : secs * 1000;
+
+	return ms > gone ? ms - gone : 0;
+}
+
 enum kcap_record_stop kcap_record_idle(const struct kcap_record_config *c,
 				       const struct kcap_record_at *at,
 				       uint64_t now_ms)
 {
-	if (c->seconds && now_ms - at->start_ms >= c->seconds * 1000)
+	if (c->seconds && !kcap_record_left(at->start_ms, c->seconds, now_ms))
 		return KCAP_RECORD_SECONDS;
-	if (c->idle_secs && now_ms - at->last_ms >= c->idle_secs * 1000)
+	if (c->idle_secs &&
+	    !kcap_record_left(at->last_ms, c->idle_secs, now_ms))
 		return KCAP_RECORD_IDLE;
 	return KCAP_RECORD_RUNNING;
 }
@@ -152,17 +164,17 @@ enum kcap_record_stop kcap_record_idle(const struct kcap_record_config *c,
 int kcap_record_wait(const struct kcap_record_config *c,
 		     const struct kcap_record_at *at, uint64_t now_ms)
 {
-	uint64_t due = UINT64_MAX;
+	uint64_t left = UINT64_MAX, l;
 
 	if (c->seconds)
-		due = at->start_ms + c->seconds * 1000;
-	if (c->idle_secs && at->last_ms + c->idle_secs * 1000 < due)
-		due = at->last_ms + c->idle_secs * 1000;
-	if (due == UINT64_MAX)
+		left = kcap_record_left(at->start_ms, c->seconds, now_ms);
+	if (c->idle_secs) {
+		l = kcap_record_left(at->last_ms, c->idle_secs, now_ms);
+		left = l < left ? l : left;
+	}
+	if (!c->seconds && !c->idle_secs)
 		return -1;
-	if (due <= now_ms)
-		return 0;
-	return due - now_ms < INT_MAX ? (int)(due - now_ms) : INT_MAX;
+	return left < INT_MAX ? (int)left : INT_MAX;
 }
 
 /* A config that holds together: 0, or -EINVAL with @e saying why. */
@@ -307,6 +319,7 @@ static void kcap_record_stats(struct kcap_record *r)
 		r->p.stats.dropped += r->each[i].dropped;
 		r->p.stats.bytes += r->each[i].bytes;
 	}
+	r->stats_ms = kcap_now_ms();
 }
 
 void kcap_record_read_stats(struct kcap_record *r)
@@ -674,7 +687,15 @@ static bool kcap_record_quiet(struct kcap_record *r)
 		r->flushed = kcap_writer_bytes(r->w);
 	}
 	r->p.why = kcap_record_idle(&r->cfg, &r->at, now);
-	return r->p.why == KCAP_RECORD_RUNNING;
+	if (r->p.why != KCAP_RECORD_RUNNING)
+		return false;
+	/*
+	 * Fresh counters for a session that may go away (it keeps its last),
+	 * when the rings run empty: never a wake-up of its own.
+	 */
+	if (now - r->stats_ms >= KCAP_RECORD_STATS_MS)
+		kcap_record_stats(r);
+	return true;
 }
 
 int kcap_record_step(struct kcap_record *r, int timeout_ms)
@@ -687,6 +708,9 @@ int kcap_record_step(struct kcap_record *r, int timeout_ms)
 	int ret, wait;
 
 	while (!r->finished && r->p.why == KCAP_RECORD_RUNNING) {
+		/* Woken (a signal) while the rings never ran empty. */
+		if (r->cap && kcap_capture_woken(r->cap))
+			return 0;
 		ret = r->recs ? kcap_capture_recs(r->cap, &recs, &pos) : 0;
 		if (ret > 0) {
 			n = kcap_record_take_recs(r, recs, pos,
