@@ -87,13 +87,18 @@ ktap_check_match "SIGINT then ends it: exit 0, an empty line, the three lines of
 # A capture into a file with nothing of time to watch sleeps until a frame
 # or a signal: no wake-ups of its own (it had four a second), and SIGINT
 # still ends it at once, its file whole.
+# wakeups PID: its sleeps so far (voluntary context switches, all threads).
+wakeups() {
+	cat /proc/"$1"/task/*/status |
+		awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n }'
+}
 capture_bg -n "$ns" "$tmp/idle.err" capture -i va -Q in -w "$tmp/idle.pcap"
 pi=$!
 udp_flood --iface vb --count 2 --size 100
 sleep 1
-sw0=$(cat /proc/$pi/task/*/status | awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n }')
+sw0=$(wakeups $pi)
 sleep 2
-sw1=$(cat /proc/$pi/task/*/status | awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n }')
+sw1=$(wakeups $pi)
 t0=$(date +%s%N)
 kill -INT $pi
 wait $pi
