@@ -23,6 +23,7 @@
 #include "internal.h"
 #include "kcap.h"
 #include "ring.h"
+#include "writer.h"
 
 #define ALIGN8(x)	(((x) + 7U) & ~7U)
 #define DATA_OFFSET	256	/* ctrl block, then some room */
@@ -704,12 +705,18 @@ static uint8_t *memfd_bytes(int fd, size_t *len)
 /* Two rings of @nr frames each, caplen 1 to 200, times interleaved. */
 static void synth_mixed(struct synth *s, unsigned int nr)
 {
+	struct kcap_rec *rec;
 	unsigned int k;
 
 	synth_init(s, 2, 1 << 16, 0);
-	for (k = 0; k < 2 * nr; k++)
-		synth_put_rec(s, k % 2, 1000 + k, 1 + k * 37 % 200,
-			      (uint8_t)k);
+	for (k = 0; k < 2 * nr; k++) {
+		rec = (struct kcap_rec *)(synth_put_rec(s, k % 2, 1000 + k,
+							1 + k * 37 % 200,
+							(uint8_t)k) -
+					  sizeof(*rec));
+		/* Runs of frames on two interfaces, of 1 to 5 frames. */
+		rec->ifindex = k % 9 < 5 ? 7 : 8;
+	}
 	synth_publish(s, 0);
 	synth_publish(s, 1);
 	synth_rings(s);
@@ -718,14 +725,15 @@ static void synth_mixed(struct synth *s, unsigned int nr)
 /*
  * Records written whole by kcap_writer_write_recs(), in runs of 1 to 9,
  * make the same file as their packets through kcap_writer_write(): pcap
- * and pcapng, cut to a snaplen, directions, the interface "any".
+ * and pcapng, cut to a snaplen, directions, two interfaces or "any"; and
+ * the same counters of each interface, which pcapng's statistics give.
  */
 static void test_write_recs_same(void **state)
 {
 	const struct kcap_rec *recs[KCAP_RINGS_BATCH_MAX];
 	struct kcap_packet pkts[KCAP_RINGS_BATCH_MAX];
 	enum kcap_file_format fmt;
-	unsigned int done, total, run;
+	unsigned int done, total, run, k;
 	struct kcap_writer *wa, *wb;
 	uint8_t *a, *b;
 	size_t la, lb;
@@ -773,6 +781,18 @@ static void test_write_recs_same(void **state)
 			assert_int_equal(ka_frames, 200);
 			assert_int_equal(kb_frames, 200);
 			assert_int_equal(kb_bytes, ka_bytes);
+			for (k = 0; k < wa->nr_ifs; k++) {
+				assert_int_equal(wb->nr_ifs, wa->nr_ifs);
+				assert_int_equal(wb->ifs[k].frames,
+						 wa->ifs[k].frames);
+				assert_int_equal(wb->ifs[k].first_ns,
+						 wa->ifs[k].first_ns);
+				assert_int_equal(wb->ifs[k].last_ns,
+						 wa->ifs[k].last_ns);
+			}
+			assert_int_equal(wa->nr_ifs,
+					 fmt == KCAP_FORMAT_PCAP ? 0 :
+					 anydev ? 1 : 2);
 			/* (pcapng's statistics at the end say when) */
 			frames_end = kcap_writer_bytes(wa);
 			assert_int_equal(kcap_writer_bytes(wb), frames_end);

@@ -19,61 +19,83 @@
 #include "ring.h"
 
 /*
+ * Load-acquire @r's head once its records are all read: 1 if it published
+ * more, 0 if not, -EBADMSG if what it says is impossible.  Out of line:
+ * it runs once per batch of records, not per record.
+ */
+static __attribute__((noinline)) int kcap_ring_load(struct kcap_ring *r)
+{
+	r->head = __atomic_load_n(&r->ctrl->head, __ATOMIC_ACQUIRE);
+	if (r->tail == r->head)
+		return 0;
+	if (r->head - r->tail > r->size || (r->head | r->tail) % KCAP_REC_ALIGN) {
+		r->head = r->tail;	/* read it again */
+		return -EBADMSG;
+	}
+	return 1;
+}
+
+/*
  * One ring: the record at its tail (1, r->rec), 0 if the ring is empty,
  * -EBADMSG if the record is corrupt.  Padding records are skipped.
  *
  * tail stays KCAP_REC_ALIGN-aligned: head is checked so when it is loaded
  * (and forgotten if it is not), and tail moves by checked rec_lens only.
  * Each record is checked to lie within both the data area and what head
- * published before any of it is read.
+ * published before any of it is read.  Inlined: this is most of what a
+ * record costs to read.
  */
-static int kcap_ring_peek(struct kcap_ring *r)
+static inline __attribute__((always_inline)) int
+kcap_ring_peek(struct kcap_ring *r)
 {
 	const struct kcap_rec *rec;
-	uint32_t pos, rec_len, room, hdr_len;
+	uint32_t tail = r->tail, pos, rec_len, room, hdr_len, caplen;
+	int ret;
 
-	if (r->rec)
-		return 1;
 	for (;;) {
-		if (r->tail == r->head) {
-			r->head = __atomic_load_n(&r->ctrl->head,
-						  __ATOMIC_ACQUIRE);
-			if (r->tail == r->head)
-				return 0;
-			if (r->head - r->tail > r->size ||
-			    (r->head | r->tail) % KCAP_REC_ALIGN) {
-				r->head = r->tail;	/* read it again */
-				return -EBADMSG;
-			}
+		if (tail == r->head) {
+			r->tail = tail;
+			ret = kcap_ring_load(r);
+			if (ret <= 0)
+				return ret;
 		}
 		/*
 		 * Of a padding record only rec_len and flags are valid.
 		 * The data area is page-aligned and pos 8-byte aligned, and
 		 * room at least KCAP_REC_ALIGN.
 		 */
-		pos = r->tail & (r->size - 1);
+		pos = tail & (r->size - 1);
 		room = r->size - pos;
-		if (room > r->head - r->tail)
-			room = r->head - r->tail;
+		if (room > r->head - tail)
+			room = r->head - tail;
 		rec = (const struct kcap_rec *)(r->data + pos);
 		rec_len = rec->rec_len;
 		if (rec_len - KCAP_REC_ALIGN > room - KCAP_REC_ALIGN ||
 		    rec_len % KCAP_REC_ALIGN)
-			return -EBADMSG;
-		if (!(rec->flags & KCAP_REC_F_PAD))
+			goto bad;
+		if (__builtin_expect(!(rec->flags & KCAP_REC_F_PAD), 1))
 			break;
-		r->tail += rec_len;
+		tail += rec_len;
 	}
+	r->tail = tail;
+	/*
+	 * The header is read only within rec_len; hdr_len + caplen, 64 bits
+	 * wide, cannot wrap.  One branch for the three tests.
+	 */
 	if (rec_len < sizeof(*rec))
 		return -EBADMSG;
 	hdr_len = rec->hdr_len;
-	if (hdr_len < sizeof(*rec) || hdr_len > rec_len ||
-	    rec->caplen > rec_len - hdr_len || rec->caplen > rec->len)
+	caplen = rec->caplen;
+	if ((hdr_len < sizeof(*rec)) | ((uint64_t)hdr_len + caplen > rec_len) |
+	    (caplen > rec->len))
 		return -EBADMSG;
 	r->rec = rec;
 	r->rec_len = rec_len;
 	r->ts = rec->tstamp_ns;
 	return 1;
+bad:
+	r->tail = tail;
+	return -EBADMSG;
 }
 
 /* Give back the space consumed, if any. */
@@ -101,8 +123,13 @@ int kcap_rings_init(struct kcap_rings *rs, void *base, unsigned int nr,
 
 	memset(rs, 0, sizeof(*rs));
 	rs->ring = calloc(nr, sizeof(*rs->ring));
-	if (!rs->ring)
+	rs->order = calloc(nr, sizeof(*rs->order));
+	if (!rs->ring || !rs->order) {
+		free(rs->ring);
+		free(rs->order);
+		memset(rs, 0, sizeof(*rs));
 		return -ENOMEM;
+	}
 	rs->nr = nr;
 	rs->batch = size / 4;
 
@@ -144,57 +171,77 @@ void kcap_rec_packet(const struct kcap_rec *rec, unsigned int ring,
 	pkt->session = 0;
 }
 
+/* Whether ring @a's next record goes after ring @b's. */
+static inline bool kcap_ring_after(const struct kcap_ring *a,
+				   const struct kcap_ring *b)
+{
+	return a->ts > b->ts || (a->ts == b->ts && a->idx > b->idx);
+}
+
 /*
  * Records handed out are consumed at once (tail moves past them) but
  * their space is given back only at the next call, in steps of batch
- * bytes, or all of it once every ring is empty.  Each record handed out
- * is the oldest of the rings' next ones; only the ring it came from, and
- * the empty ones, are read again for the next.
+ * bytes, or all of it once every ring is empty.
+ *
+ * Each record handed out is the oldest of the rings' next ones, the lower
+ * ring's on a tie.  The rings with a record are kept in that order, in
+ * rs->order[]: the first one's records are handed out while they go
+ * before the second's, then it moves down to its place.  A ring found
+ * empty is looked at again at the next call.
  */
 int kcap_rings_next_recs(struct kcap_rings *rs,
 			 const struct kcap_rec **restrict recs,
 			 unsigned int max)
 {
-	struct kcap_ring *r, *best, *end = rs->ring + rs->nr;
-	unsigned int n = 0;
+	struct kcap_ring *r, *best, **order = rs->order;
+	struct kcap_ring *end = rs->ring + rs->nr;
+	struct kcap_rings_pos *last = rs->last;
+	unsigned int n = 0, k = 0, i;
 	int ret = 0;
 
 	if (max > KCAP_RINGS_BATCH_MAX)
 		max = KCAP_RINGS_BATCH_MAX;
 	rs->last_n = 0;
-	for (r = rs->ring; r < end; r++)
+	for (r = rs->ring; r < end; r++) {
 		if (r->tail - r->released >= rs->batch)
 			kcap_ring_release(r);
-
-	while (n < max) {
-		best = NULL;
-		for (r = rs->ring; r < end; r++) {
-			if (!r->rec) {
-				ret = kcap_ring_peek(r);
-				if (ret < 0)
-					goto out;
-				if (!ret)
-					continue;
-			}
-			if (!best || r->ts < best->ts)
-				best = r;
+		if (!r->rec) {
+			ret = kcap_ring_peek(r);
+			if (ret < 0)
+				return ret;
+			if (!ret)
+				continue;
 		}
-		if (!best)
-			break;
+		for (i = k++; i && kcap_ring_after(order[i - 1], r); i--)
+			order[i] = order[i - 1];
+		order[i] = r;
+	}
+
+	while (k && n < max) {
+		best = order[0];
 		recs[n] = best->rec;
-		rs->last[n].ring = best->idx;
-		rs->last[n].tail = best->tail;
+		last[n].ring = best->idx;
+		last[n].tail = best->tail;
 		n++;
 		best->tail += best->rec_len;
 		best->rec = NULL;
+		ret = kcap_ring_peek(best);
+		if (ret < 0)
+			break;
+		if (!ret) {
+			k--;
+			memmove(order, order + 1, k * sizeof(*order));
+			continue;
+		}
+		for (i = 1; i < k && kcap_ring_after(best, order[i]); i++)
+			order[i - 1] = order[i];
+		order[i - 1] = best;
 	}
-out:
 	rs->last_n = n;
 	if (n)
 		return (int)n;	/* an error is for the next call */
-	if (!ret)
-		kcap_rings_release(rs);
-	return ret;
+	kcap_rings_release(rs);
+	return 0;
 }
 
 int kcap_rings_next_batch(struct kcap_rings *rs, struct kcap_packet *pkts,
@@ -234,5 +281,6 @@ void kcap_rings_fini(struct kcap_rings *rs)
 	if (rs->ring)
 		kcap_rings_release(rs);
 	free(rs->ring);
+	free(rs->order);
 	memset(rs, 0, sizeof(*rs));
 }

@@ -43,6 +43,7 @@ struct kcap_rings_pos {
 /* The rings of a session, merged by timestamp. */
 struct kcap_rings {
 	struct kcap_ring	*ring;
+	struct kcap_ring	**order;	/* kcap_rings_next_recs()'s */
 	unsigned int		nr;
 	uint32_t		batch;	/* give back a ring's space by this much */
 	/* Where each packet of the last batch was: its ring and tail. */

@@ -119,7 +119,8 @@ static int kcap_writer_pcap_write(struct kcap_writer *w,
  * its time in.  The buffer's fields and the counters are kept in locals
  * (the copy of the frame could otherwise change them), the second of the
  * last timestamp too (a division by 10^9 per frame is most of the record
- * header), and the two resolutions get a loop each.
+ * header), and the two resolutions get a loop each.  @budget is what the
+ * buffer and the limit both still take: one test per record for the two.
  */
 static inline __attribute__((always_inline)) int
 kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
@@ -127,50 +128,62 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 	       const bool nano)
 {
 	const uint32_t snap = w->rec_snaplen;
-	uint64_t room = kcap_writer_room(w, limit), data = 0, added = 0;
+	uint64_t room, budget, data = 0;
 	uint64_t ts, base = 0, sec = 0;
-	uint32_t caplen;
-	size_t len = w->buf_len, size = w->buf_size, need;
+	uint32_t caplen, hdr[4];
+	size_t len = w->buf_len, start = len, size = w->buf_size, need;
 	const struct kcap_rec *rec;
 	unsigned int i, counted = 0;
-	uint8_t *buf = w->buf;
+	uint8_t *buf = w->buf, *p;
 	int err = 0;
 
+	room = kcap_writer_room(w, limit);
+	budget = room < size - len ? room : size - len;
 	for (i = 0; i < n; i++) {
 		rec = recs[i];
 		caplen = rec->caplen < snap ? rec->caplen : snap;
 		need = KCAP_PCAP_REC_HDR + caplen;
-		if (added + need > room)
-			break;
-		if (len + need > size) {
+		if (need > budget) {
 			/* Counted first: writing out marks them good. */
 			w->buf_len = len;
-			kcap_writer_count(w, i - counted, added, data);
+			kcap_writer_count(w, i - counted, len - start, data);
 			counted = i;
-			added = data = 0;
+			start = len;
+			data = 0;
 			room = kcap_writer_room(w, limit);
+			if (need > room)
+				break;
 			err = kcap_writer_buf_grow(w, need);
-			len = w->buf_len;
+			len = start = w->buf_len;
 			size = w->buf_size;
 			buf = w->buf;
 			if (err)
 				break;
+			budget = room < size - len ? room : size - len;
 		}
+		budget -= need;
 		ts = rec->tstamp_ns;
 		if (ts - base >= 1000000000) {	/* (or before base) */
 			sec = ts / 1000000000;
 			base = sec * 1000000000;
 		}
-		kcap_pcap_rec_header_at(buf + len, sec, (uint32_t)(ts - base),
-					caplen, rec->len, nano);
-		memcpy(buf + len + KCAP_PCAP_REC_HDR, kcap_rec_data(rec),
-		       caplen);
+		/* struct pcap_pkthdr's four fields, in host order */
+		hdr[0] = (uint32_t)sec;
+		hdr[1] = nano ? (uint32_t)(ts - base) :
+				(uint32_t)(ts - base) / 1000;
+		hdr[2] = caplen;
+		hdr[3] = rec->len;
+		p = buf + len;
+		memcpy(p, &hdr[0], 4);
+		memcpy(p + 4, &hdr[1], 4);
+		memcpy(p + 8, &hdr[2], 4);
+		memcpy(p + 12, &hdr[3], 4);
+		memcpy(p + KCAP_PCAP_REC_HDR, kcap_rec_data(rec), caplen);
 		len += need;
-		added += need;
 		data += rec->caplen;	/* as kcap_writer_write(): uncut */
 	}
 	w->buf_len = len;
-	kcap_writer_count(w, i - counted, added, data);
+	kcap_writer_count(w, i - counted, len - start, data);
 	*done = i;
 	return err;
 }

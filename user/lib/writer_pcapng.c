@@ -345,16 +345,42 @@ static int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_fra
  * its time in.  The interface of the last record is looked up again only
  * when the next one's differs.
  */
+/*
+ * The frames of a run of records on interface @ifp, the last at @ts, the
+ * first at @first: its counters, once per run rather than per frame.
+ */
+static inline void pcapng_if_frames(struct kcap_writer_if *ifp,
+				    uint64_t frames, uint64_t first,
+				    uint64_t ts)
+{
+	if (!frames)
+		return;
+	if (!ifp->frames)
+		ifp->first_ns = first;
+	ifp->frames += frames;
+	ifp->last_ns = ts;
+}
+
+/*
+ * pcapng_put_epb() for each record, as kcap_writer_pcapng_write() would:
+ * the loop a capture to pcapng spends its time in.  As in pcap's, the
+ * buffer and the counters are kept in locals, and @budget is what both
+ * the buffer and the limit still take.  A run of frames on one interface
+ * is counted on it when the run ends.
+ */
 static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 					 const struct kcap_rec *const *recs,
 					 unsigned int n, uint64_t limit,
 					 bool anydev, unsigned int *done)
 {
-	uint64_t room = kcap_writer_room(w, limit), data = 0, added = 0;
+	uint64_t room = kcap_writer_room(w, limit), budget = 0, data = 0;
+	uint64_t ts = 0, first = 0, run = 0;
+	size_t len = w->buf_len, start = len, size = w->buf_size;
 	struct kcap_writer_if *ifp = NULL;
 	const struct kcap_rec *rec;
 	unsigned int i, counted = 0;
-	uint32_t ifindex, ifid = 0, caplen, blen;
+	uint32_t ifindex, ifid = 0, caplen, blen, snap = 0;
+	uint8_t *buf = w->buf;
 	uint8_t dir;
 	int err = 0;
 
@@ -369,39 +395,60 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 			if (limit != UINT64_MAX && !pcapng_find_if(w, ifindex))
 				break;
 			/* Counted first: an IDB may write out the buffer. */
-			kcap_writer_count(w, i - counted, added, data);
+			if (ifp)
+				pcapng_if_frames(ifp, run, first, ts);
+			run = 0;
+			w->buf_len = len;
+			kcap_writer_count(w, i - counted, len - start, data);
 			counted = i;
-			added = data = 0;
+			start = len;
+			data = 0;
 			err = pcapng_get_if(w, ifindex, &ifp);
-			if (err)
+			len = start = w->buf_len;
+			size = w->buf_size;
+			buf = w->buf;
+			if (err) {
+				ifp = NULL;
 				break;
+			}
 			ifid = (uint32_t)(ifp - w->ifs);
+			snap = ifp->snaplen ? ifp->snaplen : UINT32_MAX;
 			room = kcap_writer_room(w, limit);
+			budget = room < size - len ? room : size - len;
 		}
-		caplen = rec->caplen;
-		if (ifp->snaplen && caplen > ifp->snaplen)
-			caplen = ifp->snaplen;
+		caplen = rec->caplen < snap ? rec->caplen : snap;
 		dir = kcap_rec_direction(rec);
 		blen = pcapng_epb_len(caplen, dir);
-		if (added + blen > room)
-			break;
-		if (w->buf_len + blen > w->buf_size) {
-			kcap_writer_count(w, i - counted, added, data);
+		if (blen > budget) {
+			w->buf_len = len;
+			kcap_writer_count(w, i - counted, len - start, data);
 			counted = i;
-			added = data = 0;
+			start = len;
+			data = 0;
 			room = kcap_writer_room(w, limit);
+			if (blen > room)
+				break;
 			err = kcap_writer_buf_grow(w, blen);
+			len = start = w->buf_len;
+			size = w->buf_size;
+			buf = w->buf;
 			if (err)
 				break;
+			budget = room < size - len ? room : size - len;
 		}
-		pcapng_put_epb(w->buf + w->buf_len, blen, ifid, rec->tstamp_ns,
-			       caplen, rec->len, kcap_rec_data(rec), dir);
-		pcapng_if_frame(ifp, rec->tstamp_ns);
-		w->buf_len += blen;
-		added += blen;
+		budget -= blen;
+		ts = rec->tstamp_ns;
+		if (!run++)
+			first = ts;
+		pcapng_put_epb(buf + len, blen, ifid, ts, caplen, rec->len,
+			       kcap_rec_data(rec), dir);
+		len += blen;
 		data += rec->caplen;	/* as kcap_writer_write(): uncut */
 	}
-	kcap_writer_count(w, i - counted, added, data);
+	if (ifp)
+		pcapng_if_frames(ifp, run, first, ts);
+	w->buf_len = len;
+	kcap_writer_count(w, i - counted, len - start, data);
 	*done = i;
 	return err;
 }
