@@ -112,10 +112,13 @@ def targets(res):
     for fmt in ("pcap", "pcapng"):
         if w and w.get(fmt):
             pps, ipp = w[fmt]["pps"], w[fmt].get("instructions_per_packet")
+            wo = w[fmt].get("write_only_pps")
             out.append((f"writer ({fmt}, host): at least 40 M packets/s and at most "
                         "120 instructions per packet",
                         pps >= 40e6 and ipp is not None and ipp <= 120,
-                        f"{pps / 1e6:.1f} M packets/s, {ipp or 0:.0f} instructions/packet"))
+                        f"{pps / 1e6:.1f} M packets/s, {ipp or 0:.0f} instructions/packet"
+                        + (f"; write(2) alone, same bytes: {wo / 1e6:.1f} M packets/s"
+                           if wo else "")))
     return out
 
 
@@ -171,9 +174,11 @@ def table(res):
         lines.append("")
         for fmt in ("pcap", "pcapng"):
             if w.get(fmt):
+                wo = w[fmt].get("write_only_pps")
                 lines.append(f"writer, host, synthetic ring -> {fmt}: "
                              f"{w[fmt]['pps'] / 1e6:.1f} M packets/s, "
-                             f"{w[fmt].get('instructions_per_packet', 0):.0f} instructions/packet")
+                             f"{w[fmt].get('instructions_per_packet', 0):.0f} instructions/packet"
+                             + (f" (write(2) alone: {wo / 1e6:.1f} M packets/s)" if wo else ""))
         if w.get("kafka"):
             k = w["kafka"]
             lines.append(f"Kafka producer, host, synthetic ring -> mock cluster: "

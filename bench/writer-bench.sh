@@ -21,7 +21,11 @@
 #     only: write(2)'s time in the kernel is not in them.  The callgrind
 #     files are kept next to the JSON for callgrind_annotate.
 # It prints a table and writes JSON (default build/bench/writer.json):
-#   {"pcap": {"pps": ..., "instructions_per_packet": ..., ...},
+#   - write(2) alone: the same bytes written again by write(2) alone, in
+#     writes of the writer's buffer size, in each run; the best run's
+#     packets per second: the most any writer could do on this machine.
+#   {"pcap": {"pps": ..., "instructions_per_packet": ...,
+#     "write_only_pps": ..., ...},
 #    "pcapng": {...}, "target_pps_pcap": 10000000, "target_met": true|false}
 # Then the Kafka producer (--kafka: kcap_kafka_produce(), as kcap capture
 # --kafka) on the same synthetic rings, against librdkafka's mock cluster
@@ -285,8 +289,8 @@ irefs() {
 }
 
 run_bench() {
-	local n=${packets:-10000000} fmt i out pps best ir1 ir2 ipp
-	local -A res_pps res_ipp res_runs res_sec
+	local n=${packets:-10000000} fmt i out pps wpps best ir1 ir2 ipp
+	local -A res_pps res_ipp res_runs res_sec res_wpps
 
 	outdir=$(dirname "$json")
 	mkdir -p "$outdir"
@@ -303,6 +307,8 @@ run_bench() {
 				best=$pps
 				res_sec[$fmt]=$(field "$out" seconds)
 			fi
+			wpps=$(field "$out" write_pps)
+			[ "$wpps" -gt "${res_wpps[$fmt]:-0}" ] && res_wpps[$fmt]=$wpps
 		done
 		res_pps[$fmt]=$best
 
@@ -335,17 +341,17 @@ run_bench() {
 
 	met=false
 	[ "${res_pps[pcap]}" -ge $target ] && met=true
-	printf '%-8s %14s %20s\n' format pps instructions/packet
+	printf '%-8s %14s %20s %18s\n' format pps instructions/packet "write(2) alone"
 	for fmt in pcap pcapng; do
-		printf '%-8s %14s %20s\n' $fmt "${res_pps[$fmt]}" "${res_ipp[$fmt]}"
+		printf '%-8s %14s %20s %18s\n' $fmt "${res_pps[$fmt]}" "${res_ipp[$fmt]}" "${res_wpps[$fmt]}"
 	done
 	echo "($n packets of 64 bytes, best of $runs runs; pcap target $target pps: $([ $met = true ] && echo met || echo missed))"
 	printf '%-8s %14s %20s\n' kafka "$(field "$kout" pps)" "(produce calls: $(field "$kout" produce_pps)/s)"
 	echo "($kn packets of 64 bytes to librdkafka's mock cluster, delivered per second)"
 
 	python3 - "$json" "$n" "$runs" "$target" "$met" \
-		"${res_pps[pcap]}" "${res_ipp[pcap]}" "${res_runs[pcap]}" "${res_sec[pcap]}" \
-		"${res_pps[pcapng]}" "${res_ipp[pcapng]}" "${res_runs[pcapng]}" "${res_sec[pcapng]}" \
+		"${res_pps[pcap]}" "${res_ipp[pcap]}" "${res_runs[pcap]}" "${res_sec[pcap]}" "${res_wpps[pcap]}" \
+		"${res_pps[pcapng]}" "${res_ipp[pcapng]}" "${res_runs[pcapng]}" "${res_sec[pcapng]}" "${res_wpps[pcapng]}" \
 		"$kout" <<'EOF'
 import json
 import sys
@@ -354,12 +360,13 @@ path, n, runs, target, met = sys.argv[1:6]
 res = {"packets": int(n), "size": 64, "runs": int(runs),
        "timed": "drain+close"}
 for i, fmt in enumerate(("pcap", "pcapng")):
-    pps, ipp, all_pps, sec = sys.argv[6 + 4 * i:10 + 4 * i]
+    pps, ipp, all_pps, sec, wpps = sys.argv[6 + 5 * i:11 + 5 * i]
     res[fmt] = {"pps": int(pps),
                 "instructions_per_packet": None if ipp == "null" else float(ipp),
                 "seconds": float(sec),
-                "pps_runs": [int(p) for p in all_pps.split(",")]}
-kv = dict(x.split("=", 1) for x in sys.argv[14].split())
+                "pps_runs": [int(p) for p in all_pps.split(",")],
+                "write_only_pps": int(wpps)}
+kv = dict(x.split("=", 1) for x in sys.argv[16].split())
 res["kafka"] = {k: (float(v) if k == "seconds" else int(v))
                 for k, v in kv.items()
                 if k in ("packets", "seconds", "pps", "produce_pps", "produced",

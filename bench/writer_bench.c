@@ -38,6 +38,12 @@
  * included) and kcap_writer_close(); not the producer.  bench_drain() is
  * that part alone, for valgrind --toggle-collect.
  *
+ * Then, for the ceiling the kernel sets: the file's bytes written again
+ * to a new file beside it (PATH.w, removed after) by write(2) alone, in writes of the
+ * writer's buffer size (KCAP_WRITER_BUF) from memory already touched:
+ * write_seconds, and write_pps = packets / write_seconds, the most any
+ * writer could do here.
+ *
  * Output: one line of key=value pairs on stdout.  Exit status 0; 1 with
  * a line "writer-bench: ..." on stderr when anything failed; 2 for a bad
  * option.
@@ -45,13 +51,16 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -60,6 +69,7 @@
 #include "internal.h"
 #include "kcap.h"
 #include "ring.h"
+#include "writer.h"
 
 #define ALIGN8(x)		(((x) + 7U) & ~7U)
 #define BENCH_PAGE		4096	/* control block, then data: as kmod */
@@ -474,6 +484,47 @@ static int bench_kafka(struct bench *b, struct kcap_rings *rs,
 	return n.delivered + n.failed + n.dropped == o->packets ? 0 : 1;
 }
 
+/*
+ * @bytes to a new file @out.w by write(2) alone, in writes of the
+ * writer's buffer size, then removed: the seconds it took, or 0 with
+ * *@err a negative errno.
+ */
+static double bench_write_only(const char *out, uint64_t bytes, int *err)
+{
+	static uint8_t buf[KCAP_WRITER_BUF];
+	char path[PATH_MAX];
+	double t0, t = 0;
+	uint64_t left;
+	ssize_t n = 0;
+	int fd;
+
+	*err = 0;
+	if (snprintf(path, sizeof(path), "%s.w", out) >= (int)sizeof(path)) {
+		*err = -ENAMETOOLONG;
+		return 0;
+	}
+	memset(buf, 0xa5, sizeof(buf));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		*err = -errno;
+		return 0;
+	}
+	t0 = now();
+	for (left = bytes; left; left -= (uint64_t)n) {
+		n = write(fd, buf, left < sizeof(buf) ? left : sizeof(buf));
+		if (n <= 0) {
+			*err = n < 0 ? -errno : -EIO;
+			break;
+		}
+	}
+	if (close(fd) && !*err)
+		*err = -errno;
+	if (!*err)
+		t = now() - t0;
+	unlink(path);
+	return t;
+}
+
 int main(int argc, char **argv)
 {
 	static struct bench b;
@@ -482,7 +533,7 @@ int main(int argc, char **argv)
 	struct bench_opts o;
 	char out_buf[64];
 	uint64_t seq = 0, done = 0, file_bytes;
-	double t0, start, timed = 0, wall;
+	double t0, start, timed = 0, wall, write_only = 0;
 	const char *what;
 	struct stat st;
 	int err;
@@ -544,13 +595,21 @@ int main(int argc, char **argv)
 			(unsigned long long)o.packets);
 		return 1;
 	}
-	if (stat(o.out, &st) == 0 && S_ISREG(st.st_mode))
+	if (stat(o.out, &st) == 0 && S_ISREG(st.st_mode)) {
 		file_bytes = (uint64_t)st.st_size;
+		write_only = bench_write_only(o.out, file_bytes, &err);
+		if (err)
+			return fail(o.out, err);
+	}
 
-	printf("format=%s packets=%llu size=%u rings=%u ring_size=%u timed=drain+close seconds=%.6f pps=%.0f wall_seconds=%.6f file_bytes=%llu out=%s\n",
+	printf("format=%s packets=%llu size=%u rings=%u ring_size=%u timed=drain+close seconds=%.6f pps=%.0f wall_seconds=%.6f file_bytes=%llu",
 	       o.fmt_name, (unsigned long long)o.packets, o.size, o.rings,
 	       o.ring_size, timed, (double)o.packets / timed, wall,
-	       (unsigned long long)file_bytes, o.out);
+	       (unsigned long long)file_bytes);
+	if (write_only > 0)
+		printf(" write_seconds=%.6f write_pps=%.0f", write_only,
+		       (double)o.packets / write_only);
+	printf(" out=%s\n", o.out);
 	free(b.ring);
 	free(b.mem);
 	return 0;
