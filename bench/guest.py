@@ -6,6 +6,9 @@ bench/guest.py --out FILE [--rounds N] [--count N] [--scenarios ABCDE]
 
 For each scenario, ROUNDS rounds of the same load three ways in turn: no
 capture, kcap capture, tcpdump -w (and in A a fourth, kcap -F pcapng).
+B has two more: kcap --hook rx_handler, and a session whose direction is
+off, which nothing reads ("hookonly"): what the netfilter hooks cost by
+themselves, the floor of any capture from them.
 Scenario K is A's load captured by kcap -w and by kcap --kafka into
 librdkafka's mock cluster (build/user/tests/kafka-mock, started in the VM
 for each such run, so its CPU time is the load's too): how many of the
@@ -58,7 +61,8 @@ SCENARIOS = {
     "A": dict(title="ingress, 60-byte frames, capture everything",
               load="pktgen", size=60, threads=1, filter=[], pcapng=True),
     "B": dict(title="ingress, filter rejects everything (udp port 7, traffic to 9)",
-              load="pktgen", size=60, threads=1, filter=["udp", "port", "7"]),
+              load="pktgen", size=60, threads=1, filter=["udp", "port", "7"],
+              modes=("none", "kcap", "tcpdump", "kcaprx", "hookonly")),
     "C": dict(title="ingress, 1514-byte frames, capture everything",
               load="pktgen", size=1514, threads=1, filter=[]),
     "D": dict(title="egress, UDP from a socket over veth, capture everything",
@@ -72,7 +76,10 @@ SCENARIOS = {
               load="pktgen", size=60, threads=1, filter=[], count_factor=4,
               modes=("none", "kcap", "kafka")),
 }
-MODES = ("none", "kcap", "tcpdump", "kcapng")   # kcapng: kcap -F pcapng
+# kcapng: kcap -F pcapng; kcaprx: kcap --hook rx_handler; hookonly: a
+# session with direction off, no reader: the netfilter hooks' own cost, which
+# any capture from them pays before it looks at a frame.
+MODES = ("none", "kcap", "tcpdump", "kcapng")
 
 
 def modes(sc):
@@ -180,11 +187,13 @@ class Capture:
             cmd = ["kcap", "capture", "-i", dev, "-s", str(SNAPLEN),
                    "-B", str(KCAP_RING_KIB), "--kafka", self.mock.bootstrap,
                    "--topic", "bench"]
-        elif tool in ("kcap", "kcapng"):
+        elif tool in ("kcap", "kcapng", "kcaprx"):
             cmd = ["kcap", "capture", "-i", dev, "-s", str(SNAPLEN),
                    "-B", str(KCAP_RING_KIB), "-w", path]
             if tool == "kcapng":
                 cmd += ["-F", "pcapng"]
+            if tool == "kcaprx":
+                cmd += ["--hook", "rx_handler"]
         else:
             cmd = ["tcpdump", "-i", dev, "-s", str(SNAPLEN), "-nn",
                    "-B", str(KCAP_RING_KIB * os.cpu_count()), "-w", path]
@@ -265,6 +274,35 @@ class Capture:
         return ru.ru_utime + ru.ru_stime, err
 
 
+class HookOnly:
+    """A persistent session on DEV whose direction is off: its netfilter
+    hooks are registered and called for every frame, which the session
+    lets pass at once; no reader.  What the hooks themselves cost."""
+
+    NAME = "benchhook"
+
+    def __init__(self, dev, expr):
+        subprocess.run(["kcap", "del", self.NAME], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        sh("kcap", "add", self.NAME, "dev", dev, "direction", "off",
+           "snaplen", str(SNAPLEN), "ring-size", str(KCAP_RING_KIB * 1024),
+           *(["filter", " ".join(expr)] if expr else []))
+        self.ns_end, self.split_end = 0, (0, 0)
+
+    def cpu_split(self):
+        return 0, 0
+
+    def cpu_ns(self):
+        return 0
+
+    def wakeups(self):
+        return 0
+
+    def stop(self):
+        sh("kcap", "del", self.NAME)
+        return 0, ""
+
+
 def frames_in(path):
     out = subprocess.run(["capinfos", "-c", "-M", path], check=True,
                          capture_output=True, text=True).stdout
@@ -326,7 +364,8 @@ def one_run(name, sc, mode, load, dev, rnd):
     path = f"{TMP}/bench-{name}-{mode}.pcap"
     if os.path.exists(path):
         os.unlink(path)
-    cap = None if mode == "none" else Capture(mode, dev, sc["filter"], path)
+    cap = (None if mode == "none" else HookOnly(dev, sc["filter"]) if mode == "hookonly"
+           else Capture(mode, dev, sc["filter"], path))
     split0 = cap.cpu_split() if cap else (0, 0)
     cpu0 = sum(split0)
     ns0 = cap.cpu_ns() if cap else 0
@@ -342,6 +381,8 @@ def one_run(name, sc, mode, load, dev, rnd):
         if mode == "kafka":
             produced, written, failed, kdropped = kafka_summary(err)
             run.update(produced=produced, kafka_failed=failed, kafka_dropped=kdropped)
+        elif mode == "hookonly":
+            written = 0
         else:
             written = frames_in(path)
         # cpu_run_s, from the load's start to the stop, leaves out the

@@ -60,6 +60,20 @@ def beside(k, t, key, factor):
     return k[key]["q3"] <= factor * t[key]["q1"]
 
 
+def b_split(s):
+    """B's share of the netfilter hooks themselves (a session whose
+    direction is off, nothing read) and kcap from the rx_handler hook."""
+    h, r = s.get("hookonly"), s.get("kcaprx")
+    out = ""
+    if h:
+        out += (f"; of which the netfilter hooks alone (a session, direction off): "
+                f"{fig(h['extra_us'])} µs, kernel CPU {fig(h['kernel_cpu_us'])}")
+    if r:
+        out += (f"; kcap --hook rx_handler {fig(r['extra_us'])} µs, kernel CPU "
+                f"{fig(r['kernel_cpu_us'])}")
+    return out
+
+
 def targets(res):
     """[(what, met, detail)] for the scenarios, the reader and the writer."""
     out = []
@@ -83,7 +97,7 @@ def targets(res):
                     beside(k, t, "extra_us", 1.0),
                     f"kcap {fig(k['extra_us'])} µs, tcpdump {fig(t['extra_us'])} µs "
                     f"(kernel CPU added, measured: kcap {fig(k['kernel_cpu_us'])}, "
-                    f"tcpdump {fig(t['kernel_cpu_us'])})"))
+                    f"tcpdump {fig(t['kernel_cpu_us'])})" + b_split(s)))
     s = by.get("A")
     if s:
         t = s["tcpdump"]
@@ -147,7 +161,8 @@ def table(res):
             continue
         for mode in s["modes"][1:]:
             m = s[mode]
-            name = {"kcapng": "kcap pcapng", "kafka": "kcap Kafka"}.get(mode, mode)
+            name = {"kcapng": "kcap pcapng", "kafka": "kcap Kafka", "kcaprx": "kcap rx_hdl",
+                    "hookonly": "hooks only"}.get(mode, mode)
             lines.append(f"{s['scenario']}  {name:11} {fig(m['extra_us']):>18} = "
                          f"{fig(m['reader_us']):>18} + {fig(m['kernel_us']):>19}   "
                          f"kernel CPU measured {fig(m['kernel_cpu_us']):>18}   "
