@@ -40,6 +40,11 @@
 #define EPB_FLAG_INBOUND	1
 #define EPB_FLAG_OUTBOUND	2
 
+/* pcapng_put_epb() writes a direction as epb_flags' direction bits. */
+_Static_assert(KCAP_FRAME_IN == EPB_FLAG_INBOUND &&
+	       KCAP_FRAME_OUT == EPB_FLAG_OUTBOUND,
+	       "frame directions are epb_flags' direction bits");
+
 #define PCAPNG_NAME_MAX		256	/* longest if_name kept */
 #define PCAPNG_OPTS_MAX		64	/* room for the fixed-size options */
 
@@ -293,8 +298,7 @@ static inline void pcapng_put_epb(uint8_t *p, uint32_t blen, uint32_t ifid,
 	p += pad4(caplen);
 	if (dir) {
 		memcpy(&opt[0], opt_hdr, sizeof(opt_hdr));
-		opt[1] = dir == KCAP_FRAME_IN ? EPB_FLAG_INBOUND :
-						EPB_FLAG_OUTBOUND;
+		opt[1] = dir;	/* its values are the flags' (below) */
 		opt[2] = 0;	/* opt_endofopt */
 		memcpy(p, opt, sizeof(opt));
 		p += sizeof(opt);
