@@ -350,19 +350,19 @@ static int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_fra
  * when the next one's differs.
  */
 /*
- * The frames of a run of records on interface @ifp, the last at @ts, the
- * first at @first: its counters, once per run rather than per frame.
+ * Records @from to @to (not included) of @recs, a run on interface @ifp:
+ * its counters, once per run rather than per frame.
  */
 static inline void pcapng_if_frames(struct kcap_writer_if *ifp,
-				    uint64_t frames, uint64_t first,
-				    uint64_t ts)
+				    const struct kcap_rec *const *recs,
+				    unsigned int from, unsigned int to)
 {
-	if (!frames)
+	if (from == to)
 		return;
 	if (!ifp->frames)
-		ifp->first_ns = first;
-	ifp->frames += frames;
-	ifp->last_ns = ts;
+		ifp->first_ns = recs[from]->tstamp_ns;
+	ifp->frames += to - from;
+	ifp->last_ns = recs[to - 1]->tstamp_ns;
 }
 
 /*
@@ -378,11 +378,11 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 					 bool anydev, unsigned int *done)
 {
 	uint64_t room = kcap_writer_room(w, limit), budget = 0, data = 0;
-	uint64_t ts = 0, first = 0, run = 0;
 	size_t len = w->buf_len, start = len, size = w->buf_size;
+	const uint32_t ifmask = anydev ? 0 : UINT32_MAX;
 	struct kcap_writer_if *ifp = NULL;
 	const struct kcap_rec *rec;
-	unsigned int i, counted = 0;
+	unsigned int i, counted = 0, run = 0;
 	uint32_t ifindex, ifid = 0, caplen, blen, snap = 0;
 	uint8_t *buf = w->buf;
 	uint8_t dir;
@@ -390,7 +390,7 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 
 	for (i = 0; i < n; i++) {
 		rec = recs[i];
-		ifindex = anydev ? 0 : rec->ifindex;
+		ifindex = rec->ifindex & ifmask;	/* "any": 0 */
 		if (!ifp || ifp->ifindex != ifindex) {
 			/*
 			 * A new interface takes an IDB first, which a limit
@@ -400,8 +400,8 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 				break;
 			/* Counted first: an IDB may write out the buffer. */
 			if (ifp)
-				pcapng_if_frames(ifp, run, first, ts);
-			run = 0;
+				pcapng_if_frames(ifp, recs, run, i);
+			run = i;
 			w->buf_len = len;
 			kcap_writer_count(w, i - counted, len - start, data);
 			counted = i;
@@ -441,16 +441,13 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 			budget = room < size - len ? room : size - len;
 		}
 		budget -= blen;
-		ts = rec->tstamp_ns;
-		if (!run++)
-			first = ts;
-		pcapng_put_epb(buf + len, blen, ifid, ts, caplen, rec->len,
-			       kcap_rec_data(rec), dir);
+		pcapng_put_epb(buf + len, blen, ifid, rec->tstamp_ns, caplen,
+			       rec->len, kcap_rec_data(rec), dir);
 		len += blen;
 		data += rec->caplen;	/* as kcap_writer_write(): uncut */
 	}
 	if (ifp)
-		pcapng_if_frames(ifp, run, first, ts);
+		pcapng_if_frames(ifp, recs, run, i);
 	w->buf_len = len;
 	kcap_writer_count(w, i - counted, len - start, data);
 	*done = i;
