@@ -4,8 +4,9 @@
 
 bench/plot.py RESULTS.json --out FILE.svg
 
-For each scenario, a bar per capture (kcap, tcpdump, and kcap writing
-pcapng where it was measured): what the capture added to each frame's time,
+For each scenario, a bar per capture (kcap, tcpdump, and where they were
+measured kcap writing pcapng, kcap from the rx_handler hook, and the
+netfilter hooks of a session that captures nothing): what the capture added to each frame's time,
 in microseconds of TCG time, split into the reader's CPU time and the rest
 (the kernel's), medians over the rounds, with the quartiles of the whole as
 an error bar.  Needs Debian's python3-matplotlib (make bench installs it).
@@ -25,9 +26,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 plt.rcParams["svg.hashsalt"] = "kcap"
 
 COLOURS = {"kcap": ("#1f77b4", "#aec7e8"), "kcapng": ("#2ca02c", "#98df8a"),
-           "tcpdump": ("#d62728", "#ff9896"), "kafka": ("#9467bd", "#c5b0d5")}
+           "tcpdump": ("#d62728", "#ff9896"), "kafka": ("#9467bd", "#c5b0d5"),
+           "kcaprx": ("#8c564b", "#c49c94"), "hookonly": ("#7f7f7f", "#c7c7c7")}
 NAMES = {"kcap": "kcap", "kcapng": "kcap (pcapng)", "tcpdump": "tcpdump",
-         "kafka": "kcap (Kafka)"}
+         "kafka": "kcap (Kafka)", "kcaprx": "kcap (rx_handler)",
+         "hookonly": "netfilter hooks alone"}
 
 
 def draw(ax, scenarios, seen):
