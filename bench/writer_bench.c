@@ -39,10 +39,10 @@
  * that part alone, for valgrind --toggle-collect.
  *
  * Then, for the ceiling the kernel sets: the file's bytes written again
- * to a new file beside it (PATH.w, removed after) by write(2) alone, in writes of the
- * writer's buffer size (KCAP_WRITER_BUF) from memory already touched:
- * write_seconds, and write_pps = packets / write_seconds, the most any
- * writer could do here.
+ * to a new file beside it (PATH.w, removed after) by write(2) alone, in
+ * writes of the writer's buffer size (KCAP_WRITER_BUF) from memory
+ * already touched: write_seconds, and write_pps = packets /
+ * write_seconds, the most any writer could do here.
  *
  * Output: one line of key=value pairs on stdout.  Exit status 0; 1 with
  * a line "writer-bench: ..." on stderr when anything failed; 2 for a bad

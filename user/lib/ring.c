@@ -28,7 +28,8 @@ static __attribute__((noinline)) int kcap_ring_load(struct kcap_ring *r)
 	r->head = __atomic_load_n(&r->ctrl->head, __ATOMIC_ACQUIRE);
 	if (r->tail == r->head)
 		return 0;
-	if (r->head - r->tail > r->size || (r->head | r->tail) % KCAP_REC_ALIGN) {
+	if (r->head - r->tail > r->size ||
+	    (r->head | r->tail) % KCAP_REC_ALIGN) {
 		r->head = r->tail;	/* read it again */
 		return -EBADMSG;
 	}

@@ -345,11 +345,6 @@ static int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_fra
 }
 
 /*
- * kcap_writer_pcapng_write() for each record: the loop the capture spends
- * its time in.  The interface of the last record is looked up again only
- * when the next one's differs.
- */
-/*
  * Records @from to @to (not included) of @recs, a run on interface @ifp:
  * its counters, once per run rather than per frame.
  */
@@ -369,8 +364,9 @@ static inline void pcapng_if_frames(struct kcap_writer_if *ifp,
  * pcapng_put_epb() for each record, as kcap_writer_pcapng_write() would:
  * the loop a capture to pcapng spends its time in.  As in pcap's, the
  * buffer and the counters are kept in locals, and @budget is what both
- * the buffer and the limit still take.  A run of frames on one interface
- * is counted on it when the run ends.
+ * the buffer and the limit still take.  The interface of the last record
+ * is looked up again only when the next one's differs, and a run of
+ * frames on one interface is counted on it when the run ends.
  */
 static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 					 const struct kcap_rec *const *recs,
