@@ -80,13 +80,14 @@ static inline void kcap_pcap_rec_header_at(uint8_t *p, uint64_t sec,
 					   uint32_t frac, uint32_t caplen,
 					   uint32_t len, bool nano)
 {
-	uint32_t hdr[4];
+	uint32_t frac_out = nano ? frac : frac / 1000;
+	uint32_t sec32 = (uint32_t)sec;
 
-	hdr[0] = (uint32_t)sec;
-	hdr[1] = nano ? frac : frac / 1000;
-	hdr[2] = caplen;
-	hdr[3] = len;
-	memcpy(p, hdr, sizeof(hdr));
+	/* Field by field: stores of registers, no copy through the stack. */
+	memcpy(p, &sec32, 4);
+	memcpy(p + 4, &frac_out, 4);
+	memcpy(p + 8, &caplen, 4);
+	memcpy(p + 12, &len, 4);
 }
 
 /* The same of a time in ns. */

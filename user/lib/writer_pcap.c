@@ -130,11 +130,11 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 	const uint32_t snap = w->rec_snaplen;
 	uint64_t room, budget, data = 0;
 	uint64_t ts, base = 0, sec = 0;
-	uint32_t caplen, hdr[4];
+	uint32_t caplen;
 	size_t len = w->buf_len, start = len, size = w->buf_size, need;
 	const struct kcap_rec *rec;
 	unsigned int i, counted = 0;
-	uint8_t *buf = w->buf, *p;
+	uint8_t *buf = w->buf;
 	int err = 0;
 
 	room = kcap_writer_room(w, limit);
@@ -167,18 +167,10 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 			sec = ts / 1000000000;
 			base = sec * 1000000000;
 		}
-		/* struct pcap_pkthdr's four fields, in host order */
-		hdr[0] = (uint32_t)sec;
-		hdr[1] = nano ? (uint32_t)(ts - base) :
-				(uint32_t)(ts - base) / 1000;
-		hdr[2] = caplen;
-		hdr[3] = rec->len;
-		p = buf + len;
-		memcpy(p, &hdr[0], 4);
-		memcpy(p + 4, &hdr[1], 4);
-		memcpy(p + 8, &hdr[2], 4);
-		memcpy(p + 12, &hdr[3], 4);
-		memcpy(p + KCAP_PCAP_REC_HDR, kcap_rec_data(rec), caplen);
+		kcap_pcap_rec_header_at(buf + len, sec, (uint32_t)(ts - base),
+					caplen, rec->len, nano);
+		memcpy(buf + len + KCAP_PCAP_REC_HDR, kcap_rec_data(rec),
+		       caplen);
 		len += need;
 		data += rec->caplen;	/* as kcap_writer_write(): uncut */
 	}
