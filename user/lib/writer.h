@@ -155,6 +155,78 @@ static inline uint64_t kcap_writer_room(const struct kcap_writer *w,
 	return limit > w->bytes ? limit - w->bytes : 0;
 }
 
+/*
+ * The write_recs() loops' view of the buffer: its fields in locals (the
+ * copy of a frame could otherwise change them), what both the buffer and
+ * the limit still take (@budget: one test per record for the two), and
+ * what is in the buffer but not yet counted (from @start, @data bytes of
+ * frames, records from @counted on).  Its functions are always inlined:
+ * kept in registers, it costs the loops nothing.
+ */
+struct kcap_writer_batch {
+	uint8_t		*buf;
+	size_t		len;
+	size_t		start;
+	size_t		size;
+	uint64_t	budget;
+	uint64_t	data;
+	unsigned int	counted;
+};
+
+/* Take the buffer as it is now (after a write out or an IDB). */
+static inline __attribute__((always_inline)) void
+kcap_writer_batch_load(struct kcap_writer *w, struct kcap_writer_batch *b,
+		       uint64_t limit)
+{
+	uint64_t room = kcap_writer_room(w, limit);
+
+	b->buf = w->buf;
+	b->len = b->start = w->buf_len;
+	b->size = w->buf_size;
+	b->budget = room < b->size - b->len ? room : b->size - b->len;
+}
+
+static inline void kcap_writer_batch_init(struct kcap_writer *w,
+					  struct kcap_writer_batch *b,
+					  uint64_t limit)
+{
+	b->data = 0;
+	b->counted = 0;
+	kcap_writer_batch_load(w, b, limit);
+}
+
+/* Count records up to @i (not included) and give the buffer back to @w. */
+static inline __attribute__((always_inline)) void
+kcap_writer_batch_count(struct kcap_writer *w, struct kcap_writer_batch *b,
+			unsigned int i)
+{
+	w->buf_len = b->len;
+	kcap_writer_count(w, i - b->counted, b->len - b->start, b->data);
+	b->counted = i;
+	b->start = b->len;
+	b->data = 0;
+}
+
+/*
+ * Record @i needs @need bytes and the budget has fewer: count what came
+ * before it (writing out marks them good), then write out the buffer.
+ * 0 if it now fits, 1 if the limit has no room for it, or a negative
+ * errno.
+ */
+static inline __attribute__((always_inline)) int
+kcap_writer_batch_room(struct kcap_writer *w, struct kcap_writer_batch *b,
+		       uint64_t limit, size_t need, unsigned int i)
+{
+	int err;
+
+	kcap_writer_batch_count(w, b, i);
+	if (need > kcap_writer_room(w, limit))
+		return 1;
+	err = kcap_writer_buf_grow(w, need);
+	kcap_writer_batch_load(w, b, limit);
+	return err;
+}
+
 /* A file format: the format's half of each kcap_writer_*() call. */
 struct kcap_writer_ops {
 	/* Write the file header; on failure, release what it set up. */

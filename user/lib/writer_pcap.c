@@ -116,11 +116,10 @@ static int kcap_writer_pcap_write(struct kcap_writer *w,
 
 /*
  * kcap_writer_pcap_write() for each record: the loop the capture spends
- * its time in.  The buffer's fields and the counters are kept in locals
- * (the copy of the frame could otherwise change them), the second of the
- * last timestamp too (a division by 10^9 per frame is most of the record
- * header), and the two resolutions get a loop each.  @budget is what the
- * buffer and the limit both still take: one test per record for the two.
+ * its time in.  The buffer and the counters are kept in a
+ * struct kcap_writer_batch, the second of the last timestamp in a local
+ * (a division by 10^9 per frame is most of the record header), and the
+ * two resolutions get a loop each.
  */
 static inline __attribute__((always_inline)) int
 kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
@@ -128,54 +127,41 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 	       const bool nano)
 {
 	const uint32_t snap = w->rec_snaplen;
-	uint64_t room, budget, data = 0;
 	uint64_t ts, base = 0, sec = 0;
-	uint32_t caplen;
-	size_t len = w->buf_len, start = len, size = w->buf_size, need;
+	struct kcap_writer_batch b;
 	const struct kcap_rec *rec;
-	unsigned int i, counted = 0;
-	uint8_t *buf = w->buf;
+	uint32_t caplen;
+	unsigned int i;
+	size_t need;
 	int err = 0;
 
-	room = kcap_writer_room(w, limit);
-	budget = room < size - len ? room : size - len;
+	kcap_writer_batch_init(w, &b, limit);
 	for (i = 0; i < n; i++) {
 		rec = recs[i];
 		caplen = rec->caplen < snap ? rec->caplen : snap;
 		need = KCAP_PCAP_REC_HDR + caplen;
-		if (need > budget) {
-			/* Counted first: writing out marks them good. */
-			w->buf_len = len;
-			kcap_writer_count(w, i - counted, len - start, data);
-			counted = i;
-			start = len;
-			data = 0;
-			room = kcap_writer_room(w, limit);
-			if (need > room)
+		if (need > b.budget) {
+			err = kcap_writer_batch_room(w, &b, limit, need, i);
+			if (err) {
+				err = err < 0 ? err : 0;
 				break;
-			err = kcap_writer_buf_grow(w, need);
-			len = start = w->buf_len;
-			size = w->buf_size;
-			buf = w->buf;
-			if (err)
-				break;
-			budget = room < size - len ? room : size - len;
+			}
 		}
-		budget -= need;
+		b.budget -= need;
 		ts = rec->tstamp_ns;
 		if (ts - base >= 1000000000) {	/* (or before base) */
 			sec = ts / 1000000000;
 			base = sec * 1000000000;
 		}
-		kcap_pcap_rec_header_at(buf + len, sec, (uint32_t)(ts - base),
-					caplen, rec->len, nano);
-		memcpy(buf + len + KCAP_PCAP_REC_HDR, kcap_rec_data(rec),
+		kcap_pcap_rec_header_at(b.buf + b.len, sec,
+					(uint32_t)(ts - base), caplen,
+					rec->len, nano);
+		memcpy(b.buf + b.len + KCAP_PCAP_REC_HDR, kcap_rec_data(rec),
 		       caplen);
-		len += need;
-		data += rec->caplen;	/* as kcap_writer_write(): uncut */
+		b.len += need;
+		b.data += rec->caplen;	/* as kcap_writer_write(): uncut */
 	}
-	w->buf_len = len;
-	kcap_writer_count(w, i - counted, len - start, data);
+	kcap_writer_batch_count(w, &b, i);
 	*done = i;
 	return err;
 }

@@ -363,27 +363,26 @@ static inline void pcapng_if_frames(struct kcap_writer_if *ifp,
 /*
  * pcapng_put_epb() for each record, as kcap_writer_pcapng_write() would:
  * the loop a capture to pcapng spends its time in.  As in pcap's, the
- * buffer and the counters are kept in locals, and @budget is what both
- * the buffer and the limit still take.  The interface of the last record
- * is looked up again only when the next one's differs, and a run of
- * frames on one interface is counted on it when the run ends.
+ * buffer and the counters are kept in a struct kcap_writer_batch.  The
+ * interface of the last record is looked up again only when the next
+ * one's differs, and a run of frames on one interface is counted on it
+ * when the run ends.
  */
 static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 					 const struct kcap_rec *const *recs,
 					 unsigned int n, uint64_t limit,
 					 bool anydev, unsigned int *done)
 {
-	uint64_t room = kcap_writer_room(w, limit), budget = 0, data = 0;
-	size_t len = w->buf_len, start = len, size = w->buf_size;
 	const uint32_t ifmask = anydev ? 0 : UINT32_MAX;
 	struct kcap_writer_if *ifp = NULL;
+	struct kcap_writer_batch b;
 	const struct kcap_rec *rec;
-	unsigned int i, counted = 0, run = 0;
+	unsigned int i, run = 0;
 	uint32_t ifindex, ifid = 0, caplen, blen, snap = 0;
-	uint8_t *buf = w->buf;
 	uint8_t dir;
 	int err = 0;
 
+	kcap_writer_batch_init(w, &b, limit);
 	for (i = 0; i < n; i++) {
 		rec = recs[i];
 		ifindex = rec->ifindex & ifmask;	/* "any": 0 */
@@ -398,54 +397,35 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 			if (ifp)
 				pcapng_if_frames(ifp, recs, run, i);
 			run = i;
-			w->buf_len = len;
-			kcap_writer_count(w, i - counted, len - start, data);
-			counted = i;
-			start = len;
-			data = 0;
+			kcap_writer_batch_count(w, &b, i);
 			err = pcapng_get_if(w, ifindex, &ifp);
-			len = start = w->buf_len;
-			size = w->buf_size;
-			buf = w->buf;
+			kcap_writer_batch_load(w, &b, limit);
 			if (err) {
 				ifp = NULL;
 				break;
 			}
 			ifid = (uint32_t)(ifp - w->ifs);
 			snap = ifp->snaplen ? ifp->snaplen : UINT32_MAX;
-			room = kcap_writer_room(w, limit);
-			budget = room < size - len ? room : size - len;
 		}
 		caplen = rec->caplen < snap ? rec->caplen : snap;
 		dir = kcap_rec_direction(rec);
 		blen = pcapng_epb_len(caplen, dir);
-		if (blen > budget) {
-			w->buf_len = len;
-			kcap_writer_count(w, i - counted, len - start, data);
-			counted = i;
-			start = len;
-			data = 0;
-			room = kcap_writer_room(w, limit);
-			if (blen > room)
+		if (blen > b.budget) {
+			err = kcap_writer_batch_room(w, &b, limit, blen, i);
+			if (err) {
+				err = err < 0 ? err : 0;
 				break;
-			err = kcap_writer_buf_grow(w, blen);
-			len = start = w->buf_len;
-			size = w->buf_size;
-			buf = w->buf;
-			if (err)
-				break;
-			budget = room < size - len ? room : size - len;
+			}
 		}
-		budget -= blen;
-		pcapng_put_epb(buf + len, blen, ifid, rec->tstamp_ns, caplen,
-			       rec->len, kcap_rec_data(rec), dir);
-		len += blen;
-		data += rec->caplen;	/* as kcap_writer_write(): uncut */
+		b.budget -= blen;
+		pcapng_put_epb(b.buf + b.len, blen, ifid, rec->tstamp_ns,
+			       caplen, rec->len, kcap_rec_data(rec), dir);
+		b.len += blen;
+		b.data += rec->caplen;	/* as kcap_writer_write(): uncut */
 	}
 	if (ifp)
 		pcapng_if_frames(ifp, recs, run, i);
-	w->buf_len = len;
-	kcap_writer_count(w, i - counted, len - start, data);
+	kcap_writer_batch_count(w, &b, i);
 	*done = i;
 	return err;
 }
