@@ -306,12 +306,18 @@ static inline void pcapng_put_epb(uint8_t *p, uint32_t blen, uint32_t ifid,
 	memcpy(p, &blen, sizeof(blen));
 }
 
-/* A frame of @ifp at @ts is in the file: the times its ISB gives. */
-static inline void pcapng_if_frame(struct kcap_writer_if *ifp, uint64_t ts)
+/*
+ * @frames frames of @ifp, the first at @first and the last at @last, are
+ * in the file: the count and the times its ISB gives.
+ */
+static inline void pcapng_if_frames(struct kcap_writer_if *ifp,
+				    uint64_t frames, uint64_t first,
+				    uint64_t last)
 {
-	if (!ifp->frames++)
-		ifp->first_ns = ts;
-	ifp->last_ns = ts;
+	if (!ifp->frames)
+		ifp->first_ns = first;
+	ifp->frames += frames;
+	ifp->last_ns = last;
 }
 
 /* A frame's direction as epb_flags has one: KCAP_FRAME_IN, _OUT or 0. */
@@ -340,24 +346,21 @@ static int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_fra
 	pcapng_put_epb(p, blen, (uint32_t)(ifp - w->ifs), f->tstamp_ns, caplen,
 		       f->len, f->data, dir);
 	kcap_writer_buf_add(w, blen);
-	pcapng_if_frame(ifp, f->tstamp_ns);
+	pcapng_if_frames(ifp, 1, f->tstamp_ns, f->tstamp_ns);
 	return 0;
 }
 
 /*
- * Records @from to @to (not included) of @recs, a run on interface @ifp:
- * its counters, once per run rather than per frame.
+ * Records @from to @to (not included) of @recs, a run on interface @ifp,
+ * counted on it once rather than per frame.
  */
-static inline void pcapng_if_frames(struct kcap_writer_if *ifp,
-				    const struct kcap_rec *const *recs,
-				    unsigned int from, unsigned int to)
+static inline void pcapng_if_run(struct kcap_writer_if *ifp,
+				 const struct kcap_rec *const *recs,
+				 unsigned int from, unsigned int to)
 {
-	if (from == to)
-		return;
-	if (!ifp->frames)
-		ifp->first_ns = recs[from]->tstamp_ns;
-	ifp->frames += to - from;
-	ifp->last_ns = recs[to - 1]->tstamp_ns;
+	if (from < to)
+		pcapng_if_frames(ifp, to - from, recs[from]->tstamp_ns,
+				 recs[to - 1]->tstamp_ns);
 }
 
 /*
@@ -395,7 +398,7 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 				break;
 			/* Counted first: an IDB may write out the buffer. */
 			if (ifp)
-				pcapng_if_frames(ifp, recs, run, i);
+				pcapng_if_run(ifp, recs, run, i);
 			run = i;
 			kcap_writer_batch_count(w, &b, i);
 			err = pcapng_get_if(w, ifindex, &ifp);
@@ -424,7 +427,7 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 		b.data += rec->caplen;	/* as kcap_writer_write(): uncut */
 	}
 	if (ifp)
-		pcapng_if_frames(ifp, recs, run, i);
+		pcapng_if_run(ifp, recs, run, i);
 	kcap_writer_batch_count(w, &b, i);
 	*done = i;
 	return err;
