@@ -166,14 +166,14 @@ int kcap_record_wait(const struct kcap_record_config *c,
 {
 	uint64_t left = UINT64_MAX, l;
 
+	if (!c->seconds && !c->idle_secs)
+		return -1;
 	if (c->seconds)
 		left = kcap_record_left(at->start_ms, c->seconds, now_ms);
 	if (c->idle_secs) {
 		l = kcap_record_left(at->last_ms, c->idle_secs, now_ms);
 		left = l < left ? l : left;
 	}
-	if (!c->seconds && !c->idle_secs)
-		return -1;
 	return left < INT_MAX ? (int)left : INT_MAX;
 }
 
