@@ -19,6 +19,7 @@
  * failed.
  */
 
+#include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -40,13 +41,24 @@
 #define LINKTYPE_IPV4		228
 #define LINKTYPE_IPV6		229
 
+/* Big-endian stores of fixed widths: one byte swap each. */
+static void kcap_put_be32(uint8_t *p, uint32_t v)
+{
+	v = htobe32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static void kcap_put_be64(uint8_t *p, uint64_t v)
+{
+	v = htobe64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+_Static_assert(KCAP_KAFKA_KEY_LEN == sizeof(uint64_t), "the key is a u64");
+
 void kcap_kafka_key(uint8_t key[KCAP_KAFKA_KEY_LEN], uint64_t tstamp_ns)
 {
-	uint64_t us = tstamp_ns / 1000;
-	int i;
-
-	for (i = KCAP_KAFKA_KEY_LEN - 1; i >= 0; i--, us >>= 8)
-		key[i] = us & 0xff;
+	kcap_put_be64(key, tstamp_ns / 1000);
 }
 
 static uint64_t kcap_be(const uint8_t *p, size_t len)
@@ -57,14 +69,6 @@ static uint64_t kcap_be(const uint8_t *p, size_t len)
 	for (i = 0; i < len; i++)
 		v = v << 8 | p[i];
 	return v;
-}
-
-static void kcap_put_be(uint8_t *p, size_t len, uint64_t v)
-{
-	while (len--) {
-		p[len] = v & 0xff;
-		v >>= 8;
-	}
 }
 
 int kcap_kafka_key_us(const void *key, size_t len, uint64_t *us)
@@ -197,10 +201,10 @@ int kcap_kafka_header_put(uint8_t v[KCAP_KAFKA_H_MAX],
 	v[1] = f->direction;
 	v[2] = n;
 	v[3] = 0;
-	kcap_put_be(v + 4, 4, linktype);
-	kcap_put_be(v + 8, 4, f->ifindex);
-	kcap_put_be(v + 12, 4, f->len);
-	kcap_put_be(v + 16, 8, f->tstamp_ns);
+	kcap_put_be32(v + 4, linktype);
+	kcap_put_be32(v + 8, f->ifindex);
+	kcap_put_be32(v + 12, f->len);
+	kcap_put_be64(v + 16, f->tstamp_ns);
 	if (n)
 		memcpy(v + KCAP_KAFKA_H_FIXED, ifname, n);
 	return KCAP_KAFKA_H_FIXED + n;
@@ -430,8 +434,14 @@ int kcap_kafka_produce(struct kcap_kafka_producer *p,
 	int len;
 
 	kcap_kafka_key(key, f->tstamp_ns);
-	if (p->by == KCAP_KAFKA_BY_FLOW &&
-	    !kcap_kafka_flow_hash(f->data, f->caplen, linktype, &hash))
+	/*
+	 * A topic of one partition: the partitioner's answer is known (it
+	 * would hash the key, about a twentieth of librdkafka's work here).
+	 */
+	if (p->nr_partitions == 1)
+		part = 0;
+	else if (p->by == KCAP_KAFKA_BY_FLOW &&
+		 !kcap_kafka_flow_hash(f->data, f->caplen, linktype, &hash))
 		part = hash % (uint32_t)p->nr_partitions;
 	/*
 	 * One header, not one per field: librdkafka's cost per message
