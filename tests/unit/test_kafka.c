@@ -12,6 +12,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <zlib.h>
 
 #include "unit.h"
 #include "kcap.h"
@@ -296,6 +297,71 @@ static void test_kafka_round_trip(void **state)
 	mock_stop(&mk);
 }
 
+/*
+ * Partitioned by key (the default) on a topic of four partitions: each
+ * message where librdkafka's default partitioner ("consistent_random":
+ * CRC-32 of the key) puts it, all four used; on a topic of one, partition
+ * 0, which kcap picks without asking the partitioner.
+ */
+static void test_kafka_key_partitions(void **state)
+{
+	static const char *const conf[] = { "log_level=0" };
+	struct kcap_kafka_opts po = {
+		.topic = "frames", .conf = conf, .nr_conf = 1,
+	};
+	struct kcap_kafka_consumer_opts co = {
+		.topic = "frames", .conf = conf, .nr_conf = 1,
+		.from = KCAP_KAFKA_FROM_BEGINNING, .exit_at_end = true,
+	};
+	const int nr_parts[] = { 4, 1 };
+	uint8_t frame[60] = { 0xff, 0xff }, key[KCAP_KAFKA_KEY_LEN];
+	struct kcap_kafka_producer *p;
+	struct kcap_kafka_consumer *c;
+	struct kcap_kafka_counts n;
+	struct kcap_kafka_msg m;
+	struct kcap_frame f;
+	struct kcap_error e;
+	unsigned int i, t, got, used;
+	struct mock mk;
+	int ret;
+
+	(void)state;
+	for (t = 0; t < 2; t++) {
+		mock_start(&mk, nr_parts[t]);
+		po.brokers = co.brokers = mk.brokers;
+		assert_int_equal(kcap_kafka_producer_open(&p, &po, &e), 0);
+		for (i = 0; i < 64; i++) {
+			memset(&f, 0, sizeof(f));
+			f.tstamp_ns = BASE_NS + i * 7919001ULL;
+			f.caplen = f.len = sizeof(frame);
+			f.data = frame;
+			assert_int_equal(kcap_kafka_produce(p, &f,
+							    LINKTYPE_ETHERNET,
+							    "eth9"), 0);
+		}
+		kcap_kafka_producer_close(p, 10000, &n);
+		assert_int_equal(n.delivered, 64);
+
+		assert_int_equal(kcap_kafka_consumer_open(&c, &co, &e), 0);
+		got = used = 0;
+		while ((ret = kcap_kafka_consume(c, 1000, &m, &e)) >= 0) {
+			if (!ret)
+				continue;
+			got++;
+			kcap_kafka_key(key, m.frame.tstamp_ns);
+			assert_int_equal(m.partition,
+					 crc32(0, key, sizeof(key)) %
+					 nr_parts[t]);
+			used |= 1U << m.partition;
+		}
+		assert_int_equal(ret, -ENODATA);
+		assert_int_equal(got, 64);
+		assert_int_equal(used, (1U << nr_parts[t]) - 1);
+		kcap_kafka_consumer_close(c);
+		mock_stop(&mk);
+	}
+}
+
 /* Pycapa's messages: a key, the bytes, no headers: Ethernet, µs. */
 static void test_kafka_pycapa(void **state)
 {
@@ -441,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_kafka_flow_hash),
 		cmocka_unit_test(test_kafka_header),
 		cmocka_unit_test(test_kafka_round_trip),
+		cmocka_unit_test(test_kafka_key_partitions),
 		cmocka_unit_test(test_kafka_pycapa),
 		cmocka_unit_test(test_kafka_busy),
 		cmocka_unit_test(test_kafka_errors),
