@@ -208,22 +208,38 @@ static void mock_stop(struct mock *mk)
 	rd_kafka_destroy(mk->rk);
 }
 
+/* librdkafka's own log off. */
+static const char *const quiet_conf[] = { "log_level=0" };
+
+/* A consumer of all of topic "frames" at @brokers, which stops at its end. */
+static struct kcap_kafka_consumer *read_all(const char *brokers)
+{
+	struct kcap_kafka_consumer_opts co = {
+		.brokers = brokers, .topic = "frames", .conf = quiet_conf,
+		.nr_conf = 1, .from = KCAP_KAFKA_FROM_BEGINNING,
+		.exit_at_end = true,
+	};
+	struct kcap_kafka_consumer *c = NULL;
+	struct kcap_error e;
+	int ret = kcap_kafka_consumer_open(&c, &co, &e);
+
+	if (ret)
+		print_error("%s\n", e.msg);
+	assert_int_equal(ret, 0);
+	return c;
+}
+
 #define NR_FRAMES	200
 
 /* Produce frames with their header, consume them back: all as sent. */
 static void test_kafka_round_trip(void **state)
 {
 	static const uint8_t a[4] = { 192, 168, 1, 1 }, b[4] = { 192, 168, 1, 2 };
-	static const char *const conf[] = { "log_level=0" };
 	uint8_t buf[NR_FRAMES][128];
 	int32_t flow_part[2] = { -1, -1 };
 	struct kcap_kafka_opts po = {
-		.topic = "frames", .conf = conf, .nr_conf = 1,
+		.topic = "frames", .conf = quiet_conf, .nr_conf = 1,
 		.partition_by = KCAP_KAFKA_BY_FLOW,
-	};
-	struct kcap_kafka_consumer_opts co = {
-		.topic = "frames", .conf = conf, .nr_conf = 1,
-		.from = KCAP_KAFKA_FROM_BEGINNING, .exit_at_end = true,
 	};
 	struct kcap_kafka_producer *p;
 	struct kcap_kafka_consumer *c;
@@ -237,7 +253,7 @@ static void test_kafka_round_trip(void **state)
 
 	(void)state;
 	mock_start(&mk, 4);
-	po.brokers = co.brokers = mk.brokers;
+	po.brokers = mk.brokers;
 	assert_int_equal(kcap_kafka_producer_open(&p, &po, &e), 0);
 	for (i = 0; i < NR_FRAMES; i++) {
 		/* Two flows, each both ways. */
@@ -263,10 +279,7 @@ static void test_kafka_round_trip(void **state)
 	assert_int_equal(n.failed, 0);
 	assert_int_equal(n.dropped, 0);
 
-	ret = kcap_kafka_consumer_open(&c, &co, &e);
-	if (ret)
-		print_error("%s\n", e.msg);
-	assert_int_equal(ret, 0);
+	c = read_all(mk.brokers);
 	while ((ret = kcap_kafka_consume(c, 1000, &m, &e)) >= 0) {
 		if (!ret)
 			continue;
@@ -305,13 +318,8 @@ static void test_kafka_round_trip(void **state)
  */
 static void test_kafka_key_partitions(void **state)
 {
-	static const char *const conf[] = { "log_level=0" };
 	struct kcap_kafka_opts po = {
-		.topic = "frames", .conf = conf, .nr_conf = 1,
-	};
-	struct kcap_kafka_consumer_opts co = {
-		.topic = "frames", .conf = conf, .nr_conf = 1,
-		.from = KCAP_KAFKA_FROM_BEGINNING, .exit_at_end = true,
+		.topic = "frames", .conf = quiet_conf, .nr_conf = 1,
 	};
 	const int nr_parts[] = { 4, 1 };
 	uint8_t frame[60] = { 0xff, 0xff }, key[KCAP_KAFKA_KEY_LEN];
@@ -328,7 +336,7 @@ static void test_kafka_key_partitions(void **state)
 	(void)state;
 	for (t = 0; t < 2; t++) {
 		mock_start(&mk, nr_parts[t]);
-		po.brokers = co.brokers = mk.brokers;
+		po.brokers = mk.brokers;
 		assert_int_equal(kcap_kafka_producer_open(&p, &po, &e), 0);
 		for (i = 0; i < 64; i++) {
 			memset(&f, 0, sizeof(f));
@@ -342,7 +350,7 @@ static void test_kafka_key_partitions(void **state)
 		kcap_kafka_producer_close(p, 10000, &n);
 		assert_int_equal(n.delivered, 64);
 
-		assert_int_equal(kcap_kafka_consumer_open(&c, &co, &e), 0);
+		c = read_all(mk.brokers);
 		got = used = 0;
 		while ((ret = kcap_kafka_consume(c, 1000, &m, &e)) >= 0) {
 			if (!ret)
@@ -365,11 +373,6 @@ static void test_kafka_key_partitions(void **state)
 /* Pycapa's messages: a key, the bytes, no headers: Ethernet, µs. */
 static void test_kafka_pycapa(void **state)
 {
-	static const char *const conf[] = { "log_level=0" };
-	struct kcap_kafka_consumer_opts co = {
-		.topic = "frames", .conf = conf, .nr_conf = 1,
-		.from = KCAP_KAFKA_FROM_BEGINNING, .exit_at_end = true,
-	};
 	uint8_t key[8], frame[42] = { 0xff, 0xff, 0xff };
 	struct kcap_kafka_consumer *c;
 	struct kcap_kafka_msg m;
@@ -378,7 +381,6 @@ static void test_kafka_pycapa(void **state)
 	rd_kafka_conf_t *rc = rd_kafka_conf_new();
 	char err[256];
 	struct mock mk;
-	int ret;
 
 	(void)state;
 	mock_start(&mk, 1);
@@ -394,11 +396,7 @@ static void test_kafka_pycapa(void **state)
 	assert_int_equal(rd_kafka_flush(rk, 10000), 0);
 	rd_kafka_destroy(rk);
 
-	co.brokers = mk.brokers;
-	ret = kcap_kafka_consumer_open(&c, &co, &e);
-	if (ret)
-		print_error("%s\n", e.msg);
-	assert_int_equal(ret, 0);
+	c = read_all(mk.brokers);
 	while (kcap_kafka_consume(c, 1000, &m, &e) == 0)
 		;
 	assert_false(m.kcap);
