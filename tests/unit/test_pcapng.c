@@ -310,6 +310,55 @@ static void test_pcapng_dev_full(void **state)
 	dev_full_open(KCAP_FORMAT_PCAPNG);
 }
 
+/*
+ * A frame larger than libpcap reads (262144 bytes), with no snapshot
+ * length given: cut to 262144 in both formats, not an unreadable file.
+ */
+static void test_big_frame(void **state)
+{
+	static const enum kcap_file_format fmts[] = {
+		KCAP_FORMAT_PCAP, KCAP_FORMAT_PCAPNG,
+	};
+	char errbuf[PCAP_ERRBUF_SIZE], path[PATH_MAX];
+	struct kcap_frame f = { .tstamp_ns = 1700000000000000000ULL };
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	struct kcap_writer *w;
+	uint8_t *big;
+	size_t i, k;
+	pcap_t *p;
+
+	(void)state;
+	big = malloc(300000);
+	assert_non_null(big);
+	for (i = 0; i < 300000; i++)
+		big[i] = (uint8_t)(i * 7);
+	f.caplen = f.len = 300000;
+	f.data = big;
+	for (k = 0; k < 2; k++) {
+		tmp_path(path, sizeof(path), k ? "big.pcapng" : "big.pcap");
+		assert_int_equal(kcap_writer_open(&w, path, fmts[k],
+						  LINKTYPE_ETH, 0, false), 0);
+		assert_int_equal(kcap_writer_write(w, &f), 0);
+		assert_int_equal(kcap_writer_write(w, &frames[0]), 0);
+		assert_int_equal(kcap_writer_close(w), 0);
+
+		p = pcap_open_offline(path, errbuf);
+		if (!p)
+			fail_msg("%s: %s", path, errbuf);
+		assert_int_equal(pcap_next_ex(p, &hdr, &data), 1);
+		assert_int_equal(hdr->caplen, 262144);
+		assert_int_equal(hdr->len, 300000);
+		assert_memory_equal(data, big, 262144);
+		assert_int_equal(pcap_next_ex(p, &hdr, &data), 1);
+		assert_int_equal(hdr->caplen, frames[0].caplen);
+		assert_memory_equal(data, frames[0].data, frames[0].caplen);
+		assert_int_equal(pcap_next_ex(p, &hdr, &data), PCAP_ERROR_BREAK);
+		pcap_close(p);
+	}
+	free(big);
+}
+
 /* For writer_util.h's tests of a file size limit. */
 static const struct writer_format pcapng = {
 	KCAP_FORMAT_PCAPNG, "pcapng", frames, NR_FRAMES, read_back,
@@ -324,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_pcapng_fd_comment),
 		cmocka_unit_test(test_pcapng_isb),
 		cmocka_unit_test(test_pcapng_dev_full),
+		cmocka_unit_test(test_big_frame),
 		WRITER_FORMAT_TESTS(pcapng),
 	};
 

@@ -19,7 +19,7 @@
 /* What a pcapng file knows of an interface. */
 struct kcap_writer_if {
 	uint32_t	ifindex;
-	uint32_t	snaplen;	/* 0: no limit */
+	uint32_t	snaplen;	/* frames cut to it; never 0 */
 	bool		have_stats;
 	uint64_t	received;
 	uint64_t	dropped;

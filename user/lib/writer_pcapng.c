@@ -187,6 +187,17 @@ static struct kcap_writer_if *pcapng_find_if(struct kcap_writer *w,
 	return NULL;
 }
 
+/*
+ * An interface's snapshot length, which its frames are cut to: no more
+ * than libpcap reads (a larger EPB makes the whole file unreadable), and
+ * that when none (0) is given.
+ */
+static uint32_t pcapng_snaplen(uint32_t snaplen)
+{
+	return snaplen && snaplen < KCAP_PCAP_MAX_SNAPLEN ?
+	       snaplen : KCAP_PCAP_MAX_SNAPLEN;
+}
+
 static int pcapng_new_if(struct kcap_writer *w, uint32_t ifindex,
 			 const char *name, int linktype, uint32_t snaplen,
 			 struct kcap_writer_if **ifp)
@@ -200,6 +211,7 @@ static int pcapng_new_if(struct kcap_writer *w, uint32_t ifindex,
 
 	if (linktype < 0 || linktype > UINT16_MAX)
 		return -EINVAL;
+	snaplen = pcapng_snaplen(snaplen);
 	if (!name) {
 		snprintf(auto_name, sizeof(auto_name), "if%u", ifindex);
 		name = auto_name;
@@ -337,7 +349,7 @@ static int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_fra
 	err = pcapng_get_if(w, f->ifindex, &ifp);
 	if (err)
 		return err;
-	if (ifp->snaplen && caplen > ifp->snaplen)
+	if (caplen > ifp->snaplen)
 		caplen = ifp->snaplen;
 	blen = pcapng_epb_len(caplen, dir);
 	err = kcap_writer_buf_room(w, blen, &p);
@@ -408,7 +420,7 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 				break;
 			}
 			ifid = (uint32_t)(ifp - w->ifs);
-			snap = ifp->snaplen ? ifp->snaplen : UINT32_MAX;
+			snap = ifp->snaplen;
 		}
 		caplen = rec->caplen < snap ? rec->caplen : snap;
 		dir = kcap_rec_direction(rec);
@@ -447,7 +459,8 @@ static uint64_t kcap_writer_pcapng_frame_bytes(const struct kcap_writer *w,
 			break;
 		}
 	}
-	if (snaplen && caplen > snaplen)
+	snaplen = pcapng_snaplen(snaplen);
+	if (caplen > snaplen)
 		caplen = snaplen;
 	return pcapng_epb_len(caplen, pcapng_dir(f));
 }
