@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,6 +355,252 @@ static void test_receive_reconnect(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * A server of one kind, listening already (on a port of its own choosing):
+ * the client connects as soon as it steps.
+ */
+enum serve_kind {
+	SERVE_FAST,		/* large records, as fast as it can */
+	SERVE_HEADER_ONLY,	/* a header, then closed */
+	SERVE_GARBAGE,		/* a header and garbage, or a header only */
+};
+
+struct serve {
+	enum serve_kind	kind;
+	int		l;
+	char		addr[32];
+	int		accepted;
+	int		err;
+	double		secs;	/* how long it accepts */
+	pthread_t	t;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *serve_run(void *arg)
+{
+	struct serve *sv = arg;
+	struct stream *s = malloc(sizeof(*s));
+	uint8_t *big = NULL;
+	double end = now_s() + sv->secs;
+	struct pollfd pfd = { .fd = sv->l, .events = POLLIN };
+	size_t off, blen = 0;
+	uint32_t j;
+	int c;
+
+	if (!s) {
+		sv->err = ENOMEM;
+		return NULL;
+	}
+	if (sv->kind == SERVE_FAST) {
+		/* 16 records of 65000 bytes, sent over and over. */
+		blen = 16 * (16 + 65000);
+		big = malloc(blen);
+		if (!big) {
+			sv->err = ENOMEM;
+			free(s);
+			return NULL;
+		}
+		for (off = 0; off < blen; off += 16 + 65000) {
+			s->len = 0;
+			stream_record(s, 0, false);
+			memcpy(big + off, s->b, 16);
+			memcpy(big + off + 8, "\xe8\xfd\x00\x00\xe8\xfd\x00\x00", 8);
+			for (j = 0; j < 65000; j++)
+				big[off + 16 + j] = (uint8_t)j;
+		}
+	}
+	while (now_s() < end) {
+		if (poll(&pfd, 1, 20) != 1)
+			continue;
+		c = accept(sv->l, NULL, NULL);
+		if (c < 0) {
+			sv->err = errno;
+			break;
+		}
+		sv->accepted++;
+		s->len = 0;
+		stream_header(s, false, false, 1, 0);
+		if (sv->kind == SERVE_GARBAGE && sv->accepted % 2) {
+			memset(s->b + s->len, 0xff, 40);	/* caplen too big */
+			s->len += 40;
+		}
+		if (write(c, s->b, s->len) != (ssize_t)s->len)
+			sv->err = EIO;
+		/* Until the client goes, or the time is up. */
+		while (sv->kind == SERVE_FAST && now_s() < end &&
+		       write(c, big, blen) > 0)
+			;
+		close(c);
+		if (sv->kind == SERVE_FAST)
+			break;	/* one client */
+	}
+	free(big);
+	free(s);
+	return NULL;
+}
+
+static void serve_start(struct serve *sv, enum serve_kind kind, double secs)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+
+	memset(sv, 0, sizeof(*sv));
+	sv->kind = kind;
+	sv->secs = secs;
+	sv->l = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(sv->l >= 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(sv->l, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(sv->l, (struct sockaddr *)&sin, &len), 0);
+	assert_int_equal(listen(sv->l, 4), 0);
+	snprintf(sv->addr, sizeof(sv->addr), "127.0.0.1:%u",
+		 ntohs(sin.sin_port));
+	assert_int_equal(pthread_create(&sv->t, NULL, serve_run, sv), 0);
+}
+
+static void serve_stop(struct serve *sv)
+{
+	pthread_join(sv->t, NULL);
+	close(sv->l);
+	assert_int_equal(sv->err, 0);
+}
+
+/*
+ * A server that sends faster than the file takes it: each step still
+ * returns in its time (the caller sees its signals), not when the stream
+ * ends.
+ */
+static void test_receive_fast_server(void **state)
+{
+	char dir[] = "/tmp/kcap-receive-XXXXXX", path[256];
+	struct kcap_receive_opts o = { 0 };
+	struct kcap_receive *rx;
+	struct kcap_error e;
+	struct serve sv;
+	double t, longest = 0, end;
+	int i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fast.pcap", dir);
+	serve_start(&sv, SERVE_FAST, 6);
+	o.addr = sv.addr;
+	o.rec.path = path;
+	o.rec.format = KCAP_FORMAT_PCAP;
+	assert_int_equal(kcap_receive_open(&rx, &o, &e), 0);
+	end = now_s() + 3;
+	while (!kcap_receive_info(rx)->frames && now_s() < end)
+		assert_int_equal(kcap_receive_step(rx, 50), 0);
+	assert_true(kcap_receive_info(rx)->frames > 0);
+	for (i = 0; i < 5; i++) {
+		t = now_s();
+		assert_int_equal(kcap_receive_step(rx, 50), 0);
+		t = now_s() - t;
+		if (t > longest)
+			longest = t;
+	}
+	/* Still receiving, and every step back in well under a second. */
+	assert_true(kcap_receive_info(rx)->frames > 16);
+	assert_true(longest < 0.5);
+	assert_int_equal(kcap_receive_finish(rx), 0);
+	kcap_receive_close(rx);
+	serve_stop(&sv);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* A pcapng file of a stream without frames is read: it has its IDB. */
+static void test_receive_no_frames_pcapng(void **state)
+{
+	char dir[] = "/tmp/kcap-receive-XXXXXX", path[256];
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct kcap_receive_opts o = { 0 };
+	struct events ev = { 0 };
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct kcap_receive *rx;
+	struct kcap_error e;
+	struct serve sv;
+	double end;
+	pcap_t *pc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/none.pcapng", dir);
+	serve_start(&sv, SERVE_HEADER_ONLY, 0.5);
+	o.addr = sv.addr;
+	o.rec.path = path;
+	o.rec.format = KCAP_FORMAT_PCAPNG;
+	o.retry_min_ms = 5000;	/* one connection */
+	o.event_cb = on_event;
+	o.arg = &ev;
+	assert_int_equal(kcap_receive_open(&rx, &o, &e), 0);
+	end = now_s() + 3;
+	while (!ev.closed && now_s() < end)
+		assert_int_equal(kcap_receive_step(rx, 50), 0);
+	assert_int_equal(ev.streams, 1);
+	assert_int_equal(ev.closed, 1);
+	assert_int_equal(kcap_receive_finish(rx), 0);
+	kcap_receive_close(rx);
+	serve_stop(&sv);
+
+	pc = pcap_open_offline(path, errbuf);
+	if (!pc)
+		fail_msg("%s: %s", path, errbuf);
+	assert_int_equal(pcap_datalink(pc), 1);
+	assert_int_equal(pcap_next_ex(pc, &h, &data), PCAP_ERROR_BREAK);
+	pcap_close(pc);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * A server that sends a header and garbage, or a header and nothing: the
+ * client backs off as after a failure, not connecting (and starting a
+ * file) again at once, over and over.
+ */
+static void test_receive_garbage_backoff(void **state)
+{
+	char dir[] = "/tmp/kcap-receive-XXXXXX", path[256], cmd[300];
+	struct kcap_receive_opts o = { 0 };
+	struct events ev = { 0 };
+	struct kcap_receive *rx;
+	struct kcap_error e;
+	struct serve sv;
+	double end;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bad.pcap", dir);
+	serve_start(&sv, SERVE_GARBAGE, 1.6);
+	o.addr = sv.addr;
+	o.rec.path = path;
+	o.rec.format = KCAP_FORMAT_PCAP;
+	o.retry_min_ms = 100;	/* 100, 200, 400, 400: 5 in 1.5 s */
+	o.retry_max_ms = 400;
+	o.event_cb = on_event;
+	o.arg = &ev;
+	assert_int_equal(kcap_receive_open(&rx, &o, &e), 0);
+	end = now_s() + 1.5;
+	while (now_s() < end)
+		assert_int_equal(kcap_receive_step(rx, 50), 0);
+	assert_int_equal(kcap_receive_finish(rx), 0);
+	kcap_receive_close(rx);
+	serve_stop(&sv);
+	assert_true(sv.accepted >= 3);
+	assert_true(sv.accepted <= 7);
+	assert_int_equal(ev.streams, sv.accepted);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_receive_addresses(void **state)
 {
 	char host[64], port[8];
@@ -388,6 +635,9 @@ int main(void)
 		cmocka_unit_test(test_parser_pieces),
 		cmocka_unit_test(test_record_cut),
 		cmocka_unit_test(test_receive_reconnect),
+		cmocka_unit_test(test_receive_fast_server),
+		cmocka_unit_test(test_receive_no_frames_pcapng),
+		cmocka_unit_test(test_receive_garbage_backoff),
 		cmocka_unit_test(test_receive_addresses),
 	};
 

@@ -1190,7 +1190,8 @@ void kcap_capture_close(struct kcap_capture *c);
  * @number_files: name the files as @rotate_bytes does (FILE, FILE1,
  *	FILE2...; with @rotate_secs the strftime(3) name and the number)
  *	whatever starts them: for recordings that start a file of their own
- *	(kcap_record_next_file()).
+ *	(kcap_record_next_file()); @ring_files and @files then apply to
+ *	those files, with or without rotation.
  * @first_file: the number of the first file (its place in the ring with
  *	@ring_files): where a ring recorded before, by this process or
  *	another, goes on; 0 to start at the beginning.
@@ -1392,7 +1393,9 @@ int kcap_record_memfd(const struct kcap_record *r, uint64_t *size);
  * For frames that come from elsewhere than the module (a pcap stream over
  * TCP: kcap_receive_open()).  No file is open yet: kcap_record_next_file()
  * opens each, with its link type.  @seconds count from now.  pcapng files
- * get an interface per ifindex of the frames, of the file's link type.
+ * start with the interface of ifindex 0 (a pcap stream's frames are all
+ * on it: a stream without frames makes a valid file), and get one per
+ * other ifindex of the frames, of the file's link type.
  *
  * Return: 0, or a negative errno: -EINVAL for a config that does not hold
  * together, -ENOMEM.
@@ -1986,7 +1989,8 @@ size_t kcap_pcap_parser_pending(const struct kcap_pcap_parser *p);
  *	@nano, and @file, the file its frames go to.
  * @KCAP_RECEIVE_CLOSED: the connection of a stream ended: @err 0 if the server closed
  *	it, -EBADMSG if what came was no pcap stream, else the socket's
- *	error; @partial bytes of a record cut short were left out.
+ *	error; @partial bytes of a record cut short were left out; connecting
+ *	again in @retry_ms (0 after a stream of frames).
  * @KCAP_RECEIVE_RETRY: connecting failed (@err, or @gai_err from
  *	getaddrinfo(3)), or the connection ended before a stream came
  *	(-ECONNRESET if closed): again in @retry_ms; @first for the first failure
@@ -2001,7 +2005,8 @@ enum kcap_receive_event {
 
 /**
  * struct kcap_receive_info - where a client is.
- * @addr: the server, as given.
+ * @addr: the server, HOST:PORT ([HOST]:PORT for an IPv6 address), with
+ *	the 127.0.0.1 of an address given as PORT.
  * @err: see enum kcap_receive_event.
  * @gai_err: see enum kcap_receive_event.
  * @retry_ms: see enum kcap_receive_event.
@@ -2038,7 +2043,9 @@ struct kcap_receive_info {
  * @rec: where the frames go and when to stop, as for a capture; the files
  *	are numbered as rotation numbers them (FILE, FILE1, FILE2...), a
  *	new one for each connection.
- * @retry_min_ms: the first wait before connecting again; 0: 1000.
+ * @retry_min_ms: the first wait before connecting again after a failure,
+ *	or after a connection that brought no frame or no pcap stream (a
+ *	stream of frames that ends is connected to again at once); 0: 1000.
  * @retry_max_ms: the longest, the wait doubling up to it; 0: 30000.
  * @event_cb: told of connections, streams and failures, or NULL.
  * @arg: @event_cb's.
@@ -2075,7 +2082,10 @@ int kcap_receive_open(struct kcap_receive **rx,
 /**
  * kcap_receive_step() - connect, receive, record for a while.
  * @rx: a client.
- * @timeout_ms: how long, -1 without limit; it returns early on a signal.
+ * @timeout_ms: how long, -1 without limit; it returns early on a signal
+ *	that comes while it waits.  A server that sends without a pause
+ *	does not hold it longer: it reads at most 1 MiB before it looks at
+ *	the time.
  *
  * Return: 0 while it runs, 1 once its recording has stopped
  * (kcap_record_progress() of kcap_receive_record() says why), or a

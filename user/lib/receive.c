@@ -35,6 +35,7 @@
 #define KCAP_PCAP_MAGIC_NS	0xa1b23c4dU
 #define KCAP_PCAP_CAPLEN_MAX	(64U << 20)	/* more: not a pcap stream */
 #define KCAP_RECEIVE_READ	65536	/* bytes read at once */
+#define KCAP_RECEIVE_READS	16	/* reads before the caller looks again */
 #define KCAP_RECEIVE_POLL_MS	250	/* stops in time seen this late */
 #define KCAP_RECEIVE_RETRY_MIN	1000
 #define KCAP_RECEIVE_RETRY_MAX	30000
@@ -189,6 +190,7 @@ enum kcap_receive_state {
 struct kcap_receive {
 	struct kcap_receive_opts	o;
 	char				host[256], port[16];
+	char				name[280];	/* HOST:PORT */
 	struct kcap_record		*rec;
 	struct kcap_pcap_parser		*parser;
 	uint8_t				*rbuf;
@@ -349,7 +351,6 @@ static int kcap_receive_frames(struct kcap_receive *rx)
 			rx->has_file = true;
 			rx->info.connections++;
 			rx->outage = false;	/* a server that serves */
-			rx->backoff = rx->o.retry_min_ms;
 			rx->info.file = kcap_record_progress(rx->rec)->file;
 			kcap_receive_event(rx, KCAP_RECEIVE_STREAM);
 		}
@@ -364,6 +365,8 @@ static int kcap_receive_frames(struct kcap_receive *rx)
 /* The connection ended (@err 0: the server closed it). */
 static void kcap_receive_closed(struct kcap_receive *rx, int err)
 {
+	bool served;
+
 	/*
 	 * No stream came: the server is going away (its backlog reset), or
 	 * not serving yet: a failure to connect, told once per outage.
@@ -374,27 +377,42 @@ static void kcap_receive_closed(struct kcap_receive *rx, int err)
 		kcap_receive_retry(rx, err ? err : -ECONNRESET);
 		return;
 	}
+	/*
+	 * After a stream of frames, at once.  After garbage, or a stream
+	 * that ended without a frame, as after a failure: a server that
+	 * only ever sends those is not connected to in a loop, with a file
+	 * each time.
+	 */
+	served = rx->has_file && rx->info.frames && err != -EBADMSG;
+	if (served)
+		rx->backoff = rx->o.retry_min_ms;
 	rx->info.err = err;
 	rx->info.partial = kcap_pcap_parser_pending(rx->parser);
+	rx->info.retry_ms = served ? 0 : rx->backoff;
 	kcap_receive_event(rx, KCAP_RECEIVE_CLOSED);
 	kcap_receive_disconnect(rx);
 	kcap_pcap_parser_reset(rx->parser);
 	rx->state = KCAP_RX_WAIT;
-	/* After a stream, at once; after garbage, as after a failure. */
-	rx->retry_at = kcap_receive_ms() + (rx->has_file ? 0 : rx->backoff);
-	if (!rx->has_file)
+	rx->retry_at = kcap_receive_ms() + rx->info.retry_ms;
+	if (!served)
 		rx->backoff = rx->backoff * 2 > rx->o.retry_max_ms ?
 			      rx->o.retry_max_ms : rx->backoff * 2;
 	rx->has_file = false;
 }
 
-/* What the socket has: 0 (all of it read), 1 stopped, < 0 error. */
+/*
+ * What the socket has, up to KCAP_RECEIVE_READS reads of it: a server that
+ * sends faster than the files take it must not keep the caller from its
+ * signals and stops in time.  0 (read, or more to come), 1 stopped, < 0
+ * error.
+ */
 static int kcap_receive_read(struct kcap_receive *rx)
 {
+	unsigned int reads;
 	ssize_t n;
 	int ret;
 
-	for (;;) {
+	for (reads = 0; reads < KCAP_RECEIVE_READS; reads++) {
 		n = recv(rx->fd, rx->rbuf, KCAP_RECEIVE_READ, 0);
 		if (n < 0 && errno == EINTR)
 			return -EINTR;
@@ -417,6 +435,7 @@ static int kcap_receive_read(struct kcap_receive *rx)
 		if (n < KCAP_RECEIVE_READ)
 			return 0;
 	}
+	return 0;
 }
 
 int kcap_receive_open(struct kcap_receive **rxp,
@@ -448,7 +467,9 @@ int kcap_receive_open(struct kcap_receive **rxp,
 				      "invalid address '%s' (must be [HOST:]PORT)",
 				      o->addr ? o->addr : "");
 	}
-	rx->info.addr = rx->o.addr;
+	snprintf(rx->name, sizeof(rx->name), strchr(rx->host, ':') ?
+		 "[%s]:%s" : "%s:%s", rx->host, rx->port);
+	rx->info.addr = rx->name;
 	cfg.number_files = true;	/* a file per connection */
 	err = kcap_record_open_frames(&rx->rec, &cfg, e);
 	if (!err)

@@ -183,14 +183,16 @@ static int kcap_record_check(const struct kcap_record_config *c,
 {
 	const char *why = NULL;
 	bool file = c->path && strcmp(c->path, "-");
+	bool files = c->rotate_bytes || c->rotate_secs ||
+		     (c->number_files && file);
 
 	if (c->format != KCAP_FORMAT_PCAP && c->format != KCAP_FORMAT_PCAPNG)
 		why = "an unknown file format";
 	else if ((c->rotate_bytes || c->rotate_secs) && !file)
 		why = "rotation (-C, -G) needs a file name";
-	else if (c->ring_files && !c->rotate_bytes && !c->rotate_secs)
+	else if (c->ring_files && !files)
 		why = "a ring of files (-W) needs rotation (-C or -G)";
-	else if (c->files && !c->rotate_bytes && !c->rotate_secs)
+	else if (c->files && !files)
 		why = "a number of files to stop after needs rotation (-C or -G)";
 	else if (c->bytes && !c->path && !c->memory)
 		why = "a size to stop at needs a file";
@@ -282,6 +284,13 @@ static int kcap_record_file_open(struct kcap_record *r)
 		if (err == -EEXIST)
 			err = 0;
 	}
+	/*
+	 * Frames put (a pcap stream's) are on ifindex 0: its interface now,
+	 * as a file whose stream brings no frame must have one to be read.
+	 */
+	if (!err && r->cfg.format == KCAP_FORMAT_PCAPNG && !r->cap)
+		err = kcap_writer_add_interface(r->w, 0, NULL, (int)r->linktype,
+						r->snaplen);
 	/* The header now: a file that cannot take it is not left empty. */
 	if (!err)
 		err = kcap_writer_flush(r->w);
