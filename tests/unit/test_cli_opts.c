@@ -390,6 +390,12 @@ static void test_receive(void **state)
 	assert_int_equal(o.out.format, KCAP_FORMAT_PCAPNG);
 	assert_int_equal(PARSE(receive_parse, &o, "-w", "x", "[::1]:9"), 0);
 	assert_string_equal(o.addr, "[::1]:9");
+	/* A file per connection: -W, -z, -a files without -C or -G. */
+	assert_int_equal(PARSE(receive_parse, &o, "5000", "-w", "x", "-W", "4",
+			       "-z", "gzip", "-a", "files:9"), 0);
+	assert_int_equal(o.out.ring_files, 4);
+	assert_string_equal(o.out.postrotate, "gzip");
+	assert_int_equal(o.out.stop_files, 9);
 }
 
 static void test_receive_bad(void **state)
@@ -411,8 +417,13 @@ static void test_receive_bad(void **state)
 		{ { "receive", "5000", "-w", "x", "--listen", "6000", NULL },
 		  "kcap: receive: --listen serves a capture: receive stores one"
 		  SEE },
-		{ { "receive", "5000", "-w", "x", "-W", "2", NULL },
-		  "kcap: receive: -W needs -C or -G" SEE },
+		{ { "receive", "5000", "-w", "x", "--kafka", "k:9092",
+		    "--topic", "t", NULL },
+		  "kcap: receive: --kafka sends a capture: receive stores one "
+		  "(kcap consume reads a topic)" SEE },
+		{ { "receive", "5000", "-w", "x", "--topic", "t", NULL },
+		  "kcap: receive: --kafka sends a capture: receive stores one "
+		  "(kcap consume reads a topic)" SEE },
 		{ { "receive", "5000", "-w", "x", "-i", "lo", NULL },
 		  "kcap: receive: unknown option '-i'" SEE },
 	};

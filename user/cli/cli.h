@@ -203,6 +203,11 @@ struct cli_output {
 	const char		*kafka_conf[CLI_KAFKA_CONF_MAX];	/* --kafka-conf */
 	unsigned int		nr_kafka_conf;
 	enum kcap_kafka_partition partition_by;	/* --partition-by */
+	/*
+	 * Set by receive before cli_output_check(): a file per connection,
+	 * so -W, -z and -a files have files to work on without -C or -G.
+	 */
+	bool			file_per_connection;
 };
 
 /* output.c: the output options of capture and dump. */

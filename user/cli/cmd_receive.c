@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,8 +55,11 @@ int receive_parse(int argc, char **argv, struct receive_opts *o)
 		ret = cli_usage_error(CMD, "-w -: each connection starts a file, standard output cannot take several");
 	else if (!ret && o->out.listen)
 		ret = cli_usage_error(CMD, "--listen serves a capture: receive stores one");
+	else if (!ret && (o->out.kafka || o->out.topic || o->out.nr_kafka_conf))
+		ret = cli_usage_error(CMD, "--kafka sends a capture: receive stores one (kcap consume reads a topic)");
 	else if (!ret && cli_print_flags(&o->out))
 		ret = cli_usage_error(CMD, "tcpdump's print flags are for capture and dump: read the files with tcpdump -r, or --print a line per frame");
+	o->out.file_per_connection = true;
 	if (!ret)
 		ret = cli_output_check(CMD, &o->out);
 	free(av);
@@ -83,14 +87,18 @@ static void receive_event(enum kcap_receive_event ev,
 		break;
 	case KCAP_RECEIVE_CLOSED:
 		if (i->err == -EBADMSG)
-			fprintf(stderr, "kcap: %s: not a pcap stream: disconnected\n",
+			fprintf(stderr, "kcap: %s: not a pcap stream (receive reads pcap, not pcapng): disconnected",
 				i->addr);
 		else
-			fprintf(stderr, "kcap: %s: the stream ended (%s) after %llu frames%s\n",
+			fprintf(stderr, "kcap: %s: the stream ended (%s) after %llu frames%s",
 				i->addr,
 				i->err ? strerror(-i->err) : "closed by the server",
 				(unsigned long long)i->frames,
 				i->partial ? ", then a record cut short, left out" : "");
+		if (i->retry_ms)
+			fprintf(stderr, "; retrying in %u s",
+				(i->retry_ms + 999) / 1000);
+		fputc('\n', stderr);
 		break;
 	case KCAP_RECEIVE_RETRY:
 		if (!i->first)
@@ -188,7 +196,12 @@ int cmd_receive(int argc, char **argv)
 	signalled = cli_stop_signal != 0;
 	err = kcap_receive_finish(rx);
 	re = kcap_record_error(kcap_receive_record(rx));
-	if (re->err)
+	if (re->err == -EPIPE || (!re->err && !err && ret == -EPIPE)) {
+		/* --print's reader went (| head): no one left to tell. */
+		__fpurge(stdout);
+		clearerr(stdout);
+		ret = KCAP_EXIT_OK;
+	} else if (re->err)
 		ret = cli_fail("%s", re->msg);
 	else if (err || ret < 0)
 		ret = cli_fail("%s", strerror(-(err ? err : ret)));

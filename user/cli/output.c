@@ -242,19 +242,21 @@ int cli_kafka_conf(const char *cmd, const char *arg, const char **conf,
 int cli_output_check(const char *cmd, const struct cli_output *o)
 {
 	bool to_file = o->file && strcmp(o->file, "-");
+	bool files = o->rotate_bytes || o->rotate_secs ||
+		     o->file_per_connection;
 
 	if (o->format_set && !o->file)
 		return cli_usage_error(cmd, "-F needs -w FILE");
 	if ((o->rotate_bytes || o->rotate_secs) && !to_file)
 		return cli_usage_error(cmd, "-%c needs -w FILE (not -)",
 				       o->rotate_bytes ? 'C' : 'G');
-	if (o->ring_files && !o->rotate_bytes && !o->rotate_secs)
+	if (o->ring_files && !files)
 		return cli_usage_error(cmd, "-W needs -C or -G");
 	if (o->stop_bytes && !o->file)
 		return cli_usage_error(cmd, "-a filesize needs -w FILE");
-	if (o->stop_files && !o->rotate_bytes && !o->rotate_secs)
+	if (o->stop_files && !files)
 		return cli_usage_error(cmd, "-a files needs -C or -G");
-	if (o->postrotate && !o->rotate_bytes && !o->rotate_secs)
+	if (o->postrotate && !files)
 		return cli_usage_error(cmd, "-z needs -C or -G, as tcpdump's");
 	if (o->kafka && !o->topic)
 		return cli_usage_error(cmd, "--kafka needs --topic TOPIC");
