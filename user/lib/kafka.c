@@ -524,6 +524,10 @@ struct kcap_kafka_consumer {
 	int			nr_partitions;
 	int			at_end;	/* partitions at their end */
 	uint8_t			*eof;	/* which */
+	char			*topic;
+	bool			group;
+	int64_t			*next;	/* per partition: after the last given */
+	bool			unstored;	/* messages given since the store */
 };
 
 int kcap_kafka_consumer_open(struct kcap_kafka_consumer **cp,
@@ -555,6 +559,9 @@ int kcap_kafka_consumer_open(struct kcap_kafka_consumer **cp,
 	if (o->group) {
 		extra[n++] = "group.id";
 		extra[n++] = o->group;
+		/* Offsets of what the caller has written: _store(). */
+		extra[n++] = "enable.auto.offset.store";
+		extra[n++] = "false";
 		if (o->from != KCAP_KAFKA_FROM_STORED) {
 			extra[n++] = "auto.offset.reset";
 			extra[n++] = o->from == KCAP_KAFKA_FROM_END ?
@@ -581,8 +588,11 @@ int kcap_kafka_consumer_open(struct kcap_kafka_consumer **cp,
 	if (err)
 		goto fail;
 	c->eof = calloc((size_t)c->nr_partitions, 1);
+	c->next = calloc((size_t)c->nr_partitions, sizeof(*c->next));
+	c->topic = strdup(o->topic);
+	c->group = o->group != NULL;
 	l = rd_kafka_topic_partition_list_new(c->nr_partitions);
-	if (!c->eof || !l) {
+	if (!c->eof || !c->next || !c->topic || !l) {
 		err = kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
 		goto fail;
 	}
@@ -599,6 +609,7 @@ int kcap_kafka_consumer_open(struct kcap_kafka_consumer **cp,
 		rerr = rd_kafka_assign(c->rk, l);
 	}
 	rd_kafka_topic_partition_list_destroy(l);
+	l = NULL;
 	if (rerr) {
 		err = kcap_error_set(e, -EIO, KCAP_ERROR_SYSTEM,
 				     "Kafka topic '%s': %s", o->topic,
@@ -608,8 +619,12 @@ int kcap_kafka_consumer_open(struct kcap_kafka_consumer **cp,
 	*cp = c;
 	return 0;
 fail:
+	if (l)
+		rd_kafka_topic_partition_list_destroy(l);
 	rd_kafka_destroy(c->rk);
 	free(c->eof);
+	free(c->next);
+	free(c->topic);
 	free(c);
 	return err;
 }
@@ -678,10 +693,43 @@ int kcap_kafka_consume(struct kcap_kafka_consumer *c, int timeout_ms,
 			c->eof[rm->partition] = 0;	/* more came */
 			c->at_end--;
 		}
+		if (rm->partition >= 0 && rm->partition < c->nr_partitions) {
+			c->next[rm->partition] = rm->offset + 1;
+			c->unstored = true;
+		}
 		c->msg = rm;
 		kcap_kafka_decode(rm, m);
 		return 1;
 	}
+}
+
+int kcap_kafka_consumer_store(struct kcap_kafka_consumer *c,
+			      struct kcap_error *e)
+{
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_resp_err_t rerr;
+	int i;
+
+	kcap_error_clear(e);
+	if (!c->group || !c->unstored)
+		return 0;
+	l = rd_kafka_topic_partition_list_new(c->nr_partitions);
+	if (!l)
+		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
+	for (i = 0; i < c->nr_partitions; i++)
+		if (c->next[i] > 0)
+			rd_kafka_topic_partition_list_add(l, c->topic, i)->offset =
+				c->next[i];
+	rerr = rd_kafka_offsets_store(c->rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	/* A partition taken away by a rebalance is not ours to store. */
+	if (rerr && rerr != RD_KAFKA_RESP_ERR__STATE &&
+	    rerr != RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION)
+		return kcap_error_set(e, -EIO, KCAP_ERROR_SYSTEM,
+				      "Kafka: storing the offsets: %s",
+				      rd_kafka_err2str(rerr));
+	c->unstored = false;
+	return 0;
 }
 
 void kcap_kafka_consumer_close(struct kcap_kafka_consumer *c)
@@ -693,5 +741,7 @@ void kcap_kafka_consumer_close(struct kcap_kafka_consumer *c)
 	rd_kafka_consumer_close(c->rk);
 	rd_kafka_destroy(c->rk);
 	free(c->eof);
+	free(c->next);
+	free(c->topic);
 	free(c);
 }

@@ -1862,7 +1862,8 @@ enum kcap_kafka_from {
  * struct kcap_kafka_consumer_opts - a topic to read frames from.
  * @brokers, @topic, @conf, @nr_conf, @timeout_ms: as struct kcap_kafka_opts.
  * @group: a consumer group (group.id), or NULL: every partition assigned,
- *	no offsets stored.
+ *	no offsets stored.  A group's offsets are those the caller stores
+ *	(kcap_kafka_consumer_store()).
  * @from: see enum kcap_kafka_from.
  * @exit_at_end: kcap_kafka_consume() returns -ENODATA once every partition
  *	is at its end (kcat -e).
@@ -1912,6 +1913,18 @@ int kcap_kafka_consumer_open(struct kcap_kafka_consumer **c,
  */
 int kcap_kafka_consume(struct kcap_kafka_consumer *c, int timeout_ms,
 		       struct kcap_kafka_msg *m, struct kcap_error *e);
+
+/*
+ * kcap_kafka_consumer_store() - the messages given so far are done with
+ * (written out, or left out on purpose): a group's offsets after them are
+ * stored, to be committed (in the background, and by close).  A group's
+ * offsets are never stored otherwise: a message given but not yet safe in
+ * the caller's file is read again by the group's next consumer.  Without a
+ * group: nothing to do.
+ * Return: 0, or a negative errno with @e saying why.
+ */
+int kcap_kafka_consumer_store(struct kcap_kafka_consumer *c,
+			      struct kcap_error *e);
 
 void kcap_kafka_consumer_close(struct kcap_kafka_consumer *c);
 
