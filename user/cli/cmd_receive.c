@@ -18,6 +18,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -152,6 +153,26 @@ static void receive_summary(struct kcap_receive *rx, bool signalled,
 		(unsigned long long)i->connections, i->addr);
 }
 
+/*
+ * Whether the files of -w FILE can be created: its directory is there and
+ * writable (not checked for a -G name, whose directory may be a time's).
+ */
+static int receive_check_dir(const char *file)
+{
+	char dir[CLI_PATH_MAX];
+	const char *slash = strrchr(file, '/');
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s",
+			 slash == file ? 1 : (int)(slash - file), file);
+	if (strchr(dir, '%') || !access(dir, W_OK | X_OK))
+		return 0;
+	return cli_fail("cannot write '%s': %s: %s", file, dir,
+			strerror(errno));
+}
+
 int cmd_receive(int argc, char **argv)
 {
 	struct kcap_receive_opts ro = { 0 };
@@ -168,6 +189,9 @@ int cmd_receive(int argc, char **argv)
 		return ret;
 	/* -Z: every file is created by USER. */
 	if (o.out.user && cli_become_user(o.out.user))
+		return KCAP_EXIT_FAIL;
+	/* Files come with streams: a directory they cannot go in, now. */
+	if (receive_check_dir(o.out.file))
 		return KCAP_EXIT_FAIL;
 	c.o = &o;
 	ro.addr = o.addr;
