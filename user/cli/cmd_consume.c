@@ -183,6 +183,8 @@ static void consume_signals(bool install)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		memset(&sa, 0, sizeof(sa));
 		sigemptyset(&sa.sa_mask);
+		/* A second signal is the default's: a close that hangs ends. */
+		sa.sa_flags = SA_RESETHAND;
 		sa.sa_handler = install ? consume_on_signal : SIG_DFL;
 		sigaction(sigs[i], &sa, NULL);
 	}
@@ -600,7 +602,7 @@ int cmd_consume(int argc, char **argv)
 	consume_signals(true);
 	c.stored_ms = consume_ms();
 	ret = consume_loop(&c);
-	consume_signals(false);
+	/* (a signal now still gets the file out and the summary) */
 	ret = consume_finish(&c, ret, &kept);
 	kcap_kafka_consumer_close(c.k);
 	fprintf(stderr, "%s%llu messages consumed, %llu frames written, %llu did not match the filter",
@@ -611,6 +613,7 @@ int cmd_consume(int argc, char **argv)
 		fprintf(stderr, ", %llu skipped",
 			(unsigned long long)c.skipped);
 	fputc('\n', stderr);
+	consume_signals(false);
 out:
 	for (i = 0; i < c.nr_filters; i++)
 		if (c.filter_ok[i])
