@@ -114,6 +114,20 @@ static void test_kafka_flow_hash(void **state)
 	assert_int_equal(kcap_kafka_flow_hash(v6, 48, LINKTYPE_RAW, &h3), 0);
 	assert_int_equal(kcap_kafka_flow_hash(v6r, 48, LINKTYPE_RAW, &h4), 0);
 	assert_int_equal(h3, h4);
+	/*
+	 * A datagram's fragments, the first (MF, ports) and a later one
+	 * (an offset, no ports), either way: one flow, by the addresses.
+	 */
+	n = make_ip4(f2, a, 1234, b, 80, 17, false);
+	f2[14 + 6] = 0x20;	/* MF, offset 0 */
+	make_ip4(f3, b, 9, a, 9, 17, false);
+	f3[14 + 7] = 0xb9;	/* offset 185 * 8 */
+	assert_int_equal(kcap_kafka_flow_hash(f2, n, LINKTYPE_ETHERNET, &h3), 0);
+	assert_int_equal(kcap_kafka_flow_hash(f3, n, LINKTYPE_ETHERNET, &h4), 0);
+	assert_int_equal(h3, h4);
+	make_ip4(f2, a, 1234, b, 80, 17, false);	/* not a fragment */
+	assert_int_equal(kcap_kafka_flow_hash(f2, n, LINKTYPE_ETHERNET, &h4), 0);
+	assert_int_not_equal(h3, h4);
 	/* ARP, a short frame, an unknown link type: no flow. */
 	f1[12] = 0x08; f1[13] = 0x06;
 	assert_int_equal(kcap_kafka_flow_hash(f1, n, LINKTYPE_ETHERNET, &h4), -EINVAL);
@@ -470,12 +484,15 @@ static void test_kafka_errors(void **state)
 	};
 	static const char *const bad[] = { "nosuch.setting=1" };
 	static const char *const noeq[] = { "linger.ms" };
+	static char long_conf[4100], long_id[4001];
+	const char *long_val[1];
 	struct kcap_kafka_producer *p;
 	struct kcap_error e;
 	struct mock mk;
 	time_t t0 = time(NULL);
 
 	(void)state;
+	memset(long_id, 'k', 4000);
 	assert_int_equal(kcap_kafka_producer_open(&p, &po, &e), -EHOSTUNREACH);
 	assert_null(p);
 	assert_non_null(strstr(e.msg, "Kafka brokers 127.0.0.1:1: no answer within 1500 ms"));
@@ -495,6 +512,15 @@ static void test_kafka_errors(void **state)
 	po.conf = noeq;
 	assert_int_equal(kcap_kafka_producer_open(&p, &po, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "must be KEY=VALUE"));
+	/* A value of any length (a PEM certificate's): taken. */
+	snprintf(long_conf, sizeof(long_conf), "client.id=%.*s", 4000,
+		 long_id);
+	long_val[0] = long_conf;
+	po.conf = long_val;
+	po.topic = "frames";
+	if (kcap_kafka_producer_open(&p, &po, &e))
+		fail_msg("%s", e.msg);
+	kcap_kafka_producer_close(p, 1000, NULL);
 	mock_stop(&mk);
 }
 

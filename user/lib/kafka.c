@@ -131,9 +131,13 @@ static int kcap_flow_ip(const uint8_t *p, size_t len, uint32_t *hash)
 		hl = (size_t)(p[0] & 0x0f) * 4;
 		if (hl < 20 || hl > len)
 			return -EINVAL;
-		/* A fragment but the first has no ports. */
+		/*
+		 * Every fragment (MF set, or an offset) by its addresses:
+		 * only the first has the ports, and all of a datagram's go
+		 * to one partition.
+		 */
 		*hash = kcap_flow_ends(p + 12, p + 16, 4,
-				       (kcap_be(p + 6, 2) & 0x1fff) ? NULL :
+				       (kcap_be(p + 6, 2) & 0x3fff) ? NULL :
 				       p + hl, len - hl, p[9]);
 		return 0;
 	}
@@ -258,7 +262,7 @@ static rd_kafka_t *kcap_kafka_new(rd_kafka_type_t type, const char *brokers,
 				  struct kcap_error *e)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
-	char err[512], key[256], val[1024];
+	char err[512], *key;
 	const char *eq;
 	bool logs = false;
 	unsigned int i;
@@ -278,22 +282,27 @@ static rd_kafka_t *kcap_kafka_new(rd_kafka_type_t type, const char *brokers,
 	}
 	for (i = 0; i < nr; i++) {
 		eq = strchr(conf[i], '=');
-		if (!eq || eq == conf[i] ||
-		    (size_t)(eq - conf[i]) >= sizeof(key) ||
-		    strlen(eq + 1) >= sizeof(val)) {
+		if (!eq || eq == conf[i]) {
 			rd_kafka_conf_destroy(c);
 			kcap_error_set(e, -EINVAL, KCAP_ERROR_SYSTEM,
 				       "librdkafka setting '%s': must be KEY=VALUE",
 				       conf[i]);
 			return NULL;
 		}
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - conf[i]),
-			 conf[i]);
-		snprintf(val, sizeof(val), "%s", eq + 1);
+		/* Values of any length: PEM certificates, JAAS configs. */
+		key = strndup(conf[i], (size_t)(eq - conf[i]));
+		if (!key) {
+			rd_kafka_conf_destroy(c);
+			kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
+			return NULL;
+		}
 		logs = logs || !strcmp(key, "debug") || !strcmp(key, "log_level");
-		if (rd_kafka_conf_set(c, key, val, err, sizeof(err)) !=
-		    RD_KAFKA_CONF_OK)
+		if (rd_kafka_conf_set(c, key, eq + 1, err, sizeof(err)) !=
+		    RD_KAFKA_CONF_OK) {
+			free(key);
 			goto bad;
+		}
+		free(key);
 	}
 	if (!logs)
 		rd_kafka_conf_set_log_cb(c, kcap_kafka_quiet);
