@@ -128,6 +128,10 @@ static void test_kafka_flow_hash(void **state)
 	make_ip4(f2, a, 1234, b, 80, 17, false);	/* not a fragment */
 	assert_int_equal(kcap_kafka_flow_hash(f2, n, LINKTYPE_ETHERNET, &h4), 0);
 	assert_int_not_equal(h3, h4);
+	/* DF alone is not a fragment: the ports count, as without it. */
+	f2[14 + 6] = 0x40;
+	assert_int_equal(kcap_kafka_flow_hash(f2, n, LINKTYPE_ETHERNET, &h3), 0);
+	assert_int_equal(h3, h4);
 	/* ARP, a short frame, an unknown link type: no flow. */
 	f1[12] = 0x08; f1[13] = 0x06;
 	assert_int_equal(kcap_kafka_flow_hash(f1, n, LINKTYPE_ETHERNET, &h4), -EINVAL);
@@ -425,6 +429,258 @@ static void test_kafka_pycapa(void **state)
 	mock_stop(&mk);
 }
 
+/* A producer of plain messages (no kcap header) at @brokers. */
+static rd_kafka_t *plain_producer(const char *brokers)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	char err[256];
+	rd_kafka_t *rk;
+
+	rd_kafka_conf_set(rc, "bootstrap.servers", brokers, err, sizeof(err));
+	rd_kafka_conf_set(rc, "log_level", "0", err, sizeof(err));
+	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, err, sizeof(err));
+	assert_non_null(rk);
+	return rk;
+}
+
+/*
+ * The time of a message without kcap's header: the key's µs, else the
+ * message's own ms; neither: 0, not ~0 * 1000000.  A key past what
+ * nanoseconds hold (a hostile or foreign 8-byte key) is not a time.
+ */
+static void test_kafka_msg_time(void **state)
+{
+	static const struct {
+		bool		key;
+		uint64_t	us;
+		int64_t		ms;
+		uint64_t	want;
+	} t[] = {
+		{ false, 0, -1, 0 },
+		{ false, 0, 1700000000123LL, 1700000000123000000ULL },
+		{ true, UINT64_MAX / 1000, 1, UINT64_MAX / 1000 * 1000 },
+		{ true, UINT64_MAX / 1000 + 1, 1700000000123LL,
+		  1700000000123000000ULL },
+		{ true, UINT64_MAX, 1700000000123LL, 1700000000123000000ULL },
+	};
+	const size_t nr = sizeof(t) / sizeof(t[0]);
+	uint8_t key[8], frame[42] = { 0xff, 0xff, 0xff };
+	struct kcap_kafka_consumer *c;
+	struct kcap_kafka_msg m;
+	struct kcap_error e;
+	struct mock mk;
+	rd_kafka_t *rk;
+	size_t i;
+	int ret;
+
+	(void)state;
+	mock_start(&mk, 1);
+	rk = plain_producer(mk.brokers);
+	for (i = 0; i < nr; i++) {
+		key[0] = t[i].us >> 56; key[1] = t[i].us >> 48;
+		key[2] = t[i].us >> 40; key[3] = t[i].us >> 32;
+		key[4] = t[i].us >> 24; key[5] = t[i].us >> 16;
+		key[6] = t[i].us >> 8; key[7] = t[i].us;
+		frame[41] = i;
+		assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("frames"),
+				 RD_KAFKA_V_KEY(t[i].key ? key : NULL,
+						t[i].key ? 8 : 0),
+				 RD_KAFKA_V_TIMESTAMP(t[i].ms),
+				 RD_KAFKA_V_VALUE(frame, sizeof(frame)),
+				 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				 RD_KAFKA_V_END), 0);
+	}
+	assert_int_equal(rd_kafka_flush(rk, 10000), 0);
+	rd_kafka_destroy(rk);
+
+	c = read_all(mk.brokers);
+	i = 0;
+	while ((ret = kcap_kafka_consume(c, 1000, &m, &e)) >= 0) {
+		if (!ret)
+			continue;
+		assert_true(i < nr);
+		assert_int_equal(m.frame.data[41], i);
+		assert_false(m.kcap);
+		if (m.frame.tstamp_ns != t[i].want)
+			fail_msg("message %zu: %llu ns, not %llu", i,
+				 (unsigned long long)m.frame.tstamp_ns,
+				 (unsigned long long)t[i].want);
+		i++;
+	}
+	assert_int_equal(ret, -ENODATA);
+	assert_int_equal(i, nr);
+	kcap_kafka_consumer_close(c);
+	mock_stop(&mk);
+}
+
+/*
+ * A frame librdkafka refuses (larger than message.max.bytes): -EIO,
+ * counted produced and failed, not dropped (the queue was not full).
+ */
+static void test_kafka_refused(void **state)
+{
+	static const char *const conf[] = {
+		"log_level=0", "message.max.bytes=1000",
+	};
+	struct kcap_kafka_opts po = {
+		.topic = "frames", .conf = conf, .nr_conf = 2,
+	};
+	static uint8_t frame[2000] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct kcap_frame f = { .data = frame, .caplen = 60, .len = 60,
+				.tstamp_ns = BASE_NS };
+	struct kcap_kafka_producer *p;
+	struct kcap_kafka_counts n;
+	struct kcap_error e;
+	struct mock mk;
+
+	(void)state;
+	mock_start(&mk, 1);
+	po.brokers = mk.brokers;
+	if (kcap_kafka_producer_open(&p, &po, &e))
+		fail_msg("%s", e.msg);
+	assert_int_equal(kcap_kafka_produce(p, &f, LINKTYPE_ETHERNET, "eth0"), 0);
+	f.caplen = f.len = sizeof(frame);
+	assert_int_equal(kcap_kafka_produce(p, &f, LINKTYPE_ETHERNET, "eth0"),
+			 -EIO);
+	assert_int_equal(kcap_kafka_producer_counts(p)->failed, 1);
+	assert_int_equal(kcap_kafka_producer_counts(p)->dropped, 0);
+	kcap_kafka_producer_close(p, 10000, &n);
+	assert_int_equal(n.produced, 2);
+	assert_int_equal(n.delivered, 1);
+	assert_int_equal(n.failed, 1);
+	assert_int_equal(n.dropped, 0);
+	mock_stop(&mk);
+}
+
+/*
+ * Group settings for quick rebalances on the mock cluster; the last, the
+ * assignor: eager (range) or cooperative (incremental assignments).
+ */
+static const char *group_conf[] = {
+	"log_level=0", "session.timeout.ms=3000", "heartbeat.interval.ms=100",
+	"partition.assignment.strategy=range",
+};
+
+#define GROUP_WAIT_S	20
+
+/* @n messages (plain, no header) into each of topic "frames"' @parts. */
+static void produce_each(const char *brokers, int parts, int n)
+{
+	uint8_t key[8], frame[42] = { 0xff, 0xff, 0xff };
+	rd_kafka_t *rk = plain_producer(brokers);
+	int p, i;
+
+	for (p = 0; p < parts; p++) {
+		for (i = 0; i < n; i++) {
+			kcap_kafka_key(key, BASE_NS + (p * n + i) * 1000ULL);
+			assert_int_equal(rd_kafka_producev(rk,
+					 RD_KAFKA_V_TOPIC("frames"),
+					 RD_KAFKA_V_PARTITION(p),
+					 RD_KAFKA_V_KEY(key, 8),
+					 RD_KAFKA_V_VALUE(frame, sizeof(frame)),
+					 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+					 RD_KAFKA_V_END), 0);
+		}
+	}
+	assert_int_equal(rd_kafka_flush(rk, 10000), 0);
+	rd_kafka_destroy(rk);
+}
+
+static struct kcap_kafka_consumer *group_open(const char *brokers,
+					      const char *group, bool end)
+{
+	struct kcap_kafka_consumer_opts co = {
+		.brokers = brokers, .topic = "frames", .conf = group_conf,
+		.nr_conf = 4, .group = group,
+		.from = KCAP_KAFKA_FROM_BEGINNING, .exit_at_end = end,
+	};
+	struct kcap_kafka_consumer *c = NULL;
+	struct kcap_error e;
+
+	if (kcap_kafka_consumer_open(&c, &co, &e))
+		fail_msg("%s", e.msg);
+	return c;
+}
+
+/*
+ * -e with a group: the end of this member's partitions, not the topic's.
+ * Alone, a member has both partitions and ends at the end of both.  With
+ * a second member (s, which does not end, and read both partitions
+ * before e1 came) each has one, or e1 none for a while (cooperative): e1
+ * ends at the end of its one, and storing s's offsets after its other
+ * partition was taken is no error.
+ */
+static void test_kafka_group_end(void **state)
+{
+	struct kcap_kafka_consumer *e1, *s;
+	unsigned int got, got_s, parts, parts_s;
+	struct kcap_kafka_msg m;
+	struct kcap_error e;
+	struct mock mk;
+	time_t t0;
+	int ret;
+
+	group_conf[3] = *state;
+	mock_start(&mk, 2);
+	produce_each(mk.brokers, 2, 3);
+
+	e1 = group_open(mk.brokers, "alone", true);
+	got = 0;
+	t0 = time(NULL);
+	while ((ret = kcap_kafka_consume(e1, 100, &m, &e)) >= 0 &&
+	       time(NULL) - t0 < GROUP_WAIT_S)
+		got += ret;
+	assert_int_equal(ret, -ENODATA);
+	assert_int_equal(got, 6);
+	kcap_kafka_consumer_close(e1);
+
+	/* s alone first: both partitions, all six read, none stored. */
+	s = group_open(mk.brokers, "pair", false);
+	got_s = 0;
+	t0 = time(NULL);
+	while (got_s < 6 && time(NULL) - t0 < GROUP_WAIT_S) {
+		ret = kcap_kafka_consume(s, 100, &m, &e);
+		if (ret < 0)
+			fail_msg("%s", e.msg);
+		got_s += ret;
+	}
+	assert_int_equal(got_s, 6);
+
+	/* e1 joins: one partition each; e1 ends at the end of its one. */
+	e1 = group_open(mk.brokers, "pair", true);
+	got = got_s = parts = parts_s = 0;
+	t0 = time(NULL);
+	while (time(NULL) - t0 < GROUP_WAIT_S) {
+		ret = kcap_kafka_consume(e1, 100, &m, &e);
+		if (ret == -ENODATA)
+			break;
+		if (ret < 0)
+			fail_msg("%s", e.msg);
+		if (ret) {
+			got++;
+			parts |= 1U << m.partition;
+		}
+		ret = kcap_kafka_consume(s, 0, &m, &e);
+		if (ret < 0)
+			fail_msg("%s", e.msg);
+		if (ret) {
+			got_s++;
+			parts_s |= 1U << m.partition;
+		}
+	}
+	if (ret != -ENODATA)
+		fail_msg("-e in a group of two: no end within %d s (%u read)",
+			 GROUP_WAIT_S, got);
+	assert_int_equal(got, 3);
+	assert_true(parts == 1 || parts == 2);
+	/* What s read again (nothing was committed) is of the other one. */
+	assert_true(!parts_s || parts_s == (parts ^ 3));
+	assert_int_equal(kcap_kafka_consumer_store(s, &e), 0);
+	kcap_kafka_consumer_close(e1);
+	kcap_kafka_consumer_close(s);
+	mock_stop(&mk);
+}
+
 #define NR_BUSY		40000
 
 /*
@@ -533,6 +789,12 @@ int main(void)
 		cmocka_unit_test(test_kafka_round_trip),
 		cmocka_unit_test(test_kafka_key_partitions),
 		cmocka_unit_test(test_kafka_pycapa),
+		cmocka_unit_test(test_kafka_msg_time),
+		cmocka_unit_test(test_kafka_refused),
+		cmocka_unit_test_prestate(test_kafka_group_end,
+			"partition.assignment.strategy=range"),
+		cmocka_unit_test_prestate(test_kafka_group_end,
+			"partition.assignment.strategy=cooperative-sticky"),
 		cmocka_unit_test(test_kafka_busy),
 		cmocka_unit_test(test_kafka_errors),
 	};

@@ -12,11 +12,16 @@
  * Producing never waits: rd_kafka_producev() queues the message in
  * librdkafka, which sends it from its own threads; a full queue (the
  * broker is away and queue.buffering.max.messages or .kbytes is reached)
- * drops the frame, counted.  Delivery reports come in at
+ * drops the frame, counted; a frame librdkafka refuses (too large) is
+ * counted failed.  Delivery reports come in at
  * kcap_kafka_poll() and every KCAP_KAFKA_POLL_EVERY messages produced,
  * counted delivered or failed; kcap_kafka_producer_close()
  * waits a bounded time for the rest and counts what did not make it as
  * failed.
+ *
+ * A consumer in a group takes the partitions the group gives it through
+ * a rebalance callback, which keeps count of them: -e ends at the end of
+ * this member's partitions.
  */
 
 #include <endian.h>
@@ -34,6 +39,7 @@
 #define KCAP_KAFKA_METADATA_MS	10000	/* the broker at open */
 #define KCAP_KAFKA_CLOSE_MS	10000	/* flush at close */
 #define KCAP_KAFKA_POLL_EVERY	1024	/* messages between delivery reports */
+#define KCAP_KAFKA_MAX_PARTS	(1 << 20)	/* of a group's assignment */
 
 #define LINKTYPE_ETHERNET	1
 #define LINKTYPE_RAW		101
@@ -251,14 +257,12 @@ static void kcap_kafka_quiet(const rd_kafka_t *rk, int level, const char *fac,
 /*
  * A new handle of @type: the brokers, then each "KEY=VALUE" of the
  * caller, then @extra ("KEY", "VALUE" pairs, NULL-ended) where the
- * caller did not set them.
+ * caller did not set them; @cbs sets kcap's callbacks.
  */
 static rd_kafka_t *kcap_kafka_new(rd_kafka_type_t type, const char *brokers,
 				  const char *const *conf, unsigned int nr,
 				  const char *const *extra, void *opaque,
-				  void (*dr)(rd_kafka_t *,
-					     const rd_kafka_message_t *,
-					     void *),
+				  void (*cbs)(rd_kafka_conf_t *),
 				  struct kcap_error *e)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
@@ -307,8 +311,8 @@ static rd_kafka_t *kcap_kafka_new(rd_kafka_type_t type, const char *brokers,
 	if (!logs)
 		rd_kafka_conf_set_log_cb(c, kcap_kafka_quiet);
 	rd_kafka_conf_set_opaque(c, opaque);
-	if (dr)
-		rd_kafka_conf_set_dr_msg_cb(c, dr);
+	if (cbs)
+		cbs(c);
 	rk = rd_kafka_new(type, c, err, sizeof(err));
 	if (!rk) {
 		rd_kafka_conf_destroy(c);
@@ -384,6 +388,11 @@ static void kcap_kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m,
 		p->counts.delivered++;
 }
 
+static void kcap_kafka_producer_cbs(rd_kafka_conf_t *c)
+{
+	rd_kafka_conf_set_dr_msg_cb(c, kcap_kafka_dr);
+}
+
 int kcap_kafka_producer_open(struct kcap_kafka_producer **pp,
 			     const struct kcap_kafka_opts *o,
 			     struct kcap_error *e)
@@ -403,7 +412,8 @@ int kcap_kafka_producer_open(struct kcap_kafka_producer **pp,
 		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
 	p->by = o->partition_by;
 	p->rk = kcap_kafka_new(RD_KAFKA_PRODUCER, o->brokers, o->conf,
-			       o->nr_conf, extra, p, kcap_kafka_dr, e);
+			       o->nr_conf, extra, p, kcap_kafka_producer_cbs,
+			       e);
 	if (!p->rk) {
 		free(p);
 		return e ? e->err : -EINVAL;
@@ -478,9 +488,17 @@ int kcap_kafka_produce(struct kcap_kafka_producer *p,
 			kcap_kafka_poll(p);
 		return 0;
 	}
-	p->counts.dropped++;
-	if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+	if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+		/*
+		 * Refused (too large, say): librdkafka's failure, not the
+		 * brokers' pace; produced and failed, so that every frame
+		 * produced is still delivered or failed.
+		 */
+		p->counts.produced++;
+		p->counts.failed++;
 		return -EIO;
+	}
+	p->counts.dropped++;
 	/* Delivered messages may be what fills it: let them go. */
 	kcap_kafka_poll(p);
 	return -ENOBUFS;
@@ -530,14 +548,132 @@ struct kcap_kafka_consumer {
 	rd_kafka_t		*rk;
 	rd_kafka_message_t	*msg;	/* the last one given */
 	bool			exit_at_end;
-	int			nr_partitions;
-	int			at_end;	/* partitions at their end */
+	int			nr_partitions;	/* of the arrays */
+	int			nr_assigned;	/* partitions this one reads */
+	uint8_t			*assigned;	/* which */
+	int			at_end;	/* assigned partitions at their end */
 	uint8_t			*eof;	/* which */
 	char			*topic;
 	bool			group;
 	int64_t			*next;	/* per partition: after the last given */
 	bool			unstored;	/* messages given since the store */
+	rd_kafka_resp_err_t	assign_err;	/* the group's, not taken */
 };
+
+/*
+ * Room for partitions 0 to @n - 1: a group may assign partitions added to
+ * the topic since the open.
+ */
+static int kcap_kafka_grow(struct kcap_kafka_consumer *c, int n)
+{
+	size_t old = (size_t)c->nr_partitions, len = (size_t)n;
+	uint8_t *assigned, *eof;
+	int64_t *next;
+
+	if (n <= c->nr_partitions)
+		return 0;
+	assigned = realloc(c->assigned, len);
+	if (!assigned)
+		return -ENOMEM;
+	c->assigned = assigned;
+	eof = realloc(c->eof, len);
+	if (!eof)
+		return -ENOMEM;
+	c->eof = eof;
+	next = realloc(c->next, len * sizeof(*next));
+	if (!next)
+		return -ENOMEM;
+	c->next = next;
+	memset(assigned + old, 0, len - old);
+	memset(eof + old, 0, len - old);
+	memset(next + old, 0, (len - old) * sizeof(*next));
+	c->nr_partitions = n;
+	return 0;
+}
+
+/* Partition @p taken (at no end yet) or given up (nothing to store). */
+static void kcap_kafka_own(struct kcap_kafka_consumer *c, int32_t p, bool own)
+{
+	if (p < 0 || p >= c->nr_partitions || c->assigned[p] == own)
+		return;
+	c->assigned[p] = own;
+	if (own) {
+		c->nr_assigned++;
+		return;
+	}
+	c->nr_assigned--;
+	if (c->eof[p]) {
+		c->eof[p] = 0;
+		c->at_end--;
+	}
+	/* Not stored now: its next reader starts at the group's commit. */
+	c->next[p] = 0;
+}
+
+/*
+ * A group's rebalance, served by kcap_kafka_consume() (and the close):
+ * the partitions assigned or revoked, taken or given up as the protocol
+ * wants (the whole assignment when eager, these when cooperative).
+ */
+static void kcap_kafka_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+				 rd_kafka_topic_partition_list_t *l,
+				 void *opaque)
+{
+	const char *proto = rd_kafka_rebalance_protocol(rk);
+	bool coop = proto && !strcmp(proto, "COOPERATIVE");
+	struct kcap_kafka_consumer *c = opaque;
+	rd_kafka_resp_err_t rerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+	rd_kafka_error_t *error = NULL;
+	int32_t p;
+	int i;
+
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		if (coop)
+			error = rd_kafka_incremental_assign(rk, l);
+		else
+			rerr = rd_kafka_assign(rk, l);
+		if (error) {
+			rerr = rd_kafka_error_code(error);
+			rd_kafka_error_destroy(error);
+		}
+		if (rerr) {
+			c->assign_err = rerr;
+			return;
+		}
+		for (i = 0; i < l->cnt; i++) {
+			p = l->elems[i].partition;
+			if (strcmp(l->elems[i].topic, c->topic) || p < 0)
+				continue;
+			if (p >= KCAP_KAFKA_MAX_PARTS)
+				c->assign_err =
+					RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+			else if (kcap_kafka_grow(c, p + 1))
+				c->assign_err =
+					RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
+			else
+				kcap_kafka_own(c, p, true);
+		}
+		return;
+	}
+	if (coop && err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+		error = rd_kafka_incremental_unassign(rk, l);
+		if (error)
+			rd_kafka_error_destroy(error);
+		for (i = 0; i < l->cnt; i++)
+			if (!strcmp(l->elems[i].topic, c->topic))
+				kcap_kafka_own(c, l->elems[i].partition, false);
+		return;
+	}
+	/* Revoked (eager), or the rebalance failed: all given up. */
+	rd_kafka_assign(rk, NULL);
+	for (i = 0; i < c->nr_partitions; i++)
+		kcap_kafka_own(c, i, false);
+}
+
+static void kcap_kafka_group_cbs(rd_kafka_conf_t *c)
+{
+	rd_kafka_conf_set_rebalance_cb(c, kcap_kafka_rebalance);
+}
 
 int kcap_kafka_consumer_open(struct kcap_kafka_consumer **cp,
 			     const struct kcap_kafka_consumer_opts *o,
@@ -549,7 +685,7 @@ int kcap_kafka_consumer_open(struct kcap_kafka_consumer **cp,
 	rd_kafka_resp_err_t rerr;
 	unsigned int n = 0;
 	int64_t off;
-	int err, i;
+	int err, i, nr;
 
 	kcap_error_clear(e);
 	*cp = NULL;
@@ -584,24 +720,28 @@ int kcap_kafka_consumer_open(struct kcap_kafka_consumer **cp,
 		extra[n++] = "false";
 	}
 	extra[n] = NULL;
+	/* The topic's name first: the rebalance callback compares it. */
+	c->topic = strdup(o->topic);
+	if (!c->topic) {
+		free(c);
+		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
+	}
 	c->rk = kcap_kafka_new(RD_KAFKA_CONSUMER, o->brokers, o->conf,
-			       o->nr_conf, extra, c, NULL, e);
+			       o->nr_conf, extra, c,
+			       o->group ? kcap_kafka_group_cbs : NULL, e);
 	if (!c->rk) {
+		free(c->topic);
 		free(c);
 		return e ? e->err : -EINVAL;
 	}
 	err = kcap_kafka_partitions(c->rk, o->brokers, o->topic,
 				    o->timeout_ms > 0 ? o->timeout_ms :
-				    KCAP_KAFKA_METADATA_MS, &c->nr_partitions,
-				    e);
+				    KCAP_KAFKA_METADATA_MS, &nr, e);
 	if (err)
 		goto fail;
-	c->eof = calloc((size_t)c->nr_partitions, 1);
-	c->next = calloc((size_t)c->nr_partitions, sizeof(*c->next));
-	c->topic = strdup(o->topic);
 	c->group = o->group != NULL;
-	l = rd_kafka_topic_partition_list_new(c->nr_partitions);
-	if (!c->eof || !c->next || !c->topic || !l) {
+	l = rd_kafka_topic_partition_list_new(nr);
+	if (kcap_kafka_grow(c, nr) || !l) {
 		err = kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
 		goto fail;
 	}
@@ -616,6 +756,9 @@ int kcap_kafka_consumer_open(struct kcap_kafka_consumer **cp,
 		for (i = 0; i < c->nr_partitions; i++)
 			rd_kafka_topic_partition_list_add(l, o->topic, i)->offset = off;
 		rerr = rd_kafka_assign(c->rk, l);
+		/* All of them, for good: no group, no rebalance. */
+		for (i = 0; !rerr && i < c->nr_partitions; i++)
+			kcap_kafka_own(c, i, true);
 	}
 	rd_kafka_topic_partition_list_destroy(l);
 	l = NULL;
@@ -631,6 +774,7 @@ fail:
 	if (l)
 		rd_kafka_topic_partition_list_destroy(l);
 	rd_kafka_destroy(c->rk);
+	free(c->assigned);
 	free(c->eof);
 	free(c->next);
 	free(c->topic);
@@ -638,12 +782,17 @@ fail:
 	return err;
 }
 
-/* A message as a frame: Pycapa's (Ethernet, µs from the key), or kcap's. */
+/*
+ * A message as a frame: Pycapa's (Ethernet, µs from the key), or kcap's.
+ * Without Pycapa's key (or with one past what ns hold, not a time), the
+ * message's own ms; without those either, 0.
+ */
 static void kcap_kafka_decode(const rd_kafka_message_t *rm,
 			      struct kcap_kafka_msg *m)
 {
 	rd_kafka_headers_t *h = NULL;
 	const void *v;
+	int64_t ms;
 	size_t len;
 	uint64_t us;
 
@@ -654,12 +803,14 @@ static void kcap_kafka_decode(const rd_kafka_message_t *rm,
 	m->linktype = LINKTYPE_ETHERNET;
 	m->partition = rm->partition;
 	m->offset = rm->offset;
-	if (!kcap_kafka_key_us(rm->key, rm->key_len, &us))
+	if (!kcap_kafka_key_us(rm->key, rm->key_len, &us) &&
+	    us <= UINT64_MAX / 1000) {
 		m->frame.tstamp_ns = us * 1000;
-	else	/* no key of Pycapa's: the message's own time, in ms */
-		m->frame.tstamp_ns =
-			(uint64_t)rd_kafka_message_timestamp(rm, NULL) *
-			1000000;
+	} else {
+		ms = rd_kafka_message_timestamp(rm, NULL);
+		if (ms > 0 && (uint64_t)ms <= UINT64_MAX / 1000000)
+			m->frame.tstamp_ns = (uint64_t)ms * 1000000;
+	}
 	if (!rd_kafka_message_headers(rm, &h) &&
 	    !rd_kafka_header_get_last(h, KCAP_KAFKA_H_NAME, &v, &len))
 		m->kcap = !kcap_kafka_header_get(v, len, m);
@@ -676,7 +827,16 @@ int kcap_kafka_consume(struct kcap_kafka_consumer *c, int timeout_ms,
 		c->msg = NULL;
 	}
 	for (;;) {
-		if (c->exit_at_end && c->at_end >= c->nr_partitions)
+		if (c->assign_err) {
+			kcap_error_set(e, -EIO, KCAP_ERROR_SYSTEM,
+				       "Kafka topic '%s': the group's partitions not taken: %s",
+				       c->topic, rd_kafka_err2str(c->assign_err));
+			c->assign_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+			return e ? e->err : -EIO;
+		}
+		/* This member's partitions: a group gives it some of them. */
+		if (c->exit_at_end && c->nr_assigned > 0 &&
+		    c->at_end >= c->nr_assigned)
 			return -ENODATA;
 		rm = rd_kafka_consumer_poll(c->rk, timeout_ms);
 		if (!rm)
@@ -684,6 +844,7 @@ int kcap_kafka_consume(struct kcap_kafka_consumer *c, int timeout_ms,
 		if (rm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 			if (rm->partition >= 0 &&
 			    rm->partition < c->nr_partitions &&
+			    c->assigned[rm->partition] &&
 			    !c->eof[rm->partition]) {
 				c->eof[rm->partition] = 1;
 				c->at_end++;
@@ -702,7 +863,8 @@ int kcap_kafka_consume(struct kcap_kafka_consumer *c, int timeout_ms,
 			c->eof[rm->partition] = 0;	/* more came */
 			c->at_end--;
 		}
-		if (rm->partition >= 0 && rm->partition < c->nr_partitions) {
+		if (rm->partition >= 0 && rm->partition < c->nr_partitions &&
+		    c->assigned[rm->partition]) {
 			c->next[rm->partition] = rm->offset + 1;
 			c->unstored = true;
 		}
@@ -725,13 +887,15 @@ int kcap_kafka_consumer_store(struct kcap_kafka_consumer *c,
 	l = rd_kafka_topic_partition_list_new(c->nr_partitions);
 	if (!l)
 		return kcap_error_set(e, -ENOMEM, KCAP_ERROR_SYSTEM, NULL);
+	/* Those still this member's: a rebalance cleared the others'. */
 	for (i = 0; i < c->nr_partitions; i++)
-		if (c->next[i] > 0)
+		if (c->assigned[i] && c->next[i] > 0)
 			rd_kafka_topic_partition_list_add(l, c->topic, i)->offset =
 				c->next[i];
-	rerr = rd_kafka_offsets_store(c->rk, l);
+	rerr = l->cnt ? rd_kafka_offsets_store(c->rk, l) :
+			RD_KAFKA_RESP_ERR_NO_ERROR;
 	rd_kafka_topic_partition_list_destroy(l);
-	/* A partition taken away by a rebalance is not ours to store. */
+	/* One taken away since, unbeknown to us: not ours to store. */
 	if (rerr && rerr != RD_KAFKA_RESP_ERR__STATE &&
 	    rerr != RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION)
 		return kcap_error_set(e, -EIO, KCAP_ERROR_SYSTEM,
@@ -749,6 +913,7 @@ void kcap_kafka_consumer_close(struct kcap_kafka_consumer *c)
 		rd_kafka_message_destroy(c->msg);
 	rd_kafka_consumer_close(c->rk);
 	rd_kafka_destroy(c->rk);
+	free(c->assigned);
 	free(c->eof);
 	free(c->next);
 	free(c->topic);

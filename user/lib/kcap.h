@@ -1745,8 +1745,9 @@ int kcap_kafka_key_us(const void *key, size_t len, uint64_t *us);
  * @linktype: EN10MB (up to two VLAN tags), LINUX_SLL, LINUX_SLL2, RAW,
  *	IPV4 or IPV6.
  * @hash: where to store it: of the protocol, the two addresses and, for
- *	TCP, UDP, SCTP and DCCP (not in a later fragment), the two ports,
- *	the (address, port) ends in order, so that A to B and B to A hash
+ *	TCP, UDP, SCTP and DCCP (not in an IPv4 fragment, the first one
+ *	either: a datagram's fragments hash alike), the two ports, the
+ *	(address, port) ends in order, so that A to B and B to A hash
  *	alike.
  *
  * Return: 0, or -EINVAL for a frame that is not IPv4 or IPv6 (or too short).
@@ -1789,10 +1790,11 @@ struct kcap_kafka_opts {
 
 /**
  * struct kcap_kafka_counts - a producer's frames.
- * @produced: handed to librdkafka.
+ * @produced: handed to librdkafka (those it refused too).
  * @delivered: acknowledged by the brokers.
- * @failed: librdkafka gave up on them (message.timeout.ms), or they were
- *	still not delivered at kcap_kafka_producer_close().
+ * @failed: librdkafka refused them (larger than message.max.bytes, say)
+ *	or gave up on them (message.timeout.ms), or they were still not
+ *	delivered at kcap_kafka_producer_close().
  * @dropped: not produced: librdkafka's queue was full (the brokers are
  *	away or slow: queue.buffering.max.messages, .kbytes).
  */
@@ -1819,8 +1821,8 @@ int kcap_kafka_producer_open(struct kcap_kafka_producer **p,
 /*
  * kcap_kafka_produce() - a frame as a message, with its headers; never
  * waits.  @linktype and @ifname are its session's.  Return: 0, -ENOBUFS if
- * librdkafka's queue is full (the frame is counted dropped), or another
- * negative errno (counted dropped too).
+ * librdkafka's queue is full (the frame is counted dropped), or -EIO if
+ * librdkafka refused it (counted produced and failed).
  */
 int kcap_kafka_produce(struct kcap_kafka_producer *p,
 		       const struct kcap_frame *f, uint32_t linktype,
@@ -1866,7 +1868,8 @@ enum kcap_kafka_from {
  *	(kcap_kafka_consumer_store()).
  * @from: see enum kcap_kafka_from.
  * @exit_at_end: kcap_kafka_consume() returns -ENODATA once every partition
- *	is at its end (kcat -e).
+ *	is at its end (kcat -e); with a group, every partition the group
+ *	assigned to this consumer, once it has one.
  */
 struct kcap_kafka_consumer_opts {
 	const char		*brokers;
@@ -1883,7 +1886,9 @@ struct kcap_kafka_consumer_opts {
  * struct kcap_kafka_msg - a message as a frame.
  * @frame: its bytes and, from kcap's header, its length, timestamp (ns),
  *	ifindex and direction; without it (Pycapa's), the timestamp of the
- *	key in µs, ifindex 0, no direction, len = caplen.
+ *	key in µs, ifindex 0, no direction, len = caplen.  Without a key of
+ *	8 bytes (or with one past what a u64 of ns holds), the message's
+ *	own timestamp (ms); without that either, 0.
  * @linktype: from kcap's header, else Ethernet (LINKTYPE_ETHERNET, 1).
  * @ifname: from kcap's header, else "".
  * @kcap: it had kcap's header.
