@@ -69,7 +69,8 @@ s2=$!
 ip netns exec "$ns" kcap receive 127.0.0.1:$PORT -w "$tmp/rot.pcap" -C 1 -c $M -a duration:300 2>"$tmp/rot.err" &
 prot=$!
 defer kill_bg "$prot"
-wait_for_line "$tmp/rx.err" "^kcap: receiving from 127\.0\.0\.1:$PORT, .*, to $tmp/rx\.pcap1\$" 40
+wait_for_line "$tmp/rx.err" "^kcap: receiving from 127\.0\.0\.1:$PORT, .*, to $tmp/rx\.pcap1\$" 40 ||
+	ktap_print_msg "sockets: $(in_ns ss -tanpi | tr '\n' ';'); server 2 said: $(tr '\n' ';' <"$tmp/s2.err")"
 wait_for_line "$tmp/rot.err" "^kcap: receiving from 127\.0\.0\.1:$PORT, .*, to $tmp/rot\.pcap\$" 30
 udp_flood --iface vb --count $((M + 200)) --size 1000 --pps 5000
 finish $s2 120; rc2=$?

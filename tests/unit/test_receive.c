@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -243,6 +244,7 @@ static void *server_run(void *arg)
 
 struct events {
 	int	retries, first_retries, streams, closed;
+	int	last_err;
 	size_t	partial;
 };
 
@@ -254,6 +256,7 @@ static void on_event(enum kcap_receive_event ev,
 	switch (ev) {
 	case KCAP_RECEIVE_RETRY:
 		e->retries++;
+		e->last_err = i->err;
 		e->first_retries += i->first;
 		break;
 	case KCAP_RECEIVE_STREAM:
@@ -601,6 +604,81 @@ static void test_receive_garbage_backoff(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static int sockopt(int fd, int level, int name)
+{
+	socklen_t len = sizeof(int);
+	int v = -1;
+
+	assert_int_equal(getsockopt(fd, level, name, &v, &len), 0);
+	return v;
+}
+
+/*
+ * A server whose SYNs go unanswered (its accept queue full): the client
+ * gives up after connect_timeout_ms, -ETIMEDOUT, and tries again after
+ * the backoff, where TCP alone would wait two minutes.  Its sockets are
+ * probed by keepalive: a server gone without a word is noticed.
+ */
+static void test_receive_connect_timeout(void **state)
+{
+	char dir[] = "/tmp/kcap-receive-XXXXXX", path[256], addr[32];
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct kcap_receive_opts o = { 0 };
+	socklen_t len = sizeof(sin);
+	struct events ev = { 0 };
+	struct kcap_receive *rx;
+	struct kcap_error e;
+	int lfd, cfd, fd;
+	double t0, end;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.pcap", dir);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	/* One connection not accepted: the queue is full, SYNs dropped. */
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(cfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", ntohs(sin.sin_port));
+	o.addr = addr;
+	o.rec.path = path;
+	o.rec.format = KCAP_FORMAT_PCAP;
+	o.retry_min_ms = 100;
+	o.connect_timeout_ms = 300;
+	o.event_cb = on_event;
+	o.arg = &ev;
+	assert_int_equal(kcap_receive_open(&rx, &o, &e), 0);
+	t0 = now_s();
+	assert_int_equal(kcap_receive_step(rx, 50), 0);
+	fd = kcap_receive_fd(rx);
+	assert_true(fd >= 0);	/* connecting, unanswered */
+	assert_int_equal(ev.retries, 0);
+	assert_int_equal(sockopt(fd, SOL_SOCKET, SO_KEEPALIVE), 1);
+	assert_int_equal(sockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE), 10);
+	assert_int_equal(sockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL), 5);
+	assert_int_equal(sockopt(fd, IPPROTO_TCP, TCP_KEEPCNT), 3);
+	end = t0 + 5;
+	while (ev.retries < 2 && now_s() < end)
+		assert_int_equal(kcap_receive_step(rx, 50), 0);
+	/* 300 ms, 100 ms of backoff, 300 ms again. */
+	assert_int_equal(ev.retries, 2);
+	assert_int_equal(ev.first_retries, 1);
+	assert_int_equal(ev.last_err, -ETIMEDOUT);
+	assert_true(now_s() - t0 >= 0.65);
+	assert_true(now_s() - t0 < 3);
+	assert_int_equal(ev.streams, 0);
+	assert_int_equal(kcap_receive_finish(rx), 0);
+	kcap_receive_close(rx);
+	close(cfd);
+	close(lfd);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_receive_addresses(void **state)
 {
 	char host[64], port[8];
@@ -638,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_receive_fast_server),
 		cmocka_unit_test(test_receive_no_frames_pcapng),
 		cmocka_unit_test(test_receive_garbage_backoff),
+		cmocka_unit_test(test_receive_connect_timeout),
 		cmocka_unit_test(test_receive_addresses),
 	};
 

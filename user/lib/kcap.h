@@ -2067,6 +2067,13 @@ struct kcap_receive_info {
  * @retry_max_ms: the longest, the wait doubling up to it; 0: 30000.
  * @event_cb: told of connections, streams and failures, or NULL.
  * @arg: @event_cb's.
+ * @connect_timeout_ms: how long an address has to take the connection
+ *	before the next one is tried (or the wait before a retry), -ETIMEDOUT;
+ *	0: 10000.
+ *
+ * A connection is probed by TCP keepalive after 10 s without a byte: a
+ * server gone without closing it (its power, a cable) is a failure
+ * (-ETIMEDOUT) about 25 s after its last byte.
  */
 struct kcap_receive_opts {
 	const char			*addr;
@@ -2077,6 +2084,7 @@ struct kcap_receive_opts {
 						    const struct kcap_receive_info *i,
 						    void *arg);
 	void				*arg;
+	uint32_t			connect_timeout_ms;
 };
 
 /* Opaque: a client of a pcap stream, and its recording. */

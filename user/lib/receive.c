@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +41,15 @@
 #define KCAP_RECEIVE_POLL_MS	250	/* stops in time seen this late */
 #define KCAP_RECEIVE_RETRY_MIN	1000
 #define KCAP_RECEIVE_RETRY_MAX	30000
+#define KCAP_RECEIVE_CONNECT_MS	10000	/* a SYN unanswered: TCP's 2 minutes */
+/*
+ * A server gone without a word (its power, a cable, a firewall's state):
+ * TCP keepalive probes a connection idle this long, and gives up after
+ * KCAP_RECEIVE_KA_CNT probes unanswered, in about 25 s.
+ */
+#define KCAP_RECEIVE_KA_IDLE	10	/* s */
+#define KCAP_RECEIVE_KA_INTVL	5	/* s */
+#define KCAP_RECEIVE_KA_CNT	3
 
 struct kcap_pcap_parser {
 	uint8_t		*buf;
@@ -198,6 +209,7 @@ struct kcap_receive {
 	int				fd;
 	struct addrinfo			*ai, *cur;	/* being tried */
 	uint64_t			retry_at;	/* ms */
+	uint64_t			connect_end;	/* ms */
 	uint32_t			backoff;	/* ms, the next wait */
 	bool				outage;	/* failed since the last stream */
 	bool				has_file;	/* of this connection */
@@ -280,6 +292,22 @@ static void kcap_receive_retry(struct kcap_receive *rx, int err)
 		      rx->o.retry_max_ms : rx->backoff * 2;
 }
 
+/*
+ * The client only reads: without probes, a server that vanished without
+ * a FIN or a reset would leave it waiting for ever.  (A kernel without
+ * these options: best effort, the stream still works.)
+ */
+static void kcap_receive_keepalive(int fd)
+{
+	int one = 1, idle = KCAP_RECEIVE_KA_IDLE, intvl = KCAP_RECEIVE_KA_INTVL;
+	int cnt = KCAP_RECEIVE_KA_CNT;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 /* Start connecting to rx->cur, or the next address; false if none left. */
 static bool kcap_receive_try(struct kcap_receive *rx, int *err)
 {
@@ -295,9 +323,12 @@ static bool kcap_receive_try(struct kcap_receive *rx, int *err)
 			*err = -errno;
 			continue;
 		}
+		kcap_receive_keepalive(rx->fd);
 		if (!connect(rx->fd, a->ai_addr, a->ai_addrlen) ||
 		    errno == EINPROGRESS) {
 			rx->state = KCAP_RX_CONNECTING;
+			rx->connect_end = kcap_receive_ms() +
+					  rx->o.connect_timeout_ms;
 			return true;
 		}
 		*err = -errno;
@@ -456,6 +487,8 @@ int kcap_receive_open(struct kcap_receive **rxp,
 		rx->o.retry_min_ms = KCAP_RECEIVE_RETRY_MIN;
 	if (!rx->o.retry_max_ms)
 		rx->o.retry_max_ms = KCAP_RECEIVE_RETRY_MAX;
+	if (!rx->o.connect_timeout_ms)
+		rx->o.connect_timeout_ms = KCAP_RECEIVE_CONNECT_MS;
 	if (rx->o.retry_max_ms < rx->o.retry_min_ms)
 		rx->o.retry_max_ms = rx->o.retry_min_ms;
 	rx->backoff = rx->o.retry_min_ms;
@@ -491,13 +524,16 @@ int kcap_receive_open(struct kcap_receive **rxp,
 	return 0;
 }
 
-/* Connecting: done, or failed (then the next address, or a retry). */
-static void kcap_receive_connected(struct kcap_receive *rx)
+/*
+ * Connecting: done, or failed (then the next address, or a retry); @soerr
+ * ETIMEDOUT: it took too long.
+ */
+static void kcap_receive_connected(struct kcap_receive *rx, int soerr)
 {
 	socklen_t len = sizeof(int);
-	int soerr = 0, err;
+	int err;
 
-	if (getsockopt(rx->fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
+	if (!soerr && getsockopt(rx->fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
 		soerr = errno;
 	if (!soerr) {
 		freeaddrinfo(rx->ai);
@@ -538,9 +574,16 @@ int kcap_receive_step(struct kcap_receive *rx, int timeout_ms)
 			continue;	/* (a failure waits: retry_at moved) */
 		}
 		wait = KCAP_RECEIVE_POLL_MS;
+		if (rx->state == KCAP_RX_CONNECTING && now >= rx->connect_end) {
+			kcap_receive_connected(rx, ETIMEDOUT);
+			continue;
+		}
 		if (rx->state == KCAP_RX_WAIT &&
 		    (int64_t)(rx->retry_at - now) < wait)
 			wait = (int64_t)(rx->retry_at - now);
+		if (rx->state == KCAP_RX_CONNECTING &&
+		    (int64_t)(rx->connect_end - now) < wait)
+			wait = (int64_t)(rx->connect_end - now);
 		if (end != UINT64_MAX && (int64_t)(end - now) < wait)
 			wait = end > now ? (int64_t)(end - now) : 0;
 		pfd.fd = rx->fd;
@@ -550,7 +593,7 @@ int kcap_receive_step(struct kcap_receive *rx, int timeout_ms)
 		if (n < 0 && errno == EINTR)
 			return 0;	/* a signal: the caller looks */
 		if (n > 0 && rx->state == KCAP_RX_CONNECTING) {
-			kcap_receive_connected(rx);
+			kcap_receive_connected(rx, 0);
 		} else if (n > 0) {
 			ret = kcap_receive_read(rx);
 			if (ret == -EINTR)
