@@ -5,6 +5,7 @@
  * cluster (a Kafka protocol endpoint in this process, on 127.0.0.1).
  */
 
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -388,6 +389,20 @@ static void test_kafka_key_partitions(void **state)
 	}
 }
 
+/* A producer of plain messages (no kcap header) at @brokers. */
+static rd_kafka_t *plain_producer(const char *brokers)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	char err[256];
+	rd_kafka_t *rk;
+
+	rd_kafka_conf_set(rc, "bootstrap.servers", brokers, err, sizeof(err));
+	rd_kafka_conf_set(rc, "log_level", "0", err, sizeof(err));
+	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, err, sizeof(err));
+	assert_non_null(rk);
+	return rk;
+}
+
 /* Pycapa's messages: a key, the bytes, no headers: Ethernet, µs. */
 static void test_kafka_pycapa(void **state)
 {
@@ -396,15 +411,11 @@ static void test_kafka_pycapa(void **state)
 	struct kcap_kafka_msg m;
 	struct kcap_error e;
 	rd_kafka_t *rk;
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-	char err[256];
 	struct mock mk;
 
 	(void)state;
 	mock_start(&mk, 1);
-	rd_kafka_conf_set(rc, "bootstrap.servers", mk.brokers, err, sizeof(err));
-	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, err, sizeof(err));
-	assert_non_null(rk);
+	rk = plain_producer(mk.brokers);
 	kcap_kafka_key(key, BASE_NS);
 	assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("frames"),
 					   RD_KAFKA_V_KEY(key, 8),
@@ -427,20 +438,6 @@ static void test_kafka_pycapa(void **state)
 	assert_int_equal(kcap_kafka_consume(c, 1000, &m, &e), -ENODATA);
 	kcap_kafka_consumer_close(c);
 	mock_stop(&mk);
-}
-
-/* A producer of plain messages (no kcap header) at @brokers. */
-static rd_kafka_t *plain_producer(const char *brokers)
-{
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-	char err[256];
-	rd_kafka_t *rk;
-
-	rd_kafka_conf_set(rc, "bootstrap.servers", brokers, err, sizeof(err));
-	rd_kafka_conf_set(rc, "log_level", "0", err, sizeof(err));
-	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, err, sizeof(err));
-	assert_non_null(rk);
-	return rk;
 }
 
 /*
@@ -470,6 +467,7 @@ static void test_kafka_msg_time(void **state)
 	struct kcap_error e;
 	struct mock mk;
 	rd_kafka_t *rk;
+	uint64_t be;
 	size_t i;
 	int ret;
 
@@ -477,10 +475,8 @@ static void test_kafka_msg_time(void **state)
 	mock_start(&mk, 1);
 	rk = plain_producer(mk.brokers);
 	for (i = 0; i < nr; i++) {
-		key[0] = t[i].us >> 56; key[1] = t[i].us >> 48;
-		key[2] = t[i].us >> 40; key[3] = t[i].us >> 32;
-		key[4] = t[i].us >> 24; key[5] = t[i].us >> 16;
-		key[6] = t[i].us >> 8; key[7] = t[i].us;
+		be = htobe64(t[i].us);	/* Pycapa's key, any value */
+		memcpy(key, &be, sizeof(key));
 		frame[41] = i;
 		assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("frames"),
 				 RD_KAFKA_V_KEY(t[i].key ? key : NULL,
