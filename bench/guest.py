@@ -222,17 +222,26 @@ class Capture:
         """The capture's CPU seconds so far (user + system)."""
         return sum(self.cpu_split())
 
+    def thread_ns(self):
+        """The capture's CPU time so far, in ns, per thread name (kcap's
+        own, librdkafka's rdk:main, rdk:broker...): summed over threads of
+        one name."""
+        per = {}
+        for tid in os.listdir(f"/proc/{self.p.pid}/task"):
+            try:
+                comm = open(f"/proc/{self.p.pid}/task/{tid}/comm").read().strip()
+                ns = int(open(f"/proc/{self.p.pid}/task/{tid}/schedstat").read().split()[0])
+            except (FileNotFoundError, ProcessLookupError):
+                continue    # a thread that just ended
+            comm = re.sub(r"-?\d+$", "", comm)    # rdk:broker-1 -> rdk:broker
+            per[comm] = per.get(comm, 0) + ns
+        return per
+
     def cpu_ns(self):
         """The capture's CPU time so far, in ns, over its threads
         (/proc/PID/task/*/schedstat: exact, where /proc/PID/stat counts
         clock ticks of 10 ms)."""
-        total = 0
-        for tid in os.listdir(f"/proc/{self.p.pid}/task"):
-            try:
-                total += int(open(f"/proc/{self.p.pid}/task/{tid}/schedstat").read().split()[0])
-            except (FileNotFoundError, ProcessLookupError):
-                pass    # a thread that just ended
-        return total
+        return sum(self.thread_ns().values())
 
     def wakeups(self):
         """The capture's voluntary context switches so far: each one a
@@ -260,7 +269,8 @@ class Capture:
         # system time.  What comes after (deleting the session, unmapping
         # the rings, the exit) is a fixed cost, after the load, as the
         # start is before it.
-        self.ns_end = self.cpu_ns()
+        self.threads_end = self.thread_ns()
+        self.ns_end = sum(self.threads_end.values())
         self.split_end = self.cpu_split()
         self.p.send_signal(signal.SIGINT)
         rest = self.p.stderr.read()
@@ -368,6 +378,7 @@ def one_run(name, sc, mode, load, dev, rnd):
            else Capture(mode, dev, sc["filter"], path))
     split0 = cap.cpu_split() if cap else (0, 0)
     cpu0 = sum(split0)
+    threads0 = cap.thread_ns() if cap and mode == "kafka" else {}
     ns0 = cap.cpu_ns() if cap else 0
     wake0 = cap.wakeups() if cap else 0
     k0, t0 = kernel_cpu(), time.monotonic()
@@ -380,7 +391,12 @@ def one_run(name, sc, mode, load, dev, rnd):
         cpu, err = cap.stop()
         if mode == "kafka":
             produced, written, failed, kdropped = kafka_summary(err)
-            run.update(produced=produced, kafka_failed=failed, kafka_dropped=kdropped)
+            # Where the reader's CPU went: kcap's thread (the rings,
+            # handing frames to librdkafka, its delivery reports) and
+            # librdkafka's own threads (building and sending batches).
+            run.update(produced=produced, kafka_failed=failed, kafka_dropped=kdropped,
+                       cpu_threads_s={t: round((ns - threads0.get(t, 0)) / 1e9, 3)
+                                      for t, ns in sorted(cap.threads_end.items())})
         elif mode == "hookonly":
             written = 0
         else:
@@ -466,6 +482,12 @@ def summarise(name, sc, runs):
             m[key] = spread(x[key] for x in rounds)
         # Loss means something only where every frame was to be written.
         m["loss"] = None if sc["filter"] else spread(x["loss"] for x in rounds)
+        if mode == "kafka":
+            # Each thread's CPU per frame delivered.
+            threads = sorted({t for r in mine for t in r.get("cpu_threads_s", {})})
+            m["thread_us_per_frame"] = {
+                t: spread(1e6 * r["cpu_threads_s"].get(t, 0) / r["written"]
+                          for r in mine if r["written"]) for t in threads}
         s[mode] = m
     return s
 

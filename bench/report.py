@@ -181,6 +181,9 @@ def table(res):
                          f"{num(m['written']['median'])} of {num(s['sent'])} at "
                          f"{fig(m['pps'], 1, '{:.0f}')} pps; reader CPU per frame "
                          f"{fig(m['reader_us'])} µs")
+            if m.get("thread_us_per_frame"):
+                lines.append("R  " + " " * 11 + " CPU per frame delivered, by thread: " + ", ".join(
+                    f"{t} {fig(sp)} µs" for t, sp in m["thread_us_per_frame"].items()))
     lines.append("")
     for s in res["scenarios"]:
         lines.append(f"{s['scenario']}: {s['title']}")
