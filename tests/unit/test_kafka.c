@@ -140,6 +140,50 @@ static void test_kafka_flow_hash(void **state)
 	assert_int_equal(kcap_kafka_flow_hash(f2, n, 147, &h4), -EINVAL);
 }
 
+/*
+ * Flows spread over a few partitions whatever bits they differ in: flows
+ * whose ports differ only in a bit above the lowest (FNV-1a alone put
+ * every such flow on one partition of 2 or 4) and flows whose addresses
+ * differ only in a high bit.  256 flows on 4 partitions: each partition
+ * gets 64 on average; 32 to 96 is more than 4 standard deviations either
+ * way for a hash that spreads.
+ */
+static void check_spread(const char *what, const uint8_t *a0, bool by_addr,
+			 unsigned int step)
+{
+	unsigned int on2[2] = { 0 }, on4[4] = { 0 }, i;
+	uint8_t f[128], a[4], b[4] = { 192, 168, 1, 1 };
+	uint32_t h;
+	size_t n;
+
+	for (i = 0; i < 256; i++) {
+		memcpy(a, a0, 4);
+		if (by_addr)
+			a[0] = (uint8_t)(a[0] + 2 * i);	/* bit 1 and up */
+		n = make_ip4(f, a, (uint16_t)(by_addr ? 1000 : 1000 + step * i),
+			     b, 80, 6, false);
+		assert_int_equal(kcap_kafka_flow_hash(f, n, LINKTYPE_ETHERNET, &h), 0);
+		on2[h % 2]++;
+		on4[h % 4]++;
+	}
+	for (i = 0; i < 4; i++) {
+		if (on4[i] < 32 || on4[i] > 96 || (i < 2 && (on2[i] < 96 || on2[i] > 160)))
+			fail_msg("%s: 256 flows on 2 partitions %u/%u, on 4 %u/%u/%u/%u",
+				 what, on2[0], on2[1], on4[0], on4[1], on4[2], on4[3]);
+	}
+}
+
+static void test_kafka_flow_spread(void **state)
+{
+	static const uint8_t a[4] = { 10, 0, 0, 1 };
+
+	(void)state;
+	check_spread("source ports 1000, 1002, ...", a, false, 2);
+	check_spread("source ports 1000, 1004, ...", a, false, 4);
+	check_spread("source ports 1000, 1256, ...", a, false, 256);
+	check_spread("first address byte 10, 12, ...", a, true, 0);
+}
+
 static void test_kafka_header(void **state)
 {
 	uint8_t data[60] = { 1, 2, 3 }, v[KCAP_KAFKA_H_MAX];
@@ -781,6 +825,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kafka_key),
 		cmocka_unit_test(test_kafka_flow_hash),
+		cmocka_unit_test(test_kafka_flow_spread),
 		cmocka_unit_test(test_kafka_header),
 		cmocka_unit_test(test_kafka_round_trip),
 		cmocka_unit_test(test_kafka_key_partitions),

@@ -85,13 +85,30 @@ int kcap_kafka_key_us(const void *key, size_t len, uint64_t *us)
 	return 0;
 }
 
-/* The flow hash: FNV-1a over bytes. */
+/* The flow hash: FNV-1a over bytes, then kcap_fmix(). */
 static uint32_t kcap_fnv(uint32_t h, const uint8_t *p, size_t len)
 {
 	while (len--) {
 		h ^= *p++;
 		h *= 16777619u;
 	}
+	return h;
+}
+
+/*
+ * FNV-1a's low bits depend only on the inputs' low bits (a multiply by an
+ * odd number keeps bit 0, and each bit depends on none above it), so
+ * modulo a few partitions it would spread flows by the parity of their
+ * bytes: ports 1000 and 1002 always alike.  MurmurHash3's finalizer mixes
+ * every bit into every other.
+ */
+static uint32_t kcap_fmix(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 	return h;
 }
 
@@ -126,7 +143,7 @@ static uint32_t kcap_flow_ends(const uint8_t *a, const uint8_t *b,
 	h = kcap_fnv(h, pa, 2);
 	h = kcap_fnv(h, b, alen);
 	h = kcap_fnv(h, pb, 2);
-	return h;
+	return kcap_fmix(h);
 }
 
 static int kcap_flow_ip(const uint8_t *p, size_t len, uint32_t *hash)
