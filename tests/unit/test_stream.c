@@ -306,6 +306,66 @@ static void test_stream_nano_and_leaving(void **state)
 	assert_int_equal(ev.gone[1].dropped, 0);
 }
 
+/*
+ * A client that shuts its sending side down (nc -N does, once its input
+ * ends) still reads: it is served to the end.  One that closes whole,
+ * which the stream cannot tell from that until it sends, leaves at the
+ * first frames sent to it.
+ */
+static void test_stream_half_close(void **state)
+{
+	struct reader r = { 0 };
+	struct events ev = { 0 };
+	struct kcap_stream *s;
+	struct kcap_frame f;
+	uint8_t buf[MAX_FRAME], hdr[24];
+	uint32_t i, k;
+	int whole;
+
+	(void)state;
+	alarm(30);
+	s = open_stream(false, 0, &ev);
+	r.fd = client(stream_port(s), 0);
+	assert_int_equal(shutdown(r.fd, SHUT_WR), 0);
+	whole = client(stream_port(s), 0);
+	wait_clients(s, 2);
+	/* Its file header read, nothing unread: close() sends a FIN. */
+	assert_int_equal(recv(whole, hdr, sizeof(hdr), MSG_WAITALL), sizeof(hdr));
+	close(whole);
+	for (i = 0; i < 100; i++) {
+		kcap_stream_serve(s);
+		usleep(1000);
+	}
+	assert_int_equal(kcap_stream_nr_clients(s), 2);
+	assert_int_equal(ev.left, 0);
+	/* Frames: the closed one's socket is reset, and it is dropped. */
+	for (i = 0; i < 10; i++) {
+		make_frame(i, &f, buf);
+		assert_int_equal(kcap_stream_write(s, &f), 0);
+		kcap_stream_serve(s);
+	}
+	for (i = 0, k = 10; i < 2000 && kcap_stream_serve(s) != 1; i++) {
+		if (i % 100 == 99) {	/* sends provoke the reset */
+			make_frame(k++, &f, buf);
+			assert_int_equal(kcap_stream_write(s, &f), 0);
+		}
+		usleep(1000);
+	}
+	assert_int_equal(kcap_stream_nr_clients(s), 1);
+	assert_int_equal(ev.left, 1);
+	assert_true(ev.gone[0].err == -EPIPE || ev.gone[0].err == -ECONNRESET);
+	kcap_stream_close(s, 5000);
+	reader_run(&r);
+	alarm(0);
+	assert_int_equal(r.end, PCAP_ERROR_BREAK);
+	assert_int_equal(r.n, k);
+	assert_int_equal(r.bad, 0);
+	assert_int_equal(ev.left, 2);
+	assert_int_equal(ev.gone[1].err, 0);	/* closed by the stream */
+	assert_int_equal(ev.gone[1].sent, r.n);
+	assert_int_equal(ev.gone[1].dropped, 0);
+}
+
 /* A port in use: one clear error; addresses as [ADDR:]PORT. */
 static void test_stream_addresses(void **state)
 {
@@ -366,6 +426,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stream_stalled_client),
 		cmocka_unit_test(test_stream_nano_and_leaving),
+		cmocka_unit_test(test_stream_half_close),
 		cmocka_unit_test(test_stream_addresses),
 	};
 

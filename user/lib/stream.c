@@ -63,6 +63,7 @@ struct kcap_stream_conn {
 	size_t				rec_left;	/* of the record at head */
 	bool				in_rec;		/* part of it sent */
 	bool				hdr_sent;	/* the file header */
+	bool				rd_eof;	/* it sends no more */
 	int				gone;	/* why it is to be closed */
 };
 
@@ -465,14 +466,21 @@ static void kcap_stream_accept(struct kcap_stream *s)
 }
 
 /*
- * Clients send nothing: what one sends is read and thrown away, and the
- * end of what it sends (it closed the connection) means it is gone.
+ * Clients send nothing: what one sends is read and thrown away.  The end
+ * of what it sends is not the end of what it reads: "nc -N" and the like
+ * shut their sending side down and go on reading, so such a client is
+ * served until a send to it fails, or the kernel says the connection is
+ * reset (POLLERR, POLLHUP), as it will soon after the first send to a
+ * client that closed the connection whole.
  */
 static void kcap_stream_poll(struct kcap_stream *s)
 {
 	struct pollfd pfd[KCAP_STREAM_CLIENTS_MAX];
+	struct kcap_stream_conn *c;
 	char junk[4096];
 	unsigned int i;
+	socklen_t len;
+	int err;
 	ssize_t n;
 
 	/*
@@ -482,7 +490,7 @@ static void kcap_stream_poll(struct kcap_stream *s)
 	 */
 	for (i = 0; i < s->nr; i++) {
 		pfd[i].fd = s->conns[i]->fd;
-		pfd[i].events = POLLIN;
+		pfd[i].events = s->conns[i]->rd_eof ? 0 : POLLIN;
 		if (s->conns[i]->head < s->conns[i]->tail)
 			pfd[i].events |= POLLOUT;
 		pfd[i].revents = 0;
@@ -490,13 +498,23 @@ static void kcap_stream_poll(struct kcap_stream *s)
 	if (poll(pfd, s->nr, 0) <= 0)
 		return;
 	for (i = 0; i < s->nr; i++) {
-		if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+		c = s->conns[i];
+		if (c->rd_eof && (pfd[i].revents & (POLLHUP | POLLERR))) {
+			len = sizeof(err);
+			if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) ||
+			    !err)
+				err = ECONNRESET;
+			c->gone = -err;
 			continue;
-		n = recv(pfd[i].fd, junk, sizeof(junk), MSG_DONTWAIT);
+		}
+		if (c->rd_eof ||
+		    !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT);
 		if (n == 0)
-			s->conns[i]->gone = -ECONNRESET;
+			c->rd_eof = true;
 		else if (n < 0 && errno != EAGAIN && errno != EINTR)
-			s->conns[i]->gone = -errno;
+			c->gone = -errno;
 	}
 }
 
