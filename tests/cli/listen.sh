@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # --listen: the capture served as a pcap stream over TCP (PCAP-over-IP).
-# Two clients, "nc | tcpdump -r -" and nc to a file, get the frames of a
+# Two clients, "nc | tcpdump -r -" and "nc -N </dev/null" to a file (which
+# shuts its sending side down at once), get the frames of a
 # local -w of the same capture, byte for byte with their timestamps; a
 # client that connects and never reads does not slow the capture nor
 # cost the other client a frame, its drops are reported, and what it was
@@ -62,7 +63,9 @@ capture_bg -n "$ns" "$tmp/two.err" capture -i va -Q in -c $N -a duration:120 --l
 p=$!
 in_ns sh -c "nc -d 127.0.0.1 5000 | tcpdump -r - -w '$tmp/c1.pcap' 2>'$tmp/c1.err'" &
 p1=$!
-in_ns sh -c "nc -d 127.0.0.1 5000 >'$tmp/c2.raw'" &
+# Client 2 shuts down its sending side at once (-N, its input empty), as
+# nc in a script does: it still reads, and is served.
+in_ns sh -c "nc -N 127.0.0.1 5000 </dev/null >'$tmp/c2.raw'" &
 p2=$!
 defer kill_bg "$p1" "$p2"
 wait_count "$tmp/two.err" '^kcap: client 127\.0\.0\.1:[0-9]+ connected$' 2 30
@@ -74,7 +77,7 @@ ktap_check "-c $N --listen -w: exit 0, $N frames in the local file (exit $rc, $(
 	test $rc = 0 -a "$(pcap_frames "$tmp/local.pcap")" = $N
 ktap_check "client 1 (nc | tcpdump -r - -w): the local file's frames, timestamps and bytes" \
 	same_frames "$tmp/local.pcap" "$tmp/c1.pcap"
-ktap_check "client 2 (nc > file): the same" \
+ktap_check "client 2 (nc -N </dev/null > file, its sending side shut down): the same" \
 	same_frames "$tmp/local.pcap" "$tmp/c2.pcap"
 ktap_check_match "each client's line says $N frames sent, 0 dropped" \
 	"^2$" "$(grep -cE "^kcap: client 127\.0\.0\.1:[0-9]+: $N frames sent, 0 dropped$" "$tmp/two.err")"
