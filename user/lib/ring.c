@@ -38,7 +38,8 @@ static __attribute__((noinline)) int kcap_ring_load(struct kcap_ring *r)
 
 /*
  * One ring: the record at its tail (1, r->rec), 0 if the ring is empty,
- * -EBADMSG if the record is corrupt.  Padding records are skipped.
+ * -EBADMSG if the record is corrupt (then r->rec is NULL).  Padding
+ * records are skipped.
  *
  * tail stays KCAP_REC_ALIGN-aligned: head is checked so when it is loaded
  * (and forgotten if it is not), and tail moves by checked rec_lens only.
@@ -57,8 +58,10 @@ kcap_ring_peek(struct kcap_ring *r)
 		if (tail == r->head) {
 			r->tail = tail;
 			ret = kcap_ring_load(r);
-			if (ret <= 0)
+			if (ret <= 0) {
+				r->rec = NULL;
 				return ret;
+			}
 		}
 		/*
 		 * Of a padding record only rec_len and flags are valid.
@@ -84,18 +87,20 @@ kcap_ring_peek(struct kcap_ring *r)
 	 * wide, cannot wrap.  One branch for the three tests.
 	 */
 	if (rec_len < sizeof(*rec))
-		return -EBADMSG;
+		goto bad_rec;
 	hdr_len = rec->hdr_len;
 	caplen = rec->caplen;
 	if ((hdr_len < sizeof(*rec)) | ((uint64_t)hdr_len + caplen > rec_len) |
 	    (caplen > rec->len))
-		return -EBADMSG;
+		goto bad_rec;
 	r->rec = rec;
 	r->rec_len = rec_len;
 	r->ts = rec->tstamp_ns;
 	return 1;
 bad:
 	r->tail = tail;
+bad_rec:
+	r->rec = NULL;
 	return -EBADMSG;
 }
 
@@ -218,26 +223,41 @@ int kcap_rings_next_recs(struct kcap_rings *rs,
 		order[i] = r;
 	}
 
-	while (k && n < max) {
+	/*
+	 * k only changes when a ring runs out: the loop tests it there, and
+	 * n once per record.  Once max are taken, the ring taken last is
+	 * peeked at the next call, as the empty ones are.
+	 */
+	if (!k || !max)
+		goto out;
+	for (;;) {
 		best = order[0];
 		recs[n] = best->rec;
 		last[n].ring = best->idx;
 		last[n].tail = best->tail;
-		n++;
 		best->tail += best->rec_len;
-		best->rec = NULL;
+		if (++n == max) {
+			best->rec = NULL;	/* peeked at the next call */
+			break;
+		}
 		ret = kcap_ring_peek(best);
 		if (ret < 0)
 			break;
 		if (!ret) {
-			k--;
+			if (!--k)
+				break;
 			memmove(order, order + 1, k * sizeof(*order));
 			continue;
 		}
-		for (i = 1; i < k && kcap_ring_after(best, order[i]); i++)
+		/* Its next record first still: it stays where it is. */
+		if (k < 2 || !kcap_ring_after(best, order[1]))
+			continue;
+		order[0] = order[1];
+		for (i = 2; i < k && kcap_ring_after(best, order[i]); i++)
 			order[i - 1] = order[i];
 		order[i - 1] = best;
 	}
+out:
 	rs->last_n = n;
 	if (n)
 		return (int)n;	/* an error is for the next call */
