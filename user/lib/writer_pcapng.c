@@ -286,13 +286,17 @@ static inline uint32_t pcapng_epb_len(uint32_t caplen, uint8_t dir)
  * @caplen bytes of @data, of @len, at @ts on interface @ifid, with an
  * epb_flags option for direction @dir (KCAP_FRAME_IN, _OUT, or 0: none).
  * Built in one go: it is what a capture to pcapng spends its time in.
+ * The frame is copied last, so that only where the block ends is needed
+ * after the copy.  Returns where the block ends.
  */
-static inline void pcapng_put_epb(uint8_t *p, uint32_t blen, uint32_t ifid,
-				  uint64_t ts, uint32_t caplen, uint32_t len,
-				  const uint8_t *data, uint8_t dir)
+static inline uint8_t *pcapng_put_epb(uint8_t *p, uint32_t blen,
+				      uint32_t ifid, uint64_t ts,
+				      uint32_t caplen, uint32_t len,
+				      const uint8_t *data, uint8_t dir)
 {
 	const uint16_t opt_hdr[2] = { OPT_EPB_FLAGS, 4 };
 	uint32_t h[7], opt[3];
+	uint8_t *q;
 
 	h[0] = PCAPNG_EPB;
 	h[1] = blen;
@@ -302,20 +306,21 @@ static inline void pcapng_put_epb(uint8_t *p, uint32_t blen, uint32_t ifid,
 	h[5] = caplen;
 	h[6] = len;
 	memcpy(p, h, sizeof(h));
-	p += sizeof(h);
-	/* The padding's zeros first, the frame over their start. */
-	memset(p + (caplen & ~3U), 0, 4);
-	if (caplen)
-		memcpy(p, data, caplen);
-	p += pad4(caplen);
+	/* The padding's zeros first, the frame over their start, last. */
+	memset(p + sizeof(h) + (caplen & ~3U), 0, 4);
+	q = p + sizeof(h) + pad4(caplen);
 	if (dir) {
 		memcpy(&opt[0], opt_hdr, sizeof(opt_hdr));
 		opt[1] = dir;	/* its values are the flags' (below) */
 		opt[2] = 0;	/* opt_endofopt */
-		memcpy(p, opt, sizeof(opt));
-		p += sizeof(opt);
+		memcpy(q, opt, sizeof(opt));
+		q += sizeof(opt);
 	}
-	memcpy(p, &blen, sizeof(blen));
+	memcpy(q, &blen, sizeof(blen));
+	if (!caplen)
+		return p + blen;
+	return (uint8_t *)memcpy(p + sizeof(h), data, caplen) +
+	       (blen - sizeof(h));
 }
 
 /*
@@ -394,10 +399,11 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 	const struct kcap_rec *rec;
 	unsigned int i, run = 0;
 	uint32_t ifindex, ifid = 0, caplen, blen, snap = 0;
-	uint8_t dir;
+	uint8_t dir, *dst;
 	int err = 0;
 
 	kcap_writer_batch_init(w, &b, limit);
+	dst = b.buf + b.len;
 	for (i = 0; i < n; i++) {
 		rec = recs[i];
 		ifindex = rec->ifindex & ifmask;	/* "any": 0 */
@@ -412,9 +418,11 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 			if (ifp)
 				pcapng_if_run(ifp, recs, run, i);
 			run = i;
+			b.len = (size_t)(dst - b.buf);
 			kcap_writer_batch_count(w, &b, i);
 			err = pcapng_get_if(w, ifindex, &ifp);
 			kcap_writer_batch_load(w, &b, limit);
+			dst = b.buf + b.len;
 			if (err) {
 				ifp = NULL;
 				break;
@@ -426,18 +434,20 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 		dir = kcap_rec_direction(rec);
 		blen = pcapng_epb_len(caplen, dir);
 		if (blen > b.budget) {
+			b.len = (size_t)(dst - b.buf);
 			err = kcap_writer_batch_room(w, &b, limit, blen, i);
+			dst = b.buf + b.len;
 			if (err) {
 				err = err < 0 ? err : 0;
 				break;
 			}
 		}
 		b.budget -= blen;
-		pcapng_put_epb(b.buf + b.len, blen, ifid, rec->tstamp_ns,
-			       caplen, rec->len, kcap_rec_data(rec), dir);
-		b.len += blen;
 		b.data += rec->caplen;	/* as kcap_writer_write(): uncut */
+		dst = pcapng_put_epb(dst, blen, ifid, rec->tstamp_ns, caplen,
+				     rec->len, kcap_rec_data(rec), dir);
 	}
+	b.len = (size_t)(dst - b.buf);
 	if (ifp)
 		pcapng_if_run(ifp, recs, run, i);
 	kcap_writer_batch_count(w, &b, i);
