@@ -157,17 +157,17 @@ static inline uint64_t kcap_writer_room(const struct kcap_writer *w,
 
 /*
  * The write_recs() loops' view of the buffer: its fields in locals (the
- * copy of a frame could otherwise change them), what both the buffer and
+ * copy of a frame could otherwise change them), where the next record
+ * goes (@pos: a loop can take it from memcpy()'s return, so that nothing
+ * else of a record is live across the copy), what both the buffer and
  * the limit still take (@budget: one test per record for the two), and
  * what is in the buffer but not yet counted (from @start, @data bytes of
  * frames, records from @counted on).  Its functions are always inlined:
  * kept in registers, it costs the loops nothing.
  */
 struct kcap_writer_batch {
-	uint8_t		*buf;
-	size_t		len;
-	size_t		start;
-	size_t		size;
+	uint8_t		*pos;
+	uint8_t		*start;
 	uint64_t	budget;
 	uint64_t	data;
 	unsigned int	counted;
@@ -179,11 +179,10 @@ kcap_writer_batch_load(struct kcap_writer *w, struct kcap_writer_batch *b,
 		       uint64_t limit)
 {
 	uint64_t room = kcap_writer_room(w, limit);
+	size_t left = w->buf_size - w->buf_len;
 
-	b->buf = w->buf;
-	b->len = b->start = w->buf_len;
-	b->size = w->buf_size;
-	b->budget = room < b->size - b->len ? room : b->size - b->len;
+	b->pos = b->start = w->buf + w->buf_len;
+	b->budget = room < left ? room : left;
 }
 
 static inline void kcap_writer_batch_init(struct kcap_writer *w,
@@ -200,10 +199,11 @@ static inline __attribute__((always_inline)) void
 kcap_writer_batch_count(struct kcap_writer *w, struct kcap_writer_batch *b,
 			unsigned int i)
 {
-	w->buf_len = b->len;
-	kcap_writer_count(w, i - b->counted, b->len - b->start, b->data);
+	w->buf_len = (size_t)(b->pos - w->buf);
+	kcap_writer_count(w, i - b->counted, (size_t)(b->pos - b->start),
+			  b->data);
 	b->counted = i;
-	b->start = b->len;
+	b->start = b->pos;
 	b->data = 0;
 }
 

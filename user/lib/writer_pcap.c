@@ -133,25 +133,17 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 	const struct kcap_rec *rec;
 	uint32_t caplen;
 	unsigned int i;
-	uint8_t *dst;
 	size_t need;
 	int err = 0;
 
 	kcap_writer_batch_init(w, &b, limit);
-	/*
-	 * A pointer to the next record's place, and memcpy()'s return for
-	 * it: fewer values live across the call, none of them reloaded.
-	 */
-	dst = b.buf + b.len;
 	for (; r < end; r++) {
 		rec = *r;
 		caplen = rec->caplen < snap ? rec->caplen : snap;
 		need = KCAP_PCAP_REC_HDR + caplen;
 		if (need > b.budget) {
-			b.len = (size_t)(dst - b.buf);
 			err = kcap_writer_batch_room(w, &b, limit, need,
 						     (unsigned int)(r - recs));
-			dst = b.buf + b.len;
 			if (err) {
 				err = err < 0 ? err : 0;
 				break;
@@ -163,14 +155,13 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 			sec = ts / 1000000000;
 			base = sec * 1000000000;
 		}
-		kcap_pcap_rec_header_at(dst, sec, (uint32_t)(ts - base),
+		kcap_pcap_rec_header_at(b.pos, sec, (uint32_t)(ts - base),
 					caplen, rec->len, nano);
 		b.data += rec->caplen;	/* as kcap_writer_write(): uncut */
-		dst = (uint8_t *)memcpy(dst + KCAP_PCAP_REC_HDR,
-					kcap_rec_data(rec), caplen) + caplen;
+		b.pos = (uint8_t *)memcpy(b.pos + KCAP_PCAP_REC_HDR,
+					  kcap_rec_data(rec), caplen) + caplen;
 	}
 	i = (unsigned int)(r - recs);
-	b.len = (size_t)(dst - b.buf);
 	kcap_writer_batch_count(w, &b, i);
 	*done = i;
 	return err;

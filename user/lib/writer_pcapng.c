@@ -399,11 +399,10 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 	const struct kcap_rec *rec;
 	unsigned int i, run = 0;
 	uint32_t ifindex, ifid = 0, caplen, blen, snap = 0;
-	uint8_t dir, *dst;
+	uint8_t dir;
 	int err = 0;
 
 	kcap_writer_batch_init(w, &b, limit);
-	dst = b.buf + b.len;
 	for (i = 0; i < n; i++) {
 		rec = recs[i];
 		ifindex = rec->ifindex & ifmask;	/* "any": 0 */
@@ -418,11 +417,9 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 			if (ifp)
 				pcapng_if_run(ifp, recs, run, i);
 			run = i;
-			b.len = (size_t)(dst - b.buf);
 			kcap_writer_batch_count(w, &b, i);
 			err = pcapng_get_if(w, ifindex, &ifp);
 			kcap_writer_batch_load(w, &b, limit);
-			dst = b.buf + b.len;
 			if (err) {
 				ifp = NULL;
 				break;
@@ -434,9 +431,7 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 		dir = kcap_rec_direction(rec);
 		blen = pcapng_epb_len(caplen, dir);
 		if (blen > b.budget) {
-			b.len = (size_t)(dst - b.buf);
 			err = kcap_writer_batch_room(w, &b, limit, blen, i);
-			dst = b.buf + b.len;
 			if (err) {
 				err = err < 0 ? err : 0;
 				break;
@@ -444,10 +439,10 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 		}
 		b.budget -= blen;
 		b.data += rec->caplen;	/* as kcap_writer_write(): uncut */
-		dst = pcapng_put_epb(dst, blen, ifid, rec->tstamp_ns, caplen,
-				     rec->len, kcap_rec_data(rec), dir);
+		b.pos = pcapng_put_epb(b.pos, blen, ifid, rec->tstamp_ns,
+				       caplen, rec->len, kcap_rec_data(rec),
+				       dir);
 	}
-	b.len = (size_t)(dst - b.buf);
 	if (ifp)
 		pcapng_if_run(ifp, recs, run, i);
 	kcap_writer_batch_count(w, &b, i);
