@@ -224,8 +224,9 @@ class Capture:
 
     def thread_ns(self):
         """The capture's CPU time so far, in ns, per thread name (kcap's
-        own, librdkafka's rdk:main, rdk:broker...): summed over threads of
-        one name."""
+        own, librdkafka's rdk:main, rdk:broker...), summed over threads of
+        one name (/proc/PID/task/*/schedstat: exact, where /proc/PID/stat
+        counts clock ticks of 10 ms)."""
         per = {}
         for tid in os.listdir(f"/proc/{self.p.pid}/task"):
             try:
@@ -236,12 +237,6 @@ class Capture:
             comm = re.sub(r"-?\d+$", "", comm)    # rdk:broker-1 -> rdk:broker
             per[comm] = per.get(comm, 0) + ns
         return per
-
-    def cpu_ns(self):
-        """The capture's CPU time so far, in ns, over its threads
-        (/proc/PID/task/*/schedstat: exact, where /proc/PID/stat counts
-        clock ticks of 10 ms)."""
-        return sum(self.thread_ns().values())
 
     def wakeups(self):
         """The capture's voluntary context switches so far: each one a
@@ -302,8 +297,8 @@ class HookOnly:
     def cpu_split(self):
         return 0, 0
 
-    def cpu_ns(self):
-        return 0
+    def thread_ns(self):
+        return {}
 
     def wakeups(self):
         return 0
@@ -378,8 +373,8 @@ def one_run(name, sc, mode, load, dev, rnd):
            else Capture(mode, dev, sc["filter"], path))
     split0 = cap.cpu_split() if cap else (0, 0)
     cpu0 = sum(split0)
-    threads0 = cap.thread_ns() if cap and mode == "kafka" else {}
-    ns0 = cap.cpu_ns() if cap else 0
+    threads0 = cap.thread_ns() if cap else {}
+    ns0 = sum(threads0.values())
     wake0 = cap.wakeups() if cap else 0
     k0, t0 = kernel_cpu(), time.monotonic()
     sent, pps = load.run()
