@@ -366,6 +366,57 @@ static void test_stream_half_close(void **state)
 	assert_int_equal(ev.gone[1].dropped, 0);
 }
 
+/*
+ * The timer of the established TCP socket on 127.0.0.1:@port, as
+ * /proc/net/tcp says ("tr": 0 none, 1 retransmit, 2 keepalive), or -1.
+ */
+static int tcp_timer(uint16_t port)
+{
+	char line[512], local[64];
+	unsigned int st, tr, lport;
+	FILE *f = fopen("/proc/net/tcp", "r");
+	int found = -1;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*u: %63s %*s %x %*x:%*x %x:", local, &st,
+			   &tr) != 3 || !strchr(local, ':'))
+			continue;
+		lport = (unsigned int)strtoul(strchr(local, ':') + 1, NULL, 16);
+		if (st == 1 && lport == port)
+			found = (int)tr;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Each client's connection is probed by TCP keepalive, so that one gone
+ * (closed whole, or without a word) while the capture sends nothing does
+ * not keep its place: the kernel holds the keepalive timer of the
+ * stream's end of it once the file header is acknowledged.
+ */
+static void test_stream_client_keepalive(void **state)
+{
+	struct events ev = { 0 };
+	struct kcap_stream *s;
+	int fd, i, tr = -1;
+
+	(void)state;
+	alarm(30);
+	s = open_stream(false, 0, &ev);
+	fd = client(stream_port(s), 0);
+	wait_clients(s, 1);
+	for (i = 0; i < 1000 && (tr = tcp_timer(stream_port(s))) != 2; i++) {
+		kcap_stream_serve(s);
+		usleep(1000);
+	}
+	assert_int_equal(tr, 2);
+	close(fd);
+	kcap_stream_close(s, 0);
+	alarm(0);
+}
+
 /* A port in use: one clear error; addresses as [ADDR:]PORT. */
 static void test_stream_addresses(void **state)
 {
@@ -427,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_stream_stalled_client),
 		cmocka_unit_test(test_stream_nano_and_leaving),
 		cmocka_unit_test(test_stream_half_close),
+		cmocka_unit_test(test_stream_client_keepalive),
 		cmocka_unit_test(test_stream_addresses),
 	};
 

@@ -199,4 +199,15 @@ int kcap_record_wait(const struct kcap_record_config *c,
  */
 bool kcap_capture_woken(struct kcap_capture *c);
 
+/*
+ * TCP keepalive on connection @fd (receive.c): probed after
+ * KCAP_TCP_KA_IDLE s without a byte, every KCAP_TCP_KA_INTVL s, given up
+ * after KCAP_TCP_KA_CNT probes unanswered.  kcap_receive's connections,
+ * and the stream's clients.
+ */
+#define KCAP_TCP_KA_IDLE	10	/* s */
+#define KCAP_TCP_KA_INTVL	5	/* s */
+#define KCAP_TCP_KA_CNT		3
+void kcap_tcp_keepalive(int fd);
+
 #endif /* _LIBKCAP_INTERNAL_H */

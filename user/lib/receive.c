@@ -42,14 +42,6 @@
 #define KCAP_RECEIVE_RETRY_MIN	1000
 #define KCAP_RECEIVE_RETRY_MAX	30000
 #define KCAP_RECEIVE_CONNECT_MS	10000	/* a SYN unanswered: TCP's 2 minutes */
-/*
- * A server gone without a word (its power, a cable, a firewall's state):
- * TCP keepalive probes a connection idle this long, and gives up after
- * KCAP_RECEIVE_KA_CNT probes unanswered, in about 25 s.
- */
-#define KCAP_RECEIVE_KA_IDLE	10	/* s */
-#define KCAP_RECEIVE_KA_INTVL	5	/* s */
-#define KCAP_RECEIVE_KA_CNT	3
 
 struct kcap_pcap_parser {
 	uint8_t		*buf;
@@ -293,14 +285,16 @@ static void kcap_receive_retry(struct kcap_receive *rx, int err)
 }
 
 /*
- * The client only reads: without probes, a server that vanished without
- * a FIN or a reset would leave it waiting for ever.  (A kernel without
- * these options: best effort, the stream still works.)
+ * A server gone without a word (its power, a cable, a firewall's state):
+ * TCP keepalive probes a connection idle this long, and gives up after
+ * KCAP_TCP_KA_CNT probes unanswered, in about 25 s.  The client only
+ * reads: without probes, such a server would leave it waiting for ever.
+ * (A kernel without these options: best effort, the stream still works.)
  */
-static void kcap_receive_keepalive(int fd)
+void kcap_tcp_keepalive(int fd)
 {
-	int one = 1, idle = KCAP_RECEIVE_KA_IDLE, intvl = KCAP_RECEIVE_KA_INTVL;
-	int cnt = KCAP_RECEIVE_KA_CNT;
+	int one = 1, idle = KCAP_TCP_KA_IDLE, intvl = KCAP_TCP_KA_INTVL;
+	int cnt = KCAP_TCP_KA_CNT;
 
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
@@ -323,7 +317,7 @@ static bool kcap_receive_try(struct kcap_receive *rx, int *err)
 			*err = -errno;
 			continue;
 		}
-		kcap_receive_keepalive(rx->fd);
+		kcap_tcp_keepalive(rx->fd);
 		if (!connect(rx->fd, a->ai_addr, a->ai_addrlen) ||
 		    errno == EINPROGRESS) {
 			rx->state = KCAP_RX_CONNECTING;

@@ -453,6 +453,13 @@ static void kcap_stream_accept(struct kcap_stream *s)
 			kcap_stream_event(s, KCAP_STREAM_REFUSED, &info);
 			continue;
 		}
+		/*
+		 * A client that closed its connection whole is noticed at the
+		 * first send after it; on a capture that sends nothing, the
+		 * probes notice it once its end is gone (the peer's FIN_WAIT2,
+		 * a minute on Linux), or a client gone without a word.
+		 */
+		kcap_tcp_keepalive(fd);
 		c->fd = fd;
 		c->info = info;
 		c->rec_left = KCAP_STREAM_FILE_HDR;
@@ -471,7 +478,8 @@ static void kcap_stream_accept(struct kcap_stream *s)
  * shut their sending side down and go on reading, so such a client is
  * served until a send to it fails, or the kernel says the connection is
  * reset (POLLERR, POLLHUP), as it will soon after the first send to a
- * client that closed the connection whole.
+ * client that closed the connection whole, or when keepalive's probes
+ * find its end gone.
  */
 static void kcap_stream_poll(struct kcap_stream *s)
 {
