@@ -141,27 +141,47 @@ static void test_kafka_flow_hash(void **state)
 }
 
 /*
- * Flows spread over a few partitions whatever bits they differ in: flows
- * whose ports differ only in a bit above the lowest (FNV-1a alone put
- * every such flow on one partition of 2 or 4) and flows whose addresses
- * differ only in a high bit.  256 flows on 4 partitions: each partition
- * gets 64 on average; 32 to 96 is more than 4 standard deviations either
- * way for a hash that spreads.
+ * Flows spread over a few partitions whatever bits they differ in.  In
+ * each set of 256 distinct flows below, bit 0 of every byte is the same
+ * in all: FNV-1a alone, whose low bits depend only on the inputs' low
+ * bits, puts every flow of a set on one partition of 2, and on one or
+ * two of 4.  256 flows on 4 partitions: each gets 64 on average; 32 to
+ * 96 is more than 4 standard deviations either way for a hash that
+ * spreads (on 2: 96 to 160).
  */
-static void check_spread(const char *what, const uint8_t *a0, bool by_addr,
-			 unsigned int step)
+enum spread_set { BY_PORT_2, BY_PORT_4, BY_PORT_512, BY_ADDR };
+
+static void check_spread(const char *what, enum spread_set set)
 {
 	unsigned int on2[2] = { 0 }, on4[4] = { 0 }, i;
 	uint8_t f[128], a[4], b[4] = { 192, 168, 1, 1 };
+	uint16_t pa, pb;
 	uint32_t h;
 	size_t n;
 
 	for (i = 0; i < 256; i++) {
-		memcpy(a, a0, 4);
-		if (by_addr)
-			a[0] = (uint8_t)(a[0] + 2 * i);	/* bit 1 and up */
-		n = make_ip4(f, a, (uint16_t)(by_addr ? 1000 : 1000 + step * i),
-			     b, 80, 6, false);
+		memcpy(a, (uint8_t[4]){ 10, 0, 0, 1 }, 4);
+		pa = 1024;	/* 0x0400: both bytes even */
+		pb = 80;
+		switch (set) {
+		case BY_PORT_2:
+			pa += 2 * (i % 128);
+			pb += 2 * (i / 128);
+			break;
+		case BY_PORT_4:
+			pa += 4 * (i % 64);
+			pb += 2 * (i / 64);
+			break;
+		case BY_PORT_512:
+			pa += 512 * (i % 64);
+			pb += 2 * (i / 64);
+			break;
+		case BY_ADDR:	/* all 128 even values, then a second byte */
+			a[0] = (uint8_t)(10 + 2 * (i % 128));
+			a[2] = (uint8_t)(2 * (i / 128));
+			break;
+		}
+		n = make_ip4(f, a, pa, b, pb, 6, false);
 		assert_int_equal(kcap_kafka_flow_hash(f, n, LINKTYPE_ETHERNET, &h), 0);
 		on2[h % 2]++;
 		on4[h % 4]++;
@@ -175,13 +195,11 @@ static void check_spread(const char *what, const uint8_t *a0, bool by_addr,
 
 static void test_kafka_flow_spread(void **state)
 {
-	static const uint8_t a[4] = { 10, 0, 0, 1 };
-
 	(void)state;
-	check_spread("source ports 1000, 1002, ...", a, false, 2);
-	check_spread("source ports 1000, 1004, ...", a, false, 4);
-	check_spread("source ports 1000, 1256, ...", a, false, 256);
-	check_spread("first address byte 10, 12, ...", a, true, 0);
+	check_spread("source ports 2 apart, destination ports 2 apart", BY_PORT_2);
+	check_spread("source ports 4 apart, destination ports 2 apart", BY_PORT_4);
+	check_spread("source ports 512 apart, destination ports 2 apart", BY_PORT_512);
+	check_spread("address bytes 2 apart", BY_ADDR);
 }
 
 static void test_kafka_header(void **state)
