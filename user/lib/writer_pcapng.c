@@ -276,51 +276,48 @@ static int kcap_writer_pcapng_add_interface(struct kcap_writer *w, uint32_t ifin
 }
 
 /* An EPB's length: 32 bytes of block, the padded data, the flags if @dir. */
-static inline uint32_t pcapng_epb_len(uint32_t caplen, uint8_t dir)
+static inline size_t pcapng_epb_len(size_t caplen, uint8_t dir)
 {
-	return 32 + (uint32_t)pad4(caplen) + (dir ? 12 : 0);
+	return 32 + pad4(caplen) + (dir ? 12 : 0);
 }
 
 /*
  * An EPB of @blen bytes (pcapng_epb_len()) at @p, which has room for it:
  * @caplen bytes of @data, of @len, at @ts on interface @ifid, with an
  * epb_flags option for direction @dir (KCAP_FRAME_IN, _OUT, or 0: none).
- * Built in one go: it is what a capture to pcapng spends its time in.
- * The frame is copied last, so that only where the block ends is needed
- * after the copy.  Returns where the block ends.
+ * Built in one go, field by field (stores of registers: an array built on
+ * the stack first costs a copy): it is what a capture to pcapng spends its
+ * time in.  The frame is copied last, so that only where the block ends is
+ * needed after the copy.  Returns where the block ends.
  */
-static inline uint8_t *pcapng_put_epb(uint8_t *p, uint32_t blen,
-				      uint32_t ifid, uint64_t ts,
-				      uint32_t caplen, uint32_t len,
-				      const uint8_t *data, uint8_t dir)
+static inline __attribute__((always_inline)) uint8_t *
+pcapng_put_epb(uint8_t *p, size_t blen, uint32_t ifid, uint64_t ts,
+	       size_t caplen, uint32_t len, const uint8_t *data, uint8_t dir)
 {
-	const uint16_t opt_hdr[2] = { OPT_EPB_FLAGS, 4 };
-	uint32_t h[7], opt[3];
-	uint8_t *q;
+	/* The timestamp's high word first: the two words, swapped. */
+	const uint64_t ts_hl = ts << 32 | ts >> 32;
+	const uint32_t type = PCAPNG_EPB, zero = 0, blen32 = (uint32_t)blen;
+	const uint32_t caplen32 = (uint32_t)caplen;
+	const uint32_t opt_hdr = OPT_EPB_FLAGS | 4 << 16;
+	/* The flags, then opt_endofopt: its values are the flags' (above). */
+	const uint64_t flags = dir;
+	uint8_t *end = p + blen;
 
-	h[0] = PCAPNG_EPB;
-	h[1] = blen;
-	h[2] = ifid;
-	h[3] = (uint32_t)(ts >> 32);
-	h[4] = (uint32_t)ts;
-	h[5] = caplen;
-	h[6] = len;
-	memcpy(p, h, sizeof(h));
+	memcpy(p, &type, 4);
+	memcpy(p + 4, &blen32, 4);
+	memcpy(p + 8, &ifid, 4);
+	memcpy(p + 12, &ts_hl, 8);
+	memcpy(p + 20, &caplen32, 4);
+	memcpy(p + 24, &len, 4);
 	/* The padding's zeros first, the frame over their start, last. */
-	memset(p + sizeof(h) + (caplen & ~3U), 0, 4);
-	q = p + sizeof(h) + pad4(caplen);
+	memcpy(p + 28 + (caplen & ~(size_t)3), &zero, 4);
 	if (dir) {
-		memcpy(&opt[0], opt_hdr, sizeof(opt_hdr));
-		opt[1] = dir;	/* its values are the flags' (below) */
-		opt[2] = 0;	/* opt_endofopt */
-		memcpy(q, opt, sizeof(opt));
-		q += sizeof(opt);
+		memcpy(end - 16, &opt_hdr, 4);
+		memcpy(end - 12, &flags, 8);
 	}
-	memcpy(q, &blen, sizeof(blen));
-	if (!caplen)
-		return p + blen;
-	return (uint8_t *)memcpy(p + sizeof(h), data, caplen) +
-	       (blen - sizeof(h));
+	memcpy(end - 4, &blen32, 4);
+	memcpy(p + 28, data, caplen);
+	return end;
 }
 
 /*
@@ -347,7 +344,7 @@ static uint8_t pcapng_dir(const struct kcap_frame *f)
 static int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_frame *f)
 {
 	struct kcap_writer_if *ifp;
-	uint32_t caplen = f->caplen, blen;
+	size_t caplen = f->caplen, blen;
 	uint8_t dir = pcapng_dir(f), *p;
 	int err;
 
@@ -367,46 +364,78 @@ static int kcap_writer_pcapng_write(struct kcap_writer *w, const struct kcap_fra
 	return 0;
 }
 
+/* One interface's frames in a run of write_recs(), as write() counts them. */
+struct pcapng_run {
+	uint32_t	ifindex;	/* its records'; 0 for "any" */
+	uint32_t	ifid;
+	uint32_t	snap;
+};
+
 /*
- * Records @from to @to (not included) of @recs, a run on interface @ifp,
- * counted on it once rather than per frame.
+ * pcapng_put_epb() for records from @r on, as kcap_writer_pcapng_write()
+ * would, while they are on @run's interface and fit @b's budget: the loop
+ * a capture to pcapng spends its time in, alone, so that all it needs
+ * stays in registers.  @anydev: every record is "any"'s, whatever its
+ * ifindex.  Returns the first record not written.
  */
-static inline void pcapng_if_run(struct kcap_writer_if *ifp,
-				 const struct kcap_rec *const *recs,
-				 unsigned int from, unsigned int to)
+static inline __attribute__((always_inline)) const struct kcap_rec *const *
+pcapng_epbs(const struct kcap_rec *const *r,
+	    const struct kcap_rec *const *end, struct kcap_writer_batch *b,
+	    const struct pcapng_run run, const bool anydev)
 {
-	if (from < to)
-		pcapng_if_frames(ifp, to - from, recs[from]->tstamp_ns,
-				 recs[to - 1]->tstamp_ns);
+	const struct kcap_rec *rec;
+	size_t caplen, blen;
+	uint8_t dir;
+
+	for (; r < end; r++) {
+		rec = *r;
+		if (!anydev && rec->ifindex != run.ifindex)
+			break;
+		caplen = rec->caplen < run.snap ? rec->caplen : run.snap;
+		dir = kcap_rec_direction(rec);
+		blen = pcapng_epb_len(caplen, dir);
+		if (blen > b->budget)
+			break;
+		b->budget -= blen;
+		b->data += rec->caplen;	/* as kcap_writer_write(): uncut */
+		b->pos = pcapng_put_epb(b->pos, blen, run.ifid, rec->tstamp_ns,
+					caplen, rec->len, kcap_rec_data(rec),
+					dir);
+	}
+	return r;
 }
 
 /*
- * pcapng_put_epb() for each record, as kcap_writer_pcapng_write() would:
- * the loop a capture to pcapng spends its time in.  As in pcap's, the
- * buffer and the counters are kept in a struct kcap_writer_batch.  The
- * interface of the last record is looked up again only when the next
- * one's differs, and a run of frames on one interface is counted on it
- * when the run ends.
+ * kcap_writer_pcapng_write() for each record.  As in pcap's, the buffer
+ * and the counters are kept in a struct kcap_writer_batch.  Records are
+ * taken in runs on one interface, which pcapng_epbs() writes; between
+ * runs, the interface is looked up again if it changed (an IDB written
+ * if it is new), or the buffer written out if it is full, and the run's
+ * frames are counted on its interface.
  */
 static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 					 const struct kcap_rec *const *recs,
 					 unsigned int n, uint64_t limit,
 					 bool anydev, unsigned int *done)
 {
+	const struct kcap_rec *const *r = recs, *const *end = recs + n;
+	const struct kcap_rec *const *from;
+	struct kcap_writer_if *ifp = NULL, *found;
 	const uint32_t ifmask = anydev ? 0 : UINT32_MAX;
-	struct kcap_writer_if *ifp = NULL;
+	struct pcapng_run run = { 0 };
 	struct kcap_writer_batch b;
 	const struct kcap_rec *rec;
-	unsigned int i, run = 0;
-	uint32_t ifindex, ifid = 0, caplen, blen, snap = 0;
-	uint8_t dir;
+	uint32_t ifindex;
+	size_t caplen, need;
+	unsigned int i;
 	int err = 0;
 
 	kcap_writer_batch_init(w, &b, limit);
-	for (i = 0; i < n; i++) {
-		rec = recs[i];
+	while (r < end) {
+		rec = *r;
+		i = (unsigned int)(r - recs);
 		ifindex = rec->ifindex & ifmask;	/* "any": 0 */
-		if (!ifp || ifp->ifindex != ifindex) {
+		if (!ifp || ifindex != run.ifindex) {
 			/*
 			 * A new interface takes an IDB first, which a limit
 			 * must count: that frame is the caller's, alone.
@@ -414,37 +443,36 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 			if (limit != UINT64_MAX && !pcapng_find_if(w, ifindex))
 				break;
 			/* Counted first: an IDB may write out the buffer. */
-			if (ifp)
-				pcapng_if_run(ifp, recs, run, i);
-			run = i;
 			kcap_writer_batch_count(w, &b, i);
-			err = pcapng_get_if(w, ifindex, &ifp);
+			err = pcapng_get_if(w, ifindex, &found);
 			kcap_writer_batch_load(w, &b, limit);
-			if (err) {
-				ifp = NULL;
+			if (err)
 				break;
-			}
-			ifid = (uint32_t)(ifp - w->ifs);
-			snap = ifp->snaplen;
-		}
-		caplen = rec->caplen < snap ? rec->caplen : snap;
-		dir = kcap_rec_direction(rec);
-		blen = pcapng_epb_len(caplen, dir);
-		if (blen > b.budget) {
-			err = kcap_writer_batch_room(w, &b, limit, blen, i);
+			ifp = found;
+			run.ifindex = ifindex;
+			run.ifid = (uint32_t)(ifp - w->ifs);
+			run.snap = ifp->snaplen;
+		} else {
+			/* The run ended on a full buffer. */
+			caplen = rec->caplen < run.snap ? rec->caplen : run.snap;
+			need = pcapng_epb_len(caplen, kcap_rec_direction(rec));
+			err = kcap_writer_batch_room(w, &b, limit, need, i);
 			if (err) {
 				err = err < 0 ? err : 0;
 				break;
 			}
 		}
-		b.budget -= blen;
-		b.data += rec->caplen;	/* as kcap_writer_write(): uncut */
-		b.pos = pcapng_put_epb(b.pos, blen, ifid, rec->tstamp_ns,
-				       caplen, rec->len, kcap_rec_data(rec),
-				       dir);
+		from = r;
+		if (anydev)
+			r = pcapng_epbs(r, end, &b, run, true);
+		else
+			r = pcapng_epbs(r, end, &b, run, false);
+		if (r > from)
+			pcapng_if_frames(ifp, (uint64_t)(r - from),
+					 (*from)->tstamp_ns,
+					 r[-1]->tstamp_ns);
 	}
-	if (ifp)
-		pcapng_if_run(ifp, recs, run, i);
+	i = (unsigned int)(r - recs);
 	kcap_writer_batch_count(w, &b, i);
 	*done = i;
 	return err;
