@@ -19,89 +19,122 @@
 #include "ring.h"
 
 /*
- * Load-acquire @r's head once its records are all read: 1 if it published
- * more, 0 if not, -EBADMSG if what it says is impossible.  Out of line:
- * it runs once per batch of records, not per record.
+ * Load-acquire @r's head once its records are all read (to @tail): 1 if
+ * it published more, 0 if not, -EBADMSG if what it says is impossible.
+ * Out of line: it runs once per batch of records, not per record.
  */
-static __attribute__((noinline)) int kcap_ring_load(struct kcap_ring *r)
+static __attribute__((noinline)) int kcap_ring_load(struct kcap_ring *r,
+						    uint32_t tail)
 {
 	r->head = __atomic_load_n(&r->ctrl->head, __ATOMIC_ACQUIRE);
-	if (r->tail == r->head)
+	if (tail == r->head)
 		return 0;
-	if (r->head - r->tail > r->size ||
-	    (r->head | r->tail) % KCAP_REC_ALIGN) {
-		r->head = r->tail;	/* read it again */
+	if (r->head - tail > r->size || (r->head | tail) % KCAP_REC_ALIGN) {
+		r->head = tail;	/* read it again */
 		return -EBADMSG;
 	}
 	return 1;
 }
 
 /*
- * One ring: the record at its tail (1, r->rec), 0 if the ring is empty,
- * -EBADMSG if the record is corrupt (then r->rec is NULL).  Padding
- * records are skipped.
+ * Check the records at next into @r's queue, which is empty: 1 if it
+ * holds some now, 0 if the ring is empty, -EBADMSG
+ * if the record at next is corrupt (and stays so: it is checked again at
+ * the next call).  A corrupt record after some good ones ends the queue:
+ * they are handed out first.  Padding records are skipped.
  *
- * tail stays KCAP_REC_ALIGN-aligned: head is checked so when it is loaded
- * (and forgotten if it is not), and tail moves by checked rec_lens only.
+ * next stays KCAP_REC_ALIGN-aligned: head is checked so when it is loaded
+ * (and forgotten if it is not), and next moves by checked rec_lens only.
  * Each record is checked to lie within both the data area and what head
- * published before any of it is read.  Inlined: this is most of what a
- * record costs to read.
+ * published before any of it is read: within @avail bytes, which the
+ * inner loop counts down, from where next is to the nearer of head and
+ * the data area's end.  A loop of its own, over up to KCAP_RING_QUEUE
+ * records, so that the ring's state stays in registers: this is most of
+ * what a record costs to read.
  */
-static inline __attribute__((always_inline)) int
-kcap_ring_peek(struct kcap_ring *r)
+static int kcap_ring_fill(struct kcap_ring *r)
 {
+	uint32_t tail = r->next, head = r->head, avail, rec_len, hdr_len;
+	struct kcap_ring_qent *q = r->q, *const qend = q + KCAP_RING_QUEUE;
 	const struct kcap_rec *rec;
-	uint32_t tail = r->tail, pos, rec_len, room, hdr_len, caplen;
-	int ret;
+	const uint8_t *p, *start;
+	uint32_t caplen, pos;
+	int ret = 0;
 
-	for (;;) {
-		if (tail == r->head) {
-			r->tail = tail;
-			ret = kcap_ring_load(r);
-			if (ret <= 0) {
-				r->rec = NULL;
-				return ret;
-			}
+	while (q < qend) {
+		if (tail == head) {
+			if (q > r->q)
+				break;
+			ret = kcap_ring_load(r, tail);
+			if (ret <= 0)
+				break;
+			head = r->head;
 		}
-		/*
-		 * Of a padding record only rec_len and flags are valid.
-		 * The data area is page-aligned and pos 8-byte aligned, and
-		 * room at least KCAP_REC_ALIGN.
-		 */
+		/* Both are 8-byte aligned: avail is at least KCAP_REC_ALIGN. */
 		pos = tail & (r->size - 1);
-		room = r->size - pos;
-		if (room > r->head - tail)
-			room = r->head - tail;
-		rec = (const struct kcap_rec *)(r->data + pos);
-		rec_len = rec->rec_len;
-		if (rec_len - KCAP_REC_ALIGN > room - KCAP_REC_ALIGN ||
-		    rec_len % KCAP_REC_ALIGN)
-			goto bad;
-		if (__builtin_expect(!(rec->flags & KCAP_REC_F_PAD), 1))
-			break;
-		tail += rec_len;
+		avail = r->size - pos;
+		if (avail > head - tail)
+			avail = head - tail;
+		start = p = r->data + pos;
+		do {
+			/* Of a padding record only rec_len and flags are valid. */
+			rec = (const struct kcap_rec *)p;
+			rec_len = rec->rec_len;
+			if (rec_len - KCAP_REC_ALIGN > avail - KCAP_REC_ALIGN ||
+			    rec_len % KCAP_REC_ALIGN)
+				goto bad;
+			p += rec_len;
+			avail -= rec_len;
+			if (__builtin_expect(rec->flags & KCAP_REC_F_PAD, 0))
+				continue;
+			/*
+			 * The header is read only within rec_len; hdr_len +
+			 * caplen, 64 bits wide, cannot wrap.  One branch for
+			 * the three tests.
+			 */
+			if (rec_len < sizeof(*rec))
+				goto bad;
+			hdr_len = rec->hdr_len;
+			caplen = rec->caplen;
+			if ((hdr_len < sizeof(*rec)) |
+			    ((uint64_t)hdr_len + caplen > rec_len) |
+			    (caplen > rec->len))
+				goto bad;
+			q->ts = rec->tstamp_ns;
+			q->rec = rec;
+			q++;
+		} while (avail && q < qend);
+		tail += (uint32_t)(p - start);
 	}
-	r->tail = tail;
-	/*
-	 * The header is read only within rec_len; hdr_len + caplen, 64 bits
-	 * wide, cannot wrap.  One branch for the three tests.
-	 */
-	if (rec_len < sizeof(*rec))
-		goto bad_rec;
-	hdr_len = rec->hdr_len;
-	caplen = rec->caplen;
-	if ((hdr_len < sizeof(*rec)) | ((uint64_t)hdr_len + caplen > rec_len) |
-	    (caplen > rec->len))
-		goto bad_rec;
-	r->rec = rec;
-	r->rec_len = rec_len;
-	r->ts = rec->tstamp_ns;
-	return 1;
+	goto out;
 bad:
-	r->tail = tail;
-bad_rec:
-	r->rec = NULL;
-	return -EBADMSG;
+	tail += (uint32_t)((const uint8_t *)rec - start);
+	ret = -EBADMSG;
+out:
+	r->next = tail;
+	r->qh = 0;
+	r->qn = (unsigned int)(q - r->q);
+	return r->qn ? 1 : ret;
+}
+
+/*
+ * Where record @rec of @r starts, as a tail: it was checked, so next is
+ * past it, by no more than the ring's size.
+ */
+static uint32_t kcap_ring_tail_of(const struct kcap_ring *r,
+				  const struct kcap_rec *rec)
+{
+	uint32_t pos = (uint32_t)((const uint8_t *)rec - r->data);
+	uint32_t d = (r->next - pos) & (r->size - 1);
+
+	return r->next - (d ? d : r->size);
+}
+
+/* Where @r's records not yet consumed start: what it may give back. */
+static inline uint32_t kcap_ring_consumed(const struct kcap_ring *r)
+{
+	return r->qh < r->qn ? kcap_ring_tail_of(r, r->q[r->qh].rec) :
+	       r->next;
 }
 
 /* Give back the space consumed, if any. */
@@ -155,6 +188,7 @@ int kcap_rings_init(struct kcap_rings *rs, void *base, unsigned int nr,
 		r->tail = __atomic_load_n(&r->ctrl->tail, __ATOMIC_RELAXED);
 		r->released = r->tail;
 		r->head = r->tail;
+		r->next = r->tail;
 	}
 	return 0;
 }
@@ -177,11 +211,61 @@ void kcap_rec_packet(const struct kcap_rec *rec, unsigned int ring,
 	pkt->session = 0;
 }
 
-/* Whether ring @a's next record goes after ring @b's. */
+/* Whether ring @a's next record goes after ring @b's (both have one). */
 static inline bool kcap_ring_after(const struct kcap_ring *a,
 				   const struct kcap_ring *b)
 {
-	return a->ts > b->ts || (a->ts == b->ts && a->idx > b->idx);
+	uint64_t ta = a->q[a->qh].ts, tb = b->q[b->qh].ts;
+
+	return ta > tb || (ta == tb && a->idx > b->idx);
+}
+
+/*
+ * The records of rings @a and @b merged into @recs from @n on, up to @max
+ * or until either runs out of checked records: the new n.  The loop most
+ * records go through when two rings take turns: out of line, so that
+ * what it needs is all in registers.
+ */
+static __attribute__((noinline)) unsigned int
+kcap_rings_merge2(struct kcap_ring *a, struct kcap_ring *b,
+		  const struct kcap_rec **restrict recs,
+		  struct kcap_rings_pos *restrict last, unsigned int n,
+		  unsigned int max)
+{
+	const struct kcap_ring_qent *pa, *pb, *ea, *eb;
+	const struct kcap_rec **out = recs + n, **const oend = recs + max;
+	struct kcap_rings_pos *lp = last + n;
+	struct kcap_ring *t;
+	uint32_t xa, xb;
+
+	/* a is the lower ring, whose record goes first on a tie. */
+	if (a->idx > b->idx) {
+		t = a;
+		a = b;
+		b = t;
+	}
+	pa = a->q + a->qh;
+	ea = a->q + a->qn;
+	pb = b->q + b->qh;
+	eb = b->q + b->qn;
+	xa = a->idx;
+	xb = b->idx;
+	for (;;) {
+		if (pa->ts <= pb->ts) {
+			*out++ = pa->rec;
+			(lp++)->ring = xa;
+			if (++pa == ea || out == oend)
+				break;
+		} else {
+			*out++ = pb->rec;
+			(lp++)->ring = xb;
+			if (++pb == eb || out == oend)
+				break;
+		}
+	}
+	a->qh = (unsigned int)(pa - a->q);
+	b->qh = (unsigned int)(pb - b->q);
+	return (unsigned int)(out - recs);
 }
 
 /*
@@ -192,8 +276,9 @@ static inline bool kcap_ring_after(const struct kcap_ring *a,
  * Each record handed out is the oldest of the rings' next ones, the lower
  * ring's on a tie.  The rings with a record are kept in that order, in
  * rs->order[]: the first one's records are handed out while they go
- * before the second's, then it moves down to its place.  A ring found
- * empty is looked at again at the next call.
+ * before the second's, then it moves down to its place; while two rings
+ * are left, kcap_rings_merge2() takes their turns.  A ring found empty is
+ * looked at again at the next call.
  */
 int kcap_rings_next_recs(struct kcap_rings *rs,
 			 const struct kcap_rec **restrict recs,
@@ -202,7 +287,7 @@ int kcap_rings_next_recs(struct kcap_rings *rs,
 	struct kcap_ring *r, *best, **order = rs->order;
 	struct kcap_ring *end = rs->ring + rs->nr;
 	struct kcap_rings_pos *last = rs->last;
-	unsigned int n = 0, k = 0, i;
+	unsigned int n = 0, k = 0, i, j;
 	int ret = 0;
 
 	if (max > KCAP_RINGS_BATCH_MAX)
@@ -211,8 +296,8 @@ int kcap_rings_next_recs(struct kcap_rings *rs,
 	for (r = rs->ring; r < end; r++) {
 		if (r->tail - r->released >= rs->batch)
 			kcap_ring_release(r);
-		if (!r->rec) {
-			ret = kcap_ring_peek(r);
+		if (r->qh == r->qn) {
+			ret = kcap_ring_fill(r);
 			if (ret < 0)
 				return ret;
 			if (!ret)
@@ -224,30 +309,44 @@ int kcap_rings_next_recs(struct kcap_rings *rs,
 	}
 
 	/*
-	 * k only changes when a ring runs out: the loop tests it there, and
-	 * n once per record.  Once max are taken, the ring taken last is
-	 * peeked at the next call, as the empty ones are.
+	 * k only changes when a ring runs out of records: the loop tests it
+	 * there, and n once per record.  Once max are taken, the queues keep
+	 * the rest.
 	 */
 	if (!k || !max)
 		goto out;
 	for (;;) {
-		best = order[0];
-		recs[n] = best->rec;
-		last[n].ring = best->idx;
-		last[n].tail = best->tail;
-		best->tail += best->rec_len;
-		if (++n == max) {
-			best->rec = NULL;	/* peeked at the next call */
-			break;
-		}
-		ret = kcap_ring_peek(best);
-		if (ret < 0)
-			break;
-		if (!ret) {
-			if (!--k)
+		if (k == 2) {
+			n = kcap_rings_merge2(order[0], order[1], recs, last,
+					      n, max);
+			if (n == max)
 				break;
-			memmove(order, order + 1, k * sizeof(*order));
-			continue;
+			/* One of them ran out: it goes first, to be filled. */
+			if (order[1]->qh == order[1]->qn) {
+				best = order[1];
+				order[1] = order[0];
+				order[0] = best;
+			}
+		} else {
+			best = order[0];
+			j = best->qh;
+			recs[n] = best->q[j].rec;
+			last[n].ring = best->idx;
+			best->qh = ++j;
+			if (++n == max)
+				break;
+		}
+		best = order[0];
+		if (best->qh == best->qn) {
+			ret = kcap_ring_fill(best);
+			if (ret < 0)
+				break;
+			if (!ret) {
+				if (!--k)
+					break;
+				memmove(order, order + 1, k * sizeof(*order));
+				continue;
+			}
 		}
 		/* Its next record first still: it stays where it is. */
 		if (k < 2 || !kcap_ring_after(best, order[1]))
@@ -258,6 +357,10 @@ int kcap_rings_next_recs(struct kcap_rings *rs,
 		order[i - 1] = best;
 	}
 out:
+	for (r = rs->ring; r < end; r++) {
+		r->start = r->tail;
+		r->tail = kcap_ring_consumed(r);
+	}
 	rs->last_n = n;
 	if (n)
 		return (int)n;	/* an error is for the next call */
@@ -282,16 +385,49 @@ int kcap_rings_next(struct kcap_rings *rs, struct kcap_packet *pkt)
 	return kcap_rings_next_batch(rs, pkt, 1);
 }
 
+/*
+ * Where ring @r's record after the first @skip handed out in the last
+ * batch starts: its records from start on, which were checked then and
+ * are still there, padding skipped.
+ */
+static uint32_t kcap_ring_skip(const struct kcap_ring *r, unsigned int skip)
+{
+	const struct kcap_rec *rec;
+	uint32_t tail = r->start;
+
+	for (;;) {
+		rec = (const struct kcap_rec *)(r->data +
+						(tail & (r->size - 1)));
+		if (!(rec->flags & KCAP_REC_F_PAD) && !skip--)
+			return tail;
+		tail += rec->rec_len;
+	}
+}
+
 void kcap_rings_unread(struct kcap_rings *rs, unsigned int k)
 {
-	unsigned int i = rs->last_n;
+	unsigned int i, used, x;
 	struct kcap_ring *r;
+	bool unread;
 
-	while (i > k) {		/* newest first: each ring ends at its oldest */
-		i--;
-		r = &rs->ring[rs->last[i].ring];
-		r->tail = rs->last[i].tail;
-		r->rec = NULL;
+	/* Each ring with records to read again, from the first of them. */
+	for (x = 0; x < rs->nr; x++) {
+		used = 0;
+		unread = false;
+		for (i = 0; i < rs->last_n; i++) {
+			if (rs->last[i].ring != x)
+				continue;
+			if (i < k)
+				used++;
+			else
+				unread = true;
+		}
+		if (!unread)
+			continue;
+		r = &rs->ring[x];
+		r->tail = kcap_ring_skip(r, used);
+		r->next = r->tail;	/* checked again */
+		r->qh = r->qn = 0;
 	}
 	if (rs->last_n > k)
 		rs->last_n = k;

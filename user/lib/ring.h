@@ -13,6 +13,15 @@
 
 #include "kcap.h"
 
+/* Records checked ahead of the merge, per ring. */
+#define KCAP_RING_QUEUE		32
+
+/* A record checked, and its timestamp as it was checked: the merge's key. */
+struct kcap_ring_qent {
+	uint64_t		ts;
+	const struct kcap_rec	*rec;
+};
+
 /* The consumer's view of one ring. */
 struct kcap_ring {
 	struct kcap_ring_ctrl	*ctrl;
@@ -21,23 +30,24 @@ struct kcap_ring {
 	uint32_t		head;		/* as last load-acquired */
 	uint32_t		tail;		/* past what was consumed */
 	uint32_t		released;	/* tail as last given back */
+	uint32_t		start;		/* tail before the last batch */
 	uint32_t		idx;		/* in kcap_rings.ring[] */
 	/*
-	 * The record at tail, checked, or NULL; in the ring itself: the
-	 * kernel writes only past head, never what it has published.  Its
-	 * rec_len and timestamp as they were checked.
+	 * Records checked but not yet consumed, in the ring itself (the
+	 * kernel writes only past head, never what it has published):
+	 * q[qh] to q[qn - 1]; checking goes on at next.
 	 */
-	const struct kcap_rec	*rec;
-	uint32_t		rec_len;
-	uint64_t		ts;
+	uint32_t		next;
+	unsigned int		qh;
+	unsigned int		qn;
+	struct kcap_ring_qent	q[KCAP_RING_QUEUE];
 };
 
 #define KCAP_RINGS_BATCH_MAX	64	/* packets per kcap_rings_next_batch() */
 
-/* Where a record handed out was: its ring, and the ring's tail before it. */
+/* A record handed out: its ring. */
 struct kcap_rings_pos {
 	uint32_t	ring;
-	uint32_t	tail;
 };
 
 /* The rings of a session, merged by timestamp. */
@@ -46,7 +56,7 @@ struct kcap_rings {
 	struct kcap_ring	**order;	/* kcap_rings_next_recs()'s */
 	unsigned int		nr;
 	uint32_t		batch;	/* give back a ring's space by this much */
-	/* Where each packet of the last batch was: its ring and tail. */
+	/* Each packet of the last batch's ring. */
 	unsigned int		last_n;
 	struct kcap_rings_pos	last[KCAP_RINGS_BATCH_MAX];
 };
