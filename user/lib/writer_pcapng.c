@@ -303,18 +303,24 @@ pcapng_put_epb(uint8_t *p, size_t blen, uint32_t ifid, uint64_t ts,
 	const uint64_t flags = dir;
 	uint8_t *end = p + blen;
 
+	/*
+	 * The word before the options (or the trailer) first, zeros: the
+	 * padding's, and the frame's last bytes, which its copy puts over
+	 * them, last; with no frame, the header's last field, stored next.
+	 */
+	if (dir) {
+		memcpy(end - 20, &zero, 4);
+		memcpy(end - 16, &opt_hdr, 4);
+		memcpy(end - 12, &flags, 8);
+	} else {
+		memcpy(end - 8, &zero, 4);
+	}
 	memcpy(p, &type, 4);
 	memcpy(p + 4, &blen32, 4);
 	memcpy(p + 8, &ifid, 4);
 	memcpy(p + 12, &ts_hl, 8);
 	memcpy(p + 20, &caplen32, 4);
 	memcpy(p + 24, &len, 4);
-	/* The padding's zeros first, the frame over their start, last. */
-	memcpy(p + 28 + (caplen & ~(size_t)3), &zero, 4);
-	if (dir) {
-		memcpy(end - 16, &opt_hdr, 4);
-		memcpy(end - 12, &flags, 8);
-	}
 	memcpy(end - 4, &blen32, 4);
 	memcpy(p + 28, data, caplen);
 	return end;
