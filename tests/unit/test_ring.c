@@ -555,6 +555,116 @@ static void test_batch(void **state)
 	synth_close(&s);
 }
 
+/* A record test_merge_random() put in a ring, and what it wrote of it. */
+struct put_rec {
+	uint64_t	ts;
+	unsigned int	ring;
+	unsigned int	seq;		/* order of putting: within a ring, its order */
+	uint32_t	caplen;
+	uint8_t		seed;
+};
+
+static int put_rec_cmp(const void *a, const void *b)
+{
+	const struct put_rec *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->ring != y->ring)
+		return x->ring < y->ring ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* xorshift64: the same rings every run. */
+static uint64_t test_rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * Rings filled first, at random: 1 to 6 rings, up to 80 records each, of
+ * random lengths and headers, from random points (the rings wrap, with
+ * padding), timestamps that tie within and across rings.  Then read in
+ * batches of random sizes, some of each read again (unread): the records
+ * come out as all of them merged by timestamp, the lower ring's first on
+ * a tie, each once, and every ring's space is given back at the end.
+ * Two rings go through the walker's two-way merge, more through its
+ * general one, one through neither.
+ */
+static void test_merge_random(void **state)
+{
+	enum { MAX_RECS = 6 * 80 };
+	const struct kcap_rec *recs[KCAP_RINGS_BATCH_MAX];
+	struct put_rec *want;
+	uint64_t x = 0x9e3779b97f4a7c15ULL, ts;
+	unsigned int iter, nr, i, j, cnt, total, got, k, seq;
+	uint32_t caplen, start;
+	uint16_t hdr;
+	struct synth s;
+	int n;
+
+	(void)state;
+	want = calloc(MAX_RECS, sizeof(*want));
+	assert_non_null(want);
+	for (iter = 0; iter < 400; iter++) {
+		nr = 1 + (unsigned int)(test_rnd(&x) % 6);
+		start = (uint32_t)(test_rnd(&x) % (16384 / 8)) * 8;
+		synth_init(&s, nr, 16384, start);
+		total = 0;
+		seq = 0;
+		for (i = 0; i < nr; i++) {
+			ts = test_rnd(&x) % 4;
+			cnt = (unsigned int)(test_rnd(&x) % 81);
+			for (j = 0; j < cnt; j++, total++) {
+				ts += test_rnd(&x) % 3;
+				caplen = (uint32_t)(test_rnd(&x) % 120);
+				hdr = sizeof(struct kcap_rec) +
+				      (test_rnd(&x) % 4 ? 0 : 8);
+				want[total] = (struct put_rec){
+					.ts = ts, .ring = i, .seq = seq++,
+					.caplen = caplen, .seed = (uint8_t)total,
+				};
+				synth_put(&s, i, ts, caplen, hdr,
+					  (uint8_t)total);
+			}
+			synth_publish(&s, i);
+		}
+		qsort(want, total, sizeof(*want), put_rec_cmp);
+		synth_rings(&s);
+
+		got = 0;
+		while ((n = kcap_rings_next_recs(&s.rs, recs,
+				1 + (unsigned int)(test_rnd(&x) % 64))) > 0) {
+			k = (unsigned int)n;
+			if (!(test_rnd(&x) % 4))
+				k = (unsigned int)(test_rnd(&x) % (k + 1));
+			assert_true(got + k <= total);
+			for (j = 0; j < k; j++) {
+				const struct put_rec *w = &want[got + j];
+
+				assert_int_equal(recs[j]->tstamp_ns, w->ts);
+				assert_int_equal(s.rs.last[j].ring, w->ring);
+				assert_int_equal(recs[j]->caplen, w->caplen);
+				if (w->caplen)
+					assert_int_equal(kcap_rec_data(recs[j])[0],
+							 w->seed);
+			}
+			got += k;
+			if (k < (unsigned int)n)
+				kcap_rings_unread(&s.rs, k);
+		}
+		assert_int_equal(n, 0);
+		assert_int_equal(got, total);
+		for (i = 0; i < nr; i++)
+			assert_int_equal(ctrl_of(&s, i)->tail, s.head[i]);
+		synth_close(&s);
+	}
+	free(want);
+}
+
 /*
  * Packets of a batch that were not used are read again, by the same walker
  * or, after it is gone, by the next one.
@@ -985,6 +1095,7 @@ int main(void)
 		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_fini_releases),
 		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_merge_random),
 		cmocka_unit_test(test_unread),
 		cmocka_unit_test(test_bad_ctrl_size),
 		cmocka_unit_test(test_corrupt),

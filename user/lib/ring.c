@@ -83,10 +83,11 @@ static int kcap_ring_fill(struct kcap_ring *r)
 			if (rec_len - KCAP_REC_ALIGN > avail - KCAP_REC_ALIGN ||
 			    rec_len % KCAP_REC_ALIGN)
 				goto bad;
-			p += rec_len;
 			avail -= rec_len;
-			if (__builtin_expect(rec->flags & KCAP_REC_F_PAD, 0))
+			if (__builtin_expect(rec->flags & KCAP_REC_F_PAD, 0)) {
+				p += rec_len;
 				continue;
+			}
 			/*
 			 * The header is read only within rec_len; hdr_len +
 			 * caplen, 64 bits wide, cannot wrap.  One branch for
@@ -103,6 +104,7 @@ static int kcap_ring_fill(struct kcap_ring *r)
 			q->ts = rec->tstamp_ns;
 			q->rec = rec;
 			q++;
+			p += rec_len;
 		} while (avail && q < qend);
 		tail += (uint32_t)(p - start);
 	}
