@@ -38,9 +38,8 @@ static __attribute__((noinline)) int kcap_ring_load(struct kcap_ring *r,
 
 /*
  * Check the records at next into @r's queue, which is empty: 1 if it
- * holds some now, 0 if the ring is empty, -EBADMSG
- * if the record at next is corrupt (and stays so: it is checked again at
- * the next call).  A corrupt record after some good ones ends the queue:
+ * holds some now, 0 if the ring is empty, -EBADMSG if the record at next
+ * is corrupt (and stays so: it is checked again at the next call).  A corrupt record after some good ones ends the queue:
  * they are handed out first.  Padding records are skipped.
  *
  * next stays KCAP_REC_ALIGN-aligned: head is checked so when it is loaded
