@@ -198,12 +198,19 @@ int kcap_writer_add_interface(struct kcap_writer *w, uint32_t ifindex,
 
 int kcap_writer_write(struct kcap_writer *w, const struct kcap_frame *f)
 {
+	static const uint8_t none;	/* no bytes, but not NULL to memcpy() */
+	struct kcap_frame empty;
 	int err;
 
 	if (w->err)
 		return w->err;
 	if (f->caplen > f->len || (f->caplen && !f->data))
 		return -EINVAL;
+	if (!f->data) {
+		empty = *f;
+		empty.data = &none;
+		f = &empty;
+	}
 	err = w->ops->write(w, f);
 	if (err)
 		return err;

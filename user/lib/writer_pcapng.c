@@ -37,6 +37,9 @@
 #define OPT_ISB_IFRECV		4
 #define OPT_ISB_IFDROP		5
 
+/* pcapng_put_epb() stores two words at once, as they lie in memory. */
+#define HOST_LE			(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+
 #define EPB_FLAG_INBOUND	1
 #define EPB_FLAG_OUTBOUND	2
 
@@ -294,13 +297,16 @@ static inline __attribute__((always_inline)) uint8_t *
 pcapng_put_epb(uint8_t *p, size_t blen, uint32_t ifid, uint64_t ts,
 	       size_t caplen, uint32_t len, const uint8_t *data, uint8_t dir)
 {
-	/* The timestamp's high word first: the two words, swapped. */
-	const uint64_t ts_hl = ts << 32 | ts >> 32;
+	/*
+	 * Eight bytes at a time where two words go, as they lie in memory:
+	 * the timestamp's high word, then its low one; the flags (whose
+	 * values are the direction's, above), then opt_endofopt.
+	 */
+	const uint64_t ts_words = HOST_LE ? ts << 32 | ts >> 32 : ts;
+	const uint64_t flags = HOST_LE ? dir : (uint64_t)dir << 32;
+	const uint16_t opt_hdr[2] = { OPT_EPB_FLAGS, 4 };
 	const uint32_t type = PCAPNG_EPB, zero = 0, blen32 = (uint32_t)blen;
 	const uint32_t caplen32 = (uint32_t)caplen;
-	const uint32_t opt_hdr = OPT_EPB_FLAGS | 4 << 16;
-	/* The flags, then opt_endofopt: its values are the flags' (above). */
-	const uint64_t flags = dir;
 	uint8_t *end = p + blen;
 
 	/*
@@ -310,7 +316,7 @@ pcapng_put_epb(uint8_t *p, size_t blen, uint32_t ifid, uint64_t ts,
 	 */
 	if (dir) {
 		memcpy(end - 20, &zero, 4);
-		memcpy(end - 16, &opt_hdr, 4);
+		memcpy(end - 16, opt_hdr, 4);
 		memcpy(end - 12, &flags, 8);
 	} else {
 		memcpy(end - 8, &zero, 4);
@@ -318,7 +324,7 @@ pcapng_put_epb(uint8_t *p, size_t blen, uint32_t ifid, uint64_t ts,
 	memcpy(p, &type, 4);
 	memcpy(p + 4, &blen32, 4);
 	memcpy(p + 8, &ifid, 4);
-	memcpy(p + 12, &ts_hl, 8);
+	memcpy(p + 12, &ts_words, 8);
 	memcpy(p + 20, &caplen32, 4);
 	memcpy(p + 24, &len, 4);
 	memcpy(end - 4, &blen32, 4);
