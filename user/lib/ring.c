@@ -39,8 +39,9 @@ static __attribute__((noinline)) int kcap_ring_load(struct kcap_ring *r,
 /*
  * Check the records at next into @r's queue, which is empty: 1 if it
  * holds some now, 0 if the ring is empty, -EBADMSG if the record at next
- * is corrupt (and stays so: it is checked again at the next call).  A corrupt record after some good ones ends the queue:
- * they are handed out first.  Padding records are skipped.
+ * is corrupt (and stays so: it is checked again at the next call).  A
+ * corrupt record after some good ones ends the queue: they are handed out
+ * first.  Padding records are skipped.
  *
  * next stays KCAP_REC_ALIGN-aligned: head is checked so when it is loaded
  * (and forgotten if it is not), and next moves by checked rec_lens only.
@@ -388,21 +389,28 @@ int kcap_rings_next(struct kcap_rings *rs, struct kcap_packet *pkt)
 
 /*
  * Where ring @r's record after the first @skip handed out in the last
- * batch starts: its records from start on, which were checked then and
- * are still there, padding skipped.
+ * batch starts: its records from start on, up to tail (what the batch
+ * consumed), which were checked then and are still there, padding
+ * skipped.  Their lengths are read again from the shared memory, so they
+ * are checked again: should they have changed, reading starts at tail.
  */
 static uint32_t kcap_ring_skip(const struct kcap_ring *r, unsigned int skip)
 {
 	const struct kcap_rec *rec;
-	uint32_t tail = r->start;
+	uint32_t tail = r->start, pos, rec_len;
 
-	for (;;) {
-		rec = (const struct kcap_rec *)(r->data +
-						(tail & (r->size - 1)));
+	while (tail != r->tail) {
+		pos = tail & (r->size - 1);
+		rec = (const struct kcap_rec *)(r->data + pos);
+		rec_len = rec->rec_len;
+		if (rec_len - KCAP_REC_ALIGN > r->size - pos - KCAP_REC_ALIGN ||
+		    rec_len > r->tail - tail || rec_len % KCAP_REC_ALIGN)
+			break;
 		if (!(rec->flags & KCAP_REC_F_PAD) && !skip--)
 			return tail;
-		tail += rec->rec_len;
+		tail += rec_len;
 	}
+	return r->tail;
 }
 
 void kcap_rings_unread(struct kcap_rings *rs, unsigned int k)
