@@ -37,6 +37,16 @@ static __attribute__((noinline)) int kcap_ring_load(struct kcap_ring *r,
 }
 
 /*
+ * Whether a record's @rec_len fits the @avail bytes it may take: it is at
+ * least KCAP_REC_ALIGN, a multiple of it, and no more than @avail.
+ */
+static inline bool kcap_rec_len_ok(uint32_t rec_len, uint32_t avail)
+{
+	return rec_len - KCAP_REC_ALIGN <= avail - KCAP_REC_ALIGN &&
+	       !(rec_len % KCAP_REC_ALIGN);
+}
+
+/*
  * Check the records at next into @r's queue, which is empty: 1 if it
  * holds some now, 0 if the ring is empty, -EBADMSG if the record at next
  * is corrupt (and stays so: it is checked again at the next call).  A
@@ -80,8 +90,7 @@ static int kcap_ring_fill(struct kcap_ring *r)
 			/* Of a padding record only rec_len and flags are valid. */
 			rec = (const struct kcap_rec *)p;
 			rec_len = rec->rec_len;
-			if (rec_len - KCAP_REC_ALIGN > avail - KCAP_REC_ALIGN ||
-			    rec_len % KCAP_REC_ALIGN)
+			if (!kcap_rec_len_ok(rec_len, avail))
 				goto bad;
 			avail -= rec_len;
 			if (__builtin_expect(rec->flags & KCAP_REC_F_PAD, 0)) {
@@ -397,14 +406,16 @@ int kcap_rings_next(struct kcap_rings *rs, struct kcap_packet *pkt)
 static uint32_t kcap_ring_skip(const struct kcap_ring *r, unsigned int skip)
 {
 	const struct kcap_rec *rec;
-	uint32_t tail = r->start, pos, rec_len;
+	uint32_t tail = r->start, pos, avail, rec_len;
 
 	while (tail != r->tail) {
 		pos = tail & (r->size - 1);
+		avail = r->size - pos;
+		if (avail > r->tail - tail)
+			avail = r->tail - tail;
 		rec = (const struct kcap_rec *)(r->data + pos);
-		rec_len = rec->rec_len;
-		if (rec_len - KCAP_REC_ALIGN > r->size - pos - KCAP_REC_ALIGN ||
-		    rec_len > r->tail - tail || rec_len % KCAP_REC_ALIGN)
+		rec_len = rec->rec_len;	/* read once: it is shared */
+		if (!kcap_rec_len_ok(rec_len, avail))
 			break;
 		if (!(rec->flags & KCAP_REC_F_PAD) && !skip--)
 			return tail;

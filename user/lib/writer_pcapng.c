@@ -383,6 +383,13 @@ struct pcapng_run {
 	uint32_t	snap;
 };
 
+/* A record's captured bytes as its EPB holds them: cut to @snap. */
+static inline size_t pcapng_rec_caplen(const struct kcap_rec *rec,
+				       uint32_t snap)
+{
+	return rec->caplen < snap ? rec->caplen : snap;
+}
+
 /*
  * pcapng_put_epb() for records from @r on, as kcap_writer_pcapng_write()
  * would, while they are on @run's interface and fit @b's budget: the loop
@@ -403,7 +410,7 @@ pcapng_epbs(const struct kcap_rec *const *r,
 		rec = *r;
 		if (!anydev && rec->ifindex != run.ifindex)
 			break;
-		caplen = rec->caplen < run.snap ? rec->caplen : run.snap;
+		caplen = pcapng_rec_caplen(rec, run.snap);
 		dir = kcap_rec_direction(rec);
 		blen = pcapng_epb_len(caplen, dir);
 		if (blen > b->budget)
@@ -438,8 +445,8 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 	struct kcap_writer_batch b;
 	const struct kcap_rec *rec;
 	uint32_t ifindex;
-	size_t caplen, need;
 	unsigned int i;
+	size_t need;
 	int err = 0;
 
 	kcap_writer_batch_init(w, &b, limit);
@@ -466,8 +473,8 @@ static int kcap_writer_pcapng_write_recs(struct kcap_writer *w,
 			run.snap = ifp->snaplen;
 		} else {
 			/* The run ended on a full buffer. */
-			caplen = rec->caplen < run.snap ? rec->caplen : run.snap;
-			need = pcapng_epb_len(caplen, kcap_rec_direction(rec));
+			need = pcapng_epb_len(pcapng_rec_caplen(rec, run.snap),
+					      kcap_rec_direction(rec));
 			err = kcap_writer_batch_room(w, &b, limit, need, i);
 			if (err) {
 				err = err < 0 ? err : 0;
