@@ -136,9 +136,16 @@ def targets(res):
     return out
 
 
+def rounds_apart(res):
+    """The scenarios whose rounds were not ROUNDS (B runs twice as many)."""
+    apart = [f"{s['scenario']}: {s['rounds']}" for s in res["scenarios"]
+             if s.get("rounds", res["rounds"]) != res["rounds"]]
+    return f" ({', '.join(apart)})" if apart else ""
+
+
 def table(res):
     lines = [f"kcap bench: kernel {res['kernel']}, {res.get('cpus', '?')} vCPUs ({res.get('accel', 'tcg').upper()}), "
-             f"{res['rounds']} rounds of {res.get('count', '?')} packets per load thread, "
+             f"{res['rounds']} rounds{rounds_apart(res)} of {res.get('count', '?')} packets per load thread, "
              f"snaplen {res.get('snaplen', '?')}; medians, (quartiles) over the rounds",
              "",
              f"{'':2} {'pps none':>9} {'pps kcap':>9} {'pps tcpd':>9} {'ovh kcap':>8} "
