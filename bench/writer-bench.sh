@@ -10,8 +10,7 @@
 # pcapng writers.
 #
 # Default mode, for each format:
-#   - pps: the program run natively once to warm up (not counted), then
-#     --runs times (default 3) with --packets
+#   - pps: the program run natively --runs times (default 3) with --packets
 #     packets (default 10000000) of 64 bytes to a file in /dev/shm; the
 #     best run counts (others only add noise).  Timed are the consumer and
 #     the writer, write(2)s included, not the producer.
@@ -298,12 +297,8 @@ run_bench() {
 	for fmt in pcap pcapng; do
 		best=0
 		res_runs[$fmt]=
-		# A run first that does not count: the first gigabytes of
-		# tmpfs pages a machine hands out after a while come slower
-		# (up to 8 times, seen on these build machines), which is not
-		# the writer's doing.
-		bench --format $fmt --packets "$n" --out "$work/native.$fmt" >/dev/null
-		rm -f "$work/native.$fmt"
+		# Each run warms the memory its writes take first
+		# (writer_bench.c's bench_warm()): no run is left uncounted.
 		for ((i = 0; i < runs; i++)); do
 			out=$(bench --format $fmt --packets "$n" --out "$work/native.$fmt")
 			rm -f "$work/native.$fmt"
