@@ -870,6 +870,34 @@ static void synth_mixed(struct synth *s, unsigned int nr)
 }
 
 /*
+ * kcap_copy_frame_bytes(), which the writers copy frames with, copies what
+ * memcpy() does for every length around its cases (under 16, 16 to 128,
+ * over), at every alignment of both ends, and writes nothing around.
+ */
+static void test_copy_frame_bytes(void **state)
+{
+	static uint8_t src[400], dst[400], want[400];
+	size_t n, i, so, doff;
+
+	(void)state;
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 131 + 7);
+	for (n = 0; n <= 300; n++) {
+		for (so = 0; so < 16; so += 5) {
+			for (doff = 0; doff < 16; doff += 3) {
+				memset(dst, 0xa5, sizeof(dst));
+				memset(want, 0xa5, sizeof(want));
+				memcpy(want + 32 + doff, src + so, n);
+				kcap_copy_frame_bytes(dst + 32 + doff, src + so, n);
+				if (memcmp(dst, want, sizeof(dst)))
+					fail_msg("%zu bytes from +%zu to +%zu: not memcpy()'s",
+						 n, so, doff);
+			}
+		}
+	}
+}
+
+/*
  * Records written whole by kcap_writer_write_recs(), in runs of 1 to 9,
  * make the same file as their packets through kcap_writer_write(): pcap
  * and pcapng, cut to a snaplen, directions, two interfaces or "any"; and
@@ -1137,6 +1165,7 @@ int main(void)
 		cmocka_unit_test(test_unread_changed),
 		cmocka_unit_test(test_bad_ctrl_size),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_copy_frame_bytes),
 		cmocka_unit_test(test_write_recs_same),
 		cmocka_unit_test(test_write_recs_buffer_limit),
 		cmocka_unit_test(test_write_recs_fails),

@@ -158,8 +158,9 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 		kcap_pcap_rec_header_at(b.pos, sec, (uint32_t)(ts - base),
 					caplen, rec->len, nano);
 		b.data += rec->caplen;	/* as kcap_writer_write(): uncut */
-		b.pos = (uint8_t *)memcpy(b.pos + KCAP_PCAP_REC_HDR,
-					  kcap_rec_data(rec), caplen) + caplen;
+		kcap_copy_frame_bytes(b.pos + KCAP_PCAP_REC_HDR,
+				      kcap_rec_data(rec), caplen);
+		b.pos += KCAP_PCAP_REC_HDR + caplen;
 	}
 	i = (unsigned int)(r - recs);
 	kcap_writer_batch_count(w, &b, i);

@@ -328,7 +328,7 @@ pcapng_put_epb(uint8_t *p, size_t blen, uint32_t ifid, uint64_t ts,
 	memcpy(p + 20, &caplen32, 4);
 	memcpy(p + 24, &len, 4);
 	memcpy(end - 4, &blen32, 4);
-	memcpy(p + 28, data, caplen);
+	kcap_copy_frame_bytes(p + 28, data, caplen);
 	return end;
 }
 
