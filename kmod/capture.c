@@ -18,7 +18,9 @@
  * egress hook, which AF_PACKET's qdisc bypass calls from process context,
  * turns them off itself (hooks.c).  So this CPU's ring cannot be entered
  * twice at once, with no local_bh_disable() here, only lockdep's check.
- * A frame's record header is filled only once the filter has taken it.
+ * A frame's record is written only once the filter has taken it, in its
+ * place in the ring; the ring's producer side is here, so that the whole
+ * path is one unit, inlined into the hooks' calls.
  */
 
 #include <linux/filter.h>
@@ -31,8 +33,9 @@
 #include "compat.h"
 #include "internal.h"
 
-static unsigned int kcap_filter(const struct kcap_settings *set,
-				struct sk_buff *skb, unsigned int len)
+static __always_inline unsigned int kcap_filter(const struct kcap_settings *set,
+						struct sk_buff *skb,
+						unsigned int len)
 {
 	const struct kcap_filter *f = set->filter;
 
@@ -47,48 +50,167 @@ static unsigned int kcap_filter(const struct kcap_settings *set,
 }
 
 /*
- * Count a frame the direction let through and, if the filter passed it
- * (@res bytes at most), put it in this CPU's ring, as taken in direction
- * @dir on device @ifindex.  If @res, @hdr is zeroed but for its len and
- * VLAN fields; otherwise it is not looked at.
+ * Copy @n bytes of the frame: a cooked header first if @cooked, else with
+ * an offloaded VLAN tag written back if @vlan.
  */
-static void kcap_deliver(struct kcap_session *s,
+static __always_inline int kcap_copy_frame(const struct sk_buff *skb, u8 *to,
+					   unsigned int n, bool vlan,
+					   const u8 *cooked)
+{
+	unsigned int head = min_t(unsigned int, n, 2 * ETH_ALEN), i;
+	u32 tag;
+
+	if (cooked) {
+		head = min_t(unsigned int, n, KCAP_SLL2_HDR_LEN);
+		memcpy(to, cooked, head);
+		return skb_copy_bits(skb, 0, to + head, n - head);
+	}
+	if (!vlan) {
+		if (likely(n <= skb_headlen(skb))) {
+			memcpy(to, skb->data, n);
+			return 0;
+		}
+		return skb_copy_bits(skb, 0, to, n);
+	}
+	if (skb_copy_bits(skb, 0, to, head))
+		return -EFAULT;
+	if (n == head)
+		return 0;
+	/* The tag's bytes, as many as fit: no array, no stack canary. */
+	tag = (u32)ntohs(skb->vlan_proto) << 16 | skb_vlan_tag_get(skb);
+	for (i = 0; i < VLAN_HLEN && head + i < n; i++)
+		to[head + i] = tag >> (24 - 8 * i);
+	if (n <= head + VLAN_HLEN)
+		return 0;
+	return skb_copy_bits(skb, head, to + head + VLAN_HLEN,
+			     n - head - VLAN_HLEN);
+}
+
+/*
+ * Room for a record of @rec_len bytes at the head of ring @r, after a
+ * padding record where it would not fit before the ring's end; *@tail is
+ * where the reader was.  Nothing is published before kcap_ring_commit().
+ * Called with bottom halves off, on @r's CPU: its only producer.
+ *
+ * Return: the record, to fill in; NULL if there is no room.
+ */
+static __always_inline struct kcap_rec *
+kcap_ring_reserve(const struct kcap_session *s, struct kcap_ring *r,
+		  u32 rec_len, u32 *tail)
+{
+	u32 size = s->ring_size, used, off, room;
+	struct kcap_rec *pad;
+
+	/* Pairs with the reader's store-release: it is done with the space. */
+	*tail = smp_load_acquire(&r->ctrl->tail);
+	used = r->head - *tail;
+	if (used > size)	/* the reader wrote garbage: stop feeding it */
+		return NULL;
+	off = r->head & (size - 1);
+	room = size - off;
+	if (room < rec_len) {
+		/* Does not fit before the end: pad to it, start over at 0. */
+		if (size - used < room + rec_len)
+			return NULL;
+		pad = (struct kcap_rec *)(r->data + off);
+		pad->rec_len = room;
+		pad->flags = KCAP_REC_F_PAD;
+		WRITE_ONCE(r->head, r->head + room);
+		off = 0;
+	} else if (size - used < rec_len) {
+		return NULL;
+	}
+	return (struct kcap_rec *)(r->data + off);
+}
+
+/* Publish the record reserved at @r's head; wake the reader if it waits. */
+static __always_inline void kcap_ring_commit(struct kcap_session *s,
+					    struct kcap_ring *r, u32 rec_len,
+					    u32 tail)
+{
+	WRITE_ONCE(r->head, r->head + rec_len);
+	/* Pairs with the reader's load-acquire: the record before the head. */
+	smp_store_release(&r->ctrl->head, r->head);
+
+	if (READ_ONCE(s->reader_waiting) && r->head - tail >= s->wake_bytes)
+		kcap_readers_wake(s);
+}
+
+/*
+ * Count a frame the direction let through and, if the filter passed it
+ * (@res bytes at most), put it in this CPU's ring: the frame of @len
+ * bytes (an offloaded VLAN tag written back if @vlan, after the
+ * KCAP_SLL2_HDR_LEN bytes of @cooked if not NULL), as taken in direction
+ * @dir on device @ifindex.  The record is written where the reader will
+ * find it, field by field, not built aside and copied.
+ */
+static __always_inline void kcap_deliver(struct kcap_session *s,
 			 const struct kcap_settings *set,
-			 const struct sk_buff *skb, struct kcap_rec *hdr,
-			 u8 dir, int ifindex, unsigned int res, bool vlan,
+			 const struct sk_buff *skb, unsigned int len,
+			 unsigned int res, u8 dir, int ifindex, bool vlan,
 			 const u8 *cooked)
 {
 	struct kcap_pcpu_stats *st = this_cpu_ptr(s->stats);
-	bool ok, cut;
+	u32 caplen, rec_len, tail, max = s->ring_size / 2 - sizeof(struct kcap_rec);
+	__be16 vlan_tpid = 0, protocol;
+	u16 vlan_tci = 0;
+	struct kcap_ring *r;
+	struct kcap_rec *rec;
+	u8 pkt_type;
+	u64 tstamp;
+	bool cut;
 
 	u64_stats_update_begin(&st->syncp);
 	u64_stats_inc(&st->seen);
-	if (res) {
-		hdr->direction = dir;
-		hdr->ifindex = ifindex;
-		hdr->protocol = skb->protocol;
-		hdr->pkt_type = skb->pkt_type;
-		hdr->caplen = min3(hdr->len, set->snaplen, res);
-		/*
-		 * A record larger than half a ring may never fit, wherever the
-		 * ring's head is: cut the frame to that, which an emptied ring
-		 * always takes, rather than drop it every time.
-		 */
-		cut = hdr->caplen > s->ring_size / 2 - sizeof(*hdr);
-		if (cut)
-			hdr->caplen = s->ring_size / 2 - sizeof(*hdr);
-		hdr->tstamp_ns = ktime_get_real_ns();
-		ok = kcap_ring_write(s, skb, hdr, vlan, cooked);
-		smp_wmb();	/* seen first: pairs with kcap_session_stats() */
-		if (ok) {
-			u64_stats_inc(&st->delivered);
-			u64_stats_add(&st->bytes, hdr->caplen);
-			if (cut)
-				u64_stats_inc(&st->cut);
-		} else {
-			u64_stats_inc(&st->dropped);
-		}
+	if (!res)
+		goto out;
+	caplen = min3(len, set->snaplen, res);
+	/*
+	 * A record larger than half a ring may never fit, wherever the
+	 * ring's head is: cut the frame to that, which an emptied ring
+	 * always takes, rather than drop it every time.
+	 */
+	cut = caplen > max;
+	if (cut)
+		caplen = max;
+	/* (Read aside: the record could be anywhere, for the compiler.) */
+	protocol = skb->protocol;
+	pkt_type = skb->pkt_type;
+	if (vlan) {
+		vlan_tci = skb_vlan_tag_get(skb);
+		vlan_tpid = skb->vlan_proto;
 	}
+	tstamp = ktime_get_real_ns();
+
+	r = &s->rings[smp_processor_id()];
+	rec_len = ALIGN(sizeof(*rec) + caplen, KCAP_REC_ALIGN);
+	rec = kcap_ring_reserve(s, r, rec_len, &tail);
+	if (!rec || kcap_copy_frame(skb, (u8 *)(rec + 1), caplen, vlan, cooked)) {
+		smp_wmb();	/* seen first: pairs with kcap_session_stats() */
+		u64_stats_inc(&st->dropped);
+		goto out;
+	}
+	*rec = (struct kcap_rec) {
+		.rec_len	= rec_len,
+		.hdr_len	= sizeof(*rec),
+		.flags		= vlan ? KCAP_REC_F_VLAN : 0,
+		.direction	= dir,
+		.caplen		= caplen,
+		.len		= len,
+		.tstamp_ns	= tstamp,
+		.ifindex	= ifindex,
+		.protocol	= protocol,
+		.vlan_tci	= vlan_tci,
+		.vlan_tpid	= vlan_tpid,
+		.pkt_type	= pkt_type,
+	};
+	kcap_ring_commit(s, r, rec_len, tail);
+	smp_wmb();	/* seen first: pairs with kcap_session_stats() */
+	u64_stats_inc(&st->delivered);
+	u64_stats_add(&st->bytes, caplen);
+	if (cut)
+		u64_stats_inc(&st->cut);
+out:
 	u64_stats_update_end(&st->syncp);
 }
 
@@ -106,7 +228,6 @@ void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir)
 	const struct kcap_settings *set = rcu_dereference(s->settings);
 	unsigned char pkt_type = skb->pkt_type;
 	unsigned int mac_off = 0, len, res;
-	struct kcap_rec hdr;
 	bool vlan;
 
 	if (!(set->direction & dir))
@@ -123,16 +244,7 @@ void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir)
 	       skb->len >= 2 * ETH_ALEN;
 	len = skb->len + (vlan ? VLAN_HLEN : 0);
 	res = kcap_filter(set, skb, len);
-	if (res) {
-		memset(&hdr, 0, sizeof(hdr));
-		hdr.len = len;
-		if (vlan) {
-			hdr.flags = KCAP_REC_F_VLAN;
-			hdr.vlan_tci = skb_vlan_tag_get(skb);
-			hdr.vlan_tpid = skb->vlan_proto;
-		}
-	}
-	kcap_deliver(s, set, skb, &hdr, dir, s->ifindex, res, vlan, NULL);
+	kcap_deliver(s, set, skb, len, res, dir, s->ifindex, vlan, NULL);
 
 	skb->pkt_type = pkt_type;
 	__skb_pull(skb, mac_off);
@@ -191,7 +303,6 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 	unsigned char pkt_type = skb->pkt_type;
 	unsigned int net_off = 0, len, res;
 	struct kcap_sll2 sll;
-	struct kcap_rec hdr;
 	int off;
 
 	if (!(set->direction & dir))
@@ -210,12 +321,9 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 
 	len = KCAP_SLL2_HDR_LEN + skb->len;
 	res = kcap_filter(set, skb, len);
-	if (res) {
-		memset(&hdr, 0, sizeof(hdr));
-		hdr.len = len;
+	if (res)
 		kcap_cooked_header(&sll, skb, dev);
-	}
-	kcap_deliver(s, set, skb, &hdr, dir, dev->ifindex, res, false,
+	kcap_deliver(s, set, skb, len, res, dir, dev->ifindex, false,
 		     (const u8 *)&sll);
 
 	skb->pkt_type = pkt_type;

@@ -295,8 +295,7 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 /* ring.c: the rings and the reader's wakeups. */
 int kcap_rings_alloc(struct kcap_session *s, u32 ring_size);
 void kcap_rings_free(struct kcap_session *s);
-bool kcap_ring_write(struct kcap_session *s, const struct sk_buff *skb,
-		     const struct kcap_rec *hdr, bool vlan, const u8 *cooked);
+void kcap_readers_wake(struct kcap_session *s);
 bool kcap_rings_pending(struct kcap_session *s);
 void kcap_reader_arm(struct kcap_session *s);
 void kcap_reader_disarm(struct kcap_session *s);

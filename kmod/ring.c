@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The per-CPU rings of a session and the wakeups of their reader.
+ * The per-CPU rings of a session and the wakeups of their reader.  The
+ * producer's side, which the per-frame path inlines, is in capture.c.
  *
  * Each possible CPU has its own ring, written only by that CPU with bottom
  * halves off, so the producer side takes no lock and shares no cache line
@@ -19,10 +20,8 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
-#include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
-#include <linux/if_vlan.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -35,7 +34,7 @@ static_assert(sizeof(struct kcap_ring_ctrl) <= PAGE_SIZE);
 static_assert(sizeof(struct kcap_rec) % KCAP_REC_ALIGN == 0);
 
 /* Wake the reader if it sleeps; from any context. */
-static void kcap_readers_wake(struct kcap_session *s)
+void kcap_readers_wake(struct kcap_session *s)
 {
 	if (xchg(&s->reader_waiting, 0))
 		wake_up_interruptible_poll(&s->wq, EPOLLIN | EPOLLRDNORM);
@@ -105,93 +104,6 @@ void kcap_rings_free(struct kcap_session *s)
 	timer_delete_sync(&s->wake_timer);
 	vfree(s->mem);
 	kfree(s->rings);
-}
-
-/*
- * Copy @n bytes of the frame: a cooked header first if @cooked, else with
- * an offloaded VLAN tag written back if @vlan.
- */
-static int kcap_copy_frame(const struct sk_buff *skb, u8 *to, unsigned int n,
-			   bool vlan, const u8 *cooked)
-{
-	unsigned int head = min_t(unsigned int, n, 2 * ETH_ALEN);
-	__be16 tag[2];
-
-	if (cooked) {
-		head = min_t(unsigned int, n, KCAP_SLL2_HDR_LEN);
-		memcpy(to, cooked, head);
-		return skb_copy_bits(skb, 0, to + head, n - head);
-	}
-	if (!vlan)
-		return skb_copy_bits(skb, 0, to, n);
-	if (skb_copy_bits(skb, 0, to, head))
-		return -EFAULT;
-	if (n == head)
-		return 0;
-	tag[0] = skb->vlan_proto;
-	tag[1] = htons(skb_vlan_tag_get(skb));
-	memcpy(to + head, tag, min_t(unsigned int, n - head, VLAN_HLEN));
-	if (n <= head + VLAN_HLEN)
-		return 0;
-	return skb_copy_bits(skb, head, to + head + VLAN_HLEN,
-			     n - head - VLAN_HLEN);
-}
-
-/**
- * kcap_ring_write() - put a frame in this CPU's ring.
- * @s: the session.
- * @skb: the frame, skb->data at its MAC header (at its network header
- *	with @cooked).
- * @hdr: the record header, caplen and len filled in.
- * @vlan: write the offloaded VLAN tag back into the bytes.
- * @cooked: NULL, or the KCAP_SLL2_HDR_LEN bytes of a cooked header that
- *	come before the frame's (a session on every device).
- *
- * Called with bottom halves off: the only producer of this ring.
- *
- * Return: true if the frame is in the ring, false if there was no room.
- */
-bool kcap_ring_write(struct kcap_session *s, const struct sk_buff *skb,
-		     const struct kcap_rec *hdr, bool vlan, const u8 *cooked)
-{
-	struct kcap_ring *r = &s->rings[smp_processor_id()];
-	u32 size = s->ring_size, rec_len, used, off, room, tail;
-	struct kcap_rec *rec;
-
-	rec_len = ALIGN(sizeof(*rec) + hdr->caplen, KCAP_REC_ALIGN);
-	/* Pairs with the reader's store-release: it is done with the space. */
-	tail = smp_load_acquire(&r->ctrl->tail);
-	used = r->head - tail;
-	if (used > size)	/* the reader wrote garbage: stop feeding it */
-		return false;
-	off = r->head & (size - 1);
-	room = size - off;
-	if (room < rec_len) {
-		/* Does not fit before the end: pad to it, start over at 0. */
-		if (size - used < room + rec_len)
-			return false;
-		rec = (struct kcap_rec *)(r->data + off);
-		rec->rec_len = room;
-		rec->flags = KCAP_REC_F_PAD;
-		WRITE_ONCE(r->head, r->head + room);
-		off = 0;
-	} else if (size - used < rec_len) {
-		return false;
-	}
-
-	rec = (struct kcap_rec *)(r->data + off);
-	*rec = *hdr;
-	rec->rec_len = rec_len;
-	rec->hdr_len = sizeof(*rec);
-	if (kcap_copy_frame(skb, (u8 *)(rec + 1), hdr->caplen, vlan, cooked))
-		return false;
-	WRITE_ONCE(r->head, r->head + rec_len);
-	/* Pairs with the reader's load-acquire: the record before the head. */
-	smp_store_release(&r->ctrl->head, r->head);
-
-	if (READ_ONCE(s->reader_waiting) && r->head - tail >= s->wake_bytes)
-		kcap_readers_wake(s);
-	return true;
 }
 
 /*
