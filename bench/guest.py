@@ -30,6 +30,15 @@ writes a pcap file to tmpfs with snaplen 96 and the same ring memory (kcap:
 2 MiB per CPU, tcpdump: -B of the same total).  A capture is stopped once
 its file has stopped growing; frames written are counted with capinfos.
 
+With scenario A, the VM run also measures, ROUNDS times, what any capture
+of A's frames pays besides its own code ("floor"): one read of the wall
+clock (bench/clock-read: the TSC read the kernel makes for each frame's
+timestamp), and, for each format, kcap's writer alone on A's 60-byte
+frames (build/user/bench/writer-bench, one ring, to /dev/null: the ring
+walk and the formatting, no write(2)) and write(2) alone of the same
+bytes into tmpfs (writer-bench's own measure).  With B's "hooks only"
+these split kcap's cost per frame into what it cannot avoid and its own.
+
 Per run: the load's packets/s, frames sent, frames written, the capture
 process's CPU time (user + system: from its start, from the load's start
 to its stop, and to its exit) and the drops the tool reports; how
@@ -58,6 +67,9 @@ KCAP_RING_KIB = 2048            # per CPU
 TMP = "/dev/shm"
 HERE = os.path.dirname(os.path.abspath(__file__))
 UDPSEND = os.path.join(HERE, "..", "build", "user", "bench", "udpsend")
+CLOCK_READ = os.path.join(HERE, "..", "build", "user", "bench", "clock-read")
+WRITER_BENCH = os.path.join(HERE, "..", "build", "user", "bench", "writer-bench")
+FLOOR_PACKETS = 300000
 KAFKA_MOCK = os.path.join(HERE, "..", "build", "user", "tests", "kafka-mock")
 
 SCENARIOS = {
@@ -421,6 +433,60 @@ def one_run(name, sc, mode, load, dev, rnd):
     return run
 
 
+def kv(line):
+    """A line of key=value words (or "key value" pairs), as a dict of
+    numbers where they are numbers."""
+    words = line.split()
+    if all("=" in w for w in words):
+        pairs = [w.split("=", 1) for w in words]
+    else:
+        pairs = list(zip(words[::2], words[1::2]))
+    out = {}
+    for k, v in pairs:
+        try:
+            out[k] = float(v)
+        except ValueError:
+            out[k] = v
+    return out
+
+
+def floor_round(rnd):
+    """One round of the floor: ns per clock read, and per 60-byte frame
+    of A (each format), kcap's writer alone and write(2) alone."""
+    out = dict(round=rnd)
+    r = subprocess.run(pin(1) + [CLOCK_READ, "1000000"], check=True, capture_output=True,
+                       text=True).stdout
+    out["clock_ns"] = kv(r)["ns_per_read"]
+    for fmt in ("pcap", "pcapng"):
+        res = {}
+        for dest in ("/dev/null", f"{TMP}/bench-floor.{fmt}"):
+            r = subprocess.run(pin(1) + [WRITER_BENCH, "--format", fmt, "--rings", "1",
+                                         "--size", str(SCENARIOS["A"]["size"]),
+                                         "--packets", str(FLOOR_PACKETS), "--out", dest],
+                               check=True, capture_output=True, text=True).stdout
+            res[dest] = kv(r.strip().splitlines()[-1])
+            if dest != "/dev/null":
+                os.unlink(dest)
+        shm = res[f"{TMP}/bench-floor.{fmt}"]
+        out[fmt] = dict(writer_ns=1e9 / res["/dev/null"]["pps"],
+                        write_ns=1e9 / shm["write_pps"],
+                        record_bytes=round(shm["file_bytes"] / FLOOR_PACKETS))
+    print(f"  floor round {rnd}: clock read {out['clock_ns']:.0f} ns; per frame, "
+          + "; ".join(f"{f}: writer alone {out[f]['writer_ns']:.0f} ns, write(2) alone "
+                      f"{out[f]['write_ns']:.0f} ns" for f in ("pcap", "pcapng")), flush=True)
+    return out
+
+
+def floor_summary(rounds):
+    s = dict(rounds=rounds, packets=FLOOR_PACKETS, frame_bytes=SCENARIOS["A"]["size"],
+             clock_ns=spread(r["clock_ns"] for r in rounds))
+    for fmt in ("pcap", "pcapng"):
+        s[fmt] = dict(writer_ns=spread(r[fmt]["writer_ns"] for r in rounds),
+                      write_ns=spread(r[fmt]["write_ns"] for r in rounds),
+                      record_bytes=rounds[0][fmt]["record_bytes"])
+    return s
+
+
 def spread(vals):
     """Median, min, max and quartiles of VALS, rounded; None if empty."""
     vals = sorted(v for v in vals if v is not None)
@@ -510,6 +576,10 @@ def main():
                    runs=[], scenarios=[])
     dummy = setup_dummy()
     veth = setup_veth()
+    if "A" in args.scenarios:
+        print("floor: a clock read, the writer alone, write(2) alone", flush=True)
+        floor_round(0)  # (not counted: translating the programs' code)
+        results["floor"] = floor_summary([floor_round(r) for r in range(1, args.rounds + 1)])
     for name in args.scenarios:
         sc = SCENARIOS[name]
         print(f"scenario {name}: {sc['title']}", flush=True)

@@ -136,6 +136,58 @@ def targets(res):
     return out
 
 
+def a_split(res):
+    """A's cost per frame to kcap, split into the floor, what any capture
+    of A's frames from the netfilter hooks into a pcap or pcapng file
+    pays (the hooks: B's "hooks only"; a clock read; write(2) of the
+    record) and kcap's own code (the rest: the copy into the ring and the
+    record, the reader's wake-ups, ring walk and formatting), set against
+    what the target allows: {format: {...}} in µs, medians."""
+    by = {s["scenario"]: s for s in res["scenarios"]}
+    a, b, f = by.get("A"), by.get("B"), res.get("floor")
+    if not (a and b and f and b.get("hookonly") and a.get("tcpdump")):
+        return {}
+    hooks = b["hookonly"]["extra_us"]["median"]
+    clock = f["clock_ns"]["median"] / 1000
+    t0 = 1e6 / a["pps_none"]["median"]
+    o = 0.5 * a["tcpdump"]["overhead"]["median"]
+    allowed = t0 * o / (1 - o)
+    out = {}
+    for mode, fmt in (("kcap", "pcap"), ("kcapng", "pcapng")):
+        k = a.get(mode)
+        if not k:
+            continue
+        write = f[fmt]["write_ns"]["median"] / 1000
+        floor = hooks + clock + write
+        out[fmt] = dict(extra_us=k["extra_us"]["median"], hooks_us=hooks, clock_us=clock,
+                        write_us=write, floor_us=floor, own_us=k["extra_us"]["median"] - floor,
+                        writer_alone_us=f[fmt]["writer_ns"]["median"] / 1000,
+                        allowed_us=allowed, own_allowed_us=allowed - floor)
+    return out
+
+
+def split_lines(res):
+    f = res.get("floor")
+    if not f:
+        return []
+    lines = ["", f"floor, in the VM ({len(f['rounds'])} rounds; ns, medians (quartiles)): a clock read "
+             f"{fig(f['clock_ns'], 1, '{:.0f}')}; per {f['frame_bytes']}-byte frame of A, "
+             + "; ".join(f"{fmt} ({f[fmt]['record_bytes']} bytes a record): kcap's writer alone "
+                         f"{fig(f[fmt]['writer_ns'], 1, '{:.0f}')}, write(2) alone "
+                         f"{fig(f[fmt]['write_ns'], 1, '{:.0f}')}" for fmt in ("pcap", "pcapng"))]
+    for fmt, x in a_split(res).items():
+        lines.append(
+            f"A, {fmt}: kcap adds {x['extra_us']:.2f} µs per frame = the floor {x['floor_us']:.2f} "
+            f"(netfilter hooks {x['hooks_us']:.2f} [B, hooks only], a clock read "
+            f"{x['clock_us']:.2f}, write(2) of the record {x['write_us']:.2f}) + kcap's own "
+            f"code {x['own_us']:.2f} (its writer alone {x['writer_alone_us']:.2f}); half of "
+            f"tcpdump's overhead allows {x['allowed_us']:.2f} µs, {x['own_allowed_us']:.2f} "
+            "of them for kcap's own code"
+            + (" (below zero: the load's noise is larger than what it splits)"
+               if min(x['own_us'], x['own_allowed_us']) < 0 else ""))
+    return lines
+
+
 def rounds_apart(res):
     """The scenarios whose rounds were not ROUNDS (B runs twice as many)."""
     apart = [f"{s['scenario']}: {s['rounds']}" for s in res["scenarios"]
@@ -194,6 +246,7 @@ def table(res):
     lines.append("")
     for s in res["scenarios"]:
         lines.append(f"{s['scenario']}: {s['title']}")
+    lines += split_lines(res)
     w = res.get("writer")
     if w:
         lines.append("")
@@ -247,6 +300,8 @@ def main():
     if writer:
         res["writer"] = writer
     res["targets"] = targets(res)
+    if a_split(res):
+        res["split_a"] = a_split(res)
     with open(args.out, "w") as f:
         json.dump({**res, "targets": [dict(target=t, met=m, detail=d)
                                       for t, m, d in res["targets"]]}, f, indent=1)
