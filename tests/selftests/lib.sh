@@ -35,17 +35,31 @@ setup_tmpdir() {
 	defer rm -rf "$tmp"
 }
 
-# kill_bg PID...: kill those of PID... that still run as children of this
-# shell.  A test defers it where it starts a job: CMD & defer kill_bg $!
+# kill_bg PID...: SIGTERM to those of PID... that still run as children of
+# this shell, and wait up to 10 s until they have exited, so that what is
+# torn down after them (a server, a device, $tmp) is not pulled from under
+# a process still stopping.  A test defers it where it starts a job:
+# CMD & defer kill_bg $!
 kill_bg() {
-	local pid key ppid
+	local pid key val ppid i sent=()
 
 	for pid in "$@"; do
 		ppid=
-		while read -r key ppid; do
-			[ "$key" = PPid: ] && break
+		while read -r key val; do
+			[ "$key" = PPid: ] && { ppid=$val; break; }
 		done 2>/dev/null <"/proc/$pid/status"
-		[ "$ppid" = $$ ] && kill "$pid" 2>/dev/null
+		[ "$ppid" = $$ ] && kill "$pid" 2>/dev/null && sent+=("$pid")
+	done
+	for pid in ${sent[@]+"${sent[@]}"}; do
+		for ((i = 0; i < 100; i++)); do
+			# Gone, or a zombie this shell has not reaped yet.
+			key=
+			read -r key val 2>/dev/null <"/proc/$pid/stat" || break
+			val=${val##*) }
+			[ "${val:0:1}" = Z ] && break
+			sleep 0.1
+		done
+		[ $i = 100 ] && echo "# $pid ($(cat "/proc/$pid/comm" 2>/dev/null)) still runs 10 s after SIGTERM"
 	done
 	return 0
 }
