@@ -10,7 +10,7 @@
 # pcapng writers.
 #
 # Default mode, for each format:
-#   - pps: the program run natively --runs times (default 3) with --packets
+#   - pps: the program run natively --runs times (default 5) with --packets
 #     packets (default 10000000) of 64 bytes to a file in /dev/shm; the
 #     best run counts (others only add noise).  Timed are the consumer and
 #     the writer, write(2)s included, not the producer.
@@ -55,7 +55,7 @@ prog=$top/build/user/bench/writer-bench
 json=$top/build/bench/writer.json
 smoke=false
 packets=
-runs=3
+runs=5
 target=10000000
 n1=200000
 n2=400000
