@@ -125,8 +125,8 @@ kcap_ring_reserve(const struct kcap_session *s, struct kcap_ring *r,
 
 /* Publish the record reserved at @r's head; wake the reader if it waits. */
 static __always_inline void kcap_ring_commit(struct kcap_session *s,
-					    struct kcap_ring *r, u32 rec_len,
-					    u32 tail)
+					     struct kcap_ring *r, u32 rec_len,
+					     u32 tail)
 {
 	WRITE_ONCE(r->head, r->head + rec_len);
 	/* Pairs with the reader's load-acquire: the record before the head. */
@@ -137,18 +137,26 @@ static __always_inline void kcap_ring_commit(struct kcap_session *s,
 }
 
 /*
+ * The record's fields add up to its size: it has no holes, so the
+ * compound literal below writes every byte the reader can see (a field
+ * added must keep it so, or stale ring bytes would reach userland).
+ */
+static_assert(sizeof(struct kcap_rec) == 40);
+
+/*
  * Count a frame the direction let through and, if the filter passed it
  * (@res bytes at most), put it in this CPU's ring: the frame of @len
  * bytes (an offloaded VLAN tag written back if @vlan, after the
  * KCAP_SLL2_HDR_LEN bytes of @cooked if not NULL), as taken in direction
  * @dir on device @ifindex.  The record is written where the reader will
- * find it, field by field, not built aside and copied.
+ * find it, not built on the stack and copied there.
  */
 static __always_inline void kcap_deliver(struct kcap_session *s,
-			 const struct kcap_settings *set,
-			 const struct sk_buff *skb, unsigned int len,
-			 unsigned int res, u8 dir, int ifindex, bool vlan,
-			 const u8 *cooked)
+					 const struct kcap_settings *set,
+					 const struct sk_buff *skb,
+					 unsigned int len, unsigned int res,
+					 u8 dir, int ifindex, bool vlan,
+					 const u8 *cooked)
 {
 	struct kcap_pcpu_stats *st = this_cpu_ptr(s->stats);
 	u32 caplen, rec_len, tail, max = s->ring_size / 2 - sizeof(struct kcap_rec);

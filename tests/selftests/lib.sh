@@ -53,7 +53,6 @@ kill_bg() {
 	for pid in ${sent[@]+"${sent[@]}"}; do
 		for ((i = 0; i < 100; i++)); do
 			# Gone, or a zombie this shell has not reaped yet.
-			key=
 			read -r key val 2>/dev/null <"/proc/$pid/stat" || break
 			val=${val##*) }
 			[ "${val:0:1}" = Z ] && break

@@ -872,7 +872,7 @@ static void synth_mixed(struct synth *s, unsigned int nr)
 /*
  * kcap_copy_frame_bytes(), which the writers copy frames with, copies what
  * memcpy() does for every length around its cases (under 16, 16 to 128,
- * over), at every alignment of both ends, and writes nothing around.
+ * over), at several alignments of both ends, and writes nothing around.
  */
 static void test_copy_frame_bytes(void **state)
 {
