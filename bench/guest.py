@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """The guest half of make bench: the scenarios, run in the VM.
 
-bench/guest.py --out FILE [--rounds N] [--count N] [--scenarios ABCDE]
+bench/guest.py --out FILE [--rounds N] [--count N] [--scenarios ABCDE] [--insns FILE]
 
 For each scenario, ROUNDS rounds of the same load three ways in turn: no
 capture, kcap capture, tcpdump -w (and in A a fourth, kcap -F pcapng).
@@ -39,6 +39,15 @@ walk and the formatting, no write(2)) and write(2) alone of the same
 bytes into tmpfs (writer-bench's own measure).  With B's "hooks only"
 these split kcap's cost per frame into what it cannot avoid and its own.
 
+With --insns FILE (make bench's VM "I", booted with the QEMU plugin
+bench/insn_count.c writing to FILE, a share), each run also counts the
+instructions the guest executes, in the kernel and in userland, from the
+load's start until the capture has written its last frame (the same 2 s
+wait for nothing new in every mode, so that each window ends alike), and
+each capture's figures include the instructions it added per frame: exact
+counts, where every time figure moves with the host's load.  The floor is
+not measured then, and B runs ROUNDS rounds: the counts need no more.
+
 Per run: the load's packets/s, frames sent, frames written, the capture
 process's CPU time (user + system: from its start, from the load's start
 to its stop, and to its exit) and the drops the tool reports; how
@@ -71,6 +80,10 @@ CLOCK_READ = os.path.join(HERE, "..", "build", "user", "bench", "clock-read")
 WRITER_BENCH = os.path.join(HERE, "..", "build", "user", "bench", "writer-bench")
 FLOOR_PACKETS = 300000
 KAFKA_MOCK = os.path.join(HERE, "..", "build", "user", "tests", "kafka-mock")
+INSN_MARK = os.path.join(HERE, "..", "build", "user", "bench", "insn-mark")
+# With --insns: the guest's instruction counts, as the QEMU plugin counts
+# them (InsnCounts); None otherwise.
+INSNS = None
 
 SCENARIOS = {
     "A": dict(title="ingress, 60-byte frames, capture everything",
@@ -108,6 +121,42 @@ def pin(cpu):
     """taskset for CPU: the load's sender on 0, the capture on 1 (where
     pktgen's first thread is not), the same in every run."""
     return ["taskset", "-c", str(cpu)] if os.cpu_count() > 1 else []
+
+
+class InsnCounts:
+    """The instructions the guest has executed so far, (kernel, user), as
+    the QEMU plugin bench/insn_count.c counts them: insn-mark executes the
+    marker instruction, on which the plugin appends the counts to PATH (a
+    share of the host's), read back here.  Exact, and the same however
+    busy the host is; what runs insn-mark itself costs every window the
+    same."""
+
+    def __init__(self, path):
+        self.path = path
+        with open(path) as f:
+            self.marks = len(f.read().splitlines())
+
+    def read(self):
+        subprocess.run([INSN_MARK], check=True)
+        self.marks += 1
+        with open(self.path) as f:
+            lines = f.read().splitlines()
+        m = re.fullmatch(r"mark (\d+) kernel (\d+) user (\d+)", lines[-1] if lines else "")
+        if not m or int(m.group(1)) != self.marks:
+            raise RuntimeError(f"{self.path}: no count for mark {self.marks}: is the VM "
+                               "running with bench/insn_count.c (tests/vm/run --plugin)?")
+        return int(m.group(2)), int(m.group(3))
+
+
+def wait_still(probe):
+    """Wait until PROBE() has not changed for 2 s (60 s at most)."""
+    last, still = None, 0.0
+    deadline = time.monotonic() + 60
+    while still < 2.0 and time.monotonic() < deadline:
+        value = probe()
+        still = still + 0.25 if value == last else 0.0
+        last = value
+        time.sleep(0.25)
 
 
 def sh(*cmd):
@@ -262,20 +311,15 @@ class Capture:
                 return int(line.split()[1])
         raise RuntimeError("no voluntary_ctxt_switches in /proc/PID/status")
 
-    def stop(self):
+    def stop(self, at_end=None):
         """(CPU seconds, stderr) once the file has stopped growing (to
-        Kafka: once the capture has stopped using CPU)."""
-        last, still = -1, 0.0
-        deadline = time.monotonic() + 60
+        Kafka: once the capture has stopped using CPU); AT_END() is called
+        then, before anything else."""
         # tcpdump retires a ring block after its 1 s timeout: wait longer.
-        while still < 2.0 and time.monotonic() < deadline:
-            if self.mock:
-                size = self.cpu()
-            else:
-                size = os.path.getsize(self.path) if os.path.exists(self.path) else 0
-            still = still + 0.25 if size == last else 0.0
-            last = size
-            time.sleep(0.25)
+        wait_still(self.cpu if self.mock else
+                   lambda: os.path.getsize(self.path) if os.path.exists(self.path) else 0)
+        if at_end:
+            at_end()
         # Before the stop: the reader's CPU time so far, and its user and
         # system time.  What comes after (deleting the session, unmapping
         # the rings, the exit) is a fixed cost, after the load, as the
@@ -319,7 +363,9 @@ class HookOnly:
     def wakeups(self):
         return 0
 
-    def stop(self):
+    def stop(self, at_end=None):
+        if at_end:
+            at_end()
         sh("kcap", "del", self.NAME)
         return 0, ""
 
@@ -392,14 +438,29 @@ def one_run(name, sc, mode, load, dev, rnd):
     threads0 = cap.thread_ns() if cap else {}
     ns0 = sum(threads0.values())
     wake0 = cap.wakeups() if cap else 0
+    insns = {}
+
+    def insns_end():
+        """The instructions from the load's start until the capture has
+        written its last frame: the same wait (2 s of nothing new) in
+        every mode."""
+        if INSNS:
+            if not isinstance(cap, Capture):
+                wait_still(lambda: 0)
+            k, u = INSNS.read()
+            insns.update(insns_kernel=k - insns0[0], insns_user=u - insns0[1])
+
+    insns0 = INSNS.read() if INSNS else None
     k0, t0 = kernel_cpu(), time.monotonic()
     sent, pps = load.run()
     k1, t1 = kernel_cpu(), time.monotonic()
     run = dict(scenario=name, mode=mode, round=rnd, sent=sent, pps=pps,
                load_s=round(t1 - t0, 3), kernel_cpu_s=round(k1 - k0, 3))
+    if not cap:
+        insns_end()
     if cap:
         wakeups = cap.wakeups() - wake0
-        cpu, err = cap.stop()
+        cpu, err = cap.stop(insns_end)
         if mode == "kafka":
             produced, written, failed, kdropped = kafka_summary(err)
             # Where the reader's CPU went: kcap's thread (the rings,
@@ -426,10 +487,13 @@ def one_run(name, sc, mode, load, dev, rnd):
                    wakeups_per_s=round(wakeups / (t1 - t0), 1))
         if os.path.exists(path):
             os.unlink(path)
+    run.update(insns)
     print(f"  {name} round {rnd} {mode:8} {pps:9d} pps  sent {sent}"
           + (f"  written {run['written']}  cpu {run['cpu_s']:.2f} s"
              f"  dropped {run['dropped']}  wakeups/s {run['wakeups_per_s']}"
-             if cap else ""), flush=True)
+             if cap else "")
+          + (f"  instructions per frame: kernel {insns['insns_kernel'] / sent:.0f}, "
+             f"user {insns['insns_user'] / sent:.0f}" if insns else ""), flush=True)
     return run
 
 
@@ -523,6 +587,11 @@ def per_round(runs, mode):
             kernel_us=extra - reader,
             kernel_cpu_us=1e6 * (r["kernel_cpu_s"] / r["sent"] - n["kernel_cpu_s"] / n["sent"]),
             wakeups_per_s=r["wakeups_per_s"], loss=1 - r["written"] / r["sent"]))
+        if "insns_kernel" in r:
+            # Guest instructions the capture added per frame (--insns).
+            ik = r["insns_kernel"] / r["sent"] - n["insns_kernel"] / n["sent"]
+            iu = r["insns_user"] / r["sent"] - n["insns_user"] / n["sent"]
+            out[-1].update(insns=ik + iu, insns_kernel=ik, insns_user=iu)
     return out
 
 
@@ -533,6 +602,8 @@ def summarise(name, sc, runs):
              rounds=sum(r["mode"] == "none" for r in runs))
     s["sent"] = statistics.median(r["sent"] for r in runs if r["mode"] == "none")
     s["pps_none"] = spread(r["pps"] for r in runs if r["mode"] == "none")
+    s["insns_none"] = spread((r["insns_kernel"] + r["insns_user"]) / r["sent"]
+                             for r in runs if r["mode"] == "none" and "insns_kernel" in r)
     for mode in modes(sc)[1:]:
         mine = [r for r in runs if r["mode"] == mode]
         rounds = per_round(runs, mode)
@@ -544,8 +615,8 @@ def summarise(name, sc, runs):
                  all_written=all(r["written"] == r["sent"] for r in mine))
         for key in ("overhead", "extra_us", "reader_us", "reader_exit_us", "reader_user_us",
                     "reader_sys_us", "kernel_us",
-                    "kernel_cpu_us", "wakeups_per_s"):
-            m[key] = spread(x[key] for x in rounds)
+                    "kernel_cpu_us", "wakeups_per_s", "insns", "insns_kernel", "insns_user"):
+            m[key] = spread(x.get(key) for x in rounds)
         # Loss means something only where every frame was to be written.
         m["loss"] = None if sc["filter"] else spread(x["loss"] for x in rounds)
         if mode == "kafka":
@@ -565,9 +636,15 @@ def main():
     ap.add_argument("--count", type=int, default=300000, help="packets per run and thread")
     ap.add_argument("--scenarios", default="ABCDEK")
     ap.add_argument("--accel", default="tcg", help="how the VM runs, for the record")
+    ap.add_argument("--insns", metavar="FILE",
+                    help="count instructions: the VM runs bench/insn_count.c, writing to FILE")
     args = ap.parse_args()
+    global INSNS
+    if args.insns:
+        INSNS = InsnCounts(args.insns)
 
     results = dict(format=2, kernel=os.uname().release, cpus=os.cpu_count(), accel=args.accel,
+                   insns=bool(args.insns),
                    rounds=args.rounds,
                    count=args.count, snaplen=SNAPLEN, kcap_ring_kib_per_cpu=KCAP_RING_KIB,
                    tcpdump_buffer_kib=KCAP_RING_KIB * os.cpu_count(),
@@ -576,7 +653,7 @@ def main():
                    runs=[], scenarios=[])
     dummy = setup_dummy()
     veth = setup_veth()
-    if "A" in args.scenarios:
+    if "A" in args.scenarios and not args.insns:
         print("floor: a clock read, the writer alone, write(2) alone", flush=True)
         floor_round(0)  # (not counted: translating the programs' code)
         results["floor"] = floor_summary([floor_round(r) for r in range(1, args.rounds + 1)])
@@ -594,7 +671,9 @@ def main():
         for mode in modes(sc):
             one_run(name, sc, mode, load, dev, 0)
         runs = []
-        for rnd in range(1, args.rounds * sc.get("rounds_factor", 1) + 1):
+        # (Instruction counts need no more rounds for B: they are exact.)
+        factor = 1 if args.insns else sc.get("rounds_factor", 1)
+        for rnd in range(1, args.rounds * factor + 1):
             for mode in modes(sc):
                 runs.append(one_run(name, sc, mode, load, dev, rnd))
         results["runs"] += runs

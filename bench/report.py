@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """Put make bench's measurements together: bench/results.json and a table.
 
-bench/report.py VM.json [VM-R.json] [WRITER.json] --out bench/results.json
+bench/report.py VM.json [VM-R.json] [VM-I.json] [WRITER.json] --out bench/results.json
 bench/report.py --show bench/results.json
 
 VM.json is bench/guest.py's, WRITER.json bench/writer-bench.sh's; scenario
-R's VM.json (a VM of its own) adds its scenario, which keeps its accel.  The
+R's VM.json (a VM of its own) adds its scenario, which keeps its accel;
+the instruction counts' VM.json (I: guest.py --insns) goes into "insns".  The
 targets are reported, met or missed, with the figures that decide them;
 nothing here fails because a target was missed.
 
@@ -166,6 +167,59 @@ def a_split(res):
     return out
 
 
+INSN_TARGETS = (("A", 0.5), ("B", None), ("C", 2 / 3), ("D", 0.5), ("E", 0.5))
+
+
+def insn_overhead(s, mode):
+    """MODE's overhead in scenario S counted in instructions: what it
+    added per frame over what the frame took without capture (medians)."""
+    added, none = s[mode]["insns"]["median"], s["insns_none"]["median"]
+    return added / (none + added)
+
+
+def insn_verdicts(res):
+    """[(scenario, met, text)]: the targets' comparisons, counted in
+    instructions (the same overhead ratio, or for B the instructions
+    added per rejected frame)."""
+    by = {s["scenario"]: s for s in res.get("insns", [])}
+    out = []
+    for name, factor in INSN_TARGETS:
+        s = by.get(name)
+        if not s or not s.get("insns_none") or "tcpdump" not in s:
+            continue
+        k, t = s["kcap"]["insns"], s["tcpdump"]["insns"]
+        if factor is None:
+            out.append((name, k["max"] <= t["min"],
+                        f"kcap adds {k['median']:.0f}, tcpdump {t['median']:.0f} "
+                        "instructions per rejected frame"))
+            continue
+        ok, ot = insn_overhead(s, "kcap"), insn_overhead(s, "tcpdump")
+        out.append((name, ok <= factor * ot,
+                    f"overhead counted in instructions: kcap {100 * ok:.1f} %, tcpdump "
+                    f"{100 * ot:.1f} %, ratio {ok / ot:.2f} (target {factor:.2f})"))
+    return out
+
+
+def insn_lines(res):
+    """The instruction counts: per frame, what each capture added."""
+    if not res.get("insns"):
+        return []
+    lines = ["", "instructions the guest executed per frame (exact counts: bench/insn_count.c, "
+             "a VM of its own; medians of the rounds): what the capture added = kernel + user"]
+    names = {"kcapng": "kcap pcapng", "kcaprx": "kcap rx_hdl", "hookonly": "hooks only"}
+    for s in res["insns"]:
+        lines.append(f"{s['scenario']}  without capture {s['insns_none']['median']:.0f}")
+        for mode in s["modes"][1:]:
+            m = s[mode]
+            lines.append(f"{s['scenario']}  {names.get(mode, mode):11} {m['insns']['median']:6.0f} "
+                         f"({m['insns']['min']:.0f}..{m['insns']['max']:.0f}) = "
+                         f"{m['insns_kernel']['median']:5.0f} + {m['insns_user']['median']:4.0f}")
+    lines.append("the targets' comparisons, counted in instructions:")
+    for name, ok, text in insn_verdicts(res):
+        lines.append(f"  {'met   ' if ok else 'MISSED'} {name}: {text}")
+    return lines
+
+
 def split_lines(res):
     f = res.get("floor")
     if not f:
@@ -247,6 +301,7 @@ def table(res):
     for s in res["scenarios"]:
         lines.append(f"{s['scenario']}: {s['title']}")
     lines += split_lines(res)
+    lines += insn_lines(res)
     w = res.get("writer")
     if w:
         lines.append("")
@@ -279,18 +334,21 @@ def main():
         res["targets"] = [tuple(t.values()) for t in res.get("targets", [])]
         print(table(res))
         return 0
-    vms, writer = [], None
+    vms, writer, insns = [], None, None
     for path in args.files:
         d = json.load(open(path))
         if "scenarios" not in d:
             writer = d
         elif d.get("format") != 2:
             sys.exit(f"bench/report.py: {path} is not bench/guest.py's format 2")
+        elif d.get("insns"):
+            insns = d
         else:
             vms.append(d)
-    if not vms or not args.out:
+    if not (vms or insns) or not args.out:
         ap.error("a VM.json and --out are needed")
-    res = {k: v for k, v in vms[0].items() if k != "runs"}
+    base = vms[0] if vms else {**insns, "scenarios": []}
+    res = {k: v for k, v in base.items() if k not in ("runs", "insns")}
     res["runs"] = []
     res["scenarios"] = []
     for vm in vms:
@@ -299,6 +357,12 @@ def main():
         res["runs"] += [{**r, "accel": vm.get("accel", "tcg")} for r in vm["runs"]]
     if writer:
         res["writer"] = writer
+    if insns:
+        # Kept apart: its timings are of a slower VM, its counts exact.
+        res["insns"] = insns["scenarios"]
+        res["insns_runs"] = insns["runs"]
+        res["insns_verdicts"] = [dict(scenario=n, met=m, detail=d)
+                                 for n, m, d in insn_verdicts(res)]
     res["targets"] = targets(res)
     if a_split(res):
         res["split_a"] = a_split(res)
