@@ -280,6 +280,29 @@ kcap_rings_merge2(struct kcap_ring *a, struct kcap_ring *b,
 }
 
 /*
+ * The records in @r's queue, up to @max handed out in all: the only ring
+ * with any, so nothing to merge.  The new count of records handed out.
+ */
+static inline unsigned int
+kcap_rings_run1(struct kcap_ring *r, const struct kcap_rec **restrict recs,
+		struct kcap_rings_pos *restrict last, unsigned int n,
+		unsigned int max)
+{
+	const struct kcap_ring_qent *q = r->q + r->qh;
+	unsigned int m = r->qn - r->qh, i;
+	const uint32_t x = r->idx;
+
+	if (m > max - n)
+		m = max - n;
+	for (i = 0; i < m; i++) {
+		recs[n + i] = q[i].rec;
+		last[n + i].ring = x;
+	}
+	r->qh += m;
+	return n + m;
+}
+
+/*
  * Records handed out are consumed at once (tail moves past them) but
  * their space is given back only at the next call, in steps of batch
  * bytes, or all of it once every ring is empty.
@@ -338,6 +361,11 @@ int kcap_rings_next_recs(struct kcap_rings *rs,
 				order[1] = order[0];
 				order[0] = best;
 			}
+		} else if (k == 1) {
+			/* One ring: its queue's records in a run. */
+			n = kcap_rings_run1(order[0], recs, last, n, max);
+			if (n == max)
+				break;
 		} else {
 			best = order[0];
 			j = best->qh;
