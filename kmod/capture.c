@@ -37,16 +37,14 @@ static __always_inline unsigned int kcap_filter(const struct kcap_settings *set,
 						struct sk_buff *skb,
 						unsigned int len)
 {
-	const struct kcap_filter *f = set->filter;
-
-	if (!f || !f->prog)
+	if (!set->prog)
 		return len;
 	/*
 	 * Not bpf_prog_run_save_cb(), which pins the task to its CPU around
 	 * the run and saves skb->cb for a program that reads it: a classic
 	 * filter cannot, and with bottom halves off nothing migrates.
 	 */
-	return bpf_prog_run(f->prog, skb);
+	return bpf_prog_run(set->prog, skb);
 }
 
 /*
@@ -172,6 +170,8 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 	u64_stats_inc(&st->seen);
 	if (!res)
 		goto out;
+	/* First, while little is live across the call. */
+	tstamp = ktime_get_real_ns();
 	caplen = min3(len, set->snaplen, res);
 	/*
 	 * A record larger than half a ring may never fit, wherever the
@@ -188,16 +188,17 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 		vlan_tci = skb_vlan_tag_get(skb);
 		vlan_tpid = skb->vlan_proto;
 	}
-	tstamp = ktime_get_real_ns();
 
 	r = &s->rings[smp_processor_id()];
 	rec_len = ALIGN(sizeof(*rec) + caplen, KCAP_REC_ALIGN);
 	rec = kcap_ring_reserve(s, r, rec_len, &tail);
-	if (!rec || kcap_copy_frame(skb, (u8 *)(rec + 1), caplen, vlan, cooked)) {
-		smp_wmb();	/* seen first: pairs with kcap_session_stats() */
-		u64_stats_inc(&st->dropped);
-		goto out;
-	}
+	if (!rec)
+		goto drop;
+	/*
+	 * The header before the frame's bytes, so that what it takes need
+	 * not live across the copy's call: nothing is published before
+	 * kcap_ring_commit().
+	 */
 	*rec = (struct kcap_rec) {
 		.rec_len	= rec_len,
 		.hdr_len	= sizeof(*rec),
@@ -212,39 +213,45 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 		.vlan_tpid	= vlan_tpid,
 		.pkt_type	= pkt_type,
 	};
+	if (kcap_copy_frame(skb, (u8 *)(rec + 1), caplen, vlan, cooked))
+		goto drop;
 	kcap_ring_commit(s, r, rec_len, tail);
 	smp_wmb();	/* seen first: pairs with kcap_session_stats() */
 	u64_stats_inc(&st->delivered);
 	u64_stats_add(&st->bytes, caplen);
 	if (cut)
 		u64_stats_inc(&st->cut);
+	goto out;
+drop:
+	smp_wmb();	/* seen first: pairs with kcap_session_stats() */
+	u64_stats_inc(&st->dropped);
 out:
 	u64_stats_update_end(&st->syncp);
 }
 
-/**
- * kcap_capture() - offer a frame to a session.
- * @s: the session.
- * @skb: the frame; at ingress skb->data is at the network header, at egress
- *	at the MAC header.  Restored as found.
- * @dir: KCAP_DIR_IN or KCAP_DIR_OUT.
- *
+/*
+ * Offer a frame to a session, taken in direction @dir (a constant: each
+ * direction gets a copy of its own, kcap_capture_in() and _out(), with
+ * the other's tests folded away); skb->data is at the network header at
+ * ingress, at the MAC header at egress, and is restored as found.
  * Called under RCU from the session's hooks.
  */
-void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir)
+static __always_inline void __kcap_capture(struct kcap_session *s,
+					   struct sk_buff *skb, const u8 dir)
 {
 	const struct kcap_settings *set = rcu_dereference(s->settings);
 	unsigned char pkt_type = skb->pkt_type;
-	unsigned int mac_off = 0, len, res;
+	unsigned int skb_len = skb->len, len, res;
+	unsigned char *data = skb->data;
 	bool vlan;
 
 	if (!(set->direction & dir))
 		return;
 
 	lockdep_assert_in_softirq();
+	/* Received, from the MAC header, as sent; restored as found below. */
 	if (dir == KCAP_DIR_IN && skb_mac_header_was_set(skb))
-		mac_off = skb->data - skb_mac_header(skb);
-	__skb_push(skb, mac_off);
+		__skb_push(skb, data - skb_mac_header(skb));
 	if (dir == KCAP_DIR_OUT)
 		skb->pkt_type = PACKET_OUTGOING;
 
@@ -252,10 +259,42 @@ void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir)
 	       skb->len >= 2 * ETH_ALEN;
 	len = skb->len + (vlan ? VLAN_HLEN : 0);
 	res = kcap_filter(set, skb, len);
-	kcap_deliver(s, set, skb, len, res, dir, s->ifindex, vlan, NULL);
+	/* A copy each, with and without a tag: vlan folds away in each. */
+	if (unlikely(vlan))
+		kcap_deliver(s, set, skb, len, res, dir, s->ifindex, true, NULL);
+	else
+		kcap_deliver(s, set, skb, len, res, dir, s->ifindex, false, NULL);
 
-	skb->pkt_type = pkt_type;
-	__skb_pull(skb, mac_off);
+	if (dir == KCAP_DIR_IN) {
+		skb->data = data;
+		skb->len = skb_len;
+	} else {
+		skb->pkt_type = pkt_type;
+	}
+}
+
+/**
+ * kcap_capture_in() - offer a received frame to a session.
+ * @s: the session.
+ * @skb: the frame, skb->data at its network header.  Restored as found.
+ *
+ * Called under RCU from the session's hooks.
+ */
+void kcap_capture_in(struct kcap_session *s, struct sk_buff *skb)
+{
+	__kcap_capture(s, skb, KCAP_DIR_IN);
+}
+
+/**
+ * kcap_capture_out() - offer a sent frame to a session.
+ * @s: the session.
+ * @skb: the frame, skb->data at its MAC header.  Restored as found.
+ *
+ * Called under RCU from the session's hooks.
+ */
+void kcap_capture_out(struct kcap_session *s, struct sk_buff *skb)
+{
+	__kcap_capture(s, skb, KCAP_DIR_OUT);
 }
 
 /* LINKTYPE_LINUX_SLL2's header, in network order. */

@@ -42,7 +42,7 @@
 static unsigned int kcap_nf_in(void *priv, struct sk_buff *skb,
 			       const struct nf_hook_state *state)
 {
-	kcap_capture(priv, skb, KCAP_DIR_IN);
+	kcap_capture_in(priv, skb);
 	return NF_ACCEPT;
 }
 
@@ -57,11 +57,11 @@ static unsigned int kcap_nf_out(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
 	if (likely(softirq_count())) {
-		kcap_capture(priv, skb, KCAP_DIR_OUT);
+		kcap_capture_out(priv, skb);
 		return NF_ACCEPT;
 	}
 	local_bh_disable();
-	kcap_capture(priv, skb, KCAP_DIR_OUT);
+	kcap_capture_out(priv, skb);
 	local_bh_enable();
 	return NF_ACCEPT;
 }
@@ -70,8 +70,7 @@ static rx_handler_result_t kcap_rx_handler(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 
-	kcap_capture(rcu_dereference(skb->dev->rx_handler_data), skb,
-		     KCAP_DIR_IN);
+	kcap_capture_in(rcu_dereference(skb->dev->rx_handler_data), skb);
 	return RX_HANDLER_PASS;
 }
 
@@ -90,9 +89,9 @@ static int kcap_tap_rcv(struct sk_buff *skb, struct net_device *dev,
 
 	if (skb->pkt_type != PACKET_OUTGOING) {
 		if (s->hook == KCAP_HOOK_TAP)
-			kcap_capture(s, skb, KCAP_DIR_IN);
+			kcap_capture_in(s, skb);
 	} else if (!(dev->flags & IFF_LOOPBACK)) {
-		kcap_capture(s, skb, KCAP_DIR_OUT);
+		kcap_capture_out(s, skb);
 	}
 	consume_skb(skb);
 	return 0;

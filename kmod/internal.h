@@ -60,6 +60,7 @@ struct kcap_filter {
 /**
  * struct kcap_settings - what the datapath reads of a session, per frame.
  * @filter: the filter (a reference), or NULL to pass every frame.
+ * @prog: @filter's program, or NULL: what a frame runs, one load away.
  * @snaplen: bytes kept of a frame.
  * @direction: enum kcap_direction.
  * @rcu: frees the settings once no frame can see them.
@@ -70,6 +71,7 @@ struct kcap_filter {
  */
 struct kcap_settings {
 	struct kcap_filter	*filter;
+	struct bpf_prog		*prog;
 	u32			snaplen;
 	u8			direction;
 	struct rcu_head		rcu;
@@ -288,7 +290,8 @@ void kcap_hooks_dev_event(struct kcap_session *s, struct net_device *dev,
 void kcap_hooks_exit(void);
 
 /* capture.c: the per-frame path. */
-void kcap_capture(struct kcap_session *s, struct sk_buff *skb, u8 dir);
+void kcap_capture_in(struct kcap_session *s, struct sk_buff *skb);
+void kcap_capture_out(struct kcap_session *s, struct sk_buff *skb);
 void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 			 const struct net_device *dev);
 

@@ -487,7 +487,7 @@ void kcap_session_stats(const struct kcap_session *s, struct kcap_stats *sum)
 			c.dropped = u64_stats_read(&st->dropped);
 			c.bytes = u64_stats_read(&st->bytes);
 			c.cut = u64_stats_read(&st->cut);
-			smp_rmb();	/* pairs with kcap_capture()'s smp_wmb() */
+			smp_rmb();	/* pairs with kcap_deliver()'s smp_wmb() */
 			c.seen = u64_stats_read(&st->seen);
 		} while (u64_stats_fetch_retry(&st->syncp, start));
 		sum->seen += c.seen;

@@ -162,6 +162,7 @@ struct kcap_settings *kcap_settings_new(const struct kcap_settings *old,
 	if (req->changes & KCAP_SET_FILTER)
 		set->filter = req->filter;
 	kcap_filter_get(set->filter);
+	set->prog = set->filter ? set->filter->prog : NULL;
 	return set;
 }
 
