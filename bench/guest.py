@@ -84,6 +84,8 @@ INSN_MARK = os.path.join(HERE, "..", "build", "user", "bench", "insn-mark")
 # With --insns: the guest's instruction counts, as the QEMU plugin counts
 # them (InsnCounts); None otherwise.
 INSNS = None
+# With --profile: called with (scenario, mode) once the capture has started.
+ON_CAPTURE = None
 
 SCENARIOS = {
     "A": dict(title="ingress, 60-byte frames, capture everything",
@@ -433,6 +435,8 @@ def one_run(name, sc, mode, load, dev, rnd):
         os.unlink(path)
     cap = (None if mode == "none" else HookOnly(dev, sc["filter"]) if mode == "hookonly"
            else Capture(mode, dev, sc["filter"], path))
+    if ON_CAPTURE:
+        ON_CAPTURE(name, mode)
     split0 = cap.cpu_split() if cap else (0, 0)
     cpu0 = sum(split0)
     threads0 = cap.thread_ns() if cap else {}
@@ -629,6 +633,40 @@ def summarise(name, sc, runs):
     return s
 
 
+def profile(args):
+    """bench/insn-profile's guest half: for each scenario and mode, a
+    warm-up and one run whose blocks the plugin writes at its end mark;
+    DIR/windows.json says which mark ends which run, and
+    DIR/kallsyms.SCENARIO.MODE and modules.SCENARIO.MODE the kernel's
+    symbols and modules as the run started, to put the blocks against."""
+    global ON_CAPTURE
+    if not INSNS:
+        sys.exit("bench/guest.py: --profile needs --insns")
+
+    def symbols(name, mode):
+        for what in ("kallsyms", "modules"):
+            with open(f"/proc/{what}") as f, \
+                 open(os.path.join(args.profile, f"{what}.{name}.{mode}"), "w") as out:
+                out.write(f.read())
+
+    ON_CAPTURE = symbols
+    dummy, veth = setup_dummy(), setup_veth()
+    windows = []
+    for name in args.scenarios:
+        sc = SCENARIOS[name]
+        if sc["load"] == "pktgen":
+            dev, load = dummy, Pktgen(dummy, sc["threads"], sc["size"], args.count)
+        else:
+            dev, load = veth, UdpLoad(sc["size"], args.count)
+        for mode in modes(sc):
+            one_run(name, sc, mode, load, dev, 0)
+            run = one_run(name, sc, mode, load, dev, 1)
+            windows.append(dict(scenario=name, mode=mode, mark=INSNS.marks, sent=run["sent"]))
+    with open(os.path.join(args.profile, "windows.json"), "w") as f:
+        json.dump(windows, f, indent=1)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, metavar="FILE")
@@ -638,10 +676,15 @@ def main():
     ap.add_argument("--accel", default="tcg", help="how the VM runs, for the record")
     ap.add_argument("--insns", metavar="FILE",
                     help="count instructions: the VM runs bench/insn_count.c, writing to FILE")
+    ap.add_argument("--profile", metavar="DIR",
+                    help="with --insns and the plugin's blocks=: one counted run of each "
+                    "mode, its marks and the kernel's symbols in DIR (bench/insn-profile)")
     args = ap.parse_args()
     global INSNS
     if args.insns:
         INSNS = InsnCounts(args.insns)
+    if args.profile:
+        return profile(args)
 
     results = dict(format=2, kernel=os.uname().release, cpus=os.cpu_count(), accel=args.accel,
                    insns=bool(args.insns),

@@ -3,7 +3,7 @@
  * insn-count.so: a QEMU TCG plugin that counts the instructions the guest
  * executes, for make bench's instruction counts (bench/guest.py --insns).
  *
- *	qemu-system-x86_64 ... -plugin insn-count.so,out=FILE
+ *	qemu-system-x86_64 ... -plugin insn-count.so,out=FILE[,blocks=PREFIX]
  *
  * Instructions are counted per translated block as it is entered, apart
  * for blocks in the kernel's half of the address space and in userland's.
@@ -14,7 +14,13 @@
  *	mark N kernel K user U
  *
  * and flushed, so that the guest, which sees FILE through a share, reads
- * them back right after.  The counts are exact for what they count, and
+ * them back right after.  With blocks=PREFIX, each mark also writes
+ * PREFIX.N: every translated block executed since the mark before, as
+ *
+ *	VADDR INSNS EXECUTIONS
+ *
+ * (hex, then decimal), which bench/insn-profile puts against the guest's
+ * symbols: a profile in exact instructions (kcap_capture_in 155 a frame).  The counts are exact for what they count, and
  * the same however busy the host is: what the time figures of a VM run on
  * a shared machine cannot be.  The counters are plain: they are exact with
  * one host thread for all vCPUs (TCG's way here, unless tests/vm/run
@@ -71,6 +77,64 @@ static const uint8_t marker[] = { 0x0f, 0x1f, 0x84, 0x00, 0x50, 0x41, 0x43, 0x4b
 static uint64_t kernel_insns, user_insns, marks;
 static FILE *out;
 
+/* With blocks=PREFIX: each translation's executions, counted apart. */
+struct block {
+	uint64_t	vaddr;
+	uint64_t	insns;
+	uint64_t	runs;
+};
+
+static const char *blocks_prefix;
+static struct block **blocks;
+static size_t nr_blocks, blocks_room;
+
+/* PREFIX.N: the blocks run since the last mark; their counts restart. */
+static void dump_blocks(void)
+{
+	char path[4096];
+	struct block *b;
+	FILE *f;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s.%" PRIu64, blocks_prefix, marks);
+	f = fopen(path, "w");
+	if (!f)
+		perror(path);
+	for (i = 0; i < nr_blocks; i++) {
+		b = blocks[i];
+		if (b->runs && f)
+			fprintf(f, "%" PRIx64 " %" PRIu64 " %" PRIu64 "\n",
+				b->vaddr, b->insns, b->runs);
+		b->runs = 0;
+	}
+	if (f && fclose(f))
+		perror(path);
+}
+
+/* Count @tb's executions apart, if asked to: false if out of memory. */
+static bool count_block(struct qemu_plugin_tb *tb, size_t n)
+{
+	struct block **grown, *b;
+
+	if (nr_blocks == blocks_room) {
+		blocks_room = blocks_room ? 2 * blocks_room : 65536;
+		grown = realloc(blocks, blocks_room * sizeof(*blocks));
+		if (!grown)
+			return false;
+		blocks = grown;
+	}
+	b = malloc(sizeof(*b));
+	if (!b)
+		return false;
+	b->vaddr = qemu_plugin_tb_vaddr(tb);
+	b->insns = n;
+	b->runs = 0;
+	blocks[nr_blocks++] = b;
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, PLUGIN_INLINE_ADD_U64,
+						 &b->runs, 1);
+	return true;
+}
+
 static void on_marker(unsigned int vcpu, void *udata)
 {
 	(void)vcpu;
@@ -78,6 +142,8 @@ static void on_marker(unsigned int vcpu, void *udata)
 	fprintf(out, "mark %" PRIu64 " kernel %" PRIu64 " user %" PRIu64 "\n",
 		++marks, kernel_insns, user_insns);
 	fflush(out);
+	if (blocks_prefix)
+		dump_blocks();
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -88,6 +154,10 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, PLUGIN_INLINE_ADD_U64,
 						 qemu_plugin_tb_vaddr(tb) >= KERNEL_HALF ?
 						 &kernel_insns : &user_insns, n);
+	if (blocks_prefix && !count_block(tb, n)) {
+		fprintf(stderr, "insn-count: out of memory for blocks: profile stopped\n");
+		blocks_prefix = NULL;
+	}
 	for (i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 
@@ -106,10 +176,12 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info *info
 
 	(void)info;
 	for (i = 0; i < argc; i++) {
-		if (!strncmp(argv[i], "out=", 4))
+		if (!strncmp(argv[i], "out=", 4)) {
 			path = argv[i] + 4;
-		else {
-			fprintf(stderr, "insn-count: unknown argument %s (it takes out=FILE)\n",
+		} else if (!strncmp(argv[i], "blocks=", 7)) {
+			blocks_prefix = argv[i] + 7;
+		} else {
+			fprintf(stderr, "insn-count: unknown argument %s (it takes out=FILE[,blocks=PREFIX])\n",
 				argv[i]);
 			return -1;
 		}
