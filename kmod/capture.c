@@ -260,10 +260,12 @@ static __always_inline void __kcap_capture(struct kcap_session *s,
 	len = skb->len + (vlan ? VLAN_HLEN : 0);
 	res = kcap_filter(set, skb, len);
 	/* A copy each, with and without a tag: vlan folds away in each. */
-	if (unlikely(vlan))
-		kcap_deliver(s, set, skb, len, res, dir, s->ifindex, true, NULL);
+	if (vlan)
+		kcap_deliver(s, set, skb, len, res, dir, s->ifindex, true,
+			     NULL);
 	else
-		kcap_deliver(s, set, skb, len, res, dir, s->ifindex, false, NULL);
+		kcap_deliver(s, set, skb, len, res, dir, s->ifindex, false,
+			     NULL);
 
 	if (dir == KCAP_DIR_IN) {
 		skb->data = data;

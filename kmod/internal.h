@@ -61,6 +61,7 @@ struct kcap_filter {
  * struct kcap_settings - what the datapath reads of a session, per frame.
  * @filter: the filter (a reference), or NULL to pass every frame.
  * @prog: @filter's program, or NULL: what a frame runs, one load away.
+ *	Set by kcap_settings_new() alone, always from @filter.
  * @snaplen: bytes kept of a frame.
  * @direction: enum kcap_direction.
  * @rcu: frees the settings once no frame can see them.

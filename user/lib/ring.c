@@ -311,7 +311,8 @@ kcap_rings_run1(struct kcap_ring *r, const struct kcap_rec **restrict recs,
  * ring's on a tie.  The rings with a record are kept in that order, in
  * rs->order[]: the first one's records are handed out while they go
  * before the second's, then it moves down to its place; while two rings
- * are left, kcap_rings_merge2() takes their turns.  A ring found empty is
+ * are left, kcap_rings_merge2() takes their turns, and while one is,
+ * kcap_rings_run1() hands out its queue in a run.  A ring found empty is
  * looked at again at the next call.
  */
 int kcap_rings_next_recs(struct kcap_rings *rs,
