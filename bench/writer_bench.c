@@ -33,8 +33,9 @@
  * producer copies a template into the ring and writes k into the copy, as
  * the kernel copies each frame.
  *
- * Timed: the drain rounds (kcap_rings_next_recs(), 64 records at a time,
- * and kcap_writer_write_recs(), the write(2)s of the writer's buffer
+ * Timed: the drain rounds (kcap_rings_next_recs(), KCAP_RINGS_BATCH_MAX
+ * records at a time, as the reader takes them, and
+ * kcap_writer_write_recs(), the write(2)s of the writer's buffer
  * included) and kcap_writer_close(); not the producer.  bench_drain() is
  * that part alone, for valgrind --toggle-collect.
  *
@@ -87,7 +88,7 @@
 #define BENCH_SIZE_MAX		65535
 #define BENCH_RINGS_MAX		256
 #define BENCH_RING_SIZE_MAX	(1U << 30)
-#define BENCH_BATCH		64	/* records per kcap_rings_next_recs() or _batch() */
+#define BENCH_BATCH		KCAP_RINGS_BATCH_MAX	/* records per kcap_rings_next_recs() or _batch() */
 
 /* The producer's side of one ring. */
 struct bench_ring {

@@ -65,7 +65,7 @@ static inline bool kcap_rec_len_ok(uint32_t rec_len, uint32_t avail)
 static int kcap_ring_fill(struct kcap_ring *r)
 {
 	uint32_t tail = r->next, head = r->head, avail, rec_len, hdr_len;
-	struct kcap_ring_qent *q = r->q, *const qend = q + KCAP_RING_QUEUE;
+	const struct kcap_rec **q = r->q, **const qend = q + KCAP_RING_QUEUE;
 	const struct kcap_rec *rec;
 	const uint8_t *p, *start;
 	uint32_t caplen, pos;
@@ -110,9 +110,7 @@ static int kcap_ring_fill(struct kcap_ring *r)
 			    ((uint64_t)hdr_len + caplen > rec_len) |
 			    (caplen > rec->len))
 				goto bad;
-			q->ts = rec->tstamp_ns;
-			q->rec = rec;
-			q++;
+			*q++ = rec;
 			p += rec_len;
 		} while (avail && q < qend);
 		tail += (uint32_t)(p - start);
@@ -144,7 +142,7 @@ static uint32_t kcap_ring_tail_of(const struct kcap_ring *r,
 /* Where @r's records not yet consumed start: what it may give back. */
 static inline uint32_t kcap_ring_consumed(const struct kcap_ring *r)
 {
-	return r->qh < r->qn ? kcap_ring_tail_of(r, r->q[r->qh].rec) :
+	return r->qh < r->qn ? kcap_ring_tail_of(r, r->q[r->qh]) :
 	       r->next;
 }
 
@@ -226,7 +224,7 @@ void kcap_rec_packet(const struct kcap_rec *rec, unsigned int ring,
 static inline bool kcap_ring_after(const struct kcap_ring *a,
 				   const struct kcap_ring *b)
 {
-	uint64_t ta = a->q[a->qh].ts, tb = b->q[b->qh].ts;
+	uint64_t ta = a->q[a->qh]->tstamp_ns, tb = b->q[b->qh]->tstamp_ns;
 
 	return ta > tb || (ta == tb && a->idx > b->idx);
 }
@@ -243,7 +241,7 @@ kcap_rings_merge2(struct kcap_ring *a, struct kcap_ring *b,
 		  struct kcap_rings_pos *restrict last, unsigned int n,
 		  unsigned int max)
 {
-	const struct kcap_ring_qent *pa, *pb, *ea, *eb;
+	const struct kcap_rec *const *pa, *const *pb, *const *ea, *const *eb;
 	const struct kcap_rec **out = recs + n, **const oend = recs + max;
 	struct kcap_rings_pos *lp = last + n;
 	struct kcap_ring *t;
@@ -262,13 +260,13 @@ kcap_rings_merge2(struct kcap_ring *a, struct kcap_ring *b,
 	xa = a->idx;
 	xb = b->idx;
 	for (;;) {
-		if (pa->ts <= pb->ts) {
-			*out++ = pa->rec;
+		if ((*pa)->tstamp_ns <= (*pb)->tstamp_ns) {
+			*out++ = *pa;
 			(lp++)->ring = xa;
 			if (++pa == ea || out == oend)
 				break;
 		} else {
-			*out++ = pb->rec;
+			*out++ = *pb;
 			(lp++)->ring = xb;
 			if (++pb == eb || out == oend)
 				break;
@@ -288,16 +286,15 @@ kcap_rings_run1(struct kcap_ring *r, const struct kcap_rec **restrict recs,
 		struct kcap_rings_pos *restrict last, unsigned int n,
 		unsigned int max)
 {
-	const struct kcap_ring_qent *q = r->q + r->qh;
+	const struct kcap_rec *const *q = r->q + r->qh;
 	unsigned int m = r->qn - r->qh, i;
 	const uint32_t x = r->idx;
 
 	if (m > max - n)
 		m = max - n;
-	for (i = 0; i < m; i++) {
-		recs[n + i] = q[i].rec;
+	memcpy(recs + n, q, m * sizeof(*q));
+	for (i = 0; i < m; i++)
 		last[n + i].ring = x;
-	}
 	r->qh += m;
 	return n + m;
 }
@@ -370,7 +367,7 @@ int kcap_rings_next_recs(struct kcap_rings *rs,
 		} else {
 			best = order[0];
 			j = best->qh;
-			recs[n] = best->q[j].rec;
+			recs[n] = best->q[j];
 			last[n].ring = best->idx;
 			best->qh = ++j;
 			if (++n == max)

@@ -13,14 +13,11 @@
 
 #include "kcap.h"
 
-/* Records checked ahead of the merge, per ring. */
-#define KCAP_RING_QUEUE		32
-
-/* A record checked, and its timestamp as it was checked: the merge's key. */
-struct kcap_ring_qent {
-	uint64_t		ts;
-	const struct kcap_rec	*rec;
-};
+/*
+ * Records checked ahead of the merge, per ring: pointers alone, the merge
+ * reads their timestamps where they are.
+ */
+#define KCAP_RING_QUEUE		64
 
 /* The consumer's view of one ring. */
 struct kcap_ring {
@@ -40,10 +37,15 @@ struct kcap_ring {
 	uint32_t		next;
 	unsigned int		qh;
 	unsigned int		qn;
-	struct kcap_ring_qent	q[KCAP_RING_QUEUE];
+	const struct kcap_rec	*q[KCAP_RING_QUEUE];
 };
 
-#define KCAP_RINGS_BATCH_MAX	64	/* packets per kcap_rings_next_batch() */
+/*
+ * Packets per kcap_rings_next_batch(): what a reader does once a batch (a
+ * clock read, its limits, a call into the writer) is shared by this many
+ * frames at a high rate; at a low one a batch is what the rings hold.
+ */
+#define KCAP_RINGS_BATCH_MAX	256
 
 /* A record handed out: its ring. */
 struct kcap_rings_pos {
