@@ -170,8 +170,14 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 	u64_stats_inc(&st->seen);
 	if (!res)
 		goto out;
-	/* First, while little is live across the call. */
-	tstamp = ktime_get_real_ns();
+	/*
+	 * First, while little is live across the call.  The fast accessor
+	 * reads the same clock as ktime_get_real_ns(), from the timekeeper's
+	 * latched copy, in fewer instructions.  Across an update of the
+	 * clock's rate another CPU may read a hair behind; on one CPU, so
+	 * within a ring, time keeps its order (kernel/time/timekeeping.c).
+	 */
+	tstamp = ktime_get_real_fast_ns();
 	caplen = min3(len, set->snaplen, res);
 	/*
 	 * A record larger than half a ring may never fit, wherever the
