@@ -89,7 +89,8 @@ ON_CAPTURE = None
 
 SCENARIOS = {
     "A": dict(title="ingress, 60-byte frames, capture everything",
-              load="pktgen", size=60, threads=1, filter=[], pcapng=True),
+              load="pktgen", size=60, threads=1, filter=[], pcapng=True,
+              insns_modes=("kcaptap", "kcaprx", "hookonly")),
     "B": dict(title="ingress, filter rejects everything (udp port 7, traffic to 9)",
               load="pktgen", size=60, threads=1, filter=["udp", "port", "7"],
               modes=("none", "kcap", "tcpdump", "kcaprx", "hookonly"),
@@ -107,16 +108,23 @@ SCENARIOS = {
               load="pktgen", size=60, threads=1, filter=[], count_factor=4,
               modes=("none", "kcap", "kafka")),
 }
-# kcapng: kcap -F pcapng; kcaprx: kcap --hook rx_handler; hookonly: a
-# session with direction off, no reader: the netfilter hooks' own cost, which
-# any capture from them pays before it looks at a frame.
+# kcapng: kcap -F pcapng; kcaprx: kcap --hook rx_handler; kcaptap: kcap
+# --hook tap; hookonly: a session with direction off, no reader: the
+# netfilter hooks' own cost, which any capture from them pays before it
+# looks at a frame.  A scenario's insns_modes are run only when
+# instructions are counted (--insns): the same capture from each hook, to
+# tell what the hook costs from what kcap's own code does.
 MODES = ("none", "kcap", "tcpdump", "kcapng")
 
 
 def modes(sc):
     if "modes" in sc:
-        return sc["modes"]
-    return MODES if sc.get("pcapng") else MODES[:3]
+        m = sc["modes"]
+    else:
+        m = MODES if sc.get("pcapng") else MODES[:3]
+    if INSNS:
+        m = tuple(m) + sc.get("insns_modes", ())
+    return m
 
 
 def pin(cpu):
@@ -254,13 +262,15 @@ class Capture:
             cmd = ["kcap", "capture", "-i", dev, "-s", str(SNAPLEN),
                    "-B", str(KCAP_RING_KIB), "--kafka", self.mock.bootstrap,
                    "--topic", "bench"]
-        elif tool in ("kcap", "kcapng", "kcaprx"):
+        elif tool in ("kcap", "kcapng", "kcaprx", "kcaptap"):
             cmd = ["kcap", "capture", "-i", dev, "-s", str(SNAPLEN),
                    "-B", str(KCAP_RING_KIB), "-w", path]
             if tool == "kcapng":
                 cmd += ["-F", "pcapng"]
             if tool == "kcaprx":
                 cmd += ["--hook", "rx_handler"]
+            if tool == "kcaptap":
+                cmd += ["--hook", "tap"]
         else:
             cmd = ["tcpdump", "-i", dev, "-s", str(SNAPLEN), "-nn",
                    "-B", str(KCAP_RING_KIB * os.cpu_count()), "-w", path]
