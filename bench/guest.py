@@ -47,6 +47,9 @@ wait for nothing new in every mode, so that each window ends alike), and
 each capture's figures include the instructions it added per frame: exact
 counts, where every time figure moves with the host's load.  The floor is
 not measured then, and B runs ROUNDS rounds: the counts need no more.
+A's capture is then also counted from the tap and the rx_handler hooks
+(kcaptap, kcaprx) and the netfilter hooks alone (hookonly): what the hook
+costs, apart from kcap's own code.
 
 Per run: the load's packets/s, frames sent, frames written, the capture
 process's CPU time (user + system: from its start, from the load's start
@@ -632,7 +635,8 @@ def summarise(name, sc, runs):
                     "kernel_cpu_us", "wakeups_per_s", "insns", "insns_kernel", "insns_user"):
             m[key] = spread(x.get(key) for x in rounds)
         # Loss means something only where every frame was to be written.
-        m["loss"] = None if sc["filter"] else spread(x["loss"] for x in rounds)
+        m["loss"] = (None if sc["filter"] or mode == "hookonly"
+                     else spread(x["loss"] for x in rounds))
         if mode == "kafka":
             # Each thread's CPU per frame delivered.
             threads = sorted({t for r in mine for t in r.get("cpu_threads_s", {})})

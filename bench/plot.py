@@ -27,9 +27,10 @@ plt.rcParams["svg.hashsalt"] = "kcap"
 
 COLOURS = {"kcap": ("#1f77b4", "#aec7e8"), "kcapng": ("#2ca02c", "#98df8a"),
            "tcpdump": ("#d62728", "#ff9896"), "kafka": ("#9467bd", "#c5b0d5"),
-           "kcaprx": ("#8c564b", "#c49c94"), "hookonly": ("#7f7f7f", "#c7c7c7")}
+           "kcaprx": ("#8c564b", "#c49c94"), "kcaptap": ("#e377c2", "#f7b6d2"),
+           "hookonly": ("#7f7f7f", "#c7c7c7")}
 NAMES = {"kcap": "kcap", "kcapng": "kcap (pcapng)", "tcpdump": "tcpdump",
-         "kafka": "kcap (Kafka)", "kcaprx": "kcap (rx_handler)",
+         "kafka": "kcap (Kafka)", "kcaprx": "kcap (rx_handler)", "kcaptap": "kcap (tap)",
          "hookonly": "netfilter hooks alone"}
 
 

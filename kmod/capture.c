@@ -173,9 +173,11 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 	/*
 	 * First, while little is live across the call.  The fast accessor
 	 * reads the same clock as ktime_get_real_ns(), from the timekeeper's
-	 * latched copy, in fewer instructions.  Across an update of the
-	 * clock's rate another CPU may read a hair behind; on one CPU, so
-	 * within a ring, time keeps its order (kernel/time/timekeeping.c).
+	 * latched copy, in fewer instructions.  During an update of the
+	 * clock's rate a reading may come out a fraction of a nanosecond
+	 * behind one just before it (kernel/time/timekeeping.c), and a step
+	 * of the clock reorders readings with either: readers merge rings
+	 * by time without relying on their order.
 	 */
 	tstamp = ktime_get_real_fast_ns();
 	caplen = min3(len, set->snaplen, res);

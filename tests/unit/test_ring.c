@@ -544,11 +544,13 @@ static void test_batch(void **state)
 		assert_int_equal(n, 4);
 		for (i = 0; i < 3; i++)	/* nothing of this batch given back */
 			assert_int_equal(ctrl_of(&s, i)->tail, start[i]);
-		n += kcap_rings_next_batch(&s.rs, pkts + 4, 64);
+		n += kcap_rings_next_batch(&s.rs, pkts + 4,
+					    KCAP_RINGS_BATCH_MAX - 4);
 		assert_int_equal(n, 9);
 		for (i = 0; i < 9; i++, next++)
 			assert_frame(&pkts[i], next, 100, (uint8_t)next);
-		assert_int_equal(kcap_rings_next_batch(&s.rs, pkts, 64), 0);
+		assert_int_equal(kcap_rings_next_batch(&s.rs, pkts,
+						       KCAP_RINGS_BATCH_MAX), 0);
 		for (i = 0; i < 3; i++)
 			assert_int_equal(ctrl_of(&s, i)->tail, s.head[i]);
 	}
@@ -638,8 +640,9 @@ static void test_merge_random(void **state)
 		synth_rings(&s);
 
 		got = 0;
-		while ((n = kcap_rings_next_recs(&s.rs, recs,
-				1 + (unsigned int)(test_rnd(&x) % 64))) > 0) {
+		while ((n = kcap_rings_next_recs(&s.rs, recs, 1 +
+				(unsigned int)(test_rnd(&x) %
+					       KCAP_RINGS_BATCH_MAX))) > 0) {
 			k = (unsigned int)n;
 			if (!(test_rnd(&x) % 4))
 				k = (unsigned int)(test_rnd(&x) % (k + 1));
@@ -923,7 +926,8 @@ static void test_write_recs_same(void **state)
 			wb = memfd_writer(fmt, 100, &fb);
 
 			synth_mixed(&s, 100);
-			while ((n = kcap_rings_next_batch(&s.rs, pkts, 64)) > 0) {
+			while ((n = kcap_rings_next_batch(&s.rs, pkts,
+							  KCAP_RINGS_BATCH_MAX)) > 0) {
 				for (i = 0; i < n; i++) {
 					if (anydev)
 						pkts[i].frame.ifindex = 0;

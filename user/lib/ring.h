@@ -41,9 +41,11 @@ struct kcap_ring {
 };
 
 /*
- * Packets per kcap_rings_next_batch(): what a reader does once a batch (a
- * clock read, its limits, a call into the writer) is shared by this many
- * frames at a high rate; at a low one a batch is what the rings hold.
+ * The most records kcap_rings_next_recs() and kcap_rings_next_batch() hand
+ * out at once, and the reader's batch.  What a reader does once a batch
+ * (a clock read, its limits, a call into the writer) is shared by up to
+ * this many frames: at a high rate a batch is full, at a low one it is
+ * what the rings hold.
  */
 #define KCAP_RINGS_BATCH_MAX	256
 
