@@ -763,6 +763,10 @@ enum corruption {
 	BAD_CAPLEN_OVER_LEN,
 	BAD_HEAD_FAR,
 	BAD_HEAD_ODD,
+	BAD_REC_LEN_SMALL,
+	BAD_HDR_LEN_LONG,
+	BAD_TAIL_NOT_PAD,
+	BAD_TAIL_PAD_LONG,
 };
 
 /* Each corruption is reported as -EBADMSG, nothing read past it. */
@@ -771,16 +775,29 @@ static void test_corrupt(void **state)
 	enum corruption c;
 
 	(void)state;
-	for (c = BAD_REC_LEN_ZERO; c <= BAD_HEAD_ODD; c++) {
+	for (c = BAD_REC_LEN_ZERO; c <= BAD_TAIL_PAD_LONG; c++) {
 		struct kcap_rec *rec;
 		struct synth s;
 
 		/* PAST_END: a record of 56 bytes at 64 bytes from the end. */
 		uint32_t start = c == BAD_REC_LEN_PAST_END ? 4096 - 64 : 0;
 		uint32_t caplen = c == BAD_REC_LEN_PAST_END ? 16 : 40;
+		/* TAIL_*: fewer bytes than a header left before the end. */
+		bool tail = c == BAD_TAIL_NOT_PAD || c == BAD_TAIL_PAD_LONG;
 
+		if (tail)
+			start = 4096 - (c == BAD_TAIL_NOT_PAD ? 32 : 16);
 		synth_open(&s, 1, start);
-		rec = rec_of(synth_put_rec(&s, 0, 1, caplen, 0));
+		if (tail) {
+			/* By hand: synth_put() would pad to the end. */
+			rec = (struct kcap_rec *)(data_of(&s, 0) + start);
+			memset(rec, 0, 4096 - start);
+			rec->rec_len = c == BAD_TAIL_NOT_PAD ? 32 : 24;
+			rec->flags = c == BAD_TAIL_PAD_LONG ? KCAP_REC_F_PAD : 0;
+			s.head[0] = start + rec->rec_len;
+		} else {
+			rec = rec_of(synth_put_rec(&s, 0, 1, caplen, 0));
+		}
 		switch (c) {
 		case BAD_REC_LEN_ZERO:
 			rec->rec_len = 0;
@@ -810,6 +827,16 @@ static void test_corrupt(void **state)
 			break;
 		case BAD_HEAD_ODD:
 			s.head[0] -= 4;
+			break;
+		case BAD_REC_LEN_SMALL:
+			/* Aligned and within the ring, but not a header's. */
+			rec->rec_len = 32;
+			break;
+		case BAD_HDR_LEN_LONG:
+			rec->hdr_len = 0xfff8;
+			break;
+		case BAD_TAIL_NOT_PAD:
+		case BAD_TAIL_PAD_LONG:
 			break;
 		}
 		synth_publish(&s, 0);

@@ -56,19 +56,26 @@ static inline bool kcap_rec_len_ok(uint32_t rec_len, uint32_t avail)
  * next stays KCAP_REC_ALIGN-aligned: head is checked so when it is loaded
  * (and forgotten if it is not), and next moves by checked rec_lens only.
  * Each record is checked to lie within both the data area and what head
- * published before any of it is read: within @avail bytes, which the
- * inner loop counts down, from where next is to the nearer of head and
- * the data area's end.  A loop of its own, over up to KCAP_RING_QUEUE
- * records, so that the ring's state stays in registers: this is most of
- * what a record costs to read.
+ * published before any of it is used: within the bytes from where next
+ * is to the nearer of head and the data area's end, which the inner loop
+ * counts down as @room, those bytes less a header's.  While @room is not
+ * negative a whole header is there to read, and a record's rec_len less
+ * a header's, @over, is checked against it in one test (it wraps to a
+ * huge value when rec_len is smaller than a header).  Fewer bytes than a
+ * header can only be a padding record, at the data area's end.  A loop
+ * of its own, over up to KCAP_RING_QUEUE records, so that the ring's
+ * state stays in registers: this is most of what a record costs to read.
  */
 static int kcap_ring_fill(struct kcap_ring *r)
 {
+	const int64_t hdr = sizeof(struct kcap_rec);
 	uint32_t tail = r->next, head = r->head, avail, rec_len, hdr_len;
 	const struct kcap_rec **q = r->q, **const qend = q + KCAP_RING_QUEUE;
 	const struct kcap_rec *rec;
 	const uint8_t *p, *start;
-	uint32_t caplen, pos;
+	uint64_t over, caplen;
+	uint32_t pos;
+	int64_t room;
 	int ret = 0;
 
 	while (q < qend) {
@@ -86,33 +93,47 @@ static int kcap_ring_fill(struct kcap_ring *r)
 		if (avail > head - tail)
 			avail = head - tail;
 		start = p = r->data + pos;
-		do {
-			/* Of a padding record only rec_len and flags are valid. */
+		room = (int64_t)avail - hdr;
+		while (room >= 0) {
 			rec = (const struct kcap_rec *)p;
 			rec_len = rec->rec_len;
-			if (!kcap_rec_len_ok(rec_len, avail))
-				goto bad;
-			avail -= rec_len;
 			if (__builtin_expect(rec->flags & KCAP_REC_F_PAD, 0)) {
+				/* Only rec_len and flags are valid. */
+				if (!kcap_rec_len_ok(rec_len,
+						     (uint32_t)(room + hdr)))
+					goto bad;
+				room -= rec_len;
 				p += rec_len;
 				continue;
 			}
-			/*
-			 * The header is read only within rec_len; hdr_len +
-			 * caplen, 64 bits wide, cannot wrap.  One branch for
-			 * the three tests.
-			 */
-			if (rec_len < sizeof(*rec))
-				goto bad;
+			over = (uint64_t)rec_len - (uint64_t)hdr;
 			hdr_len = rec->hdr_len;
 			caplen = rec->caplen;
-			if ((hdr_len < sizeof(*rec)) |
-			    ((uint64_t)hdr_len + caplen > rec_len) |
-			    (caplen > rec->len))
+			if (over > (uint64_t)room ||
+			    (rec_len & (KCAP_REC_ALIGN - 1)))
+				goto bad;
+			/*
+			 * hdr_len >= sizeof(*rec) and hdr_len + caplen <=
+			 * rec_len in one test: a smaller hdr_len wraps.
+			 */
+			if ((uint32_t)(hdr_len - hdr) + caplen > over ||
+			    caplen > rec->len)
 				goto bad;
 			*q++ = rec;
 			p += rec_len;
-		} while (avail && q < qend);
+			room -= rec_len;
+			if (q == qend)
+				break;
+		}
+		if (room > -hdr && q < qend) {
+			/* Fewer bytes than a header: padding, or corrupt. */
+			rec = (const struct kcap_rec *)p;
+			rec_len = rec->rec_len;
+			if (!(rec->flags & KCAP_REC_F_PAD) ||
+			    !kcap_rec_len_ok(rec_len, (uint32_t)(room + hdr)))
+				goto bad;
+			p += rec_len;
+		}
 		tail += (uint32_t)(p - start);
 	}
 	goto out;
@@ -287,14 +308,15 @@ kcap_rings_run1(struct kcap_ring *r, const struct kcap_rec **restrict recs,
 		unsigned int max)
 {
 	const struct kcap_rec *const *q = r->q + r->qh;
+	const uint32_t x = r->idx, xs[4] = { x, x, x, x };
 	unsigned int m = r->qn - r->qh, i;
-	const uint32_t x = r->idx;
 
 	if (m > max - n)
 		m = max - n;
 	memcpy(recs + n, q, m * sizeof(*q));
-	for (i = 0; i < m; i++)
-		last[n + i].ring = x;
+	/* Four at a time, into the slack at last[]'s end. */
+	for (i = 0; i < m; i += 4)
+		memcpy(&last[n + i], xs, sizeof(xs));
 	r->qh += m;
 	return n + m;
 }

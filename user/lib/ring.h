@@ -60,9 +60,12 @@ struct kcap_rings {
 	struct kcap_ring	**order;	/* kcap_rings_next_recs()'s */
 	unsigned int		nr;
 	uint32_t		batch;	/* give back a ring's space by this much */
-	/* Each packet of the last batch's ring. */
+	/*
+	 * Each packet of the last batch's ring; past last_n, slack for
+	 * stores of four at a time.
+	 */
 	unsigned int		last_n;
-	struct kcap_rings_pos	last[KCAP_RINGS_BATCH_MAX];
+	struct kcap_rings_pos	last[KCAP_RINGS_BATCH_MAX + 3];
 };
 
 /*
