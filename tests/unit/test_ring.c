@@ -927,6 +927,17 @@ static void test_copy_frame_bytes(void **state)
 	}
 }
 
+/* The frame bytes of records @recs[0..n), as in the ring. */
+static uint64_t recs_data(const struct kcap_rec *const *recs, unsigned int n)
+{
+	uint64_t data = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		data += recs[i]->caplen;
+	return data;
+}
+
 /*
  * Records written whole by kcap_writer_write_recs(), in runs of 1 to 9,
  * make the same file as their packets through kcap_writer_write(): pcap
@@ -973,6 +984,8 @@ static void test_write_recs_same(void **state)
 					(unsigned int)n, UINT64_MAX, anydev,
 					&done), 0);
 				assert_int_equal(done, n);
+				assert_int_equal(kcap_writer_recs_data(wb),
+						 recs_data(recs, done));
 				total += done;
 			}
 			assert_int_equal(n, 0);
@@ -1084,10 +1097,14 @@ static void test_write_recs_buffer_limit(void **state)
 							after[NR - 10], false,
 							&done), 0);
 		assert_int_equal(done, NR - 10);
+		/* Across the writes out of the buffer: what was written. */
+		assert_int_equal(kcap_writer_recs_data(wb),
+				 (uint64_t)(NR - 10) * CAPLEN);
 		assert_int_equal(kcap_writer_write_recs(wb, recs + done, 10,
 							after[NR] - 1, false,
 							&done), 0);
 		assert_int_equal(done, 9);
+		assert_int_equal(kcap_writer_recs_data(wb), 9 * CAPLEN);
 		assert_int_equal(kcap_writer_write_recs(wb, recs + NR - 1, 1,
 							after[NR], false,
 							&done), 0);

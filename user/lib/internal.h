@@ -134,6 +134,12 @@ int kcap_writer_write_recs(struct kcap_writer *w,
 			   const struct kcap_rec *const *recs, unsigned int n,
 			   uint64_t limit, bool anydev, unsigned int *done);
 
+/*
+ * The frame bytes (caplen, as in the ring: uncut) of the records the
+ * last kcap_writer_write_recs() wrote: what it counted, not summed again.
+ */
+uint64_t kcap_writer_recs_data(const struct kcap_writer *w);
+
 /* record.c: the decisions of a recording, apart from its loop. */
 
 #define KCAP_RECORD_PATH_MAX	4096

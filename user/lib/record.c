@@ -580,20 +580,14 @@ static uint64_t kcap_record_limit(const struct kcap_record *r)
 }
 
 /*
- * @n records just written at @now, counted as kcap_record_take() counts
- * each frame (first: a failure to write out then takes back what it
- * lost), and the file written out if enough is buffered: false if that
- * failed (said, the recording stopped).
+ * @n records of @data frame bytes just written at @now, counted as
+ * kcap_record_take() counts each frame (first: a failure to write out
+ * then takes back what it lost), and the file written out if enough is
+ * buffered: false if that failed (said, the recording stopped).
  */
-static bool kcap_record_count(struct kcap_record *r,
-			      const struct kcap_rec *const *recs,
-			      unsigned int n, uint64_t now)
+static bool kcap_record_count(struct kcap_record *r, unsigned int n,
+			      uint64_t data, uint64_t now)
 {
-	uint64_t data = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		data += recs[i]->caplen;
 	kcap_record_counted(r, n, data, now);
 	return !kcap_record_flush_due(r);
 }
@@ -662,7 +656,10 @@ static unsigned int kcap_record_take_recs(struct kcap_record *r,
 		    KCAP_RECORD_WRITE) {
 			err = kcap_writer_write_recs(r->w, recs + i, max, limit,
 						     anydev, &done);
-			if (done && !kcap_record_count(r, recs + i, done, now))
+			if (done &&
+			    !kcap_record_count(r, done,
+					       kcap_writer_recs_data(r->w),
+					       now))
 				err = 0;	/* failed writing out: said */
 			i += done;
 			if (err)

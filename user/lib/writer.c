@@ -224,9 +224,15 @@ int kcap_writer_write_recs(struct kcap_writer *w,
 			   uint64_t limit, bool anydev, unsigned int *done)
 {
 	*done = 0;
+	w->recs_data = 0;
 	if (w->err)
 		return w->err;
 	return w->ops->write_recs(w, recs, n, limit, anydev, done);
+}
+
+uint64_t kcap_writer_recs_data(const struct kcap_writer *w)
+{
+	return w->recs_data;
 }
 
 int kcap_writer_flush(struct kcap_writer *w)

@@ -42,6 +42,7 @@ struct kcap_writer {
 	uint64_t		data;		/* their captured bytes */
 	uint64_t		frames_good;	/* in the file up to good */
 	uint64_t		data_good;
+	uint64_t		recs_data;	/* of the last write_recs() */
 	int			linktype;
 	uint32_t		snaplen;	/* 0: no limit */
 	bool			nano;
@@ -124,6 +125,29 @@ static inline void kcap_pcap_rec_header_at(uint8_t *p, uint64_t sec,
 	memcpy(p + 4, &frac_out, 4);
 	memcpy(p + 8, &caplen, 4);
 	memcpy(p + 12, &len, 4);
+}
+
+/*
+ * The same of ring record @rec, its frame cut to @caplen if @cut: caplen
+ * and len are side by side in both, in host order, so they go in one
+ * copy (and caplen again if it was cut).
+ */
+static inline __attribute__((always_inline)) void
+kcap_pcap_rec_header_ring(uint8_t *p, uint64_t sec, uint32_t frac,
+			  const struct kcap_rec *rec, bool cut,
+			  uint32_t caplen, bool nano)
+{
+	uint32_t frac_out = nano ? frac : frac / 1000;
+	uint32_t sec32 = (uint32_t)sec;
+
+	_Static_assert(offsetof(struct kcap_rec, len) ==
+		       offsetof(struct kcap_rec, caplen) + 4,
+		       "caplen and len side by side, as in a pcap record");
+	memcpy(p, &sec32, 4);
+	memcpy(p + 4, &frac_out, 4);
+	memcpy(p + 8, &rec->caplen, 8);
+	if (cut)
+		memcpy(p + 8, &caplen, 4);
 }
 
 /* The same of a time in ns. */
@@ -238,6 +262,7 @@ kcap_writer_batch_count(struct kcap_writer *w, struct kcap_writer_batch *b,
 	w->buf_len = (size_t)(b->pos - w->buf);
 	kcap_writer_count(w, i - b->counted, (size_t)(b->pos - b->start),
 			  b->data);
+	w->recs_data += b->data;
 	b->counted = i;
 	b->start = b->pos;
 	b->data = 0;

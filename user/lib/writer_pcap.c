@@ -131,7 +131,7 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 	uint64_t ts, base = 0, sec = 0;
 	struct kcap_writer_batch b;
 	const struct kcap_rec *rec;
-	uint32_t caplen;
+	uint32_t caplen, rec_caplen;
 	unsigned int i;
 	size_t need;
 	int err = 0;
@@ -139,7 +139,8 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 	kcap_writer_batch_init(w, &b, limit);
 	for (; r < end; r++) {
 		rec = *r;
-		caplen = rec->caplen < snap ? rec->caplen : snap;
+		rec_caplen = rec->caplen;
+		caplen = rec_caplen < snap ? rec_caplen : snap;
 		need = KCAP_PCAP_REC_HDR + caplen;
 		if (need > b.budget) {
 			err = kcap_writer_batch_room(w, &b, limit, need,
@@ -155,9 +156,9 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 			sec = ts / 1000000000;
 			base = sec * 1000000000;
 		}
-		kcap_pcap_rec_header_at(b.pos, sec, (uint32_t)(ts - base),
-					caplen, rec->len, nano);
-		b.data += rec->caplen;	/* as kcap_writer_write(): uncut */
+		kcap_pcap_rec_header_ring(b.pos, sec, (uint32_t)(ts - base),
+					  rec, caplen < rec_caplen, caplen, nano);
+		b.data += rec_caplen;	/* as kcap_writer_write(): uncut */
 		kcap_copy_frame_bytes(b.pos + KCAP_PCAP_REC_HDR,
 				      kcap_rec_data(rec), caplen);
 		b.pos += KCAP_PCAP_REC_HDR + caplen;
