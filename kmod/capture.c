@@ -33,43 +33,40 @@
 #include "compat.h"
 #include "internal.h"
 
+/*
+ * The filter's verdict on the frame of @len bytes, which starts @mac_len
+ * bytes before skb->data: the program runs with skb->data there, and
+ * skb->data is put back after.
+ */
 static __always_inline unsigned int kcap_filter(const struct kcap_settings *set,
 						struct sk_buff *skb,
-						unsigned int len)
+						unsigned int len,
+						unsigned int mac_len)
 {
+	unsigned int res;
+
 	if (!set->prog)
 		return len;
+	__skb_push(skb, mac_len);
 	/*
 	 * Not bpf_prog_run_save_cb(), which pins the task to its CPU around
 	 * the run and saves skb->cb for a program that reads it: a classic
 	 * filter cannot, and with bottom halves off nothing migrates.
 	 */
-	return bpf_prog_run(set->prog, skb);
+	res = bpf_prog_run(set->prog, skb);
+	__skb_pull(skb, mac_len);
+	return res;
 }
 
-/*
- * Copy @n bytes of the frame: a cooked header first if @cooked, else with
- * an offloaded VLAN tag written back if @vlan.
- */
-static __always_inline int kcap_copy_frame(const struct sk_buff *skb, u8 *to,
-					   unsigned int n, bool vlan,
-					   const u8 *cooked)
+/* kcap_copy_frame() where it needs skb_copy_bits(): from skb->data. */
+static int kcap_copy_bits(const struct sk_buff *skb, u8 *to, unsigned int n,
+			  bool vlan)
 {
 	unsigned int head = min_t(unsigned int, n, 2 * ETH_ALEN), i;
 	u32 tag;
 
-	if (cooked) {
-		head = min_t(unsigned int, n, KCAP_SLL2_HDR_LEN);
-		memcpy(to, cooked, head);
-		return skb_copy_bits(skb, 0, to + head, n - head);
-	}
-	if (!vlan) {
-		if (likely(n <= skb_headlen(skb))) {
-			memcpy(to, skb->data, n);
-			return 0;
-		}
+	if (!vlan)
 		return skb_copy_bits(skb, 0, to, n);
-	}
 	if (skb_copy_bits(skb, 0, to, head))
 		return -EFAULT;
 	if (n == head)
@@ -82,6 +79,36 @@ static __always_inline int kcap_copy_frame(const struct sk_buff *skb, u8 *to,
 		return 0;
 	return skb_copy_bits(skb, head, to + head + VLAN_HLEN,
 			     n - head - VLAN_HLEN);
+}
+
+/*
+ * Copy @n bytes of the frame, which starts @mac_len bytes before
+ * skb->data: a cooked header first if @cooked (then @mac_len is 0), else
+ * with an offloaded VLAN tag written back if @vlan.  A frame in the
+ * linear area is copied from where it is; skb->data is moved to its
+ * start only for skb_copy_bits(), and put back.
+ */
+static __always_inline int kcap_copy_frame(struct sk_buff *skb,
+					   unsigned int mac_len, u8 *to,
+					   unsigned int n, bool vlan,
+					   const u8 *cooked)
+{
+	unsigned int head;
+	int err;
+
+	if (cooked) {
+		head = min_t(unsigned int, n, KCAP_SLL2_HDR_LEN);
+		memcpy(to, cooked, head);
+		return skb_copy_bits(skb, 0, to + head, n - head);
+	}
+	if (!vlan && likely(n <= skb_headlen(skb) + mac_len)) {
+		memcpy(to, skb->data - mac_len, n);
+		return 0;
+	}
+	__skb_push(skb, mac_len);
+	err = kcap_copy_bits(skb, to, n, vlan);
+	__skb_pull(skb, mac_len);
+	return err;
 }
 
 /*
@@ -144,17 +171,18 @@ static_assert(sizeof(struct kcap_rec) == 40);
 /*
  * Count a frame the direction let through and, if the filter passed it
  * (@res bytes at most), put it in this CPU's ring: the frame of @len
- * bytes (an offloaded VLAN tag written back if @vlan, after the
- * KCAP_SLL2_HDR_LEN bytes of @cooked if not NULL), as taken in direction
- * @dir on device @ifindex.  The record is written where the reader will
- * find it, not built on the stack and copied there.
+ * bytes from @mac_len bytes before skb->data (an offloaded VLAN tag
+ * written back if @vlan, after the KCAP_SLL2_HDR_LEN bytes of @cooked if
+ * not NULL), as taken in direction @dir on device @ifindex.  The record
+ * is written where the reader will find it, not built on the stack and
+ * copied there.
  */
 static __always_inline void kcap_deliver(struct kcap_session *s,
 					 const struct kcap_settings *set,
-					 const struct sk_buff *skb,
-					 unsigned int len, unsigned int res,
-					 u8 dir, int ifindex, bool vlan,
-					 const u8 *cooked)
+					 struct sk_buff *skb,
+					 unsigned int mac_len, unsigned int len,
+					 unsigned int res, u8 dir, int ifindex,
+					 bool vlan, const u8 *cooked)
 {
 	struct kcap_pcpu_stats *st = this_cpu_ptr(s->stats);
 	u32 caplen, rec_len, tail, max = s->ring_size / 2 - sizeof(struct kcap_rec);
@@ -221,7 +249,8 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 		.vlan_tpid	= vlan_tpid,
 		.pkt_type	= pkt_type,
 	};
-	if (kcap_copy_frame(skb, (u8 *)(rec + 1), caplen, vlan, cooked))
+	if (kcap_copy_frame(skb, mac_len, (u8 *)(rec + 1), caplen, vlan,
+			    cooked))
 		goto drop;
 	kcap_ring_commit(s, r, rec_len, tail);
 	smp_wmb();	/* seen first: pairs with kcap_session_stats() */
@@ -249,38 +278,38 @@ static __always_inline void __kcap_capture(struct kcap_session *s,
 {
 	const struct kcap_settings *set = rcu_dereference(s->settings);
 	unsigned char pkt_type = skb->pkt_type;
-	unsigned int skb_len = skb->len, len, res;
-	unsigned char *data = skb->data;
+	unsigned int mac_len = 0, len, res;
 	bool vlan;
 
 	if (!(set->direction & dir))
 		return;
 
 	lockdep_assert_in_softirq();
-	/* Received, from the MAC header, as sent; restored as found below. */
+	/*
+	 * Received, from the MAC header, as sent: mac_len bytes before
+	 * skb->data, which is moved there only for what needs it.
+	 */
 	if (dir == KCAP_DIR_IN && skb_mac_header_was_set(skb))
-		__skb_push(skb, data - skb_mac_header(skb));
+		mac_len = skb->data - skb_mac_header(skb);
 	if (dir == KCAP_DIR_OUT)
 		skb->pkt_type = PACKET_OUTGOING;
 
+	len = skb->len + mac_len;
 	vlan = skb_vlan_tag_present(skb) && s->linktype == KCAP_LINKTYPE_ETHERNET &&
-	       skb->len >= 2 * ETH_ALEN;
-	len = skb->len + (vlan ? VLAN_HLEN : 0);
-	res = kcap_filter(set, skb, len);
+	       len >= 2 * ETH_ALEN;
+	if (vlan)
+		len += VLAN_HLEN;
+	res = kcap_filter(set, skb, len, mac_len);
 	/* A copy each, with and without a tag: vlan folds away in each. */
 	if (vlan)
-		kcap_deliver(s, set, skb, len, res, dir, s->ifindex, true,
-			     NULL);
+		kcap_deliver(s, set, skb, mac_len, len, res, dir, s->ifindex,
+			     true, NULL);
 	else
-		kcap_deliver(s, set, skb, len, res, dir, s->ifindex, false,
-			     NULL);
+		kcap_deliver(s, set, skb, mac_len, len, res, dir, s->ifindex,
+			     false, NULL);
 
-	if (dir == KCAP_DIR_IN) {
-		skb->data = data;
-		skb->len = skb_len;
-	} else {
+	if (dir == KCAP_DIR_OUT)
 		skb->pkt_type = pkt_type;
-	}
 }
 
 /**
@@ -377,10 +406,10 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 		skb->pkt_type = PACKET_OUTGOING;
 
 	len = KCAP_SLL2_HDR_LEN + skb->len;
-	res = kcap_filter(set, skb, len);
+	res = kcap_filter(set, skb, len, 0);
 	if (res)
 		kcap_cooked_header(&sll, skb, dev);
-	kcap_deliver(s, set, skb, len, res, dir, dev->ifindex, false,
+	kcap_deliver(s, set, skb, 0, len, res, dir, dev->ifindex, false,
 		     (const u8 *)&sll);
 
 	skb->pkt_type = pkt_type;
