@@ -250,6 +250,52 @@ static inline bool kcap_ring_after(const struct kcap_ring *a,
 	return ta > tb || (ta == tb && a->idx > b->idx);
 }
 
+/* kcap_rings_merge2()'s place in each ring's queue and in its output. */
+struct kcap_merge2 {
+	const struct kcap_rec *const	*pa, *const *ea;
+	const struct kcap_rec *const	*pb, *const *eb;
+	const struct kcap_rec		**out, **oend;
+	struct kcap_rings_pos		*lp;
+	uint32_t			xa, xb;
+};
+
+/*
+ * kcap_rings_merge2()'s loop: each ring's next record and its time in
+ * registers (read once per record, not once per comparison).  It stops
+ * where either queue ends or, if @to_oend, where the output does: a test
+ * per record that a merge of queues that fit in the output does without.
+ */
+static inline __attribute__((always_inline)) void
+kcap_merge2_loop(struct kcap_merge2 *m, const bool to_oend)
+{
+	const struct kcap_rec *const *pa = m->pa, *const *pb = m->pb;
+	const struct kcap_rec **out = m->out;
+	struct kcap_rings_pos *lp = m->lp;
+	const struct kcap_rec *ra = *pa, *rb = *pb;
+	uint64_t ta = ra->tstamp_ns, tb = rb->tstamp_ns;
+
+	for (;;) {
+		if (ta <= tb) {
+			*out++ = ra;
+			(lp++)->ring = m->xa;
+			if (++pa == m->ea || (to_oend && out == m->oend))
+				break;
+			ra = *pa;
+			ta = ra->tstamp_ns;
+		} else {
+			*out++ = rb;
+			(lp++)->ring = m->xb;
+			if (++pb == m->eb || (to_oend && out == m->oend))
+				break;
+			rb = *pb;
+			tb = rb->tstamp_ns;
+		}
+	}
+	m->pa = pa;
+	m->pb = pb;
+	m->out = out;
+}
+
 /*
  * The records of rings @a and @b merged into @recs from @n on, up to @max
  * or until either runs out of checked records: the new n.  The loop most
@@ -262,11 +308,8 @@ kcap_rings_merge2(struct kcap_ring *a, struct kcap_ring *b,
 		  struct kcap_rings_pos *restrict last, unsigned int n,
 		  unsigned int max)
 {
-	const struct kcap_rec *const *pa, *const *pb, *const *ea, *const *eb;
-	const struct kcap_rec **out = recs + n, **const oend = recs + max;
-	struct kcap_rings_pos *lp = last + n;
+	struct kcap_merge2 m;
 	struct kcap_ring *t;
-	uint32_t xa, xb;
 
 	/* a is the lower ring, whose record goes first on a tie. */
 	if (a->idx > b->idx) {
@@ -274,28 +317,22 @@ kcap_rings_merge2(struct kcap_ring *a, struct kcap_ring *b,
 		a = b;
 		b = t;
 	}
-	pa = a->q + a->qh;
-	ea = a->q + a->qn;
-	pb = b->q + b->qh;
-	eb = b->q + b->qn;
-	xa = a->idx;
-	xb = b->idx;
-	for (;;) {
-		if ((*pa)->tstamp_ns <= (*pb)->tstamp_ns) {
-			*out++ = *pa;
-			(lp++)->ring = xa;
-			if (++pa == ea || out == oend)
-				break;
-		} else {
-			*out++ = *pb;
-			(lp++)->ring = xb;
-			if (++pb == eb || out == oend)
-				break;
-		}
-	}
-	a->qh = (unsigned int)(pa - a->q);
-	b->qh = (unsigned int)(pb - b->q);
-	return (unsigned int)(out - recs);
+	m.pa = a->q + a->qh;
+	m.ea = a->q + a->qn;
+	m.pb = b->q + b->qh;
+	m.eb = b->q + b->qn;
+	m.out = recs + n;
+	m.oend = recs + max;
+	m.lp = last + n;
+	m.xa = a->idx;
+	m.xb = b->idx;
+	if ((a->qn - a->qh) + (b->qn - b->qh) <= max - n)
+		kcap_merge2_loop(&m, false);
+	else
+		kcap_merge2_loop(&m, true);
+	a->qh = (unsigned int)(m.pa - a->q);
+	b->qh = (unsigned int)(m.pb - b->q);
+	return (unsigned int)(m.out - recs);
 }
 
 /*
