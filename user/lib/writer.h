@@ -128,24 +128,38 @@ static inline void kcap_pcap_rec_header_at(uint8_t *p, uint64_t sec,
 }
 
 /*
- * The same of ring record @rec, its frame cut to @caplen if @cut: caplen
- * and len are side by side in both, in host order, so they go in one
- * copy (and caplen again if it was cut).
+ * A ring record's caplen and len, side by side in host order as in a
+ * pcap record header, read at once (the ring is shared: what is written
+ * must be what was read).
  */
-static inline __attribute__((always_inline)) void
-kcap_pcap_rec_header_ring(uint8_t *p, uint64_t sec, uint32_t frac,
-			  const struct kcap_rec *rec, bool cut,
-			  uint32_t caplen, bool nano)
+static inline __attribute__((always_inline)) uint64_t
+kcap_rec_lens(const struct kcap_rec *rec, uint32_t *caplen)
 {
-	uint32_t frac_out = nano ? frac : frac / 1000;
-	uint32_t sec32 = (uint32_t)sec;
+	uint64_t lens;
 
 	_Static_assert(offsetof(struct kcap_rec, len) ==
 		       offsetof(struct kcap_rec, caplen) + 4,
 		       "caplen and len side by side, as in a pcap record");
+	memcpy(&lens, &rec->caplen, sizeof(lens));
+	memcpy(caplen, &lens, sizeof(*caplen));
+	return lens;
+}
+
+/*
+ * kcap_pcap_rec_header_at() of a ring record's @lens (kcap_rec_lens()),
+ * its frame cut to @caplen if @cut: one copy of the two lengths, and of
+ * caplen again if it was cut.
+ */
+static inline __attribute__((always_inline)) void
+kcap_pcap_rec_header_lens(uint8_t *p, uint64_t sec, uint32_t frac,
+			  uint64_t lens, bool cut, uint32_t caplen, bool nano)
+{
+	uint32_t frac_out = nano ? frac : frac / 1000;
+	uint32_t sec32 = (uint32_t)sec;
+
 	memcpy(p, &sec32, 4);
 	memcpy(p + 4, &frac_out, 4);
-	memcpy(p + 8, &rec->caplen, 8);
+	memcpy(p + 8, &lens, 8);
 	if (cut)
 		memcpy(p + 8, &caplen, 4);
 }

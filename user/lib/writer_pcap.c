@@ -132,6 +132,7 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 	struct kcap_writer_batch b;
 	const struct kcap_rec *rec;
 	uint32_t caplen, rec_caplen;
+	uint64_t lens;
 	unsigned int i;
 	size_t need;
 	int err = 0;
@@ -139,7 +140,7 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 	kcap_writer_batch_init(w, &b, limit);
 	for (; r < end; r++) {
 		rec = *r;
-		rec_caplen = rec->caplen;
+		lens = kcap_rec_lens(rec, &rec_caplen);
 		caplen = rec_caplen < snap ? rec_caplen : snap;
 		need = KCAP_PCAP_REC_HDR + caplen;
 		if (need > b.budget) {
@@ -156,8 +157,9 @@ kcap_pcap_recs(struct kcap_writer *w, const struct kcap_rec *const *recs,
 			sec = ts / 1000000000;
 			base = sec * 1000000000;
 		}
-		kcap_pcap_rec_header_ring(b.pos, sec, (uint32_t)(ts - base),
-					  rec, caplen < rec_caplen, caplen, nano);
+		kcap_pcap_rec_header_lens(b.pos, sec, (uint32_t)(ts - base),
+					  lens, caplen < rec_caplen, caplen,
+					  nano);
 		b.data += rec_caplen;	/* as kcap_writer_write(): uncut */
 		kcap_copy_frame_bytes(b.pos + KCAP_PCAP_REC_HDR,
 				      kcap_rec_data(rec), caplen);
