@@ -382,6 +382,20 @@ static void test_pads_only(void **state)
 	synth_put_rec(&s, 0, 9, 10, 9);
 	synth_publish(&s, 0);
 	expect_frame(&s, 9, 10, 9);
+
+	/* Short ones up to head: fewer bytes there than a header. */
+	synth_pad(&s, 0, 8);
+	synth_publish(&s, 0);
+	expect_end(&s);
+	synth_pad(&s, 0, 16);
+	synth_pad(&s, 0, 8);
+	synth_publish(&s, 0);
+	expect_end(&s);
+	assert_int_equal(ctrl_of(&s, 0)->tail, s.head[0]);
+	synth_put_rec(&s, 0, 10, 3, 10);
+	synth_publish(&s, 0);
+	expect_frame(&s, 10, 3, 10);
+	expect_end(&s);
 	synth_close(&s);
 }
 
@@ -767,6 +781,7 @@ enum corruption {
 	BAD_HDR_LEN_LONG,
 	BAD_TAIL_NOT_PAD,
 	BAD_TAIL_PAD_LONG,
+	BAD_SHORT_AT_HEAD,
 };
 
 /* Each corruption is reported as -EBADMSG, nothing read past it. */
@@ -775,24 +790,28 @@ static void test_corrupt(void **state)
 	enum corruption c;
 
 	(void)state;
-	for (c = BAD_REC_LEN_ZERO; c <= BAD_TAIL_PAD_LONG; c++) {
+	for (c = BAD_REC_LEN_ZERO; c <= BAD_SHORT_AT_HEAD; c++) {
 		struct kcap_rec *rec;
 		struct synth s;
 
 		/* PAST_END: a record of 56 bytes at 64 bytes from the end. */
 		uint32_t start = c == BAD_REC_LEN_PAST_END ? 4096 - 64 : 0;
 		uint32_t caplen = c == BAD_REC_LEN_PAST_END ? 16 : 40;
-		/* TAIL_*: fewer bytes than a header left before the end. */
-		bool tail = c == BAD_TAIL_NOT_PAD || c == BAD_TAIL_PAD_LONG;
+		/*
+		 * TAIL_*: fewer bytes than a header left before the end;
+		 * SHORT_AT_HEAD: a record of 32 bytes, head right after it.
+		 */
+		bool tail = c == BAD_TAIL_NOT_PAD || c == BAD_TAIL_PAD_LONG ||
+			    c == BAD_SHORT_AT_HEAD;
 
-		if (tail)
+		if (c == BAD_TAIL_NOT_PAD || c == BAD_TAIL_PAD_LONG)
 			start = 4096 - (c == BAD_TAIL_NOT_PAD ? 32 : 16);
 		synth_open(&s, 1, start);
 		if (tail) {
 			/* By hand: synth_put() would pad to the end. */
 			rec = (struct kcap_rec *)(data_of(&s, 0) + start);
-			memset(rec, 0, 4096 - start);
-			rec->rec_len = c == BAD_TAIL_NOT_PAD ? 32 : 24;
+			memset(rec, 0, c == BAD_SHORT_AT_HEAD ? 64 : 4096 - start);
+			rec->rec_len = c == BAD_TAIL_PAD_LONG ? 24 : 32;
 			rec->flags = c == BAD_TAIL_PAD_LONG ? KCAP_REC_F_PAD : 0;
 			s.head[0] = start + rec->rec_len;
 		} else {
@@ -837,6 +856,7 @@ static void test_corrupt(void **state)
 			break;
 		case BAD_TAIL_NOT_PAD:
 		case BAD_TAIL_PAD_LONG:
+		case BAD_SHORT_AT_HEAD:
 			break;
 		}
 		synth_publish(&s, 0);

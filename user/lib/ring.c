@@ -62,8 +62,8 @@ static inline bool kcap_rec_len_ok(uint32_t rec_len, uint32_t avail)
  * negative a whole header is there to read, and a record's rec_len less
  * a header's, @over, is checked against it in one test (it wraps to a
  * huge value when rec_len is smaller than a header).  Fewer bytes than a
- * header can only be a padding record, at the data area's end.  A loop
- * of its own, over up to KCAP_RING_QUEUE records, so that the ring's
+ * header (before the data area's end, where the kernel pads, or before
+ * head) can only be a padding record.  A loop of its own, over up to KCAP_RING_QUEUE records, so that the ring's
  * state stays in registers: this is most of what a record costs to read.
  */
 static int kcap_ring_fill(struct kcap_ring *r)
@@ -351,7 +351,10 @@ kcap_rings_run1(struct kcap_ring *r, const struct kcap_rec **restrict recs,
 	if (m > max - n)
 		m = max - n;
 	memcpy(recs + n, q, m * sizeof(*q));
-	/* Four at a time, into the slack at last[]'s end. */
+	/*
+	 * Four at a time, into the slack at last[]'s end: n + m is at most
+	 * KCAP_RINGS_BATCH_MAX, so the last store ends 3 entries past it.
+	 */
 	for (i = 0; i < m; i += 4)
 		memcpy(&last[n + i], xs, sizeof(xs));
 	r->qh += m;

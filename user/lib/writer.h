@@ -140,7 +140,8 @@ kcap_rec_lens(const struct kcap_rec *rec, uint32_t *caplen)
 	_Static_assert(offsetof(struct kcap_rec, len) ==
 		       offsetof(struct kcap_rec, caplen) + 4,
 		       "caplen and len side by side, as in a pcap record");
-	memcpy(&lens, &rec->caplen, sizeof(lens));
+	memcpy(&lens, (const uint8_t *)rec + offsetof(struct kcap_rec, caplen),
+	       sizeof(lens));
 	memcpy(caplen, &lens, sizeof(*caplen));
 	return lens;
 }
