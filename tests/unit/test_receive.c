@@ -602,7 +602,12 @@ static void test_receive_garbage_backoff(void **state)
 	serve_stop(&sv);
 	assert_true(sv.accepted >= 3);
 	assert_true(sv.accepted <= 7);
-	assert_int_equal(ev.streams, sv.accepted);
+	/*
+	 * Each connection read is a stream, but the last one the server
+	 * accepted may come as the client stops, before its header is read.
+	 */
+	assert_true(ev.streams == sv.accepted ||
+		    ev.streams + 1 == sv.accepted);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 }
