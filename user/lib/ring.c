@@ -63,8 +63,9 @@ static inline bool kcap_rec_len_ok(uint32_t rec_len, uint32_t avail)
  * a header's, @over, is checked against it in one test (it wraps to a
  * huge value when rec_len is smaller than a header).  Fewer bytes than a
  * header (before the data area's end, where the kernel pads, or before
- * head) can only be a padding record.  A loop of its own, over up to KCAP_RING_QUEUE records, so that the ring's
- * state stays in registers: this is most of what a record costs to read.
+ * head) can only be a padding record.  A loop of its own, over up to
+ * KCAP_RING_QUEUE records, so that the ring's state stays in registers:
+ * this is most of what a record costs to read.
  */
 static int kcap_ring_fill(struct kcap_ring *r)
 {

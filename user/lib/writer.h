@@ -110,19 +110,26 @@ void kcap_pcap_file_header(uint8_t *p, uint32_t linktype, uint32_t snaplen,
 			   bool nano);
 
 /*
- * A record's header: seconds, micro- or nanoseconds, caplen, len; of a
- * time given as @sec seconds and @frac ns past them.
+ * A record header's time: seconds, micro- or nanoseconds; of a time given
+ * as @sec seconds and @frac ns past them.  Field by field: stores of
+ * registers, no copy through the stack.
  */
-static inline void kcap_pcap_rec_header_at(uint8_t *p, uint64_t sec,
-					   uint32_t frac, uint32_t caplen,
-					   uint32_t len, bool nano)
+static inline __attribute__((always_inline)) void
+kcap_pcap_rec_time(uint8_t *p, uint64_t sec, uint32_t frac, bool nano)
 {
 	uint32_t frac_out = nano ? frac : frac / 1000;
 	uint32_t sec32 = (uint32_t)sec;
 
-	/* Field by field: stores of registers, no copy through the stack. */
 	memcpy(p, &sec32, 4);
 	memcpy(p + 4, &frac_out, 4);
+}
+
+/* A record's header: its time, caplen, len. */
+static inline void kcap_pcap_rec_header_at(uint8_t *p, uint64_t sec,
+					   uint32_t frac, uint32_t caplen,
+					   uint32_t len, bool nano)
+{
+	kcap_pcap_rec_time(p, sec, frac, nano);
 	memcpy(p + 8, &caplen, 4);
 	memcpy(p + 12, &len, 4);
 }
@@ -155,11 +162,7 @@ static inline __attribute__((always_inline)) void
 kcap_pcap_rec_header_lens(uint8_t *p, uint64_t sec, uint32_t frac,
 			  uint64_t lens, bool cut, uint32_t caplen, bool nano)
 {
-	uint32_t frac_out = nano ? frac : frac / 1000;
-	uint32_t sec32 = (uint32_t)sec;
-
-	memcpy(p, &sec32, 4);
-	memcpy(p + 4, &frac_out, 4);
+	kcap_pcap_rec_time(p, sec, frac, nano);
 	memcpy(p + 8, &lens, 8);
 	if (cut)
 		memcpy(p + 8, &caplen, 4);
