@@ -114,24 +114,26 @@ static __always_inline int kcap_copy_frame(struct sk_buff *skb,
 /*
  * Room for a record of @rec_len bytes at the head of ring @r, after a
  * padding record where it would not fit before the ring's end; *@tail is
- * where the reader was.  Nothing is published before kcap_ring_commit().
- * Called with bottom halves off, on @r's CPU: its only producer.
+ * where the reader was, *@head where the record starts.  Nothing is
+ * published before kcap_ring_commit().  Called with bottom halves off, on
+ * @r's CPU: its only producer.
  *
  * Return: the record, to fill in; NULL if there is no room.
  */
 static __always_inline struct kcap_rec *
 kcap_ring_reserve(const struct kcap_session *s, struct kcap_ring *r,
-		  u32 rec_len, u32 *tail)
+		  u32 rec_len, u32 *tail, u32 *head)
 {
 	u32 size = s->ring_size, used, off, room;
 	struct kcap_rec *pad;
 
 	/* Pairs with the reader's store-release: it is done with the space. */
 	*tail = smp_load_acquire(&r->ctrl->tail);
-	used = r->head - *tail;
+	*head = r->head;
+	used = *head - *tail;
 	if (used > size)	/* the reader wrote garbage: stop feeding it */
 		return NULL;
-	off = r->head & (size - 1);
+	off = *head & (size - 1);
 	room = size - off;
 	if (room < rec_len) {
 		/* Does not fit before the end: pad to it, start over at 0. */
@@ -140,7 +142,8 @@ kcap_ring_reserve(const struct kcap_session *s, struct kcap_ring *r,
 		pad = (struct kcap_rec *)(r->data + off);
 		pad->rec_len = room;
 		pad->flags = KCAP_REC_F_PAD;
-		WRITE_ONCE(r->head, r->head + room);
+		*head += room;
+		WRITE_ONCE(r->head, *head);
 		off = 0;
 	} else if (size - used < rec_len) {
 		return NULL;
@@ -148,16 +151,20 @@ kcap_ring_reserve(const struct kcap_session *s, struct kcap_ring *r,
 	return (struct kcap_rec *)(r->data + off);
 }
 
-/* Publish the record reserved at @r's head; wake the reader if it waits. */
+/*
+ * Publish the record reserved at @head, @r's head; wake the reader if it
+ * waits.
+ */
 static __always_inline void kcap_ring_commit(struct kcap_session *s,
-					     struct kcap_ring *r, u32 rec_len,
-					     u32 tail)
+					     struct kcap_ring *r, u32 head,
+					     u32 rec_len, u32 tail)
 {
-	WRITE_ONCE(r->head, r->head + rec_len);
+	head += rec_len;
+	WRITE_ONCE(r->head, head);
 	/* Pairs with the reader's load-acquire: the record before the head. */
-	smp_store_release(&r->ctrl->head, r->head);
+	smp_store_release(&r->ctrl->head, head);
 
-	if (READ_ONCE(s->reader_waiting) && r->head - tail >= s->wake_bytes)
+	if (READ_ONCE(s->reader_waiting) && head - tail >= s->wake_bytes)
 		kcap_readers_wake(s);
 }
 
@@ -185,7 +192,7 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 					 bool vlan, const u8 *cooked)
 {
 	struct kcap_pcpu_stats *st = this_cpu_ptr(s->stats);
-	u32 caplen, rec_len, tail, max = s->ring_size / 2 - sizeof(struct kcap_rec);
+	u32 caplen, rec_len, tail, head;
 	__be16 vlan_tpid = 0, protocol;
 	u16 vlan_tci = 0;
 	struct kcap_ring *r;
@@ -214,9 +221,9 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 	 * ring's head is: cut the frame to that, which an emptied ring
 	 * always takes, rather than drop it every time.
 	 */
-	cut = caplen > max;
+	cut = caplen > s->caplen_max;
 	if (cut)
-		caplen = max;
+		caplen = s->caplen_max;
 	/* (Read aside: the record could be anywhere, for the compiler.) */
 	protocol = skb->protocol;
 	pkt_type = skb->pkt_type;
@@ -227,7 +234,7 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 
 	r = &s->rings[smp_processor_id()];
 	rec_len = ALIGN(sizeof(*rec) + caplen, KCAP_REC_ALIGN);
-	rec = kcap_ring_reserve(s, r, rec_len, &tail);
+	rec = kcap_ring_reserve(s, r, rec_len, &tail, &head);
 	if (!rec)
 		goto drop;
 	/*
@@ -252,7 +259,7 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 	if (kcap_copy_frame(skb, mac_len, (u8 *)(rec + 1), caplen, vlan,
 			    cooked))
 		goto drop;
-	kcap_ring_commit(s, r, rec_len, tail);
+	kcap_ring_commit(s, r, head, rec_len, tail);
 	smp_wmb();	/* seen first: pairs with kcap_session_stats() */
 	u64_stats_inc(&st->delivered);
 	u64_stats_add(&st->bytes, caplen);

@@ -173,6 +173,8 @@ struct kcap_stats {
  * @charged_all: @mem_size counts against mem_max_all (a session of a
  *	namespace other than the initial one).
  * @ring_size: data bytes of each ring.
+ * @caplen_max: bytes of a frame a record takes at most: what fits in
+ *	half a ring, which an emptied ring always has room for.
  * @nr_rings: one per possible CPU.
  * @rings: the kernel's side of each ring.
  * @has_reader: a file is bound to the session (one at a time).
@@ -215,6 +217,7 @@ struct kcap_session {
 	size_t			mem_size;
 	bool			charged_all;
 	u32			ring_size;
+	u32			caplen_max;
 	u32			nr_rings;
 	struct kcap_ring	*rings;
 
