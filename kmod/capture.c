@@ -114,26 +114,25 @@ static __always_inline int kcap_copy_frame(struct sk_buff *skb,
 /*
  * Room for a record of @rec_len bytes at the head of ring @r, after a
  * padding record where it would not fit before the ring's end; *@tail is
- * where the reader was, *@head where the record starts.  Nothing is
- * published before kcap_ring_commit().  Called with bottom halves off, on
- * @r's CPU: its only producer.
+ * where the reader was, *@next the head once the record is in.  Nothing
+ * is published before kcap_ring_commit().  Called with bottom halves off,
+ * on @r's CPU: its only producer.
  *
  * Return: the record, to fill in; NULL if there is no room.
  */
 static __always_inline struct kcap_rec *
 kcap_ring_reserve(const struct kcap_session *s, struct kcap_ring *r,
-		  u32 rec_len, u32 *tail, u32 *head)
+		  u32 rec_len, u32 *tail, u32 *next)
 {
-	u32 size = s->ring_size, used, off, room;
+	u32 size = s->ring_size, head = r->head, used, off, room;
 	struct kcap_rec *pad;
 
 	/* Pairs with the reader's store-release: it is done with the space. */
 	*tail = smp_load_acquire(&r->ctrl->tail);
-	*head = r->head;
-	used = *head - *tail;
+	used = head - *tail;
 	if (used > size)	/* the reader wrote garbage: stop feeding it */
 		return NULL;
-	off = *head & (size - 1);
+	off = head & (size - 1);
 	room = size - off;
 	if (room < rec_len) {
 		/* Does not fit before the end: pad to it, start over at 0. */
@@ -142,24 +141,24 @@ kcap_ring_reserve(const struct kcap_session *s, struct kcap_ring *r,
 		pad = (struct kcap_rec *)(r->data + off);
 		pad->rec_len = room;
 		pad->flags = KCAP_REC_F_PAD;
-		*head += room;
-		WRITE_ONCE(r->head, *head);
+		head += room;
+		WRITE_ONCE(r->head, head);
 		off = 0;
 	} else if (size - used < rec_len) {
 		return NULL;
 	}
+	*next = head + rec_len;
 	return (struct kcap_rec *)(r->data + off);
 }
 
 /*
- * Publish the record reserved at @head, @r's head; wake the reader if it
- * waits.
+ * Publish the record reserved at @r's head, which moves to @head; wake
+ * the reader if it waits.
  */
 static __always_inline void kcap_ring_commit(struct kcap_session *s,
 					     struct kcap_ring *r, u32 head,
-					     u32 rec_len, u32 tail)
+					     u32 tail)
 {
-	head += rec_len;
 	WRITE_ONCE(r->head, head);
 	/* Pairs with the reader's load-acquire: the record before the head. */
 	smp_store_release(&r->ctrl->head, head);
@@ -169,9 +168,10 @@ static __always_inline void kcap_ring_commit(struct kcap_session *s,
 }
 
 /*
- * The record's fields add up to its size: it has no holes, so the
- * compound literal below writes every byte the reader can see (a field
- * added must keep it so, or stale ring bytes would reach userland).
+ * The record's fields add up to its size: it has no holes, so storing
+ * each field, and zeros in reserved, writes every byte the reader can
+ * see (a field added must keep it so, and be stored in kcap_deliver(),
+ * or stale ring bytes would reach userland).
  */
 static_assert(sizeof(struct kcap_rec) == 40);
 
@@ -180,15 +180,16 @@ static_assert(sizeof(struct kcap_rec) == 40);
  * (@res bytes at most), put it in this CPU's ring: the frame of @len
  * bytes from @mac_len bytes before skb->data (an offloaded VLAN tag
  * written back if @vlan, after the KCAP_SLL2_HDR_LEN bytes of @cooked if
- * not NULL), as taken in direction @dir on device @ifindex.  The record
- * is written where the reader will find it, not built on the stack and
- * copied there.
+ * not NULL), as taken in direction @dir on device @dev (a session on
+ * every device) or on the session's.  The record is written where the
+ * reader will find it, not built on the stack and copied there.
  */
 static __always_inline void kcap_deliver(struct kcap_session *s,
 					 const struct kcap_settings *set,
 					 struct sk_buff *skb,
 					 unsigned int mac_len, unsigned int len,
-					 unsigned int res, u8 dir, int ifindex,
+					 unsigned int res, u8 dir,
+					 const struct net_device *dev,
 					 bool vlan, const u8 *cooked)
 {
 	struct kcap_pcpu_stats *st = this_cpu_ptr(s->stats);
@@ -224,13 +225,6 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 	cut = caplen > s->caplen_max;
 	if (cut)
 		caplen = s->caplen_max;
-	/* (Read aside: the record could be anywhere, for the compiler.) */
-	protocol = skb->protocol;
-	pkt_type = skb->pkt_type;
-	if (vlan) {
-		vlan_tci = skb_vlan_tag_get(skb);
-		vlan_tpid = skb->vlan_proto;
-	}
 
 	r = &s->rings[smp_processor_id()];
 	rec_len = ALIGN(sizeof(*rec) + caplen, KCAP_REC_ALIGN);
@@ -238,28 +232,42 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 	if (!rec)
 		goto drop;
 	/*
+	 * Read before the header's first store, not just before its own:
+	 * the record could be anywhere, for the compiler, and each store a
+	 * reason to read again.
+	 */
+	protocol = skb->protocol;
+	pkt_type = skb->pkt_type;
+	if (vlan) {
+		vlan_tci = skb_vlan_tag_get(skb);
+		vlan_tpid = skb->vlan_proto;
+	}
+	/*
 	 * The header before the frame's bytes, so that what it takes need
 	 * not live across the copy's call: nothing is published before
-	 * kcap_ring_commit().
+	 * kcap_ring_commit().  Field by field, not as a compound literal,
+	 * which zeroes the whole header first: stored so, the constant
+	 * fields side by side (hdr_len, flags, direction) and the zeros
+	 * merge into wider stores.
 	 */
-	*rec = (struct kcap_rec) {
-		.rec_len	= rec_len,
-		.hdr_len	= sizeof(*rec),
-		.flags		= vlan ? KCAP_REC_F_VLAN : 0,
-		.direction	= dir,
-		.caplen		= caplen,
-		.len		= len,
-		.tstamp_ns	= tstamp,
-		.ifindex	= ifindex,
-		.protocol	= protocol,
-		.vlan_tci	= vlan_tci,
-		.vlan_tpid	= vlan_tpid,
-		.pkt_type	= pkt_type,
-	};
+	rec->rec_len = rec_len;
+	rec->hdr_len = sizeof(*rec);
+	rec->flags = vlan ? KCAP_REC_F_VLAN : 0;
+	rec->direction = dir;
+	rec->caplen = caplen;
+	rec->len = len;
+	rec->tstamp_ns = tstamp;
+	/* Read here, not before the clock: not live across its call. */
+	rec->ifindex = dev ? dev->ifindex : s->ifindex;
+	rec->protocol = protocol;
+	rec->vlan_tci = vlan_tci;
+	rec->vlan_tpid = vlan_tpid;
+	rec->pkt_type = pkt_type;
+	memset(rec->reserved, 0, sizeof(rec->reserved));
 	if (kcap_copy_frame(skb, mac_len, (u8 *)(rec + 1), caplen, vlan,
 			    cooked))
 		goto drop;
-	kcap_ring_commit(s, r, head, rec_len, tail);
+	kcap_ring_commit(s, r, head, tail);
 	smp_wmb();	/* seen first: pairs with kcap_session_stats() */
 	u64_stats_inc(&st->delivered);
 	u64_stats_add(&st->bytes, caplen);
@@ -309,11 +317,11 @@ static __always_inline void __kcap_capture(struct kcap_session *s,
 	res = kcap_filter(set, skb, len, mac_len);
 	/* A copy each, with and without a tag: vlan folds away in each. */
 	if (vlan)
-		kcap_deliver(s, set, skb, mac_len, len, res, dir, s->ifindex,
-			     true, NULL);
+		kcap_deliver(s, set, skb, mac_len, len, res, dir, NULL, true,
+			     NULL);
 	else
-		kcap_deliver(s, set, skb, mac_len, len, res, dir, s->ifindex,
-			     false, NULL);
+		kcap_deliver(s, set, skb, mac_len, len, res, dir, NULL, false,
+			     NULL);
 
 	if (dir == KCAP_DIR_OUT)
 		skb->pkt_type = pkt_type;
@@ -416,7 +424,7 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 	res = kcap_filter(set, skb, len, 0);
 	if (res)
 		kcap_cooked_header(&sll, skb, dev);
-	kcap_deliver(s, set, skb, 0, len, res, dir, dev->ifindex, false,
+	kcap_deliver(s, set, skb, 0, len, res, dir, dev, false,
 		     (const u8 *)&sll);
 
 	skb->pkt_type = pkt_type;
