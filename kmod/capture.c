@@ -101,7 +101,9 @@ static __always_inline int kcap_copy_frame(struct sk_buff *skb,
 		memcpy(to, cooked, head);
 		return skb_copy_bits(skb, 0, to + head, n - head);
 	}
-	if (!vlan && likely(n <= skb_headlen(skb) + mac_len)) {
+	/* A linear frame's bytes are all in its head: @n is no more. */
+	if (!vlan &&
+	    likely(!skb_is_nonlinear(skb) || n <= skb_headlen(skb) + mac_len)) {
 		memcpy(to, skb->data - mac_len, n);
 		return 0;
 	}
@@ -113,23 +115,22 @@ static __always_inline int kcap_copy_frame(struct sk_buff *skb,
 
 /*
  * Room for a record of @rec_len bytes at the head of ring @r, after a
- * padding record where it would not fit before the ring's end; *@tail is
- * where the reader was, *@next the head once the record is in.  Nothing
- * is published before kcap_ring_commit().  Called with bottom halves off,
- * on @r's CPU: its only producer.
+ * padding record where it would not fit before the ring's end; *@next is
+ * the head once the record is in.  Nothing is published before
+ * kcap_ring_commit().  Called with bottom halves off, on @r's CPU: its
+ * only producer.
  *
  * Return: the record, to fill in; NULL if there is no room.
  */
 static __always_inline struct kcap_rec *
 kcap_ring_reserve(const struct kcap_session *s, struct kcap_ring *r,
-		  u32 rec_len, u32 *tail, u32 *next)
+		  u32 rec_len, u32 *next)
 {
 	u32 size = s->ring_size, head = r->head, used, off, room;
 	struct kcap_rec *pad;
 
 	/* Pairs with the reader's store-release: it is done with the space. */
-	*tail = smp_load_acquire(&r->ctrl->tail);
-	used = head - *tail;
+	used = head - smp_load_acquire(&r->ctrl->tail);
 	if (used > size)	/* the reader wrote garbage: stop feeding it */
 		return NULL;
 	off = head & (size - 1);
@@ -153,17 +154,19 @@ kcap_ring_reserve(const struct kcap_session *s, struct kcap_ring *r,
 
 /*
  * Publish the record reserved at @r's head, which moves to @head; wake
- * the reader if it waits.
+ * the reader if it waits and what it has not read reached the mark.  The
+ * reader's tail is read again for that, not kept from the reservation:
+ * kept, it would be saved and restored around the copy.
  */
 static __always_inline void kcap_ring_commit(struct kcap_session *s,
-					     struct kcap_ring *r, u32 head,
-					     u32 tail)
+					     struct kcap_ring *r, u32 head)
 {
 	WRITE_ONCE(r->head, head);
 	/* Pairs with the reader's load-acquire: the record before the head. */
 	smp_store_release(&r->ctrl->head, head);
 
-	if (READ_ONCE(s->reader_waiting) && head - tail >= s->wake_bytes)
+	if (READ_ONCE(s->reader_waiting) &&
+	    head - READ_ONCE(r->ctrl->tail) >= s->wake_bytes)
 		kcap_readers_wake(s);
 }
 
@@ -192,8 +195,8 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 					 const struct net_device *dev,
 					 bool vlan, const u8 *cooked)
 {
-	struct kcap_pcpu_stats *st = this_cpu_ptr(s->stats);
-	u32 caplen, rec_len, tail, head;
+	struct kcap_pcpu *pc = this_cpu_ptr(s->pcpu);
+	u32 caplen, rec_len, head;
 	__be16 vlan_tpid = 0, protocol;
 	u16 vlan_tci = 0;
 	struct kcap_ring *r;
@@ -202,10 +205,12 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 	u64 tstamp;
 	bool cut;
 
-	u64_stats_update_begin(&st->syncp);
-	u64_stats_inc(&st->seen);
+	u64_stats_update_begin(&pc->syncp);
+	u64_stats_inc(&pc->seen);
 	if (!res)
 		goto out;
+	/* The snaplen taken now: the settings are not live across the call. */
+	res = min(res, set->snaplen);
 	/*
 	 * First, while little is live across the call.  The fast accessor
 	 * reads the same clock as ktime_get_real_ns(), from the timekeeper's
@@ -216,7 +221,7 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 	 * by time without relying on their order.
 	 */
 	tstamp = ktime_get_real_fast_ns();
-	caplen = min3(len, set->snaplen, res);
+	caplen = min(len, res);
 	/*
 	 * A record larger than half a ring may never fit, wherever the
 	 * ring's head is: cut the frame to that, which an emptied ring
@@ -226,9 +231,9 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 	if (cut)
 		caplen = s->caplen_max;
 
-	r = &s->rings[smp_processor_id()];
+	r = &pc->ring;
 	rec_len = ALIGN(sizeof(*rec) + caplen, KCAP_REC_ALIGN);
-	rec = kcap_ring_reserve(s, r, rec_len, &tail, &head);
+	rec = kcap_ring_reserve(s, r, rec_len, &head);
 	if (!rec)
 		goto drop;
 	/*
@@ -267,18 +272,18 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 	if (kcap_copy_frame(skb, mac_len, (u8 *)(rec + 1), caplen, vlan,
 			    cooked))
 		goto drop;
-	kcap_ring_commit(s, r, head, tail);
+	kcap_ring_commit(s, r, head);
 	smp_wmb();	/* seen first: pairs with kcap_session_stats() */
-	u64_stats_inc(&st->delivered);
-	u64_stats_add(&st->bytes, caplen);
+	u64_stats_inc(&pc->delivered);
+	u64_stats_add(&pc->bytes, caplen);
 	if (cut)
-		u64_stats_inc(&st->cut);
+		u64_stats_inc(&pc->cut);
 	goto out;
 drop:
 	smp_wmb();	/* seen first: pairs with kcap_session_stats() */
-	u64_stats_inc(&st->dropped);
+	u64_stats_inc(&pc->dropped);
 out:
-	u64_stats_update_end(&st->syncp);
+	u64_stats_update_end(&pc->syncp);
 }
 
 /*

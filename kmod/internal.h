@@ -108,15 +108,18 @@ struct kcap_ring {
 	struct kcap_ring_ctrl	*ctrl;
 	u8			*data;
 	u32			head;
-} ____cacheline_aligned_in_smp;
+};
 
 /*
- * Per-CPU counters of a session: see enum kcap_stats_attr.  passed is not
- * kept but summed, delivered + dropped, so that it always equals them; a
- * frame is counted seen before it is counted in those, and read after,
- * so that passed <= seen in any snapshot (kcap_session_stats()).
+ * What a session keeps per CPU, one this_cpu_ptr() away from a frame: the
+ * producer's side of the CPU's ring, and the CPU's counters (see enum
+ * kcap_stats_attr).  passed is not kept but summed, delivered + dropped,
+ * so that it always equals them; a frame is counted seen before it is
+ * counted in those, and read after, so that passed <= seen in any
+ * snapshot (kcap_session_stats()).
  */
-struct kcap_pcpu_stats {
+struct kcap_pcpu {
+	struct kcap_ring	ring;
 	u64_stats_t		seen;
 	u64_stats_t		delivered;
 	u64_stats_t		dropped;
@@ -161,7 +164,7 @@ struct kcap_stats {
  * @unpromisc: while @promisc, what drops the count should a notifier see
  *	@dev leave (hooks.c), allocated at attach.
  * @settings: what the datapath reads (RCU).
- * @stats: per-CPU counters.
+ * @pcpu: per possible CPU, its ring (the kernel's side) and counters.
  * @nf_in: the netfilter ingress hook.
  * @nf_out: the netfilter egress hook, where the kernel has one.
  * @tap: the packet tap: both directions with KCAP_HOOK_TAP, else sent
@@ -175,8 +178,8 @@ struct kcap_stats {
  * @ring_size: data bytes of each ring.
  * @caplen_max: bytes of a frame a record takes at most: what fits in
  *	half a ring, which an emptied ring always has room for.
- * @nr_rings: one per possible CPU.
- * @rings: the kernel's side of each ring.
+ * @nr_rings: one per CPU id below nr_cpu_ids, the possible CPUs' and
+ *	those of any holes between them, which no frame reaches.
  * @has_reader: a file is bound to the session (one at a time).
  * @reader_waiting: the reader sleeps in poll() and wants a wakeup.
  * @wake_bytes: pending bytes in a ring that wake a sleeping reader.
@@ -206,7 +209,7 @@ struct kcap_session {
 	bool			promisc;
 	struct kcap_unpromisc	*unpromisc;
 	struct kcap_settings __rcu *settings;
-	struct kcap_pcpu_stats __percpu *stats;
+	struct kcap_pcpu __percpu *pcpu;
 
 	struct nf_hook_ops	nf_in;
 	struct nf_hook_ops	nf_out;
@@ -219,7 +222,6 @@ struct kcap_session {
 	u32			ring_size;
 	u32			caplen_max;
 	u32			nr_rings;
-	struct kcap_ring	*rings;
 
 	bool			has_reader;
 	int			reader_waiting;

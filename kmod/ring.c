@@ -55,7 +55,8 @@ static void kcap_wake_timer_fn(struct timer_list *t)
 
 /**
  * kcap_rings_alloc() - allocate a session's rings.
- * @s: the session; its mem_size must have been checked against the limits.
+ * @s: the session; its mem_size must have been checked against the limits,
+ *	and its per-CPU data allocated.
  * @ring_size: data bytes of each ring, a power of two, at least a page.
  *
  * Return: 0 or -ENOMEM.
@@ -63,6 +64,7 @@ static void kcap_wake_timer_fn(struct timer_list *t)
 int kcap_rings_alloc(struct kcap_session *s, u32 ring_size)
 {
 	size_t stride = PAGE_SIZE + ring_size;
+	struct kcap_ring_ctrl *ctrl;
 	unsigned int i;
 
 	s->nr_rings = nr_cpu_ids;
@@ -70,27 +72,25 @@ int kcap_rings_alloc(struct kcap_session *s, u32 ring_size)
 	s->caplen_max = ring_size / 2 - sizeof(struct kcap_rec);
 	s->wake_bytes = ring_size / 4;
 	s->mem_size = stride * s->nr_rings;	/* what the caller charged */
-	s->rings = kcalloc(s->nr_rings, sizeof(*s->rings), GFP_KERNEL_ACCOUNT);
-	if (!s->rings)
-		return -ENOMEM;
 	/*
 	 * Charged to the memory cgroup of the task that asks: rings are the
 	 * bulk of what a session costs.  Mapped page by page (chrdev.c), as
 	 * the accounted vmalloc() has no VM_USERMAP for remap_vmalloc_range().
 	 */
 	s->mem = __vmalloc(s->mem_size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!s->mem) {
-		kfree(s->rings);
-		s->rings = NULL;
+	if (!s->mem)
 		return -ENOMEM;
-	}
+	/* Every ring is mapped, whether or not its CPU may ever run. */
 	for (i = 0; i < s->nr_rings; i++) {
-		struct kcap_ring *r = &s->rings[i];
+		ctrl = s->mem + i * stride;
+		ctrl->size = ring_size;
+		ctrl->cpu = i;
+	}
+	for_each_possible_cpu(i) {
+		struct kcap_ring *r = &per_cpu_ptr(s->pcpu, i)->ring;
 
 		r->ctrl = s->mem + i * stride;
 		r->data = (u8 *)r->ctrl + PAGE_SIZE;
-		r->ctrl->size = ring_size;
-		r->ctrl->cpu = i;
 	}
 	init_waitqueue_head(&s->wq);
 	timer_setup(&s->wake_timer, kcap_wake_timer_fn, 0);
@@ -100,11 +100,10 @@ int kcap_rings_alloc(struct kcap_session *s, u32 ring_size)
 /* Free the rings; no reader is bound and no frame can reach them. */
 void kcap_rings_free(struct kcap_session *s)
 {
-	if (!s->rings)
+	if (!s->mem)
 		return;
 	timer_delete_sync(&s->wake_timer);
 	vfree(s->mem);
-	kfree(s->rings);
 }
 
 /*
@@ -114,10 +113,10 @@ void kcap_rings_free(struct kcap_session *s)
  */
 bool kcap_rings_pending(struct kcap_session *s)
 {
-	unsigned int i;
+	unsigned int cpu;
 
-	for (i = 0; i < s->nr_rings; i++) {
-		const struct kcap_ring *r = &s->rings[i];
+	for_each_possible_cpu(cpu) {
+		const struct kcap_ring *r = &per_cpu_ptr(s->pcpu, cpu)->ring;
 
 		if (READ_ONCE(r->head) != READ_ONCE(r->ctrl->tail))
 			return true;

@@ -134,7 +134,7 @@ static void kcap_session_free(struct kcap_session *s)
 	if (s->charged_all)
 		atomic_long_sub(s->mem_size, &kcap_mem_used_all);
 	kcap_settings_free(rcu_dereference_protected(s->settings, true));
-	free_percpu(s->stats);
+	free_percpu(s->pcpu);
 	put_pid(s->owner_pid);
 	kfree(s);
 }
@@ -353,8 +353,8 @@ static struct kcap_session *kcap_session_add(struct net *net,
 	if (!set)
 		goto err_free;
 	RCU_INIT_POINTER(s->settings, set);
-	s->stats = netdev_alloc_pcpu_stats(struct kcap_pcpu_stats);
-	if (!s->stats)
+	s->pcpu = netdev_alloc_pcpu_stats(struct kcap_pcpu);
+	if (!s->pcpu)
 		goto err_free;
 	err = kcap_rings_alloc(s, cfg->ring_size);
 	if (err)
@@ -472,7 +472,7 @@ void kcap_session_stats(const struct kcap_session *s, struct kcap_stats *sum)
 
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
-		const struct kcap_pcpu_stats *st = per_cpu_ptr(s->stats, cpu);
+		const struct kcap_pcpu *st = per_cpu_ptr(s->pcpu, cpu);
 		struct kcap_stats c;
 		unsigned int start;
 
