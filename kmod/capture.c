@@ -173,10 +173,13 @@ static __always_inline void kcap_ring_commit(struct kcap_session *s,
 /*
  * The record's fields add up to its size: it has no holes, so storing
  * each field, and zeros in reserved, writes every byte the reader can
- * see (a field added must keep it so, and be stored in kcap_deliver(),
- * or stale ring bytes would reach userland).
+ * see.  A field added, at the end or out of reserved, breaks one of these
+ * asserts: it must be stored in kcap_deliver() before they are changed,
+ * or stale ring bytes would reach userland.
  */
 static_assert(sizeof(struct kcap_rec) == 40);
+static_assert(offsetof(struct kcap_rec, reserved) == 35 &&
+	      sizeof_field(struct kcap_rec, reserved) == 5);
 
 /*
  * Count a frame the direction let through and, if the filter passed it

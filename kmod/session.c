@@ -353,7 +353,8 @@ static struct kcap_session *kcap_session_add(struct net *net,
 	if (!set)
 		goto err_free;
 	RCU_INIT_POINTER(s->settings, set);
-	s->pcpu = netdev_alloc_pcpu_stats(struct kcap_pcpu);
+	s->pcpu = __netdev_alloc_pcpu_stats(struct kcap_pcpu,
+					    GFP_KERNEL_ACCOUNT);
 	if (!s->pcpu)
 		goto err_free;
 	err = kcap_rings_alloc(s, cfg->ring_size);

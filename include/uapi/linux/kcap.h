@@ -234,7 +234,8 @@ enum kcap_cmd {
  *	(LINKTYPE_ETHERNET 1, LINKTYPE_RAW 101, ...): what to compile filters
  *	for and write in capture files.
  * @KCAP_ATTR_NR_RINGS: u32, out: how many rings the session has (one per
- *	possible CPU).
+ *	CPU id below the kernel's nr_cpu_ids; the ring of an id no CPU may
+ *	take stays empty).
  * @KCAP_ATTR_FILTER_LEN: u32, out: instructions in the filter, 0 if none.
  * @KCAP_ATTR_OWNER: u32, out: the netlink port id of the socket that owns
  *	the session; absent for a persistent session.
