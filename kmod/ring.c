@@ -65,6 +65,7 @@ int kcap_rings_alloc(struct kcap_session *s, u32 ring_size)
 {
 	size_t stride = PAGE_SIZE + ring_size;
 	struct kcap_ring_ctrl *ctrl;
+	struct kcap_ring *r;
 	unsigned int i;
 
 	s->nr_rings = nr_cpu_ids;
@@ -80,17 +81,16 @@ int kcap_rings_alloc(struct kcap_session *s, u32 ring_size)
 	s->mem = __vmalloc(s->mem_size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!s->mem)
 		return -ENOMEM;
-	/* Every ring is mapped, whether or not its CPU may ever run. */
+	/* Every ring is mapped; only a possible CPU's is ever written. */
 	for (i = 0; i < s->nr_rings; i++) {
 		ctrl = s->mem + i * stride;
 		ctrl->size = ring_size;
 		ctrl->cpu = i;
-	}
-	for_each_possible_cpu(i) {
-		struct kcap_ring *r = &per_cpu_ptr(s->pcpu, i)->ring;
-
-		r->ctrl = s->mem + i * stride;
-		r->data = (u8 *)r->ctrl + PAGE_SIZE;
+		if (cpu_possible(i)) {
+			r = &per_cpu_ptr(s->pcpu, i)->ring;
+			r->ctrl = ctrl;
+			r->data = (u8 *)ctrl + PAGE_SIZE;
+		}
 	}
 	init_waitqueue_head(&s->wq);
 	timer_setup(&s->wake_timer, kcap_wake_timer_fn, 0);
