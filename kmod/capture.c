@@ -28,6 +28,7 @@
 #include <linux/if_packet.h>
 #include <linux/if_vlan.h>
 #include <linux/skbuff.h>
+#include <linux/math64.h>
 #include <linux/timekeeping.h>
 
 #include "compat.h"
@@ -113,20 +114,28 @@ static __always_inline int kcap_copy_frame(struct sk_buff *skb,
 	return err;
 }
 
+/* A struct kcap_pcap_rec where it lies in a ring: anywhere, unaligned. */
+struct kcap_pcap_hdr {
+	struct kcap_pcap_rec	h;
+} __packed;
+
 /*
- * Room for a record of @rec_len bytes at the head of ring @r, after a
- * padding record where it would not fit before the ring's end; *@next is
- * the head once the record is in.  Nothing is published before
- * kcap_ring_commit().  Called with bottom halves off, on @r's CPU: its
- * only producer.
+ * Room for a record of @rec_len bytes at the head of ring @r, after
+ * padding where it would not fit before the ring's end (a padding record,
+ * or with @pcap a struct kcap_pcap_rec of caplen KCAP_PCAP_REC_PAD if it
+ * fits); *@next is the head once the record is in.  Nothing is published
+ * before kcap_ring_commit().  Called with bottom halves off, on @r's CPU:
+ * its only producer.
  *
  * Return: the record, to fill in; NULL if there is no room.
  */
-static __always_inline struct kcap_rec *
-kcap_ring_reserve(const struct kcap_session *s, struct kcap_ring *r,
-		  u32 rec_len, u32 *next)
+static __always_inline void *kcap_ring_reserve(const struct kcap_session *s,
+					       struct kcap_ring *r,
+					       u32 rec_len, u32 *next,
+					       const bool pcap)
 {
 	u32 size = s->ring_size, head = r->head, used, off, room;
+	struct kcap_pcap_hdr *pcap_pad;
 	struct kcap_rec *pad;
 
 	/* Pairs with the reader's store-release: it is done with the space. */
@@ -139,9 +148,14 @@ kcap_ring_reserve(const struct kcap_session *s, struct kcap_ring *r,
 		/* Does not fit before the end: pad to it, start over at 0. */
 		if (size - used < room + rec_len)
 			return NULL;
-		pad = (struct kcap_rec *)(r->data + off);
-		pad->rec_len = room;
-		pad->flags = KCAP_REC_F_PAD;
+		if (!pcap) {
+			pad = (struct kcap_rec *)(r->data + off);
+			pad->rec_len = room;
+			pad->flags = KCAP_REC_F_PAD;
+		} else if (room >= sizeof(struct kcap_pcap_rec)) {
+			pcap_pad = (struct kcap_pcap_hdr *)(r->data + off);
+			pcap_pad->h.caplen = KCAP_PCAP_REC_PAD;
+		}
 		head += room;
 		WRITE_ONCE(r->head, head);
 		off = 0;
@@ -149,7 +163,7 @@ kcap_ring_reserve(const struct kcap_session *s, struct kcap_ring *r,
 		return NULL;
 	}
 	*next = head + rec_len;
-	return (struct kcap_rec *)(r->data + off);
+	return r->data + off;
 }
 
 /*
@@ -174,71 +188,46 @@ static __always_inline void kcap_ring_commit(struct kcap_session *s,
  * The record's fields add up to its size: it has no holes, so storing
  * each field, and zeros in reserved, writes every byte the reader can
  * see.  A field added, at the end or out of reserved, breaks one of these
- * asserts: it must be stored in kcap_deliver() before they are changed,
- * or stale ring bytes would reach userland.
+ * asserts: it must be stored in kcap_rec_header() before they are
+ * changed, or stale ring bytes would reach userland.
  */
 static_assert(sizeof(struct kcap_rec) == 40);
 static_assert(offsetof(struct kcap_rec, reserved) == 35 &&
 	      sizeof_field(struct kcap_rec, reserved) == 5);
+static_assert(sizeof(struct kcap_pcap_rec) == 16);
 
 /*
- * Count a frame the direction let through and, if the filter passed it
- * (@res bytes at most), put it in this CPU's ring: the frame of @len
- * bytes from @mac_len bytes before skb->data (an offloaded VLAN tag
- * written back if @vlan, after the KCAP_SLL2_HDR_LEN bytes of @cooked if
- * not NULL), as taken in direction @dir on device @dev (a session on
- * every device) or on the session's.  The record is written where the
- * reader will find it, not built on the stack and copied there.
+ * A pcap record's header, at @p: the time @tstamp in seconds and micro-
+ * or nanoseconds (@nsec), and the lengths.
  */
-static __always_inline void kcap_deliver(struct kcap_session *s,
-					 const struct kcap_settings *set,
-					 struct sk_buff *skb,
-					 unsigned int mac_len, unsigned int len,
-					 unsigned int res, u8 dir,
-					 const struct net_device *dev,
-					 bool vlan, const u8 *cooked)
+static __always_inline void kcap_pcap_header(struct kcap_pcap_hdr *p,
+					     u64 tstamp, bool nsec,
+					     u32 caplen, u32 len)
 {
-	struct kcap_pcpu *pc = this_cpu_ptr(s->pcpu);
-	u32 caplen, rec_len, head;
+	u32 frac;
+
+	p->h.ts_sec = (u32)div_u64_rem(tstamp, NSEC_PER_SEC, &frac);
+	p->h.ts_frac = nsec ? frac : frac / NSEC_PER_USEC;
+	p->h.caplen = caplen;
+	p->h.len = len;
+}
+
+/*
+ * The header of a record of KCAP_RING_FORMAT_KCAP at @rec, reserved for
+ * @rec_len bytes: of @caplen bytes of a frame of @len taken at @tstamp in
+ * direction @dir, on device @dev or @s's (see kcap_deliver()).
+ */
+static __always_inline void kcap_rec_header(struct kcap_rec *rec, u32 rec_len,
+					    u32 caplen, u32 len, u64 tstamp,
+					    const struct kcap_session *s,
+					    const struct sk_buff *skb, u8 dir,
+					    const struct net_device *dev,
+					    bool vlan)
+{
 	__be16 vlan_tpid = 0, protocol;
 	u16 vlan_tci = 0;
-	struct kcap_ring *r;
-	struct kcap_rec *rec;
 	u8 pkt_type;
-	u64 tstamp;
-	bool cut;
 
-	u64_stats_update_begin(&pc->syncp);
-	u64_stats_inc(&pc->seen);
-	if (!res)
-		goto out;
-	/* The snaplen taken now: the settings are not live across the call. */
-	res = min(res, set->snaplen);
-	/*
-	 * First, while little is live across the call.  The fast accessor
-	 * reads the same clock as ktime_get_real_ns(), from the timekeeper's
-	 * latched copy, in fewer instructions.  During an update of the
-	 * clock's rate a reading may come out a fraction of a nanosecond
-	 * behind one just before it (kernel/time/timekeeping.c), and a step
-	 * of the clock reorders readings with either: readers merge rings
-	 * by time without relying on their order.
-	 */
-	tstamp = ktime_get_real_fast_ns();
-	caplen = min(len, res);
-	/*
-	 * A record larger than half a ring may never fit, wherever the
-	 * ring's head is: cut the frame to that, which an emptied ring
-	 * always takes, rather than drop it every time.
-	 */
-	cut = caplen > s->caplen_max;
-	if (cut)
-		caplen = s->caplen_max;
-
-	r = &pc->ring;
-	rec_len = ALIGN(sizeof(*rec) + caplen, KCAP_REC_ALIGN);
-	rec = kcap_ring_reserve(s, r, rec_len, &head);
-	if (!rec)
-		goto drop;
 	/*
 	 * Read before the header's first store, not just before its own:
 	 * the record could be anywhere, for the compiler, and each store a
@@ -272,8 +261,82 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 	rec->vlan_tpid = vlan_tpid;
 	rec->pkt_type = pkt_type;
 	memset(rec->reserved, 0, sizeof(rec->reserved));
-	if (kcap_copy_frame(skb, mac_len, (u8 *)(rec + 1), caplen, vlan,
-			    cooked))
+}
+
+/*
+ * Count a frame the direction let through and, if the filter passed it
+ * (@res bytes at most), put it in this CPU's ring: the frame of @len
+ * bytes from @mac_len bytes before skb->data (an offloaded VLAN tag
+ * written back if @vlan, after the KCAP_SLL2_HDR_LEN bytes of @cooked if
+ * not NULL), as taken in direction @dir on device @dev (a session on
+ * every device) or on the session's.  The record is written where the
+ * reader will find it, not built on the stack and copied there: a struct
+ * kcap_rec, or with @pcap a struct kcap_pcap_rec (the session's format is
+ * a pcap one).
+ */
+static __always_inline void kcap_deliver(struct kcap_session *s,
+					 const struct kcap_settings *set,
+					 struct sk_buff *skb,
+					 unsigned int mac_len, unsigned int len,
+					 unsigned int res, u8 dir,
+					 const struct net_device *dev,
+					 bool vlan, const u8 *cooked,
+					 const bool pcap)
+{
+	struct kcap_pcpu *pc = this_cpu_ptr(s->pcpu);
+	u32 caplen, rec_len, head;
+	struct kcap_ring *r;
+	u64 tstamp;
+	u8 *data;
+	bool cut;
+
+	u64_stats_update_begin(&pc->syncp);
+	u64_stats_inc(&pc->seen);
+	if (!res)
+		goto out;
+	/* The snaplen taken now: the settings are not live across the call. */
+	res = min(res, set->snaplen);
+	/*
+	 * First, while little is live across the call.  The fast accessor
+	 * reads the same clock as ktime_get_real_ns(), from the timekeeper's
+	 * latched copy, in fewer instructions.  During an update of the
+	 * clock's rate a reading may come out a fraction of a nanosecond
+	 * behind one just before it (kernel/time/timekeeping.c), and a step
+	 * of the clock reorders readings with either: readers merge rings
+	 * by time without relying on their order.
+	 */
+	tstamp = ktime_get_real_fast_ns();
+	caplen = min(len, res);
+	/*
+	 * A record larger than half a ring may never fit, wherever the
+	 * ring's head is: cut the frame to that, which an emptied ring
+	 * always takes, rather than drop it every time.
+	 */
+	cut = caplen > s->caplen_max;
+	if (cut)
+		caplen = s->caplen_max;
+
+	r = &pc->ring;
+	if (pcap) {
+		rec_len = sizeof(struct kcap_pcap_rec) + caplen;
+		data = kcap_ring_reserve(s, r, rec_len, &head, true);
+		if (!data)
+			goto drop;
+		kcap_pcap_header((struct kcap_pcap_hdr *)data, tstamp,
+				 s->ring_format == KCAP_RING_FORMAT_PCAP_NSEC,
+				 caplen, len);
+		data += sizeof(struct kcap_pcap_rec);
+	} else {
+		rec_len = ALIGN(sizeof(struct kcap_rec) + caplen,
+				KCAP_REC_ALIGN);
+		data = kcap_ring_reserve(s, r, rec_len, &head, false);
+		if (!data)
+			goto drop;
+		kcap_rec_header((struct kcap_rec *)data, rec_len, caplen, len,
+				tstamp, s, skb, dir, dev, vlan);
+		data += sizeof(struct kcap_rec);
+	}
+	if (kcap_copy_frame(skb, mac_len, data, caplen, vlan, cooked))
 		goto drop;
 	kcap_ring_commit(s, r, head);
 	smp_wmb();	/* seen first: pairs with kcap_session_stats() */
@@ -290,14 +353,16 @@ out:
 }
 
 /*
- * Offer a frame to a session, taken in direction @dir (a constant: each
- * direction gets a copy of its own, kcap_capture_in() and _out(), with
- * the other's tests folded away); skb->data is at the network header at
- * ingress, at the MAC header at egress, and is restored as found.
- * Called under RCU from the session's hooks.
+ * Offer a frame to a session, taken in direction @dir, into records of a
+ * pcap format if @pcap (constants: each direction and each kind of
+ * record gets a copy of its own, with the others' tests folded away);
+ * skb->data is at the network header at ingress, at the MAC header at
+ * egress, and is restored as found.  Called under RCU from the session's
+ * hooks.
  */
 static __always_inline void __kcap_capture(struct kcap_session *s,
-					   struct sk_buff *skb, const u8 dir)
+					   struct sk_buff *skb, const u8 dir,
+					   const bool pcap)
 {
 	const struct kcap_settings *set = rcu_dereference(s->settings);
 	unsigned char pkt_type = skb->pkt_type;
@@ -326,13 +391,42 @@ static __always_inline void __kcap_capture(struct kcap_session *s,
 	/* A copy each, with and without a tag: vlan folds away in each. */
 	if (vlan)
 		kcap_deliver(s, set, skb, mac_len, len, res, dir, NULL, true,
-			     NULL);
+			     NULL, pcap);
 	else
 		kcap_deliver(s, set, skb, mac_len, len, res, dir, NULL, false,
-			     NULL);
+			     NULL, pcap);
 
 	if (dir == KCAP_DIR_OUT)
 		skb->pkt_type = pkt_type;
+}
+
+/*
+ * A copy for each direction and each kind of record, out of line: the
+ * callers test the format, which costs them a compare and a jump, before
+ * either saves a register.
+ */
+static noinline void kcap_capture_kcap_in(struct kcap_session *s,
+					  struct sk_buff *skb)
+{
+	__kcap_capture(s, skb, KCAP_DIR_IN, false);
+}
+
+static noinline void kcap_capture_pcap_in(struct kcap_session *s,
+					  struct sk_buff *skb)
+{
+	__kcap_capture(s, skb, KCAP_DIR_IN, true);
+}
+
+static noinline void kcap_capture_kcap_out(struct kcap_session *s,
+					   struct sk_buff *skb)
+{
+	__kcap_capture(s, skb, KCAP_DIR_OUT, false);
+}
+
+static noinline void kcap_capture_pcap_out(struct kcap_session *s,
+					   struct sk_buff *skb)
+{
+	__kcap_capture(s, skb, KCAP_DIR_OUT, true);
 }
 
 /**
@@ -344,7 +438,10 @@ static __always_inline void __kcap_capture(struct kcap_session *s,
  */
 void kcap_capture_in(struct kcap_session *s, struct sk_buff *skb)
 {
-	__kcap_capture(s, skb, KCAP_DIR_IN);
+	if (s->ring_format != KCAP_RING_FORMAT_KCAP)
+		kcap_capture_pcap_in(s, skb);
+	else
+		kcap_capture_kcap_in(s, skb);
 }
 
 /**
@@ -356,7 +453,10 @@ void kcap_capture_in(struct kcap_session *s, struct sk_buff *skb)
  */
 void kcap_capture_out(struct kcap_session *s, struct sk_buff *skb)
 {
-	__kcap_capture(s, skb, KCAP_DIR_OUT);
+	if (s->ring_format != KCAP_RING_FORMAT_KCAP)
+		kcap_capture_pcap_out(s, skb);
+	else
+		kcap_capture_kcap_out(s, skb);
 }
 
 /* LINKTYPE_LINUX_SLL2's header, in network order. */
@@ -432,8 +532,12 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 	res = kcap_filter(set, skb, len, 0);
 	if (res)
 		kcap_cooked_header(&sll, skb, dev);
-	kcap_deliver(s, set, skb, 0, len, res, dir, dev, false,
-		     (const u8 *)&sll);
+	if (!res || s->ring_format == KCAP_RING_FORMAT_KCAP)
+		kcap_deliver(s, set, skb, 0, len, res, dir, dev, false,
+			     (const u8 *)&sll, false);
+	else
+		kcap_deliver(s, set, skb, 0, len, res, dir, dev, false,
+			     (const u8 *)&sll, true);
 
 	skb->pkt_type = pkt_type;
 	__skb_push(skb, net_off);

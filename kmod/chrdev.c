@@ -65,7 +65,8 @@ static long kcap_bind(struct file *file, struct kcap_bind __user *ubind)
 
 	if (copy_from_user(&b, ubind, sizeof(b)))
 		return -EFAULT;
-	if (b.flags || memchr_inv(b.reserved, 0, sizeof(b.reserved)))
+	if (b.flags & ~KCAP_BIND_F_ALL || b.ring_format || b.reserved32 ||
+	    memchr_inv(b.reserved, 0, sizeof(b.reserved)))
 		return -EINVAL;
 	if (!file_ns_capable(file, net->user_ns, CAP_NET_RAW))
 		return -EPERM;
@@ -78,6 +79,9 @@ static long kcap_bind(struct file *file, struct kcap_bind __user *ubind)
 		err = -ENOENT;
 	else if (s->has_reader)
 		err = -EBUSY;		/* one reader per session */
+	else if (s->ring_format != KCAP_RING_FORMAT_KCAP &&
+		 !(b.flags & KCAP_BIND_F_RING_FORMAT))
+		err = -EPROTO;		/* records it would misread */
 	if (!err) {
 		s->has_reader = true;	/* taken while the answer is written */
 		refcount_inc(&s->refcnt);
@@ -93,6 +97,7 @@ static long kcap_bind(struct file *file, struct kcap_bind __user *ubind)
 	b.ring_stride = PAGE_SIZE + s->ring_size;
 	b.data_offset = PAGE_SIZE;
 	b.mmap_size = s->mem_size;
+	b.ring_format = s->ring_format;
 	err = copy_to_user(ubind, &b, sizeof(b)) ? -EFAULT : 0;
 	/*
 	 * The file is bound once the caller has its answer, so that one it

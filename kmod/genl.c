@@ -81,6 +81,8 @@ static const struct nla_policy kcap_policy[KCAP_ATTR_MAX + 1] = {
 	[KCAP_ATTR_STATS]		= { .type = NLA_REJECT },
 	[KCAP_ATTR_OWNER_PID]		= { .type = NLA_REJECT },
 	[KCAP_ATTR_FILTER_HIDDEN]	= { .type = NLA_REJECT },
+	[KCAP_ATTR_RING_FORMAT]		= NLA_POLICY_MAX(NLA_U8,
+						KCAP_RING_FORMAT_PCAP_NSEC),
 };
 
 static struct genl_family kcap_genl_family;
@@ -137,6 +139,7 @@ static int kcap_put_session(struct sk_buff *msg, const struct kcap_session *s,
 	      nla_put_string(msg, KCAP_ATTR_FILTER_TEXT, f->text) :
 	      nla_put_flag(msg, KCAP_ATTR_FILTER_HIDDEN))) ||
 	    nla_put_u8(msg, KCAP_ATTR_HOOK, s->hook) ||
+	    nla_put_u8(msg, KCAP_ATTR_RING_FORMAT, s->ring_format) ||
 	    nla_put_u32(msg, KCAP_ATTR_RING_SIZE, s->ring_size) ||
 	    nla_put_u32(msg, KCAP_ATTR_FLAGS, s->flags) ||
 	    nla_put_u8(msg, KCAP_ATTR_STATE, s->state) ||
@@ -398,6 +401,9 @@ static int kcap_cmd_new(struct sk_buff *skb, struct genl_info *info)
 	cfg.ring_size = a[KCAP_ATTR_RING_SIZE] ?
 			nla_get_u32(a[KCAP_ATTR_RING_SIZE]) :
 			min_t(u32, KCAP_RING_SIZE_DEFAULT, kcap_ring_size_max);
+	cfg.ring_format = a[KCAP_ATTR_RING_FORMAT] ?
+			  nla_get_u8(a[KCAP_ATTR_RING_FORMAT]) :
+			  KCAP_RING_FORMAT_KCAP;
 	cfg.owner = info->snd_portid;
 	/* The sender's: netlink runs a request in the task that sent it. */
 	cfg.owner_pid = task_tgid(current);
@@ -457,7 +463,7 @@ static int kcap_cmd_set(struct sk_buff *skb, struct genl_info *info)
 {
 	static const int fixed[] = {
 		KCAP_ATTR_IFINDEX, KCAP_ATTR_IFNAME, KCAP_ATTR_HOOK,
-		KCAP_ATTR_RING_SIZE, KCAP_ATTR_FLAGS,
+		KCAP_ATTR_RING_SIZE, KCAP_ATTR_FLAGS, KCAP_ATTR_RING_FORMAT,
 	};
 	struct kcap_settings_req req;
 	struct kcap_session *s;

@@ -153,6 +153,7 @@ struct kcap_stats {
  * @dev_type: the device's ARPHRD_* type.
  * @linktype: the pcap LINKTYPE_* value of its frames.
  * @hook: enum kcap_hook.
+ * @ring_format: enum kcap_ring_format.
  * @state: enum kcap_state; 0 once destroyed.
  * @flags: KCAP_SESSION_F_* flags.
  * @owner: the netlink port id owning a session without
@@ -201,6 +202,7 @@ struct kcap_session {
 	u16			dev_type;
 	u32			linktype;
 	u8			hook;
+	u8			ring_format;
 	u8			state;
 	u32			flags;
 	u32			owner;
@@ -242,6 +244,7 @@ struct kcap_session {
  * @ifname: the device by name, or "".
  * @settings: what the request gives of the initial settings.
  * @hook: enum kcap_hook.
+ * @ring_format: enum kcap_ring_format.
  * @ring_size: data bytes of each ring.
  * @flags: KCAP_SESSION_F_* flags.
  * @owner: the requesting socket's port id.
@@ -253,6 +256,7 @@ struct kcap_session_cfg {
 	const char		*ifname;
 	const struct kcap_settings_req *settings;
 	u8			hook;
+	u8			ring_format;
 	u32			ring_size;
 	u32			flags;
 	u32			owner;

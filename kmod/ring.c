@@ -70,7 +70,9 @@ int kcap_rings_alloc(struct kcap_session *s, u32 ring_size)
 
 	s->nr_rings = nr_cpu_ids;
 	s->ring_size = ring_size;
-	s->caplen_max = ring_size / 2 - sizeof(struct kcap_rec);
+	s->caplen_max = ring_size / 2 -
+			(s->ring_format == KCAP_RING_FORMAT_KCAP ?
+			 sizeof(struct kcap_rec) : sizeof(struct kcap_pcap_rec));
 	s->wake_bytes = ring_size / 4;
 	s->mem_size = stride * s->nr_rings;	/* what the caller charged */
 	/*

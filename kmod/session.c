@@ -343,6 +343,7 @@ static struct kcap_session *kcap_session_add(struct net *net,
 		s->linktype = KCAP_LINKTYPE_LINUX_SLL2;
 	}
 	s->hook = cfg->hook;
+	s->ring_format = cfg->ring_format;
 	s->flags = cfg->flags;
 	s->owner = cfg->owner;
 	if (!(s->flags & KCAP_SESSION_F_PERSISTENT))

@@ -73,7 +73,7 @@ KCAP_GENL_NAME, KCAP_GENL_VERSION = "kcap", 1
 (CMD_NEW, CMD_DEL, CMD_GET, CMD_SET, CMD_STATS) = range(1, 6)
 (A_PAD, A_ID, A_NAME, A_IFINDEX, A_IFNAME, A_DIRECTION, A_SNAPLEN, A_FILTER, A_FILTER_TEXT,
  A_HOOK, A_RING_SIZE, A_FLAGS, A_STATE, A_DEV_TYPE, A_LINKTYPE, A_NR_RINGS, A_FILTER_LEN,
- A_OWNER, A_STATS, A_OWNER_PID) = range(1, 21)
+ A_OWNER, A_STATS, A_OWNER_PID, A_FILTER_HIDDEN, A_RING_FORMAT) = range(1, 23)
 S_SEEN = 2
 NAME_PREFIX = "fz"
 BPF_MAXINSNS = 4096
@@ -234,6 +234,7 @@ class Gen:
             ("ifindex as u8", lambda: nla(A_IFINDEX, b"\x01")),
             ("direction as u32", lambda: u32(A_DIRECTION, 1)),
             ("hook as u32", lambda: u32(A_HOOK, 0)),
+            ("ring-format as u32", lambda: u32(A_RING_FORMAT, 1)),
             ("direction empty", lambda: nla(A_DIRECTION, b"")),
             ("ring-size as u8", lambda: nla(A_RING_SIZE, b"\x10")),
             ("flags as u16", lambda: nla(A_FLAGS, b"\x00\x00")),
@@ -267,6 +268,7 @@ class Gen:
         r = self.rng
         cases = [(A_SNAPLEN, u32, v) for v in (0, 262145, 0xffffffff)] + \
                 [(A_DIRECTION, u8, v) for v in (4, 255)] + [(A_HOOK, u8, v) for v in (3, 255)] + \
+                [(A_RING_FORMAT, u8, v) for v in (3, 255)] + \
                 [(A_RING_SIZE, u32, v) for v in (0, 1, 4095, 4097, 12288, 0x80000000, 0xffffffff)] + \
                 [(A_FLAGS, u32, v) for v in (8, 0x80000000, 0xffffffff)] + \
                 [(A_IFINDEX, u32, v) for v in (0, 0x7fffffff)]
@@ -280,7 +282,7 @@ class Gen:
     def out_attr(self):
         r = self.rng
         atype = r.choice([A_STATE, A_DEV_TYPE, A_LINKTYPE, A_NR_RINGS, A_FILTER_LEN, A_OWNER, A_STATS,
-                          A_OWNER_PID])
+                          A_OWNER_PID, A_FILTER_HIDDEN])
         data = {A_STATE: b"\x01", A_DEV_TYPE: b"\x01\x00"}.get(atype, b"\0\0\0\0")
         extra = nla(atype, nla(S_SEEN, bytes(8)), NLA_F_NESTED) if atype == A_STATS else nla(atype, data)
         return Msg("out-attr", "reject", genl(CMD_NEW, self.valid_new() + extra), what=f"attr {atype}")
@@ -363,7 +365,7 @@ class Gen:
     def valid(self):
         """A designed-valid sequence: new, get, stats, set, dump, del."""
         prog = PROG_MAX if self.rng.random() < 0.1 else PROG_IP
-        new = self.valid_new(prog)
+        new = self.valid_new(prog) + u8(A_RING_FORMAT, self.rng.randrange(3))
         key = nla(A_NAME, attrs_dict(new)[A_NAME])
         set_attrs = key + u8(A_DIRECTION, 1) + u32(A_SNAPLEN, 96) + nla(A_FILTER, PROG_ALL) + \
             string(A_FILTER_TEXT, "")

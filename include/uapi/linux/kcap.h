@@ -89,6 +89,23 @@ enum kcap_hook {
 };
 
 /**
+ * enum kcap_ring_format - how the records in a session's rings are laid out.
+ * @KCAP_RING_FORMAT_KCAP: struct kcap_rec records, with the frame's
+ *	direction, device, protocol and packet type (the default).
+ * @KCAP_RING_FORMAT_PCAP: pcap records (struct kcap_pcap_rec), with the
+ *	time in microseconds: what a pcap file holds after its header.
+ * @KCAP_RING_FORMAT_PCAP_NSEC: the same with the time in nanoseconds, as
+ *	in a pcap file of magic 0xa1b23c4d.
+ *
+ * Chosen when the session is created; see "The rings" below.
+ */
+enum kcap_ring_format {
+	KCAP_RING_FORMAT_KCAP		= 0,
+	KCAP_RING_FORMAT_PCAP		= 1,
+	KCAP_RING_FORMAT_PCAP_NSEC	= 2,
+};
+
+/**
  * enum kcap_state - the state of a session.
  * @KCAP_STATE_ATTACHED: hooked to its device.
  * @KCAP_STATE_DETACHED: its device went away (deleted, or moved to another
@@ -163,7 +180,8 @@ enum kcap_state {
  * @KCAP_CMD_SESSION_NEW: create a session.  Needs KCAP_ATTR_NAME and
  *	KCAP_ATTR_IFINDEX or KCAP_ATTR_IFNAME (or KCAP_SESSION_F_ANYDEV); takes KCAP_ATTR_DIRECTION,
  *	KCAP_ATTR_SNAPLEN, KCAP_ATTR_FILTER, KCAP_ATTR_FILTER_TEXT,
- *	KCAP_ATTR_HOOK, KCAP_ATTR_RING_SIZE and KCAP_ATTR_FLAGS.  Replies with
+ *	KCAP_ATTR_HOOK, KCAP_ATTR_RING_SIZE, KCAP_ATTR_FLAGS and
+ *	KCAP_ATTR_RING_FORMAT.  Replies with
  *	the session, as KCAP_CMD_SESSION_GET.
  * @KCAP_CMD_SESSION_DEL: destroy a session.  Readers of its rings see
  *	POLLHUP once drained; its memory goes when the last one closes.
@@ -248,6 +266,8 @@ enum kcap_cmd {
  *	expression that KCAP_CMD_SESSION_GET withholds (KCAP_ATTR_FILTER_TEXT
  *	is absent) from a reader without CAP_NET_ADMIN that does not own the
  *	session, as sock_diag withholds socket filters.
+ * @KCAP_ATTR_RING_FORMAT: u8, in/out: enum kcap_ring_format, fixed at
+ *	creation; default KCAP_RING_FORMAT_KCAP.
  */
 enum kcap_attr {
 	KCAP_ATTR_UNSPEC,
@@ -272,6 +292,7 @@ enum kcap_attr {
 	KCAP_ATTR_STATS,
 	KCAP_ATTR_OWNER_PID,
 	KCAP_ATTR_FILTER_HIDDEN,
+	KCAP_ATTR_RING_FORMAT,
 
 	__KCAP_ATTR_MAX,
 	KCAP_ATTR_MAX = __KCAP_ATTR_MAX - 1
@@ -331,11 +352,26 @@ enum kcap_stats_attr {
  * to give the space back.  The kernel load-acquires tail before reusing
  * space, and never reads anything else the reader can write.
  *
- * A record is a struct kcap_rec, then its bytes, padded to a multiple of 8.
- * A record never wraps around the end of the data area: where the next one
- * would not fit before the end, a padding record (KCAP_REC_F_PAD) fills
- * the rest of the area; of a padding record only rec_len and flags are
- * valid, and rec_len may be as small as 8.
+ * In a session of KCAP_RING_FORMAT_KCAP, a record is a struct kcap_rec,
+ * then its bytes, padded to a multiple of 8.  A record never wraps around
+ * the end of the data area: where the next one would not fit before the
+ * end, a padding record (KCAP_REC_F_PAD) fills the rest of the area; of a
+ * padding record only rec_len and flags are valid, and rec_len may be as
+ * small as 8.
+ *
+ * In a session of KCAP_RING_FORMAT_PCAP or _PCAP_NSEC, a record is a
+ * struct kcap_pcap_rec, then its caplen bytes, with no padding: records
+ * lie back to back, as in a pcap file, and head and tail are any byte
+ * counts.  A record never wraps around the end of the data area either:
+ * where the next one would not fit before the end, the rest of the area is
+ * padding, which starts with a struct kcap_pcap_rec whose caplen is
+ * KCAP_PCAP_REC_PAD (its other fields are not valid) if it has room for
+ * one; fewer bytes than that before the end are always padding.
+ *
+ * KCAP_IOC_BIND fails with EPROTO for a session whose format is not
+ * KCAP_RING_FORMAT_KCAP unless the reader sets KCAP_BIND_F_RING_FORMAT,
+ * which says that it reads ring_format: a reader that knows only struct
+ * kcap_rec never sees another format.
  *
  * poll() reports POLLIN when a ring holds records and POLLHUP once the
  * session is detached or destroyed.  Wakeups are batched: at a high packet
@@ -345,15 +381,21 @@ enum kcap_stats_attr {
 
 #define KCAP_WAKEUP_MAX_MS	20
 
+/* KCAP_IOC_BIND flags. */
+#define KCAP_BIND_F_RING_FORMAT	(1U << 0)	/* ring_format is read */
+#define KCAP_BIND_F_ALL		KCAP_BIND_F_RING_FORMAT
+
 /**
  * struct kcap_bind - argument of KCAP_IOC_BIND.
  * @id: in: the session's KCAP_ATTR_ID.
- * @flags: in: must be 0.
+ * @flags: in: KCAP_BIND_F_* flags.
  * @nr_rings: out: number of rings.
  * @ring_size: out: data bytes of each ring, a power of two.
  * @ring_stride: out: bytes from one ring's control block to the next's.
  * @data_offset: out: bytes from a ring's control block to its data.
  * @mmap_size: out: the length to map, at offset 0.
+ * @ring_format: in: must be 0; out: the session's enum kcap_ring_format.
+ * @reserved32: in: must be 0; out: 0.
  * @reserved: in: must be 0; out: 0.
  */
 struct kcap_bind {
@@ -364,7 +406,9 @@ struct kcap_bind {
 	__u32	ring_stride;
 	__u32	data_offset;
 	__u64	mmap_size;
-	__u64	reserved[4];
+	__u32	ring_format;
+	__u32	reserved32;
+	__u64	reserved[3];
 };
 
 #define KCAP_IOC_MAGIC	0xbc
@@ -430,5 +474,26 @@ struct kcap_rec {
 };
 
 #define KCAP_REC_ALIGN	8
+
+/**
+ * struct kcap_pcap_rec - the header of a record in a ring of
+ *	KCAP_RING_FORMAT_PCAP or _PCAP_NSEC: a pcap file's record header,
+ *	in host byte order.
+ * @ts_sec: capture time, UTC seconds since the epoch (modulo 2^32).
+ * @ts_frac: micro- or nanoseconds past @ts_sec, as the format says.
+ * @caplen: bytes of the frame in the record; KCAP_PCAP_REC_PAD in the
+ *	header of padding, which runs to the end of the data area.
+ * @len: the frame's length on the wire (with a reinserted VLAN tag).
+ *
+ * The frame's bytes follow, as in a struct kcap_rec record.
+ */
+struct kcap_pcap_rec {
+	__u32	ts_sec;
+	__u32	ts_frac;
+	__u32	caplen;
+	__u32	len;
+};
+
+#define KCAP_PCAP_REC_PAD	0xffffffffU
 
 #endif /* _UAPI_LINUX_KCAP_H */

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Rings of pcap records (KCAP_ATTR_RING_FORMAT), read as the ABI describes
+# them.  On a veth pair va <-> vb in a namespace, pcapring.py (which knows
+# the uapi header, not libkcap) reads two sessions of va, one of each pcap
+# format, with small rings so that records wrap around their ends
+# several times, while tcpdump captures va too and traffic.py sends its mixed
+# stream into va and out of it.  Each session's file must hold the same
+# frames as tcpdump's, every frame sent, and the session's counters must
+# match what its rings held.  A reader that does not say it reads the
+# format must be refused (pcapring.py checks that).
+. "$(dirname "$0")/lib.sh"
+
+require_cmd tcpdump ip python3
+require_kcap_loaded
+
+MAC_A=02:00:00:00:00:11
+MAC_B=02:00:00:00:00:12
+setup_tmpdir
+
+# "format|snaplen|ring size": rings that wrap a few times, and that one
+# reader in python empties in time.
+cases=("pcap|262144|16384" "pcap-nsec|64|4096")
+
+ktap_print_header
+ktap_plan $((3 * ${#cases[@]} + 3))
+
+setup_veth_ns ns
+ip -n "$ns" link set va address "$MAC_A"
+ip -n "$ns" link set vb address "$MAC_B"
+dmesg_mark
+
+for ((i = 0; i < ${#cases[@]}; i++)); do
+	IFS='|' read -r fmt snap ring <<<"${cases[i]}"
+	ip netns exec "$ns" "$KCAP_SELFTESTS/pcapring.py" --ifname va \
+		--name "pr$i" --format "$fmt" --snaplen "$snap" --ring-size "$ring" \
+		--out "$tmp/k$i.pcap" --ready "$tmp/k$i.ready" >"$tmp/k$i.out" 2>&1 &
+	kpid[i]=$!
+	defer kill_bg "${kpid[i]}"
+	ip netns exec "$ns" tcpdump -i va -s "$snap" -B 6144 --immediate-mode \
+		-U -w "$tmp/t$i.pcap" >/dev/null 2>"$tmp/t$i.err" &
+	tpid[i]=$!
+	defer kill_bg "${tpid[i]}"
+done
+started=0
+for ((i = 0; i < ${#cases[@]}; i++)); do
+	wait_ready "${kpid[i]}" "$tmp/k$i.ready" . 60 &&
+		wait_for_line "$tmp/t$i.err" '^tcpdump: listening on' 60 &&
+		started=$((started + 1))
+done
+ktap_check "the readers and tcpdump started" test "$started" = "${#cases[@]}" ||
+	sed 's/^/# /' "$tmp"/k*.out
+
+sent_in=$(ip netns exec "$ns" "$KCAP_SELFTESTS/traffic.py" mixed --iface vb \
+	--src-mac "$MAC_A" --dst-mac "$MAC_B" --count-repeat 3 |
+	sed -n 's/^sent \([0-9]*\) frames.*/\1/p')
+sent_out=$(ip netns exec "$ns" "$KCAP_SELFTESTS/traffic.py" mixed --iface va \
+	--src-mac "$MAC_A" --dst-mac "$MAC_B" --count-repeat 3 |
+	sed -n 's/^sent \([0-9]*\) frames.*/\1/p')
+sent=$((${sent_in:-0} + ${sent_out:-0}))
+ktap_print_msg "sent ${sent_in:-?} frames into va and ${sent_out:-?} out of it"
+sleep 2
+
+kill -INT "${kpid[@]}" "${tpid[@]}" 2>/dev/null
+pairs=()
+for ((i = 0; i < ${#cases[@]}; i++)); do
+	wait "${kpid[i]}"
+	rc[i]=$?
+	wait "${tpid[i]}"
+	pairs+=("$tmp/k$i.pcap" "$tmp/t$i.pcap")
+done
+"$KCAP_SELFTESTS/traffic.py" compare --sort "${pairs[@]}" >"$tmp/compare" 2>&1
+
+for ((i = 0; i < ${#cases[@]}; i++)); do
+	IFS='|' read -r fmt snap ring <<<"${cases[i]}"
+	name="$fmt, snaplen $snap, rings of $ring bytes"
+	out=$(cat "$tmp/k$i.out")
+	ktap_print_msg "$name: $out"
+	ktap_check "$name: the rings' records were all valid and counted" \
+		test "${rc[i]}" = 0
+	n=$(sed -n "s/^pair $i: identical: \([0-9]*\) frames$/\1/p" "$tmp/compare")
+	if [ -n "$n" ] && [ "$n" = "$sent" ] && [ "$sent" -gt 0 ]; then
+		ktap_pass "$name: the same $n frames as tcpdump, all those sent"
+	else
+		sed -n "s/^pair $i: /# /p" "$tmp/compare"
+		ktap_fail "$name: the same frames as tcpdump (${n:-none}), all $sent sent"
+	fi
+	wraps=$(sed -n 's/.* wraps \([0-9]*\),.*/\1/p' <<<"$out")
+	ktap_check "$name: the records wrapped around the rings' ends (${wraps:-?} times)" \
+		test "${wraps:-0}" -gt 0
+done
+
+# The magic says the resolution, and tcpdump reads the fractions as such.
+ktap_check "the nanosecond file reads back in nanoseconds" \
+	sh -c "tcpdump -nn -r '$tmp/k1.pcap' --time-stamp-precision nano -tt 2>/dev/null |
+	       head -n 1 | grep -qE '^[0-9]+\\.[0-9]{9} '"
+ktap_check "kernel log clean" test -z "$(dmesg_splats_since_mark)"
+ktap_finished

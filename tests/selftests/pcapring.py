@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Read a session's rings of pcap records as the ABI describes them.
+
+  pcapring.py --ifname IF --format pcap|pcap-nsec --out FILE
+              [--name NAME] [--snaplen N] [--ring-size N] [--ready FILE]
+
+Knows only include/uapi/linux/kcap.h, not libkcap: it creates a session on
+IF with KCAP_ATTR_RING_FORMAT, checks that session-set refuses to change
+the format and that KCAP_IOC_BIND refuses a reader that does not say it
+reads the format (EPROTO), binds with KCAP_BIND_F_RING_FORMAT, maps the
+rings and reads them until SIGINT or SIGTERM, then drains them and writes
+FILE: a pcap file header (microsecond or nanosecond magic) and the
+records, merged by time.  Every record is
+checked on the way: it lies within what head published and before the end
+of the data area, its caplen is at most the snaplen and its len, its
+fraction of a second is below 10^6 or 10^9; padding is where the ABI says
+it may be.  Writes FILE's name to --ready once reading.
+
+Prints "records N, padding P, wraps W, delivered D, dropped X, bytes B";
+exits 0 when nothing was wrong, 1 otherwise (the first problem said), 4
+(kselftest skip) without the family or /dev/kcap.
+"""
+import argparse
+import errno
+import fcntl
+import mmap
+import os
+import select
+import signal
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nlfuzz as nl  # noqa: E402  (the genl helpers, standard library only)
+
+A_RING_FORMAT = 22
+A_STATS = nl.A_STATS
+S_DELIVERED, S_DROPPED, S_BYTES = 4, 5, 6
+FORMATS = {"pcap": 1, "pcap-nsec": 2}
+MAGIC = {1: 0xA1B2C3D4, 2: 0xA1B23C4D}
+FRAC_MAX = {1: 10**6, 2: 10**9}
+BIND_FMT = "=IIIIIIQII3Q"
+BIND_F_RING_FORMAT = 1
+IOC_BIND = (3 << 30) | (struct.calcsize(BIND_FMT) << 16) | (0xBC << 8) | 1
+REC_PAD = 0xFFFFFFFF
+CTRL_HEAD, CTRL_SIZE, CTRL_TAIL = 0, 4, 64
+
+
+class Bad(Exception):
+    pass
+
+
+def session_new(sock, fam, args):
+    attrs = (nl.string(nl.A_NAME, args.name) + nl.string(nl.A_IFNAME, args.ifname) +
+             nl.u32(nl.A_RING_SIZE, args.ring_size) + nl.u32(nl.A_SNAPLEN, args.snaplen) +
+             nl.u8(A_RING_FORMAT, FORMATS[args.format]))
+    err, msg, replies = sock.request(fam, nl.NLM_F_REQUEST | nl.NLM_F_ACK, nl.genl(nl.CMD_NEW, attrs))
+    if err or not replies:
+        raise Bad(f"session-new failed: {nl.errname(err or 0)} {msg}")
+    a = nl.attrs_dict(replies[0][4:])
+    fmt = a.get(A_RING_FORMAT, b"\xff")[0]
+    if fmt != FORMATS[args.format]:
+        raise Bad(f"session-new replied ring-format {fmt}, not {FORMATS[args.format]}")
+    sid = struct.unpack("=I", a[nl.A_ID][:4])[0]
+    # The format is fixed: session-set refuses to change it, and says so.
+    err, msg, _ = sock.request(fam, nl.NLM_F_REQUEST | nl.NLM_F_ACK,
+                               nl.genl(nl.CMD_SET, nl.u32(nl.A_ID, sid) + nl.u8(A_RING_FORMAT, 0)))
+    if err != -errno.EOPNOTSUPP or "only direction, snaplen and filter can change" not in msg:
+        raise Bad(f"session-set of the ring format: {nl.errname(err or 0)} '{msg}', not EOPNOTSUPP")
+    return sid
+
+
+def session_stats(sock, fam, sid):
+    err, msg, replies = sock.request(fam, nl.NLM_F_REQUEST | nl.NLM_F_ACK,
+                                     nl.genl(nl.CMD_STATS, nl.u32(nl.A_ID, sid)))
+    if err or not replies:
+        raise Bad(f"session-stats failed: {nl.errname(err or 0)} {msg}")
+    st = nl.attrs_dict(nl.attrs_dict(replies[0][4:])[A_STATS])
+    return {k: struct.unpack("=Q", st[k][:8])[0] for k in (S_DELIVERED, S_DROPPED, S_BYTES)}
+
+
+def bind(fd, sid, flags):
+    buf = bytearray(struct.pack(BIND_FMT, sid, flags, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+    fcntl.ioctl(fd, IOC_BIND, buf)
+    return struct.unpack(BIND_FMT, buf)
+
+
+class Ring:
+    def __init__(self, m, base, data_off, size):
+        self.m, self.ctrl, self.data, self.size = m, base, base + data_off, size
+        if struct.unpack_from("=I", m, base + CTRL_SIZE)[0] != size:
+            raise Bad("a ring's control block does not give the ring's size")
+        self.tail = struct.unpack_from("=I", m, base + CTRL_TAIL)[0]
+
+    def read(self, fmt, snaplen, out, counts):
+        """Append (sec, frac, caplen, len, bytes) of every published record."""
+        m = self.m
+        head = struct.unpack_from("=I", m, self.ctrl + CTRL_HEAD)[0]
+        if (head - self.tail) % 2**32 > self.size:
+            raise Bad(f"head {head} is more than a ring past tail {self.tail}")
+        while self.tail != head:
+            left = (head - self.tail) % 2**32
+            pos = self.tail % self.size
+            avail = min(self.size - pos, left)
+            at_end = avail == self.size - pos
+            if avail < 16:
+                if not at_end:
+                    raise Bad(f"{avail} bytes published at {pos}: less than a header, not at the end")
+                self.tail = (self.tail + avail) % 2**32
+                counts["wraps"] += 1
+                continue
+            sec, frac, caplen, wlen = struct.unpack_from("=IIII", m, self.data + pos)
+            if caplen == REC_PAD:
+                if not at_end:
+                    raise Bad(f"padding at {pos} with the ring's end not published")
+                self.tail = (self.tail + avail) % 2**32
+                counts["padding"] += 1
+                counts["wraps"] += 1
+                continue
+            if 16 + caplen > avail:
+                raise Bad(f"record at {pos}: caplen {caplen} runs past the {avail} bytes it may take")
+            if caplen > snaplen or caplen > wlen or frac >= FRAC_MAX[fmt]:
+                raise Bad(f"record at {pos}: caplen {caplen} len {wlen} frac {frac}, snaplen {snaplen}")
+            start = self.data + pos + 16
+            out.append((sec, frac, caplen, wlen, bytes(m[start:start + caplen])))
+            counts["records"] += 1
+            self.tail = (self.tail + 16 + caplen) % 2**32
+        struct.pack_into("=I", m, self.ctrl + CTRL_TAIL, self.tail)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ifname", required=True)
+    ap.add_argument("--name", default="pcapring")
+    ap.add_argument("--format", choices=FORMATS, required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--snaplen", type=int, default=262144)
+    ap.add_argument("--ring-size", type=int, default=4096)
+    ap.add_argument("--ready")
+    args = ap.parse_args()
+    fmt = FORMATS[args.format]
+
+    stop = []
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    try:
+        sock = nl.Genl(5)
+        fam, _ = sock.family_id(nl.KCAP_GENL_NAME)
+        fd = os.open("/dev/kcap", os.O_RDWR)
+    except OSError as e:
+        print(f"pcapring.py: SKIP: {e}")
+        return 4
+    if fam is None:
+        print("pcapring.py: SKIP: no kcap family")
+        return 4
+
+    counts = {"records": 0, "padding": 0, "wraps": 0}
+    recs = []
+    try:
+        sid = session_new(sock, fam, args)
+        try:
+            bind(fd, sid, 0)
+            raise Bad("KCAP_IOC_BIND without KCAP_BIND_F_RING_FORMAT took a pcap-format session")
+        except OSError as e:
+            if e.errno != errno.EPROTO:
+                raise Bad(f"KCAP_IOC_BIND without the flag: {e}, not EPROTO") from e
+        (_, _, nr, size, stride, data_off, mmap_size, bfmt, _, _, _, _) = bind(fd, sid, BIND_F_RING_FORMAT)
+        if bfmt != fmt:
+            raise Bad(f"KCAP_IOC_BIND says ring_format {bfmt}, not {fmt}")
+        m = mmap.mmap(fd, mmap_size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        rings = [Ring(m, i * stride, data_off, size) for i in range(nr)]
+        if args.ready:
+            with open(args.ready, "w") as f:
+                f.write(args.out + "\n")
+        p = select.poll()
+        p.register(fd, select.POLLIN)
+        while not stop:
+            try:
+                p.poll(50)
+            except InterruptedError:
+                pass
+            for r in rings:
+                r.read(fmt, args.snaplen, recs, counts)
+        for r in rings:
+            r.read(fmt, args.snaplen, recs, counts)
+        st = session_stats(sock, fam, sid)
+    except (Bad, OSError) as e:
+        print(f"pcapring.py: {e}")
+        return 1
+
+    recs.sort(key=lambda r: (r[0], r[1]))  # stable: a ring's order on a tie
+    with open(args.out, "wb") as f:
+        f.write(struct.pack("=IHHiIII", MAGIC[fmt], 2, 4, 0, 0, args.snaplen, 1))
+        for sec, frac, caplen, wlen, data in recs:
+            f.write(struct.pack("=IIII", sec, frac, caplen, wlen) + data)
+    nbytes = sum(r[2] for r in recs)
+    print(f"records {counts['records']}, padding {counts['padding']}, wraps {counts['wraps']}, "
+          f"delivered {st[S_DELIVERED]}, dropped {st[S_DROPPED]}, bytes {st[S_BYTES]}")
+    if st[S_DELIVERED] != counts["records"] or st[S_BYTES] != nbytes:
+        print(f"pcapring.py: the session delivered {st[S_DELIVERED]} frames of {st[S_BYTES]} bytes, "
+              f"the rings held {counts['records']} of {nbytes}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
