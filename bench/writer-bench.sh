@@ -7,7 +7,9 @@
 # libkcap's userland half without the kernel: build/user/bench/writer-bench
 # (bench/writer_bench.c, built by `make -C user`, which this script runs
 # first; or $KCAP_WRITER_BENCH) drains synthetic rings in plain memory into the pcap and the
-# pcapng writers.
+# pcapng writers, as kcap capture does: a pcap file from rings of pcap
+# records (--ring-format pcap: runs of records to writev(2) as they are), a
+# pcapng file from rings of struct kcap_rec records.
 #
 # Default mode, for each format:
 #   - pps: the program run natively --runs times (default 5) with --packets
@@ -39,7 +41,8 @@
 # failed.
 #
 # --smoke: a test (a few seconds, no valgrind) that the files are valid and
-# complete: each format written with --packets (default 100000) packets,
+# complete: each format written with --packets (default 100000) packets
+# (pcap from both kinds of rings),
 # once with the defaults and once with frames of 333 bytes in 3 small
 # rings (many refills, padding records at every wrap); the packet count
 # as tcpdump (pcap) or tshark (pcapng) reads it, and a parse of every
@@ -109,6 +112,15 @@ field() {
 		fi
 	done
 	return 1
+}
+
+# ringfmt FORMAT: the rings kcap capture reads for a file of FORMAT.
+ringfmt() {
+	if [ "$1" = pcap ]; then
+		echo "--ring-format pcap"
+	else
+		echo "--ring-format kcap"
+	fi
 }
 
 # bench ARGS...: run the program; its output line on stdout, or die.
@@ -238,13 +250,16 @@ count() {
 }
 
 run_smoke() {
-	local n=${packets:-100000} fmt args size file out got rc
+	local n=${packets:-100000} kind fmt args size file out got rc
 
 	for tool in python3 tcpdump tshark; do
 		command -v $tool >/dev/null || die "smoke: $tool is needed"
 	done
-	for fmt in pcap pcapng; do
+	# "pcap-ring": a pcap file from rings of pcap records.
+	for kind in pcap pcapng pcap-ring; do
+		fmt=${kind%-ring}
 		for args in "--size 64" "--size 333 --rings 3 --ring-size 8192"; do
+			[ "$kind" = pcap-ring ] && args="$args --ring-format pcap"
 			# shellcheck disable=SC2086
 			set -- $args
 			size=$2
@@ -280,7 +295,8 @@ irefs() {
 
 	valgrind --tool=callgrind --callgrind-out-file="$cg" \
 		--collect-atstart=no --toggle-collect='bench_drain*' \
-		"$prog" --format "$1" --packets "$2" --out "$work/cg.$1" \
+		"$prog" --format "$1" $(ringfmt "$1") --packets "$2" \
+		--out "$work/cg.$1" \
 		>/dev/null 2>"$work/valgrind.log" ||
 		{ cat "$work/valgrind.log" >&2; die "valgrind $1 $2 failed"; }
 	rm -f "$work/cg.$1"
@@ -300,7 +316,9 @@ run_bench() {
 		# Each run warms the memory its writes take first
 		# (writer_bench.c's bench_warm()): no run is left uncounted.
 		for ((i = 0; i < runs; i++)); do
-			out=$(bench --format $fmt --packets "$n" --out "$work/native.$fmt")
+			# shellcheck disable=SC2046
+			out=$(bench --format $fmt $(ringfmt $fmt) --packets "$n" \
+				--out "$work/native.$fmt")
 			rm -f "$work/native.$fmt"
 			pps=$(field "$out" pps)
 			echo "# $out" >&2

@@ -9,7 +9,13 @@
  *
  *	writer-bench [--format pcap|pcapng] [--packets N] [--size BYTES]
  *		     [--rings R] [--ring-size BYTES] [--out PATH]
- *		     [--kafka BROKERS [--topic TOPIC]]
+ *		     [--ring-format kcap|pcap] [--kafka BROKERS [--topic TOPIC]]
+ *
+ * --ring-format pcap: the rings hold pcap records (KCAP_RING_FORMAT_PCAP,
+ * the kernel's pcap_rec of kmod/capture.c), drained in spans
+ * (kcap_rings_spans()) into a pcap file (kcap_writer_write_spans()), as
+ * kcap capture records a pcap file of one device.  Only with --format
+ * pcap.
  *
  * --kafka: the frames are produced into TOPIC (default "bench") as kcap
  * capture --kafka produces them (kcap_kafka_produce(), never waiting:
@@ -106,6 +112,7 @@ struct bench {
 	struct bench_ring	*ring;
 	uint8_t			frame[BENCH_SIZE_MAX];	/* the template */
 	uint32_t		frame_len;
+	bool			pcap;	/* rings of pcap records */
 };
 
 struct bench_opts {
@@ -118,10 +125,11 @@ struct bench_opts {
 	const char		*out;
 	const char		*kafka;
 	const char		*topic;
+	bool			pcap_ring;
 };
 
 static const char usage_text[] =
-	"usage: writer-bench [--format pcap|pcapng] [--packets N] [--size BYTES] [--rings R] [--ring-size BYTES] [--out PATH] [--kafka BROKERS [--topic TOPIC]]\n";
+	"usage: writer-bench [--format pcap|pcapng] [--packets N] [--size BYTES] [--rings R] [--ring-size BYTES] [--out PATH] [--ring-format kcap|pcap] [--kafka BROKERS [--topic TOPIC]]\n";
 
 static int usage(FILE *f, int status)
 {
@@ -220,6 +228,7 @@ static int bench_init(struct bench *b, const struct bench_opts *o)
 		r->ctrl->cpu = i;
 	}
 	bench_frame(b, o->size);
+	b->pcap = o->pcap_ring;
 	return 0;
 }
 
@@ -274,10 +283,56 @@ static bool bench_put(struct bench *b, unsigned int i, uint64_t seq)
 	return true;
 }
 
+/*
+ * bench_put() into rings of pcap records, as kcap_deliver() writes them:
+ * back to back, padding to the area's end (a header of caplen
+ * KCAP_PCAP_REC_PAD where it fits) if the record would not fit before it.
+ */
+static bool bench_put_pcap(struct bench *b, unsigned int i, uint64_t seq)
+{
+	struct bench_ring *r = &b->ring[i];
+	uint32_t size = b->size, rec_len, used, off, room, tail;
+	const uint32_t pad = KCAP_PCAP_REC_PAD;
+	uint64_t be = htobe64(seq), ts = BENCH_TS0 + seq * BENCH_TS_STEP;
+	struct kcap_pcap_rec h;
+	uint8_t *p;
+
+	rec_len = sizeof(h) + b->frame_len;
+	tail = __atomic_load_n(&r->ctrl->tail, __ATOMIC_ACQUIRE);
+	used = r->head - tail;
+	off = r->head & (size - 1);
+	room = size - off;
+	if (room < rec_len) {
+		if (size - used < room + rec_len)
+			return false;
+		if (room >= sizeof(h))
+			memcpy(r->data + off +
+			       offsetof(struct kcap_pcap_rec, caplen),
+			       &pad, sizeof(pad));
+		r->head += room;
+		off = 0;
+	} else if (size - used < rec_len) {
+		return false;
+	}
+	h.ts_sec = (uint32_t)(ts / 1000000000);
+	h.ts_frac = (uint32_t)(ts % 1000000000) / 1000;
+	h.caplen = b->frame_len;
+	h.len = b->frame_len;
+	p = r->data + off;
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), b->frame, b->frame_len);
+	memcpy(p + sizeof(h) + BENCH_SEQ_OFF, &be, sizeof(be));
+	r->head += rec_len;
+	__atomic_store_n(&r->ctrl->head, r->head, __ATOMIC_RELEASE);
+	return true;
+}
+
 /* Packets @seq on, up to @end, round robin until a ring is full. */
 static uint64_t bench_produce(struct bench *b, uint64_t seq, uint64_t end)
 {
-	while (seq < end && bench_put(b, (unsigned int)(seq % b->nr), seq))
+	while (seq < end &&
+	       (b->pcap ? bench_put_pcap(b, (unsigned int)(seq % b->nr), seq) :
+			  bench_put(b, (unsigned int)(seq % b->nr), seq)))
 		seq++;
 	return seq;
 }
@@ -303,6 +358,33 @@ bench_drain(struct kcap_rings *rs, struct kcap_writer *w, uint64_t *count,
 			*what = NULL;
 			return ret ? ret : -EFBIG;
 		}
+	}
+	*what = "ring";
+	return n;
+}
+
+/* bench_drain() of rings of pcap records, in spans, as record.c does. */
+static __attribute__((noinline)) int
+bench_drain_spans(struct kcap_rings *rs, struct kcap_writer *w,
+		  uint64_t *count, const char **what)
+{
+	struct kcap_span sp[KCAP_SPANS_MAX];
+	int i, n, ret;
+
+	for (;;) {
+		kcap_writer_stage(w, &rs->stage, &rs->stage_end);
+		n = kcap_rings_spans(rs, sp, KCAP_SPANS_MAX, UINT64_MAX,
+				     UINT64_MAX);
+		if (n <= 0)
+			break;
+		ret = kcap_writer_write_spans(w, sp, (unsigned int)n);
+		kcap_rings_spans_used(rs);
+		if (ret) {
+			*what = NULL;
+			return ret;
+		}
+		for (i = 0; i < n; i++)
+			*count += sp[i].n;
 	}
 	*what = "ring";
 	return n;
@@ -352,6 +434,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o,
 		{ "out",	required_argument, NULL, 'o' },
 		{ "kafka",	required_argument, NULL, 'k' },
 		{ "topic",	required_argument, NULL, 't' },
+		{ "ring-format", required_argument, NULL, 'F' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -367,6 +450,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o,
 	o->out = NULL;
 	o->kafka = NULL;
 	o->topic = "bench";
+	o->pcap_ring = false;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -418,6 +502,12 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o,
 		case 't':
 			o->topic = optarg;
 			break;
+		case 'F':
+			if (strcmp(optarg, "kcap") && strcmp(optarg, "pcap"))
+				return bad_option("--ring-format", optarg,
+						  "kcap or pcap");
+			o->pcap_ring = !strcmp(optarg, "pcap");
+			break;
 		case 'h':
 			usage(stdout, 0);
 			return -1;
@@ -432,6 +522,9 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o,
 			argv[optind]);
 		return usage(stderr, 2);
 	}
+	if (o->pcap_ring && (o->fmt != KCAP_FORMAT_PCAP || o->kafka))
+		return bad_option("--ring-format", "pcap",
+				  "only with --format pcap, without --kafka");
 	if (ALIGN8(sizeof(struct kcap_rec) + o->size) > o->ring_size) {
 		fprintf(stderr, "writer-bench: a frame of %u bytes does not fit a ring of %u\n",
 			o->size, o->ring_size);
@@ -580,6 +673,8 @@ int main(int argc, char **argv)
 	err = kcap_rings_init(&rs, b.mem, b.nr, b.stride, BENCH_PAGE, b.size);
 	if (err)
 		return fail("rings", err);
+	if (o.pcap_ring)
+		rs.format = KCAP_RING_FORMAT_PCAP;
 	if (o.kafka) {
 		err = bench_kafka(&b, &rs, &o);
 		kcap_rings_fini(&rs);
@@ -612,7 +707,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t0 = now();
-		err = bench_drain(&rs, w, &done, &what);
+		err = o.pcap_ring ? bench_drain_spans(&rs, w, &done, &what) :
+				    bench_drain(&rs, w, &done, &what);
 		timed += now() - t0;
 		if (err)
 			return fail(what ? what : o.out, err);

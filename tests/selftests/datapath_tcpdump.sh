@@ -10,7 +10,10 @@
 # unfiltered one every frame sent, so that two empty or equally short files
 # cannot pass.  The sessions all run at once, so this is also many sessions
 # with different filters on one device, each getting only its own frames.
-# One more pair captures vb with kcap's rx_handler hook.
+# One more pair captures vb with kcap's rx_handler hook.  kcap writes the
+# -Q in captures as pcapng, which it reads from rings of struct kcap_rec
+# records, and the others as pcap, from rings of pcap records: both of the
+# kernel's record formats are held to tcpdump's bytes.
 #
 # "inbound" and "outbound" are checked against tcpdump's unfiltered -Q in
 # and -Q out captures rather than against tcpdump with the same filter:
@@ -53,9 +56,11 @@ for c in "${cases[@]}"; do
 	IFS='|' read -r dev hook dir snap filter <<<"$c"
 	sopt=()
 	[ -n "$snap" ] && sopt=(-s "$snap")
+	fopt=()
+	[ "$dir" = in ] && fopt=(-F pcapng)
 	# shellcheck disable=SC2086 # the filter is words, as tcpdump takes it
 	capture_bg -n "$ns" "$tmp/k$i.err" capture -i "$dev" --hook "$hook" -Q "$dir" \
-		"${sopt[@]}" -B 256 -w "$tmp/k$i.pcap" $filter
+		"${sopt[@]}" "${fopt[@]}" -B 256 -w "$tmp/k$i.pcap" $filter
 	kpid[i]=$!
 	# shellcheck disable=SC2086
 	# The reference must not drop: in immediate mode libpcap uses

@@ -1172,6 +1172,15 @@ static void test_show_text(void **state)
 		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776 "
 		"cut 1\n");
 
+	/* Rings of pcap records: said after their size. */
+	s->ring_format = KCAP_RING_FORMAT_PCAP_NSEC;
+	print_to(buf, sizeof(buf), show_print_text, s);
+	assert_non_null(strstr(buf, " ring-size 2097152 ring-format pcap-nsec"
+			       " rings 4 persistent"));
+	print_to(buf, sizeof(buf), show_print_json, s);
+	assert_non_null(strstr(buf, "\"ring_format\":\"pcap-nsec\","));
+	s->ring_format = KCAP_RING_FORMAT_KCAP;
+
 	/* Owned, detached, no filter, an unknown link type. */
 	s->flags = 0;
 	s->has_owner = true;
@@ -1254,7 +1263,7 @@ static void test_show_json(void **state)
 		"\"state\":\"attached\",\"direction\":\"in\",\"snaplen\":96,"
 		"\"filter_text\":\"tcp\\u0001port 80 and \\\"x\\\\y\\\"\\n\","
 		"\"filter_len\":12,\"hook\":\"netfilter\",\"ring_size\":2097152,"
-		"\"nr_rings\":4,\"flags\":3,\"persistent\":true,"
+		"\"ring_format\":\"kcap\",\"nr_rings\":4,\"flags\":3,\"persistent\":true,"
 		"\"nopromisc\":true,\"owner\":null,\"dev_type\":1,"
 		"\"linktype\":1,\"linktype_name\":\"EN10MB\","
 		"\"stats\":{\"seen\":10,\"passed\":8,\"delivered\":6,"

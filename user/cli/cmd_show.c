@@ -7,8 +7,8 @@
  * The text form of a session, four lines, the keys those of 'kcap add':
  *
  *	NAME: id ID dev DEV ifindex N state attached|detached linktype LT
- *		direction DIR snaplen N hook HOOK ring-size N rings N
- *		persistent|owner pid PID [nopromisc]
+ *		direction DIR snaplen N hook HOOK ring-size N
+ *		[ring-format FMT] rings N persistent|owner pid PID [nopromisc]
  *		filter all | filter "EXPR" insns N | filter hidden insns N
  *		seen N passed N delivered N dropped N bytes N
  *
@@ -94,6 +94,21 @@ static void show_quoted(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* enum kcap_ring_format's name, as in kcap.yaml. */
+static const char *show_ring_format(uint8_t fmt)
+{
+	switch (fmt) {
+	case KCAP_RING_FORMAT_KCAP:
+		return "kcap";
+	case KCAP_RING_FORMAT_PCAP:
+		return "pcap";
+	case KCAP_RING_FORMAT_PCAP_NSEC:
+		return "pcap-nsec";
+	default:
+		return "unknown";
+	}
+}
+
 void show_print_text(FILE *f, const struct kcap_session_info *s)
 {
 	const char *lt = kcap_linktype_name(s->linktype);
@@ -106,9 +121,12 @@ void show_print_text(FILE *f, const struct kcap_session_info *s)
 	else
 		fprintf(f, "%u\n", s->linktype);
 
-	fprintf(f, "\tdirection %s snaplen %u hook %s ring-size %u rings %u",
+	fprintf(f, "\tdirection %s snaplen %u hook %s ring-size %u",
 		cli_direction_word(s->direction), s->snaplen,
-		cli_hook_word(s->hook), s->ring_size, s->nr_rings);
+		cli_hook_word(s->hook), s->ring_size);
+	if (s->ring_format != KCAP_RING_FORMAT_KCAP)
+		fprintf(f, " ring-format %s", show_ring_format(s->ring_format));
+	fprintf(f, " rings %u", s->nr_rings);
 	if (s->has_owner_pid)
 		fprintf(f, " owner pid %u", s->owner_pid);
 	else if (s->has_owner)
@@ -154,10 +172,11 @@ void show_print_json(FILE *f, const struct kcap_session_info *s)
 	fprintf(f, ",\"filter_len\":%u,", s->filter_len);
 	if (s->filter_hidden)
 		fputs("\"filter_hidden\":true,", f);
-	fprintf(f, "\"hook\":\"%s\",\"ring_size\":%u,"
+	fprintf(f, "\"hook\":\"%s\",\"ring_size\":%u,\"ring_format\":\"%s\","
 		"\"nr_rings\":%u,\"flags\":%u,\"persistent\":%s,"
 		"\"nopromisc\":%s,\"owner\":",
-		cli_hook_word(s->hook), s->ring_size, s->nr_rings, s->flags,
+		cli_hook_word(s->hook), s->ring_size,
+		show_ring_format(s->ring_format), s->nr_rings, s->flags,
 		s->flags & KCAP_SESSION_F_PERSISTENT ? "true" : "false",
 		s->flags & KCAP_SESSION_F_NOPROMISC ? "true" : "false");
 	if (s->has_owner)

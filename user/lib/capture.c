@@ -183,6 +183,17 @@ static uint64_t kcap_now_ns(void)
 }
 
 /*
+ * A packet of @s: from rings of pcap records, which name no device, the
+ * session's (0, "any", for a session on every device).
+ */
+static void kcap_source_packet(const struct kcap_source *s,
+			       struct kcap_packet *pkt)
+{
+	if (!pkt->frame.ifindex)
+		pkt->frame.ifindex = s->info.ifindex;
+}
+
+/*
  * Give each source without a frame ready its next one, without waiting.
  * Once a source has hung up, the others give the frames they captured
  * before that was seen, and no more: a capture that stops on a hangup
@@ -208,6 +219,7 @@ static int kcap_capture_fill(struct kcap_capture *c)
 				c->hup_ns = kcap_now_ns();
 			}
 		} else if (ret == KCAP_READ_PACKET) {
+			kcap_source_packet(s, &s->pkt);
 			s->pkt.session = i;
 			s->ready = true;
 		}
@@ -312,6 +324,7 @@ static int kcap_capture_next_one(struct kcap_capture *c,
 			ret = kcap_reader_next(s->r, pkt, 0);
 	}
 	if (ret == KCAP_READ_PACKET) {
+		kcap_source_packet(s, pkt);
 		pkt->session = 0;
 	} else if (ret == KCAP_READ_HUP) {
 		s->hup = true;
@@ -366,6 +379,28 @@ int kcap_capture_recs(struct kcap_capture *c,
 void kcap_capture_used(struct kcap_capture *c, unsigned int n)
 {
 	kcap_reader_used(c->src[0].r, n);
+}
+
+int kcap_capture_spans(struct kcap_capture *c, struct kcap_span *spans,
+		       unsigned int max, uint64_t max_recs, uint64_t max_bytes,
+		       uint32_t caplen_max, uint8_t *stage, uint8_t *stage_end)
+{
+	if (c->nr != 1)
+		return -EOPNOTSUPP;
+	if (c->src[0].hup)
+		return 0;
+	return kcap_reader_spans(c->src[0].r, spans, max, max_recs, max_bytes,
+				 caplen_max, stage, stage_end);
+}
+
+uint8_t kcap_capture_ring_format(const struct kcap_capture *c, unsigned int i)
+{
+	return kcap_reader_ring_format(c->src[i].r);
+}
+
+void kcap_capture_spans_used(struct kcap_capture *c)
+{
+	kcap_reader_spans_used(c->src[0].r);
 }
 
 unsigned int kcap_capture_nr(const struct kcap_capture *c)

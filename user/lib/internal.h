@@ -108,6 +108,23 @@ int kcap_reader_recs(struct kcap_reader *r, const struct kcap_rec *const **recs,
 /* The first @n of them were used: the rest are the reader's next. */
 void kcap_reader_used(struct kcap_reader *r, unsigned int n);
 
+struct kcap_span;
+
+/* The session's enum kcap_ring_format, as the kernel gave it at binding. */
+uint8_t kcap_reader_ring_format(const struct kcap_reader *r);
+
+/*
+ * Of a session of a pcap ring format, kcap_rings_spans() and
+ * kcap_rings_spans_used() of its rings (ring.h), with @caplen_max, and
+ * @stage (to @stage_end), as its rs->caplen_max and rs->stage for the
+ * call: -EOPNOTSUPP for the default format, whose records are read with
+ * kcap_reader_recs().
+ */
+int kcap_reader_spans(struct kcap_reader *r, struct kcap_span *spans,
+		      unsigned int max, uint64_t max_recs, uint64_t max_bytes,
+		      uint32_t caplen_max, uint8_t *stage, uint8_t *stage_end);
+void kcap_reader_spans_used(struct kcap_reader *r);
+
 /* capture.c */
 
 /*
@@ -119,6 +136,18 @@ int kcap_capture_recs(struct kcap_capture *c,
 		      const struct kcap_rec *const **recs,
 		      const struct kcap_rings_pos **pos);
 void kcap_capture_used(struct kcap_capture *c, unsigned int n);
+
+/*
+ * kcap_reader_spans() and kcap_reader_spans_used() of a capture of one
+ * session, as kcap_capture_recs() of its records.
+ */
+int kcap_capture_spans(struct kcap_capture *c, struct kcap_span *spans,
+		       unsigned int max, uint64_t max_recs, uint64_t max_bytes,
+		       uint32_t caplen_max, uint8_t *stage, uint8_t *stage_end);
+void kcap_capture_spans_used(struct kcap_capture *c);
+
+/* The ring format of session @i's rings, as its reader bound them. */
+uint8_t kcap_capture_ring_format(const struct kcap_capture *c, unsigned int i);
 
 /* writer.c */
 
@@ -133,6 +162,29 @@ void kcap_capture_used(struct kcap_capture *c, unsigned int n);
 int kcap_writer_write_recs(struct kcap_writer *w,
 			   const struct kcap_rec *const *recs, unsigned int n,
 			   uint64_t limit, bool anydev, unsigned int *done);
+
+/*
+ * Spans of pcap records (ring.h) into a pcap file, as they are: the
+ * records' time must be in the file's resolution and their caplen within
+ * its snaplen.  Spans up to KCAP_WRITER_SPAN_COPY bytes that fit are
+ * copied into the buffer; if one is not (longer, or no room), the buffer
+ * and the spans go out at once, with one writev(2), the others straight
+ * from the ring.  Spans in the stage (kcap_writer_stage()) are in the
+ * buffer already: with one among them nothing else is copied there, and
+ * all go out with one writev(2).  All are counted, and on a failure
+ * (sticky) the file is cut back to its last whole record, as
+ * kcap_writer_write() leaves it.  -EINVAL for a pcapng file.
+ */
+int kcap_writer_write_spans(struct kcap_writer *w,
+			    const struct kcap_span *spans, unsigned int n);
+
+/*
+ * Where kcap_rings_spans() may copy records for kcap_writer_write_spans()
+ * (rs->stage): the pcap writer's buffer past what it holds, to *@end,
+ * written out first if little of it is left; NULL for another writer, or
+ * one that failed.
+ */
+void kcap_writer_stage(struct kcap_writer *w, uint8_t **stage, uint8_t **end);
 
 /*
  * The frame bytes (caplen, as in the ring: uncut) of the records the

@@ -202,6 +202,8 @@ struct kcap_stats {
  * @filter_hidden: the session's filter has an expression the kernel
  *	withholds from the caller (KCAP_ATTR_FILTER_HIDDEN): reading it needs
  *	CAP_NET_ADMIN, or owning the session.  @filter_text is "" then.
+ * @ring_format: enum kcap_ring_format (KCAP_RING_FORMAT_KCAP from a module
+ *	that does not report it).
  *
  * Attributes missing from a reply are left 0 (or "").
  */
@@ -228,6 +230,7 @@ struct kcap_session_info {
 	uint32_t		owner_pid;
 	bool			has_owner_pid;
 	bool			filter_hidden;
+	uint8_t			ring_format;
 };
 
 /*
@@ -242,6 +245,7 @@ struct kcap_session_info {
 #define KCAP_CFG_RING_SIZE	(1U << 4)
 #define KCAP_CFG_FLAGS		(1U << 5)
 #define KCAP_CFG_PROG		(1U << 6)
+#define KCAP_CFG_RING_FORMAT	(1U << 7)
 
 /**
  * struct kcap_session_config - what to create or change.
@@ -272,6 +276,12 @@ struct kcap_session_info {
  * @ring_size: KCAP_CFG_RING_SIZE, kcap_session_new() only: data bytes of
  *	each ring, a power of two.
  * @flags: KCAP_CFG_FLAGS, kcap_session_new() only: KCAP_SESSION_F_*.
+ * @ring_format: KCAP_CFG_RING_FORMAT, kcap_session_new() only: enum
+ *	kcap_ring_format.  The pcap formats make the rings' records pcap
+ *	records, which a capture writes to a pcap file of the same time
+ *	resolution a run at a time, without a look at each; its readers
+ *	hand out packets as from the default format, without the direction,
+ *	protocol and packet type that format alone carries.
  *
  * A kcap_filter compiled beforehand gives @prog, @prog_len and @filter:
  * see kcap_session_config_filter().
@@ -290,6 +300,7 @@ struct kcap_session_config {
 	uint8_t			hook;
 	uint32_t		ring_size;
 	uint32_t		flags;
+	uint8_t			ring_format;
 };
 
 /**

@@ -51,6 +51,8 @@ static bool kcap_bind_ok(const struct kcap_bind *b)
 		return false;
 	if ((uint64_t)b->ring_stride < (uint64_t)b->data_offset + b->ring_size)
 		return false;
+	if (b->ring_format > KCAP_RING_FORMAT_PCAP_NSEC)
+		return false;
 	end = (uint64_t)(b->nr_rings - 1) * b->ring_stride + b->data_offset +
 	      b->ring_size;
 	return b->mmap_size >= end && b->mmap_size <= SIZE_MAX;
@@ -98,7 +100,10 @@ static int kcap_reader_error(struct kcap_error *e, int err, int step,
 int kcap_reader_open(struct kcap_reader **rp, uint32_t session_id,
 		     struct kcap_error *e)
 {
-	struct kcap_bind bind = { .id = session_id };
+	struct kcap_bind bind = {
+		.id = session_id,
+		.flags = KCAP_BIND_F_RING_FORMAT,
+	};
 	struct kcap_reader *r;
 	int err, step = 0;
 
@@ -135,6 +140,7 @@ int kcap_reader_open(struct kcap_reader **rp, uint32_t session_id,
 			      bind.ring_size);
 	if (err)
 		goto fail;
+	r->rings.format = (uint8_t)bind.ring_format;
 	*rp = r;
 	return 0;
 fail:
@@ -147,6 +153,8 @@ int kcap_reader_recs(struct kcap_reader *r, const struct kcap_rec *const **recs,
 {
 	int n;
 
+	if (r->rings.format != KCAP_RING_FORMAT_KCAP)
+		return -EOPNOTSUPP;
 	if (r->ib == r->nb) {
 		r->ib = r->nb = 0;
 		n = kcap_rings_next_recs(&r->rings, r->recs, KCAP_READER_BATCH);
@@ -164,6 +172,53 @@ void kcap_reader_used(struct kcap_reader *r, unsigned int n)
 	r->ib += n;
 }
 
+uint8_t kcap_reader_ring_format(const struct kcap_reader *r)
+{
+	return r->rings.format;
+}
+
+int kcap_reader_spans(struct kcap_reader *r, struct kcap_span *spans,
+		      unsigned int max, uint64_t max_recs, uint64_t max_bytes,
+		      uint32_t caplen_max, uint8_t *stage, uint8_t *stage_end)
+{
+	int n;
+
+	if (r->rings.format == KCAP_RING_FORMAT_KCAP)
+		return -EOPNOTSUPP;
+	r->rings.stage = stage;
+	r->rings.stage_end = stage_end;
+	r->rings.caplen_max = caplen_max;
+	n = kcap_rings_spans(&r->rings, spans, max, max_recs, max_bytes);
+	r->rings.stage = r->rings.stage_end = NULL;
+	r->rings.caplen_max = KCAP_SNAPLEN_MAX;
+	return n;
+}
+
+void kcap_reader_spans_used(struct kcap_reader *r)
+{
+	kcap_rings_spans_used(&r->rings);
+}
+
+/*
+ * kcap_reader_take() of rings of pcap records: the oldest, as a packet,
+ * consumed at once (its bytes stay until the next call).
+ */
+static int kcap_reader_take_pcap(struct kcap_reader *r,
+				 struct kcap_packet *pkt)
+{
+	struct kcap_span sp;
+	int n;
+
+	n = kcap_rings_spans(&r->rings, &sp, 1, 1, UINT64_MAX);
+	if (n <= 0)
+		return n;
+	kcap_pcap_rec_packet(sp.p, sp.ring,
+			     r->rings.format == KCAP_RING_FORMAT_PCAP_NSEC,
+			     pkt);
+	kcap_rings_spans_used(&r->rings);
+	return 1;
+}
+
 /*
  * The next packet of the batch, or of a new batch once it is all handed
  * out (which gives back the space of the last): 1, 0 if every ring is
@@ -175,6 +230,8 @@ static int kcap_reader_take(struct kcap_reader *r, struct kcap_packet *pkt)
 	const struct kcap_rings_pos *pos;
 	int n;
 
+	if (r->rings.format != KCAP_RING_FORMAT_KCAP)
+		return kcap_reader_take_pcap(r, pkt);
 	n = kcap_reader_recs(r, &recs, &pos);
 	if (n <= 0)
 		return n;

@@ -46,6 +46,7 @@ struct kcap_record {
 	unsigned int			clock_left;	/* frames until read */
 	bool				finished;
 	bool				recs;	/* kcap_record_take_recs() */
+	bool				spans;	/* kcap_record_take_spans() */
 	struct kcap_record_progress	p;
 	struct kcap_error		err;
 };
@@ -397,6 +398,7 @@ int kcap_record_open(struct kcap_record **rp, struct kcap_capture *cap,
 	const struct kcap_session_info *s0 = kcap_capture_session(cap, 0);
 	struct kcap_record *r;
 	unsigned int i;
+	uint8_t fmt;
 	int err;
 
 	*rp = NULL;
@@ -445,8 +447,17 @@ int kcap_record_open(struct kcap_record **rp, struct kcap_capture *cap,
 		kcap_record_close(r);
 		return err;
 	}
-	/* One session: its records straight from its rings. */
-	r->recs = r->nr == 1;
+	/*
+	 * One session: its records straight from its rings; records of pcap
+	 * into a pcap file of their resolution that cuts none of them, as
+	 * they are.  Otherwise (pcapng, a frame callback) packet by packet.
+	 */
+	fmt = r->nr == 1 ? kcap_capture_ring_format(cap, 0) : 0;
+	r->recs = r->nr == 1 && fmt == KCAP_RING_FORMAT_KCAP;
+	r->spans = r->nr == 1 && fmt != KCAP_RING_FORMAT_KCAP &&
+		   r->w && !cfg->frame_cb && cfg->format == KCAP_FORMAT_PCAP &&
+		   cfg->nano == (fmt == KCAP_RING_FORMAT_PCAP_NSEC) &&
+		   (!r->snaplen || r->snaplen >= s0->snaplen);
 	kcap_record_stats(r);
 	*rp = r;
 	return 0;
@@ -676,6 +687,56 @@ static unsigned int kcap_record_take_recs(struct kcap_record *r,
 	return i;
 }
 
+/*
+ * kcap_record_take_recs() of a session whose rings hold pcap records, into
+ * a pcap file that takes them as they are: runs of records, spans, go to
+ * it whole, of the packets and bytes the limits leave, with the clock
+ * read once.  How many frames were taken; 0 if none were waiting, or if
+ * the next needs a decision of its own (the file's first, a rotation or a
+ * stop): kcap_record_take() takes it as a packet.  Or -EBADMSG.
+ */
+static int kcap_record_take_spans(struct kcap_record *r)
+{
+	struct kcap_span sp[KCAP_SPANS_MAX];
+	uint64_t now, max, limit, frames = 0, data = 0;
+	uint8_t *stage, *stage_end;
+	int n, i, err;
+
+	now = r->now_ms = kcap_now_ms();
+	r->clock_left = 0;
+	if (!r->at.file_packets ||
+	    kcap_record_before(&r->cfg, &r->at, 0, now, &r->p.why) !=
+	    KCAP_RECORD_WRITE)
+		return 0;
+	max = r->cfg.packets ? r->cfg.packets - r->at.packets : UINT64_MAX;
+	limit = kcap_record_limit(r);
+	limit = limit > kcap_writer_bytes(r->w) ?
+		limit - kcap_writer_bytes(r->w) : 0;
+	/*
+	 * Where two rings' records take turns, copied into the buffer; no
+	 * frame longer than the file's snaplen, which its writer cuts (a
+	 * persistent session's may have grown since the file began).
+	 */
+	kcap_writer_stage(r->w, &stage, &stage_end);
+	n = kcap_capture_spans(r->cap, sp, KCAP_SPANS_MAX, max, limit,
+			       r->snaplen && r->snaplen < KCAP_SNAPLEN_MAX ?
+			       r->snaplen : KCAP_SNAPLEN_MAX, stage, stage_end);
+	if (n <= 0)
+		return n == -ENOSPC ? 0 : n;
+	err = kcap_writer_write_spans(r->w, sp, (unsigned int)n);
+	kcap_capture_spans_used(r->cap);
+	for (i = 0; i < n; i++) {
+		frames += sp[i].n;
+		data += sp[i].data;
+	}
+	/* Counted first: a failure takes back what the file lost. */
+	if (!kcap_record_count(r, (unsigned int)frames, data, now))
+		err = 0;	/* failed writing out: said */
+	if (err)
+		kcap_record_write_fail(r, err);
+	return (int)frames;
+}
+
 /* No frame waiting: out with what is buffered, and the checks of time. */
 static bool kcap_record_quiet(struct kcap_record *r)
 {
@@ -717,7 +778,21 @@ int kcap_record_step(struct kcap_record *r, int timeout_ms)
 		/* Woken (a signal) while the rings never ran empty. */
 		if (r->cap && kcap_capture_woken(r->cap))
 			return 0;
-		ret = r->recs ? kcap_capture_recs(r->cap, &recs, &pos) : 0;
+		if (r->spans) {
+			ret = kcap_record_take_spans(r);
+			if (ret > 0) {
+				if (timeout_ms >= 0 &&
+				    r->now_ms - start >= (uint64_t)timeout_ms)
+					return 0;
+				continue;
+			}
+			/* A stop of time, decided before a frame was taken. */
+			if (r->p.why != KCAP_RECORD_RUNNING)
+				break;
+		} else {
+			ret = r->recs ? kcap_capture_recs(r->cap, &recs, &pos) :
+					0;
+		}
 		if (ret > 0) {
 			n = kcap_record_take_recs(r, recs, pos,
 						  (unsigned int)ret);

@@ -17,23 +17,31 @@
 #include <arpa/inet.h>
 
 #include "ring.h"
+#include "writer.h"	/* kcap_copy_frame_bytes() */
 
 /*
  * Load-acquire @r's head once its records are all read (to @tail): 1 if
- * it published more, 0 if not, -EBADMSG if what it says is impossible.
- * Out of line: it runs once per batch of records, not per record.
+ * it published more, 0 if not, -EBADMSG if what it says is impossible
+ * (records of struct kcap_rec keep head and tail aligned: @align).  Out
+ * of line: it runs once per batch of records, not per record.
  */
-static __attribute__((noinline)) int kcap_ring_load(struct kcap_ring *r,
-						    uint32_t tail)
+static __attribute__((noinline)) int kcap_ring_load_any(struct kcap_ring *r,
+							uint32_t tail,
+							uint32_t align)
 {
 	r->head = __atomic_load_n(&r->ctrl->head, __ATOMIC_ACQUIRE);
 	if (tail == r->head)
 		return 0;
-	if (r->head - tail > r->size || (r->head | tail) % KCAP_REC_ALIGN) {
+	if (r->head - tail > r->size || (r->head | tail) % align) {
 		r->head = tail;	/* read it again */
 		return -EBADMSG;
 	}
 	return 1;
+}
+
+static inline int kcap_ring_load(struct kcap_ring *r, uint32_t tail)
+{
+	return kcap_ring_load_any(r, tail, KCAP_REC_ALIGN);
 }
 
 /*
@@ -194,14 +202,19 @@ int kcap_rings_init(struct kcap_rings *rs, void *base, unsigned int nr,
 	memset(rs, 0, sizeof(*rs));
 	rs->ring = calloc(nr, sizeof(*rs->ring));
 	rs->order = calloc(nr, sizeof(*rs->order));
-	if (!rs->ring || !rs->order) {
+	rs->cur = calloc(nr, sizeof(*rs->cur));
+	rs->active = calloc(nr, sizeof(*rs->active));
+	if (!rs->ring || !rs->order || !rs->cur || !rs->active) {
 		free(rs->ring);
 		free(rs->order);
+		free(rs->cur);
+		free(rs->active);
 		memset(rs, 0, sizeof(*rs));
 		return -ENOMEM;
 	}
 	rs->nr = nr;
 	rs->batch = size / 4;
+	rs->caplen_max = KCAP_SNAPLEN_MAX;
 
 	for (i = 0; i < nr; i++) {
 		struct kcap_ring *r = &rs->ring[i];
@@ -548,5 +561,709 @@ void kcap_rings_fini(struct kcap_rings *rs)
 		kcap_rings_release(rs);
 	free(rs->ring);
 	free(rs->order);
+	free(rs->cur);
+	free(rs->active);
 	memset(rs, 0, sizeof(*rs));
+}
+
+/*
+ * Rings of pcap records.  A record is a struct kcap_pcap_rec and its
+ * caplen bytes, back to back with the next, anywhere in the ring (no
+ * alignment: they are read with memcpy()).  None wraps around the data
+ * area's end: there the rest is padding, with a header of caplen
+ * KCAP_PCAP_REC_PAD if it has room for one.
+ */
+#define KCAP_PCAP_HDR	((uint32_t)sizeof(struct kcap_pcap_rec))
+
+/* The caplen and len of the record at @p: one load, as they lie. */
+static inline uint64_t kcap_pcap_lens(const uint8_t *p)
+{
+	uint64_t lens;
+
+	memcpy(&lens, p + offsetof(struct kcap_pcap_rec, caplen), sizeof(lens));
+	return lens;
+}
+
+static inline uint32_t kcap_pcap_caplen(const uint8_t *p)
+{
+	uint32_t caplen;
+
+	memcpy(&caplen, p + offsetof(struct kcap_pcap_rec, caplen),
+	       sizeof(caplen));
+	return caplen;
+}
+
+/* The time of the record at @p in ns, @frac_ns ns to a unit of its frac. */
+static inline uint64_t kcap_pcap_key(const uint8_t *p, uint32_t frac_ns)
+{
+	uint32_t t[2];
+
+	memcpy(t, p, sizeof(t));
+	return (uint64_t)t[0] * 1000000000 + (uint64_t)t[1] * frac_ns;
+}
+
+/*
+ * Where @r's next record is, from *@tail on (moved past any padding): in
+ * @c, with the bytes published from it to head or to the data area's end.
+ * 1, 0 if the ring is empty (head loaded again), -EBADMSG if what was
+ * published cannot be records.
+ */
+static int kcap_span_at(struct kcap_ring *r, uint32_t *tail,
+			struct kcap_span_cur *c)
+{
+	uint32_t t = *tail, pos, end, pub;
+	int ret;
+
+	for (;;) {
+		if (t == r->head) {
+			ret = kcap_ring_load_any(r, t, 1);
+			if (ret <= 0) {
+				*tail = t;
+				return ret;
+			}
+		}
+		pub = r->head - t;
+		pos = t & (r->size - 1);
+		end = r->size - pos;
+		if (pub < end) {
+			/* The kernel publishes whole records only. */
+			if (pub < KCAP_PCAP_HDR)
+				return -EBADMSG;
+			break;
+		}
+		pub = end;
+		/* Padding: no room for a header, or a header that says it. */
+		if (end >= KCAP_PCAP_HDR &&
+		    kcap_pcap_caplen(r->data + pos) != KCAP_PCAP_REC_PAD)
+			break;
+		t += end;
+	}
+	*tail = t;
+	c->p = r->data + pos;
+	c->left = pub;
+	c->at_end = pub == end;
+	return 1;
+}
+
+/*
+ * Of a record of @caplen and @len taking @rec bytes, with @left bytes to
+ * read where it is: whether it is one to hand out, a frame no longer than
+ * the caller takes (@cmax, at most KCAP_SNAPLEN_MAX) within its bytes.
+ */
+static inline bool kcap_span_rec_ok(uint32_t caplen, uint32_t len,
+				    uint32_t rec, size_t left, uint32_t cmax)
+{
+	return caplen <= (len < cmax ? len : cmax) && rec <= left;
+}
+
+/* Why kcap_span_walk() stopped. */
+enum {
+	KCAP_SPAN_CORRUPT = -1,
+	KCAP_SPAN_END,		/* at what it may read, or padding */
+	KCAP_SPAN_LIMIT,	/* max_recs or max_bytes */
+	KCAP_SPAN_BOUND,	/* another ring's record goes first */
+};
+
+/*
+ * Why a record kcap_span_rec_ok() refused stops a walk: padding where
+ * the records reach the area's end (@pad, what the caller calls it); a
+ * frame the kernel may write but longer than the caller takes, a limit;
+ * anything else is corrupt.
+ */
+static int kcap_span_why(uint32_t caplen, uint32_t len, uint32_t rec,
+			 size_t left, bool at_end, int pad)
+{
+	if (caplen == KCAP_PCAP_REC_PAD)
+		return at_end ? pad : KCAP_SPAN_CORRUPT;
+	if (kcap_span_rec_ok(caplen, len, rec, left, KCAP_SNAPLEN_MAX))
+		return KCAP_SPAN_LIMIT;
+	return KCAP_SPAN_CORRUPT;
+}
+
+/*
+ * kcap_rings_spans()'s walk of a ring from c->p: the records there, up to
+ * the end of what it may read, while *@recs and *@bytes stay within
+ * @max_recs and @max_bytes and, with @merge, each record's time is before
+ * @bound (or on it, if @first: the ring goes first on a tie).  Moves c->p
+ * past them, adds their frames' bytes to *@data, and sets c->key to the
+ * next one's time if that is what stopped it.  The number of records in
+ * *@got; why it stopped.  Padding is only where the records reach the
+ * data area's end (@c's at_end); a corrupt record is left where it is.
+ */
+static inline __attribute__((always_inline)) int
+kcap_span_walk(struct kcap_span_cur *c, uint64_t max_recs, uint64_t *recs,
+	       uint64_t max_bytes, uint64_t *bytes, uint64_t *data,
+	       const bool merge, uint64_t bound, bool first, uint32_t frac_ns,
+	       uint32_t cmax, uint32_t *got)
+{
+	const uint8_t *p = c->p, *end = p + c->left;
+	uint64_t n = *recs, b = *bytes, d = *data, key, lens;
+	uint32_t caplen, len, rec;
+	int why = KCAP_SPAN_END;
+
+	while ((size_t)(end - p) >= KCAP_PCAP_HDR) {
+		lens = kcap_pcap_lens(p);
+		caplen = (uint32_t)lens;
+		len = (uint32_t)(lens >> 32);
+		rec = KCAP_PCAP_HDR + caplen;
+		if (!kcap_span_rec_ok(caplen, len, rec, (size_t)(end - p),
+				      cmax)) {
+			why = kcap_span_why(caplen, len, rec, (size_t)(end - p),
+					    c->at_end, KCAP_SPAN_END);
+			break;
+		}
+		if (merge) {
+			key = kcap_pcap_key(p, frac_ns);
+			if (key > bound || (key == bound && !first)) {
+				c->key = key;
+				why = KCAP_SPAN_BOUND;
+				break;
+			}
+		}
+		if (n == max_recs || rec > max_bytes - b) {
+			why = KCAP_SPAN_LIMIT;
+			break;
+		}
+		n++;
+		b += rec;
+		d += caplen;
+		p += rec;
+	}
+	/* Fewer bytes than a header before head: not what the kernel does. */
+	if (why == KCAP_SPAN_END && end != p && !c->at_end &&
+	    (size_t)(end - p) < KCAP_PCAP_HDR)
+		why = KCAP_SPAN_CORRUPT;
+	c->left -= (uint32_t)(p - c->p);
+	c->p = p;
+	*data = d;
+	*bytes = b;
+	*got = (uint32_t)(n - *recs);
+	*recs = n;
+	return why;
+}
+
+/*
+ * Of the @k rings at @act with a record, the one whose record goes first
+ * (the earliest, the lowest ring on a tie): its index in @act.  In
+ * *@bound the time of the next ring's record, and in *@first whether the
+ * ring goes first on a tie with it.
+ */
+static unsigned int kcap_spans_pick(const struct kcap_rings *rs,
+				    const unsigned int *act, unsigned int k,
+				    uint64_t *bound, bool *first)
+{
+	unsigned int i, j = 0, b = 0;
+	uint64_t kj = rs->cur[act[0]].key, kb = UINT64_MAX, ki;
+
+	for (i = 1; i < k; i++) {
+		ki = rs->cur[act[i]].key;
+		if (ki < kj || (ki == kj && act[i] < act[j])) {
+			kb = kj;
+			b = j;
+			kj = ki;
+			j = i;
+		} else if (ki < kb || (ki == kb && act[i] < act[b])) {
+			kb = ki;
+			b = i;
+		}
+	}
+	*bound = kb;
+	*first = act[j] < act[b];
+	return j;
+}
+
+/*
+ * kcap_spans_merge2()'s state, and kcap_rings_spans()'s: the spans, and
+ * the caller's stage (rs->stage), where records of two rings that take
+ * turns are copied into one span (@staged: its index, or -1).
+ */
+struct kcap_spans_out {
+	struct kcap_span	*spans;
+	unsigned int		n, max;
+	uint64_t		recs, max_recs;
+	uint64_t		bytes, max_bytes;
+	uint8_t			*stage, *stage_end;
+	int			staged;
+};
+
+/*
+ * kcap_spans_merge2()'s step with a stage: the record at *@p, checked,
+ * copied to *@dst (before @dend), *@p moved past it and *@key set to the
+ * next one's time; what kcap_merge2_step() returns.
+ */
+static inline __attribute__((always_inline)) int
+kcap_merge2_stage_step(const uint8_t **p, const uint8_t *e,
+		       const struct kcap_span_cur *c, uint64_t *key,
+		       uint8_t **dst, const uint8_t *dend, uint64_t *nleft,
+		       uint64_t *bleft, uint64_t *data, uint32_t *n,
+		       const uint32_t frac_ns, uint32_t cmax, const bool limited)
+{
+	const uint8_t *q = *p;
+	uint64_t lens = kcap_pcap_lens(q);
+	uint32_t caplen = (uint32_t)lens, len = (uint32_t)(lens >> 32);
+	uint32_t rec = KCAP_PCAP_HDR + caplen;
+
+	if (!kcap_span_rec_ok(caplen, len, rec, (size_t)(e - q), cmax))
+		return kcap_span_why(caplen, len, rec, (size_t)(e - q),
+				     c->at_end, KCAP_SPAN_BOUND);
+	if (limited && (!*nleft || rec > *bleft))
+		return KCAP_SPAN_LIMIT;
+	if (rec > (size_t)(dend - *dst))
+		return KCAP_SPAN_LIMIT;
+	kcap_copy_frame_bytes(*dst, q, rec);
+	*dst += rec;
+	*data += caplen;
+	++*n;
+	if (limited) {
+		--*nleft;
+		*bleft -= rec;
+	}
+	*p = q += rec;
+	/* Padding's time is not a record's: kcap_span_at() skips it. */
+	if (e - q < KCAP_PCAP_HDR ||
+	    kcap_pcap_caplen(q) == KCAP_PCAP_REC_PAD)
+		return KCAP_SPAN_BOUND;
+	*key = kcap_pcap_key(q, frac_ns);
+	return KCAP_SPAN_END;
+}
+
+/*
+ * kcap_spans_merge2()'s step for the ring whose record goes first, at *@p
+ * up to @e: the record checked, taken into the spans, *@p moved past it
+ * and *@key set to the next one's time.  KCAP_SPAN_END to go on; or why
+ * to stop: KCAP_SPAN_BOUND where its ring's records for now end (the next
+ * is past @e, or is padding, which kcap_span_at() skips), a corrupt record
+ * or a limit (KCAP_SPAN_LIMIT, also when @send is reached).
+ */
+static inline __attribute__((always_inline)) int
+kcap_merge2_step(const uint8_t **p, const uint8_t *e,
+		 const struct kcap_span_cur *c, uint64_t *key,
+		 unsigned int ring, struct kcap_span **sp,
+		 const uint8_t **at, uint64_t *nleft, uint64_t *bleft,
+		 struct kcap_span *send, const uint32_t frac_ns, uint32_t cmax,
+		 const bool limited)
+{
+	const uint8_t *q = *p;
+	uint64_t lens = kcap_pcap_lens(q);
+	uint32_t caplen = (uint32_t)lens, len = (uint32_t)(lens >> 32);
+	uint32_t rec = KCAP_PCAP_HDR + caplen;
+	struct kcap_span *s;
+
+	if (!kcap_span_rec_ok(caplen, len, rec, (size_t)(e - q), cmax))
+		return kcap_span_why(caplen, len, rec, (size_t)(e - q),
+				     c->at_end, KCAP_SPAN_BOUND);
+	if (limited && (!*nleft || rec > *bleft))
+		return KCAP_SPAN_LIMIT;
+	/* Right after the last span's end: in its ring, no other. */
+	if (q == *at) {
+		s = *sp - 1;
+		s->len += rec;
+		s->n++;
+		s->data += caplen;
+	} else {
+		if (*sp == send)
+			return KCAP_SPAN_LIMIT;
+		s = (*sp)++;
+		s->p = q;
+		s->len = rec;
+		s->n = 1;
+		s->data = caplen;
+		s->ring = ring;
+	}
+	if (limited) {
+		--*nleft;
+		*bleft -= rec;
+	}
+	*at = *p = q += rec;
+	/* Padding's time is not a record's: kcap_span_at() skips it. */
+	if (e - q < KCAP_PCAP_HDR ||
+	    kcap_pcap_caplen(q) == KCAP_PCAP_REC_PAD)
+		return KCAP_SPAN_BOUND;
+	*key = kcap_pcap_key(q, frac_ns);
+	return KCAP_SPAN_END;
+}
+
+/*
+ * While two rings have records: their records in turn by time (ring @xa,
+ * the lower, first on a tie) into @o's spans, a record of the ring of the
+ * last span and just after it making that span longer.  Stops where one
+ * ring's records end for now (*@x says which: KCAP_SPAN_END), at a limit
+ * (KCAP_SPAN_LIMIT, also when the spans are all taken) or a corrupt
+ * record.  The loop most records go through when two CPUs take frames at
+ * once: a record costs a compare of two times, its checks and the next
+ * one's time.
+ */
+static inline __attribute__((always_inline)) int
+kcap_spans_merge2(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
+		  struct kcap_spans_out *o, const uint32_t frac_ns,
+		  const bool limited, const bool stage, unsigned int *x)
+{
+	struct kcap_span_cur *ca = &rs->cur[xa], *cb = &rs->cur[xb];
+	const uint8_t *pa = ca->p, *const ea = pa + ca->left, *const pa0 = pa;
+	const uint8_t *pb = cb->p, *const eb = pb + cb->left, *const pb0 = pb;
+	struct kcap_span *sp = o->spans + o->n, *const send = o->spans + o->max;
+	const uint8_t *at = o->n ? sp[-1].p + sp[-1].len : NULL;
+	uint64_t nleft = o->max_recs - o->recs, bleft = o->max_bytes - o->bytes;
+	const uint64_t nleft0 = nleft, bleft0 = bleft;
+	uint64_t ka = ca->key, kb = cb->key, data = 0;
+	const uint32_t cmax = rs->caplen_max;
+	uint8_t *dst = o->stage, *const dend = o->stage_end;
+	uint32_t staged_n = 0;
+	struct kcap_span *staged = NULL;
+	/* The last span as it was: records may make it longer. */
+	const uint32_t last_n0 = o->n ? sp[-1].n : 0;
+	const uint32_t last_len0 = o->n ? sp[-1].len : 0;
+	struct kcap_span *t;
+	bool in_a;
+	int why;
+
+	/*
+	 * Records to the stage, all in one span of it: the last span if it
+	 * is the stage's, else a new one, made once a record is copied.
+	 */
+	if (stage) {
+		if (o->staged >= 0 && o->staged == (int)o->n - 1)
+			staged = &o->spans[o->staged];
+		else if (sp == send) {
+			*x = xa;
+			return KCAP_SPAN_LIMIT;
+		}
+	}
+	for (;;) {
+		in_a = ka <= kb;
+		if (stage && in_a)
+			why = kcap_merge2_stage_step(&pa, ea, ca, &ka, &dst,
+						     dend, &nleft, &bleft,
+						     &data, &staged_n, frac_ns,
+						     cmax, limited);
+		else if (stage)
+			why = kcap_merge2_stage_step(&pb, eb, cb, &kb, &dst,
+						     dend, &nleft, &bleft,
+						     &data, &staged_n, frac_ns,
+						     cmax, limited);
+		else if (in_a)
+			why = kcap_merge2_step(&pa, ea, ca, &ka, xa, &sp, &at,
+					       &nleft, &bleft, send, frac_ns,
+					       cmax, limited);
+		else
+			why = kcap_merge2_step(&pb, eb, cb, &kb, xb, &sp, &at,
+					       &nleft, &bleft, send, frac_ns,
+					       cmax, limited);
+		if (why != KCAP_SPAN_END)
+			break;
+	}
+	if (stage && staged_n) {
+		if (!staged) {
+			staged = sp++;
+			staged->p = o->stage;
+			staged->len = 0;
+			staged->n = 0;
+			staged->data = 0;
+			staged->ring = KCAP_SPAN_STAGED;
+			o->staged = (int)(staged - o->spans);
+		}
+		staged->len += (uint32_t)(dst - o->stage);
+		staged->n += staged_n;
+		staged->data += data;
+		o->recs += staged_n;
+		o->bytes += (uint64_t)(dst - o->stage);
+		o->stage = dst;
+	}
+	*x = in_a ? xa : xb;
+	/* (BOUND here: the ring's records for now end) */
+	if (why == KCAP_SPAN_BOUND)
+		why = KCAP_SPAN_END;
+	ca->p = pa;
+	ca->left = (uint32_t)(ea - pa);
+	ca->key = ka;
+	cb->p = pb;
+	cb->left = (uint32_t)(eb - pb);
+	cb->key = kb;
+	rs->ring[xa].next += (uint32_t)(pa - pa0);
+	rs->ring[xb].next += (uint32_t)(pb - pb0);
+	if (stage) {
+		/* (counted above) */
+	} else if (limited) {
+		o->recs += nleft0 - nleft;
+		o->bytes += bleft0 - bleft;
+	} else {
+		/*
+		 * Counted from the spans, as the limits do not bind: the last
+		 * one's growth, and the new ones.
+		 */
+		if (o->n) {
+			o->recs += o->spans[o->n - 1].n - last_n0;
+			o->bytes += o->spans[o->n - 1].len - last_len0;
+		}
+		for (t = o->spans + o->n; t < sp; t++) {
+			o->recs += t->n;
+			o->bytes += t->len;
+		}
+	}
+	o->n = (unsigned int)(sp - o->spans);
+	return why;
+}
+
+/*
+ * kcap_spans_merge2() of each resolution, its factor a constant, and
+ * without the limits' tests when they cannot bind: when the records the
+ * two rings hold now are fewer and shorter than they allow.
+ */
+static __attribute__((noinline)) int
+kcap_spans_merge2_us(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
+		     struct kcap_spans_out *o, bool limited, unsigned int *x)
+{
+	if (o->stage)
+		return limited ?
+		       kcap_spans_merge2(rs, xa, xb, o, 1000, true, true, x) :
+		       kcap_spans_merge2(rs, xa, xb, o, 1000, false, true, x);
+	return limited ?
+	       kcap_spans_merge2(rs, xa, xb, o, 1000, true, false, x) :
+	       kcap_spans_merge2(rs, xa, xb, o, 1000, false, false, x);
+}
+
+static __attribute__((noinline)) int
+kcap_spans_merge2_ns(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
+		     struct kcap_spans_out *o, bool limited, unsigned int *x)
+{
+	if (o->stage)
+		return limited ?
+		       kcap_spans_merge2(rs, xa, xb, o, 1, true, true, x) :
+		       kcap_spans_merge2(rs, xa, xb, o, 1, false, true, x);
+	return limited ?
+	       kcap_spans_merge2(rs, xa, xb, o, 1, true, false, x) :
+	       kcap_spans_merge2(rs, xa, xb, o, 1, false, false, x);
+}
+
+/*
+ * While three rings or more have records, with a stage: the earliest of
+ * their next records (the lowest ring's on a tie) copied there, in one
+ * span, as kcap_spans_merge2() does for two; the ring's place in @act in
+ * *@j where its records end for now (KCAP_SPAN_END).
+ */
+static int kcap_spans_mergek(struct kcap_rings *rs, const unsigned int *act,
+			     unsigned int k, struct kcap_spans_out *o,
+			     uint32_t frac_ns, unsigned int *j)
+{
+	uint64_t nleft = o->max_recs - o->recs, bleft = o->max_bytes - o->bytes;
+	uint8_t *dst = o->stage, *const dend = o->stage_end;
+	struct kcap_span *staged = NULL;
+	struct kcap_span_cur *c;
+	uint64_t data = 0, kmin;
+	uint32_t staged_n = 0;
+	const uint8_t *p;
+	unsigned int i, m;
+	int why;
+
+	if (o->staged >= 0 && o->staged == (int)o->n - 1)
+		staged = &o->spans[o->staged];
+	else if (o->n == o->max)
+		return KCAP_SPAN_LIMIT;
+	for (;;) {
+		m = 0;
+		kmin = rs->cur[act[0]].key;
+		for (i = 1; i < k; i++) {
+			if (rs->cur[act[i]].key < kmin ||
+			    (rs->cur[act[i]].key == kmin && act[i] < act[m])) {
+				m = i;
+				kmin = rs->cur[act[i]].key;
+			}
+		}
+		c = &rs->cur[act[m]];
+		p = c->p;
+		why = kcap_merge2_stage_step(&p, p + c->left, c, &c->key, &dst,
+					     dend, &nleft, &bleft, &data,
+					     &staged_n, frac_ns,
+					     rs->caplen_max, true);
+		rs->ring[act[m]].next += (uint32_t)(p - c->p);
+		c->left -= (uint32_t)(p - c->p);
+		c->p = p;
+		if (why != KCAP_SPAN_END)
+			break;
+	}
+	*j = m;
+	if (why == KCAP_SPAN_BOUND)
+		why = KCAP_SPAN_END;
+	if (staged_n) {
+		if (!staged) {
+			staged = &o->spans[o->n++];
+			staged->p = o->stage;
+			staged->len = 0;
+			staged->n = 0;
+			staged->data = 0;
+			staged->ring = KCAP_SPAN_STAGED;
+			o->staged = (int)(staged - o->spans);
+		}
+		staged->len += (uint32_t)(dst - o->stage);
+		staged->n += staged_n;
+		staged->data += data;
+		o->recs += staged_n;
+		o->bytes += (uint64_t)(dst - o->stage);
+		o->stage = dst;
+	}
+	return why;
+}
+
+int kcap_rings_spans(struct kcap_rings *rs, struct kcap_span *spans,
+		     unsigned int max, uint64_t max_recs, uint64_t max_bytes)
+{
+	const uint32_t frac_ns =
+		rs->format == KCAP_RING_FORMAT_PCAP_NSEC ? 1 : 1000;
+	uint64_t recs = 0, bytes = 0, data, bound = 0, avail;
+	unsigned int *act = rs->active, k = 0, n = 0, j = 0, x, xa, xb;
+	uint8_t *stage = rs->stage;
+	int staged = -1;
+	struct kcap_span_cur *c;
+	struct kcap_ring *r;
+	const uint8_t *start;
+	bool first = false;
+	uint32_t got;
+	int ret, why = KCAP_SPAN_CORRUPT;
+
+	if (!max)
+		return -ENOSPC;
+	if (max > KCAP_SPANS_MAX)
+		max = KCAP_SPANS_MAX;
+	for (x = 0; x < rs->nr; x++) {
+		r = &rs->ring[x];
+		if (r->tail - r->released >= rs->batch)
+			kcap_ring_release(r);
+		r->next = r->tail;
+		ret = kcap_span_at(r, &r->next, &rs->cur[x]);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			continue;
+		rs->cur[x].key = kcap_pcap_key(rs->cur[x].p, frac_ns);
+		act[k++] = x;
+	}
+	if (!k) {
+		kcap_rings_release(rs);
+		return 0;
+	}
+
+	while (n < max) {
+		if (k == 2) {
+			struct kcap_spans_out o = {
+				.spans = spans, .n = n, .max = max,
+				.recs = recs, .max_recs = max_recs,
+				.bytes = bytes, .max_bytes = max_bytes,
+				.stage = stage, .stage_end = rs->stage_end,
+				.staged = staged,
+			};
+			bool limited;
+
+			xa = act[0] < act[1] ? act[0] : act[1];
+			xb = act[0] < act[1] ? act[1] : act[0];
+			avail = (uint64_t)rs->cur[xa].left + rs->cur[xb].left;
+			limited = max_recs - recs < avail / KCAP_PCAP_HDR ||
+				  max_bytes - bytes < avail;
+			why = frac_ns == 1 ?
+			      kcap_spans_merge2_ns(rs, xa, xb, &o, limited, &x) :
+			      kcap_spans_merge2_us(rs, xa, xb, &o, limited, &x);
+			n = o.n;
+			recs = o.recs;
+			bytes = o.bytes;
+			stage = o.stage;
+			staged = o.staged;
+			if (why != KCAP_SPAN_END)
+				break;
+			j = act[0] == x ? 0 : 1;
+			r = &rs->ring[x];
+			c = &rs->cur[x];
+			goto ended;
+		}
+		if (k > 2 && stage) {
+			struct kcap_spans_out o = {
+				.spans = spans, .n = n, .max = max,
+				.recs = recs, .max_recs = max_recs,
+				.bytes = bytes, .max_bytes = max_bytes,
+				.stage = stage, .stage_end = rs->stage_end,
+				.staged = staged,
+			};
+
+			why = kcap_spans_mergek(rs, act, k, &o, frac_ns, &j);
+			n = o.n;
+			recs = o.recs;
+			bytes = o.bytes;
+			stage = o.stage;
+			staged = o.staged;
+			if (why != KCAP_SPAN_END)
+				break;
+			x = act[j];
+			r = &rs->ring[x];
+			c = &rs->cur[x];
+			goto ended;
+		}
+		if (k > 1)
+			j = kcap_spans_pick(rs, act, k, &bound, &first);
+		x = act[j];
+		r = &rs->ring[x];
+		c = &rs->cur[x];
+		start = c->p;
+		data = 0;
+		/* One ring with records: no time to compare. */
+		if (k == 1)
+			why = kcap_span_walk(c, max_recs, &recs, max_bytes,
+					     &bytes, &data, false, 0, false,
+					     frac_ns, rs->caplen_max, &got);
+		else
+			why = kcap_span_walk(c, max_recs, &recs, max_bytes,
+					     &bytes, &data, true, bound, first,
+					     frac_ns, rs->caplen_max, &got);
+		if (got) {
+			spans[n].p = start;
+			spans[n].len = (uint32_t)(c->p - start);
+			spans[n].n = got;
+			spans[n].data = data;
+			spans[n].ring = x;
+			r->next += spans[n].len;
+			n++;
+		}
+		if (why == KCAP_SPAN_CORRUPT || why == KCAP_SPAN_LIMIT)
+			break;
+		if (why == KCAP_SPAN_BOUND)
+			continue;
+ended:
+		/* What it had is read: on past padding, or it is empty. */
+		ret = kcap_span_at(r, &r->next, c);
+		if (ret < 0) {
+			why = KCAP_SPAN_CORRUPT;
+			break;
+		}
+		if (ret) {
+			c->key = kcap_pcap_key(c->p, frac_ns);
+			continue;
+		}
+		act[j] = act[--k];
+		j = 0;
+		if (!k)
+			break;
+	}
+	if (n)
+		return (int)n;	/* an error is for the next call */
+	return why == KCAP_SPAN_LIMIT ? -ENOSPC : -EBADMSG;
+}
+
+void kcap_rings_spans_used(struct kcap_rings *rs)
+{
+	unsigned int x;
+
+	for (x = 0; x < rs->nr; x++)
+		rs->ring[x].tail = rs->ring[x].next;
+}
+
+void kcap_pcap_rec_packet(const uint8_t *rec, unsigned int ring, bool nsec,
+			  struct kcap_packet *pkt)
+{
+	struct kcap_pcap_rec h;
+
+	memcpy(&h, rec, sizeof(h));
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->frame.tstamp_ns = (uint64_t)h.ts_sec * 1000000000 +
+			       (uint64_t)h.ts_frac * (nsec ? 1 : 1000);
+	pkt->frame.caplen = h.caplen;
+	pkt->frame.len = h.len;
+	pkt->frame.data = rec + sizeof(h);
+	pkt->ring = ring;
 }

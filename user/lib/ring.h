@@ -54,12 +54,35 @@ struct kcap_rings_pos {
 	uint32_t	ring;
 };
 
+/* kcap_rings_spans()'s place in a ring of pcap records. */
+struct kcap_span_cur {
+	const uint8_t	*p;	/* the next record */
+	uint32_t	left;	/* bytes from it to head or the area's end */
+	bool		at_end;	/* left runs to the area's end */
+	uint64_t	key;	/* its time in ns, while rings are merged */
+};
+
 /* The rings of a session, merged by timestamp. */
 struct kcap_rings {
 	struct kcap_ring	*ring;
 	struct kcap_ring	**order;	/* kcap_rings_next_recs()'s */
+	struct kcap_span_cur	*cur;		/* kcap_rings_spans()'s */
+	unsigned int		*active;	/* kcap_rings_spans()'s */
 	unsigned int		nr;
 	uint32_t		batch;	/* give back a ring's space by this much */
+	uint8_t			format;	/* enum kcap_ring_format */
+	/*
+	 * kcap_rings_spans()'s stage, if not NULL: up to stage_end, where
+	 * records of two rings that take turns are copied, into one span,
+	 * rather than handed out one span each.
+	 */
+	uint8_t			*stage;
+	uint8_t			*stage_end;
+	/*
+	 * kcap_rings_spans() hands out no frame longer (the caller would cut
+	 * it: it stops there, as at a limit); KCAP_SNAPLEN_MAX at init.
+	 */
+	uint32_t		caplen_max;
 	/*
 	 * Each packet of the last batch's ring; past last_n, slack for
 	 * stores of four at a time.
@@ -125,6 +148,60 @@ static inline uint8_t kcap_rec_direction(const struct kcap_rec *rec)
  * at them, as if they had not been read.
  */
 void kcap_rings_unread(struct kcap_rings *rs, unsigned int k);
+
+/*
+ * Rings of pcap records (a pcap format, rs->format): the records are read
+ * in runs, spans, of records back to back in one ring, which a pcap file
+ * takes as they are.
+ */
+
+/*
+ * A run of whole pcap records (struct kcap_pcap_rec and its bytes), back
+ * to back in ring @ring: @len bytes at @p, @n records of @data bytes of
+ * frames.
+ */
+struct kcap_span {
+	const uint8_t	*p;
+	uint32_t	len;
+	uint32_t	n;
+	uint64_t	data;
+	uint32_t	ring;
+};
+
+/* The ring of a span in rs->stage: records of two rings, copied. */
+#define KCAP_SPAN_STAGED	UINT32_MAX
+
+/* The most spans kcap_rings_spans() hands out at once, and readers ask. */
+#define KCAP_SPANS_MAX		256
+
+/*
+ * Up to @max (at most KCAP_SPANS_MAX) spans of the rings' oldest records,
+ * in order of time as kcap_rings_next() hands records out, the lower
+ * ring's first on a tie: of @max_recs records and @max_bytes bytes at
+ * most, and frames of rs->caplen_max bytes at most.  Each record is
+ * checked: it lies within what head published and the data area, its
+ * caplen is at most KCAP_SNAPLEN_MAX and its len.
+ * The number of spans; 0 if every ring is empty (then every ring's space
+ * is given back); -ENOSPC if none can be handed out: @max or @max_recs is
+ * 0, or the first record is larger than @max_bytes, its frame longer than
+ * rs->caplen_max, or (with a stage, where two rings take turns) than the
+ * stage; -EBADMSG for a corrupt record (after the spans before it, at the
+ * next call).  The spans are not consumed:
+ * kcap_rings_spans_used() consumes them, and until then another call
+ * hands out the same records again.  They stay valid until the call after
+ * that.  With rs->stage set, where two rings' records take turns they are
+ * copied there, one after the other, and handed out as spans of it (ring
+ * KCAP_SPAN_STAGED): a span a record costs more to write than its copy.
+ */
+int kcap_rings_spans(struct kcap_rings *rs, struct kcap_span *spans,
+		     unsigned int max, uint64_t max_recs, uint64_t max_bytes);
+
+/* Consume the spans of the last kcap_rings_spans(). */
+void kcap_rings_spans_used(struct kcap_rings *rs);
+
+/* Record @rec (a checked struct kcap_pcap_rec) of ring @ring as a packet. */
+void kcap_pcap_rec_packet(const uint8_t *rec, unsigned int ring, bool nsec,
+			  struct kcap_packet *pkt);
 
 /* Give back what was consumed and free @rs's memory (not the rings). */
 void kcap_rings_fini(struct kcap_rings *rs);

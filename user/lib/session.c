@@ -24,7 +24,8 @@
 #define KCAP_CFG_SETTABLE	(KCAP_CFG_DIRECTION | KCAP_CFG_SNAPLEN | \
 				 KCAP_CFG_FILTER | KCAP_CFG_PROG)
 #define KCAP_CFG_ALL		(KCAP_CFG_SETTABLE | KCAP_CFG_HOOK | \
-				 KCAP_CFG_RING_SIZE | KCAP_CFG_FLAGS)
+				 KCAP_CFG_RING_SIZE | KCAP_CFG_FLAGS | \
+				 KCAP_CFG_RING_FORMAT)
 
 _Static_assert(sizeof(struct sock_filter) == 8, "struct sock_filter");
 
@@ -159,7 +160,9 @@ int kcap_session_put_config(struct nl_msg *msg, uint8_t cmd,
 	    kcap_put_u32_if(msg, set & KCAP_CFG_RING_SIZE,
 			    KCAP_ATTR_RING_SIZE, cfg->ring_size) ||
 	    kcap_put_u32_if(msg, set & KCAP_CFG_FLAGS, KCAP_ATTR_FLAGS,
-			    flags))
+			    flags) ||
+	    kcap_put_u8_if(msg, set & KCAP_CFG_RING_FORMAT,
+			   KCAP_ATTR_RING_FORMAT, cfg->ring_format))
 		return kcap_error_set(e, -EMSGSIZE, KCAP_ERROR_SYSTEM, NULL);
 	return 0;
 }
@@ -199,6 +202,7 @@ static const struct kcap_field kcap_info_fields[] = {
 	KCAP_INFO(KCAP_ATTR_NR_RINGS, nr_rings),
 	KCAP_INFO(KCAP_ATTR_OWNER, owner),
 	KCAP_INFO(KCAP_ATTR_OWNER_PID, owner_pid),
+	KCAP_INFO(KCAP_ATTR_RING_FORMAT, ring_format),
 };
 
 static const struct kcap_field kcap_stats_fields[] = {

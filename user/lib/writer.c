@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "kcap.h"
+#include "ring.h"
 #include "writer.h"
 
 /*
@@ -228,6 +230,138 @@ int kcap_writer_write_recs(struct kcap_writer *w,
 	if (w->err)
 		return w->err;
 	return w->ops->write_recs(w, recs, n, limit, anydev, done);
+}
+
+/*
+ * A writev(2) of @iov[0..n) that failed after @done bytes went out: the
+ * whole records among them stay in the file, the rest is cut off.
+ */
+static int kcap_writer_spans_fail(struct kcap_writer *w,
+				  const struct iovec *iov, unsigned int n,
+				  size_t done, int err)
+{
+	uint64_t frames = 0, data = 0;
+	unsigned int i;
+	size_t len;
+
+	for (i = 0; i < n && done; i++) {
+		len = iov[i].iov_len < done ? iov[i].iov_len : done;
+		done -= len;
+		w->good += w->ops->whole(w, iov[i].iov_base, len, &frames,
+					 &data);
+		if (len < iov[i].iov_len)
+			break;	/* the records after a cut one are not whole */
+	}
+	w->frames_good += frames;
+	w->data_good += data;
+	w->buf_len = 0;
+	return kcap_writer_fail(w, err);
+}
+
+void kcap_writer_stage(struct kcap_writer *w, uint8_t **stage, uint8_t **end)
+{
+	*stage = *end = NULL;
+	if (w->err || w->ops != &kcap_writer_pcap_ops)
+		return;
+	/* Room for a good many records, or out with what it holds. */
+	if (w->buf_size - w->buf_len < KCAP_WRITER_BUF / 4 &&
+	    kcap_writer_buf_flush(w))
+		return;		/* (the error is sticky) */
+	*stage = w->buf + w->buf_len;
+	*end = w->buf + w->buf_size;
+}
+
+int kcap_writer_write_spans(struct kcap_writer *w,
+			    const struct kcap_span *spans, unsigned int n)
+{
+	struct iovec iov[2 * KCAP_SPANS_MAX + 1], cur[2 * KCAP_SPANS_MAX + 1];
+	struct iovec *v = cur;
+	uint64_t frames = 0, data = 0, bytes = 0;
+	size_t seg = 0, done = 0, len;
+	unsigned int i, k = 0;
+	uint8_t *pos, *end;
+	ssize_t got;
+
+	if (w->err)
+		return w->err;
+	if (w->ops != &kcap_writer_pcap_ops || n > KCAP_SPANS_MAX)
+		return -EINVAL;
+	pos = w->buf + w->buf_len;
+	end = w->buf + w->buf_size;
+	/*
+	 * Spans in the stage (kcap_writer_stage()) are in the buffer, past
+	 * what it held: each goes out from there, and every other from its
+	 * ring, as copies into the buffer would overwrite them.
+	 */
+	for (i = 0; i < n && spans[i].ring != KCAP_SPAN_STAGED; i++)
+		;
+	if (i < n)
+		end = pos;
+	for (i = 0; i < n; i++) {
+		len = spans[i].len;
+		if (spans[i].ring == KCAP_SPAN_STAGED) {
+			/* In place: after the buffer's or the last one's. */
+			if (spans[i].p != pos) {
+				if (pos > w->buf + seg) {
+					iov[k].iov_base = w->buf + seg;
+					iov[k++].iov_len =
+						(size_t)(pos - w->buf) - seg;
+				}
+				seg = (size_t)(spans[i].p - w->buf);
+			}
+			pos = (uint8_t *)spans[i].p + len;
+			end = pos;
+		} else if (len <= KCAP_WRITER_SPAN_COPY &&
+			   len <= (size_t)(end - pos)) {
+			kcap_copy_frame_bytes(pos, spans[i].p, len);
+			pos += len;
+		} else {
+			/* From the ring, after what the buffer holds. */
+			if (pos > w->buf + seg) {
+				iov[k].iov_base = w->buf + seg;
+				iov[k++].iov_len = (size_t)(pos - w->buf) - seg;
+				seg = (size_t)(pos - w->buf);
+			}
+			iov[k].iov_base = (void *)spans[i].p;
+			iov[k++].iov_len = len;
+		}
+		frames += spans[i].n;
+		data += spans[i].data;
+		bytes += len;
+	}
+	w->buf_len = (size_t)(pos - w->buf);
+	kcap_writer_count(w, frames, bytes, data);
+	if (!k)
+		return 0;	/* all in the buffer, out with it later */
+	if (w->buf_len > seg) {
+		iov[k].iov_base = w->buf + seg;
+		iov[k++].iov_len = w->buf_len - seg;
+	}
+	/* One writev(2), unless the file takes less at once. */
+	len = 0;
+	for (i = 0; i < k; i++)
+		len += iov[i].iov_len;
+	memcpy(cur, iov, k * sizeof(*iov));
+	while (done < len) {
+		got = writev(w->fd, v, (int)(k - (unsigned int)(v - cur)));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return kcap_writer_spans_fail(w, iov, k, done,
+						      got < 0 ? -errno : -EIO);
+		done += (size_t)got;
+		while (got && (size_t)got >= v->iov_len) {
+			got -= (ssize_t)v->iov_len;
+			v++;
+		}
+		if (got) {
+			v->iov_base = (uint8_t *)v->iov_base + got;
+			v->iov_len -= (size_t)got;
+		}
+	}
+	w->buf_len = 0;
+	kcap_writer_good(w);
+	return 0;
 }
 
 uint64_t kcap_writer_recs_data(const struct kcap_writer *w)

@@ -189,6 +189,12 @@ int kcap_writer_buf_flush(struct kcap_writer *w);
 
 #define KCAP_WRITER_BUF		(256 * 1024)
 
+/*
+ * Spans of ring records up to this long are copied into the buffer; longer
+ * ones go to writev(2) from the ring, with no copy in userland.
+ */
+#define KCAP_WRITER_SPAN_COPY	4096
+
 /* The slow half of kcap_writer_buf_room(): write out, grow. */
 int kcap_writer_buf_grow(struct kcap_writer *w, size_t n);
 
