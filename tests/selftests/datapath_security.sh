@@ -20,7 +20,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 34
+ktap_plan 35
 
 setup_veth_ns ns_a
 setup_ns ns_b
@@ -244,6 +244,9 @@ capture_bg -n "$ns_a" "$tmp/own.err" capture -i va -Q in -a duration:120 -w "$tm
 cpid=$!
 s=kcap-$cpid
 ktap_check_match "show $s: owner pid $cpid" "rings [0-9]+ owner pid $cpid\$" \
+	"$(a kcap show "$s" | sed -n 2p)"
+# (a capture into a pcap file of one device reads rings of pcap records)
+ktap_check_match "show $s: ring-format pcap" "ring-size [0-9]+ ring-format pcap rings " \
 	"$(a kcap show "$s" | sed -n 2p)"
 ktap_check_match "show --json: owner_pid $cpid, and owner is still the port id" \
 	"^$cpid [0-9]+\$" "$(a kcap show "$s" --json |

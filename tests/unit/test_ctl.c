@@ -57,6 +57,16 @@ static void test_open_nlctrl(void **state)
 	assert_non_null(ctl);
 	assert_int_equal(kcap_ctl_family_id(ctl), GENL_ID_CTRL);
 	assert_true(kcap_ctl_family_version(ctl) >= 1);
+	/*
+	 * nlctrl has a policy per command: no maxattr to go by, so no
+	 * attribute counts as newer than the module.
+	 */
+	if (!kcap_ctl_family_maxattr(ctl))
+		assert_false(kcap_ctl_module_older(ctl, 1000));
+	else
+		assert_true(kcap_ctl_module_older(ctl,
+				kcap_ctl_family_maxattr(ctl) + 1));
+	assert_false(kcap_ctl_module_older(ctl, 0));
 	kcap_ctl_close(ctl);
 }
 

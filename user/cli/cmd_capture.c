@@ -77,15 +77,18 @@ static int read_check(const struct capture_opts *o)
  * A capture of one device into a pcap file, and nothing else of its
  * frames (no lines, no stream): its session's rings hold pcap records of
  * the file's resolution, which the file takes a run at a time, as they
- * are.  Not when the file's snaplen would cut them.
+ * are.  Not when the file's snaplen would cut them, nor from a module
+ * older than ring formats.
  */
-static void capture_ring_format(struct capture_opts *o)
+static void capture_ring_format(struct capture_opts *o,
+				const struct kcap_ctl *ctl)
 {
 	const struct cli_output *out = &o->out;
 	uint32_t snaplen = o->cfg.set & KCAP_CFG_SNAPLEN ? o->cfg.snaplen :
 			   KCAP_SNAPLEN_DEFAULT;
 
-	if (o->nr_devs != 1 || !out->file || out->format != KCAP_FORMAT_PCAP ||
+	if (kcap_ctl_module_older(ctl, KCAP_ATTR_RING_FORMAT) ||
+	    o->nr_devs != 1 || !out->file || out->format != KCAP_FORMAT_PCAP ||
 	    out->print_too || out->listen || out->kafka ||
 	    (out->snaplen && out->snaplen < snaplen))
 		return;
@@ -240,7 +243,7 @@ int cmd_capture(int argc, char **argv)
 	/* Owned by ctl: the sessions live until kcap_ctl_close(). */
 	snprintf(name, sizeof(name), "kcap-%ld", (long)getpid());
 	o.cfg.name = name;
-	capture_ring_format(&o);
+	capture_ring_format(&o, ctl);
 	if (kcap_capture_open(ctl, &o.cfg, o.devs, o.nr_devs, &cap)) {
 		e = kcap_ctl_error(ctl);
 		ret = e->err == -ENODEV ?

@@ -31,6 +31,7 @@ struct kcap_ctl {
 	struct nl_sock		*sk;
 	int			family_id;
 	unsigned int		family_version;
+	unsigned int		family_maxattr;
 	struct kcap_error	error;
 };
 
@@ -56,6 +57,7 @@ static int kcap_ctl_get_family(struct kcap_ctl *ctl, const char *name)
 	}
 	ctl->family_id = genl_family_get_id(family);
 	ctl->family_version = genl_family_get_version(family);
+	ctl->family_maxattr = (unsigned int)genl_family_get_maxattr(family);
 	genl_family_put(family);
 	err = 0;
 out:
@@ -152,6 +154,16 @@ int kcap_ctl_family_id(const struct kcap_ctl *ctl)
 unsigned int kcap_ctl_family_version(const struct kcap_ctl *ctl)
 {
 	return ctl->family_version;
+}
+
+unsigned int kcap_ctl_family_maxattr(const struct kcap_ctl *ctl)
+{
+	return ctl->family_maxattr;
+}
+
+bool kcap_ctl_module_older(const struct kcap_ctl *ctl, unsigned int attr)
+{
+	return ctl->family_maxattr && ctl->family_maxattr < attr;
 }
 
 const struct kcap_error *kcap_ctl_error(const struct kcap_ctl *ctl)

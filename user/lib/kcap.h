@@ -105,6 +105,27 @@ int kcap_ctl_family_id(const struct kcap_ctl *ctl);
 unsigned int kcap_ctl_family_version(const struct kcap_ctl *ctl);
 
 /**
+ * kcap_ctl_family_maxattr() - the highest attribute the module knows.
+ * @ctl: an open handle.
+ *
+ * Return: the family's maxattr as the module registered it, found by
+ * kcap_ctl_open(): a module older than <linux/kcap.h> has a lower one and
+ * refuses the attributes above it (KCAP_ATTR_RING_FORMAT, for one).  0
+ * if the family does not say (one with a policy per command).
+ */
+unsigned int kcap_ctl_family_maxattr(const struct kcap_ctl *ctl);
+
+/**
+ * kcap_ctl_module_older() - whether the module predates an attribute.
+ * @ctl: an open handle.
+ * @attr: an attribute of enum kcap_attr.
+ *
+ * Return: true if the module's family says it knows no attribute as high
+ * as @attr (kcap_ctl_family_maxattr() is not 0 and lower).
+ */
+bool kcap_ctl_module_older(const struct kcap_ctl *ctl, unsigned int attr);
+
+/**
  * kcap_ctl_close() - close a control handle and free it.
  * @ctl: a handle from kcap_ctl_open(), or NULL (then nothing is done).
  */

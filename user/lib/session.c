@@ -161,7 +161,9 @@ int kcap_session_put_config(struct nl_msg *msg, uint8_t cmd,
 			    KCAP_ATTR_RING_SIZE, cfg->ring_size) ||
 	    kcap_put_u32_if(msg, set & KCAP_CFG_FLAGS, KCAP_ATTR_FLAGS,
 			    flags) ||
-	    kcap_put_u8_if(msg, set & KCAP_CFG_RING_FORMAT,
+	    /* (the default is not sent: a module may predate the attribute) */
+	    kcap_put_u8_if(msg, (set & KCAP_CFG_RING_FORMAT) &&
+			   cfg->ring_format != KCAP_RING_FORMAT_KCAP,
 			   KCAP_ATTR_RING_FORMAT, cfg->ring_format))
 		return kcap_error_set(e, -EMSGSIZE, KCAP_ERROR_SYSTEM, NULL);
 	return 0;
@@ -356,6 +358,13 @@ int kcap_session_request(struct kcap_ctl *ctl, uint8_t cmd,
 			 const struct kcap_session_config *cfg,
 			 struct kcap_session_info *info)
 {
+	/* A module older than its attribute would refuse it, less clearly. */
+	if (cmd == KCAP_CMD_SESSION_NEW && (cfg->set & KCAP_CFG_RING_FORMAT) &&
+	    cfg->ring_format != KCAP_RING_FORMAT_KCAP &&
+	    kcap_ctl_module_older(ctl, KCAP_ATTR_RING_FORMAT))
+		return kcap_error_set(kcap_ctl_err(ctl), -EOPNOTSUPP,
+				      KCAP_ERROR_SYSTEM,
+				      "the loaded kcap module has no ring formats: it is older than this libkcap; load the module that came with it");
 	return kcap_session_send(ctl, cmd, cfg, NULL, 0, info);
 }
 
