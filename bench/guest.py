@@ -181,14 +181,20 @@ def pg_write(path, cmd):
         f.write(cmd + "\n")
 
 
-def pg_result(path):
-    """(packets, pps) of a pktgen device's last run."""
-    text = open(path).read()
-    m = re.search(r"Result: OK: \d+\(c\d+\+d\d+\) usec, (\d+) \(\d+byte,\d+frags\)\s+(\d+)pps", text)
-    if not m:
-        line = re.search(r"Result: .*", text)
-        raise RuntimeError(f"pktgen {path}: {line.group(0) if line else 'no result'}")
-    return int(m.group(1)), int(m.group(2))
+def pg_result(path, wait=30.0):
+    """(packets, pps) of a pktgen device's last run.  The result may not be
+    there yet when the write of "start" returns (a run seen once as
+    "Result: OK: ting"): read again until it is, for up to WAIT seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        text = open(path).read()
+        m = re.search(r"Result: OK: \d+\(c\d+\+d\d+\) usec, (\d+) \(\d+byte,\d+frags\)\s+(\d+)pps", text)
+        if m:
+            return int(m.group(1)), int(m.group(2))
+        if time.monotonic() >= deadline:
+            line = re.search(r"Result: .*", text)
+            raise RuntimeError(f"pktgen {path}: {line.group(0) if line else 'no result'}")
+        time.sleep(0.1)
 
 
 class Pktgen:
