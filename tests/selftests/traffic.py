@@ -5,7 +5,7 @@
   traffic.py mixed --iface IF --src-mac M --dst-mac M [--count-repeat N] [--forever]
   traffic.py mixed --list|--write FILE --src-mac M --dst-mac M [--count-repeat N]
   traffic.py udp-flood --iface IF --count N [--dport P[,P...]] [--size S] [--pps R]
-  traffic.py compare [--sort] A.pcap B.pcap [A2 B2 ...]
+  traffic.py compare [--sort|--subset] A.pcap B.pcap [A2 B2 ...]
 
 mixed sends, at L2 through scapy's packet socket (as sendp does), one
 deterministic stream of frames between two hosts, A (10.0.2.11, fd00::11,
@@ -32,11 +32,14 @@ compare reads two capture files (pcap or pcapng) and compares them frame by
 frame, in file order (--sort: both sorted by their bytes first): the count,
 then each frame's link type, wire length, captured length and bytes.  It
 prints "identical: N frames" and exits 0, or prints the first difference and
-exits 1.  Exit status 2: usage or unreadable file.  Given more pairs, it
+exits 1.  With --subset, every frame of A must be one of B's, counted as
+many times as it comes (a capture that dropped frames against one that did
+not): "subset: N of M frames".  Exit status 2: usage or unreadable file.  Given more pairs, it
 compares each, prints one line "pair K: ..." for each and exits with the
 worst status.
 """
 import argparse
+import collections
 import logging
 import os
 import socket
@@ -272,12 +275,20 @@ def read_frames(path):
     return frames
 
 
-def compare_pair(path_a, path_b, sort):
+def compare_pair(path_a, path_b, sort, subset=False):
     """Compare two files; return (status, message) as documented above."""
     try:
         a, b = read_frames(path_a), read_frames(path_b)
     except (OSError, Exception) as e:  # scapy raises Scapy_Exception on bad files
         return 2, f"traffic.py compare: {e}"
+    if subset:
+        have = collections.Counter(b)
+        for i, f in enumerate(a):
+            if not have[f]:
+                return 1, (f"frame {i} of {path_a} ({f[1]} bytes, {len(f[2])} captured) "
+                           f"is not in {path_b}")
+            have[f] -= 1
+        return 0, f"subset: {len(a)} of {len(b)} frames"
     if sort:
         a.sort(key=lambda f: (f[2], f[1]))
         b.sort(key=lambda f: (f[2], f[1]))
@@ -303,7 +314,7 @@ def cmd_compare(args):
         return 2
     worst = 0
     for k in range(0, len(files), 2):
-        status, msg = compare_pair(files[k], files[k + 1], args.sort)
+        status, msg = compare_pair(files[k], files[k + 1], args.sort, args.subset)
         if len(files) > 2:
             msg = f"pair {k // 2}: {msg}"
         print(msg, file=sys.stderr if status == 2 and len(files) == 2 else sys.stdout)
@@ -342,6 +353,9 @@ def main():
 
     p = sub.add_parser("compare", help="compare two capture files")
     p.add_argument("--sort", action="store_true", help="sort both sides by bytes first")
+    p.add_argument("--subset", action="store_true",
+                   help="every frame of A is one of B's (counted as many times): "
+                        "\"subset: N of M frames\"")
     p.add_argument("a", metavar="A.pcap")
     p.add_argument("b", metavar="B.pcap")
     p.add_argument("more", nargs="*", metavar="A2 B2",
