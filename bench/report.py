@@ -261,7 +261,7 @@ def split_lines(res):
 
 
 def rounds_apart(res):
-    """The scenarios whose rounds were not ROUNDS (B runs twice as many)."""
+    """The scenarios whose rounds were not ROUNDS (A, B, D, E and R run twice as many)."""
     apart = [f"{s['scenario']}: {s['rounds']}" for s in res["scenarios"]
              if s.get("rounds", res["rounds"]) != res["rounds"]]
     return f" ({', '.join(apart)})" if apart else ""
