@@ -24,6 +24,7 @@
 #include "kcap.h"
 #include "ring.h"
 #include "writer.h"
+#include "memfd_util.h"
 
 #define ALIGN8(x)	(((x) + 7U) & ~7U)
 #define DATA_OFFSET	256	/* ctrl block, then some room */
@@ -868,37 +869,6 @@ static void test_corrupt(void **state)
 	}
 }
 
-/* A writer into a memory file, of @fmt, with frames cut to @snaplen. */
-static struct kcap_writer *memfd_writer(enum kcap_file_format fmt,
-					uint32_t snaplen, int *fd)
-{
-	struct kcap_writer_opts o = {
-		.format = fmt, .linktype = 1, .snaplen = snaplen,
-	};
-	struct kcap_writer *w;
-
-	*fd = memfd_create("kcap-test", 0);
-	assert_true(*fd >= 0);
-	o.fd = *fd;
-	assert_int_equal(kcap_writer_create(&w, &o), 0);
-	return w;
-}
-
-/* The bytes of memory file @fd, in a buffer to free; *@len of them. */
-static uint8_t *memfd_bytes(int fd, size_t *len)
-{
-	off_t end = lseek(fd, 0, SEEK_END);
-	uint8_t *buf;
-
-	assert_true(end >= 0);
-	buf = malloc((size_t)end + 1);
-	assert_non_null(buf);
-	assert_int_equal(pread(fd, buf, (size_t)end, 0), end);
-	*len = (size_t)end;
-	close(fd);
-	return buf;
-}
-
 /* Two rings of @nr frames each, caplen 1 to 200, times interleaved. */
 static void synth_mixed(struct synth *s, unsigned int nr)
 {
@@ -980,8 +950,8 @@ static void test_write_recs_same(void **state)
 	(void)state;
 	for (fmt = KCAP_FORMAT_PCAP; fmt <= KCAP_FORMAT_PCAPNG; fmt++) {
 		for (anydev = 0; anydev < 2; anydev++) {
-			wa = memfd_writer(fmt, 100, &fa);
-			wb = memfd_writer(fmt, 100, &fb);
+			wa = memfd_writer(fmt, 100, false, &fa);
+			wb = memfd_writer(fmt, 100, false, &fb);
 
 			synth_mixed(&s, 100);
 			while ((n = kcap_rings_next_batch(&s.rs, pkts,
@@ -1098,8 +1068,8 @@ static void test_write_recs_buffer_limit(void **state)
 	(void)state;
 	recs_make(NR, CAPLEN, &mem, &recs);
 	for (fmt = KCAP_FORMAT_PCAP; fmt <= KCAP_FORMAT_PCAPNG; fmt++) {
-		wa = memfd_writer(fmt, 0, &fa);
-		wb = memfd_writer(fmt, 0, &fb);
+		wa = memfd_writer(fmt, 0, false, &fa);
+		wb = memfd_writer(fmt, 0, false, &fb);
 		/* With a limit, pcapng's runs need the interface declared. */
 		assert_int_equal(kcap_writer_add_interface(wa, 3, "if3", 1, 0), 0);
 		assert_int_equal(kcap_writer_add_interface(wb, 3, "if3", 1, 0), 0);
@@ -1142,7 +1112,7 @@ static void test_write_recs_buffer_limit(void **state)
 	}
 
 	/* Undeclared, with a limit: that frame is the caller's to write. */
-	wb = memfd_writer(KCAP_FORMAT_PCAPNG, 0, &fb);
+	wb = memfd_writer(KCAP_FORMAT_PCAPNG, 0, false, &fb);
 	assert_int_equal(kcap_writer_write_recs(wb, recs, 5, UINT64_MAX - 1,
 						false, &done), 0);
 	assert_int_equal(done, 0);

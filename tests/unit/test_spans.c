@@ -24,6 +24,7 @@
 #include "kcap.h"
 #include "ring.h"
 #include "writer.h"
+#include "memfd_util.h"
 
 #define DATA_OFFSET	256
 #define HDR		16U
@@ -494,33 +495,6 @@ static void test_corrupt(void **state)
 	free(s);
 }
 
-static struct kcap_writer *spans_writer(bool nsec, int *fd)
-{
-	struct kcap_writer_opts o = {
-		.format = KCAP_FORMAT_PCAP, .linktype = 1, .nano = nsec,
-	};
-	struct kcap_writer *w;
-
-	*fd = memfd_create("kcap-spans", 0);
-	assert_true(*fd >= 0);
-	o.fd = *fd;
-	assert_int_equal(kcap_writer_create(&w, &o), 0);
-	return w;
-}
-
-static uint8_t *fd_bytes(int fd, size_t *len)
-{
-	off_t end = lseek(fd, 0, SEEK_END);
-	uint8_t *buf;
-
-	assert_true(end >= 0);
-	buf = malloc((size_t)end + 1);
-	assert_non_null(buf);
-	assert_int_equal(pread(fd, buf, (size_t)end, 0), end);
-	*len = (size_t)end;
-	return buf;
-}
-
 /*
  * Two and three rings' records written as spans (short ones buffered,
  * long ones straight from the rings; with a stage, those of rings that
@@ -546,8 +520,8 @@ static void test_write_spans_same(void **state)
 	for (nsec = 0; nsec < 2; nsec++)
 	for (stage = 0; stage < 2; stage++)
 	for (nr = 2; nr <= 3; nr++) {
-		wa = spans_writer(nsec, &ra);
-		wb = spans_writer(nsec, &rb);
+		wa = memfd_writer(KCAP_FORMAT_PCAP, 0, nsec, &ra);
+		wb = memfd_writer(KCAP_FORMAT_PCAP, 0, nsec, &rb);
 		srand(3);
 		psynth_open(s, nr, 1 << 20, 0, nsec);
 		/* Runs of each ring: spans short and long; turns too. */
@@ -597,14 +571,12 @@ static void test_write_spans_same(void **state)
 		assert_int_equal(kcap_writer_bytes(wb), kcap_writer_bytes(wa));
 		assert_int_equal(kcap_writer_close(wa), 0);
 		assert_int_equal(kcap_writer_close(wb), 0);
-		a = fd_bytes(ra, &la);
-		b = fd_bytes(rb, &lb);
+		a = memfd_bytes(ra, &la);
+		b = memfd_bytes(rb, &lb);
 		assert_int_equal(la, lb);
 		assert_memory_equal(a, b, la);
 		free(a);
 		free(b);
-		close(ra);
-		close(rb);
 		psynth_close(s);
 	}
 	free(s);
@@ -662,11 +634,7 @@ static void test_write_spans_fail(void **state)
 	kcap_writer_close(w);
 	close(fd);
 
-	o.format = KCAP_FORMAT_PCAPNG;
-	fd = memfd_create("kcap-spans", 0);
-	assert_true(fd >= 0);
-	o.fd = fd;
-	assert_int_equal(kcap_writer_create(&w, &o), 0);
+	w = memfd_writer(KCAP_FORMAT_PCAPNG, 0, false, &fd);
 	assert_int_equal(kcap_writer_write_spans(w, sp, 1), -EINVAL);
 	kcap_writer_close(w);
 	close(fd);
