@@ -2,7 +2,7 @@
 /*
  * writer-bench: libkcap's userland half alone, without the kernel: rings
  * laid out in plain memory as <linux/kcap.h> says, filled by a producer
- * written here after kmod/ring.c's kcap_ring_write(), drained by the ring
+ * written here after kmod/capture.c's kcap_deliver(), drained by the ring
  * walker (kcap_rings_next_recs(), the merge by timestamp) into a
  * capture-file writer (kcap_writer_write_recs()), as a recording of one
  * session drains them (record.c).
@@ -12,7 +12,7 @@
  *		     [--ring-format kcap|pcap] [--kafka BROKERS [--topic TOPIC]]
  *
  * --ring-format pcap: the rings hold pcap records (KCAP_RING_FORMAT_PCAP,
- * the kernel's pcap_rec of kmod/capture.c), drained in spans
+ * the kernel's struct kcap_pcap_rec), drained in spans
  * (kcap_rings_spans()) into a pcap file (kcap_writer_write_spans()), as
  * kcap capture records a pcap file of one device.  Only with --format
  * pcap.
@@ -233,38 +233,62 @@ static int bench_init(struct bench *b, const struct bench_opts *o)
 }
 
 /*
- * Put packet @seq in ring @i as kcap_ring_write() does: a padding record
- * to the end of the area first if the record would not fit before it,
- * nothing at all if there is no room for both.  False if the ring is full.
+ * Room for a record of @rec_len bytes at ring @r's head, as the kernel's
+ * kcap_ring_reserve() makes it: padding to the area's end first if the
+ * record would not fit before it (a padding struct kcap_rec, or in a ring
+ * of pcap records a header of caplen KCAP_PCAP_REC_PAD where one fits),
+ * nothing at all if there is no room for both.  NULL if the ring is full.
  */
-static bool bench_put(struct bench *b, unsigned int i, uint64_t seq)
+static uint8_t *bench_reserve(const struct bench *b, struct bench_ring *r,
+			      uint32_t rec_len)
 {
-	struct bench_ring *r = &b->ring[i];
-	uint32_t size = b->size, rec_len, used, off, room, tail;
-	uint64_t be = htobe64(seq);
-	struct kcap_rec *rec;
+	uint32_t size = b->size, used, off, room;
+	const uint32_t pad = KCAP_PCAP_REC_PAD;
 	uint8_t *p;
 
-	rec_len = ALIGN8(sizeof(*rec) + b->frame_len);
-	tail = __atomic_load_n(&r->ctrl->tail, __ATOMIC_ACQUIRE);
-	used = r->head - tail;
+	used = r->head - __atomic_load_n(&r->ctrl->tail, __ATOMIC_ACQUIRE);
 	off = r->head & (size - 1);
 	room = size - off;
 	if (room < rec_len) {
 		if (size - used < room + rec_len)
-			return false;
-		/* Of a padding record only rec_len and flags count. */
+			return NULL;
 		p = r->data + off;
-		memcpy(p + offsetof(struct kcap_rec, rec_len), &room,
-		       sizeof(room));
-		p[offsetof(struct kcap_rec, flags)] = KCAP_REC_F_PAD;
+		if (!b->pcap) {
+			/* Of a padding record only rec_len and flags count. */
+			memcpy(p + offsetof(struct kcap_rec, rec_len), &room,
+			       sizeof(room));
+			p[offsetof(struct kcap_rec, flags)] = KCAP_REC_F_PAD;
+		} else if (room >= sizeof(struct kcap_pcap_rec)) {
+			memcpy(p + offsetof(struct kcap_pcap_rec, caplen),
+			       &pad, sizeof(pad));
+		}
 		r->head += room;
 		off = 0;
 	} else if (size - used < rec_len) {
-		return false;
+		return NULL;
 	}
+	return r->data + off;
+}
 
-	rec = (struct kcap_rec *)(r->data + off);
+/* Publish the record of @rec_len bytes reserved at ring @r's head. */
+static void bench_publish(struct bench_ring *r, uint32_t rec_len)
+{
+	r->head += rec_len;
+	__atomic_store_n(&r->ctrl->head, r->head, __ATOMIC_RELEASE);
+}
+
+/* Put packet @seq in ring @i as a struct kcap_rec.  False if it is full. */
+static bool bench_put(struct bench *b, unsigned int i, uint64_t seq)
+{
+	struct bench_ring *r = &b->ring[i];
+	uint32_t rec_len = ALIGN8(sizeof(struct kcap_rec) + b->frame_len);
+	uint64_t be = htobe64(seq);
+	struct kcap_rec *rec;
+	uint8_t *p;
+
+	rec = (struct kcap_rec *)bench_reserve(b, r, rec_len);
+	if (!rec)
+		return false;
 	memset(rec, 0, sizeof(*rec));
 	rec->rec_len = rec_len;
 	rec->hdr_len = sizeof(*rec);
@@ -278,52 +302,33 @@ static bool bench_put(struct bench *b, unsigned int i, uint64_t seq)
 	p = (uint8_t *)(rec + 1);
 	memcpy(p, b->frame, b->frame_len);
 	memcpy(p + BENCH_SEQ_OFF, &be, sizeof(be));
-	r->head += rec_len;
-	__atomic_store_n(&r->ctrl->head, r->head, __ATOMIC_RELEASE);
+	bench_publish(r, rec_len);
 	return true;
 }
 
 /*
  * bench_put() into rings of pcap records, as kcap_deliver() writes them:
- * back to back, padding to the area's end (a header of caplen
- * KCAP_PCAP_REC_PAD where it fits) if the record would not fit before it.
+ * a struct kcap_pcap_rec and the frame, back to back.
  */
 static bool bench_put_pcap(struct bench *b, unsigned int i, uint64_t seq)
 {
 	struct bench_ring *r = &b->ring[i];
-	uint32_t size = b->size, rec_len, used, off, room, tail;
-	const uint32_t pad = KCAP_PCAP_REC_PAD;
 	uint64_t be = htobe64(seq), ts = BENCH_TS0 + seq * BENCH_TS_STEP;
+	uint32_t rec_len = sizeof(struct kcap_pcap_rec) + b->frame_len;
 	struct kcap_pcap_rec h;
 	uint8_t *p;
 
-	rec_len = sizeof(h) + b->frame_len;
-	tail = __atomic_load_n(&r->ctrl->tail, __ATOMIC_ACQUIRE);
-	used = r->head - tail;
-	off = r->head & (size - 1);
-	room = size - off;
-	if (room < rec_len) {
-		if (size - used < room + rec_len)
-			return false;
-		if (room >= sizeof(h))
-			memcpy(r->data + off +
-			       offsetof(struct kcap_pcap_rec, caplen),
-			       &pad, sizeof(pad));
-		r->head += room;
-		off = 0;
-	} else if (size - used < rec_len) {
+	p = bench_reserve(b, r, rec_len);
+	if (!p)
 		return false;
-	}
 	h.ts_sec = (uint32_t)(ts / 1000000000);
 	h.ts_frac = (uint32_t)(ts % 1000000000) / 1000;
 	h.caplen = b->frame_len;
 	h.len = b->frame_len;
-	p = r->data + off;
 	memcpy(p, &h, sizeof(h));
 	memcpy(p + sizeof(h), b->frame, b->frame_len);
 	memcpy(p + sizeof(h) + BENCH_SEQ_OFF, &be, sizeof(be));
-	r->head += rec_len;
-	__atomic_store_n(&r->ctrl->head, r->head, __ATOMIC_RELEASE);
+	bench_publish(r, rec_len);
 	return true;
 }
 
