@@ -12,7 +12,7 @@ themselves, the floor of any capture from them.  B runs twice ROUNDS
 rounds: its figures are differences between close rates (a rejected frame
 costs a fraction of a microsecond), whose spread over five rounds was as
 wide as the difference judged.  So do A, D, E and R, whose targets are
-judged on quartiles that one slow round of five (the host's, not the
+judged on quartiles that two slow rounds of five (the host's, not the
 capture's) moved past them.
 Scenario K is A's load captured by kcap -w and by kcap --kafka into
 librdkafka's mock cluster (build/user/tests/kafka-mock, started in the VM
@@ -48,7 +48,8 @@ load's start until the capture has written its last frame (the same 2 s
 wait for nothing new in every mode, so that each window ends alike), and
 each capture's figures include the instructions it added per frame: exact
 counts, where every time figure moves with the host's load.  The floor is
-not measured then, and B runs ROUNDS rounds: the counts need no more.
+not measured then, and every scenario runs ROUNDS rounds: the counts need
+no more.
 A's capture is then also counted from the tap and the rx_handler hooks
 (kcaptap, kcaprx) and the netfilter hooks alone (hookonly): what the hook
 costs, apart from kcap's own code.
@@ -740,7 +741,7 @@ def main():
         for mode in modes(sc):
             one_run(name, sc, mode, load, dev, 0)
         runs = []
-        # (Instruction counts need no more rounds for B: they are exact.)
+        # (Instruction counts need no more rounds: they are exact.)
         factor = 1 if args.insns else sc.get("rounds_factor", 1)
         for rnd in range(1, args.rounds * factor + 1):
             for mode in modes(sc):

@@ -2,7 +2,8 @@
 /*
  * What the tests of the ring readers (test_ring.c, test_spans.c) share:
  * writers on memory files, and the bytes those files end up holding, to
- * compare what two ways of writing the same frames wrote.
+ * compare what two ways of writing the same frames wrote.  Its includer
+ * defines _GNU_SOURCE before any header, for memfd_create().
  */
 #ifndef _KCAP_MEMFD_UTIL_H
 #define _KCAP_MEMFD_UTIL_H
