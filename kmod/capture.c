@@ -121,21 +121,23 @@ struct kcap_pcap_hdr {
 
 /*
  * Room for a record of @rec_len bytes at the head of ring @r, after
- * padding where it would not fit before the ring's end (a padding record,
- * or with @pcap a struct kcap_pcap_rec of caplen KCAP_PCAP_REC_PAD if it
- * fits); *@next is the head once the record is in.  Nothing is published
- * before kcap_ring_commit().  Called with bottom halves off, on @r's CPU:
- * its only producer.
+ * padding where it would not fit before the ring's end (a padding record
+ * of format @fmt: for a pcap one a struct kcap_pcap_rec of caplen
+ * KCAP_PCAP_REC_PAD, for pcapng a struct kcap_epb of type KCAP_EPB_PAD,
+ * if it fits); *@next is the head once the record is in.  Nothing is
+ * published before kcap_ring_commit().  Called with bottom halves off, on
+ * @r's CPU: its only producer.
  *
  * Return: the record, to fill in; NULL if there is no room.
  */
 static __always_inline void *kcap_ring_reserve(const struct kcap_session *s,
 					       struct kcap_ring *r,
 					       u32 rec_len, u32 *next,
-					       const bool pcap)
+					       const u8 fmt)
 {
 	u32 size = s->ring_size, head = r->head, used, off, room;
 	struct kcap_pcap_hdr *pcap_pad;
+	struct kcap_epb *epb_pad;
 	struct kcap_rec *pad;
 
 	/* Pairs with the reader's store-release: it is done with the space. */
@@ -148,13 +150,18 @@ static __always_inline void *kcap_ring_reserve(const struct kcap_session *s,
 		/* Does not fit before the end: pad to it, start over at 0. */
 		if (size - used < room + rec_len)
 			return NULL;
-		if (!pcap) {
+		if (fmt == KCAP_RING_FORMAT_KCAP) {
 			pad = (struct kcap_rec *)(r->data + off);
 			pad->rec_len = room;
 			pad->flags = KCAP_REC_F_PAD;
-		} else if (room >= sizeof(struct kcap_pcap_rec)) {
+		} else if (fmt == KCAP_RING_FORMAT_PCAP &&
+			   room >= sizeof(struct kcap_pcap_rec)) {
 			pcap_pad = (struct kcap_pcap_hdr *)(r->data + off);
 			pcap_pad->h.caplen = KCAP_PCAP_REC_PAD;
+		} else if (fmt == KCAP_RING_FORMAT_PCAPNG &&
+			   room >= sizeof(struct kcap_epb)) {
+			epb_pad = (struct kcap_epb *)(r->data + off);
+			epb_pad->type = KCAP_EPB_PAD;
 		}
 		head += room;
 		WRITE_ONCE(r->head, head);
@@ -195,6 +202,8 @@ static_assert(sizeof(struct kcap_rec) == 40);
 static_assert(offsetof(struct kcap_rec, reserved) == 35 &&
 	      sizeof_field(struct kcap_rec, reserved) == 5);
 static_assert(sizeof(struct kcap_pcap_rec) == 16);
+static_assert(sizeof(struct kcap_epb) == 28 &&
+	      sizeof(struct kcap_epb_tail) == 16);
 
 /*
  * A pcap record's header, at @p: the time @tstamp in seconds and micro-
@@ -210,6 +219,33 @@ static __always_inline void kcap_pcap_header(struct kcap_pcap_hdr *p,
 	p->h.ts_frac = nsec ? frac : frac / NSEC_PER_USEC;
 	p->h.caplen = caplen;
 	p->h.len = len;
+}
+
+/*
+ * A pcapng enhanced packet block at @e (4-byte aligned: blocks' lengths
+ * are multiples of 4), reserved for @blen bytes (KCAP_EPB_LEN(@caplen)):
+ * all but the frame's bytes.  The word before the tail first, zero: the
+ * frame's padding, which the copy, after this, puts its last bytes over.
+ */
+static __always_inline void kcap_epb_header(struct kcap_epb *e, u32 blen,
+					    u64 tstamp, u32 caplen, u32 len,
+					    u8 dir)
+{
+	struct kcap_epb_tail *t = (void *)e + blen - sizeof(*t);
+
+	*((u32 *)t - 1) = 0;
+	t->opt_code = KCAP_EPB_OPT_FLAGS;
+	t->opt_len = sizeof(t->flags);
+	t->flags = dir;
+	t->opt_end = 0;
+	t->blen = blen;
+	e->type = KCAP_EPB_TYPE;
+	e->blen = blen;
+	e->ifid = 0;
+	e->ts_high = upper_32_bits(tstamp);
+	e->ts_low = lower_32_bits(tstamp);
+	e->caplen = caplen;
+	e->len = len;
 }
 
 /*
@@ -270,9 +306,9 @@ static __always_inline void kcap_rec_header(struct kcap_rec *rec, u32 rec_len,
  * written back if @vlan, after the KCAP_SLL2_HDR_LEN bytes of @cooked if
  * not NULL), as taken in direction @dir on device @dev (a session on
  * every device) or on the session's.  The record is written where the
- * reader will find it, not built on the stack and copied there: a struct
- * kcap_rec, or with @pcap a struct kcap_pcap_rec (the session's format is
- * a pcap one).
+ * reader will find it, not built on the stack and copied there, as the
+ * session's format @fmt says: a struct kcap_rec, a struct kcap_pcap_rec
+ * (KCAP_RING_FORMAT_PCAP, for both pcap formats) or a pcapng block.
  */
 static __always_inline void kcap_deliver(struct kcap_session *s,
 					 const struct kcap_settings *set,
@@ -281,7 +317,7 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 					 unsigned int res, u8 dir,
 					 const struct net_device *dev,
 					 bool vlan, const u8 *cooked,
-					 const bool pcap)
+					 const u8 fmt)
 {
 	struct kcap_pcpu *pc = this_cpu_ptr(s->pcpu);
 	u32 caplen, rec_len, head;
@@ -317,19 +353,27 @@ static __always_inline void kcap_deliver(struct kcap_session *s,
 		caplen = s->caplen_max;
 
 	r = &pc->ring;
-	if (pcap) {
+	if (fmt == KCAP_RING_FORMAT_PCAP) {
 		rec_len = sizeof(struct kcap_pcap_rec) + caplen;
-		data = kcap_ring_reserve(s, r, rec_len, &head, true);
+		data = kcap_ring_reserve(s, r, rec_len, &head, fmt);
 		if (!data)
 			goto drop;
 		kcap_pcap_header((struct kcap_pcap_hdr *)data, tstamp,
 				 s->ring_format == KCAP_RING_FORMAT_PCAP_NSEC,
 				 caplen, len);
 		data += sizeof(struct kcap_pcap_rec);
+	} else if (fmt == KCAP_RING_FORMAT_PCAPNG) {
+		rec_len = KCAP_EPB_LEN(caplen);
+		data = kcap_ring_reserve(s, r, rec_len, &head, fmt);
+		if (!data)
+			goto drop;
+		kcap_epb_header((struct kcap_epb *)data, rec_len, tstamp,
+				caplen, len, dir);
+		data += sizeof(struct kcap_epb);
 	} else {
 		rec_len = ALIGN(sizeof(struct kcap_rec) + caplen,
 				KCAP_REC_ALIGN);
-		data = kcap_ring_reserve(s, r, rec_len, &head, false);
+		data = kcap_ring_reserve(s, r, rec_len, &head, fmt);
 		if (!data)
 			goto drop;
 		kcap_rec_header((struct kcap_rec *)data, rec_len, caplen, len,
@@ -353,8 +397,8 @@ out:
 }
 
 /*
- * Offer a frame to a session, taken in direction @dir, into records of a
- * pcap format if @pcap (constants: each direction and each kind of
+ * Offer a frame to a session, taken in direction @dir, into records of
+ * kind @fmt (kcap_deliver(); constants: each direction and each kind of
  * record gets a copy of its own, with the others' tests folded away);
  * skb->data is at the network header at ingress, at the MAC header at
  * egress, and is restored as found.  Called under RCU from the session's
@@ -362,7 +406,7 @@ out:
  */
 static __always_inline void __kcap_capture(struct kcap_session *s,
 					   struct sk_buff *skb, const u8 dir,
-					   const bool pcap)
+					   const u8 fmt)
 {
 	const struct kcap_settings *set = rcu_dereference(s->settings);
 	unsigned char pkt_type = skb->pkt_type;
@@ -391,10 +435,10 @@ static __always_inline void __kcap_capture(struct kcap_session *s,
 	/* A copy each, with and without a tag: vlan folds away in each. */
 	if (vlan)
 		kcap_deliver(s, set, skb, mac_len, len, res, dir, NULL, true,
-			     NULL, pcap);
+			     NULL, fmt);
 	else
 		kcap_deliver(s, set, skb, mac_len, len, res, dir, NULL, false,
-			     NULL, pcap);
+			     NULL, fmt);
 
 	if (dir == KCAP_DIR_OUT)
 		skb->pkt_type = pkt_type;
@@ -402,32 +446,22 @@ static __always_inline void __kcap_capture(struct kcap_session *s,
 
 /*
  * A copy for each direction and each kind of record, out of line: the
- * callers test the format, which costs them a compare and a jump, before
- * either saves a register.
+ * callers test the format, which costs them a compare and a jump or two,
+ * before any saves a register.
  */
-static noinline void kcap_capture_kcap_in(struct kcap_session *s,
-					  struct sk_buff *skb)
-{
-	__kcap_capture(s, skb, KCAP_DIR_IN, false);
+#define KCAP_CAPTURE_FN(kind, fmt, dir)					\
+static noinline void kcap_capture_##kind(struct kcap_session *s,	\
+					 struct sk_buff *skb)		\
+{									\
+	__kcap_capture(s, skb, dir, fmt);				\
 }
 
-static noinline void kcap_capture_pcap_in(struct kcap_session *s,
-					  struct sk_buff *skb)
-{
-	__kcap_capture(s, skb, KCAP_DIR_IN, true);
-}
-
-static noinline void kcap_capture_kcap_out(struct kcap_session *s,
-					   struct sk_buff *skb)
-{
-	__kcap_capture(s, skb, KCAP_DIR_OUT, false);
-}
-
-static noinline void kcap_capture_pcap_out(struct kcap_session *s,
-					   struct sk_buff *skb)
-{
-	__kcap_capture(s, skb, KCAP_DIR_OUT, true);
-}
+KCAP_CAPTURE_FN(kcap_in, KCAP_RING_FORMAT_KCAP, KCAP_DIR_IN)
+KCAP_CAPTURE_FN(pcap_in, KCAP_RING_FORMAT_PCAP, KCAP_DIR_IN)
+KCAP_CAPTURE_FN(pcapng_in, KCAP_RING_FORMAT_PCAPNG, KCAP_DIR_IN)
+KCAP_CAPTURE_FN(kcap_out, KCAP_RING_FORMAT_KCAP, KCAP_DIR_OUT)
+KCAP_CAPTURE_FN(pcap_out, KCAP_RING_FORMAT_PCAP, KCAP_DIR_OUT)
+KCAP_CAPTURE_FN(pcapng_out, KCAP_RING_FORMAT_PCAPNG, KCAP_DIR_OUT)
 
 /**
  * kcap_capture_in() - offer a received frame to a session.
@@ -438,10 +472,12 @@ static noinline void kcap_capture_pcap_out(struct kcap_session *s,
  */
 void kcap_capture_in(struct kcap_session *s, struct sk_buff *skb)
 {
-	if (s->ring_format != KCAP_RING_FORMAT_KCAP)
+	if (s->ring_format == KCAP_RING_FORMAT_KCAP)
+		kcap_capture_kcap_in(s, skb);
+	else if (s->ring_format != KCAP_RING_FORMAT_PCAPNG)
 		kcap_capture_pcap_in(s, skb);
 	else
-		kcap_capture_kcap_in(s, skb);
+		kcap_capture_pcapng_in(s, skb);
 }
 
 /**
@@ -453,10 +489,12 @@ void kcap_capture_in(struct kcap_session *s, struct sk_buff *skb)
  */
 void kcap_capture_out(struct kcap_session *s, struct sk_buff *skb)
 {
-	if (s->ring_format != KCAP_RING_FORMAT_KCAP)
+	if (s->ring_format == KCAP_RING_FORMAT_KCAP)
+		kcap_capture_kcap_out(s, skb);
+	else if (s->ring_format != KCAP_RING_FORMAT_PCAPNG)
 		kcap_capture_pcap_out(s, skb);
 	else
-		kcap_capture_kcap_out(s, skb);
+		kcap_capture_pcapng_out(s, skb);
 }
 
 /* LINKTYPE_LINUX_SLL2's header, in network order. */
@@ -534,10 +572,13 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 		kcap_cooked_header(&sll, skb, dev);
 	if (!res || s->ring_format == KCAP_RING_FORMAT_KCAP)
 		kcap_deliver(s, set, skb, 0, len, res, dir, dev, false,
-			     (const u8 *)&sll, false);
+			     (const u8 *)&sll, KCAP_RING_FORMAT_KCAP);
+	else if (s->ring_format != KCAP_RING_FORMAT_PCAPNG)
+		kcap_deliver(s, set, skb, 0, len, res, dir, dev, false,
+			     (const u8 *)&sll, KCAP_RING_FORMAT_PCAP);
 	else
 		kcap_deliver(s, set, skb, 0, len, res, dir, dev, false,
-			     (const u8 *)&sll, true);
+			     (const u8 *)&sll, KCAP_RING_FORMAT_PCAPNG);
 
 	skb->pkt_type = pkt_type;
 	__skb_push(skb, net_off);

@@ -82,7 +82,7 @@ static const struct nla_policy kcap_policy[KCAP_ATTR_MAX + 1] = {
 	[KCAP_ATTR_OWNER_PID]		= { .type = NLA_REJECT },
 	[KCAP_ATTR_FILTER_HIDDEN]	= { .type = NLA_REJECT },
 	[KCAP_ATTR_RING_FORMAT]		= NLA_POLICY_MAX(NLA_U8,
-						KCAP_RING_FORMAT_PCAP_NSEC),
+						KCAP_RING_FORMAT_PCAPNG),
 };
 
 static struct genl_family kcap_genl_family;

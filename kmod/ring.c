@@ -53,6 +53,20 @@ static void kcap_wake_timer_fn(struct timer_list *t)
 			  jiffies + msecs_to_jiffies(KCAP_WAKE_PERIOD_MS));
 }
 
+/* The bytes a record of format @fmt takes besides its frame's, at most. */
+static u32 kcap_rec_overhead(u8 fmt)
+{
+	switch (fmt) {
+	case KCAP_RING_FORMAT_PCAP:
+	case KCAP_RING_FORMAT_PCAP_NSEC:
+		return sizeof(struct kcap_pcap_rec);
+	case KCAP_RING_FORMAT_PCAPNG:
+		return KCAP_EPB_LEN(0);
+	default:
+		return sizeof(struct kcap_rec);
+	}
+}
+
 /**
  * kcap_rings_alloc() - allocate a session's rings.
  * @s: the session; its mem_size must have been checked against the limits,
@@ -70,9 +84,8 @@ int kcap_rings_alloc(struct kcap_session *s, u32 ring_size)
 
 	s->nr_rings = nr_cpu_ids;
 	s->ring_size = ring_size;
-	s->caplen_max = ring_size / 2 -
-			(s->ring_format == KCAP_RING_FORMAT_KCAP ?
-			 sizeof(struct kcap_rec) : sizeof(struct kcap_pcap_rec));
+	/* (a multiple of 4 for pcapng's: its padding keeps within) */
+	s->caplen_max = ring_size / 2 - kcap_rec_overhead(s->ring_format);
 	s->wake_bytes = ring_size / 4;
 	s->mem_size = stride * s->nr_rings;	/* what the caller charged */
 	/*

@@ -96,6 +96,9 @@ enum kcap_hook {
  *	time in microseconds: what a pcap file holds after its header.
  * @KCAP_RING_FORMAT_PCAP_NSEC: the same with the time in nanoseconds, as
  *	in a pcap file of magic 0xa1b23c4d.
+ * @KCAP_RING_FORMAT_PCAPNG: pcapng enhanced packet blocks (struct
+ *	kcap_epb), the time in nanoseconds, with the frame's direction: what
+ *	a pcapng file of one interface holds after its header blocks.
  *
  * Chosen when the session is created; see "The rings" below.
  */
@@ -103,6 +106,7 @@ enum kcap_ring_format {
 	KCAP_RING_FORMAT_KCAP		= 0,
 	KCAP_RING_FORMAT_PCAP		= 1,
 	KCAP_RING_FORMAT_PCAP_NSEC	= 2,
+	KCAP_RING_FORMAT_PCAPNG		= 3,
 };
 
 /**
@@ -368,6 +372,14 @@ enum kcap_stats_attr {
  * KCAP_PCAP_REC_PAD (its other fields are not valid) if it has room for
  * one; fewer bytes than that before the end are always padding.
  *
+ * In a session of KCAP_RING_FORMAT_PCAPNG, a record is a pcapng enhanced
+ * packet block, a struct kcap_epb and what follows it, with no padding
+ * between blocks: their lengths are multiples of 4, as are head and tail.
+ * A block never wraps around the end of the data area either: there the
+ * rest is padding, which starts with a struct kcap_epb whose type is
+ * KCAP_EPB_PAD (its other fields are not valid) if it has room for one;
+ * fewer bytes than that before the end are always padding.
+ *
  * KCAP_IOC_BIND fails with EPROTO for a session whose format is not
  * KCAP_RING_FORMAT_KCAP unless the reader sets KCAP_BIND_F_RING_FORMAT,
  * which says that it reads ring_format: a reader that knows only struct
@@ -495,5 +507,59 @@ struct kcap_pcap_rec {
 };
 
 #define KCAP_PCAP_REC_PAD	0xffffffffU
+
+/**
+ * struct kcap_epb - the header of a record in a ring of
+ *	KCAP_RING_FORMAT_PCAPNG: a pcapng enhanced packet block's, in host
+ *	byte order (draft-ietf-opsawg-pcapng).
+ * @type: KCAP_EPB_TYPE; KCAP_EPB_PAD in the header of padding, which runs
+ *	to the end of the data area.
+ * @blen: the block's total length, a multiple of 4:
+ *	KCAP_EPB_LEN(@caplen).
+ * @ifid: the interface's id in the file: 0.
+ * @ts_high: capture time, UTC nanoseconds since the epoch (if_tsresol 9),
+ *	its high 32 bits;
+ * @ts_low: and its low 32 bits.
+ * @caplen: bytes of the frame in the block.
+ * @len: the frame's length on the wire (with a reinserted VLAN tag).
+ *
+ * The frame's bytes follow, zero-padded to a multiple of 4, then a
+ * struct kcap_epb_tail.
+ */
+struct kcap_epb {
+	__u32	type;
+	__u32	blen;
+	__u32	ifid;
+	__u32	ts_high;
+	__u32	ts_low;
+	__u32	caplen;
+	__u32	len;
+};
+
+/**
+ * struct kcap_epb_tail - the last bytes of a block of
+ *	KCAP_RING_FORMAT_PCAPNG: its one option and the trailer.
+ * @opt_code: 2, epb_flags.
+ * @opt_len: 4.
+ * @flags: the direction bits of epb_flags: the frame's enum kcap_dir
+ *	(KCAP_DIR_IN is pcapng's inbound, 1, and KCAP_DIR_OUT its outbound).
+ * @opt_end: opt_endofopt: 0.
+ * @blen: the block's total length again.
+ */
+struct kcap_epb_tail {
+	__u16	opt_code;
+	__u16	opt_len;
+	__u32	flags;
+	__u32	opt_end;
+	__u32	blen;
+};
+
+#define KCAP_EPB_TYPE		0x00000006U
+#define KCAP_EPB_PAD		0x00000000U	/* a type pcapng reserves */
+#define KCAP_EPB_OPT_FLAGS	2
+/* The block's length: its header, the padded bytes, its tail. */
+#define KCAP_EPB_LEN(caplen)						\
+	((__u32)(sizeof(struct kcap_epb) + sizeof(struct kcap_epb_tail)) + \
+	 (((caplen) + 3U) & ~3U))
 
 #endif /* _UAPI_LINUX_KCAP_H */
