@@ -7,9 +7,10 @@
 # libkcap's userland half without the kernel: build/user/bench/writer-bench
 # (bench/writer_bench.c, built by `make -C user`, which this script runs
 # first; or $KCAP_WRITER_BENCH) drains synthetic rings in plain memory into the pcap and the
-# pcapng writers, as kcap capture does: a pcap file from rings of pcap
-# records (--ring-format pcap: runs of records to writev(2) as they are), a
-# pcapng file from rings of struct kcap_rec records.
+# pcapng writers, as kcap capture of one device does: a pcap file from
+# rings of pcap records (--ring-format pcap: runs of records to writev(2)
+# as they are), a pcapng file from rings of pcapng blocks (--ring-format
+# pcapng, the same).
 #
 # Default mode, for each format:
 #   - pps: the program run natively --runs times (default 5) with --packets
@@ -42,7 +43,8 @@
 #
 # --smoke: a test (a few seconds, no valgrind) that the files are valid and
 # complete: each format written with --packets (default 100000) packets
-# (pcap from both kinds of rings),
+# (each from rings of struct kcap_rec records and from rings of its own
+# records),
 # once with the defaults and once with frames of 333 bytes in 3 small
 # rings (many refills, padding records at every wrap); the packet count
 # as tcpdump (pcap) or tshark (pcapng) reads it, and a parse of every
@@ -114,13 +116,10 @@ field() {
 	return 1
 }
 
-# ringfmt FORMAT: the rings kcap capture reads for a file of FORMAT.
+# ringfmt FORMAT: the rings kcap capture of one device reads for a file
+# of FORMAT: its own records.
 ringfmt() {
-	if [ "$1" = pcap ]; then
-		echo "--ring-format pcap"
-	else
-		echo "--ring-format kcap"
-	fi
+	echo "--ring-format $1"
 }
 
 # bench ARGS...: run the program; its output line on stdout, or die.
@@ -255,11 +254,12 @@ run_smoke() {
 	for tool in python3 tcpdump tshark; do
 		command -v $tool >/dev/null || die "smoke: $tool is needed"
 	done
-	# "pcap-ring": a pcap file from rings of pcap records.
-	for kind in pcap pcapng pcap-ring; do
+	# "pcap-ring": a pcap file from rings of pcap records, and so on;
+	# without "-ring", from rings of struct kcap_rec records.
+	for kind in pcap pcapng pcap-ring pcapng-ring; do
 		fmt=${kind%-ring}
 		for args in "--size 64" "--size 333 --rings 3 --ring-size 8192"; do
-			[ "$kind" = pcap-ring ] && args="$args --ring-format pcap"
+			[ "$kind" != "$fmt" ] && args="$args --ring-format $fmt"
 			# shellcheck disable=SC2086
 			set -- $args
 			size=$2

@@ -9,13 +9,15 @@
  *
  *	writer-bench [--format pcap|pcapng] [--packets N] [--size BYTES]
  *		     [--rings R] [--ring-size BYTES] [--out PATH]
- *		     [--ring-format kcap|pcap] [--kafka BROKERS [--topic TOPIC]]
+ *		     [--ring-format kcap|pcap|pcapng]
+ *		     [--kafka BROKERS [--topic TOPIC]]
  *
  * --ring-format pcap: the rings hold pcap records (KCAP_RING_FORMAT_PCAP,
  * the kernel's struct kcap_pcap_rec), drained in spans
  * (kcap_rings_spans()) into a pcap file (kcap_writer_write_spans()), as
  * kcap capture records a pcap file of one device.  Only with --format
- * pcap.
+ * pcap.  --ring-format pcapng: the same with pcapng blocks
+ * (KCAP_RING_FORMAT_PCAPNG) into a pcapng file; only with --format pcapng.
  *
  * --kafka: the frames are produced into TOPIC (default "bench") as kcap
  * capture --kafka produces them (kcap_kafka_produce(), never waiting:
@@ -112,7 +114,7 @@ struct bench {
 	struct bench_ring	*ring;
 	uint8_t			frame[BENCH_SIZE_MAX];	/* the template */
 	uint32_t		frame_len;
-	bool			pcap;	/* rings of pcap records */
+	uint8_t			ring_fmt;	/* kcap_ring_format */
 };
 
 struct bench_opts {
@@ -125,11 +127,11 @@ struct bench_opts {
 	const char		*out;
 	const char		*kafka;
 	const char		*topic;
-	bool			pcap_ring;
+	uint8_t			ring_fmt;	/* kcap_ring_format */
 };
 
 static const char usage_text[] =
-	"usage: writer-bench [--format pcap|pcapng] [--packets N] [--size BYTES] [--rings R] [--ring-size BYTES] [--out PATH] [--ring-format kcap|pcap] [--kafka BROKERS [--topic TOPIC]]\n";
+	"usage: writer-bench [--format pcap|pcapng] [--packets N] [--size BYTES] [--rings R] [--ring-size BYTES] [--out PATH] [--ring-format kcap|pcap|pcapng] [--kafka BROKERS [--topic TOPIC]]\n";
 
 static int usage(FILE *f, int status)
 {
@@ -228,7 +230,7 @@ static int bench_init(struct bench *b, const struct bench_opts *o)
 		r->ctrl->cpu = i;
 	}
 	bench_frame(b, o->size);
-	b->pcap = o->pcap_ring;
+	b->ring_fmt = o->ring_fmt;
 	return 0;
 }
 
@@ -236,14 +238,15 @@ static int bench_init(struct bench *b, const struct bench_opts *o)
  * Room for a record of @rec_len bytes at ring @r's head, as the kernel's
  * kcap_ring_reserve() makes it: padding to the area's end first if the
  * record would not fit before it (a padding struct kcap_rec, or in a ring
- * of pcap records a header of caplen KCAP_PCAP_REC_PAD where one fits),
- * nothing at all if there is no room for both.  NULL if the ring is full.
+ * of pcap records a header of caplen KCAP_PCAP_REC_PAD where one fits, of
+ * pcapng blocks one of type KCAP_EPB_PAD), nothing at all if there is no
+ * room for both.  NULL if the ring is full.
  */
 static uint8_t *bench_reserve(const struct bench *b, struct bench_ring *r,
 			      uint32_t rec_len)
 {
 	uint32_t size = b->size, used, off, room;
-	const uint32_t pad = KCAP_PCAP_REC_PAD;
+	const uint32_t pad = KCAP_PCAP_REC_PAD, epb_pad = KCAP_EPB_PAD;
 	uint8_t *p;
 
 	used = r->head - __atomic_load_n(&r->ctrl->tail, __ATOMIC_ACQUIRE);
@@ -253,14 +256,18 @@ static uint8_t *bench_reserve(const struct bench *b, struct bench_ring *r,
 		if (size - used < room + rec_len)
 			return NULL;
 		p = r->data + off;
-		if (!b->pcap) {
+		if (b->ring_fmt == KCAP_RING_FORMAT_KCAP) {
 			/* Of a padding record only rec_len and flags count. */
 			memcpy(p + offsetof(struct kcap_rec, rec_len), &room,
 			       sizeof(room));
 			p[offsetof(struct kcap_rec, flags)] = KCAP_REC_F_PAD;
-		} else if (room >= sizeof(struct kcap_pcap_rec)) {
+		} else if (b->ring_fmt == KCAP_RING_FORMAT_PCAP &&
+			   room >= sizeof(struct kcap_pcap_rec)) {
 			memcpy(p + offsetof(struct kcap_pcap_rec, caplen),
 			       &pad, sizeof(pad));
+		} else if (b->ring_fmt == KCAP_RING_FORMAT_PCAPNG &&
+			   room >= sizeof(struct kcap_epb)) {
+			memcpy(p, &epb_pad, sizeof(epb_pad));
 		}
 		r->head += room;
 		off = 0;
@@ -332,12 +339,48 @@ static bool bench_put_pcap(struct bench *b, unsigned int i, uint64_t seq)
 	return true;
 }
 
+/*
+ * bench_put() into rings of pcapng blocks, as kcap_deliver() writes them:
+ * a struct kcap_epb, the frame padded to 4, a struct kcap_epb_tail.
+ */
+static bool bench_put_epb(struct bench *b, unsigned int i, uint64_t seq)
+{
+	struct bench_ring *r = &b->ring[i];
+	uint64_t be = htobe64(seq), ts = BENCH_TS0 + seq * BENCH_TS_STEP;
+	uint32_t rec_len = KCAP_EPB_LEN(b->frame_len), zero = 0;
+	struct kcap_epb e = {
+		.type = KCAP_EPB_TYPE, .blen = rec_len,
+		.ts_high = (uint32_t)(ts >> 32), .ts_low = (uint32_t)ts,
+		.caplen = b->frame_len, .len = b->frame_len,
+	};
+	struct kcap_epb_tail t = {
+		.opt_code = KCAP_EPB_OPT_FLAGS, .opt_len = sizeof(t.flags),
+		.flags = (seq & 1) ? KCAP_DIR_OUT : KCAP_DIR_IN,
+		.blen = rec_len,
+	};
+	uint8_t *p;
+
+	p = bench_reserve(b, r, rec_len);
+	if (!p)
+		return false;
+	memcpy(p + rec_len - sizeof(t) - sizeof(zero), &zero, sizeof(zero));
+	memcpy(p, &e, sizeof(e));
+	memcpy(p + rec_len - sizeof(t), &t, sizeof(t));
+	memcpy(p + sizeof(e), b->frame, b->frame_len);
+	memcpy(p + sizeof(e) + BENCH_SEQ_OFF, &be, sizeof(be));
+	bench_publish(r, rec_len);
+	return true;
+}
+
 /* Packets @seq on, up to @end, round robin until a ring is full. */
 static uint64_t bench_produce(struct bench *b, uint64_t seq, uint64_t end)
 {
-	while (seq < end &&
-	       (b->pcap ? bench_put_pcap(b, (unsigned int)(seq % b->nr), seq) :
-			  bench_put(b, (unsigned int)(seq % b->nr), seq)))
+	bool (*put)(struct bench *b, unsigned int i, uint64_t seq) =
+		b->ring_fmt == KCAP_RING_FORMAT_PCAP ? bench_put_pcap :
+		b->ring_fmt == KCAP_RING_FORMAT_PCAPNG ? bench_put_epb :
+		bench_put;
+
+	while (seq < end && put(b, (unsigned int)(seq % b->nr), seq))
 		seq++;
 	return seq;
 }
@@ -368,7 +411,10 @@ bench_drain(struct kcap_rings *rs, struct kcap_writer *w, uint64_t *count,
 	return n;
 }
 
-/* bench_drain() of rings of pcap records, in spans, as record.c does. */
+/*
+ * bench_drain() of rings of pcap records or pcapng blocks, in spans, as
+ * record.c does.
+ */
 static __attribute__((noinline)) int
 bench_drain_spans(struct kcap_rings *rs, struct kcap_writer *w,
 		  uint64_t *count, const char **what)
@@ -455,7 +501,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o,
 	o->out = NULL;
 	o->kafka = NULL;
 	o->topic = "bench";
-	o->pcap_ring = false;
+	o->ring_fmt = KCAP_RING_FORMAT_KCAP;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -508,10 +554,15 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o,
 			o->topic = optarg;
 			break;
 		case 'F':
-			if (strcmp(optarg, "kcap") && strcmp(optarg, "pcap"))
+			if (!strcmp(optarg, "kcap"))
+				o->ring_fmt = KCAP_RING_FORMAT_KCAP;
+			else if (!strcmp(optarg, "pcap"))
+				o->ring_fmt = KCAP_RING_FORMAT_PCAP;
+			else if (!strcmp(optarg, "pcapng"))
+				o->ring_fmt = KCAP_RING_FORMAT_PCAPNG;
+			else
 				return bad_option("--ring-format", optarg,
-						  "kcap or pcap");
-			o->pcap_ring = !strcmp(optarg, "pcap");
+						  "kcap, pcap or pcapng");
 			break;
 		case 'h':
 			usage(stdout, 0);
@@ -527,9 +578,14 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o,
 			argv[optind]);
 		return usage(stderr, 2);
 	}
-	if (o->pcap_ring && (o->fmt != KCAP_FORMAT_PCAP || o->kafka))
+	if (o->ring_fmt == KCAP_RING_FORMAT_PCAP &&
+	    (o->fmt != KCAP_FORMAT_PCAP || o->kafka))
 		return bad_option("--ring-format", "pcap",
 				  "only with --format pcap, without --kafka");
+	if (o->ring_fmt == KCAP_RING_FORMAT_PCAPNG &&
+	    (o->fmt != KCAP_FORMAT_PCAPNG || o->kafka))
+		return bad_option("--ring-format", "pcapng",
+				  "only with --format pcapng, without --kafka");
 	if (ALIGN8(sizeof(struct kcap_rec) + o->size) > o->ring_size) {
 		fprintf(stderr, "writer-bench: a frame of %u bytes does not fit a ring of %u\n",
 			o->size, o->ring_size);
@@ -678,8 +734,7 @@ int main(int argc, char **argv)
 	err = kcap_rings_init(&rs, b.mem, b.nr, b.stride, BENCH_PAGE, b.size);
 	if (err)
 		return fail("rings", err);
-	if (o.pcap_ring)
-		rs.format = KCAP_RING_FORMAT_PCAP;
+	rs.format = o.ring_fmt;
 	if (o.kafka) {
 		err = bench_kafka(&b, &rs, &o);
 		kcap_rings_fini(&rs);
@@ -712,8 +767,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t0 = now();
-		err = o.pcap_ring ? bench_drain_spans(&rs, w, &done, &what) :
-				    bench_drain(&rs, w, &done, &what);
+		err = o.ring_fmt != KCAP_RING_FORMAT_KCAP ?
+		      bench_drain_spans(&rs, w, &done, &what) :
+		      bench_drain(&rs, w, &done, &what);
 		timed += now() - t0;
 		if (err)
 			return fail(what ? what : o.out, err);

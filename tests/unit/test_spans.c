@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libkcap: rings of pcap records (KCAP_RING_FORMAT_PCAP and _PCAP_NSEC),
- * laid out in malloc'd memory as <linux/kcap.h> says, with a producer
- * written here from that text: records back to back with no alignment,
- * padding at the data area's end with and without room for a header, wraps
- * of the free-running counters, the merge of rings by time into spans, the
- * limits of records and bytes, corrupt records; and the pcap writer taking
- * spans as they are, byte for byte what it writes of the same frames one
- * by one, with a failure part way leaving whole records.
+ * libkcap: rings of pcap records (KCAP_RING_FORMAT_PCAP and _PCAP_NSEC)
+ * and of pcapng blocks (KCAP_RING_FORMAT_PCAPNG), laid out in malloc'd
+ * memory as <linux/kcap.h> says, with a producer written here from that
+ * text: records back to back (pcap's with no alignment), padding at the
+ * data area's end with and without room for a header, wraps of the
+ * free-running counters, the merge of rings by time into spans, the limits
+ * of records and bytes, corrupt records; and the pcap and pcapng writers
+ * taking spans as they are, byte for byte what they write of the same
+ * frames one by one, with a failure part way leaving whole records.
  */
 
 #define _GNU_SOURCE	/* memfd_create() */
@@ -30,12 +31,28 @@
 #define HDR		16U
 #define MAX_RECS	4096
 
+#define PCAP		KCAP_RING_FORMAT_PCAP
+#define PCAP_NSEC	KCAP_RING_FORMAT_PCAP_NSEC
+#define PCAPNG		KCAP_RING_FORMAT_PCAPNG
+
+/* A record's header and its whole length, of @caplen, in format @fmt. */
+static uint32_t hdr_len(uint8_t fmt)
+{
+	return fmt == PCAPNG ? (uint32_t)sizeof(struct kcap_epb) : HDR;
+}
+
+static uint32_t rec_len(uint8_t fmt, uint32_t caplen)
+{
+	return fmt == PCAPNG ? KCAP_EPB_LEN(caplen) : HDR + caplen;
+}
+
 /* What the producer wrote, in the order a merge must hand it out. */
 struct want {
 	uint64_t	ns;
 	unsigned int	ring;
 	uint32_t	caplen;
 	uint8_t		seed;
+	uint8_t		dir;
 };
 
 struct psynth {
@@ -44,7 +61,7 @@ struct psynth {
 	uint32_t	size;
 	uint32_t	stride;
 	uint32_t	head[4];
-	bool		nsec;
+	uint8_t		fmt;
 	unsigned int	pads, short_pads;
 	struct want	want[MAX_RECS];
 	unsigned int	nwant;
@@ -62,14 +79,14 @@ static uint8_t *pdata(struct psynth *s, unsigned int i)
 }
 
 static void psynth_open(struct psynth *s, unsigned int nr, uint32_t size,
-			uint32_t start, bool nsec)
+			uint32_t start, uint8_t fmt)
 {
 	unsigned int i;
 
 	memset(s, 0, sizeof(*s));
 	s->nr = nr;
 	s->size = size;
-	s->nsec = nsec;
+	s->fmt = fmt;
 	s->stride = DATA_OFFSET + size + 64;
 	s->base = aligned_alloc(64, (size_t)nr * s->stride);
 	assert_non_null(s->base);
@@ -83,8 +100,7 @@ static void psynth_open(struct psynth *s, unsigned int nr, uint32_t size,
 	}
 	assert_int_equal(kcap_rings_init(&s->rs, s->base, nr, s->stride,
 					 DATA_OFFSET, size), 0);
-	s->rs.format = nsec ? KCAP_RING_FORMAT_PCAP_NSEC :
-			      KCAP_RING_FORMAT_PCAP;
+	s->rs.format = fmt;
 }
 
 static void psynth_close(struct psynth *s)
@@ -104,48 +120,81 @@ static void ppublish(struct psynth *s, unsigned int i)
 	__atomic_store_n(&pctrl(s, i)->head, s->head[i], __ATOMIC_RELEASE);
 }
 
+/* A pcapng block of @blen bytes at @p, as the kernel writes it. */
+static void put_epb(uint8_t *p, uint32_t blen, uint64_t ns, uint32_t caplen,
+		    uint32_t len, uint8_t dir)
+{
+	struct kcap_epb e = {
+		.type = KCAP_EPB_TYPE, .blen = blen,
+		.ts_high = (uint32_t)(ns >> 32), .ts_low = (uint32_t)ns,
+		.caplen = caplen, .len = len,
+	};
+	struct kcap_epb_tail t = {
+		.opt_code = KCAP_EPB_OPT_FLAGS, .opt_len = 4, .flags = dir,
+		.blen = blen,
+	};
+
+	/* The padding's word first: with no frame, it is the header's len. */
+	memset(p + blen - sizeof(t) - 4, 0, 4);
+	memcpy(p, &e, sizeof(e));
+	memcpy(p + blen - sizeof(t), &t, sizeof(t));
+}
+
 /*
- * A record of @caplen bytes (byte j is @seed + j) at time @ns on ring @i,
- * as the kernel writes it: padding to the area's end first if it does not
- * fit there.  False if the ring has no room.
+ * A record of @caplen bytes (byte j is @seed + j, the direction's 1 or 2
+ * by @seed) at time @ns on ring @i, as the kernel writes it: padding to
+ * the area's end first if it does not fit there.  False if the ring has
+ * no room.
  */
 static bool pput(struct psynth *s, unsigned int i, uint64_t ns,
 		 uint32_t caplen, uint8_t seed)
 {
 	uint32_t pos = s->head[i] & (s->size - 1), room = s->size - pos;
-	uint32_t rec = HDR + caplen, pad = KCAP_PCAP_REC_PAD, j;
+	uint32_t rec = rec_len(s->fmt, caplen), hdr = hdr_len(s->fmt);
+	uint32_t pad = KCAP_PCAP_REC_PAD, epb_pad = KCAP_EPB_PAD, j;
+	const bool nsec = s->fmt != PCAP;
+	const uint8_t dir = 1 + (seed & 1);
 	struct kcap_pcap_rec h;
 	uint8_t *p;
 
 	if (room < rec) {
 		if (proom(s, i) < room + rec)
 			return false;
-		if (room >= HDR) {
-			/* Only caplen is the kernel's: the rest stale bytes. */
-			memset(pdata(s, i) + pos, 0xee, HDR);
-			memcpy(pdata(s, i) + pos +
-			       offsetof(struct kcap_pcap_rec, caplen),
-			       &pad, sizeof(pad));
+		if (room >= hdr) {
+			/* Only caplen or type is the kernel's. */
+			memset(pdata(s, i) + pos, 0xee, hdr);
+			if (s->fmt == PCAPNG)
+				memcpy(pdata(s, i) + pos, &epb_pad,
+				       sizeof(epb_pad));
+			else
+				memcpy(pdata(s, i) + pos +
+				       offsetof(struct kcap_pcap_rec, caplen),
+				       &pad, sizeof(pad));
 		}
-		room >= HDR ? s->pads++ : s->short_pads++;
+		room >= hdr ? s->pads++ : s->short_pads++;
 		s->head[i] += room;
 		pos = 0;
 	} else if (proom(s, i) < rec) {
 		return false;
 	}
-	h.ts_sec = (uint32_t)(ns / 1000000000);
-	h.ts_frac = (uint32_t)(ns % 1000000000) / (s->nsec ? 1 : 1000);
-	h.caplen = caplen;
-	h.len = caplen + 7;
 	p = pdata(s, i) + pos;
-	memcpy(p, &h, sizeof(h));
+	if (s->fmt == PCAPNG) {
+		put_epb(p, rec, ns, caplen, caplen + 7, dir);
+	} else {
+		h.ts_sec = (uint32_t)(ns / 1000000000);
+		h.ts_frac = (uint32_t)(ns % 1000000000) / (nsec ? 1 : 1000);
+		h.caplen = caplen;
+		h.len = caplen + 7;
+		memcpy(p, &h, sizeof(h));
+	}
 	for (j = 0; j < caplen; j++)
-		p[HDR + j] = (uint8_t)(seed + j);
+		p[hdr + j] = (uint8_t)(seed + j);
 	s->head[i] += rec;
 	assert_true(s->nwant < MAX_RECS);
 	s->want[s->nwant++] = (struct want){
-		.ns = ns - (s->nsec ? 0 : ns % 1000), .ring = i,
+		.ns = ns - (nsec ? 0 : ns % 1000), .ring = i,
 		.caplen = caplen, .seed = seed,
+		.dir = s->fmt == PCAPNG ? dir : 0,
 	};
 	return true;
 }
@@ -164,8 +213,9 @@ static int want_cmp(const void *a, const void *b)
 static void check_span(struct psynth *s, const struct kcap_span *sp,
 		       unsigned int *k)
 {
-	const uint8_t *p = sp->p;
-	struct kcap_pcap_rec h;
+	const uint32_t hdr = hdr_len(s->fmt);
+	const uint8_t *p = sp->p, *last = NULL;
+	struct kcap_packet pkt;
 	uint64_t data = 0;
 	uint32_t n, j;
 
@@ -178,26 +228,26 @@ static void check_span(struct psynth *s, const struct kcap_span *sp,
 	}
 	for (n = 0; n < sp->n; n++) {
 		const struct want *w = &s->want[*k];
-		struct kcap_packet pkt;
 
 		assert_true(*k < s->nwant);
-		memcpy(&h, p, sizeof(h));
 		if (sp->ring != KCAP_SPAN_STAGED)
 			assert_int_equal(sp->ring, w->ring);
-		assert_int_equal(h.caplen, w->caplen);
-		assert_int_equal(h.len, w->caplen + 7);
-		kcap_pcap_rec_packet(p, sp->ring, s->nsec, &pkt);
+		kcap_span_rec_packet(p, sp->ring, s->fmt, &pkt);
+		assert_int_equal(pkt.ring, sp->ring);
 		assert_int_equal(pkt.frame.tstamp_ns, w->ns);
 		assert_int_equal(pkt.frame.caplen, w->caplen);
 		assert_int_equal(pkt.frame.len, w->caplen + 7);
-		assert_ptr_equal(pkt.frame.data, p + HDR);
-		for (j = 0; j < h.caplen; j++)
-			assert_int_equal(p[HDR + j], (uint8_t)(w->seed + j));
-		data += h.caplen;
-		p += HDR + h.caplen;
+		assert_int_equal(pkt.frame.direction, w->dir);
+		assert_ptr_equal(pkt.frame.data, p + hdr);
+		for (j = 0; j < w->caplen; j++)
+			assert_int_equal(p[hdr + j], (uint8_t)(w->seed + j));
+		data += w->caplen;
+		last = p;
+		p += rec_len(s->fmt, w->caplen);
 		(*k)++;
 	}
 	assert_ptr_equal(p, sp->p + sp->len);
+	assert_ptr_equal(sp->last, last);
 	assert_int_equal(sp->data, data);
 }
 
@@ -237,14 +287,18 @@ static void read_all(struct psynth *s, unsigned int *k, unsigned int max,
  */
 static void test_one_ring(void **state)
 {
+	static const uint8_t fmts[] = { PCAP, PCAPNG };
 	struct psynth *s = malloc(sizeof(*s));
-	unsigned int k = 0, round, i;
-	uint64_t ns = 1700000000ULL * 1000000000ULL;
+	unsigned int k, round, i, f;
+	uint64_t ns;
 
 	(void)state;
 	assert_non_null(s);
+	for (f = 0; f < ARRAY_SIZE(fmts); f++) {
 	srand(1);
-	psynth_open(s, 1, 4096, 0xfffff000U, false);
+	k = 0;
+	ns = 1700000000ULL * 1000000000ULL;
+	psynth_open(s, 1, 4096, 0xfffff000U, fmts[f]);
 	for (round = 0; round < 200; round++) {
 		for (i = 0; i < 1 + (unsigned int)rand() % 12; i++) {
 			ns += 1000 + (uint64_t)(rand() % 100000);
@@ -262,6 +316,7 @@ static void test_one_ring(void **state)
 	assert_int_equal(kcap_rings_spans(&s->rs, NULL, 1, 1, 1), 0);
 	assert_int_equal(pctrl(s, 0)->tail, s->head[0]);
 	psynth_close(s);
+	}
 	free(s);
 }
 
@@ -272,16 +327,20 @@ static void test_one_ring(void **state)
  */
 static void test_merge(void **state)
 {
+	static const uint8_t fmts[] = { PCAP_NSEC, PCAPNG };
 	struct psynth *s = malloc(sizeof(*s));
 	struct kcap_span sp[KCAP_SPANS_MAX];
-	unsigned int k = 0, i, r;
-	uint64_t t[3] = { 0 };
+	unsigned int k, i, r, f;
+	uint64_t t[3];
 	int n;
 
 	(void)state;
 	assert_non_null(s);
+	for (f = 0; f < ARRAY_SIZE(fmts); f++) {
 	srand(2);
-	psynth_open(s, 3, 1 << 16, 0, true);
+	k = 0;
+	memset(t, 0, sizeof(t));
+	psynth_open(s, 3, 1 << 16, 0, fmts[f]);
 	for (i = 0; i < 600; i++) {
 		r = (unsigned int)rand() % 3;
 		t[r] += (uint64_t)(rand() % 3);	/* ties across rings */
@@ -304,7 +363,7 @@ static void test_merge(void **state)
 			     UINT64_MAX);
 	assert_int_equal(n, 1);
 	assert_int_equal(sp[0].n, 50);
-	assert_int_equal(sp[0].len, 50 * (HDR + 10));
+	assert_int_equal(sp[0].len, 50 * rec_len(s->fmt, 10));
 	check_span(s, &sp[0], &k);
 	/* Not consumed: the same again. */
 	assert_int_equal(kcap_rings_spans(&s->rs, sp, 1, UINT64_MAX,
@@ -313,6 +372,7 @@ static void test_merge(void **state)
 	kcap_rings_spans_used(&s->rs);
 	assert_int_equal(kcap_rings_spans(&s->rs, sp, 1, 1, 1), 0);
 	psynth_close(s);
+	}
 	free(s);
 }
 
@@ -325,17 +385,19 @@ static void test_merge(void **state)
 static void test_merge_wrap(void **state)
 {
 	static uint8_t stage[1 << 16];
+	static const uint8_t fmts[] = { PCAP, PCAPNG };
 	struct psynth *s = malloc(sizeof(*s));
-	unsigned int k, round, i, r, nr, staged;
+	unsigned int k, round, i, r, nr, staged, f;
 	uint64_t ns;
 
 	(void)state;
 	assert_non_null(s);
+	for (f = 0; f < ARRAY_SIZE(fmts); f++)
 	for (staged = 0; staged < 2; staged++)
 	for (nr = 2; nr <= 3; nr++) {
 		srand(5 + nr);
 		/* (0xee bytes: a padding header's stale time far ahead) */
-		psynth_open(s, nr, 4096, 0xffffe000U, false);
+		psynth_open(s, nr, 4096, 0xffffe000U, fmts[f]);
 		k = 0;
 		ns = 1700000000ULL * 1000000000ULL;
 		for (round = 0; round < 300; round++) {
@@ -368,14 +430,17 @@ static void test_merge_wrap(void **state)
  */
 static void test_merge_pad(void **state)
 {
+	static const uint8_t fmts[] = { PCAP, PCAPNG };
 	static uint8_t stage[4096];
 	struct psynth *s = malloc(sizeof(*s));
-	unsigned int k, staged;
+	unsigned int k, staged, f;
 
 	(void)state;
 	assert_non_null(s);
+	for (f = 0; f < ARRAY_SIZE(fmts); f++)
 	for (staged = 0; staged < 2; staged++) {
-		psynth_open(s, 2, 4096, 4000, false);
+		psynth_open(s, 2, 4096, 4096 - 40 - rec_len(fmts[f], 40),
+			    fmts[f]);
 		assert_true(pput(s, 0, 10000, 40, 1));	/* to 4056 */
 		assert_true(pput(s, 0, 30000, 100, 2));	/* pads 40, wraps */
 		assert_int_equal(s->pads, 1);
@@ -397,25 +462,28 @@ static void test_merge_pad(void **state)
 /* The limits: of records, of bytes, of a frame's length, none (-ENOSPC). */
 static void test_limits(void **state)
 {
+	static const uint8_t fmts[] = { PCAP, PCAPNG };
 	struct psynth *s = malloc(sizeof(*s));
 	struct kcap_span sp[KCAP_SPANS_MAX];
-	unsigned int i;
+	unsigned int i, f;
+	uint32_t r;
 
 	(void)state;
 	assert_non_null(s);
-	psynth_open(s, 1, 4096, 0, false);
+	for (f = 0; f < ARRAY_SIZE(fmts); f++) {
+	r = rec_len(fmts[f], 34);
+	psynth_open(s, 1, 4096, 0, fmts[f]);
 	for (i = 0; i < 10; i++)
 		assert_true(pput(s, 0, 1000000 * (i + 1), 34, 0));
 	ppublish(s, 0);
 	assert_int_equal(kcap_rings_spans(&s->rs, sp, 4, 0, UINT64_MAX),
 			 -ENOSPC);
-	assert_int_equal(kcap_rings_spans(&s->rs, sp, 4, 9, HDR + 33),
-			 -ENOSPC);
+	assert_int_equal(kcap_rings_spans(&s->rs, sp, 4, 9, r - 1), -ENOSPC);
 	assert_int_equal(kcap_rings_spans(&s->rs, sp, 4, 3, UINT64_MAX), 1);
 	assert_int_equal(sp[0].n, 3);
-	assert_int_equal(kcap_rings_spans(&s->rs, sp, 4, 9, 5 * 50 - 1), 1);
+	assert_int_equal(kcap_rings_spans(&s->rs, sp, 4, 9, 5 * r - 1), 1);
 	assert_int_equal(sp[0].n, 4);
-	assert_int_equal(kcap_rings_spans(&s->rs, sp, 4, 9, 5 * 50), 1);
+	assert_int_equal(kcap_rings_spans(&s->rs, sp, 4, 9, 5 * r), 1);
 	assert_int_equal(sp[0].n, 5);
 	kcap_rings_spans_used(&s->rs);
 	assert_int_equal(kcap_rings_spans(&s->rs, sp, 4, 100, UINT64_MAX), 1);
@@ -423,7 +491,7 @@ static void test_limits(void **state)
 	psynth_close(s);
 
 	/* Frames longer than the caller takes end the spans, as a limit. */
-	psynth_open(s, 1, 4096, 0, false);
+	psynth_open(s, 1, 4096, 0, fmts[f]);
 	assert_true(pput(s, 0, 1000, 20, 0));
 	assert_true(pput(s, 0, 2000, 20, 0));
 	assert_true(pput(s, 0, 3000, 40, 0));
@@ -436,20 +504,38 @@ static void test_limits(void **state)
 			 -ENOSPC);
 	s->rs.caplen_max = KCAP_SNAPLEN_MAX;
 	assert_int_equal(kcap_rings_spans(&s->rs, sp, 4, 100, UINT64_MAX), 1);
-	assert_int_equal(sp[0].len, HDR + 40);
+	assert_int_equal(sp[0].len, rec_len(fmts[f], 40));
 	psynth_close(s);
+	}
 	free(s);
 }
 
-/* Put two good records and then @bad's bytes at ring 0's head. */
-static void put_bad(struct psynth *s, const void *bad, uint32_t len)
+/* Put two good records of format @fmt, then @bad's bytes, at ring 0's head. */
+static void put_bad(struct psynth *s, uint8_t fmt, const void *bad,
+		    uint32_t len)
 {
-	psynth_open(s, 1, 4096, 0, false);
+	psynth_open(s, 1, 4096, 0, fmt);
 	assert_true(pput(s, 0, 1000, 20, 1));
 	assert_true(pput(s, 0, 2000, 20, 2));
 	memcpy(pdata(s, 0) + (s->head[0] & 4095), bad, len);
 	s->head[0] += len;
 	ppublish(s, 0);
+}
+
+/* The good ones before come first, then -EBADMSG, again at each call. */
+static void check_bad(struct psynth *s)
+{
+	struct kcap_span sp[KCAP_SPANS_MAX];
+	unsigned int k = 0;
+
+	assert_int_equal(kcap_rings_spans(&s->rs, sp, KCAP_SPANS_MAX,
+					  UINT64_MAX, UINT64_MAX), 1);
+	assert_int_equal(sp[0].n, 2);
+	check_span(s, &sp[0], &k);
+	kcap_rings_spans_used(&s->rs);
+	assert_int_equal(kcap_rings_spans(&s->rs, sp, KCAP_SPANS_MAX,
+					  UINT64_MAX, UINT64_MAX), -EBADMSG);
+	assert_int_equal(kcap_rings_spans(&s->rs, sp, 1, 1, 1000), -EBADMSG);
 }
 
 /*
@@ -464,66 +550,99 @@ static void test_corrupt(void **state)
 		{ .caplen = 100, .len = 100 },			/* past head */
 		{ .caplen = KCAP_PCAP_REC_PAD, .len = 0 },	/* not at the end */
 	};
+	/*
+	 * pcapng blocks: caplen, len, type, blen's excess, bytes published:
+	 * caplen > len, > snaplen max, past head, padding not at the end, not
+	 * an EPB, blen not caplen's, less than a header.
+	 */
+	const struct {
+		uint32_t caplen, len, type, more, pub;
+	} bad_epb[] = {
+		{ 30, 29, KCAP_EPB_TYPE, 0, 0 },
+		{ 262148, 262148, KCAP_EPB_TYPE, 0, 64 },
+		{ 100, 100, KCAP_EPB_TYPE, 0, 64 },
+		{ 20, 20, KCAP_EPB_PAD, 0, 0 },
+		{ 20, 20, 5, 0, 0 },
+		{ 20, 20, KCAP_EPB_TYPE, 4, 0 },
+		{ 20, 20, KCAP_EPB_TYPE, 0, 24 },
+	};
 	struct psynth *s = malloc(sizeof(*s));
 	struct kcap_span sp[KCAP_SPANS_MAX];
-	unsigned int i, k;
+	uint8_t blk[512];
+	uint32_t blen;
+	unsigned int i;
 
 	(void)state;
 	assert_non_null(s);
 	for (i = 0; i <= ARRAY_SIZE(bad); i++) {
 		/* The last case: 8 bytes published, less than a header. */
-		put_bad(s, i < ARRAY_SIZE(bad) ? &bad[i] : &bad[0],
+		put_bad(s, PCAP, i < ARRAY_SIZE(bad) ? &bad[i] : &bad[0],
 			i < ARRAY_SIZE(bad) ? (uint32_t)sizeof(bad[i]) : 8);
-		k = 0;
-		assert_int_equal(kcap_rings_spans(&s->rs, sp, KCAP_SPANS_MAX,
-						  UINT64_MAX, UINT64_MAX), 1);
-		assert_int_equal(sp[0].n, 2);
-		check_span(s, &sp[0], &k);
-		kcap_rings_spans_used(&s->rs);
-		assert_int_equal(kcap_rings_spans(&s->rs, sp, KCAP_SPANS_MAX,
-						  UINT64_MAX, UINT64_MAX),
-				 -EBADMSG);
-		assert_int_equal(kcap_rings_spans(&s->rs, sp, 1, 1, 1000),
-				 -EBADMSG);
+		check_bad(s);
+		psynth_close(s);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad_epb); i++) {
+		blen = KCAP_EPB_LEN(bad_epb[i].caplen) + bad_epb[i].more;
+		memset(blk, 0x5a, sizeof(blk));
+		put_epb(blk, bad_epb[i].pub ? 64 : blen, 3000,
+			bad_epb[i].caplen, bad_epb[i].len, 1);
+		memcpy(blk + 4, &blen, sizeof(blen));
+		memcpy(blk, &bad_epb[i].type, sizeof(bad_epb[i].type));
+		put_bad(s, PCAPNG, blk, bad_epb[i].pub ? bad_epb[i].pub : blen);
+		check_bad(s);
 		psynth_close(s);
 	}
 	/* A head more than a ring past the tail. */
-	psynth_open(s, 1, 4096, 0, false);
+	psynth_open(s, 1, 4096, 0, PCAP);
 	pctrl(s, 0)->head = 8192;
 	assert_int_equal(kcap_rings_spans(&s->rs, sp, 1, 1, 1000), -EBADMSG);
 	psynth_close(s);
 	free(s);
 }
 
+/* A writer of the file that takes records of @fmt as they are. */
+static struct kcap_writer *spans_writer(uint8_t fmt, int *fd)
+{
+	struct kcap_writer *w;
+
+	if (fmt != PCAPNG)
+		return memfd_writer(KCAP_FORMAT_PCAP, 0, fmt == PCAP_NSEC, fd);
+	w = memfd_writer(KCAP_FORMAT_PCAPNG, 0, true, fd);
+	assert_int_equal(kcap_writer_add_interface(w, 7, "eth0", 1, 0), 0);
+	return w;
+}
+
 /*
  * Two and three rings' records written as spans (short ones buffered,
  * long ones straight from the rings; with a stage, those of rings that
  * take turns copied into the writer's buffer by the merge) and one by one
- * as packets: the same file, byte for byte, in both resolutions, and the
- * same counts.
+ * as packets: the same file, byte for byte, in both resolutions of pcap
+ * and in pcapng (but for the time its statistics were written at), and
+ * the same counts.
  */
 static void test_write_spans_same(void **state)
 {
+	static const uint8_t fmts[] = { PCAP, PCAP_NSEC, PCAPNG };
 	struct psynth *s = malloc(sizeof(*s));
 	struct kcap_span sp[KCAP_SPANS_MAX];
-	uint64_t fa, fb, da, db;
+	uint64_t fa, fb, da, db, end;
 	struct kcap_writer *wa, *wb;
 	struct kcap_packet pkt;
-	int ra, rb, n, nsec, i, stage, staged;
-	unsigned int nr;
+	int ra, rb, n, i, stage, staged;
+	unsigned int nr, f;
 	uint8_t *a, *b;
 	size_t la, lb;
 	uint64_t t;
 
 	(void)state;
 	assert_non_null(s);
-	for (nsec = 0; nsec < 2; nsec++)
+	for (f = 0; f < ARRAY_SIZE(fmts); f++)
 	for (stage = 0; stage < 2; stage++)
 	for (nr = 2; nr <= 3; nr++) {
-		wa = memfd_writer(KCAP_FORMAT_PCAP, 0, nsec, &ra);
-		wb = memfd_writer(KCAP_FORMAT_PCAP, 0, nsec, &rb);
+		wa = spans_writer(fmts[f], &ra);
+		wb = spans_writer(fmts[f], &rb);
 		srand(3);
-		psynth_open(s, nr, 1 << 20, 0, nsec);
+		psynth_open(s, nr, 1 << 20, 0, fmts[f]);
 		/* Runs of each ring: spans short and long; turns too. */
 		for (t = 1, i = 0; i < 3000; i++, t += 1001)
 			assert_true(pput(s, (unsigned int)(i / (1 + i % 97)) % nr,
@@ -549,10 +668,13 @@ static void test_write_spans_same(void **state)
 				uint32_t j;
 
 				for (j = 0; j < sp[i].n; j++) {
-					kcap_pcap_rec_packet(p, 0, nsec, &pkt);
+					kcap_span_rec_packet(p, 0, s->fmt,
+							     &pkt);
+					pkt.frame.ifindex = 7;
 					assert_int_equal(kcap_writer_write(wa,
 							&pkt.frame), 0);
-					p += HDR + pkt.frame.caplen;
+					p += rec_len(s->fmt,
+						     pkt.frame.caplen);
 				}
 			}
 			assert_int_equal(kcap_writer_write_spans(wb, sp,
@@ -568,12 +690,19 @@ static void test_write_spans_same(void **state)
 		assert_int_equal(fa, 3000);
 		assert_int_equal(fb, 3000);
 		assert_int_equal(db, da);
-		assert_int_equal(kcap_writer_bytes(wb), kcap_writer_bytes(wa));
+		end = kcap_writer_bytes(wa);
+		assert_int_equal(kcap_writer_bytes(wb), end);
 		assert_int_equal(kcap_writer_close(wa), 0);
 		assert_int_equal(kcap_writer_close(wb), 0);
 		a = memfd_bytes(ra, &la);
 		b = memfd_bytes(rb, &lb);
 		assert_int_equal(la, lb);
+		if (s->fmt == PCAPNG) {
+			/* The ISB's own time, the time it was written. */
+			assert_true(la > end + 20);
+			memset(a + end + 12, 0, 8);
+			memset(b + end + 12, 0, 8);
+		}
 		assert_memory_equal(a, b, la);
 		free(a);
 		free(b);
@@ -584,40 +713,50 @@ static void test_write_spans_same(void **state)
 
 /*
  * A file that takes only part of a writev(2) (the limit of a file's size,
- * as a full disk would): the whole records in it stay, the one cut is
- * cut off, and the writer says how many it kept; a pcapng writer takes no
- * spans.
+ * as a full disk would): the whole records (or blocks) in it stay, the one
+ * cut is cut off, and the writer says how many it kept; a pcapng writer
+ * with no interface takes no spans.
  */
 static void test_write_spans_fail(void **state)
 {
+	static const uint8_t fmts[] = { PCAP, PCAPNG };
 	struct psynth *s = malloc(sizeof(*s));
 	struct kcap_span sp[KCAP_SPANS_MAX];
-	const rlim_t limit = 24 + 10 * (HDR + 500) + 100;
-	struct rlimit old, lim = { .rlim_cur = limit };
+	struct rlimit old, lim;
 	char path[] = "/tmp/kcap-spans-XXXXXX";
-	struct kcap_writer_opts o = {
-		.format = KCAP_FORMAT_PCAP, .linktype = 1,
-	};
+	struct kcap_writer_opts o = { .linktype = 1 };
 	struct kcap_writer *w;
-	uint64_t frames, data;
-	unsigned int i;
+	uint64_t frames, data, hdr;
+	unsigned int i, f;
+	uint32_t r;
 	int fd, n;
 
 	(void)state;
 	assert_non_null(s);
-	psynth_open(s, 1, 1 << 16, 0, false);
+	for (f = 0; f < ARRAY_SIZE(fmts); f++) {
+	r = rec_len(fmts[f], 500);
+	psynth_open(s, 1, 1 << 16, 0, fmts[f]);
 	for (i = 0; i < 40; i++)
 		assert_true(pput(s, 0, 1000000 * (i + 1), 500, (uint8_t)i));
 	ppublish(s, 0);
+	strcpy(path, "/tmp/kcap-spans-XXXXXX");
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	unlink(path);
 	o.fd = fd;
+	o.format = fmts[f] == PCAPNG ? KCAP_FORMAT_PCAPNG : KCAP_FORMAT_PCAP;
 	assert_int_equal(kcap_writer_create(&w, &o), 0);
+	if (fmts[f] == PCAPNG)
+		assert_int_equal(kcap_writer_add_interface(w, 7, "eth0", 1, 0),
+				 0);
+	assert_int_equal(kcap_writer_flush(w), 0);
+	hdr = kcap_writer_bytes(w);
 
 	signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-	lim.rlim_max = old.rlim_max;	/* the soft limit only: it goes back */
+	/* The soft limit only: it goes back. */
+	lim.rlim_cur = hdr + 10 * r + 100;
+	lim.rlim_max = old.rlim_max;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	n = kcap_rings_spans(&s->rs, sp, KCAP_SPANS_MAX, UINT64_MAX,
 			     UINT64_MAX);
@@ -629,7 +768,7 @@ static void test_write_spans_fail(void **state)
 	kcap_writer_kept(w, &frames, &data);
 	assert_int_equal(frames, 10);
 	assert_int_equal(data, 10 * 500);
-	assert_int_equal(lseek(fd, 0, SEEK_END), 24 + 10 * (HDR + 500));
+	assert_int_equal(lseek(fd, 0, SEEK_END), hdr + 10 * r);
 	assert_int_equal(kcap_writer_write_spans(w, sp, 1), -EFBIG);
 	kcap_writer_close(w);
 	close(fd);
@@ -639,6 +778,7 @@ static void test_write_spans_fail(void **state)
 	kcap_writer_close(w);
 	close(fd);
 	psynth_close(s);
+	}
 	free(s);
 }
 

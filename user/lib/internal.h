@@ -164,25 +164,33 @@ int kcap_writer_write_recs(struct kcap_writer *w,
 			   uint64_t limit, bool anydev, unsigned int *done);
 
 /*
- * Spans of pcap records (ring.h) into a pcap file, as they are: the
- * records' time must be in the file's resolution and their caplen within
- * its snaplen.  Spans up to KCAP_WRITER_SPAN_COPY bytes that fit are
- * copied into the buffer; if one is not (longer, or no room), the buffer
- * and the spans go out at once, with one writev(2), the others straight
- * from the ring.  Spans in the stage (kcap_writer_stage()) are in the
- * buffer already: with one among them nothing else is copied there, and
- * all go out with one writev(2).  All are counted, and on a failure
- * (sticky) the file is cut back to its last whole record, as
- * kcap_writer_write() leaves it.  -EINVAL for a pcapng file.
+ * Spans of ring records (ring.h) into a file, as they are: pcap records into
+ * a pcap file, their time in the file's resolution, or pcapng blocks into a
+ * pcapng file whose interface 0 is their device; their caplen within the
+ * file's (or the interface's) snaplen.  Spans up to KCAP_WRITER_SPAN_COPY
+ * bytes that fit are copied into the buffer; if one is not (longer, or no
+ * room), the buffer and the spans go out at once, with one writev(2), the
+ * others straight from the ring.  Spans in the stage (kcap_writer_stage())
+ * are in the buffer already: with one among them nothing else is copied
+ * there, and all go out with one writev(2).  All are counted, and on a
+ * failure (sticky) the file is cut back to its last whole record, as
+ * kcap_writer_write() leaves it.  -EINVAL for a pcapng file with no
+ * interface.
  */
 int kcap_writer_write_spans(struct kcap_writer *w,
 			    const struct kcap_span *spans, unsigned int n);
 
 /*
+ * The longest frame a span for kcap_writer_write_spans() may hold, which
+ * the writer would not cut: the pcap file's snaplen, the snaplen of the
+ * pcapng file's interface 0 (0 if it has none).
+ */
+uint32_t kcap_writer_span_snaplen(const struct kcap_writer *w);
+
+/*
  * Where kcap_rings_spans() may copy records for kcap_writer_write_spans()
- * (rs->stage): the pcap writer's buffer past what it holds, to *@end,
- * written out first if little of it is left; NULL for another writer, or
- * one that failed.
+ * (rs->stage): the writer's buffer past what it holds, to *@end, written
+ * out first if little of it is left; NULL for one that failed.
  */
 void kcap_writer_stage(struct kcap_writer *w, uint8_t **stage, uint8_t **end);
 

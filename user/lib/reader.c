@@ -51,7 +51,7 @@ static bool kcap_bind_ok(const struct kcap_bind *b)
 		return false;
 	if ((uint64_t)b->ring_stride < (uint64_t)b->data_offset + b->ring_size)
 		return false;
-	if (b->ring_format > KCAP_RING_FORMAT_PCAP_NSEC)
+	if (b->ring_format > KCAP_RING_FORMAT_PCAPNG)
 		return false;
 	end = (uint64_t)(b->nr_rings - 1) * b->ring_stride + b->data_offset +
 	      b->ring_size;
@@ -200,7 +200,8 @@ void kcap_reader_spans_used(struct kcap_reader *r)
 }
 
 /*
- * kcap_reader_take() of rings of pcap records: the oldest, as a packet,
+ * kcap_reader_take() of rings of pcap records or pcapng blocks: the
+ * oldest, as a packet,
  * consumed at once (its bytes stay until the next call).
  */
 static int kcap_reader_take_pcap(struct kcap_reader *r,
@@ -212,9 +213,7 @@ static int kcap_reader_take_pcap(struct kcap_reader *r,
 	n = kcap_rings_spans(&r->rings, &sp, 1, 1, UINT64_MAX);
 	if (n <= 0)
 		return n;
-	kcap_pcap_rec_packet(sp.p, sp.ring,
-			     r->rings.format == KCAP_RING_FORMAT_PCAP_NSEC,
-			     pkt);
+	kcap_span_rec_packet(sp.p, sp.ring, r->rings.format, pkt);
 	kcap_rings_spans_used(&r->rings);
 	return 1;
 }

@@ -449,14 +449,19 @@ int kcap_record_open(struct kcap_record **rp, struct kcap_capture *cap,
 	}
 	/*
 	 * One session: its records straight from its rings; records of pcap
-	 * into a pcap file of their resolution that cuts none of them, as
-	 * they are.  Otherwise (pcapng, a frame callback) packet by packet.
+	 * into a pcap file of their resolution, or pcapng blocks into a
+	 * pcapng file (whose interface 0 is the session's), that cuts none of
+	 * them, as they are.  Otherwise (a frame callback, records of another
+	 * format) packet by packet.
 	 */
 	fmt = r->nr == 1 ? kcap_capture_ring_format(cap, 0) : 0;
 	r->recs = r->nr == 1 && fmt == KCAP_RING_FORMAT_KCAP;
 	r->spans = r->nr == 1 && fmt != KCAP_RING_FORMAT_KCAP &&
-		   r->w && !cfg->frame_cb && cfg->format == KCAP_FORMAT_PCAP &&
-		   cfg->nano == (fmt == KCAP_RING_FORMAT_PCAP_NSEC) &&
+		   r->w && !cfg->frame_cb &&
+		   (fmt == KCAP_RING_FORMAT_PCAPNG ?
+		    cfg->format == KCAP_FORMAT_PCAPNG :
+		    cfg->format == KCAP_FORMAT_PCAP &&
+		    cfg->nano == (fmt == KCAP_RING_FORMAT_PCAP_NSEC)) &&
 		   (!r->snaplen || r->snaplen >= s0->snaplen);
 	kcap_record_stats(r);
 	*rp = r;
@@ -700,6 +705,7 @@ static int kcap_record_take_spans(struct kcap_record *r)
 	struct kcap_span sp[KCAP_SPANS_MAX];
 	uint64_t now, max, limit, frames = 0, data = 0;
 	uint8_t *stage, *stage_end;
+	uint32_t cmax;
 	int n, i, err;
 
 	now = r->now_ms = kcap_now_ms();
@@ -718,9 +724,11 @@ static int kcap_record_take_spans(struct kcap_record *r)
 	 * persistent session's may have grown since the file began).
 	 */
 	kcap_writer_stage(r->w, &stage, &stage_end);
-	n = kcap_capture_spans(r->cap, sp, KCAP_SPANS_MAX, max, limit,
-			       r->snaplen && r->snaplen < KCAP_SNAPLEN_MAX ?
-			       r->snaplen : KCAP_SNAPLEN_MAX, stage, stage_end);
+	cmax = kcap_writer_span_snaplen(r->w);
+	if (cmax > KCAP_SNAPLEN_MAX)
+		cmax = KCAP_SNAPLEN_MAX;
+	n = kcap_capture_spans(r->cap, sp, KCAP_SPANS_MAX, max, limit, cmax,
+			       stage, stage_end);
 	if (n <= 0)
 		return n == -ENOSPC ? 0 : n;
 	err = kcap_writer_write_spans(r->w, sp, (unsigned int)n);

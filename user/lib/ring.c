@@ -572,8 +572,19 @@ void kcap_rings_fini(struct kcap_rings *rs)
  * alignment: they are read with memcpy()).  None wraps around the data
  * area's end: there the rest is padding, with a header of caplen
  * KCAP_PCAP_REC_PAD if it has room for one.
+ *
+ * Rings of pcapng blocks (KCAP_RING_FORMAT_PCAPNG) are walked the same
+ * way: a record is a struct kcap_epb, the frame's padded bytes and a
+ * struct kcap_epb_tail, KCAP_EPB_LEN(caplen) bytes in all; padding's
+ * header has type KCAP_EPB_PAD.  The walks below take the kind of records
+ * as a constant, frac_ns: the ns to a unit of a pcap record's ts_frac
+ * (1000 or 1), or KCAP_SPAN_EPB for pcapng blocks, whose time is in ns.
  */
 #define KCAP_PCAP_HDR	((uint32_t)sizeof(struct kcap_pcap_rec))
+#define KCAP_SPAN_EPB	0U
+
+/* Two words loaded at once are the first's, then the second's. */
+#define KCAP_HOST_LE	(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
 
 /* The caplen and len of the record at @p: one load, as they lie. */
 static inline uint64_t kcap_pcap_lens(const uint8_t *p)
@@ -602,6 +613,66 @@ static inline uint64_t kcap_pcap_key(const uint8_t *p, uint32_t frac_ns)
 	return (uint64_t)t[0] * 1000000000 + (uint64_t)t[1] * frac_ns;
 }
 
+/* The bytes of a record's header: fewer before the area's end are padding. */
+static inline uint32_t kcap_span_hdr(const uint32_t frac_ns)
+{
+	return frac_ns == KCAP_SPAN_EPB ? (uint32_t)sizeof(struct kcap_epb) :
+					  KCAP_PCAP_HDR;
+}
+
+/* Whether the header at @p, which is there whole, is padding's. */
+static inline bool kcap_span_pad(const uint8_t *p, const uint32_t frac_ns)
+{
+	uint32_t type;
+
+	if (frac_ns != KCAP_SPAN_EPB)
+		return kcap_pcap_caplen(p) == KCAP_PCAP_REC_PAD;
+	memcpy(&type, p, sizeof(type));
+	return type == KCAP_EPB_PAD;
+}
+
+/* The time in ns of the record at @p, whose header is there whole. */
+static inline uint64_t kcap_span_key(const uint8_t *p, const uint32_t frac_ns)
+{
+	uint64_t t;
+
+	if (frac_ns != KCAP_SPAN_EPB)
+		return kcap_pcap_key(p, frac_ns);
+	memcpy(&t, p + offsetof(struct kcap_epb, ts_high), sizeof(t));
+	return KCAP_HOST_LE ? t << 32 | t >> 32 : t;
+}
+
+/*
+ * The record at @p, whose header is there whole, with @left bytes to read
+ * there: its bytes in *@rec and its frame's in *@caplen.  Whether it is
+ * one to hand out: a record (of a pcapng block, its type and length those
+ * of a block of its caplen), within @left, of a frame no longer than its
+ * len nor the caller takes (@cmax, at most KCAP_SNAPLEN_MAX).
+ */
+static inline __attribute__((always_inline)) bool
+kcap_span_rec(const uint8_t *p, size_t left, uint32_t cmax,
+	      const uint32_t frac_ns, uint32_t *rec, uint32_t *caplen)
+{
+	uint64_t lens, tb;
+	uint32_t len;
+
+	if (frac_ns != KCAP_SPAN_EPB) {
+		lens = kcap_pcap_lens(p);
+		*caplen = (uint32_t)lens;
+		len = (uint32_t)(lens >> 32);
+		*rec = KCAP_PCAP_HDR + *caplen;
+		return *caplen <= (len < cmax ? len : cmax) && *rec <= left;
+	}
+	memcpy(&tb, p, sizeof(tb));
+	memcpy(&lens, p + offsetof(struct kcap_epb, caplen), sizeof(lens));
+	*caplen = (uint32_t)lens;
+	len = (uint32_t)(lens >> 32);
+	*rec = KCAP_EPB_LEN(*caplen);
+	return tb == (KCAP_HOST_LE ? (uint64_t)*rec << 32 | KCAP_EPB_TYPE :
+				     (uint64_t)KCAP_EPB_TYPE << 32 | *rec) &&
+	       *caplen <= (len < cmax ? len : cmax) && *rec <= left;
+}
+
 /*
  * Where @r's next record is, from *@tail on (moved past any padding): in
  * @c, with the bytes published from it to head or to the data area's end.
@@ -609,8 +680,9 @@ static inline uint64_t kcap_pcap_key(const uint8_t *p, uint32_t frac_ns)
  * published cannot be records.
  */
 static int kcap_span_at(struct kcap_ring *r, uint32_t *tail,
-			struct kcap_span_cur *c)
+			struct kcap_span_cur *c, uint32_t frac_ns)
 {
+	const uint32_t hdr = kcap_span_hdr(frac_ns);
 	uint32_t t = *tail, pos, end, pub;
 	int ret;
 
@@ -627,14 +699,13 @@ static int kcap_span_at(struct kcap_ring *r, uint32_t *tail,
 		end = r->size - pos;
 		if (pub < end) {
 			/* The kernel publishes whole records only. */
-			if (pub < KCAP_PCAP_HDR)
+			if (pub < hdr)
 				return -EBADMSG;
 			break;
 		}
 		pub = end;
 		/* Padding: no room for a header, or a header that says it. */
-		if (end >= KCAP_PCAP_HDR &&
-		    kcap_pcap_caplen(r->data + pos) != KCAP_PCAP_REC_PAD)
+		if (end >= hdr && !kcap_span_pad(r->data + pos, frac_ns))
 			break;
 		t += end;
 	}
@@ -643,17 +714,6 @@ static int kcap_span_at(struct kcap_ring *r, uint32_t *tail,
 	c->left = pub;
 	c->at_end = pub == end;
 	return 1;
-}
-
-/*
- * Of a record of @caplen and @len taking @rec bytes, with @left bytes to
- * read where it is: whether it is one to hand out, a frame no longer than
- * the caller takes (@cmax, at most KCAP_SNAPLEN_MAX) within its bytes.
- */
-static inline bool kcap_span_rec_ok(uint32_t caplen, uint32_t len,
-				    uint32_t rec, size_t left, uint32_t cmax)
-{
-	return caplen <= (len < cmax ? len : cmax) && rec <= left;
 }
 
 /* Why kcap_span_walk() stopped. */
@@ -665,17 +725,19 @@ enum {
 };
 
 /*
- * Why a record kcap_span_rec_ok() refused stops a walk: padding where
- * the records reach the area's end (@pad, what the caller calls it); a
- * frame the kernel may write but longer than the caller takes, a limit;
- * anything else is corrupt.
+ * Why the record at @p, with @left bytes there, that kcap_span_rec()
+ * refused stops a walk: padding where the records reach the area's end
+ * (@at_end; @pad, what the caller calls it); a frame the kernel may write
+ * but longer than the caller takes, a limit; anything else is corrupt.
  */
-static int kcap_span_why(uint32_t caplen, uint32_t len, uint32_t rec,
-			 size_t left, bool at_end, int pad)
+static int kcap_span_why(const uint8_t *p, size_t left, bool at_end, int pad,
+			 const uint32_t frac_ns)
 {
-	if (caplen == KCAP_PCAP_REC_PAD)
+	uint32_t rec, caplen;
+
+	if (kcap_span_pad(p, frac_ns))
 		return at_end ? pad : KCAP_SPAN_CORRUPT;
-	if (kcap_span_rec_ok(caplen, len, rec, left, KCAP_SNAPLEN_MAX))
+	if (kcap_span_rec(p, left, KCAP_SNAPLEN_MAX, frac_ns, &rec, &caplen))
 		return KCAP_SPAN_LIMIT;
 	return KCAP_SPAN_CORRUPT;
 }
@@ -685,35 +747,34 @@ static int kcap_span_why(uint32_t caplen, uint32_t len, uint32_t rec,
  * the end of what it may read, while *@recs and *@bytes stay within
  * @max_recs and @max_bytes and, with @merge, each record's time is before
  * @bound (or on it, if @first: the ring goes first on a tie).  Moves c->p
- * past them, adds their frames' bytes to *@data, and sets c->key to the
- * next one's time if that is what stopped it.  The number of records in
- * *@got; why it stopped.  Padding is only where the records reach the
- * data area's end (@c's at_end); a corrupt record is left where it is.
+ * past them, adds their frames' bytes to *@data, sets *@last to the last
+ * one, and c->key to the next one's time if that is what stopped it.  The
+ * number of records in *@got; why it stopped.  Padding is only where the
+ * records reach the data area's end (@c's at_end); a corrupt record is
+ * left where it is.
  */
 static inline __attribute__((always_inline)) int
 kcap_span_walk(struct kcap_span_cur *c, uint64_t max_recs, uint64_t *recs,
 	       uint64_t max_bytes, uint64_t *bytes, uint64_t *data,
-	       const bool merge, uint64_t bound, bool first, uint32_t frac_ns,
-	       uint32_t cmax, uint32_t *got)
+	       const bool merge, uint64_t bound, bool first,
+	       const uint32_t frac_ns, uint32_t cmax, uint32_t *got,
+	       const uint8_t **last)
 {
-	const uint8_t *p = c->p, *end = p + c->left;
-	uint64_t n = *recs, b = *bytes, d = *data, key, lens;
-	uint32_t caplen, len, rec;
+	const uint8_t *p = c->p, *end = p + c->left, *l = NULL;
+	const uint32_t hdr = kcap_span_hdr(frac_ns);
+	uint64_t n = *recs, b = *bytes, d = *data, key;
+	uint32_t caplen, rec;
 	int why = KCAP_SPAN_END;
 
-	while ((size_t)(end - p) >= KCAP_PCAP_HDR) {
-		lens = kcap_pcap_lens(p);
-		caplen = (uint32_t)lens;
-		len = (uint32_t)(lens >> 32);
-		rec = KCAP_PCAP_HDR + caplen;
-		if (!kcap_span_rec_ok(caplen, len, rec, (size_t)(end - p),
-				      cmax)) {
-			why = kcap_span_why(caplen, len, rec, (size_t)(end - p),
-					    c->at_end, KCAP_SPAN_END);
+	while ((size_t)(end - p) >= hdr) {
+		if (!kcap_span_rec(p, (size_t)(end - p), cmax, frac_ns, &rec,
+				   &caplen)) {
+			why = kcap_span_why(p, (size_t)(end - p), c->at_end,
+					    KCAP_SPAN_END, frac_ns);
 			break;
 		}
 		if (merge) {
-			key = kcap_pcap_key(p, frac_ns);
+			key = kcap_span_key(p, frac_ns);
 			if (key > bound || (key == bound && !first)) {
 				c->key = key;
 				why = KCAP_SPAN_BOUND;
@@ -727,11 +788,12 @@ kcap_span_walk(struct kcap_span_cur *c, uint64_t max_recs, uint64_t *recs,
 		n++;
 		b += rec;
 		d += caplen;
+		l = p;
 		p += rec;
 	}
 	/* Fewer bytes than a header before head: not what the kernel does. */
 	if (why == KCAP_SPAN_END && end != p && !c->at_end &&
-	    (size_t)(end - p) < KCAP_PCAP_HDR)
+	    (size_t)(end - p) < hdr)
 		why = KCAP_SPAN_CORRUPT;
 	c->left -= (uint32_t)(p - c->p);
 	c->p = p;
@@ -739,6 +801,7 @@ kcap_span_walk(struct kcap_span_cur *c, uint64_t max_recs, uint64_t *recs,
 	*bytes = b;
 	*got = (uint32_t)(n - *recs);
 	*recs = n;
+	*last = l;
 	return why;
 }
 
@@ -788,29 +851,29 @@ struct kcap_spans_out {
 
 /*
  * kcap_spans_merge2()'s step with a stage: the record at *@p, checked,
- * copied to *@dst (before @dend), *@p moved past it and *@key set to the
- * next one's time; what kcap_merge2_step() returns.
+ * copied to *@dst (before @dend; *@last says where), *@p moved past it
+ * and *@key set to the next one's time; what kcap_merge2_step() returns.
  */
 static inline __attribute__((always_inline)) int
 kcap_merge2_stage_step(const uint8_t **p, const uint8_t *e,
 		       const struct kcap_span_cur *c, uint64_t *key,
-		       uint8_t **dst, const uint8_t *dend, uint64_t *nleft,
-		       uint64_t *bleft, uint64_t *data, uint32_t *n,
-		       const uint32_t frac_ns, uint32_t cmax, const bool limited)
+		       uint8_t **dst, const uint8_t *dend, uint8_t **last,
+		       uint64_t *nleft, uint64_t *bleft, uint64_t *data,
+		       uint32_t *n, const uint32_t frac_ns, uint32_t cmax,
+		       const bool limited)
 {
 	const uint8_t *q = *p;
-	uint64_t lens = kcap_pcap_lens(q);
-	uint32_t caplen = (uint32_t)lens, len = (uint32_t)(lens >> 32);
-	uint32_t rec = KCAP_PCAP_HDR + caplen;
+	uint32_t caplen, rec;
 
-	if (!kcap_span_rec_ok(caplen, len, rec, (size_t)(e - q), cmax))
-		return kcap_span_why(caplen, len, rec, (size_t)(e - q),
-				     c->at_end, KCAP_SPAN_BOUND);
+	if (!kcap_span_rec(q, (size_t)(e - q), cmax, frac_ns, &rec, &caplen))
+		return kcap_span_why(q, (size_t)(e - q), c->at_end,
+				     KCAP_SPAN_BOUND, frac_ns);
 	if (limited && (!*nleft || rec > *bleft))
 		return KCAP_SPAN_LIMIT;
 	if (rec > (size_t)(dend - *dst))
 		return KCAP_SPAN_LIMIT;
 	kcap_copy_frame_bytes(*dst, q, rec);
+	*last = *dst;
 	*dst += rec;
 	*data += caplen;
 	++*n;
@@ -820,10 +883,9 @@ kcap_merge2_stage_step(const uint8_t **p, const uint8_t *e,
 	}
 	*p = q += rec;
 	/* Padding's time is not a record's: kcap_span_at() skips it. */
-	if (e - q < KCAP_PCAP_HDR ||
-	    kcap_pcap_caplen(q) == KCAP_PCAP_REC_PAD)
+	if (e - q < kcap_span_hdr(frac_ns) || kcap_span_pad(q, frac_ns))
 		return KCAP_SPAN_BOUND;
-	*key = kcap_pcap_key(q, frac_ns);
+	*key = kcap_span_key(q, frac_ns);
 	return KCAP_SPAN_END;
 }
 
@@ -844,14 +906,12 @@ kcap_merge2_step(const uint8_t **p, const uint8_t *e,
 		 const bool limited)
 {
 	const uint8_t *q = *p;
-	uint64_t lens = kcap_pcap_lens(q);
-	uint32_t caplen = (uint32_t)lens, len = (uint32_t)(lens >> 32);
-	uint32_t rec = KCAP_PCAP_HDR + caplen;
 	struct kcap_span *s;
+	uint32_t caplen, rec;
 
-	if (!kcap_span_rec_ok(caplen, len, rec, (size_t)(e - q), cmax))
-		return kcap_span_why(caplen, len, rec, (size_t)(e - q),
-				     c->at_end, KCAP_SPAN_BOUND);
+	if (!kcap_span_rec(q, (size_t)(e - q), cmax, frac_ns, &rec, &caplen))
+		return kcap_span_why(q, (size_t)(e - q), c->at_end,
+				     KCAP_SPAN_BOUND, frac_ns);
 	if (limited && (!*nleft || rec > *bleft))
 		return KCAP_SPAN_LIMIT;
 	/* Right after the last span's end: in its ring, no other. */
@@ -870,16 +930,16 @@ kcap_merge2_step(const uint8_t **p, const uint8_t *e,
 		s->data = caplen;
 		s->ring = ring;
 	}
+	s->last = q;
 	if (limited) {
 		--*nleft;
 		*bleft -= rec;
 	}
 	*at = *p = q += rec;
 	/* Padding's time is not a record's: kcap_span_at() skips it. */
-	if (e - q < KCAP_PCAP_HDR ||
-	    kcap_pcap_caplen(q) == KCAP_PCAP_REC_PAD)
+	if (e - q < kcap_span_hdr(frac_ns) || kcap_span_pad(q, frac_ns))
 		return KCAP_SPAN_BOUND;
-	*key = kcap_pcap_key(q, frac_ns);
+	*key = kcap_span_key(q, frac_ns);
 	return KCAP_SPAN_END;
 }
 
@@ -907,7 +967,7 @@ kcap_spans_merge2(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
 	const uint64_t nleft0 = nleft, bleft0 = bleft;
 	uint64_t ka = ca->key, kb = cb->key, data = 0;
 	const uint32_t cmax = rs->caplen_max;
-	uint8_t *dst = o->stage, *const dend = o->stage_end;
+	uint8_t *dst = o->stage, *const dend = o->stage_end, *last = NULL;
 	uint32_t staged_n = 0;
 	struct kcap_span *staged = NULL;
 	/* The last span as it was: records may make it longer. */
@@ -933,14 +993,14 @@ kcap_spans_merge2(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
 		in_a = ka <= kb;
 		if (stage && in_a)
 			why = kcap_merge2_stage_step(&pa, ea, ca, &ka, &dst,
-						     dend, &nleft, &bleft,
-						     &data, &staged_n, frac_ns,
-						     cmax, limited);
+						     dend, &last, &nleft,
+						     &bleft, &data, &staged_n,
+						     frac_ns, cmax, limited);
 		else if (stage)
 			why = kcap_merge2_stage_step(&pb, eb, cb, &kb, &dst,
-						     dend, &nleft, &bleft,
-						     &data, &staged_n, frac_ns,
-						     cmax, limited);
+						     dend, &last, &nleft,
+						     &bleft, &data, &staged_n,
+						     frac_ns, cmax, limited);
 		else if (in_a)
 			why = kcap_merge2_step(&pa, ea, ca, &ka, xa, &sp, &at,
 					       &nleft, &bleft, send, frac_ns,
@@ -965,6 +1025,7 @@ kcap_spans_merge2(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
 		staged->len += (uint32_t)(dst - o->stage);
 		staged->n += staged_n;
 		staged->data += data;
+		staged->last = last;
 		o->recs += staged_n;
 		o->bytes += (uint64_t)(dst - o->stage);
 		o->stage = dst;
@@ -1005,7 +1066,7 @@ kcap_spans_merge2(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
 }
 
 /*
- * kcap_spans_merge2() of each resolution, its factor a constant, and
+ * kcap_spans_merge2() of each kind of record, frac_ns a constant, and
  * without the limits' tests when they cannot bind: when the records the
  * two rings hold now are fewer and shorter than they allow.
  */
@@ -1035,6 +1096,21 @@ kcap_spans_merge2_ns(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
 	       kcap_spans_merge2(rs, xa, xb, o, 1, false, false, x);
 }
 
+static __attribute__((noinline)) int
+kcap_spans_merge2_epb(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
+		      struct kcap_spans_out *o, bool limited, unsigned int *x)
+{
+	const uint32_t epb = KCAP_SPAN_EPB;
+
+	if (o->stage)
+		return limited ?
+		       kcap_spans_merge2(rs, xa, xb, o, epb, true, true, x) :
+		       kcap_spans_merge2(rs, xa, xb, o, epb, false, true, x);
+	return limited ?
+	       kcap_spans_merge2(rs, xa, xb, o, epb, true, false, x) :
+	       kcap_spans_merge2(rs, xa, xb, o, epb, false, false, x);
+}
+
 /*
  * While three rings or more have records, with a stage: the earliest of
  * their next records (the lowest ring's on a tie) copied there, in one
@@ -1046,7 +1122,7 @@ static int kcap_spans_mergek(struct kcap_rings *rs, const unsigned int *act,
 			     uint32_t frac_ns, unsigned int *j)
 {
 	uint64_t nleft = o->max_recs - o->recs, bleft = o->max_bytes - o->bytes;
-	uint8_t *dst = o->stage, *const dend = o->stage_end;
+	uint8_t *dst = o->stage, *const dend = o->stage_end, *last = NULL;
 	struct kcap_span *staged = NULL;
 	struct kcap_span_cur *c;
 	uint64_t data = 0, kmin;
@@ -1072,7 +1148,7 @@ static int kcap_spans_mergek(struct kcap_rings *rs, const unsigned int *act,
 		c = &rs->cur[act[m]];
 		p = c->p;
 		why = kcap_merge2_stage_step(&p, p + c->left, c, &c->key, &dst,
-					     dend, &nleft, &bleft, &data,
+					     dend, &last, &nleft, &bleft, &data,
 					     &staged_n, frac_ns,
 					     rs->caplen_max, true);
 		rs->ring[act[m]].next += (uint32_t)(p - c->p);
@@ -1097,6 +1173,7 @@ static int kcap_spans_mergek(struct kcap_rings *rs, const unsigned int *act,
 		staged->len += (uint32_t)(dst - o->stage);
 		staged->n += staged_n;
 		staged->data += data;
+		staged->last = last;
 		o->recs += staged_n;
 		o->bytes += (uint64_t)(dst - o->stage);
 		o->stage = dst;
@@ -1104,18 +1181,45 @@ static int kcap_spans_mergek(struct kcap_rings *rs, const unsigned int *act,
 	return why;
 }
 
+/*
+ * kcap_span_walk() of one ring (no time to compare, but @merge false) or
+ * of one of several, as kcap_rings_spans() walks them where it does not
+ * merge: of each kind of record, pcap's and pcapng's, a copy.
+ */
+static __attribute__((noinline)) int
+kcap_spans_walk(struct kcap_span_cur *c, uint64_t max_recs, uint64_t *recs,
+		uint64_t max_bytes, uint64_t *bytes, uint64_t *data, bool merge,
+		uint64_t bound, bool first, uint32_t frac_ns, uint32_t cmax,
+		uint32_t *got, const uint8_t **last)
+{
+	const uint32_t epb = KCAP_SPAN_EPB;
+
+	if (frac_ns == KCAP_SPAN_EPB && merge)
+		return kcap_span_walk(c, max_recs, recs, max_bytes, bytes, data,
+				      true, bound, first, epb, cmax, got, last);
+	if (frac_ns == KCAP_SPAN_EPB)
+		return kcap_span_walk(c, max_recs, recs, max_bytes, bytes, data,
+				      false, 0, false, epb, cmax, got, last);
+	return merge ?
+	       kcap_span_walk(c, max_recs, recs, max_bytes, bytes, data, true,
+			      bound, first, frac_ns, cmax, got, last) :
+	       kcap_span_walk(c, max_recs, recs, max_bytes, bytes, data, false,
+			      0, false, frac_ns, cmax, got, last);
+}
+
 int kcap_rings_spans(struct kcap_rings *rs, struct kcap_span *spans,
 		     unsigned int max, uint64_t max_recs, uint64_t max_bytes)
 {
 	const uint32_t frac_ns =
+		rs->format == KCAP_RING_FORMAT_PCAPNG ? KCAP_SPAN_EPB :
 		rs->format == KCAP_RING_FORMAT_PCAP_NSEC ? 1 : 1000;
 	uint64_t recs = 0, bytes = 0, data, bound = 0, avail;
 	unsigned int *act = rs->active, k = 0, n = 0, j = 0, x, xa, xb;
 	uint8_t *stage = rs->stage;
 	int staged = -1;
+	const uint8_t *start, *last;
 	struct kcap_span_cur *c;
 	struct kcap_ring *r;
-	const uint8_t *start;
 	bool first = false;
 	uint32_t got;
 	int ret, why = KCAP_SPAN_CORRUPT;
@@ -1129,12 +1233,12 @@ int kcap_rings_spans(struct kcap_rings *rs, struct kcap_span *spans,
 		if (r->tail - r->released >= rs->batch)
 			kcap_ring_release(r);
 		r->next = r->tail;
-		ret = kcap_span_at(r, &r->next, &rs->cur[x]);
+		ret = kcap_span_at(r, &r->next, &rs->cur[x], frac_ns);
 		if (ret < 0)
 			return ret;
 		if (!ret)
 			continue;
-		rs->cur[x].key = kcap_pcap_key(rs->cur[x].p, frac_ns);
+		rs->cur[x].key = kcap_span_key(rs->cur[x].p, frac_ns);
 		act[k++] = x;
 	}
 	if (!k) {
@@ -1156,11 +1260,18 @@ int kcap_rings_spans(struct kcap_rings *rs, struct kcap_span *spans,
 			xa = act[0] < act[1] ? act[0] : act[1];
 			xb = act[0] < act[1] ? act[1] : act[0];
 			avail = (uint64_t)rs->cur[xa].left + rs->cur[xb].left;
-			limited = max_recs - recs < avail / KCAP_PCAP_HDR ||
+			limited = max_recs - recs <
+				  avail / kcap_span_hdr(frac_ns) ||
 				  max_bytes - bytes < avail;
-			why = frac_ns == 1 ?
-			      kcap_spans_merge2_ns(rs, xa, xb, &o, limited, &x) :
-			      kcap_spans_merge2_us(rs, xa, xb, &o, limited, &x);
+			if (frac_ns == KCAP_SPAN_EPB)
+				why = kcap_spans_merge2_epb(rs, xa, xb, &o,
+							    limited, &x);
+			else if (frac_ns == 1)
+				why = kcap_spans_merge2_ns(rs, xa, xb, &o,
+							   limited, &x);
+			else
+				why = kcap_spans_merge2_us(rs, xa, xb, &o,
+							   limited, &x);
 			n = o.n;
 			recs = o.recs;
 			bytes = o.bytes;
@@ -1202,21 +1313,16 @@ int kcap_rings_spans(struct kcap_rings *rs, struct kcap_span *spans,
 		c = &rs->cur[x];
 		start = c->p;
 		data = 0;
-		/* One ring with records: no time to compare. */
-		if (k == 1)
-			why = kcap_span_walk(c, max_recs, &recs, max_bytes,
-					     &bytes, &data, false, 0, false,
-					     frac_ns, rs->caplen_max, &got);
-		else
-			why = kcap_span_walk(c, max_recs, &recs, max_bytes,
-					     &bytes, &data, true, bound, first,
-					     frac_ns, rs->caplen_max, &got);
+		why = kcap_spans_walk(c, max_recs, &recs, max_bytes, &bytes,
+				      &data, k > 1, bound, first, frac_ns,
+				      rs->caplen_max, &got, &last);
 		if (got) {
 			spans[n].p = start;
 			spans[n].len = (uint32_t)(c->p - start);
 			spans[n].n = got;
 			spans[n].data = data;
 			spans[n].ring = x;
+			spans[n].last = last;
 			r->next += spans[n].len;
 			n++;
 		}
@@ -1226,13 +1332,13 @@ int kcap_rings_spans(struct kcap_rings *rs, struct kcap_span *spans,
 			continue;
 ended:
 		/* What it had is read: on past padding, or it is empty. */
-		ret = kcap_span_at(r, &r->next, c);
+		ret = kcap_span_at(r, &r->next, c, frac_ns);
 		if (ret < 0) {
 			why = KCAP_SPAN_CORRUPT;
 			break;
 		}
 		if (ret) {
-			c->key = kcap_pcap_key(c->p, frac_ns);
+			c->key = kcap_span_key(c->p, frac_ns);
 			continue;
 		}
 		act[j] = act[--k];
@@ -1253,17 +1359,33 @@ void kcap_rings_spans_used(struct kcap_rings *rs)
 		rs->ring[x].tail = rs->ring[x].next;
 }
 
-void kcap_pcap_rec_packet(const uint8_t *rec, unsigned int ring, bool nsec,
-			  struct kcap_packet *pkt)
+void kcap_span_rec_packet(const uint8_t *rec, unsigned int ring,
+			  uint8_t format, struct kcap_packet *pkt)
 {
+	struct kcap_epb_tail t;
 	struct kcap_pcap_rec h;
+	struct kcap_epb e;
+	uint32_t frac_ns;
 
-	memcpy(&h, rec, sizeof(h));
 	memset(pkt, 0, sizeof(*pkt));
+	pkt->ring = ring;
+	if (format == KCAP_RING_FORMAT_PCAPNG) {
+		memcpy(&e, rec, sizeof(e));
+		memcpy(&t, rec + e.blen - sizeof(t), sizeof(t));
+		pkt->frame.tstamp_ns = (uint64_t)e.ts_high << 32 | e.ts_low;
+		pkt->frame.caplen = e.caplen;
+		pkt->frame.len = e.len;
+		pkt->frame.data = rec + sizeof(e);
+		/* KCAP_DIR_IN/OUT (1, 2) are KCAP_FRAME_IN/OUT. */
+		pkt->frame.direction = t.flags == KCAP_DIR_IN ||
+				       t.flags == KCAP_DIR_OUT ? t.flags : 0;
+		return;
+	}
+	memcpy(&h, rec, sizeof(h));
+	frac_ns = format == KCAP_RING_FORMAT_PCAP_NSEC ? 1 : 1000;
 	pkt->frame.tstamp_ns = (uint64_t)h.ts_sec * 1000000000 +
-			       (uint64_t)h.ts_frac * (nsec ? 1 : 1000);
+			       (uint64_t)h.ts_frac * frac_ns;
 	pkt->frame.caplen = h.caplen;
 	pkt->frame.len = h.len;
 	pkt->frame.data = rec + sizeof(h);
-	pkt->ring = ring;
 }

@@ -150,15 +150,15 @@ static inline uint8_t kcap_rec_direction(const struct kcap_rec *rec)
 void kcap_rings_unread(struct kcap_rings *rs, unsigned int k);
 
 /*
- * Rings of pcap records (a pcap format, rs->format): the records are read
- * in runs, spans, of records back to back in one ring, which a pcap file
- * takes as they are.
+ * Rings of pcap records or pcapng blocks (a format other than kcap's,
+ * rs->format): the records are read in runs, spans, of records back to
+ * back in one ring, which a file of their format takes as they are.
  */
 
 /*
- * A run of whole pcap records (struct kcap_pcap_rec and its bytes), back
- * to back in ring @ring: @len bytes at @p, @n records of @data bytes of
- * frames.
+ * A run of whole records (struct kcap_pcap_rec and its bytes, or pcapng
+ * blocks), back to back in ring @ring: @len bytes at @p, @n records of
+ * @data bytes of frames, the last at @last.
  */
 struct kcap_span {
 	const uint8_t	*p;
@@ -166,6 +166,7 @@ struct kcap_span {
 	uint32_t	n;
 	uint64_t	data;
 	uint32_t	ring;
+	const uint8_t	*last;
 };
 
 /* The ring of a span in rs->stage: records of two rings, copied. */
@@ -175,22 +176,22 @@ struct kcap_span {
 #define KCAP_SPANS_MAX		256
 
 /*
- * Up to @max (at most KCAP_SPANS_MAX) spans of the rings' oldest records,
- * in order of time as kcap_rings_next() hands records out, the lower
- * ring's first on a tie: of @max_recs records and @max_bytes bytes at
- * most, and frames of rs->caplen_max bytes at most.  Each record is
- * checked: it lies within what head published and the data area, its
- * caplen is at most KCAP_SNAPLEN_MAX and its len.
- * The number of spans; 0 if every ring is empty (then every ring's space
- * is given back); -ENOSPC if none can be handed out: @max or @max_recs is
- * 0, or the first record is larger than @max_bytes, its frame longer than
- * rs->caplen_max, or (with a stage, where two rings take turns) than the
- * stage; -EBADMSG for a corrupt record (after the spans before it, at the
- * next call).  The spans are not consumed:
- * kcap_rings_spans_used() consumes them, and until then another call
- * hands out the same records again.  They stay valid until the call after
- * that.  With rs->stage set, where two rings' records take turns they are
- * copied there, one after the other, and handed out as spans of it (ring
+ * Up to @max (at most KCAP_SPANS_MAX) spans of the rings' oldest records, in
+ * order of time as kcap_rings_next() hands records out, the lower ring's
+ * first on a tie: of @max_recs records and @max_bytes bytes at most, and
+ * frames of rs->caplen_max bytes at most.  Each record is checked: it lies
+ * within what head published and the data area, its caplen is at most
+ * KCAP_SNAPLEN_MAX and its len (and a pcapng block's type and length are
+ * those of an EPB of that caplen).  The number of spans; 0 if every ring is
+ * empty (then every ring's space is given back); -ENOSPC if none can be
+ * handed out: @max or @max_recs is 0, or the first record is larger than
+ * @max_bytes, its frame longer than rs->caplen_max, or (with a stage, where
+ * two rings take turns) than the stage; -EBADMSG for a corrupt record (after
+ * the spans before it, at the next call).  The spans are not consumed:
+ * kcap_rings_spans_used() consumes them, and until then another call hands
+ * out the same records again.  They stay valid until the call after that.
+ * With rs->stage set, where two rings' records take turns they are copied
+ * there, one after the other, and handed out as spans of it (ring
  * KCAP_SPAN_STAGED): a span a record costs more to write than its copy.
  */
 int kcap_rings_spans(struct kcap_rings *rs, struct kcap_span *spans,
@@ -199,9 +200,13 @@ int kcap_rings_spans(struct kcap_rings *rs, struct kcap_span *spans,
 /* Consume the spans of the last kcap_rings_spans(). */
 void kcap_rings_spans_used(struct kcap_rings *rs);
 
-/* Record @rec (a checked struct kcap_pcap_rec) of ring @ring as a packet. */
-void kcap_pcap_rec_packet(const uint8_t *rec, unsigned int ring, bool nsec,
-			  struct kcap_packet *pkt);
+/*
+ * Record @rec of ring @ring, checked, as a packet: a struct kcap_pcap_rec
+ * and its bytes, or a pcapng block, as @format (enum kcap_ring_format)
+ * says.
+ */
+void kcap_span_rec_packet(const uint8_t *rec, unsigned int ring,
+			  uint8_t format, struct kcap_packet *pkt);
 
 /* Give back what was consumed and free @rs's memory (not the rings). */
 void kcap_rings_fini(struct kcap_rings *rs);

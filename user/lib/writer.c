@@ -261,7 +261,7 @@ static int kcap_writer_spans_fail(struct kcap_writer *w,
 void kcap_writer_stage(struct kcap_writer *w, uint8_t **stage, uint8_t **end)
 {
 	*stage = *end = NULL;
-	if (w->err || w->ops != &kcap_writer_pcap_ops)
+	if (w->err)
 		return;
 	/* Room for a good many records, or out with what it holds. */
 	if (w->buf_size - w->buf_len < KCAP_WRITER_BUF / 4 &&
@@ -269,6 +269,13 @@ void kcap_writer_stage(struct kcap_writer *w, uint8_t **stage, uint8_t **end)
 		return;		/* (the error is sticky) */
 	*stage = w->buf + w->buf_len;
 	*end = w->buf + w->buf_size;
+}
+
+uint32_t kcap_writer_span_snaplen(const struct kcap_writer *w)
+{
+	if (w->ops == &kcap_writer_pcap_ops)
+		return w->rec_snaplen;
+	return w->nr_ifs ? w->ifs[0].snaplen : 0;
 }
 
 int kcap_writer_write_spans(struct kcap_writer *w,
@@ -284,7 +291,7 @@ int kcap_writer_write_spans(struct kcap_writer *w,
 
 	if (w->err)
 		return w->err;
-	if (w->ops != &kcap_writer_pcap_ops || n > KCAP_SPANS_MAX)
+	if (n > KCAP_SPANS_MAX || w->ops->spans(w, spans, n))
 		return -EINVAL;
 	pos = w->buf + w->buf_len;
 	end = w->buf + w->buf_size;

@@ -29,6 +29,7 @@ struct kcap_writer_if {
 };
 
 struct kcap_writer_ops;
+struct kcap_span;
 
 struct kcap_writer {
 	const struct kcap_writer_ops *ops;
@@ -342,6 +343,14 @@ struct kcap_writer_ops {
 	 */
 	size_t (*whole)(const struct kcap_writer *w, const uint8_t *buf,
 			size_t len, uint64_t *frames, uint64_t *data);
+	/*
+	 * Spans of ring records (ring.h) that go into the file as they are,
+	 * about to be written: 0, after counting their frames where the
+	 * format keeps a count (pcapng's statistics, on interface 0); or
+	 * -EINVAL if they cannot (pcapng's file has no interface).
+	 */
+	int (*spans)(struct kcap_writer *w, const struct kcap_span *spans,
+		     unsigned int n);
 	/* Write the trailer, flush, release; the first error, sticky. */
 	int (*close)(struct kcap_writer *w);
 };
@@ -360,6 +369,7 @@ const struct kcap_writer_ops kcap_writer_##fmt##_ops = {		\
 	.set_stats	= kcap_writer_##fmt##_set_stats,		\
 	.flush		= kcap_writer_##fmt##_flush,			\
 	.whole		= kcap_writer_##fmt##_whole,			\
+	.spans		= kcap_writer_##fmt##_spans,			\
 	.close		= kcap_writer_##fmt##_close,			\
 }
 
