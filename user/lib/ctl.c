@@ -27,6 +27,9 @@
 #define SOL_NETLINK	270
 #endif
 
+/* Policies of one command kcap_ctl_attr_max() looks into: do and dump. */
+#define KCAP_CTL_POLICIES	32
+
 struct kcap_ctl {
 	struct nl_sock		*sk;
 	int			family_id;
@@ -337,6 +340,101 @@ int kcap_ctl_request(struct kcap_ctl *ctl, struct nl_msg *msg,
 	if (err < 0)
 		return kcap_error_set(&ctl->error, kcap_errno_from_nl(err),
 				      KCAP_ERROR_SYSTEM, NULL);
+	return 0;
+}
+
+/* kcap_ctl_attr_max()'s search of the policies the dump brings. */
+struct kcap_ctl_policy {
+	uint8_t		cmd;
+	unsigned int	attr;
+	bool		have_do;	/* do_idx is known */
+	uint32_t	do_idx;
+	/* The attribute's maximum in each policy, by index, where given. */
+	uint64_t	max[KCAP_CTL_POLICIES];
+	uint32_t	have;		/* a bit per index */
+};
+
+/* @pol's nest of attribute @attr: its maximum, if it has one. */
+static void kcap_ctl_policy_attr(struct kcap_ctl_policy *pr, uint32_t idx,
+				 struct nlattr *a)
+{
+	struct nlattr *tb[NL_POLICY_TYPE_ATTR_MAX + 1];
+
+	if (nla_parse_nested(tb, NL_POLICY_TYPE_ATTR_MAX, a, NULL) < 0 ||
+	    !tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U] ||
+	    nla_len(tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]) != sizeof(uint64_t))
+		return;
+	pr->max[idx] = nla_get_u64(tb[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]);
+	pr->have |= 1U << idx;
+}
+
+static int kcap_ctl_policy_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *ops[CTRL_ATTR_POLICY_DUMP_MAX + 1];
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct kcap_ctl_policy *pr = arg;
+	struct nlattr *n, *a;
+	int rem, rem2;
+	uint32_t idx;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX, NULL) < 0)
+		return -EBADMSG;
+	/* Which policy the command's do uses: its index. */
+	if (tb[CTRL_ATTR_OP_POLICY]) {
+		nla_for_each_nested(n, tb[CTRL_ATTR_OP_POLICY], rem) {
+			if (nla_type(n) != pr->cmd ||
+			    nla_parse_nested(ops, CTRL_ATTR_POLICY_DUMP_MAX, n,
+					     NULL) < 0 ||
+			    !ops[CTRL_ATTR_POLICY_DO])
+				continue;
+			pr->do_idx = nla_get_u32(ops[CTRL_ATTR_POLICY_DO]);
+			pr->have_do = true;
+		}
+	}
+	/* A policy: its index, then a nest per attribute. */
+	if (tb[CTRL_ATTR_POLICY]) {
+		nla_for_each_nested(n, tb[CTRL_ATTR_POLICY], rem) {
+			idx = (uint32_t)nla_type(n);
+			if (idx >= KCAP_CTL_POLICIES)
+				continue;
+			nla_for_each_nested(a, n, rem2) {
+				if ((unsigned int)nla_type(a) == pr->attr)
+					kcap_ctl_policy_attr(pr, idx, a);
+			}
+		}
+	}
+	return 0;
+}
+
+int kcap_ctl_attr_max(struct kcap_ctl *ctl, uint8_t cmd, unsigned int attr,
+		      uint64_t *max)
+{
+	struct kcap_ctl_policy pr = { .cmd = cmd, .attr = attr };
+	struct nl_msg *msg;
+	uint32_t idx;
+	int err;
+
+	kcap_error_clear(&ctl->error);
+	err = kcap_genl_msg(GENL_ID_CTRL, CTRL_CMD_GETPOLICY, NLM_F_DUMP, &msg);
+	if (!err && (nla_put_u16(msg, CTRL_ATTR_FAMILY_ID,
+				 (uint16_t)ctl->family_id) < 0 ||
+		     nla_put_u32(msg, CTRL_ATTR_OP, cmd) < 0)) {
+		nlmsg_free(msg);
+		err = -EMSGSIZE;
+	}
+	if (err)
+		return kcap_error_set(&ctl->error, err, KCAP_ERROR_SYSTEM,
+				      NULL);
+	err = kcap_ctl_request(ctl, msg, kcap_ctl_policy_cb, &pr);
+	if (err)
+		return err;
+	/* The do's policy; one alone if the dump did not say. */
+	idx = pr.have_do ? pr.do_idx : 0;
+	if (idx >= KCAP_CTL_POLICIES || !(pr.have & 1U << idx))
+		return kcap_error_set(&ctl->error, -ENOENT, KCAP_ERROR_SYSTEM,
+				      "the module's policy gives no range for attribute %u",
+				      attr);
+	*max = pr.max[idx];
 	return 0;
 }
 

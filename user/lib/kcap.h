@@ -126,6 +126,24 @@ unsigned int kcap_ctl_family_maxattr(const struct kcap_ctl *ctl);
 bool kcap_ctl_module_older(const struct kcap_ctl *ctl, unsigned int attr);
 
 /**
+ * kcap_ctl_attr_max() - the highest value the module takes for an
+ *	attribute.
+ * @ctl: an open handle.
+ * @cmd: a command of enum kcap_cmd.
+ * @attr: an integer attribute of enum kcap_attr, with a range.
+ * @max: set to the highest value @cmd takes for @attr.
+ *
+ * Asked of the module's policy (CTRL_CMD_GETPOLICY): where an enum grew,
+ * such as enum kcap_ring_format, whether the module knows the new values.
+ *
+ * Return: 0; -ENOENT if the policy gives no range for @attr in @cmd (the
+ * module predates it), or another negative errno, with
+ * kcap_ctl_error() set.
+ */
+int kcap_ctl_attr_max(struct kcap_ctl *ctl, uint8_t cmd, unsigned int attr,
+		      uint64_t *max);
+
+/**
  * kcap_ctl_close() - close a control handle and free it.
  * @ctl: a handle from kcap_ctl_open(), or NULL (then nothing is done).
  */
