@@ -46,9 +46,12 @@ ktap_check "its interface is named va ($ifname)" test "$ifname" = va
 isb=$(python3 - "$tmp/both.pcapng" <<'PY'
 import struct, sys
 d = open(sys.argv[1], 'rb').read()
-off, out = 0, []
+off, out, ts = 0, [], []
 while off + 12 <= len(d):
     t, n = struct.unpack_from('<II', d, off)
+    if t == 6:  # EPB: its time, high word first
+        hi, lo = struct.unpack_from('<II', d, off + 12)
+        ts.append(hi << 32 | lo)
     if t == 5:  # ISB: options after if_id, ts; isb_ifrecv 4, isb_ifdrop 5
         o, opts = off + 20, {}
         while o + 4 <= off + n - 4:
@@ -57,13 +60,18 @@ while off + 12 <= len(d):
                 break
             opts[code] = d[o + 4:o + 4 + ln]
             o += 4 + (ln + 3) // 4 * 4
-        out.append('recv=%d drop=%d' % (struct.unpack('<Q', opts[4])[0],
-                                        struct.unpack('<Q', opts[5])[0]))
+        # isb_starttime 2 and isb_endtime 3: the first and last frame times
+        times = [(lambda hi, lo: hi << 32 | lo)(*struct.unpack('<II', opts[c]))
+                 for c in (2, 3) if c in opts]
+        out.append('recv=%d drop=%d times=%s' % (
+            struct.unpack('<Q', opts[4])[0], struct.unpack('<Q', opts[5])[0],
+            'first,last' if ts and times == [ts[0], ts[-1]] else times))
     off += n
 print(' '.join(out))
 PY
 )
-ktap_check "it ends with an ISB: 8 received, 0 dropped ($isb)" test "$isb" = "recv=8 drop=0"
+ktap_check "it ends with an ISB: 8 received, 0 dropped, the first and last frames' times ($isb)" \
+	test "$isb" = "recv=8 drop=0 times=first,last"
 ktap_check "tshark reads it whole" tshark -r "$tmp/both.pcapng" -q
 
 # SIGUSR1: the summary on one line, and the capture goes on; SIGINT: an

@@ -1,18 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Rings of pcap records (KCAP_ATTR_RING_FORMAT), read as the ABI describes
-# them.  On a veth pair va <-> vb in a namespace, pcapring.py (which knows
-# the uapi header, not libkcap) reads two sessions of va, one of each pcap
-# format, with small rings so that records wrap around their ends
-# several times, while tcpdump captures va too and traffic.py sends its mixed
-# stream into va and out of it.  Each session's file must hold the same
-# frames as tcpdump's, every frame sent (or, where a ring was full when a
-# frame came, every other: the python reader can fall behind on a loaded
-# machine, and what the session counted as dropped is what is missing),
-# and the session's counters must match what its rings held.  A reader
-# that does not say it reads the format must be refused (pcapring.py
-# checks that).
+# Rings of pcap records and of pcapng blocks (KCAP_ATTR_RING_FORMAT), read
+# as the ABI describes them.  On a veth pair va <-> vb in a namespace,
+# pcapring.py (which knows the uapi header, not libkcap) reads three
+# sessions of va, one of each format, with small rings so that records wrap
+# around their ends several times, while tcpdump captures va too and
+# traffic.py sends its mixed stream into va and out of it.  Each session's
+# file must hold the same frames as tcpdump's, every frame sent (or, where
+# a ring was full when a frame came, every other: the python reader can
+# fall behind on a loaded machine, and what the session counted as dropped
+# is what is missing), and the session's counters must match what its
+# rings held.  The pcapng blocks must say each frame's direction, and the
+# file made of them as they are must read back.  A reader that does not
+# say it reads the format must be refused (pcapring.py checks that).
 . "$(dirname "$0")/lib.sh"
 
 require_cmd tcpdump ip python3
@@ -24,10 +25,10 @@ setup_tmpdir
 
 # "format|snaplen|ring size": rings that wrap a few times, and that one
 # reader in python empties in time.
-cases=("pcap|262144|16384" "pcap-nsec|64|4096")
+cases=("pcap|262144|16384" "pcap-nsec|64|4096" "pcapng|128|8192")
 
 ktap_print_header
-ktap_plan $((3 * ${#cases[@]} + 3))
+ktap_plan $((3 * ${#cases[@]} + 5))
 
 setup_veth_ns ns
 ip -n "$ns" link set va address "$MAC_A"
@@ -103,7 +104,30 @@ for ((i = 0; i < ${#cases[@]}; i++)); do
 	wraps=$(sed -n 's/.* wraps \([0-9]*\),.*/\1/p' <<<"$out")
 	ktap_check "$name: the records wrapped around the rings' ends (${wraps:-?} times)" \
 		test "${wraps:-0}" -gt 0
+	[ "$fmt" = pcapng ] && png=$i
 done
+
+# Each block says the direction its frame went, as the frames were sent:
+# all, or with drops no more than sent each way.
+out=$(cat "$tmp/k$png.out")
+n_in=$(sed -n 's/.*, in \([0-9]*\),.*/\1/p' <<<"$out")
+n_out=$(sed -n 's/.*, out \([0-9]*\),.*/\1/p' <<<"$out")
+records=$(sed -n 's/^records \([0-9]*\),.*/\1/p' <<<"$out")
+dropped=$(sed -n 's/.* dropped \([0-9]*\),.*/\1/p' <<<"$out")
+if [ "${dropped:-0}" = 0 ]; then
+	ktap_check "pcapng: blocks in ${n_in:-?}, out ${n_out:-?}, as sent (${sent_in:-?} in, ${sent_out:-?} out)" \
+		test "${n_in:-x}" = "${sent_in:-y}" -a "${n_out:-x}" = "${sent_out:-y}"
+else
+	ktap_check "pcapng: blocks in ${n_in:-?}, out ${n_out:-?}, no more than sent (${sent_in:-?}, ${sent_out:-?}; $dropped dropped)" \
+		test "${n_in:-0}" -le "${sent_in:-0}" -a "${n_out:-0}" -le "${sent_out:-0}" -a \
+		"$((${n_in:-0} + ${n_out:-0} + dropped))" = "$sent"
+fi
+# The file of the blocks as the rings held them: tcpdump reads them all,
+# in nanoseconds.
+n=$(tcpdump -nn -r "$tmp/k$png.pcap" --time-stamp-precision nano -tt 2>/dev/null |
+    grep -cE '^[0-9]+\.[0-9]{9} ')
+ktap_check "pcapng: tcpdump reads the ${records:-?} blocks as the rings held them ($n, in ns)" \
+	test "${records:-0}" -gt 0 -a "$n" = "${records:-x}"
 
 # The magic says the resolution, and tcpdump reads the fractions as such.
 ktap_check "the nanosecond file reads back in nanoseconds" \

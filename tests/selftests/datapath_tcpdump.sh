@@ -11,9 +11,11 @@
 # cannot pass.  The sessions all run at once, so this is also many sessions
 # with different filters on one device, each getting only its own frames.
 # One more pair captures vb with kcap's rx_handler hook.  kcap writes the
-# -Q in captures as pcapng, which it reads from rings of struct kcap_rec
-# records, and the others as pcap, from rings of pcap records: both of the
-# kernel's record formats are held to tcpdump's bytes.
+# -Q in captures as pcapng, which it reads from rings of pcapng blocks, the
+# -Q out ones as pcap, from rings of pcap records, and the -Q inout ones
+# as pcapng while printing them (--print), which reads rings
+# of struct kcap_rec records: each of the kernel's record formats is held
+# to tcpdump's bytes.
 #
 # "inbound" and "outbound" are checked against tcpdump's unfiltered -Q in
 # and -Q out captures rather than against tcpdump with the same filter:
@@ -44,7 +46,7 @@ cases+=("va|netfilter|inout||inbound" "va|netfilter|inout||outbound"
 	"va|netfilter|inout|14|vlan" "vb|rx_handler|in||")
 
 ktap_print_header
-ktap_plan $((${#cases[@]} + 4))
+ktap_plan $((${#cases[@]} + 5))
 
 setup_veth_ns ns
 ip -n "$ns" link set va address "$MAC_A"
@@ -58,8 +60,9 @@ for c in "${cases[@]}"; do
 	[ -n "$snap" ] && sopt=(-s "$snap")
 	fopt=()
 	[ "$dir" = in ] && fopt=(-F pcapng)
+	[ "$dir" = inout ] && fopt=(-F pcapng --print)
 	# shellcheck disable=SC2086 # the filter is words, as tcpdump takes it
-	capture_bg -n "$ns" "$tmp/k$i.err" capture -i "$dev" --hook "$hook" -Q "$dir" \
+	capture_bg -n "$ns" -o /dev/null "$tmp/k$i.err" capture -i "$dev" --hook "$hook" -Q "$dir" \
 		"${sopt[@]}" "${fopt[@]}" -B 256 -w "$tmp/k$i.pcap" $filter
 	kpid[i]=$!
 	# shellcheck disable=SC2086
@@ -82,6 +85,15 @@ for ((i = 0; i < ${#cases[@]}; i++)); do
 done
 ktap_check "all ${#cases[@]} kcap and tcpdump captures started" \
 	test "$started" = "${#cases[@]}"
+# Each direction's captures read the rings of the format said above.
+fmts=
+for i in 0 "$in_cases" $((2 * in_cases)); do
+	f=$(ip netns exec "$ns" kcap show "kcap-${kpid[i]}" |
+	    sed -n 's/.* ring-format \([a-z-]*\) .*/\1/p')
+	fmts="$fmts ${f:-kcap}"
+done
+ktap_check "-Q in, out and inout read rings of pcapng blocks, pcap records and kcap records ($fmts)" \
+	test "$fmts" = " pcapng pcap kcap"
 
 sent_in=$(ip netns exec "$ns" "$KCAP_SELFTESTS/traffic.py" mixed --iface vb \
 	--src-mac "$MAC_A" --dst-mac "$MAC_B" | sed -n 's/^sent \([0-9]*\) frames.*/\1/p')

@@ -207,22 +207,31 @@ wait_ready() {
 	grep -qE "$3" "$2" 2>/dev/null
 }
 
-# capture_bg [-n NS] ERRFILE ARGS...: start kcap ARGS... (capture ... or
-# dump ...) in the background, in namespace NS if given, with its stderr to
-# ERRFILE, and wait until it says "kcap: listening on"; as CMD & does, leave
-# its PID in $!.  Killing it at exit is deferred.  When it has not said so
-# after 60 s, or has exited without saying so, the test bails out with the
-# last lines of ERRFILE.
+# capture_bg [-n NS] [-o OUTFILE] ERRFILE ARGS...: start kcap ARGS...
+# (capture ... or dump ...) in the background, in namespace NS if given,
+# with its stdout to OUTFILE if given and its stderr to ERRFILE, and wait
+# until it says "kcap: listening on"; as CMD & does, leave its PID in $!.
+# Killing it at exit is deferred.  When it has not said so after 60 s, or
+# has exited without saying so, the test bails out with the last lines of
+# ERRFILE.
 capture_bg() {
-	local run=() err pid
+	local run=() out= err pid
 
 	if [ "$1" = -n ]; then
 		run=(ip netns exec "$2")
 		shift 2
 	fi
+	if [ "$1" = -o ]; then
+		out=$2
+		shift 2
+	fi
 	err=$1
 	shift
-	${run[@]+"${run[@]}"} kcap "$@" 2>"$err" &
+	if [ -n "$out" ]; then
+		${run[@]+"${run[@]}"} kcap "$@" >"$out" 2>"$err" &
+	else
+		${run[@]+"${run[@]}"} kcap "$@" 2>"$err" &
+	fi
 	pid=$!
 	defer kill_bg "$pid"
 	wait_ready "$pid" "$err" '^kcap: listening on' 60 && return 0

@@ -268,7 +268,7 @@ class Gen:
         r = self.rng
         cases = [(A_SNAPLEN, u32, v) for v in (0, 262145, 0xffffffff)] + \
                 [(A_DIRECTION, u8, v) for v in (4, 255)] + [(A_HOOK, u8, v) for v in (3, 255)] + \
-                [(A_RING_FORMAT, u8, v) for v in (3, 255)] + \
+                [(A_RING_FORMAT, u8, v) for v in (4, 255)] + \
                 [(A_RING_SIZE, u32, v) for v in (0, 1, 4095, 4097, 12288, 0x80000000, 0xffffffff)] + \
                 [(A_FLAGS, u32, v) for v in (8, 0x80000000, 0xffffffff)] + \
                 [(A_IFINDEX, u32, v) for v in (0, 0x7fffffff)]
@@ -365,7 +365,7 @@ class Gen:
     def valid(self):
         """A designed-valid sequence: new, get, stats, set, dump, del."""
         prog = PROG_MAX if self.rng.random() < 0.1 else PROG_IP
-        new = self.valid_new(prog) + u8(A_RING_FORMAT, self.rng.randrange(3))
+        new = self.valid_new(prog) + u8(A_RING_FORMAT, self.rng.randrange(4))
         key = nla(A_NAME, attrs_dict(new)[A_NAME])
         set_attrs = key + u8(A_DIRECTION, 1) + u32(A_SNAPLEN, 96) + nla(A_FILTER, PROG_ALL) + \
             string(A_FILTER_TEXT, "")

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Read a session's rings of pcap records as the ABI describes them.
+"""Read a session's rings of pcap records or pcapng blocks as the ABI
+describes them.
 
-  pcapring.py --ifname IF --format pcap|pcap-nsec --out FILE
+  pcapring.py --ifname IF --format pcap|pcap-nsec|pcapng --out FILE
               [--name NAME] [--snaplen N] [--ring-size N] [--ready FILE]
 
 Knows only include/uapi/linux/kcap.h, not libkcap: it creates a session on
@@ -11,13 +12,17 @@ the format and that KCAP_IOC_BIND refuses a reader that does not say it
 reads the format (EPROTO), binds with KCAP_BIND_F_RING_FORMAT, maps the
 rings and reads them until SIGINT or SIGTERM, then drains them and writes
 FILE: a pcap file header (microsecond or nanosecond magic) and the
-records, merged by time.  Every record is
-checked on the way: it lies within what head published and before the end
-of the data area, its caplen is at most the snaplen and its len, its
-fraction of a second is below 10^6 or 10^9; padding is where the ABI says
+records, merged by time; for pcapng, a section header and an interface
+description block (if_tsresol 9), then the blocks as the rings held them.
+Every record is checked on the way: it lies within what head published and
+before the end of the data area, its caplen is at most the snaplen and its
+len, its fraction of a second is below 10^6 or 10^9; a pcapng block's type,
+length, padding, epb_flags option (a direction, in or out), end of options
+and trailing length are what the ABI says; padding is where the ABI says
 it may be.  Writes FILE's name to --ready once reading.
 
-Prints "records N, padding P, wraps W, delivered D, dropped X, bytes B";
+Prints "records N, in I, out O, padding P, wraps W, delivered D, dropped X,
+bytes B" (in and out: of pcapng's blocks' directions, 0 for pcap);
 exits 0 when nothing was wrong, 1 otherwise (the first problem said), 4
 (kselftest skip) without the family or /dev/kcap.
 """
@@ -37,7 +42,9 @@ import nlfuzz as nl  # noqa: E402  (the genl helpers, standard library only)
 A_RING_FORMAT = 22
 A_STATS = nl.A_STATS
 S_DELIVERED, S_DROPPED, S_BYTES = 4, 5, 6
-FORMATS = {"pcap": 1, "pcap-nsec": 2}
+FORMATS = {"pcap": 1, "pcap-nsec": 2, "pcapng": 3}
+PCAPNG = 3
+EPB_TYPE, EPB_PAD, EPB_HDR, EPB_TAIL = 6, 0, 28, 16
 MAGIC = {1: 0xA1B2C3D4, 2: 0xA1B23C4D}
 FRAC_MAX = {1: 10**6, 2: 10**9}
 BIND_FMT = "=IIIIIIQII3Q"
@@ -94,7 +101,11 @@ class Ring:
         self.tail = struct.unpack_from("=I", m, base + CTRL_TAIL)[0]
 
     def read(self, fmt, snaplen, out, counts):
-        """Append (sec, frac, caplen, len, bytes) of every published record."""
+        """Append (time, caplen, len, bytes) of every published record: its
+        (sec, frac), or for pcapng its ns; bytes are the frame's, or for
+        pcapng the whole block's."""
+        if fmt == PCAPNG:
+            return self.read_epb(snaplen, out, counts)
         m = self.m
         head = struct.unpack_from("=I", m, self.ctrl + CTRL_HEAD)[0]
         if (head - self.tail) % 2**32 > self.size:
@@ -123,10 +134,59 @@ class Ring:
             if caplen > snaplen or caplen > wlen or frac >= FRAC_MAX[fmt]:
                 raise Bad(f"record at {pos}: caplen {caplen} len {wlen} frac {frac}, snaplen {snaplen}")
             start = self.data + pos + 16
-            out.append((sec, frac, caplen, wlen, bytes(m[start:start + caplen])))
+            out.append(((sec, frac), caplen, wlen, bytes(m[start:start + caplen])))
             counts["records"] += 1
             self.tail = (self.tail + 16 + caplen) % 2**32
         struct.pack_into("=I", m, self.ctrl + CTRL_TAIL, self.tail)
+
+    def read_epb(self, snaplen, out, counts):
+        m = self.m
+        head = struct.unpack_from("=I", m, self.ctrl + CTRL_HEAD)[0]
+        if (head - self.tail) % 2**32 > self.size:
+            raise Bad(f"head {head} is more than a ring past tail {self.tail}")
+        if head % 4 or self.tail % 4:
+            raise Bad(f"head {head} or tail {self.tail} not a multiple of 4")
+        while self.tail != head:
+            left = (head - self.tail) % 2**32
+            pos = self.tail % self.size
+            avail = min(self.size - pos, left)
+            at_end = avail == self.size - pos
+            if avail < EPB_HDR or struct.unpack_from("=I", m, self.data + pos)[0] == EPB_PAD:
+                if not at_end:
+                    raise Bad(f"padding or {avail} bytes at {pos}, with the ring's end not published")
+                self.tail = (self.tail + avail) % 2**32
+                counts["padding"] += avail >= EPB_HDR
+                counts["wraps"] += 1
+                continue
+            typ, blen, ifid, ts_hi, ts_lo, caplen, wlen = struct.unpack_from("=7I", m, self.data + pos)
+            padded = (caplen + 3) & ~3
+            if typ != EPB_TYPE or ifid != 0 or blen != EPB_HDR + padded + EPB_TAIL:
+                raise Bad(f"block at {pos}: type {typ} length {blen} interface {ifid}, caplen {caplen}")
+            if blen > avail:
+                raise Bad(f"block at {pos}: length {blen} runs past the {avail} bytes it may take")
+            if caplen > snaplen or caplen > wlen:
+                raise Bad(f"block at {pos}: caplen {caplen} len {wlen}, snaplen {snaplen}")
+            start = self.data + pos
+            blk = bytes(m[start:start + blen])
+            if any(blk[EPB_HDR + caplen:EPB_HDR + padded]):
+                raise Bad(f"block at {pos}: padding not zero")
+            code, olen, flags, end, trail = struct.unpack_from("=HHIII", blk, blen - EPB_TAIL)
+            if (code, olen, end, trail) != (2, 4, 0, blen) or flags not in (1, 2):
+                raise Bad(f"block at {pos}: tail {code} {olen} {flags:#x} {end} {trail}, not "
+                          f"epb_flags in or out, end of options, {blen}")
+            out.append((ts_hi << 32 | ts_lo, caplen, wlen, blk))
+            counts["records"] += 1
+            counts["in" if flags == 1 else "out"] += 1
+            self.tail = (self.tail + blen) % 2**32
+        struct.pack_into("=I", m, self.ctrl + CTRL_TAIL, self.tail)
+
+
+def pcapng_opt(code, val):
+    return struct.pack("=HH", code, len(val)) + val + b"\0" * (-len(val) % 4)
+
+
+def pcapng_block(typ, body):
+    return struct.pack("=II", typ, 12 + len(body)) + body + struct.pack("=I", 12 + len(body))
 
 
 def main():
@@ -155,13 +215,13 @@ def main():
         print("pcapring.py: SKIP: no kcap family")
         return 4
 
-    counts = {"records": 0, "padding": 0, "wraps": 0}
+    counts = {"records": 0, "in": 0, "out": 0, "padding": 0, "wraps": 0}
     recs = []
     try:
         sid = session_new(sock, fam, args)
         try:
             bind(fd, sid, 0)
-            raise Bad("KCAP_IOC_BIND without KCAP_BIND_F_RING_FORMAT took a pcap-format session")
+            raise Bad("KCAP_IOC_BIND without KCAP_BIND_F_RING_FORMAT took a session of another ring format")
         except OSError as e:
             if e.errno != errno.EPROTO:
                 raise Bad(f"KCAP_IOC_BIND without the flag: {e}, not EPROTO") from e
@@ -189,13 +249,23 @@ def main():
         print(f"pcapring.py: {e}")
         return 1
 
-    recs.sort(key=lambda r: (r[0], r[1]))  # stable: a ring's order on a tie
+    recs.sort(key=lambda r: r[0])  # stable: a ring's order on a tie
     with open(args.out, "wb") as f:
-        f.write(struct.pack("=IHHiIII", MAGIC[fmt], 2, 4, 0, 0, args.snaplen, 1))
-        for sec, frac, caplen, wlen, data in recs:
-            f.write(struct.pack("=IIII", sec, frac, caplen, wlen) + data)
-    nbytes = sum(r[2] for r in recs)
-    print(f"records {counts['records']}, padding {counts['padding']}, wraps {counts['wraps']}, "
+        if fmt == PCAPNG:
+            f.write(pcapng_block(0x0A0D0D0A, struct.pack("=IHHq", 0x1A2B3C4D, 1, 0, -1) +
+                                 pcapng_opt(0, b"")))
+            f.write(pcapng_block(1, struct.pack("=HHI", 1, 0, args.snaplen) +
+                                 pcapng_opt(2, args.ifname.encode()) + pcapng_opt(9, b"\x09") +
+                                 pcapng_opt(0, b"")))
+            for _, _, _, blk in recs:
+                f.write(blk)
+        else:
+            f.write(struct.pack("=IHHiIII", MAGIC[fmt], 2, 4, 0, 0, args.snaplen, 1))
+            for (sec, frac), caplen, wlen, data in recs:
+                f.write(struct.pack("=IIII", sec, frac, caplen, wlen) + data)
+    nbytes = sum(r[1] for r in recs)
+    print(f"records {counts['records']}, in {counts['in']}, out {counts['out']}, "
+          f"padding {counts['padding']}, wraps {counts['wraps']}, "
           f"delivered {st[S_DELIVERED]}, dropped {st[S_DROPPED]}, bytes {st[S_BYTES]}")
     if st[S_DELIVERED] != counts["records"] or st[S_BYTES] != nbytes:
         print(f"pcapring.py: the session delivered {st[S_DELIVERED]} frames of {st[S_BYTES]} bytes, "

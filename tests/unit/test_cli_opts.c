@@ -1172,13 +1172,19 @@ static void test_show_text(void **state)
 		"\tseen 10 passed 8 delivered 6 dropped 2 bytes 1099511627776 "
 		"cut 1\n");
 
-	/* Rings of pcap records: said after their size. */
+	/* Rings of pcap records or pcapng blocks: said after their size. */
 	s->ring_format = KCAP_RING_FORMAT_PCAP_NSEC;
 	print_to(buf, sizeof(buf), show_print_text, s);
 	assert_non_null(strstr(buf, " ring-size 2097152 ring-format pcap-nsec"
 			       " rings 4 persistent"));
 	print_to(buf, sizeof(buf), show_print_json, s);
 	assert_non_null(strstr(buf, "\"ring_format\":\"pcap-nsec\","));
+	s->ring_format = KCAP_RING_FORMAT_PCAPNG;
+	print_to(buf, sizeof(buf), show_print_text, s);
+	assert_non_null(strstr(buf, " ring-size 2097152 ring-format pcapng"
+			       " rings 4 persistent"));
+	print_to(buf, sizeof(buf), show_print_json, s);
+	assert_non_null(strstr(buf, "\"ring_format\":\"pcapng\","));
 	s->ring_format = KCAP_RING_FORMAT_KCAP;
 
 	/* Owned, detached, no filter, an unknown link type. */

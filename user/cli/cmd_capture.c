@@ -74,27 +74,34 @@ static int read_check(const struct capture_opts *o)
 }
 
 /*
- * A capture of one device into a pcap file, and nothing else of its
- * frames (no lines, no stream): its session's rings hold pcap records of
- * the file's resolution, which the file takes a run at a time, as they
- * are.  Not when the file's snaplen would cut them, nor from a module
- * older than ring formats.
+ * A capture of one device into a file, and nothing else of its frames (no
+ * lines, no stream): its session's rings hold what the file holds, pcap
+ * records of its resolution or pcapng blocks, which the file takes a run
+ * at a time, as they are.  Not when the file's snaplen would cut them,
+ * nor from a module older than ring formats (or than pcapng's).
  */
-static void capture_ring_format(struct capture_opts *o,
-				const struct kcap_ctl *ctl)
+static void capture_ring_format(struct capture_opts *o, struct kcap_ctl *ctl)
 {
 	const struct cli_output *out = &o->out;
+	uint64_t max;
 	uint32_t snaplen = o->cfg.set & KCAP_CFG_SNAPLEN ? o->cfg.snaplen :
 			   KCAP_SNAPLEN_DEFAULT;
 
 	if (kcap_ctl_module_older(ctl, KCAP_ATTR_RING_FORMAT) ||
-	    o->nr_devs != 1 || !out->file || out->format != KCAP_FORMAT_PCAP ||
-	    out->print_too || out->listen || out->kafka ||
-	    (out->snaplen && out->snaplen < snaplen))
+	    o->nr_devs != 1 || !out->file || out->print_too || out->listen ||
+	    out->kafka || (out->snaplen && out->snaplen < snaplen))
 		return;
+	if (out->format == KCAP_FORMAT_PCAPNG) {
+		if (kcap_ctl_attr_max(ctl, KCAP_CMD_SESSION_NEW,
+				      KCAP_ATTR_RING_FORMAT, &max) ||
+		    max < KCAP_RING_FORMAT_PCAPNG)
+			return;
+		o->cfg.ring_format = KCAP_RING_FORMAT_PCAPNG;
+	} else {
+		o->cfg.ring_format = out->nano ? KCAP_RING_FORMAT_PCAP_NSEC :
+						 KCAP_RING_FORMAT_PCAP;
+	}
 	o->cfg.set |= KCAP_CFG_RING_FORMAT;
-	o->cfg.ring_format = out->nano ? KCAP_RING_FORMAT_PCAP_NSEC :
-					 KCAP_RING_FORMAT_PCAP;
 }
 
 /* Is one of the devices "any", every device? */

@@ -104,6 +104,8 @@ static const char *show_ring_format(uint8_t fmt)
 		return "pcap";
 	case KCAP_RING_FORMAT_PCAP_NSEC:
 		return "pcap-nsec";
+	case KCAP_RING_FORMAT_PCAPNG:
+		return "pcapng";
 	default:
 		return "unknown";
 	}
