@@ -80,25 +80,32 @@ ip netns exec "$ns" tcpdump -i vg -Q out -nn -U --immediate-mode -s 2048 -B 8192
 gtd=$!
 defer kill_bg $gtd
 wait_for_line "$tmp/gt.err" 'listening on' 60
+# The server says when it listens (python starts slowly under TCG: a
+# client that came first was refused, and the server waited for ever);
+# both give up after a minute, with a message, rather than hang.
 ip netns exec "$peer" python3 -c '
 import socket
 s = socket.socket()
+s.settimeout(60)
 s.bind(("10.0.9.2", 5001))
 s.listen()
+print("listening", flush=True)
 c, _ = s.accept()
+c.settimeout(60)
 while c.recv(65536):
     pass
-' &
+' >"$tmp/srv.out" 2>&1 &
 srv=$!
 defer kill_bg $srv
-sleep 1
+wait_for_line "$tmp/srv.out" '^listening' 60 ||
+	ktap_print_msg "the TCP server did not start: $(tr '\n' ';' <"$tmp/srv.out")"
 in_ns python3 -c '
 import socket
-c = socket.create_connection(("10.0.9.2", 5001))
+c = socket.create_connection(("10.0.9.2", 5001), timeout=60)
 c.sendall(b"x" * 300000)
 c.close()
-'
-wait $srv
+' || ktap_print_msg "the TCP client failed"
+wait $srv || ktap_print_msg "the TCP server failed: $(tr '\n' ';' <"$tmp/srv.out")"
 sleep 2
 kill -INT $gtap $gnf $gtd
 wait $gtap
