@@ -114,10 +114,10 @@ struct kcap_span;
 uint8_t kcap_reader_ring_format(const struct kcap_reader *r);
 
 /*
- * Of a session of a pcap ring format, kcap_rings_spans() and
+ * Of a session of a pcap or pcapng ring format, kcap_rings_spans() and
  * kcap_rings_spans_used() of its rings (ring.h), with @caplen_max, and
- * @stage (to @stage_end), as its rs->caplen_max and rs->stage for the
- * call: -EOPNOTSUPP for the default format, whose records are read with
+ * @stage (to @stage_end), as its rs->caplen_max (at most
+ * KCAP_SNAPLEN_MAX) and rs->stage for the call: -EOPNOTSUPP for the default format, whose records are read with
  * kcap_reader_recs().
  */
 int kcap_reader_spans(struct kcap_reader *r, struct kcap_span *spans,

@@ -136,9 +136,9 @@ bool kcap_ctl_module_older(const struct kcap_ctl *ctl, unsigned int attr);
  * Asked of the module's policy (CTRL_CMD_GETPOLICY): where an enum grew,
  * such as enum kcap_ring_format, whether the module knows the new values.
  *
- * Return: 0; -ENOENT if the policy gives no range for @attr in @cmd (the
- * module predates it), or another negative errno, with
- * kcap_ctl_error() set.
+ * Return: 0; -ENOENT if @attr is not in the policy of @cmd (a module
+ * that predates it) or has no range there, or another negative errno,
+ * with kcap_ctl_error() set.
  */
 int kcap_ctl_attr_max(struct kcap_ctl *ctl, uint8_t cmd, unsigned int attr,
 		      uint64_t *max);
@@ -318,9 +318,11 @@ struct kcap_session_info {
  * @ring_format: KCAP_CFG_RING_FORMAT, kcap_session_new() only: enum
  *	kcap_ring_format.  The pcap formats make the rings' records pcap
  *	records, which a capture writes to a pcap file of the same time
- *	resolution a run at a time, without a look at each; its readers
- *	hand out packets as from the default format, without the direction,
- *	protocol and packet type that format alone carries.
+ *	resolution a run at a time, without a look at each; the pcapng one
+ *	makes them pcapng blocks, which a capture writes so to a pcapng
+ *	file.  Their readers hand out packets as from the default format,
+ *	without the protocol and packet type that format alone carries (and
+ *	from the pcap formats, without the direction).
  *
  * A kcap_filter compiled beforehand gives @prog, @prog_len and @filter:
  * see kcap_session_config_filter().

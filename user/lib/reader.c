@@ -187,7 +187,9 @@ int kcap_reader_spans(struct kcap_reader *r, struct kcap_span *spans,
 		return -EOPNOTSUPP;
 	r->rings.stage = stage;
 	r->rings.stage_end = stage_end;
-	r->rings.caplen_max = caplen_max;
+	/* (more, and a hostile caplen's block length could wrap) */
+	r->rings.caplen_max = caplen_max < KCAP_SNAPLEN_MAX ? caplen_max :
+			      KCAP_SNAPLEN_MAX;
 	n = kcap_rings_spans(&r->rings, spans, max, max_recs, max_bytes);
 	r->rings.stage = r->rings.stage_end = NULL;
 	r->rings.caplen_max = KCAP_SNAPLEN_MAX;

@@ -693,8 +693,8 @@ static unsigned int kcap_record_take_recs(struct kcap_record *r,
 }
 
 /*
- * kcap_record_take_recs() of a session whose rings hold pcap records, into
- * a pcap file that takes them as they are: runs of records, spans, go to
+ * kcap_record_take_recs() of a session whose rings hold pcap records or
+ * pcapng blocks, into a file of theirs that takes them as they are: runs of records, spans, go to
  * it whole, of the packets and bytes the limits leave, with the clock
  * read once.  How many frames were taken; 0 if none were waiting, or if
  * the next needs a decision of its own (the file's first, a rotation or a

@@ -647,7 +647,8 @@ static inline uint64_t kcap_span_key(const uint8_t *p, const uint32_t frac_ns)
  * there: its bytes in *@rec and its frame's in *@caplen.  Whether it is
  * one to hand out: a record (of a pcapng block, its type and length those
  * of a block of its caplen), within @left, of a frame no longer than its
- * len nor the caller takes (@cmax, at most KCAP_SNAPLEN_MAX).
+ * len nor the caller takes (@cmax, which must be at most
+ * KCAP_SNAPLEN_MAX).
  */
 static inline __attribute__((always_inline)) bool
 kcap_span_rec(const uint8_t *p, size_t left, uint32_t cmax,
@@ -658,15 +659,16 @@ kcap_span_rec(const uint8_t *p, size_t left, uint32_t cmax,
 
 	if (frac_ns != KCAP_SPAN_EPB) {
 		lens = kcap_pcap_lens(p);
-		*caplen = (uint32_t)lens;
-		len = (uint32_t)(lens >> 32);
+		*caplen = (uint32_t)(KCAP_HOST_LE ? lens : lens >> 32);
+		len = (uint32_t)(KCAP_HOST_LE ? lens >> 32 : lens);
 		*rec = KCAP_PCAP_HDR + *caplen;
 		return *caplen <= (len < cmax ? len : cmax) && *rec <= left;
 	}
 	memcpy(&tb, p, sizeof(tb));
 	memcpy(&lens, p + offsetof(struct kcap_epb, caplen), sizeof(lens));
-	*caplen = (uint32_t)lens;
-	len = (uint32_t)(lens >> 32);
+	*caplen = (uint32_t)(KCAP_HOST_LE ? lens : lens >> 32);
+	len = (uint32_t)(KCAP_HOST_LE ? lens >> 32 : lens);
+	/* (wraps for a caplen near 2^32, which cmax then refuses) */
 	*rec = KCAP_EPB_LEN(*caplen);
 	return tb == (KCAP_HOST_LE ? (uint64_t)*rec << 32 | KCAP_EPB_TYPE :
 				     (uint64_t)KCAP_EPB_TYPE << 32 | *rec) &&

@@ -54,7 +54,7 @@ struct kcap_rings_pos {
 	uint32_t	ring;
 };
 
-/* kcap_rings_spans()'s place in a ring of pcap records. */
+/* kcap_rings_spans()'s place in a ring of pcap records or pcapng blocks. */
 struct kcap_span_cur {
 	const uint8_t	*p;	/* the next record */
 	uint32_t	left;	/* bytes from it to head or the area's end */
