@@ -18,8 +18,9 @@ Every record is checked on the way: it lies within what head published and
 before the end of the data area, its caplen is at most the snaplen and its
 len, its fraction of a second is below 10^6 or 10^9; a pcapng block's type,
 length, padding, epb_flags option (a direction, in or out), end of options
-and trailing length are what the ABI says; padding is where the ABI says
-it may be.  Writes FILE's name to --ready once reading.
+and trailing length are what the ABI says; every record's time is between
+the reader's start and its end, as the clock says (a second either way);
+padding is where the ABI says it may be.  Writes FILE's name to --ready once reading.
 
 Prints "records N, in I, out O, padding P, wraps W, delivered D, dropped X,
 bytes B" (in and out: of pcapng's blocks' directions, 0 for pcap);
@@ -35,6 +36,7 @@ import select
 import signal
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nlfuzz as nl  # noqa: E402  (the genl helpers, standard library only)
@@ -216,6 +218,7 @@ def main():
         return 4
 
     counts = {"records": 0, "in": 0, "out": 0, "padding": 0, "wraps": 0}
+    t0 = time.time_ns()
     recs = []
     try:
         sid = session_new(sock, fam, args)
@@ -249,6 +252,14 @@ def main():
         print(f"pcapring.py: {e}")
         return 1
 
+    # Every record's time, in ns, from the clock the kernel reads.
+    t1 = time.time_ns()
+    frac_ns = {1: 1000, 2: 1, PCAPNG: 0}[fmt]
+    for t, *_ in recs:
+        ns = t if fmt == PCAPNG else t[0] * 10**9 + t[1] * frac_ns
+        if not t0 - 10**9 <= ns <= t1 + 10**9:
+            print(f"pcapring.py: a record's time {ns} ns is not between the start {t0} and the end {t1}")
+            return 1
     recs.sort(key=lambda r: r[0])  # stable: a ring's order on a tie
     with open(args.out, "wb") as f:
         if fmt == PCAPNG:

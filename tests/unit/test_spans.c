@@ -553,7 +553,8 @@ static void test_corrupt(void **state)
 	/*
 	 * pcapng blocks: caplen, len, type, blen's excess, bytes published:
 	 * caplen > len, > snaplen max, past head, padding not at the end, not
-	 * an EPB, blen not caplen's, less than a header.
+	 * an EPB, blen not caplen's, less than a header, a caplen whose
+	 * block's length wraps to 44 (refused as longer than the snaplen).
 	 */
 	const struct {
 		uint32_t caplen, len, type, more, pub;
@@ -565,6 +566,7 @@ static void test_corrupt(void **state)
 		{ 20, 20, 5, 0, 0 },
 		{ 20, 20, KCAP_EPB_TYPE, 4, 0 },
 		{ 20, 20, KCAP_EPB_TYPE, 0, 24 },
+		{ 0xfffffffd, 0xffffffff, KCAP_EPB_TYPE, 0, 0 },
 	};
 	struct psynth *s = malloc(sizeof(*s));
 	struct kcap_span sp[KCAP_SPANS_MAX];
