@@ -1072,46 +1072,23 @@ kcap_spans_merge2(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
  * without the limits' tests when they cannot bind: when the records the
  * two rings hold now are fewer and shorter than they allow.
  */
-static __attribute__((noinline)) int
-kcap_spans_merge2_us(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
-		     struct kcap_spans_out *o, bool limited, unsigned int *x)
-{
-	if (o->stage)
-		return limited ?
-		       kcap_spans_merge2(rs, xa, xb, o, 1000, true, true, x) :
-		       kcap_spans_merge2(rs, xa, xb, o, 1000, false, true, x);
-	return limited ?
-	       kcap_spans_merge2(rs, xa, xb, o, 1000, true, false, x) :
-	       kcap_spans_merge2(rs, xa, xb, o, 1000, false, false, x);
+#define KCAP_SPANS_MERGE2_FN(name, frac)					\
+static __attribute__((noinline)) int						\
+name(struct kcap_rings *rs, unsigned int xa, unsigned int xb,			\
+     struct kcap_spans_out *o, bool limited, unsigned int *x)			\
+{										\
+	if (o->stage)								\
+		return limited ?						\
+		       kcap_spans_merge2(rs, xa, xb, o, frac, true, true, x) :	\
+		       kcap_spans_merge2(rs, xa, xb, o, frac, false, true, x);	\
+	return limited ?							\
+	       kcap_spans_merge2(rs, xa, xb, o, frac, true, false, x) :		\
+	       kcap_spans_merge2(rs, xa, xb, o, frac, false, false, x);		\
 }
 
-static __attribute__((noinline)) int
-kcap_spans_merge2_ns(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
-		     struct kcap_spans_out *o, bool limited, unsigned int *x)
-{
-	if (o->stage)
-		return limited ?
-		       kcap_spans_merge2(rs, xa, xb, o, 1, true, true, x) :
-		       kcap_spans_merge2(rs, xa, xb, o, 1, false, true, x);
-	return limited ?
-	       kcap_spans_merge2(rs, xa, xb, o, 1, true, false, x) :
-	       kcap_spans_merge2(rs, xa, xb, o, 1, false, false, x);
-}
-
-static __attribute__((noinline)) int
-kcap_spans_merge2_epb(struct kcap_rings *rs, unsigned int xa, unsigned int xb,
-		      struct kcap_spans_out *o, bool limited, unsigned int *x)
-{
-	const uint32_t epb = KCAP_SPAN_EPB;
-
-	if (o->stage)
-		return limited ?
-		       kcap_spans_merge2(rs, xa, xb, o, epb, true, true, x) :
-		       kcap_spans_merge2(rs, xa, xb, o, epb, false, true, x);
-	return limited ?
-	       kcap_spans_merge2(rs, xa, xb, o, epb, true, false, x) :
-	       kcap_spans_merge2(rs, xa, xb, o, epb, false, false, x);
-}
+KCAP_SPANS_MERGE2_FN(kcap_spans_merge2_us, 1000)
+KCAP_SPANS_MERGE2_FN(kcap_spans_merge2_ns, 1)
+KCAP_SPANS_MERGE2_FN(kcap_spans_merge2_epb, KCAP_SPAN_EPB)
 
 /*
  * While three rings or more have records, with a stage: the earliest of
