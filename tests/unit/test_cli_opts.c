@@ -1159,8 +1159,16 @@ static void print_to(char *buf, size_t size,
 
 static void test_show_text(void **state)
 {
+	static const struct {
+		uint8_t format;
+		const char *name;
+	} formats[] = {
+		{ KCAP_RING_FORMAT_PCAP_NSEC, "pcap-nsec" },
+		{ KCAP_RING_FORMAT_PCAPNG, "pcapng" },
+	};
 	struct kcap_session_info *s = session();
 	char buf[1024];
+	size_t i;
 
 	(void)state;
 	print_to(buf, sizeof(buf), show_print_text, s);
@@ -1173,18 +1181,20 @@ static void test_show_text(void **state)
 		"cut 1\n");
 
 	/* Rings of pcap records or pcapng blocks: said after their size. */
-	s->ring_format = KCAP_RING_FORMAT_PCAP_NSEC;
-	print_to(buf, sizeof(buf), show_print_text, s);
-	assert_non_null(strstr(buf, " ring-size 2097152 ring-format pcap-nsec"
-			       " rings 4 persistent"));
-	print_to(buf, sizeof(buf), show_print_json, s);
-	assert_non_null(strstr(buf, "\"ring_format\":\"pcap-nsec\","));
-	s->ring_format = KCAP_RING_FORMAT_PCAPNG;
-	print_to(buf, sizeof(buf), show_print_text, s);
-	assert_non_null(strstr(buf, " ring-size 2097152 ring-format pcapng"
-			       " rings 4 persistent"));
-	print_to(buf, sizeof(buf), show_print_json, s);
-	assert_non_null(strstr(buf, "\"ring_format\":\"pcapng\","));
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		char want[96];
+
+		s->ring_format = formats[i].format;
+		print_to(buf, sizeof(buf), show_print_text, s);
+		snprintf(want, sizeof(want),
+			 " ring-size 2097152 ring-format %s rings 4 persistent",
+			 formats[i].name);
+		assert_non_null(strstr(buf, want));
+		print_to(buf, sizeof(buf), show_print_json, s);
+		snprintf(want, sizeof(want), "\"ring_format\":\"%s\",",
+			 formats[i].name);
+		assert_non_null(strstr(buf, want));
+	}
 	s->ring_format = KCAP_RING_FORMAT_KCAP;
 
 	/* Owned, detached, no filter, an unknown link type. */
