@@ -102,6 +102,30 @@ class Ring:
             raise Bad("a ring's control block does not give the ring's size")
         self.tail = struct.unpack_from("=I", m, base + CTRL_TAIL)[0]
 
+    def published(self, align):
+        """Yield (pos, avail, at_end) for each record from tail to the
+        published head: its offset in the data area, the published bytes
+        from there to the head or the area's end, and whether those reach
+        the end. The caller moves self.tail past what it read; the new tail
+        is handed back to the kernel when the records run out."""
+        head = struct.unpack_from("=I", self.m, self.ctrl + CTRL_HEAD)[0]
+        if (head - self.tail) % 2**32 > self.size:
+            raise Bad(f"head {head} is more than a ring past tail {self.tail}")
+        if head % align or self.tail % align:
+            raise Bad(f"head {head} or tail {self.tail} not a multiple of {align}")
+        while self.tail != head:
+            left = (head - self.tail) % 2**32
+            pos = self.tail % self.size
+            avail = min(self.size - pos, left)
+            yield pos, avail, avail == self.size - pos
+        struct.pack_into("=I", self.m, self.ctrl + CTRL_TAIL, self.tail)
+
+    def skip_to_end(self, pos, avail, at_end, what, counts):
+        if not at_end:
+            raise Bad(f"{what} at {pos}, with the ring's end not published")
+        self.tail = (self.tail + avail) % 2**32
+        counts["wraps"] += 1
+
     def read(self, fmt, snaplen, out, counts):
         """Append (time, caplen, len, bytes) of every published record: its
         (sec, frac), or for pcapng its ns; bytes are the frame's, or for
@@ -109,27 +133,14 @@ class Ring:
         if fmt == PCAPNG:
             return self.read_epb(snaplen, out, counts)
         m = self.m
-        head = struct.unpack_from("=I", m, self.ctrl + CTRL_HEAD)[0]
-        if (head - self.tail) % 2**32 > self.size:
-            raise Bad(f"head {head} is more than a ring past tail {self.tail}")
-        while self.tail != head:
-            left = (head - self.tail) % 2**32
-            pos = self.tail % self.size
-            avail = min(self.size - pos, left)
-            at_end = avail == self.size - pos
+        for pos, avail, at_end in self.published(1):
             if avail < 16:
-                if not at_end:
-                    raise Bad(f"{avail} bytes published at {pos}: less than a header, not at the end")
-                self.tail = (self.tail + avail) % 2**32
-                counts["wraps"] += 1
+                self.skip_to_end(pos, avail, at_end, f"{avail} bytes, less than a header,", counts)
                 continue
             sec, frac, caplen, wlen = struct.unpack_from("=IIII", m, self.data + pos)
             if caplen == REC_PAD:
-                if not at_end:
-                    raise Bad(f"padding at {pos} with the ring's end not published")
-                self.tail = (self.tail + avail) % 2**32
+                self.skip_to_end(pos, avail, at_end, "padding", counts)
                 counts["padding"] += 1
-                counts["wraps"] += 1
                 continue
             if 16 + caplen > avail:
                 raise Bad(f"record at {pos}: caplen {caplen} runs past the {avail} bytes it may take")
@@ -139,26 +150,13 @@ class Ring:
             out.append(((sec, frac), caplen, wlen, bytes(m[start:start + caplen])))
             counts["records"] += 1
             self.tail = (self.tail + 16 + caplen) % 2**32
-        struct.pack_into("=I", m, self.ctrl + CTRL_TAIL, self.tail)
 
     def read_epb(self, snaplen, out, counts):
         m = self.m
-        head = struct.unpack_from("=I", m, self.ctrl + CTRL_HEAD)[0]
-        if (head - self.tail) % 2**32 > self.size:
-            raise Bad(f"head {head} is more than a ring past tail {self.tail}")
-        if head % 4 or self.tail % 4:
-            raise Bad(f"head {head} or tail {self.tail} not a multiple of 4")
-        while self.tail != head:
-            left = (head - self.tail) % 2**32
-            pos = self.tail % self.size
-            avail = min(self.size - pos, left)
-            at_end = avail == self.size - pos
+        for pos, avail, at_end in self.published(4):
             if avail < EPB_HDR or struct.unpack_from("=I", m, self.data + pos)[0] == EPB_PAD:
-                if not at_end:
-                    raise Bad(f"padding or {avail} bytes at {pos}, with the ring's end not published")
-                self.tail = (self.tail + avail) % 2**32
+                self.skip_to_end(pos, avail, at_end, f"padding or {avail} bytes", counts)
                 counts["padding"] += avail >= EPB_HDR
-                counts["wraps"] += 1
                 continue
             typ, blen, ifid, ts_hi, ts_lo, caplen, wlen = struct.unpack_from("=7I", m, self.data + pos)
             padded = (caplen + 3) & ~3
@@ -180,7 +178,6 @@ class Ring:
             counts["records"] += 1
             counts["in" if flags == 1 else "out"] += 1
             self.tail = (self.tail + blen) % 2**32
-        struct.pack_into("=I", m, self.ctrl + CTRL_TAIL, self.tail)
 
 
 def pcapng_opt(code, val):
