@@ -5,7 +5,9 @@
 bench/guest.py --out FILE [--rounds N] [--count N] [--scenarios ABCDE] [--insns FILE]
 
 For each scenario, ROUNDS rounds of the same load three ways in turn: no
-capture, kcap capture, tcpdump -w (and in A a fourth, kcap -F pcapng).
+capture, kcap capture, tcpdump -w (and in A two more: kcap -F pcapng, and
+kcap --hook tap, from the packet tap where AF_PACKET takes its frames: the
+same capture, with the hook tcpdump's frames come from).
 B has two more: kcap --hook rx_handler, and a session whose direction is
 off, which nothing reads ("hookonly"): what the netfilter hooks cost by
 themselves, the floor of any capture from them.  B runs twice ROUNDS
@@ -36,7 +38,8 @@ With scenario A, the VM run also measures, ROUNDS times, what any capture
 of A's frames pays besides its own code ("floor"): one read of the wall
 clock (bench/clock-read: the TSC read the kernel makes for each frame's
 timestamp), and, for each format, kcap's writer alone on A's 60-byte
-frames (build/user/bench/writer-bench, one ring, to /dev/null: the ring
+frames (build/user/bench/writer-bench, one ring of the records A's
+capture reads, pcap records or pcapng blocks, to /dev/null: the ring
 walk and the formatting, no write(2)) and write(2) alone of the same
 bytes into tmpfs (writer-bench's own measure).  With B's "hooks only"
 these split kcap's cost per frame into what it cannot avoid and its own.
@@ -96,7 +99,8 @@ ON_CAPTURE = None
 SCENARIOS = {
     "A": dict(title="ingress, 60-byte frames, capture everything",
               load="pktgen", size=60, threads=1, filter=[], pcapng=True,
-              insns_modes=("kcaptap", "kcaprx", "hookonly"),
+              modes=("none", "kcap", "tcpdump", "kcapng", "kcaptap"),
+              insns_modes=("kcaprx", "hookonly"),
               rounds_factor=2),
     "B": dict(title="ingress, filter rejects everything (udp port 7, traffic to 9)",
               load="pktgen", size=60, threads=1, filter=["udp", "port", "7"],
@@ -554,7 +558,8 @@ def floor_round(rnd):
     for fmt in ("pcap", "pcapng"):
         res = {}
         for dest in ("/dev/null", f"{TMP}/bench-floor.{fmt}"):
-            r = subprocess.run(pin(1) + [WRITER_BENCH, "--format", fmt, "--rings", "1",
+            r = subprocess.run(pin(1) + [WRITER_BENCH, "--format", fmt, "--ring-format", fmt,
+                                         "--rings", "1",
                                          "--size", str(SCENARIOS["A"]["size"]),
                                          "--packets", str(FLOOR_PACKETS), "--out", dest],
                                check=True, capture_output=True, text=True).stdout
