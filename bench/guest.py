@@ -7,13 +7,13 @@ bench/guest.py --out FILE [--rounds N] [--count N] [--scenarios ABCDE] [--insns 
 For each scenario, ROUNDS rounds of the same load three ways in turn: no
 capture, kcap capture, tcpdump -w (and in A two more: kcap -F pcapng, and
 kcap --hook tap, from the packet tap where AF_PACKET takes its frames: the
-same capture, with the hook tcpdump's frames come from).
+same capture, with the hook tcpdump's frames come from; in E that one).
 B has two more: kcap --hook rx_handler, and a session whose direction is
 off, which nothing reads ("hookonly"): what the netfilter hooks cost by
 themselves, the floor of any capture from them.  B runs twice ROUNDS
 rounds: its figures are differences between close rates (a rejected frame
 costs a fraction of a microsecond), whose spread over five rounds was as
-wide as the difference judged.  So do A, D, E and R, whose targets are
+wide as the difference judged.  So do A, C, D, E and R, whose targets are
 judged on quartiles that two slow rounds of five (the host's, not the
 capture's) moved past them.
 Scenario K is A's load captured by kcap -w and by kcap --kafka into
@@ -98,7 +98,7 @@ ON_CAPTURE = None
 
 SCENARIOS = {
     "A": dict(title="ingress, 60-byte frames, capture everything",
-              load="pktgen", size=60, threads=1, filter=[], pcapng=True,
+              load="pktgen", size=60, threads=1, filter=[],
               modes=("none", "kcap", "tcpdump", "kcapng", "kcaptap"),
               insns_modes=("kcaprx", "hookonly"),
               rounds_factor=2),
@@ -107,12 +107,14 @@ SCENARIOS = {
               modes=("none", "kcap", "tcpdump", "kcaprx", "hookonly"),
               rounds_factor=2),
     "C": dict(title="ingress, 1514-byte frames, capture everything",
-              load="pktgen", size=1514, threads=1, filter=[]),
+              load="pktgen", size=1514, threads=1, filter=[],
+              rounds_factor=2),
     "D": dict(title="egress, UDP from a socket over veth, capture everything",
               load="udp", size=60, threads=1, filter=[],
               rounds_factor=2),
     "E": dict(title="ingress, two pktgen threads (two CPUs), capture everything",
               load="pktgen", size=60, threads=2, filter=[],
+              modes=("none", "kcap", "tcpdump", "kcaptap"),
               rounds_factor=2),
     "K": dict(title="ingress, 60-byte frames, kcap -w beside kcap --kafka (mock cluster in the VM)",
               load="pktgen", size=60, threads=1, filter=[],
@@ -128,14 +130,11 @@ SCENARIOS = {
 # looks at a frame.  A scenario's insns_modes are run only when
 # instructions are counted (--insns): the same capture from each hook, to
 # tell what the hook costs from what kcap's own code does.
-MODES = ("none", "kcap", "tcpdump", "kcapng")
+MODES = ("none", "kcap", "tcpdump")
 
 
 def modes(sc):
-    if "modes" in sc:
-        m = sc["modes"]
-    else:
-        m = MODES if sc.get("pcapng") else MODES[:3]
+    m = sc.get("modes", MODES)
     if INSNS:
         m = tuple(m) + sc.get("insns_modes", ())
     return m

@@ -5,8 +5,8 @@
 bench/plot.py RESULTS.json --out FILE.svg
 
 For each scenario, a bar per capture (kcap, tcpdump, and where they were
-measured kcap writing pcapng, kcap from the rx_handler hook, and the
-netfilter hooks of a session that captures nothing): what the capture added to each frame's time,
+measured kcap writing pcapng, kcap from the tap and rx_handler hooks, and
+the netfilter hooks of a session that captures nothing): what the capture added to each frame's time,
 in microseconds of TCG time, split into the reader's CPU time and the rest
 (the kernel's), medians over the rounds, with the quartiles of the whole as
 an error bar.  Needs Debian's python3-matplotlib (make bench installs it).
@@ -90,7 +90,7 @@ def main():
     fig.suptitle(f"kcap and tcpdump, per frame: the reader's CPU and the kernel's rest\n"
                  f"kernel {res['kernel']}, {res['rounds']} rounds, medians; bars: quartiles of the total",
                  fontsize=10)
-    fig.legend(fontsize=8, ncol=4, loc="lower center")
+    fig.legend(fontsize=8, ncol=5, loc="lower center")
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     fig.savefig(args.out, metadata={"Date": None})
     return 0

@@ -201,6 +201,7 @@ def shared_split(res):
         km, kq3 = k["median"] - shared, k["q3"] - shared
         tm, tq1 = t["median"] - shared, t["q1"] - shared
         if min(km, tm, tq1) <= 0:
+            out[name] = dict(shared_us=shared, clock_us=clock, write_us=write, noise=True)
             continue
         out[name] = dict(clock_us=clock, write_us=write, shared_us=shared,
                          kcap_us=km, kcap_q3_us=kq3, tcpdump_us=tm, tcpdump_q1_us=tq1,
@@ -299,16 +300,23 @@ def split_lines(res):
             "of them for kcap's own code"
             + (" (below zero: the load's noise is larger than what it splits)"
                if min(x['own_us'], x['own_allowed_us']) < 0 else ""))
-    a = next((s for s in res["scenarios"] if s["scenario"] == "A"), None)
-    if a and a.get("kcaptap") and a.get("tcpdump"):
+    for a in res["scenarios"]:
+        if not (a.get("kcaptap") and a.get("tcpdump")):
+            continue
         k, t = a["kcaptap"], a["tcpdump"]
-        lines.append(f"A from the tap hook (where AF_PACKET takes tcpdump's frames; the same "
+        ot = t["overhead"]["median"]
+        ratio = f"{k['overhead']['median'] / ot:.2f}" if ot > 0 else "-"
+        if not no_loss(k):
+            verdict = "frames lost"
+        elif beside(k, t, "overhead", 0.5):
+            verdict = "no loss, within half at the quartiles"
+        else:
+            verdict = "no loss, not within half at the quartiles"
+        lines.append(f"{a['scenario']} from the tap hook (where AF_PACKET takes tcpdump's frames; the same "
                      f"capture otherwise): kcap adds {fig(k['extra_us'])} µs per frame, against "
                      f"{fig(a['kcap']['extra_us'])} from the netfilter hooks; overhead "
-                     f"{fig(k['overhead'], 100, '{:.1f}')} %, ratio "
-                     f"{k['overhead']['median'] / t['overhead']['median']:.2f} to tcpdump's, "
-                     + ("within" if beside(k, t, "overhead", 0.5) else "not within")
-                     + " half at the quartiles")
+                     f"{fig(k['overhead'], 100, '{:.1f}')} %, ratio {ratio} to tcpdump's: "
+                     + verdict)
     sh = shared_split(res)
     if sh:
         x = next(iter(sh.values()))
@@ -317,6 +325,10 @@ def split_lines(res):
                      f"= {x['shared_us']:.2f} µs; then, µs per frame, medians (kcap's upper "
                      "quartile, tcpdump's lower):")
         for name, x in sh.items():
+            if x.get("noise"):
+                lines.append(f"  {name}: not split, a figure is at or below what both pay: "
+                             "the load's noise is larger than what it splits")
+                continue
             lines.append(f"  {name}: kcap {x['kcap_us']:.2f} ({x['kcap_q3_us']:.2f}), tcpdump "
                          f"{x['tcpdump_us']:.2f} ({x['tcpdump_q1_us']:.2f}): overhead ratio "
                          f"{x['ratio']:.2f} ({x['ratio_quartiles']:.2f}), "
