@@ -210,6 +210,11 @@ def shared_split(res):
     return out
 
 
+# How the report's lines name each capture ("mode" in bench/guest.py).
+MODE_NAMES = {"kcapng": "kcap pcapng", "kafka": "kcap Kafka", "kcaprx": "kcap rx_hdl",
+              "kcaptap": "kcap tap", "hookonly": "hooks only"}
+
+
 INSN_TARGETS = (("A", 0.5), ("B", None), ("C", 2 / 3), ("D", 0.5), ("E", 0.5))
 
 
@@ -266,13 +271,11 @@ def insn_lines(res):
         return []
     lines = ["", "instructions the guest executed per frame (exact counts: bench/insn_count.c, "
              "a VM of its own; medians of the rounds): what the capture added = kernel + user"]
-    names = {"kcapng": "kcap pcapng", "kcaprx": "kcap rx_hdl", "kcaptap": "kcap tap",
-             "hookonly": "hooks only"}
     for s in res["insns"]:
         lines.append(f"{s['scenario']}  without capture {s['insns_none']['median']:.0f}")
         for mode in s["modes"][1:]:
             m = s[mode]
-            lines.append(f"{s['scenario']}  {names.get(mode, mode):11} {m['insns']['median']:6.0f} "
+            lines.append(f"{s['scenario']}  {MODE_NAMES.get(mode, mode):11} {m['insns']['median']:6.0f} "
                          f"({m['insns']['min']:.0f}..{m['insns']['max']:.0f}) = "
                          f"{m['insns_kernel']['median']:5.0f} + {m['insns_user']['median']:4.0f}")
     lines.append("the targets' comparisons, counted in instructions:")
@@ -369,8 +372,7 @@ def table(res):
             continue
         for mode in s["modes"][1:]:
             m = s[mode]
-            name = {"kcapng": "kcap pcapng", "kafka": "kcap Kafka", "kcaprx": "kcap rx_hdl",
-                    "kcaptap": "kcap tap", "hookonly": "hooks only"}.get(mode, mode)
+            name = MODE_NAMES.get(mode, mode)
             lines.append(f"{s['scenario']}  {name:11} {fig(m['extra_us']):>18} = "
                          f"{fig(m['reader_us']):>18} + {fig(m['kernel_us']):>19}   "
                          f"kernel CPU measured {fig(m['kernel_cpu_us']):>18}   "
@@ -384,7 +386,7 @@ def table(res):
         lines.append(f"R ({s['accel']}): frames captured per second, the reader on a vCPU of its own")
         for mode in s["modes"][1:]:
             m = s[mode]
-            name = {"kafka": "kcap Kafka"}.get(mode, mode)
+            name = MODE_NAMES.get(mode, mode)
             lines.append(f"R  {name:11} {fig(m['captured_pps'], 1, '{:.0f}'):>24} frames/s, "
                          f"{num(m['written']['median'])} of {num(s['sent'])} at "
                          f"{fig(m['pps'], 1, '{:.0f}')} pps; reader CPU per frame "
@@ -459,10 +461,10 @@ def main():
         res["insns_verdicts"] = [dict(scenario=n, met=m, detail=d)
                                  for n, m, d in insn_verdicts(res)]
     res["targets"] = targets(res)
-    if a_split(res):
-        res["split_a"] = a_split(res)
-    if shared_split(res):
-        res["split_shared"] = shared_split(res)
+    for key, fn in (("split_a", a_split), ("split_shared", shared_split)):
+        sp = fn(res)
+        if sp:
+            res[key] = sp
     with open(args.out, "w") as f:
         json.dump({**res, "targets": [dict(target=t, met=m, detail=d)
                                       for t, m, d in res["targets"]]}, f, indent=1)
