@@ -63,8 +63,14 @@ to its stop, and to its exit) and the drops the tool reports; how
 often the capture process woke up (its voluntary context switches) while
 the load ran; and the guest's system and softirq CPU time over all CPUs
 while the load ran (/proc/stat), a direct measure of the kernel's side.
-Per round, each capture's figures are set against that round's run
-without capture.  FILE gets every run and, per scenario, the median of
+Each capture's run is set against runs without capture just before and
+just after it (timed; counted, against the round's one run without
+capture, whose counts do not move): the host's own speed changes in
+phases of seconds, by as much as half (docs/performance.md), and a
+baseline taken ten seconds earlier can have been taken in another phase.
+The two runs' rates are kept with the capture's run, and how far apart
+they were ("drift") is reported: a run between two that disagree was
+taken while the host changed speed.  FILE gets every run and, per scenario, the median of
 every figure with its spread over the rounds (min, max, quartiles), as
 JSON; progress goes to stdout.
 """
@@ -530,6 +536,26 @@ def one_run(name, sc, mode, load, dev, rnd):
     return run
 
 
+def one_round(name, sc, load, dev, rnd, bracket):
+    """A round of scenario NAME: each mode's run.  With BRACKET, a run
+    without capture first and after each capture's run, each capture's run
+    noting the two around it ("none_slots": their places in the round), and
+    each run its place ("slot"); else one run without capture first."""
+    if not bracket:
+        return [one_run(name, sc, mode, load, dev, rnd) for mode in modes(sc)]
+    runs = []
+    for mode in modes(sc)[1:]:
+        if not runs:
+            runs.append(one_run(name, sc, "none", load, dev, rnd))
+            runs[-1]["slot"] = 0
+        run = one_run(name, sc, mode, load, dev, rnd)
+        after = one_run(name, sc, "none", load, dev, rnd)
+        after["slot"] = runs[-1]["slot"] + 1
+        run["none_slots"] = [runs[-1]["slot"], after["slot"]]
+        runs += [run, after]
+    return runs
+
+
 def kv(line):
     """A line of key=value words (or "key value" pairs), as a dict of
     numbers where they are numbers."""
@@ -597,34 +623,51 @@ def spread(vals):
                 q1=r(q1), q3=r(q3), n=len(vals))
 
 
+def baseline(r, none):
+    """The runs without capture that run R is set against: the two that
+    bracket it, where it has them (timed), else its round's one
+    (counted); None if there is none."""
+    if "none_slots" in r:
+        return [none[r["round"], i] for i in r["none_slots"]]
+    n = none.get((r["round"], 0))
+    return [n] if n else None
+
+
 def per_round(runs, mode):
-    """Each round's figures for MODE, set against that round's run with no
-    capture: overhead, what the capture added per frame (µs), the reader's
-    CPU per frame, the rest (the kernel's), and the guest's kernel CPU per
-    frame added, measured directly."""
-    none = {r["round"]: r for r in runs if r["mode"] == "none"}
+    """Each round's figures for MODE, set against the runs with no capture
+    around it (baseline()): overhead, what the capture added per frame
+    (µs), the reader's CPU per frame, the rest (the kernel's), the guest's
+    kernel CPU per frame added, measured directly, and how far apart the
+    two runs without capture were (drift: the host's speed changing)."""
+    none = {(r["round"], r.get("slot", 0)): r for r in runs if r["mode"] == "none"}
     out = []
     for r in runs:
-        if r["mode"] != mode or r["round"] not in none:
+        base = baseline(r, none) if r["mode"] == mode else None
+        if not base:
             continue
-        n = none[r["round"]]
-        extra = 1e6 / r["pps"] - 1e6 / n["pps"]
+        # The baseline's time per frame: the mean of its runs'.
+        t0 = statistics.fmean(1e6 / n["pps"] for n in base)
+        extra = 1e6 / r["pps"] - t0
+        pps = [n["pps"] for n in base]
         # The reader's CPU until the stop: what it spent while the load
         # ran and draining the rings after it, not its exit, which comes
         # after the load and adds nothing to the load's time.
         reader = 1e6 * r["cpu_run_s"] / r["sent"]
         out.append(dict(
-            overhead=1 - r["pps"] / n["pps"], extra_us=extra, reader_us=reader,
+            overhead=1 - r["pps"] * t0 / 1e6, extra_us=extra, reader_us=reader,
             reader_exit_us=1e6 * r["cpu_load_s"] / r["sent"],
             reader_user_us=1e6 * r["cpu_load_user_s"] / r["sent"],
             reader_sys_us=1e6 * r["cpu_load_sys_s"] / r["sent"],
             kernel_us=extra - reader,
-            kernel_cpu_us=1e6 * (r["kernel_cpu_s"] / r["sent"] - n["kernel_cpu_s"] / n["sent"]),
+            kernel_cpu_us=1e6 * (r["kernel_cpu_s"] / r["sent"]
+                                 - statistics.fmean(n["kernel_cpu_s"] / n["sent"] for n in base)),
+            drift=max(pps) / min(pps) - 1,
             wakeups_per_s=r["wakeups_per_s"], loss=1 - r["written"] / r["sent"]))
         if "insns_kernel" in r:
             # Guest instructions the capture added per frame (--insns).
-            ik = r["insns_kernel"] / r["sent"] - n["insns_kernel"] / n["sent"]
-            iu = r["insns_user"] / r["sent"] - n["insns_user"] / n["sent"]
+            def added(key):
+                return r[key] / r["sent"] - statistics.fmean(n[key] / n["sent"] for n in base)
+            ik, iu = added("insns_kernel"), added("insns_user")
             out[-1].update(insns=ik + iu, insns_kernel=ik, insns_user=iu)
     return out
 
@@ -633,7 +676,7 @@ def summarise(name, sc, runs):
     """Per scenario: each figure's spread over the rounds, per mode."""
     s = dict(scenario=name, title=sc["title"], frame_bytes=sc["size"],
              filter=" ".join(sc["filter"]) or None, modes=list(modes(sc)),
-             rounds=sum(r["mode"] == "none" for r in runs))
+             rounds=len({r["round"] for r in runs}))
     s["sent"] = statistics.median(r["sent"] for r in runs if r["mode"] == "none")
     s["pps_none"] = spread(r["pps"] for r in runs if r["mode"] == "none")
     s["insns_none"] = spread((r["insns_kernel"] + r["insns_user"]) / r["sent"]
@@ -649,7 +692,8 @@ def summarise(name, sc, runs):
                  all_written=all(r["written"] == r["sent"] for r in mine))
         for key in ("overhead", "extra_us", "reader_us", "reader_exit_us", "reader_user_us",
                     "reader_sys_us", "kernel_us",
-                    "kernel_cpu_us", "wakeups_per_s", "insns", "insns_kernel", "insns_user"):
+                    "kernel_cpu_us", "drift", "wakeups_per_s", "insns", "insns_kernel",
+                    "insns_user"):
             m[key] = spread(x.get(key) for x in rounds)
         # Loss means something only where every frame was to be written.
         m["loss"] = (None if sc["filter"] or mode == "hookonly"
@@ -748,8 +792,7 @@ def main():
         # (Instruction counts need no more rounds: they are exact.)
         factor = 1 if args.insns else sc.get("rounds_factor", 1)
         for rnd in range(1, args.rounds * factor + 1):
-            for mode in modes(sc):
-                runs.append(one_run(name, sc, mode, load, dev, rnd))
+            runs += one_round(name, sc, load, dev, rnd, bracket=not args.insns)
         results["runs"] += runs
         results["scenarios"].append(summarise(name, sc, runs))
         with open(args.out, "w") as f:

@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 """Put make bench's measurements together: bench/results.json and a table.
 
-bench/report.py VM.json [VM-R.json] [VM-I.json] [WRITER.json] --out bench/results.json
+bench/report.py VM.json [VM-R.json] [VM-I.json] [WRITER.json]
+                [--host-speed BEFORE.txt [--host-speed AFTER.txt]] --out bench/results.json
 bench/report.py --show bench/results.json
 
 VM.json is bench/guest.py's, WRITER.json bench/writer-bench.sh's; scenario
 R's VM.json (a VM of its own) adds its scenario, which keeps its accel;
-the instruction counts' VM.json (I: guest.py --insns) goes into "insns".  The
+the instruction counts' VM.json (I: guest.py --insns) goes into "insns";
+each --host-speed is bench/host-speed's output (before the VMs, after
+them): how steady the host's own CPUs were, against which every time
+figure here moves (docs/performance.md).  The
 targets are reported, met or missed, with the figures that decide them;
 nothing here fails because a target was missed.
 
@@ -19,6 +23,7 @@ overhead at its third quartile at most half of tcpdump's at its first).
 
 import argparse
 import json
+import statistics
 import sys
 
 
@@ -347,6 +352,59 @@ def rounds_apart(res):
     return f" ({', '.join(apart)})" if apart else ""
 
 
+def host_speed(path, when):
+    """bench/host-speed's output at PATH: per CPU, its chunks' times over
+    their median (min, quartiles, max), and the slowest over the fastest."""
+    cpus = {}
+    for line in open(path):
+        f = line.split()
+        if len(f) < 6 or f[0] != "cpu" or f[4] != "ms":
+            sys.exit(f"bench/report.py: {path}: not bench/host-speed's output: {line.strip()!r}")
+        ms = sorted(float(x) for x in f[5:])
+        med = statistics.median(ms)
+        q1, _, q3 = statistics.quantiles(ms, n=4, method="inclusive") if len(ms) > 1 else ms * 3
+        cpus[f[1]] = dict(chunks=len(ms), median_ms=round(med, 2), min=round(ms[0] / med, 3),
+                          q1=round(q1 / med, 3), q3=round(q3 / med, 3),
+                          max=round(ms[-1] / med, 3), slowest_fastest=round(ms[-1] / ms[0], 3))
+    return dict(when=when, cpus=cpus)
+
+
+def host_speed_lines(res):
+    """The host's own speed beside the load's rate alone, which moves with it."""
+    hs = res.get("host_speed")
+    if not hs:
+        return []
+    lines = ["", "the host's own speed (bench/host-speed: the same work in 0.1 s chunks on each "
+             "host CPU in turn; each chunk's time over the median, min q1..q3 max, slowest/fastest):"]
+    for h in hs:
+        lines.append(f"  {h['when']} the VMs: " + "; ".join(
+            f"cpu {c} {x['min']:.2f} {x['q1']:.2f}..{x['q3']:.2f} {x['max']:.2f}, "
+            f"{x['slowest_fastest']:.2f}" for c, x in h["cpus"].items()))
+    loads = [f"{s['scenario']} {s['pps_none']['max'] / s['pps_none']['min']:.2f}"
+             for s in res["scenarios"] if s.get("pps_none") and s["pps_none"]["min"]]
+    if loads:
+        lines.append("  the load alone, with nothing else changed, its fastest run over its "
+                     "slowest: " + ", ".join(loads))
+    return lines
+
+
+def drift_lines(res):
+    """How far apart the two runs without capture around each capture's
+    run were (bench/guest.py: the host's own speed changing), per
+    scenario and capture: median (max)."""
+    rows = []
+    for s in res["scenarios"]:
+        figs = [f"{MODE_NAMES.get(m, m).strip()} {pct(s[m]['drift']['median'])} "
+                f"({pct(s[m]['drift']['max'])})"
+                for m in s["modes"][1:] if s[m].get("drift")]
+        if figs:
+            rows.append(f"{s['scenario']}  " + ", ".join(figs))
+    if not rows:
+        return []
+    return ["the load alone, in the runs just before and just after each capture's run "
+            "(each capture is set against both): how far apart, median (max)"] + rows
+
+
 def table(res):
     lines = [f"kcap bench: kernel {res['kernel']}, {res.get('cpus', '?')} vCPUs ({res.get('accel', 'tcg').upper()}), "
              f"{res['rounds']} rounds{rounds_apart(res)} of {res.get('count', '?')} packets per load thread, "
@@ -379,6 +437,7 @@ def table(res):
                          f"wake-ups/s {fig(m['wakeups_per_s'], 1, '{:.0f}')}"
                          + (f"   delivered {num(m['written']['median'])} of {num(s['sent'])}"
                             if mode == "kafka" else ""))
+    lines += drift_lines(res)
     for s in res["scenarios"]:
         if s["scenario"] != "R":
             continue
@@ -397,6 +456,7 @@ def table(res):
     lines.append("")
     for s in res["scenarios"]:
         lines.append(f"{s['scenario']}: {s['title']}")
+    lines += host_speed_lines(res)
     lines += split_lines(res)
     lines += insn_lines(res)
     w = res.get("writer")
@@ -425,6 +485,8 @@ def main():
     ap.add_argument("files", nargs="*", metavar="VM.json|WRITER.json")
     ap.add_argument("--out", metavar="FILE")
     ap.add_argument("--show", metavar="RESULTS.json")
+    ap.add_argument("--host-speed", action="append", default=[], metavar="FILE",
+                    help="bench/host-speed's output: before the VMs, then after them")
     args = ap.parse_args()
     if args.show:
         res = json.load(open(args.show))
@@ -442,6 +504,8 @@ def main():
             insns = d
         else:
             vms.append(d)
+    if len(args.host_speed) > 2:
+        ap.error("--host-speed: at most two, before the VMs and after them")
     if not (vms or insns) or not args.out:
         ap.error("a VM.json and --out are needed")
     base = vms[0] if vms else {**insns, "scenarios": []}
@@ -454,6 +518,9 @@ def main():
         res["runs"] += [{**r, "accel": vm.get("accel", "tcg")} for r in vm["runs"]]
     if writer:
         res["writer"] = writer
+    if args.host_speed:
+        res["host_speed"] = [host_speed(p, w) for p, w in
+                             zip(args.host_speed, ("before", "after"))]
     if insns:
         # Kept apart: its timings are of a slower VM, its counts exact.
         res["insns"] = insns["scenarios"]
