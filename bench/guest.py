@@ -68,9 +68,9 @@ just after it (timed; counted, against the round's one run without
 capture, whose counts do not move): the host's own speed changes in
 phases of seconds, by as much as half (docs/performance.md), and a
 baseline taken ten seconds earlier can have been taken in another phase.
-The two runs' rates are kept with the capture's run, and how far apart
-they were ("drift") is reported: a run between two that disagree was
-taken while the host changed speed.  FILE gets every run and, per scenario, the median of
+Each capture's run notes which two they were ("none_slots"), and how far
+apart their rates were ("drift") is reported: a run between two that
+disagree was taken while the host changed speed.  FILE gets every run and, per scenario, the median of
 every figure with its spread over the rounds (min, max, quartiles), as
 JSON; progress goes to stdout.
 """
@@ -538,9 +538,10 @@ def one_run(name, sc, mode, load, dev, rnd):
 
 def one_round(name, sc, load, dev, rnd, bracket):
     """A round of scenario NAME: each mode's run.  With BRACKET, a run
-    without capture first and after each capture's run, each capture's run
-    noting the two around it ("none_slots": their places in the round), and
-    each run its place ("slot"); else one run without capture first."""
+    without capture first and after each capture's run, numbered in the
+    round ("slot": 0, 1, ...), and each capture's run noting the two just
+    before and after it ("none_slots"); else one run without capture
+    first."""
     if not bracket:
         return [one_run(name, sc, mode, load, dev, rnd) for mode in modes(sc)]
     runs = []
@@ -661,7 +662,7 @@ def per_round(runs, mode):
             kernel_us=extra - reader,
             kernel_cpu_us=1e6 * (r["kernel_cpu_s"] / r["sent"]
                                  - statistics.fmean(n["kernel_cpu_s"] / n["sent"] for n in base)),
-            drift=max(pps) / min(pps) - 1,
+            drift=max(pps) / min(pps) - 1 if len(pps) > 1 else None,
             wakeups_per_s=r["wakeups_per_s"], loss=1 - r["written"] / r["sent"]))
         if "insns_kernel" in r:
             # Guest instructions the capture added per frame (--insns).

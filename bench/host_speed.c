@@ -10,10 +10,10 @@
  *
  *	host-speed [SECONDS]
  *
- * Runs SECONDS (default 20, at most 3600) and prints, per CPU, one line
- * "cpu C chunks N ms T0 T1 ..." (each chunk's milliseconds, in order), and
- * exits 0; one line on stderr and exit 1 if a CPU cannot be had, 2 on a
- * bad SECONDS.
+ * Runs SECONDS (default 20, at most 3600) on every CPU it may run on, and
+ * prints, per CPU, one line "cpu C chunks N ms T0 T1 ..." (each chunk's
+ * milliseconds, in order), and exits 0; one line on stderr and exit 1 if
+ * a CPU cannot be had or memory is short, 2 on a bad SECONDS.
  */
 
 #define _GNU_SOURCE
@@ -28,7 +28,7 @@
 
 #define WORDS		(8u << 20)	/* 32 MiB of uint32_t */
 #define CHUNK_STEPS	600000L	/* about 0.1 s on these machines */
-#define MAX_CHUNKS	100000
+#define MAX_CHUNKS	200000	/* over all CPUs: 0.1 s each, 5 ms at the least */
 
 static volatile uint64_t sink;
 
@@ -58,12 +58,11 @@ static double chunk(const uint32_t *buf, uint64_t seed)
 
 int main(int argc, char **argv)
 {
-	static double ms[2][MAX_CHUNKS / 2];
-	unsigned long secs = 20, n[2] = { 0, 0 }, i;
-	int cpus[2], ncpu = 0, c;
+	unsigned long secs = 20, max, i, j, *n;
+	int *cpus, ncpu = 0, c;
+	double end, *ms;
 	cpu_set_t set;
 	uint32_t *buf;
-	double end;
 	char *e;
 
 	if (argc > 2 || (argc == 2 && (errno = 0, secs = strtoul(argv[1], &e, 10),
@@ -75,19 +74,23 @@ int main(int argc, char **argv)
 		perror("host-speed: sched_getaffinity");
 		return 1;
 	}
-	/* The first two CPUs it may run on: the machines make bench knows. */
-	for (c = 0; c < CPU_SETSIZE && ncpu < 2; c++)
-		if (CPU_ISSET(c, &set))
-			cpus[ncpu++] = c;
+	cpus = calloc((size_t)CPU_COUNT(&set) + 1, sizeof(*cpus));
+	n = calloc((size_t)CPU_COUNT(&set) + 1, sizeof(*n));
 	buf = malloc(WORDS * sizeof(*buf));
-	if (!buf) {
-		fprintf(stderr, "host-speed: no memory for 32 MiB\n");
+	ms = malloc(MAX_CHUNKS * sizeof(*ms));
+	if (!cpus || !n || !buf || !ms) {
+		fprintf(stderr, "host-speed: out of memory (it needs 34 MiB)\n");
 		return 1;
 	}
+	for (c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			cpus[ncpu++] = c;
+	/* Each CPU's chunks, in turn: chunk i is CPU i % ncpu's. */
+	max = MAX_CHUNKS / (unsigned long)ncpu * (unsigned long)ncpu;
 	for (i = 0; i < WORDS; i++)
 		buf[i] = (uint32_t)(i * 2654435761u);
 	end = now() + (double)secs;
-	for (i = 0; now() < end && n[i % ncpu] < MAX_CHUNKS / 2; i++) {
+	for (i = 0; i < max && (i % (unsigned long)ncpu || now() < end); i++) {
 		c = (int)(i % (unsigned long)ncpu);
 		CPU_ZERO(&set);
 		CPU_SET(cpus[c], &set);
@@ -96,14 +99,18 @@ int main(int argc, char **argv)
 				cpus[c], strerror(errno));
 			return 1;
 		}
-		ms[c][n[c]++] = 1e3 * chunk(buf, i);
+		ms[i] = 1e3 * chunk(buf, i);
+		n[c]++;
 	}
 	for (c = 0; c < ncpu; c++) {
 		printf("cpu %d chunks %lu ms", cpus[c], n[c]);
-		for (i = 0; i < n[c]; i++)
-			printf(" %.2f", ms[c][i]);
+		for (j = 0; j < n[c]; j++)
+			printf(" %.2f", ms[j * (unsigned long)ncpu + (unsigned long)c]);
 		printf("\n");
 	}
+	free(ms);
 	free(buf);
+	free(n);
+	free(cpus);
 	return 0;
 }

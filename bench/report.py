@@ -358,9 +358,11 @@ def host_speed(path, when):
     cpus = {}
     for line in open(path):
         f = line.split()
-        if len(f) < 6 or f[0] != "cpu" or f[4] != "ms":
+        if len(f) < 5 or f[0] != "cpu" or f[2] != "chunks" or f[4] != "ms":
             sys.exit(f"bench/report.py: {path}: not bench/host-speed's output: {line.strip()!r}")
         ms = sorted(float(x) for x in f[5:])
+        if not ms:
+            continue
         med = statistics.median(ms)
         q1, _, q3 = statistics.quantiles(ms, n=4, method="inclusive") if len(ms) > 1 else ms * 3
         cpus[f[1]] = dict(chunks=len(ms), median_ms=round(med, 2), min=round(ms[0] / med, 3),
@@ -486,7 +488,8 @@ def main():
     ap.add_argument("--out", metavar="FILE")
     ap.add_argument("--show", metavar="RESULTS.json")
     ap.add_argument("--host-speed", action="append", default=[], metavar="FILE",
-                    help="bench/host-speed's output: before the VMs, then after them")
+                    help="bench/host-speed's output: before the VMs, then after them "
+                    "(an empty FILE: not measured)")
     args = ap.parse_args()
     if args.show:
         res = json.load(open(args.show))
@@ -519,8 +522,9 @@ def main():
     if writer:
         res["writer"] = writer
     if args.host_speed:
-        res["host_speed"] = [host_speed(p, w) for p, w in
-                             zip(args.host_speed, ("before", "after"))]
+        res["host_speed"] = [h for h in (host_speed(p, w) for p, w in
+                                         zip(args.host_speed, ("before", "after")))
+                             if h["cpus"]]
     if insns:
         # Kept apart: its timings are of a slower VM, its counts exact.
         res["insns"] = insns["scenarios"]
