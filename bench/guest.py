@@ -70,9 +70,9 @@ phases of seconds, by as much as half (docs/performance.md), and a
 baseline taken ten seconds earlier can have been taken in another phase.
 Each capture's run notes which two they were ("none_slots"), and how far
 apart their rates were ("drift") is reported: a run between two that
-disagree was taken while the host changed speed.  FILE gets every run and, per scenario, the median of
-every figure with its spread over the rounds (min, max, quartiles), as
-JSON; progress goes to stdout.
+disagree was taken while the host changed speed.  FILE gets every run
+and, per scenario, the median of every figure with its spread over the
+rounds (min, max, quartiles), as JSON; progress goes to stdout.
 """
 
 import argparse
@@ -544,11 +544,9 @@ def one_round(name, sc, load, dev, rnd, bracket):
     first."""
     if not bracket:
         return [one_run(name, sc, mode, load, dev, rnd) for mode in modes(sc)]
-    runs = []
+    runs = [one_run(name, sc, "none", load, dev, rnd)]
+    runs[0]["slot"] = 0
     for mode in modes(sc)[1:]:
-        if not runs:
-            runs.append(one_run(name, sc, "none", load, dev, rnd))
-            runs[-1]["slot"] = 0
         run = one_run(name, sc, mode, load, dev, rnd)
         after = one_run(name, sc, "none", load, dev, rnd)
         after["slot"] = runs[-1]["slot"] + 1
@@ -646,6 +644,11 @@ def per_round(runs, mode):
         base = baseline(r, none) if r["mode"] == mode else None
         if not base:
             continue
+        def added(key):
+            """What the capture added per frame to KEY: its run's, less
+            the mean of its baseline's."""
+            return r[key] / r["sent"] - statistics.fmean(n[key] / n["sent"] for n in base)
+
         # The baseline's time per frame: the mean of its runs'.
         t0 = statistics.fmean(1e6 / n["pps"] for n in base)
         extra = 1e6 / r["pps"] - t0
@@ -660,14 +663,11 @@ def per_round(runs, mode):
             reader_user_us=1e6 * r["cpu_load_user_s"] / r["sent"],
             reader_sys_us=1e6 * r["cpu_load_sys_s"] / r["sent"],
             kernel_us=extra - reader,
-            kernel_cpu_us=1e6 * (r["kernel_cpu_s"] / r["sent"]
-                                 - statistics.fmean(n["kernel_cpu_s"] / n["sent"] for n in base)),
+            kernel_cpu_us=1e6 * added("kernel_cpu_s"),
             drift=max(pps) / min(pps) - 1 if len(pps) > 1 else None,
             wakeups_per_s=r["wakeups_per_s"], loss=1 - r["written"] / r["sent"]))
         if "insns_kernel" in r:
             # Guest instructions the capture added per frame (--insns).
-            def added(key):
-                return r[key] / r["sent"] - statistics.fmean(n[key] / n["sent"] for n in base)
             ik, iu = added("insns_kernel"), added("insns_user")
             out[-1].update(insns=ik + iu, insns_kernel=ik, insns_user=iu)
     return out

@@ -396,7 +396,7 @@ def drift_lines(res):
     scenario and capture: median (max)."""
     rows = []
     for s in res["scenarios"]:
-        figs = [f"{MODE_NAMES.get(m, m).strip()} {pct(s[m]['drift']['median'])} "
+        figs = [f"{MODE_NAMES.get(m, m)} {pct(s[m]['drift']['median'])} "
                 f"({pct(s[m]['drift']['max'])})"
                 for m in s["modes"][1:] if s[m].get("drift")]
         if figs:
