@@ -84,6 +84,8 @@ static long kcap_bind(struct file *file, struct kcap_bind __user *ubind)
 		err = -EPROTO;		/* records it would misread */
 	if (!err) {
 		s->has_reader = true;	/* taken while the answer is written */
+		s->reader_batch = b.flags & KCAP_BIND_F_BATCH;
+		WRITE_ONCE(s->reader_due, 0);
 		refcount_inc(&s->refcnt);
 	}
 	rtnl_unlock();
@@ -146,21 +148,42 @@ static int kcap_chrdev_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * The bytes a ring must hold for poll() to report POLLIN: any record, or
+ * for a batching reader (KCAP_BIND_F_BATCH) the wake mark, unless the wake
+ * timer found records waiting since this was last asked (a reader that
+ * saw none then takes them when it is next told of records), or the
+ * session no longer takes frames and what is left is to be drained.
+ */
+static u32 kcap_poll_mark(struct kcap_session *s)
+{
+	if (!s->reader_batch || READ_ONCE(s->state) != KCAP_STATE_ATTACHED ||
+	    xchg(&s->reader_due, 0))
+		return 1;
+	return s->wake_bytes;
+}
+
 static __poll_t kcap_chrdev_poll(struct file *file, poll_table *wait)
 {
 	struct kcap_session *s = READ_ONCE(file->private_data);
 	__poll_t mask = 0;
+	u32 mark;
 
 	if (!s)
 		return EPOLLERR;
 	poll_wait(file, &s->wq, wait);
-	if (kcap_rings_pending(s))
+	mark = kcap_poll_mark(s);
+	if (kcap_rings_pending(s, mark))
 		return EPOLLIN | EPOLLRDNORM;
-	if (READ_ONCE(s->state) != KCAP_STATE_ATTACHED)
+	if (READ_ONCE(s->state) != KCAP_STATE_ATTACHED) {
+		/* Detached since the mark was taken: drain, then hang up. */
+		if (kcap_rings_pending(s, 1))
+			return EPOLLIN | EPOLLRDNORM;
 		return EPOLLHUP;
+	}
 	kcap_reader_arm(s);
 	/* A frame may have landed before the producers saw the flag. */
-	if (kcap_rings_pending(s))
+	if (kcap_rings_pending(s, mark))
 		mask = EPOLLIN | EPOLLRDNORM;
 	return mask;
 }

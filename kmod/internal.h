@@ -182,7 +182,10 @@ struct kcap_stats {
  * @nr_rings: one per CPU id below nr_cpu_ids, the possible CPUs' and
  *	those of any holes between them, which no frame reaches.
  * @has_reader: a file is bound to the session (one at a time).
+ * @reader_batch: the reader bound with KCAP_BIND_F_BATCH.
  * @reader_waiting: the reader sleeps in poll() and wants a wakeup.
+ * @reader_due: the wake timer found records waiting: a batching reader's
+ *	poll() reports them, however few (chrdev.c).
  * @wake_bytes: pending bytes in a ring that wake a sleeping reader.
  * @wq: where the reader sleeps.
  * @wake_timer: wakes the reader for data that did not reach @wake_bytes.
@@ -226,7 +229,9 @@ struct kcap_session {
 	u32			nr_rings;
 
 	bool			has_reader;
+	bool			reader_batch;
 	int			reader_waiting;
+	int			reader_due;
 	u32			wake_bytes;
 	wait_queue_head_t	wq;
 	struct timer_list	wake_timer;
@@ -309,7 +314,7 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 int kcap_rings_alloc(struct kcap_session *s, u32 ring_size);
 void kcap_rings_free(struct kcap_session *s);
 void kcap_readers_wake(struct kcap_session *s);
-bool kcap_rings_pending(struct kcap_session *s);
+bool kcap_rings_pending(struct kcap_session *s, u32 bytes);
 void kcap_reader_arm(struct kcap_session *s);
 void kcap_reader_disarm(struct kcap_session *s);
 

@@ -46,9 +46,11 @@ static void kcap_wake_timer_fn(struct timer_list *t)
 
 	if (!READ_ONCE(s->reader_waiting))
 		return;
-	if (kcap_rings_pending(s) || READ_ONCE(s->state) != KCAP_STATE_ATTACHED)
+	if (kcap_rings_pending(s, 1) ||
+	    READ_ONCE(s->state) != KCAP_STATE_ATTACHED) {
+		WRITE_ONCE(s->reader_due, 1);	/* before the wakeup's barrier */
 		kcap_readers_wake(s);
-	else
+	} else
 		mod_timer(&s->wake_timer,
 			  jiffies + msecs_to_jiffies(KCAP_WAKE_PERIOD_MS));
 }
@@ -122,18 +124,20 @@ void kcap_rings_free(struct kcap_session *s)
 }
 
 /*
- * Whether any ring holds records the reader has not consumed: the kernel's
- * own head against the reader's tail, never the head in the control page,
- * which the reader can write.
+ * Whether any ring holds @bytes (at least 1) the reader has not consumed:
+ * the kernel's own head against the reader's tail, never the head in the
+ * control page, which the reader can write.  (A tail past the head, which
+ * only a reader that writes garbage makes, counts as a ring that holds
+ * much: such a reader is woken, not left asleep.)
  */
-bool kcap_rings_pending(struct kcap_session *s)
+bool kcap_rings_pending(struct kcap_session *s, u32 bytes)
 {
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
 		const struct kcap_ring *r = &per_cpu_ptr(s->pcpu, cpu)->ring;
 
-		if (READ_ONCE(r->head) != READ_ONCE(r->ctrl->tail))
+		if (READ_ONCE(r->head) - READ_ONCE(r->ctrl->tail) >= bytes)
 			return true;
 	}
 	return false;

@@ -1012,7 +1012,9 @@ int kcap_reader_open(struct kcap_reader **r, uint32_t session_id,
  * out the oldest of the rings' next frames.  (A frame that a CPU publishes
  * late can come after a newer one of another CPU.)  The space of the frames
  * read is given back to the kernel in batches, and all of it before the
- * call waits.
+ * call waits.  A waiting call is woken in batches too: when a ring is a
+ * quarter full, or when frames have waited up to KCAP_WAKEUP_MAX_MS (or at
+ * @timeout_ms, if that comes first: it returns what the rings hold then).
  *
  * Return: KCAP_READ_PACKET with *@pkt filled; KCAP_READ_NONE if no frame
  * came (after the timeout, or before it on a spurious wakeup); KCAP_READ_HUP once the session is
@@ -1025,7 +1027,10 @@ int kcap_reader_next(struct kcap_reader *r, struct kcap_packet *pkt,
 
 /**
  * kcap_reader_fd() - the reader's file descriptor, to poll() in an event
- * loop: POLLIN when a ring holds frames, POLLHUP when the session is gone.
+ * loop: POLLIN when a ring holds frames, batched (a quarter of a ring, or
+ * frames that have waited up to KCAP_WAKEUP_MAX_MS: KCAP_BIND_F_BATCH),
+ * POLLHUP when the session is gone.  A loop whose own timeout comes first
+ * should take what the rings hold then too.
  * @r: an open reader.
  *
  * Return: the descriptor, which stays the reader's.

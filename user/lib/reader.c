@@ -100,12 +100,17 @@ static int kcap_reader_error(struct kcap_error *e, int err, int step,
 int kcap_reader_open(struct kcap_reader **rp, uint32_t session_id,
 		     struct kcap_error *e)
 {
+	/*
+	 * Batched poll(): told of records a quarter ring or up to
+	 * KCAP_WAKEUP_MAX_MS at a time, not each time one is there, as a
+	 * reader on a CPU of its own would be, at any rate.
+	 */
 	struct kcap_bind bind = {
 		.id = session_id,
-		.flags = KCAP_BIND_F_RING_FORMAT,
+		.flags = KCAP_BIND_F_RING_FORMAT | KCAP_BIND_F_BATCH,
 	};
 	struct kcap_reader *r;
-	int err, step = 0;
+	int err, ret, step = 0;
 
 	*rp = NULL;
 	kcap_error_clear(e);
@@ -120,7 +125,13 @@ int kcap_reader_open(struct kcap_reader **rp, uint32_t session_id,
 		goto fail;
 	}
 	step = 1;
-	if (ioctl(r->fd, KCAP_IOC_BIND, &bind) < 0) {
+	ret = ioctl(r->fd, KCAP_IOC_BIND, &bind);
+	if (ret < 0 && errno == EINVAL) {
+		/* A module from before KCAP_BIND_F_BATCH: poll() as it has it. */
+		bind.flags = KCAP_BIND_F_RING_FORMAT;
+		ret = ioctl(r->fd, KCAP_IOC_BIND, &bind);
+	}
+	if (ret < 0) {
 		err = -errno;
 		goto fail;
 	}
@@ -258,13 +269,14 @@ int kcap_reader_next(struct kcap_reader *r, struct kcap_packet *pkt,
 	ret = poll(&pfd, 1, timeout_ms);
 	if (ret < 0)
 		return -errno;
-	if (!ret)
-		return KCAP_READ_NONE;
-	ret = kcap_reader_polled(r, pfd.revents);
+	ret = kcap_reader_polled(r, ret ? pfd.revents : 0);
 	if (ret)
 		return ret;
 
-	/* The frames published before the hangup come first. */
+	/*
+	 * The frames published before the hangup come first; after a
+	 * timeout, those too few yet for a batched poll() to report.
+	 */
 	ret = kcap_reader_take(r, pkt);
 	if (ret)
 		return ret < 0 ? ret : KCAP_READ_PACKET;

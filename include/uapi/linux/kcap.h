@@ -389,13 +389,22 @@ enum kcap_stats_attr {
  * session is detached or destroyed.  Wakeups are batched: at a high packet
  * rate a sleeping reader is woken when a ring is a quarter full, and a lone
  * record wakes it within KCAP_WAKEUP_MAX_MS.
+ *
+ * A reader that binds with KCAP_BIND_F_BATCH has its poll() batched the
+ * same way, as TPACKET_V3 retires whole blocks: POLLIN once a ring is a
+ * quarter full, or once records have waited for up to KCAP_WAKEUP_MAX_MS,
+ * not as soon as one is there.  A reader that keeps up with the kernel on
+ * a CPU of its own then takes records by the thousand, not a few at a
+ * time.  It should take what the rings hold when poll() times out too.
+ * POLLHUP is reported as before, once the rings are empty.
  */
 
 #define KCAP_WAKEUP_MAX_MS	20
 
 /* KCAP_IOC_BIND flags. */
 #define KCAP_BIND_F_RING_FORMAT	(1U << 0)	/* ring_format is read */
-#define KCAP_BIND_F_ALL		KCAP_BIND_F_RING_FORMAT
+#define KCAP_BIND_F_BATCH	(1U << 1)	/* poll() batched, see above */
+#define KCAP_BIND_F_ALL		(KCAP_BIND_F_RING_FORMAT | KCAP_BIND_F_BATCH)
 
 /**
  * struct kcap_bind - argument of KCAP_IOC_BIND.
