@@ -364,13 +364,19 @@ static void test_merge(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(sp[0].n, 50);
 	assert_int_equal(sp[0].len, 50 * rec_len(s->fmt, 10));
+	assert_true(s->rs.drained);	/* every record handed out */
 	check_span(s, &sp[0], &k);
-	/* Not consumed: the same again. */
+	/* Not consumed: the same again; stopped by a limit, not drained. */
+	assert_int_equal(kcap_rings_spans(&s->rs, sp, 1, 10, UINT64_MAX), 1);
+	assert_int_equal(sp[0].n, 10);
+	assert_false(s->rs.drained);
 	assert_int_equal(kcap_rings_spans(&s->rs, sp, 1, UINT64_MAX,
 					  UINT64_MAX), 1);
 	assert_int_equal(sp[0].n, 50);
+	assert_true(s->rs.drained);
 	kcap_rings_spans_used(&s->rs);
 	assert_int_equal(kcap_rings_spans(&s->rs, sp, 1, 1, 1), 0);
+	assert_true(s->rs.drained);
 	psynth_close(s);
 	}
 	free(s);

@@ -403,6 +403,18 @@ void kcap_capture_spans_used(struct kcap_capture *c)
 	kcap_reader_spans_used(c->src[0].r);
 }
 
+bool kcap_capture_drained(const struct kcap_capture *c)
+{
+	return kcap_reader_drained(c->src[0].r);
+}
+
+int kcap_capture_poll(struct kcap_capture *c, int timeout_ms)
+{
+	int ret = kcap_capture_wait(c, timeout_ms);
+
+	return ret < 0 ? ret : 0;
+}
+
 unsigned int kcap_capture_nr(const struct kcap_capture *c)
 {
 	return c->nr;

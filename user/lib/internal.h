@@ -125,6 +125,9 @@ int kcap_reader_spans(struct kcap_reader *r, struct kcap_span *spans,
 		      uint32_t caplen_max, uint8_t *stage, uint8_t *stage_end);
 void kcap_reader_spans_used(struct kcap_reader *r);
 
+/* Whether the last kcap_reader_spans() left the rings empty (ring.h). */
+bool kcap_reader_drained(const struct kcap_reader *r);
+
 /* capture.c */
 
 /*
@@ -145,6 +148,19 @@ int kcap_capture_spans(struct kcap_capture *c, struct kcap_span *spans,
 		       unsigned int max, uint64_t max_recs, uint64_t max_bytes,
 		       uint32_t caplen_max, uint8_t *stage, uint8_t *stage_end);
 void kcap_capture_spans_used(struct kcap_capture *c);
+
+/* kcap_reader_drained() of a capture of one session. */
+bool kcap_capture_drained(const struct kcap_capture *c);
+
+/*
+ * Wait until a source has frames to take, as poll() on its reader says:
+ * batched (KCAP_BIND_F_BATCH), so not for the few records that came since
+ * the rings were last read, but for a batch of them or for what has
+ * waited its bound.  0 when told of frames, on a hangup (noted for
+ * kcap_capture_next()) or at @timeout_ms; -EINTR on kcap_capture_wake() or
+ * a signal; another negative errno.  Nothing is taken.
+ */
+int kcap_capture_poll(struct kcap_capture *c, int timeout_ms);
 
 /* The ring format of session @i's rings, as its reader bound them. */
 uint8_t kcap_capture_ring_format(const struct kcap_capture *c, unsigned int i);

@@ -207,6 +207,11 @@ int kcap_reader_spans(struct kcap_reader *r, struct kcap_span *spans,
 	return n;
 }
 
+bool kcap_reader_drained(const struct kcap_reader *r)
+{
+	return r->rings.drained;
+}
+
 void kcap_reader_spans_used(struct kcap_reader *r)
 {
 	kcap_rings_spans_used(&r->rings);

@@ -773,11 +773,33 @@ static bool kcap_record_quiet(struct kcap_record *r)
 	return true;
 }
 
+/*
+ * How long the step that began at @start may wait, in *@wait (-1: without
+ * limit): until a stop of time is due, within its @timeout_ms.  False if
+ * its time is up.
+ */
+static bool kcap_record_wait_ms(struct kcap_record *r, uint64_t start,
+				int timeout_ms, int *wait)
+{
+	uint64_t now = kcap_now_ms();
+	int64_t left;
+
+	*wait = kcap_record_wait(&r->cfg, &r->at, now);
+	if (timeout_ms < 0)
+		return true;
+	left = (int64_t)start + timeout_ms - (int64_t)now;
+	if (left <= 0)
+		return false;
+	if (*wait < 0 || left < *wait)
+		*wait = (int)left;
+	return true;
+}
+
 int kcap_record_step(struct kcap_record *r, int timeout_ms)
 {
 	const struct kcap_rec *const *recs;
 	const struct kcap_rings_pos *pos;
-	uint64_t now, start = kcap_now_ms();
+	uint64_t start = kcap_now_ms();
 	struct kcap_packet pkt;
 	unsigned int n;
 	int ret, wait;
@@ -792,7 +814,28 @@ int kcap_record_step(struct kcap_record *r, int timeout_ms)
 				if (timeout_ms >= 0 &&
 				    r->now_ms - start >= (uint64_t)timeout_ms)
 					return 0;
-				continue;
+				if (!kcap_capture_drained(r->cap))
+					continue;
+				/*
+				 * The rings ran dry: out with what is
+				 * buffered, then wait for a batch (poll() is
+				 * batched: a quarter ring, or what has waited
+				 * its bound), not take the few records that
+				 * came meanwhile, a few at a time, as a reader
+				 * with a CPU of its own would, never sleeping.
+				 */
+				if (!kcap_record_quiet(r))
+					break;
+				if (!kcap_record_wait_ms(r, start, timeout_ms,
+							 &wait))
+					return 0;
+				ret = kcap_capture_poll(r->cap, wait);
+				r->clock_left = 0;	/* it waited */
+				if (ret == -EINTR)
+					return 0;	/* as below */
+				if (!ret)
+					continue;
+				goto failed;
 			}
 			/* A stop of time, decided before a frame was taken. */
 			if (r->p.why != KCAP_RECORD_RUNNING)
@@ -817,17 +860,8 @@ int kcap_record_step(struct kcap_record *r, int timeout_ms)
 			if (!kcap_record_quiet(r))
 				break;
 			/* Until a stop of time is due: no wake-up before. */
-			now = kcap_now_ms();
-			wait = kcap_record_wait(&r->cfg, &r->at, now);
-			if (timeout_ms >= 0) {
-				int64_t left = (int64_t)start + timeout_ms -
-					       (int64_t)now;
-
-				if (left <= 0)
-					return 0;
-				if (wait < 0 || left < wait)
-					wait = (int)left;
-			}
+			if (!kcap_record_wait_ms(r, start, timeout_ms, &wait))
+				return 0;
 			ret = kcap_capture_next(r->cap, &pkt, wait);
 			r->clock_left = 0;	/* it may have waited */
 			if (ret == KCAP_READ_NONE)
@@ -848,6 +882,7 @@ int kcap_record_step(struct kcap_record *r, int timeout_ms)
 		}
 		if (ret == -EINTR)
 			return 0;	/* a signal: the caller looks */
+failed:
 		kcap_error_set(&r->err, ret, KCAP_ERROR_SYSTEM,
 			       "reading the rings: %s",
 			       ret == -EBADMSG ? "corrupt record" :

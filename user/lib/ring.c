@@ -1220,6 +1220,7 @@ int kcap_rings_spans(struct kcap_rings *rs, struct kcap_span *spans,
 		rs->cur[x].key = kcap_span_key(rs->cur[x].p, frac_ns);
 		act[k++] = x;
 	}
+	rs->drained = !k;
 	if (!k) {
 		kcap_rings_release(rs);
 		return 0;
@@ -1325,6 +1326,7 @@ ended:
 		if (!k)
 			break;
 	}
+	rs->drained = !k;
 	if (n)
 		return (int)n;	/* an error is for the next call */
 	return why == KCAP_SPAN_LIMIT ? -ENOSPC : -EBADMSG;

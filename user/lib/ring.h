@@ -84,6 +84,11 @@ struct kcap_rings {
 	 */
 	uint32_t		caplen_max;
 	/*
+	 * The last kcap_rings_spans() left every ring empty, as its last
+	 * look at each one's head found it: not stopped by a limit.
+	 */
+	bool			drained;
+	/*
 	 * Each packet of the last batch's ring; past last_n, slack for
 	 * stores of four at a time.
 	 */
