@@ -106,7 +106,7 @@ SCENARIOS = {
     "A": dict(title="ingress, 60-byte frames, capture everything",
               load="pktgen", size=60, threads=1, filter=[],
               modes=("none", "kcap", "tcpdump", "kcapng", "kcaptap"),
-              insns_modes=("kcaprx", "hookonly"),
+              insns_modes=("kcaprx", "hookonly"), paired=("kcap", "kcapng", "tcpdump"),
               rounds_factor=2),
     "B": dict(title="ingress, filter rejects everything (udp port 7, traffic to 9)",
               load="pktgen", size=60, threads=1, filter=["udp", "port", "7"],
@@ -127,7 +127,7 @@ SCENARIOS = {
               modes=("none", "kcap", "kafka")),
     "R": dict(title="K's load, 4 times as long, the reader on a vCPU of its own (MTTCG): frames captured per second",
               load="pktgen", size=60, threads=1, filter=[], count_factor=4,
-              modes=("none", "kcap", "kafka"),
+              modes=("none", "kcap", "kafka"), paired=("kcap", "kcapng", "tcpdump"),
               rounds_factor=2),
 }
 # kcapng: kcap -F pcapng; kcaprx: kcap --hook rx_handler; kcaptap: kcap
@@ -135,7 +135,9 @@ SCENARIOS = {
 # netfilter hooks' own cost, which any capture from them pays before it
 # looks at a frame.  A scenario's insns_modes are run only when
 # instructions are counted (--insns): the same capture from each hook, to
-# tell what the hook costs from what kcap's own code does.
+# tell what the hook costs from what kcap's own code does.  A scenario's
+# paired captures also run side by side, once a round when timed: the
+# readers run "readers" (readers_run()).
 MODES = ("none", "kcap", "tcpdump")
 
 
@@ -348,22 +350,30 @@ class Capture:
                 return int(line.split()[1])
         raise RuntimeError("no voluntary_ctxt_switches in /proc/PID/status")
 
-    def stop(self, at_end=None):
-        """(CPU seconds, stderr) once the file has stopped growing (to
-        Kafka: once the capture has stopped using CPU); AT_END() is called
-        then, before anything else."""
-        # tcpdump retires a ring block after its 1 s timeout: wait longer.
-        wait_still(self.cpu if self.mock else
-                   lambda: os.path.getsize(self.path) if os.path.exists(self.path) else 0)
-        if at_end:
-            at_end()
-        # Before the stop: the reader's CPU time so far, and its user and
-        # system time.  What comes after (deleting the session, unmapping
-        # the rings, the exit) is a fixed cost, after the load, as the
-        # start is before it.
+    def size(self):
+        """The file's size so far (0 before it is there)."""
+        return os.path.getsize(self.path) if os.path.exists(self.path) else 0
+
+    def snapshot(self):
+        """Before the stop: the reader's CPU time so far, and its user and
+        system time.  What comes after (deleting the session, unmapping
+        the rings, the exit) is a fixed cost, after the load, as the start
+        is before it."""
         self.threads_end = self.thread_ns()
         self.ns_end = sum(self.threads_end.values())
         self.split_end = self.cpu_split()
+
+    def stop(self, at_end=None, still=False):
+        """(CPU seconds, stderr) once the file has stopped growing (to
+        Kafka: once the capture has stopped using CPU); AT_END() is called
+        then, before anything else.  With STILL, the caller has waited for
+        that and taken snapshot() itself."""
+        if not still:
+            # tcpdump retires a ring block after its 1 s timeout: wait longer.
+            wait_still(self.cpu if self.mock else self.size)
+            if at_end:
+                at_end()
+            self.snapshot()
         self.p.send_signal(signal.SIGINT)
         rest = self.p.stderr.read()
         _, status, ru = os.wait4(self.p.pid, 0)
@@ -536,6 +546,61 @@ def one_run(name, sc, mode, load, dev, rnd):
     return run
 
 
+def readers_run(name, sc, load, dev, rnd):
+    """Scenario NAME's paired captures side by side: each on DEV at once,
+    all pinned to the same CPU, reading the same frames; each reader's CPU
+    time (exact, per thread) from the load's start until every file has
+    stopped growing, read at the same moment for all.  Whatever the host's
+    speed does during the run, it does to all of them alike, which it does
+    not to captures in runs of their own: the ratio of two readers' CPU
+    times here is what the reader target compares."""
+    caps = {}
+    try:
+        for tool in sc["paired"]:
+            path = f"{TMP}/bench-{name}-readers-{tool}.pcap"
+            if os.path.exists(path):
+                os.unlink(path)
+            caps[tool] = Capture(tool, dev, sc["filter"], path)
+        ns0 = {t: sum(c.thread_ns().values()) for t, c in caps.items()}
+        split0 = {t: c.cpu_split() for t, c in caps.items()}
+        wake0 = {t: c.wakeups() for t, c in caps.items()}
+        k0, t0 = kernel_cpu(), time.monotonic()
+        sent, pps = load.run()
+        k1, t1 = kernel_cpu(), time.monotonic()
+        wakeups = {t: c.wakeups() - wake0[t] for t, c in caps.items()}
+        wait_still(lambda: sum(c.size() for c in caps.values()))
+        for c in caps.values():
+            c.snapshot()
+        readers = {}
+        for t, c in caps.items():
+            _, err = c.stop(still=True)
+            readers[t] = dict(written=frames_in(c.path), dropped=dropped(err),
+                              cpu_run_s=round((c.ns_end - ns0[t]) / 1e9, 6),
+                              cpu_load_user_s=round(c.split_end[0] - split0[t][0], 3),
+                              cpu_load_sys_s=round(c.split_end[1] - split0[t][1], 3),
+                              wakeups_per_s=round(wakeups[t] / (t1 - t0), 1))
+            os.unlink(c.path)
+    finally:
+        for c in caps.values():
+            if c.p.poll() is None:
+                c.p.kill()
+                c.p.wait()
+    written = min(r["written"] for r in readers.values())
+    print(f"  {name} round {rnd} readers  {pps:9d} pps  sent {sent}  "
+          + ", ".join(f"{t} written {r['written']} cpu {r['cpu_run_s']:.3f} s"
+                      for t, r in readers.items()), flush=True)
+    return dict(scenario=name, mode="readers", round=rnd, sent=sent, pps=pps,
+                load_s=round(t1 - t0, 3), kernel_cpu_s=round(k1 - k0, 3),
+                written=written, readers=readers)
+
+
+def timed_modes(sc):
+    """The captures of a timed round: the scenario's, then its readers side
+    by side if it has paired captures (counts need no pairing: they are
+    exact)."""
+    return tuple(modes(sc)[1:]) + (("readers",) if sc.get("paired") and not INSNS else ())
+
+
 def one_round(name, sc, load, dev, rnd, bracket):
     """A round of scenario NAME: each mode's run.  With BRACKET, a run
     without capture first and after each capture's run, numbered in the
@@ -546,8 +611,9 @@ def one_round(name, sc, load, dev, rnd, bracket):
         return [one_run(name, sc, mode, load, dev, rnd) for mode in modes(sc)]
     runs = [one_run(name, sc, "none", load, dev, rnd)]
     runs[0]["slot"] = 0
-    for mode in modes(sc)[1:]:
-        run = one_run(name, sc, mode, load, dev, rnd)
+    for mode in timed_modes(sc):
+        run = (readers_run(name, sc, load, dev, rnd) if mode == "readers"
+               else one_run(name, sc, mode, load, dev, rnd))
         after = one_run(name, sc, "none", load, dev, rnd)
         after["slot"] = runs[-1]["slot"] + 1
         run["none_slots"] = [runs[-1]["slot"], after["slot"]]
@@ -706,7 +772,36 @@ def summarise(name, sc, runs):
                 t: spread(1e6 * r["cpu_threads_s"].get(t, 0) / r["written"]
                           for r in mine if r["written"]) for t in threads}
         s[mode] = m
+    paired = readers_summary(sc, runs)
+    if paired:
+        s["readers"] = paired
     return s
+
+
+def readers_summary(sc, runs):
+    """The readers side by side (readers_run()), over the rounds: each
+    one's CPU per frame, user and system time, wake-ups and frames
+    written, and each kcap reader's CPU over tcpdump's in the same run
+    (its spread is the spread of that ratio); None without such runs."""
+    rr = [r for r in runs if r["mode"] == "readers"]
+    if not rr:
+        return None
+    out = dict(tools=list(sc["paired"]), rounds=len(rr),
+               all_written=all(x["written"] == r["sent"] for r in rr
+                               for x in r["readers"].values()))
+    for t in sc["paired"]:
+        out[t] = dict(reader_us=spread(1e6 * r["readers"][t]["cpu_run_s"] / r["sent"] for r in rr),
+                      reader_user_us=spread(1e6 * r["readers"][t]["cpu_load_user_s"] / r["sent"]
+                                            for r in rr),
+                      reader_sys_us=spread(1e6 * r["readers"][t]["cpu_load_sys_s"] / r["sent"]
+                                           for r in rr),
+                      wakeups_per_s=spread(r["readers"][t]["wakeups_per_s"] for r in rr),
+                      written=spread(r["readers"][t]["written"] for r in rr))
+        if t != "tcpdump" and "tcpdump" in sc["paired"]:
+            out[t]["over_tcpdump"] = spread(
+                r["readers"][t]["cpu_run_s"] / r["readers"]["tcpdump"]["cpu_run_s"]
+                for r in rr if r["readers"]["tcpdump"]["cpu_run_s"] > 0)
+    return out
 
 
 def profile(args):
