@@ -158,7 +158,7 @@ static int kcap_chrdev_mmap(struct file *file, struct vm_area_struct *vma)
 static u32 kcap_poll_mark(struct kcap_session *s)
 {
 	if (!s->reader_batch || READ_ONCE(s->state) != KCAP_STATE_ATTACHED ||
-	    xchg(&s->reader_due, 0))
+	    (READ_ONCE(s->reader_due) && xchg(&s->reader_due, 0)))
 		return 1;
 	return s->wake_bytes;
 }

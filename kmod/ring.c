@@ -50,9 +50,10 @@ static void kcap_wake_timer_fn(struct timer_list *t)
 	    READ_ONCE(s->state) != KCAP_STATE_ATTACHED) {
 		WRITE_ONCE(s->reader_due, 1);	/* before the wakeup's barrier */
 		kcap_readers_wake(s);
-	} else
+	} else {
 		mod_timer(&s->wake_timer,
 			  jiffies + msecs_to_jiffies(KCAP_WAKE_PERIOD_MS));
+	}
 }
 
 /* The bytes a record of format @fmt takes besides its frame's, at most. */

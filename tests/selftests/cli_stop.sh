@@ -13,7 +13,7 @@ require_kcap_loaded
 setup_tmpdir
 
 ktap_print_header
-ktap_plan 14
+ktap_plan 15
 
 setup_veth_ns ns
 dmesg_mark
@@ -38,6 +38,15 @@ ktap_check "-a packets:7 stops at 7 frames, exit 0 (got $(pcap_frames "$tmp/p.pc
 size=$(stat -c %s "$tmp/f.pcap")
 ktap_check "-a filesize:10 stops before 10000 bytes: 9 frames, $size bytes, exit 0 (got $(pcap_frames "$tmp/f.pcap"), exit $rc3)" \
 	test "$(pcap_frames "$tmp/f.pcap")" = 9 -a "$size" = $((24 + 9 * 1016)) -a $rc3 = 0
+
+# -c 6 with exactly 6 frames and nothing after: the sixth also empties the
+# rings, and the capture stops there by itself, not at the next frame.
+capture_bg -n "$ns" "$tmp/c6.err" capture -i va -Q in -c 6 -w "$tmp/c6.pcap"
+p4=$!
+udp_flood --iface vb --count 6 --size 200
+finish $p4 15 >"$tmp/c6.fin"; rc4=$?
+ktap_check "-c 6 with exactly 6 frames stops by itself at 6, exit 0 (got $(pcap_frames "$tmp/c6.pcap"), exit $rc4$(sed 's/^# /, /' "$tmp/c6.fin"))" \
+	test "$(pcap_frames "$tmp/c6.pcap")" = 6 -a $rc4 = 0 -a ! -s "$tmp/c6.fin"
 ktap_check "the three files are valid" sh -c "$(declare -f pcap_valid); pcap_valid $tmp/c.pcap && pcap_valid $tmp/p.pcap && pcap_valid $tmp/f.pcap"
 
 # -a duration:2 without traffic: about 2 s, exit 0.

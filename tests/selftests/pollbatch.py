@@ -5,7 +5,7 @@
   pollbatch.py --ifname IF --peer PEER CASE
 
 Knows only include/uapi/linux/kcap.h: creates a session of pcap records on
-IF (direction in, a ring of 64 KiB, so a wake mark of 16 KiB), binds it,
+IF (a ring of 64 KiB, so a wake mark of 16 KiB), binds it,
 maps its rings, and sends 200-byte frames into IF from PEER (its veth
 peer) through a packet socket, pinned to CPU 0, so that they all land in
 CPU 0's ring.  Nothing polls before the case says so: the wake timer is

@@ -814,6 +814,9 @@ int kcap_record_step(struct kcap_record *r, int timeout_ms)
 				if (timeout_ms >= 0 &&
 				    r->now_ms - start >= (uint64_t)timeout_ms)
 					return 0;
+				/* A stop the frames decided (-c, a failure). */
+				if (r->p.why != KCAP_RECORD_RUNNING)
+					break;
 				if (!kcap_capture_drained(r->cap))
 					continue;
 				/*

@@ -1203,6 +1203,7 @@ int kcap_rings_spans(struct kcap_rings *rs, struct kcap_span *spans,
 	uint32_t got;
 	int ret, why = KCAP_SPAN_CORRUPT;
 
+	rs->drained = false;
 	if (!max)
 		return -ENOSPC;
 	if (max > KCAP_SPANS_MAX)
