@@ -150,14 +150,14 @@ static int kcap_chrdev_mmap(struct file *file, struct vm_area_struct *vma)
 
 /*
  * The bytes a ring must hold for poll() to report POLLIN: any record, or
- * for a batching reader (KCAP_BIND_F_BATCH) the wake mark, unless the wake
- * timer found records waiting since this was last asked (a reader that
- * saw none then takes them when it is next told of records), or the
- * session no longer takes frames and what is left is to be drained.
+ * for a batching reader (KCAP_BIND_F_BATCH) of an @attached session the
+ * wake mark, unless the wake timer found records waiting since this was
+ * last asked (a reader that saw none then takes them when it is next told
+ * of records).  A session that no longer takes frames is drained.
  */
-static u32 kcap_poll_mark(struct kcap_session *s)
+static u32 kcap_poll_mark(struct kcap_session *s, bool attached)
 {
-	if (!s->reader_batch || READ_ONCE(s->state) != KCAP_STATE_ATTACHED ||
+	if (!s->reader_batch || !attached ||
 	    (READ_ONCE(s->reader_due) && xchg(&s->reader_due, 0)))
 		return 1;
 	return s->wake_bytes;
@@ -167,20 +167,19 @@ static __poll_t kcap_chrdev_poll(struct file *file, poll_table *wait)
 {
 	struct kcap_session *s = READ_ONCE(file->private_data);
 	__poll_t mask = 0;
+	bool attached;
 	u32 mark;
 
 	if (!s)
 		return EPOLLERR;
 	poll_wait(file, &s->wq, wait);
-	mark = kcap_poll_mark(s);
+	/* (a detach after this look wakes the queue, and poll() looks again) */
+	attached = READ_ONCE(s->state) == KCAP_STATE_ATTACHED;
+	mark = kcap_poll_mark(s, attached);
 	if (kcap_rings_pending(s, mark))
 		return EPOLLIN | EPOLLRDNORM;
-	if (READ_ONCE(s->state) != KCAP_STATE_ATTACHED) {
-		/* Detached since the mark was taken: drain, then hang up. */
-		if (kcap_rings_pending(s, 1))
-			return EPOLLIN | EPOLLRDNORM;
+	if (!attached)
 		return EPOLLHUP;
-	}
 	kcap_reader_arm(s);
 	/* A frame may have landed before the producers saw the flag. */
 	if (kcap_rings_pending(s, mark))

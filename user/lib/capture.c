@@ -245,11 +245,8 @@ static struct kcap_source *kcap_capture_oldest(struct kcap_capture *c)
 	return best;
 }
 
-/*
- * Wait for any source, or kcap_capture_wake(): -EINTR, as a signal
- * would.  Note the sources' hangups and errors.
- */
-static int kcap_capture_wait(struct kcap_capture *c, int timeout_ms)
+/* (internal.h) */
+int kcap_capture_poll(struct kcap_capture *c, int timeout_ms)
 {
 	unsigned int i, n = 0;
 	int ret;
@@ -319,7 +316,7 @@ static int kcap_capture_next_one(struct kcap_capture *c,
 		return KCAP_READ_HUP;
 	ret = kcap_reader_next(s->r, pkt, 0);
 	if (ret == KCAP_READ_NONE && timeout_ms) {
-		ret = kcap_capture_wait(c, timeout_ms);
+		ret = kcap_capture_poll(c, timeout_ms);
 		if (!ret)
 			ret = kcap_reader_next(s->r, pkt, 0);
 	}
@@ -351,7 +348,7 @@ int kcap_capture_next(struct kcap_capture *c, struct kcap_packet *pkt,
 	ret = kcap_capture_fill(c);
 	if (!ret && !kcap_capture_oldest(c) && c->hup < 0 && timeout_ms) {
 		/* The frames before a wait are older than those after it. */
-		ret = kcap_capture_wait(c, timeout_ms);
+		ret = kcap_capture_poll(c, timeout_ms);
 		if (!ret)
 			ret = kcap_capture_fill(c);
 	}
@@ -406,13 +403,6 @@ void kcap_capture_spans_used(struct kcap_capture *c)
 bool kcap_capture_drained(const struct kcap_capture *c)
 {
 	return kcap_reader_drained(c->src[0].r);
-}
-
-int kcap_capture_poll(struct kcap_capture *c, int timeout_ms)
-{
-	int ret = kcap_capture_wait(c, timeout_ms);
-
-	return ret < 0 ? ret : 0;
 }
 
 unsigned int kcap_capture_nr(const struct kcap_capture *c)

@@ -158,7 +158,8 @@ bool kcap_capture_drained(const struct kcap_capture *c);
  * the rings were last read, but for a batch of them or for what has
  * waited its bound.  0 when told of frames, on a hangup (noted for
  * kcap_capture_next()) or at @timeout_ms; -EINTR on kcap_capture_wake() or
- * a signal; another negative errno.  Nothing is taken.
+ * a signal; another negative errno (-EIO: a source's POLLERR).  Nothing is
+ * taken.
  */
 int kcap_capture_poll(struct kcap_capture *c, int timeout_ms);
 
