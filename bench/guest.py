@@ -279,7 +279,31 @@ class KafkaMock:
         self.p.wait(timeout=30)
 
 
-class Capture:
+class Reader:
+    """What a run reads of a capture's reader (its subclass gives
+    cpu_split(), thread_ns(), wakeups(), and ns_end and split_end at its
+    stop)."""
+
+    def begin(self):
+        """Just before the load: the reader's CPU time, its user and system
+        time, its threads' and its sleeps so far, which figures() counts
+        from."""
+        self.split0 = self.cpu_split()
+        self.threads0 = self.thread_ns()
+        self.ns0 = sum(self.threads0.values())
+        self.wake0 = self.wakeups()
+
+    def figures(self, wakeups, secs):
+        """The reader's figures of a run, from begin() to snapshot(): CPU
+        until the stop (exact), user and system time (clock ticks), and
+        WAKEUPS sleeps over the load's SECS as a rate."""
+        return dict(cpu_run_s=round((self.ns_end - self.ns0) / 1e9, 6),
+                    cpu_load_user_s=round(self.split_end[0] - self.split0[0], 3),
+                    cpu_load_sys_s=round(self.split_end[1] - self.split0[1], 3),
+                    wakeups_per_s=round(wakeups / secs, 1))
+
+
+class Capture(Reader):
     """kcap capture or tcpdump -w into a tmpfs file, or kcap --kafka."""
 
     def __init__(self, tool, dev, expr, path):
@@ -386,7 +410,7 @@ class Capture:
         return ru.ru_utime + ru.ru_stime, err
 
 
-class HookOnly:
+class HookOnly(Reader):
     """A persistent session on DEV whose direction is off: its netfilter
     hooks are registered and called for every frame, which the session
     lets pass at once; no reader.  What the hooks themselves cost."""
@@ -482,11 +506,8 @@ def one_run(name, sc, mode, load, dev, rnd):
            else Capture(mode, dev, sc["filter"], path))
     if ON_CAPTURE:
         ON_CAPTURE(name, mode)
-    split0 = cap.cpu_split() if cap else (0, 0)
-    cpu0 = sum(split0)
-    threads0 = cap.thread_ns() if cap else {}
-    ns0 = sum(threads0.values())
-    wake0 = cap.wakeups() if cap else 0
+    if cap:
+        cap.begin()
     insns = {}
 
     def insns_end():
@@ -508,7 +529,7 @@ def one_run(name, sc, mode, load, dev, rnd):
     if not cap:
         insns_end()
     if cap:
-        wakeups = cap.wakeups() - wake0
+        wakeups = cap.wakeups() - cap.wake0
         cpu, err = cap.stop(insns_end)
         if mode == "kafka":
             produced, written, failed, kdropped = kafka_summary(err)
@@ -516,7 +537,7 @@ def one_run(name, sc, mode, load, dev, rnd):
             # handing frames to librdkafka, its delivery reports) and
             # librdkafka's own threads (building and sending batches).
             run.update(produced=produced, kafka_failed=failed, kafka_dropped=kdropped,
-                       cpu_threads_s={t: round((ns - threads0.get(t, 0)) / 1e9, 3)
+                       cpu_threads_s={t: round((ns - cap.threads0.get(t, 0)) / 1e9, 3)
                                       for t, ns in sorted(cap.threads_end.items())})
         elif mode == "hookonly":
             written = 0
@@ -529,11 +550,8 @@ def one_run(name, sc, mode, load, dev, rnd):
         # of its frames that made it.
         run.update(written=written, captured_pps=round(pps * written / sent),
                    cpu_s=round(cpu, 3),
-                   cpu_load_s=round(cpu - cpu0, 3), dropped=dropped(err),
-                   cpu_run_s=round((cap.ns_end - ns0) / 1e9, 6),
-                   cpu_load_user_s=round(cap.split_end[0] - split0[0], 3),
-                   cpu_load_sys_s=round(cap.split_end[1] - split0[1], 3),
-                   wakeups_per_s=round(wakeups / (t1 - t0), 1))
+                   cpu_load_s=round(cpu - sum(cap.split0), 3), dropped=dropped(err),
+                   **cap.figures(wakeups, t1 - t0))
         if os.path.exists(path):
             os.unlink(path)
     run.update(insns)
@@ -561,13 +579,12 @@ def readers_run(name, sc, load, dev, rnd):
             if os.path.exists(path):
                 os.unlink(path)
             caps[tool] = Capture(tool, dev, sc["filter"], path)
-        ns0 = {t: sum(c.thread_ns().values()) for t, c in caps.items()}
-        split0 = {t: c.cpu_split() for t, c in caps.items()}
-        wake0 = {t: c.wakeups() for t, c in caps.items()}
+        for c in caps.values():
+            c.begin()
         k0, t0 = kernel_cpu(), time.monotonic()
         sent, pps = load.run()
         k1, t1 = kernel_cpu(), time.monotonic()
-        wakeups = {t: c.wakeups() - wake0[t] for t, c in caps.items()}
+        wakeups = {t: c.wakeups() - c.wake0 for t, c in caps.items()}
         wait_still(lambda: sum(c.size() for c in caps.values()))
         for c in caps.values():
             c.snapshot()
@@ -575,10 +592,7 @@ def readers_run(name, sc, load, dev, rnd):
         for t, c in caps.items():
             _, err = c.stop(still=True)
             readers[t] = dict(written=frames_in(c.path), dropped=dropped(err),
-                              cpu_run_s=round((c.ns_end - ns0[t]) / 1e9, 6),
-                              cpu_load_user_s=round(c.split_end[0] - split0[t][0], 3),
-                              cpu_load_sys_s=round(c.split_end[1] - split0[t][1], 3),
-                              wakeups_per_s=round(wakeups[t] / (t1 - t0), 1))
+                              **c.figures(wakeups[t], t1 - t0))
             os.unlink(c.path)
     finally:
         for c in caps.values():
