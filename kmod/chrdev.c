@@ -85,7 +85,6 @@ static long kcap_bind(struct file *file, struct kcap_bind __user *ubind)
 	if (!err) {
 		s->has_reader = true;	/* taken while the answer is written */
 		s->reader_batch = b.flags & KCAP_BIND_F_BATCH;
-		WRITE_ONCE(s->reader_due, 0);
 		refcount_inc(&s->refcnt);
 	}
 	rtnl_unlock();
@@ -149,18 +148,16 @@ static int kcap_chrdev_mmap(struct file *file, struct vm_area_struct *vma)
 }
 
 /*
- * The bytes a ring must hold for poll() to report POLLIN: any record, or
- * for a batching reader (KCAP_BIND_F_BATCH) of an @attached session the
- * wake mark, unless the wake timer found records waiting since this was
- * last asked (a reader that saw none then takes them when it is next told
- * of records).  A session that no longer takes frames is drained.
+ * Whether poll() reports POLLIN: a ring holds any record, or for a batching
+ * reader (KCAP_BIND_F_BATCH) of an @attached session, a ring holds the wake
+ * mark or records the wake timer found waiting.  A session that no longer
+ * takes frames is drained.
  */
-static u32 kcap_poll_mark(struct kcap_session *s, bool attached)
+static bool kcap_poll_ready(struct kcap_session *s, bool attached)
 {
-	if (!s->reader_batch || !attached ||
-	    (READ_ONCE(s->reader_due) && xchg(&s->reader_due, 0)))
-		return 1;
-	return s->wake_bytes;
+	if (!s->reader_batch || !attached)
+		return kcap_rings_pending(s, 1);
+	return kcap_rings_pending(s, s->wake_bytes) || kcap_rings_due(s);
 }
 
 static __poll_t kcap_chrdev_poll(struct file *file, poll_table *wait)
@@ -168,21 +165,22 @@ static __poll_t kcap_chrdev_poll(struct file *file, poll_table *wait)
 	struct kcap_session *s = READ_ONCE(file->private_data);
 	__poll_t mask = 0;
 	bool attached;
-	u32 mark;
 
 	if (!s)
 		return EPOLLERR;
 	poll_wait(file, &s->wq, wait);
-	/* (a detach after this look wakes the queue, and poll() looks again) */
-	attached = READ_ONCE(s->state) == KCAP_STATE_ATTACHED;
-	mark = kcap_poll_mark(s, attached);
-	if (kcap_rings_pending(s, mark))
+	/*
+	 * A detach after this look wakes the queue, and poll() looks again;
+	 * one before it is seen with every head the last frame left.
+	 */
+	attached = smp_load_acquire(&s->state) == KCAP_STATE_ATTACHED;
+	if (kcap_poll_ready(s, attached))
 		return EPOLLIN | EPOLLRDNORM;
 	if (!attached)
 		return EPOLLHUP;
 	kcap_reader_arm(s);
 	/* A frame may have landed before the producers saw the flag. */
-	if (kcap_rings_pending(s, mark))
+	if (kcap_poll_ready(s, attached))
 		mask = EPOLLIN | EPOLLRDNORM;
 	return mask;
 }

@@ -487,7 +487,8 @@ static void __kcap_hooks_detach(struct kcap_session *s, bool event)
 	strscpy(s->ifname, dev->name, sizeof(s->ifname));
 	s->dev = NULL;
 	dev_put(dev);
-	WRITE_ONCE(s->state, KCAP_STATE_DETACHED);
+	/* after every frame's head: poll() reads the state with acquire */
+	smp_store_release(&s->state, KCAP_STATE_DETACHED);
 	/* The reader sees POLLHUP once it has drained the rings. */
 	WRITE_ONCE(s->reader_waiting, 0);
 	wake_up_interruptible(&s->wq);
@@ -507,7 +508,8 @@ void kcap_hooks_detach(struct kcap_session *s)
 		kcap_ports_del(s);
 		/* Frames already in a hook finish before the session may go. */
 		synchronize_net();
-		WRITE_ONCE(s->state, KCAP_STATE_DETACHED);
+		/* after every frame's head, as above */
+		smp_store_release(&s->state, KCAP_STATE_DETACHED);
 		return;
 	}
 	__kcap_hooks_detach(s, false);

@@ -103,11 +103,15 @@ struct kcap_settings_req {
  * @data: the data area shared with the reader.
  * @head: the producer's own copy of the head: never read back from
  *	memory the reader can write.
+ * @due: the head at which the wake timer last found records waiting;
+ *	a batching reader is told of them until its tail reaches it
+ *	(kcap_rings_due()).
  */
 struct kcap_ring {
 	struct kcap_ring_ctrl	*ctrl;
 	u8			*data;
 	u32			head;
+	u32			due;
 };
 
 /*
@@ -184,8 +188,6 @@ struct kcap_stats {
  * @has_reader: a file is bound to the session (one at a time).
  * @reader_batch: the reader bound with KCAP_BIND_F_BATCH.
  * @reader_waiting: the reader sleeps in poll() and wants a wakeup.
- * @reader_due: the wake timer found records waiting: a batching reader's
- *	poll() reports them, however few (chrdev.c).
  * @wake_bytes: pending bytes in a ring that wake a sleeping reader.
  * @wq: where the reader sleeps.
  * @wake_timer: wakes the reader for data that did not reach @wake_bytes.
@@ -231,7 +233,6 @@ struct kcap_session {
 	bool			has_reader;
 	bool			reader_batch;
 	int			reader_waiting;
-	int			reader_due;
 	u32			wake_bytes;
 	wait_queue_head_t	wq;
 	struct timer_list	wake_timer;
@@ -315,6 +316,7 @@ int kcap_rings_alloc(struct kcap_session *s, u32 ring_size);
 void kcap_rings_free(struct kcap_session *s);
 void kcap_readers_wake(struct kcap_session *s);
 bool kcap_rings_pending(struct kcap_session *s, u32 bytes);
+bool kcap_rings_due(struct kcap_session *s);
 void kcap_reader_arm(struct kcap_session *s);
 void kcap_reader_disarm(struct kcap_session *s);
 

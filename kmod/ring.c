@@ -40,20 +40,41 @@ void kcap_readers_wake(struct kcap_session *s)
 		wake_up_interruptible_poll(&s->wq, EPOLLIN | EPOLLRDNORM);
 }
 
+/*
+ * Note, in each ring that holds records, the head that makes them due: a
+ * batching reader's poll() reports them until it has consumed that far.
+ * Return: whether any ring holds records.
+ */
+static bool kcap_rings_mark_due(struct kcap_session *s)
+{
+	bool found = false;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct kcap_ring *r = &per_cpu_ptr(s->pcpu, cpu)->ring;
+		u32 head = READ_ONCE(r->head);
+
+		if (head != READ_ONCE(r->ctrl->tail)) {
+			WRITE_ONCE(r->due, head);
+			found = true;
+		}
+	}
+	return found;
+}
+
 static void kcap_wake_timer_fn(struct timer_list *t)
 {
 	struct kcap_session *s = timer_container_of(s, t, wake_timer);
 
 	if (!READ_ONCE(s->reader_waiting))
 		return;
-	if (kcap_rings_pending(s, 1) ||
-	    READ_ONCE(s->state) != KCAP_STATE_ATTACHED) {
-		WRITE_ONCE(s->reader_due, 1);	/* before the wakeup's barrier */
+	/* (the marks are written before the wakeup's barrier) */
+	if (kcap_rings_mark_due(s) ||
+	    READ_ONCE(s->state) != KCAP_STATE_ATTACHED)
 		kcap_readers_wake(s);
-	} else {
+	else
 		mod_timer(&s->wake_timer,
 			  jiffies + msecs_to_jiffies(KCAP_WAKE_PERIOD_MS));
-	}
 }
 
 /* The bytes a record of format @fmt takes besides its frame's, at most. */
@@ -139,6 +160,29 @@ bool kcap_rings_pending(struct kcap_session *s, u32 bytes)
 		const struct kcap_ring *r = &per_cpu_ptr(s->pcpu, cpu)->ring;
 
 		if (READ_ONCE(r->head) - READ_ONCE(r->ctrl->tail) >= bytes)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether any ring holds records the wake timer found waiting, which the
+ * reader has not consumed: its tail is 1 to ring_size bytes short of the
+ * head noted as due.  Reading has no side effect, so every poll() of the
+ * file reports them, however it is polled.  (A note left far behind comes
+ * into that window again once the counters have wrapped, after 4 GiB more
+ * through the ring; for as long as the reader stays in it, its poll()
+ * reports what it holds early, as without KCAP_BIND_F_BATCH.)
+ */
+bool kcap_rings_due(struct kcap_session *s)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct kcap_ring *r = &per_cpu_ptr(s->pcpu, cpu)->ring;
+
+		if (READ_ONCE(r->due) - READ_ONCE(r->ctrl->tail) - 1 <
+		    s->ring_size)
 			return true;
 	}
 	return false;

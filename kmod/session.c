@@ -438,7 +438,7 @@ void kcap_session_destroy(struct kcap_session *s)
 		kcap_hooks_detach(s);
 	else
 		synchronize_net();	/* for walkers of the list under RCU */
-	WRITE_ONCE(s->state, 0);
+	smp_store_release(&s->state, 0);	/* as in kcap_hooks_detach() */
 	WRITE_ONCE(s->reader_waiting, 0);
 	wake_up_interruptible(&s->wq);
 	kcap_session_put(s);

@@ -5,9 +5,11 @@
 # header, not libkcap).  A reader that binds without KCAP_BIND_F_BATCH is
 # told of a frame as soon as it is there, as before the flag.  A reader
 # that binds with it is told of records once a ring is a quarter full, or
-# once they have waited for the wake timer, within KCAP_WAKEUP_MAX_MS: so
-# a reader that keeps up with the kernel on a CPU of its own takes them in
-# batches, as TPACKET_V3's reader takes retired blocks.  A deleted
+# once they have waited for the wake timer, within KCAP_WAKEUP_MAX_MS, and
+# poll() keeps telling it of them until it has read them (a level, which
+# any number of poll()s and epoll files see alike): so a reader that keeps
+# up with the kernel on a CPU of its own takes them in batches, as
+# TPACKET_V3's reader takes retired blocks.  A deleted
 # session's last records are reported before its hangup, and a flag the
 # ABI does not define is refused.
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +17,7 @@
 require_cmd ip python3
 require_kcap_loaded
 
-cases=(plain below mark hup flags)
+cases=(plain below level mark hup flags)
 
 ktap_print_header
 ktap_plan $((${#cases[@]} + 1))

@@ -17,6 +17,11 @@ not running, and what poll() reports comes from the rings alone.
           once (below the mark); a poll() that waits is woken for it
           within KCAP_WAKEUP_MAX_MS (checked against 200 ms here: the
           clock of an emulated machine), and the record is the frame
+  level   a batching reader: one frame, and a poll() that waits is woken
+          for it; poll() reports it again, and again, until the record is
+          read (poll() has no side effect, and an epoll file reports it
+          too); after it is read, poll() reports nothing, nor for a second
+          frame, below the mark and not yet found by the timer
   mark    a batching reader: 99 frames (21384 bytes of records), past the
           mark, and poll() reports POLLIN at once, for records the frames
   hup     a batching reader: one frame, then the session is deleted:
@@ -154,6 +159,37 @@ def below(args):
             f"(at most {WAKEUP_MAX_MS}; {SLACK_MS} allowed), the record the frame")
 
 
+def level(args):
+    c = Case(args, BIND_F_BATCH)
+    c.send(1)
+    ev, ms = c.poll(5000)
+    if not pollin(ev):
+        raise Fail(f"a batching reader: poll() gave {ev:#x} after {ms:.0f} ms for a frame waiting, not POLLIN")
+    again = [c.poll(0)[0] for _ in range(3)]
+    if not all(pollin(e) for e in again):
+        raise Fail(f"a batching reader, told of a frame it has not read: the next poll()s gave "
+                   f"{', '.join(f'{e:#x}' for e in again)}, not POLLIN each time")
+    ep = select.epoll()
+    ep.register(c.fd, select.EPOLLIN)
+    got = ep.poll(0)
+    if not got or not got[0][1] & select.EPOLLIN:
+        raise Fail(f"a batching reader, told of a frame it has not read: epoll gave {got}, not EPOLLIN")
+    recs = c.read()
+    if recs != [(FRAME, FRAME, c.sent[0])]:
+        raise Fail(f"the rings held {len(recs)} records, not the one frame sent, whole")
+    ev, _ = c.poll(0)
+    if ev:
+        raise Fail(f"a batching reader, its record read: poll() gave {ev:#x}, not nothing")
+    c.send(1)
+    ev, _ = c.poll(0)
+    if pollin(ev):
+        raise Fail("a batching reader: poll() reported POLLIN at once for a second frame, "
+                   "below the mark and not yet found by the timer")
+    ep.close()
+    return (f"one frame: POLLIN after {ms:.0f} ms of waiting, then POLLIN from three poll()s "
+            f"and an epoll until it was read; nothing after, nor at once for a second frame")
+
+
 def mark(args):
     c = Case(args, BIND_F_BATCH)
     n = RING // 4 // REC + 24
@@ -195,7 +231,7 @@ def flags(args):
     raise Fail("KCAP_IOC_BIND took an undefined flag")
 
 
-CASES = {"plain": plain, "below": below, "mark": mark, "hup": hup, "flags": flags}
+CASES = {"plain": plain, "below": below, "level": level, "mark": mark, "hup": hup, "flags": flags}
 
 
 def main():

@@ -396,10 +396,10 @@ enum kcap_stats_attr {
  * not as soon as one is there.  A reader that keeps up with the kernel on
  * a CPU of its own then takes records by the thousand, not a few at a
  * time.  It should take what the rings hold when poll() times out too.
- * The timer's finding is reported once, by the next poll() of the file:
- * such a reader polls its file from one place, not also through an epoll
- * file that is itself polled.  POLLHUP is reported as before, once the
- * rings are empty.
+ * Records the timer found waiting are reported by every poll() of the
+ * file until the reader has consumed them: poll() has no side effect, and
+ * the file may be polled from more than one place, epoll included.
+ * POLLHUP is reported as before, once the rings are empty.
  */
 
 #define KCAP_WAKEUP_MAX_MS	20
