@@ -26,10 +26,15 @@
 #include "compat.h"
 #include "internal.h"
 
-/* A lone record reaches a sleeping reader within this (plus a tick). */
-#define KCAP_WAKE_PERIOD_MS	10
+/*
+ * The wake timer's period, in jiffies: the whole of KCAP_WAKEUP_MAX_MS
+ * less the tick by which the timer may run late (16 ms at HZ=250), so that
+ * a batching reader is woken as seldom as the bound allows.
+ */
+#define KCAP_WAKE_PERIOD	(KCAP_WAKEUP_MAX_MS * HZ / 1000 - 1)
 
-static_assert(KCAP_WAKE_PERIOD_MS + 1000 / HZ <= KCAP_WAKEUP_MAX_MS);
+static_assert(KCAP_WAKE_PERIOD >= 1);
+static_assert((KCAP_WAKE_PERIOD + 1) * 1000 / HZ <= KCAP_WAKEUP_MAX_MS);
 static_assert(sizeof(struct kcap_ring_ctrl) <= PAGE_SIZE);
 static_assert(sizeof(struct kcap_rec) % KCAP_REC_ALIGN == 0);
 
@@ -73,8 +78,7 @@ static void kcap_wake_timer_fn(struct timer_list *t)
 	    READ_ONCE(s->state) != KCAP_STATE_ATTACHED)
 		kcap_readers_wake(s);
 	else
-		mod_timer(&s->wake_timer,
-			  jiffies + msecs_to_jiffies(KCAP_WAKE_PERIOD_MS));
+		mod_timer(&s->wake_timer, jiffies + KCAP_WAKE_PERIOD);
 }
 
 /* The bytes a record of format @fmt takes besides its frame's, at most. */
@@ -197,8 +201,7 @@ void kcap_reader_arm(struct kcap_session *s)
 	WRITE_ONCE(s->reader_waiting, 1);
 	smp_mb();	/* the flag before the caller's second look at the rings */
 	if (!timer_pending(&s->wake_timer))
-		mod_timer(&s->wake_timer,
-			  jiffies + msecs_to_jiffies(KCAP_WAKE_PERIOD_MS));
+		mod_timer(&s->wake_timer, jiffies + KCAP_WAKE_PERIOD);
 }
 
 /* The reader is going away: no more wakeups, no more timer. */
