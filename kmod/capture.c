@@ -164,7 +164,6 @@ static __always_inline void *kcap_ring_reserve(const struct kcap_session *s,
 			epb_pad->type = KCAP_EPB_PAD;
 		}
 		head += room;
-		WRITE_ONCE(r->head, head);
 		off = 0;
 	} else if (size - used < rec_len) {
 		return NULL;
