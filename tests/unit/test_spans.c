@@ -332,6 +332,7 @@ static void test_merge(void **state)
 	struct kcap_span sp[KCAP_SPANS_MAX];
 	unsigned int k, i, r, f;
 	uint64_t t[3];
+	uint32_t tail;
 	int n;
 
 	(void)state;
@@ -370,11 +371,21 @@ static void test_merge(void **state)
 	assert_int_equal(kcap_rings_spans(&s->rs, sp, 1, 10, UINT64_MAX), 1);
 	assert_int_equal(sp[0].n, 10);
 	assert_false(s->rs.drained);
+	tail = pctrl(s, 1)->tail;
+	kcap_rings_spans_used(&s->rs);
+	/* Not drained: the tail is kept back, stored once a batch. */
+	assert_int_equal(pctrl(s, 1)->tail, tail);
 	assert_int_equal(kcap_rings_spans(&s->rs, sp, 1, UINT64_MAX,
 					  UINT64_MAX), 1);
-	assert_int_equal(sp[0].n, 50);
+	assert_int_equal(sp[0].n, 40);
 	assert_true(s->rs.drained);
+	assert_int_equal(pctrl(s, 1)->tail, tail);
 	kcap_rings_spans_used(&s->rs);
+	/*
+	 * Drained: the tails are stored, for the poll() next, or the
+	 * kernel would report what was taken as due (KCAP_BIND_F_BATCH).
+	 */
+	assert_int_equal(pctrl(s, 1)->tail, s->head[1]);
 	assert_int_equal(kcap_rings_spans(&s->rs, sp, 1, 1, 1), 0);
 	assert_true(s->rs.drained);
 	psynth_close(s);

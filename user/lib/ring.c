@@ -1339,6 +1339,12 @@ void kcap_rings_spans_used(struct kcap_rings *rs)
 
 	for (x = 0; x < rs->nr; x++)
 		rs->ring[x].tail = rs->ring[x].next;
+	/*
+	 * Rings run dry are polled next: the kernel sees what was taken
+	 * only by the tails stored, and would report it again as due.
+	 */
+	if (rs->drained)
+		kcap_rings_release(rs);
 }
 
 void kcap_span_rec_packet(const uint8_t *rec, unsigned int ring,

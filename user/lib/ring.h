@@ -202,7 +202,10 @@ struct kcap_span {
 int kcap_rings_spans(struct kcap_rings *rs, struct kcap_span *spans,
 		     unsigned int max, uint64_t max_recs, uint64_t max_bytes);
 
-/* Consume the spans of the last kcap_rings_spans(). */
+/*
+ * Consume the spans of the last kcap_rings_spans(); if it ran every ring
+ * dry, give their space back (store the tails) too: the reader polls next.
+ */
 void kcap_rings_spans_used(struct kcap_rings *rs);
 
 /*
