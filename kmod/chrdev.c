@@ -156,8 +156,8 @@ static int kcap_chrdev_mmap(struct file *file, struct vm_area_struct *vma)
 static bool kcap_poll_ready(struct kcap_session *s, bool attached)
 {
 	if (!s->reader_batch || !attached)
-		return kcap_rings_pending(s, 1);
-	return kcap_rings_pending(s, s->wake_bytes) || kcap_rings_due(s);
+		return kcap_rings_pending(s, 1, false);
+	return kcap_rings_pending(s, s->wake_bytes, true);
 }
 
 static __poll_t kcap_chrdev_poll(struct file *file, poll_table *wait)

@@ -105,7 +105,7 @@ struct kcap_settings_req {
  *	memory the reader can write.
  * @due: the head at which the wake timer last found records waiting;
  *	a batching reader is told of them until its tail reaches it
- *	(kcap_rings_due()).
+ *	(kcap_rings_pending()).
  */
 struct kcap_ring {
 	struct kcap_ring_ctrl	*ctrl;
@@ -315,8 +315,7 @@ void kcap_capture_cooked(struct kcap_session *s, struct sk_buff *skb, u8 dir,
 int kcap_rings_alloc(struct kcap_session *s, u32 ring_size);
 void kcap_rings_free(struct kcap_session *s);
 void kcap_readers_wake(struct kcap_session *s);
-bool kcap_rings_pending(struct kcap_session *s, u32 bytes);
-bool kcap_rings_due(struct kcap_session *s);
+bool kcap_rings_pending(struct kcap_session *s, u32 bytes, bool due);
 void kcap_reader_arm(struct kcap_session *s);
 void kcap_reader_disarm(struct kcap_session *s);
 

@@ -33,8 +33,8 @@
  */
 #define KCAP_WAKE_PERIOD	(KCAP_WAKEUP_MAX_MS * HZ / 1000 - 1)
 
+/* (a tick within the bound: HZ of 100 and more, as every arch's default) */
 static_assert(KCAP_WAKE_PERIOD >= 1);
-static_assert((KCAP_WAKE_PERIOD + 1) * 1000 / HZ <= KCAP_WAKEUP_MAX_MS);
 static_assert(sizeof(struct kcap_ring_ctrl) <= PAGE_SIZE);
 static_assert(sizeof(struct kcap_rec) % KCAP_REC_ALIGN == 0);
 
@@ -71,6 +71,12 @@ static void kcap_wake_timer_fn(struct timer_list *t)
 {
 	struct kcap_session *s = timer_container_of(s, t, wake_timer);
 
+	/*
+	 * The timer was dequeued before this look at the flag, as the flag
+	 * was set before kcap_reader_arm() looks at timer_pending(): one of
+	 * the two sees the other, and a sleeping reader keeps its timer.
+	 */
+	smp_mb();
 	if (!READ_ONCE(s->reader_waiting))
 		return;
 	/* (the marks are written before the wakeup's barrier) */
@@ -150,43 +156,29 @@ void kcap_rings_free(struct kcap_session *s)
 }
 
 /*
- * Whether any ring holds @bytes (at least 1) the reader has not consumed:
- * the kernel's own head against the reader's tail, never the head in the
- * control page, which the reader can write.  (A tail past the head, which
- * only a reader that writes garbage makes, counts as a ring that holds
- * much: such a reader is woken, not left asleep.)
+ * Whether any ring holds @bytes (at least 1) the reader has not consumed,
+ * or, if @due, records the wake timer found waiting that it has not
+ * consumed: the head noted as due lies past the reader's tail, up to the
+ * head.  The kernel's own head is read, never the one in the control page,
+ * which the reader can write.  (A tail past the head, which only a reader
+ * that writes garbage makes, counts as a ring that holds much: such a
+ * reader is woken, not left asleep.  A due note left behind comes into
+ * that window again after 4 GiB more through its ring, the counters
+ * wrapped: then records already there are reported early, as to a reader
+ * without KCAP_BIND_F_BATCH.)  Reading has no side effect: every poll() of
+ * the file sees the same, however it is polled.
  */
-bool kcap_rings_pending(struct kcap_session *s, u32 bytes)
+bool kcap_rings_pending(struct kcap_session *s, u32 bytes, bool due)
 {
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
 		const struct kcap_ring *r = &per_cpu_ptr(s->pcpu, cpu)->ring;
+		u32 tail = READ_ONCE(r->ctrl->tail);
+		u32 held = READ_ONCE(r->head) - tail;
 
-		if (READ_ONCE(r->head) - READ_ONCE(r->ctrl->tail) >= bytes)
-			return true;
-	}
-	return false;
-}
-
-/*
- * Whether any ring holds records the wake timer found waiting, which the
- * reader has not consumed: its tail is 1 to ring_size bytes short of the
- * head noted as due.  Reading has no side effect, so every poll() of the
- * file reports them, however it is polled.  (A note left far behind comes
- * into that window again once the counters have wrapped, after 4 GiB more
- * through the ring; for as long as the reader stays in it, its poll()
- * reports what it holds early, as without KCAP_BIND_F_BATCH.)
- */
-bool kcap_rings_due(struct kcap_session *s)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu) {
-		const struct kcap_ring *r = &per_cpu_ptr(s->pcpu, cpu)->ring;
-
-		if (READ_ONCE(r->due) - READ_ONCE(r->ctrl->tail) - 1 <
-		    s->ring_size)
+		if (held >= bytes ||
+		    (due && READ_ONCE(r->due) - tail - 1 < held))
 			return true;
 	}
 	return false;

@@ -396,9 +396,11 @@ enum kcap_stats_attr {
  * not as soon as one is there.  A reader that keeps up with the kernel on
  * a CPU of its own then takes records by the thousand, not a few at a
  * time.  It should take what the rings hold when poll() times out too.
- * Records the timer found waiting are reported by every poll() of the
- * file until the reader has consumed them: poll() has no side effect, and
- * the file may be polled from more than one place, epoll included.
+ * Records the timer found waiting are reported until the reader has
+ * consumed them, its tail stored past them: what poll() reports does not
+ * depend on earlier polls, and the file may be polled from more than one
+ * place, epoll included.  A reader that keeps its tail back, to store it
+ * once per batch, stores it before it polls.
  * POLLHUP is reported as before, once the rings are empty.
  */
 
