@@ -9,9 +9,9 @@
 # poll() keeps telling it of them until it has read them (a level, which
 # any number of poll()s and epoll files see alike): so a reader that keeps
 # up with the kernel on a CPU of its own takes them in batches, as
-# TPACKET_V3's reader takes retired blocks.  A deleted
-# session's last records are reported before its hangup, and a flag the
-# ABI does not define is refused.
+# TPACKET_V3's reader takes retired blocks.  A deleted session's last
+# records are reported before its hangup, and a flag the ABI does not
+# define is refused.
 . "$(dirname "$0")/lib.sh"
 
 require_cmd ip python3

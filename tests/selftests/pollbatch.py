@@ -173,6 +173,7 @@ def level(args):
     ep = select.epoll()
     ep.register(c.fd, select.EPOLLIN)
     got = ep.poll(0)
+    ep.close()
     if not got or not got[0][1] & select.EPOLLIN:
         raise Fail(f"a batching reader, told of a frame it has not read: epoll gave {got}, not EPOLLIN")
     recs = c.read()
@@ -185,7 +186,6 @@ def level(args):
     if ev:
         raise Fail(f"a batching reader, its record read, a second frame sent: poll() gave {ev:#x}, "
                    "not nothing (the first is read, the second below the mark and not yet due)")
-    ep.close()
     return (f"one frame: POLLIN after {ms:.0f} ms of waiting, then POLLIN from three poll()s "
             f"and an epoll until it was read; nothing after, with a second frame below the mark")
 
