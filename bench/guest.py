@@ -73,6 +73,10 @@ apart their rates were ("drift") is reported: a run between two that
 disagree was taken while the host changed speed.  FILE gets every run
 and, per scenario, the median of every figure with its spread over the
 rounds (min, max, quartiles), as JSON; progress goes to stdout.
+
+With --delay NS, pktgen waits NS between frames: a load at a fixed rate,
+to see what a reader's wake-ups cost at rates below the VM's fastest
+(make bench sends as fast as the VM goes).
 """
 
 import argparse
@@ -92,6 +96,7 @@ TMP = "/dev/shm"
 HERE = os.path.dirname(os.path.abspath(__file__))
 UDPSEND = os.path.join(HERE, "..", "build", "user", "bench", "udpsend")
 CLOCK_READ = os.path.join(HERE, "..", "build", "user", "bench", "clock-read")
+WAKE_COST = os.path.join(HERE, "..", "build", "user", "bench", "wake-cost")
 WRITER_BENCH = os.path.join(HERE, "..", "build", "user", "bench", "writer-bench")
 FLOOR_PACKETS = 300000
 KAFKA_MOCK = os.path.join(HERE, "..", "build", "user", "tests", "kafka-mock")
@@ -218,7 +223,7 @@ def pg_result(path, wait=30.0):
 class Pktgen:
     """pktgen threads injecting into DEV's receive path."""
 
-    def __init__(self, dev, threads, size, count):
+    def __init__(self, dev, threads, size, count, delay=0):
         sh("modprobe", "pktgen")
         self.devs = []
         for t in range(2):
@@ -229,7 +234,7 @@ class Pktgen:
             pg_write(f"/proc/net/pktgen/kpktgend_{t}", f"add_device {name}")
             p = f"/proc/net/pktgen/{name}"
             for c in ("xmit_mode netif_receive", f"count {count}",
-                      f"pkt_size {size}", "delay 0", "dst 10.99.0.2",
+                      f"pkt_size {size}", f"delay {delay}", "dst 10.99.0.2",
                       "dst_mac 02:00:00:00:99:02", "udp_dst_min 9",
                       "udp_dst_max 9"):
                 pg_write(p, c)
@@ -410,6 +415,33 @@ class Capture(Reader):
         return ru.ru_utime + ru.ru_stime, err
 
 
+class WakeAlone(Capture):
+    """Beside the readers, on their CPU: a process that does nothing but
+    sleep 20 ms in poll() and wake up (build/user/bench/wake-cost), as
+    kcap's reader does at least as often (KCAP_WAKEUP_MAX_MS).  Its CPU
+    time per wake-up is what waking costs any process there, whatever it
+    reads: the floor under each reader's wake-ups."""
+
+    def __init__(self):     # (not Capture's: no capture to start)
+        self.mock, self.path, self.err = None, None, b""
+        self.p = subprocess.Popen(pin(1) + [WAKE_COST, "1000000", "20"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def snapshot(self):
+        super().snapshot()
+        self.wakes_end = self.wakeups()
+
+    def per_wake_us(self):
+        """CPU µs per wake-up, from begin() to snapshot(); None without
+        a wake-up."""
+        wakes = self.wakes_end - self.wake0
+        return round((self.ns_end - self.ns0) / 1e3 / wakes, 3) if wakes > 0 else None
+
+    def stop(self, at_end=None, still=False):
+        self.p.kill()
+        self.p.wait()
+
+
 class HookOnly(Reader):
     """A persistent session on DEV whose direction is off: its netfilter
     hooks are registered and called for every frame, which the session
@@ -571,22 +603,26 @@ def readers_run(name, sc, load, dev, rnd):
     stopped growing, read at the same moment for all.  Whatever the host's
     speed does during the run, it does to all of them alike, which it does
     not to captures in runs of their own: the ratio of two readers' CPU
-    times here is what the reader target compares."""
-    caps = {}
+    times here is what the reader target compares.  Beside them, on
+    their CPU, a process that only wakes every 20 ms (WakeAlone): what a
+    wake-up costs there, whoever wakes."""
+    caps, alone = {}, None
     try:
         for tool in sc["paired"]:
             path = f"{TMP}/bench-{name}-readers-{tool}.pcap"
             if os.path.exists(path):
                 os.unlink(path)
             caps[tool] = Capture(tool, dev, sc["filter"], path)
-        for c in caps.values():
+        alone = WakeAlone()
+        time.sleep(0.1)     # (past its start)
+        for c in list(caps.values()) + [alone]:
             c.begin()
         k0, t0 = kernel_cpu(), time.monotonic()
         sent, pps = load.run()
         k1, t1 = kernel_cpu(), time.monotonic()
         wakeups = {t: c.wakeups() - c.wake0 for t, c in caps.items()}
         wait_still(lambda: sum(c.size() for c in caps.values()))
-        for c in caps.values():
+        for c in list(caps.values()) + [alone]:
             c.snapshot()
         readers = {}
         for t, c in caps.items():
@@ -594,18 +630,20 @@ def readers_run(name, sc, load, dev, rnd):
             readers[t] = dict(written=frames_in(c.path), dropped=dropped(err),
                               **c.figures(wakeups[t], t1 - t0))
             os.unlink(c.path)
+        wake_alone_us = alone.per_wake_us()
     finally:
-        for c in caps.values():
+        for c in list(caps.values()) + ([alone] if alone else []):
             if c.p.poll() is None:
                 c.p.kill()
                 c.p.wait()
     written = min(r["written"] for r in readers.values())
     print(f"  {name} round {rnd} readers  {pps:9d} pps  sent {sent}  "
           + ", ".join(f"{t} written {r['written']} cpu {r['cpu_run_s']:.3f} s"
-                      for t, r in readers.items()), flush=True)
+                      for t, r in readers.items())
+          + f"; a wake-up alone {wake_alone_us} µs", flush=True)
     return dict(scenario=name, mode="readers", round=rnd, sent=sent, pps=pps,
                 load_s=round(t1 - t0, 3), kernel_cpu_s=round(k1 - k0, 3),
-                written=written, readers=readers)
+                written=written, readers=readers, wake_alone_us=wake_alone_us)
 
 
 def timed_modes(sc):
@@ -815,6 +853,27 @@ def readers_summary(sc, runs):
             out[t]["over_tcpdump"] = spread(
                 r["readers"][t]["cpu_run_s"] / r["readers"]["tcpdump"]["cpu_run_s"]
                 for r in rr if r["readers"]["tcpdump"]["cpu_run_s"] > 0)
+    # What waking up costs any process on the readers' CPU (WakeAlone),
+    # and each reader's CPU per frame split by it: its wake-ups at that
+    # cost, and the rest, its own work on the frames and on each wake-up.
+    rw = [r for r in rr if r.get("wake_alone_us")]
+    if rw:
+        out["wake_alone_us"] = spread(r["wake_alone_us"] for r in rw)
+
+        def wakes_us(r, t):
+            return (r["readers"][t]["wakeups_per_s"] * r["load_s"] * r["wake_alone_us"]
+                    / r["sent"])
+
+        def rest_us(r, t):
+            return 1e6 * r["readers"][t]["cpu_run_s"] / r["sent"] - wakes_us(r, t)
+
+        for t in sc["paired"]:
+            out[t]["wakes_us"] = spread(wakes_us(r, t) for r in rw)
+            out[t]["rest_us"] = spread(rest_us(r, t) for r in rw)
+            if t != "tcpdump" and "tcpdump" in sc["paired"]:
+                out[t]["rest_over_tcpdump"] = spread(
+                    rest_us(r, t) / rest_us(r, "tcpdump") for r in rw
+                    if rest_us(r, "tcpdump") > 0)
     return out
 
 
@@ -840,13 +899,15 @@ def profile(args):
     for name in args.scenarios:
         sc = SCENARIOS[name]
         if sc["load"] == "pktgen":
-            dev, load = dummy, Pktgen(dummy, sc["threads"], sc["size"], args.count)
+            dev, load = dummy, Pktgen(dummy, sc["threads"], sc["size"], args.count,
+                                      args.delay)
         else:
             dev, load = veth, UdpLoad(sc["size"], args.count)
         for mode in modes(sc):
             one_run(name, sc, mode, load, dev, 0)
             run = one_run(name, sc, mode, load, dev, 1)
-            windows.append(dict(scenario=name, mode=mode, mark=INSNS.marks, sent=run["sent"]))
+            windows.append(dict(scenario=name, mode=mode, mark=INSNS.marks, sent=run["sent"],
+                                pps=run["pps"], wakeups_per_s=run.get("wakeups_per_s")))
     with open(os.path.join(args.profile, "windows.json"), "w") as f:
         json.dump(windows, f, indent=1)
     return 0
@@ -858,6 +919,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--count", type=int, default=300000, help="packets per run and thread")
     ap.add_argument("--scenarios", default="ABCDEK")
+    ap.add_argument("--delay", type=int, default=0, metavar="NS",
+                    help="pktgen's delay between frames, for a load at a fixed rate "
+                    "(make bench's is 0: as fast as the VM goes)")
     ap.add_argument("--accel", default="tcg", help="how the VM runs, for the record")
     ap.add_argument("--insns", metavar="FILE",
                     help="count instructions: the VM runs bench/insn_count.c, writing to FILE")
@@ -874,7 +938,8 @@ def main():
     results = dict(format=2, kernel=os.uname().release, cpus=os.cpu_count(), accel=args.accel,
                    insns=bool(args.insns),
                    rounds=args.rounds,
-                   count=args.count, snaplen=SNAPLEN, kcap_ring_kib_per_cpu=KCAP_RING_KIB,
+                   count=args.count, delay_ns=args.delay,
+                   snaplen=SNAPLEN, kcap_ring_kib_per_cpu=KCAP_RING_KIB,
                    tcpdump_buffer_kib=KCAP_RING_KIB * os.cpu_count(),
                    clocksource=open("/sys/devices/system/clocksource/clocksource0/"
                                     "current_clocksource").read().strip(),
@@ -890,7 +955,7 @@ def main():
         print(f"scenario {name}: {sc['title']}", flush=True)
         if sc["load"] == "pktgen":
             dev, load = dummy, Pktgen(dummy, sc["threads"], sc["size"],
-                                      args.count * sc.get("count_factor", 1))
+                                      args.count * sc.get("count_factor", 1), args.delay)
         else:
             dev, load = veth, UdpLoad(sc["size"], args.count)
         # A warm-up of every mode, not counted: under TCG a program's

@@ -23,6 +23,10 @@ The readers are also run side by side, reading the same frames at once
 (bench/guest.py readers_run()); where they were, the reader target is
 judged on kcap's CPU over tcpdump's in each such run, at its upper
 quartile, and their figures from runs of their own are shown beside it.
+Beside them ran a process that only wakes up every 20 ms: its CPU per
+wake-up is what waking costs any process there, and each reader's CPU
+per frame is also shown split into its wake-ups at that cost and the
+rest (the target is still judged on the whole).
 """
 
 import argparse
@@ -128,6 +132,10 @@ def targets(res):
                             f"kcap over tcpdump {fig(r)}: kcap {fig(p[mode]['reader_us'])} µs, "
                             f"tcpdump {fig(p['tcpdump']['reader_us'])} µs; every frame written "
                             f"by each: {'yes' if p['all_written'] else 'no'}"
+                            + (f"; a wake-up alone costs {fig(p['wake_alone_us'], 1, '{:.0f}')}"
+                               f" µs there, and beyond their wake-ups at that cost kcap over "
+                               f"tcpdump is {fig(p[mode]['rest_over_tcpdump'])}"
+                               if p[mode].get("rest_over_tcpdump") else "")
                             + (f"; in runs of their own: {apart}" if apart else "")))
             elif k:
                 out.append((f"reader (A, {what}): kcap's CPU per frame at most half of tcpdump's",
@@ -444,6 +452,16 @@ def readers_lines(res):
                          f"   written {num(m['written']['min'])}..{num(m['written']['max'])}"
                          + (f"   over tcpdump's {fig(m['over_tcpdump'])}"
                             if m.get("over_tcpdump") else ""))
+        if p.get("wake_alone_us"):
+            lines.append(f"{s['scenario']}, beside them a process that only wakes every 20 ms: "
+                         f"{fig(p['wake_alone_us'], 1, '{:.0f}')} µs of CPU a wake-up.  Each "
+                         "reader's CPU per frame, µs = its wake-ups at that cost + the rest")
+            for t in p["tools"]:
+                m = p[t]
+                lines.append(f"{s['scenario']}  {MODE_NAMES.get(t, t):11} {fig(m['reader_us']):>18}"
+                             f" = {fig(m['wakes_us'])} + {fig(m['rest_us'])}"
+                             + (f"   the rest over tcpdump's {fig(m['rest_over_tcpdump'])}"
+                                if m.get("rest_over_tcpdump") else ""))
     return lines
 
 
