@@ -418,9 +418,11 @@ class Capture(Reader):
 class WakeAlone(Capture):
     """Beside the readers, on their CPU: a process that does nothing but
     sleep 20 ms in poll() and wake up (build/user/bench/wake-cost), as
-    kcap's reader does at least as often (KCAP_WAKEUP_MAX_MS).  Its CPU
-    time per wake-up is what waking costs any process there, whatever it
-    reads: the floor under each reader's wake-ups."""
+    kcap's reader does under a steady load (KCAP_WAKEUP_MAX_MS).  Its CPU
+    time per wake-up while the load runs (begin() to snapshot(), taken
+    at the load's end) is what waking costs any process there, whatever
+    it reads: the floor under each reader's wake-ups.  It takes about
+    50 wake-ups a second of the readers' CPU, at that cost."""
 
     def __init__(self):     # (not Capture's: no capture to start)
         self.mock, self.path, self.err = None, None, b""
@@ -615,20 +617,26 @@ def readers_run(name, sc, load, dev, rnd):
             caps[tool] = Capture(tool, dev, sc["filter"], path)
         alone = WakeAlone()
         time.sleep(0.1)     # (past its start)
+        if alone.p.poll() is not None:
+            raise RuntimeError(f"{WAKE_COST} exited {alone.p.returncode}: "
+                               f"{alone.p.stderr.read().decode(errors='replace')}")
         for c in list(caps.values()) + [alone]:
             c.begin()
         k0, t0 = kernel_cpu(), time.monotonic()
         sent, pps = load.run()
+        alone.snapshot()    # (a wake-up's cost under the load, not after)
         k1, t1 = kernel_cpu(), time.monotonic()
         wakeups = {t: c.wakeups() - c.wake0 for t, c in caps.items()}
         wait_still(lambda: sum(c.size() for c in caps.values()))
-        for c in list(caps.values()) + [alone]:
+        for c in caps.values():
             c.snapshot()
         readers = {}
         for t, c in caps.items():
+            # (its wake-ups over its CPU time's window, for the split)
+            wakes_run = c.wakeups() - c.wake0
             _, err = c.stop(still=True)
             readers[t] = dict(written=frames_in(c.path), dropped=dropped(err),
-                              **c.figures(wakeups[t], t1 - t0))
+                              wakeups_run=wakes_run, **c.figures(wakeups[t], t1 - t0))
             os.unlink(c.path)
         wake_alone_us = alone.per_wake_us()
     finally:
@@ -856,13 +864,13 @@ def readers_summary(sc, runs):
     # What waking up costs any process on the readers' CPU (WakeAlone),
     # and each reader's CPU per frame split by it: its wake-ups at that
     # cost, and the rest, its own work on the frames and on each wake-up.
-    rw = [r for r in rr if r.get("wake_alone_us")]
+    rw = [r for r in rr if r.get("wake_alone_us")
+          and all("wakeups_run" in x for x in r["readers"].values())]
     if rw:
         out["wake_alone_us"] = spread(r["wake_alone_us"] for r in rw)
 
         def wakes_us(r, t):
-            return (r["readers"][t]["wakeups_per_s"] * r["load_s"] * r["wake_alone_us"]
-                    / r["sent"])
+            return r["readers"][t]["wakeups_run"] * r["wake_alone_us"] / r["sent"]
 
         def rest_us(r, t):
             return 1e6 * r["readers"][t]["cpu_run_s"] / r["sent"] - wakes_us(r, t)

@@ -469,6 +469,9 @@ def table(res):
     lines = [f"kcap bench: kernel {res['kernel']}, {res.get('cpus', '?')} vCPUs ({res.get('accel', 'tcg').upper()}), "
              f"{res['rounds']} rounds{rounds_apart(res)} of {res.get('count', '?')} packets per load thread, "
              f"snaplen {res.get('snaplen', '?')}; medians, (quartiles) over the rounds",
+             *([f"the load at a fixed rate (pktgen's delay {res['delay_ns']} ns): the time "
+                "overheads and the targets that use them say nothing here; the readers' CPU does"]
+               if res.get("delay_ns") else []),
              "",
              f"{'':2} {'pps none':>9} {'pps kcap':>9} {'pps tcpd':>9} {'ovh kcap':>8} "
              f"{'ovh tcpd':>8} {'ratio':>6} {'loss kcap':>9} {'loss tcpd':>9}"]

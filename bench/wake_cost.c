@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * wake-cost: what waking up costs a process that does nothing else, the
- * floor under every reader's wake-up.  kcap's reader wakes about 48 times
- * a second whatever the load's rate, to keep its 20 ms promise
- * (KCAP_WAKEUP_MAX_MS); tcpdump's wakes once a ring block fills.  Where a
+ * floor under every reader's wake-up.  Under a steady load kcap's reader
+ * wakes about 48 times a second whatever the load's rate, to keep its
+ * 20 ms promise (KCAP_WAKEUP_MAX_MS); tcpdump's wakes once a ring block
+ * fills.  Where a
  * wake-up is dear, as under TCG, that sets the two readers' CPU time per
  * frame apart at low rates; this measures how dear, with no reader code
  * at all.
@@ -62,8 +63,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-	clock_gettime(CLOCK_MONOTONIC, &w1);
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1) ||
+	    clock_gettime(CLOCK_MONOTONIC, &w1)) {
+		fprintf(stderr, "wake-cost: clock_gettime: %s\n", strerror(errno));
+		return 1;
+	}
 	printf("wakes %lu cpu_ns_per_wake %.0f wall_ms_per_wake %.2f\n", n,
 	       ns(&c0, &c1) / (double)n, ns(&w0, &w1) / 1e6 / (double)n);
 	return 0;
