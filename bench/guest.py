@@ -384,13 +384,14 @@ class Capture(Reader):
         return os.path.getsize(self.path) if os.path.exists(self.path) else 0
 
     def snapshot(self):
-        """Before the stop: the reader's CPU time so far, and its user and
-        system time.  What comes after (deleting the session, unmapping
-        the rings, the exit) is a fixed cost, after the load, as the start
-        is before it."""
+        """Before the stop: the reader's CPU time so far, its user and
+        system time, and its sleeps.  What comes after (deleting the
+        session, unmapping the rings, the exit) is a fixed cost, after the
+        load, as the start is before it."""
         self.threads_end = self.thread_ns()
         self.ns_end = sum(self.threads_end.values())
         self.split_end = self.cpu_split()
+        self.wakes_end = self.wakeups()
 
     def stop(self, at_end=None, still=False):
         """(CPU seconds, stderr) once the file has stopped growing (to
@@ -428,10 +429,6 @@ class WakeAlone(Capture):
         self.mock, self.path, self.err = None, None, b""
         self.p = subprocess.Popen(pin(1) + [WAKE_COST, "1000000", "20"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    def snapshot(self):
-        super().snapshot()
-        self.wakes_end = self.wakeups()
 
     def per_wake_us(self):
         """CPU µs per wake-up, from begin() to snapshot(); None without
@@ -632,11 +629,11 @@ def readers_run(name, sc, load, dev, rnd):
             c.snapshot()
         readers = {}
         for t, c in caps.items():
-            # (its wake-ups over its CPU time's window, for the split)
-            wakes_run = c.wakeups() - c.wake0
             _, err = c.stop(still=True)
+            # (wakeups_run: its wake-ups over its CPU time's window, for the split)
             readers[t] = dict(written=frames_in(c.path), dropped=dropped(err),
-                              wakeups_run=wakes_run, **c.figures(wakeups[t], t1 - t0))
+                              wakeups_run=c.wakes_end - c.wake0,
+                              **c.figures(wakeups[t], t1 - t0))
             os.unlink(c.path)
         wake_alone_us = alone.per_wake_us()
     finally:

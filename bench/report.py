@@ -441,13 +441,18 @@ def readers_lines(res):
         p = s.get("readers")
         if not p:
             continue
+
+        def row(t):
+            """A reader's line, up to its CPU per frame."""
+            return (f"{s['scenario']}  {MODE_NAMES.get(t, t):11} "
+                    f"{fig(p[t]['reader_us']):>18}")
+
         lines.append(f"{s['scenario']}, the readers side by side ({p['rounds']} runs: "
                      f"{', '.join(MODE_NAMES.get(t, t) for t in p['tools'])} at once, "
                      "on one CPU, the same frames): CPU per frame, µs")
         for t in p["tools"]:
             m = p[t]
-            lines.append(f"{s['scenario']}  {MODE_NAMES.get(t, t):11} {fig(m['reader_us']):>18}"
-                         f" = user {fig(m['reader_user_us'])} + system {fig(m['reader_sys_us'])}"
+            lines.append(row(t) + f" = user {fig(m['reader_user_us'])} + system {fig(m['reader_sys_us'])}"
                          f"   wake-ups/s {fig(m['wakeups_per_s'], 1, '{:.0f}')}"
                          f"   written {num(m['written']['min'])}..{num(m['written']['max'])}"
                          + (f"   over tcpdump's {fig(m['over_tcpdump'])}"
@@ -458,8 +463,7 @@ def readers_lines(res):
                          "reader's CPU per frame, µs = its wake-ups at that cost + the rest")
             for t in p["tools"]:
                 m = p[t]
-                lines.append(f"{s['scenario']}  {MODE_NAMES.get(t, t):11} {fig(m['reader_us']):>18}"
-                             f" = {fig(m['wakes_us'])} + {fig(m['rest_us'])}"
+                lines.append(row(t) + f" = {fig(m['wakes_us'])} + {fig(m['rest_us'])}"
                              + (f"   the rest over tcpdump's {fig(m['rest_over_tcpdump'])}"
                                 if m.get("rest_over_tcpdump") else ""))
     return lines
