@@ -27,9 +27,19 @@
 #   - write(2) alone: the same bytes written again by write(2) alone, in
 #     writes of the writer's buffer size, in each run; the best run's
 #     packets per second: the most any writer could do on this machine.
+#   - the same runs, each beside its /dev/shm run, to a tmpfs of huge
+#     pages the script mounts for them (mount -t tmpfs -o huge=always;
+#     root only, else not run and the JSON says why): /dev/shm's page
+#     cache of 4 KiB pages takes write(2)s more slowly than the target
+#     asks of the writer (write(2) alone ~2 GB/s here), so /dev/shm times
+#     the page cache; a file of 2 MiB pages lets the writer's own speed
+#     show.  That the file was held in huge pages is checked: the
+#     ShmemHugePages its removal gave back (/proc/meminfo).
 #   {"pcap": {"pps": ..., "instructions_per_packet": ...,
-#     "write_only_pps": ..., ...},
-#    "pcapng": {...}, "target_pps_pcap": 10000000, "target_met": true|false}
+#     "write_only_pps": ..., ...,
+#     "huge_tmpfs": {"pps": ..., "write_only_pps": ..., "huge_kb": ...}},
+#    "pcapng": {...}, "huge_tmpfs": {"mounted": true|false, "why": ...},
+#    "target_pps_pcap": 10000000, "target_met": true|false}
 # Then the Kafka producer (--kafka: kcap_kafka_produce(), as kcap capture
 # --kafka) on the same synthetic rings, against librdkafka's mock cluster
 # (build/user/tests/kafka-mock, a process of its own on 127.0.0.1), once,
@@ -101,7 +111,13 @@ fi
 shm=/dev/shm
 [ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
 work=$(mktemp -d "$shm/kcap-writer-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+huge=
+trap 'cleanup' EXIT
+
+cleanup() {
+	[ -n "$huge" ] && umount "$huge" 2>/dev/null
+	rm -rf "$work"
+}
 
 # field LINE KEY: the value of KEY=value in the program's output line.
 field() {
@@ -304,33 +320,80 @@ irefs() {
 		die "no totals line in $cg"
 }
 
+# shmem_huge_kb: ShmemHugePages in /proc/meminfo, kB.
+shmem_huge_kb() {
+	awk '$1 == "ShmemHugePages:" { print $2; f = 1 } END { if (!f) print 0 }' /proc/meminfo
+}
+
+# mount_huge: a tmpfs of huge pages at $work/huge, in $huge; or $huge
+# empty and $huge_why saying why not.
+mount_huge() {
+	local dir=$work/huge err
+
+	huge_why=
+	if [ "$(id -u)" != 0 ]; then
+		huge_why="mounting a tmpfs needs root"
+		return
+	fi
+	mkdir "$dir"
+	if ! err=$(mount -t tmpfs -o huge=always,size=8g,mode=0700 kcap-writer-bench "$dir" 2>&1); then
+		huge_why="mount -t tmpfs -o huge=always failed: $err"
+		return
+	fi
+	huge=$dir
+}
+
+# one DIR FORMAT N: one timed run to a file in DIR, its output line with
+# huge_kb=<ShmemHugePages the file's removal gave back> appended.
+one() {
+	local out before
+
+	# shellcheck disable=SC2046
+	out=$(bench --format "$2" $(ringfmt "$2") --packets "$3" --out "$1/native.$2")
+	before=$(shmem_huge_kb)
+	rm -f "$1/native.$2"
+	echo "$out huge_kb=$((before - $(shmem_huge_kb)))"
+}
+
 run_bench() {
-	local n=${packets:-10000000} fmt i out pps wpps best ir1 ir2 ipp
-	local -A res_pps res_ipp res_runs res_sec res_wpps
+	local n=${packets:-10000000} fmt i out pps wpps ir1 ir2 ipp where dir
+	local -A res_pps res_ipp res_runs res_sec res_wpps res_hkb res_bytes
 
 	outdir=$(dirname "$json")
 	mkdir -p "$outdir"
+	mount_huge
+	[ -n "$huge" ] || echo "# no tmpfs of huge pages: $huge_why" >&2
 	for fmt in pcap pcapng; do
-		best=0
-		res_runs[$fmt]=
 		# Each run warms the memory its writes take first
 		# (writer_bench.c's bench_warm()): no run is left uncounted.
+		# The two file systems' runs alternate, so that both see the
+		# same hours of this machine.
 		for ((i = 0; i < runs; i++)); do
-			# shellcheck disable=SC2046
-			out=$(bench --format $fmt $(ringfmt $fmt) --packets "$n" \
-				--out "$work/native.$fmt")
-			rm -f "$work/native.$fmt"
-			pps=$(field "$out" pps)
-			echo "# $out" >&2
-			res_runs[$fmt]+=${res_runs[$fmt]:+,}$pps
-			if [ "$pps" -gt "$best" ]; then
-				best=$pps
-				res_sec[$fmt]=$(field "$out" seconds)
-			fi
-			wpps=$(field "$out" write_pps)
-			[ "$wpps" -gt "${res_wpps[$fmt]:-0}" ] && res_wpps[$fmt]=$wpps
+			for where in shm huge; do
+				dir=$work
+				if [ $where = huge ]; then
+					[ -n "$huge" ] || continue
+					dir=$huge
+				fi
+				out=$(one "$dir" $fmt "$n")
+				echo "# $where: $out" >&2
+				pps=$(field "$out" pps)
+				res_runs[$where.$fmt]+=${res_runs[$where.$fmt]:+,}$pps
+				if [ "$pps" -gt "${res_pps[$where.$fmt]:-0}" ]; then
+					res_pps[$where.$fmt]=$pps
+					res_sec[$where.$fmt]=$(field "$out" seconds)
+					res_bytes[$where.$fmt]=$(field "$out" file_bytes)
+				fi
+				wpps=$(field "$out" write_pps)
+				[ "$wpps" -gt "${res_wpps[$where.$fmt]:-0}" ] &&
+					res_wpps[$where.$fmt]=$wpps
+				# The fewest huge pages any run's file held.
+				[ -z "${res_hkb[$where.$fmt]:-}" ] ||
+					[ "$(field "$out" huge_kb)" -lt "${res_hkb[$where.$fmt]}" ] &&
+					res_hkb[$where.$fmt]=$(field "$out" huge_kb)
+			done
 		done
-		res_pps[$fmt]=$best
+		res_pps[$fmt]=${res_pps[shm.$fmt]}
 
 		if command -v valgrind >/dev/null; then
 			ir1=$(irefs $fmt $n1)
@@ -361,32 +424,61 @@ run_bench() {
 
 	met=false
 	[ "${res_pps[pcap]}" -ge $target ] && met=true
-	printf '%-8s %14s %20s %18s\n' format pps instructions/packet "write(2) alone"
+	printf '%-8s %-10s %14s %20s %18s\n' format "file in" pps instructions/packet "write(2) alone"
 	for fmt in pcap pcapng; do
-		printf '%-8s %14s %20s %18s\n' $fmt "${res_pps[$fmt]}" "${res_ipp[$fmt]}" "${res_wpps[$fmt]}"
+		printf '%-8s %-10s %14s %20s %18s\n' $fmt /dev/shm "${res_pps[$fmt]}" "${res_ipp[$fmt]}" "${res_wpps[shm.$fmt]}"
+		[ -n "$huge" ] &&
+			printf '%-8s %-10s %14s %20s %18s\n' $fmt "huge tmpfs" "${res_pps[huge.$fmt]}" "${res_ipp[$fmt]}" "${res_wpps[huge.$fmt]}"
 	done
 	echo "($n packets of 64 bytes, best of $runs runs; pcap target $target pps: $([ $met = true ] && echo met || echo missed))"
+	if [ -n "$huge" ]; then
+		echo "(huge tmpfs: mount -t tmpfs -o huge=always; the fewest huge pages a run's file held: pcap ${res_hkb[huge.pcap]} kB, pcapng ${res_hkb[huge.pcapng]} kB)"
+	else
+		echo "(no tmpfs of huge pages: $huge_why)"
+	fi
 	printf '%-8s %14s %20s\n' kafka "$(field "$kout" pps)" "(produce calls: $(field "$kout" produce_pps)/s)"
 	echo "($kn packets of 64 bytes to librdkafka's mock cluster, delivered per second)"
 
-	python3 - "$json" "$n" "$runs" "$target" "$met" \
-		"${res_pps[pcap]}" "${res_ipp[pcap]}" "${res_runs[pcap]}" "${res_sec[pcap]}" "${res_wpps[pcap]}" \
-		"${res_pps[pcapng]}" "${res_ipp[pcapng]}" "${res_runs[pcapng]}" "${res_sec[pcapng]}" "${res_wpps[pcapng]}" \
-		"$kout" <<'EOF'
+	# One line per file system and format: where fmt pps runs seconds
+	# write_pps huge_kb file_bytes.
+	for fmt in pcap pcapng; do
+		for where in shm huge; do
+			[ -n "${res_pps[$where.$fmt]:-}" ] || continue
+			echo "$where $fmt ${res_pps[$where.$fmt]} ${res_runs[$where.$fmt]}" \
+				"${res_sec[$where.$fmt]} ${res_wpps[$where.$fmt]} ${res_hkb[$where.$fmt]} ${res_bytes[$where.$fmt]}"
+		done
+	done >"$work/runs"
+
+	python3 - "$json" "$n" "$runs" "$target" "$met" "${res_ipp[pcap]}" "${res_ipp[pcapng]}" \
+		"$work/runs" "$kout" "$huge_why" <<'EOF'
 import json
 import sys
 
-path, n, runs, target, met = sys.argv[1:6]
+path, n, runs, target, met, ipp_pcap, ipp_pcapng, runs_file, kout, huge_why = sys.argv[1:11]
+ipp = {"pcap": ipp_pcap, "pcapng": ipp_pcapng}
 res = {"packets": int(n), "size": 64, "runs": int(runs),
        "timed": "drain+close"}
-for i, fmt in enumerate(("pcap", "pcapng")):
-    pps, ipp, all_pps, sec, wpps = sys.argv[6 + 5 * i:11 + 5 * i]
-    res[fmt] = {"pps": int(pps),
-                "instructions_per_packet": None if ipp == "null" else float(ipp),
-                "seconds": float(sec),
-                "pps_runs": [int(p) for p in all_pps.split(",")],
-                "write_only_pps": int(wpps)}
-kv = dict(x.split("=", 1) for x in sys.argv[16].split())
+huge = {}
+with open(runs_file) as f:
+    for line in f:
+        where, fmt, pps, all_pps, sec, wpps, hkb, nbytes = line.split()
+        r = {"pps": int(pps),
+             "seconds": float(sec),
+             "pps_runs": [int(p) for p in all_pps.split(",")],
+             "write_only_pps": int(wpps)}
+        if where == "shm":
+            r["instructions_per_packet"] = None if ipp[fmt] == "null" else float(ipp[fmt])
+            res[fmt] = {**res.get(fmt, {}), **r}
+        else:
+            # The instructions are the same code's: counted once.
+            r["huge_kb"] = int(hkb)
+            r["file_bytes"] = int(nbytes)
+            huge[fmt] = r
+for fmt, r in huge.items():
+    res[fmt]["huge_tmpfs"] = r
+res["huge_tmpfs"] = ({"mounted": True, "mount": "tmpfs -o huge=always"} if huge
+                     else {"mounted": False, "why": huge_why})
+kv = dict(x.split("=", 1) for x in kout.split())
 res["kafka"] = {k: (float(v) if k == "seconds" else int(v))
                 for k, v in kv.items()
                 if k in ("packets", "seconds", "pps", "produce_pps", "produced",
