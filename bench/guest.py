@@ -8,9 +8,11 @@ For each scenario, ROUNDS rounds of the same load three ways in turn: no
 capture, kcap capture, tcpdump -w (and in A two more: kcap -F pcapng, and
 kcap --hook tap, from the packet tap where AF_PACKET takes its frames: the
 same capture, with the hook tcpdump's frames come from; in E that one).
-B has two more: kcap --hook rx_handler, and a session whose direction is
-off, which nothing reads ("hookonly"): what the netfilter hooks cost by
-themselves, the floor of any capture from them.  B runs twice ROUNDS
+B has three more: kcap --hook rx_handler, kcap --hook tap (its filter run
+where AF_PACKET runs tcpdump's: kcap's reject path against AF_PACKET's,
+the hook alike), and a session whose direction is off, which nothing reads
+("hookonly"): what the netfilter hooks cost by themselves, the floor of
+any capture from them.  B runs twice ROUNDS
 rounds: its figures are differences between close rates (a rejected frame
 costs a fraction of a microsecond), whose spread over five rounds was as
 wide as the difference judged.  So do A, C, D, E and R, whose targets are
@@ -115,7 +117,7 @@ SCENARIOS = {
               rounds_factor=2),
     "B": dict(title="ingress, filter rejects everything (udp port 7, traffic to 9)",
               load="pktgen", size=60, threads=1, filter=["udp", "port", "7"],
-              modes=("none", "kcap", "tcpdump", "kcaprx", "hookonly"),
+              modes=("none", "kcap", "tcpdump", "kcaprx", "kcaptap", "hookonly"),
               rounds_factor=2),
     "C": dict(title="ingress, 1514-byte frames, capture everything",
               load="pktgen", size=1514, threads=1, filter=[],
