@@ -29,11 +29,11 @@
 #     packets per second: the most any writer could do on this machine.
 #   - the same runs, each beside its /dev/shm run, to a tmpfs of huge
 #     pages the script mounts for them (mount -t tmpfs -o huge=always;
-#     root only, else not run and the JSON says why): /dev/shm's page
-#     cache of 4 KiB pages takes write(2)s more slowly than the target
-#     asks of the writer (write(2) alone ~2 GB/s here), so /dev/shm times
-#     the page cache; a file of 2 MiB pages lets the writer's own speed
-#     show.  That the file was held in huge pages is checked: the
+#     root only, else not run and the JSON says why): in the slower
+#     hours of these machines /dev/shm's page cache of 4 KiB pages takes
+#     write(2)s more slowly than the target asks of the writer (write(2)
+#     alone ~2 GB/s), and then /dev/shm times the page cache; a file of
+#     2 MiB pages lets the writer's own speed show.  That the file was held in huge pages is checked: the
 #     ShmemHugePages its removal gave back (/proc/meminfo) must cover
 #     nine tenths of its bytes, or the run does not count.
 #   {"pcap": {"pps": ..., "instructions_per_packet": ...,
