@@ -76,7 +76,6 @@ json=$top/build/bench/writer.json
 smoke=false
 packets=
 runs=5
-target=40000000
 n1=200000
 n2=400000
 
@@ -429,14 +428,18 @@ run_bench() {
 	echo "# $kout" >&2
 
 	# The table on stdout, the JSON to $json.
-	python3 - "$json" "$n" "$runs" "$target" "${res_ipp[pcap]}" "${res_ipp[pcapng]}" \
-		"$work/runs" "$kout" "$kn" "${huge_why:-}" <<'EOF' || die "writing $json failed"
+	# The rules (a run's file held in huge pages, the target) are
+	# bench/report.py's, which judges the results.
+	python3 - "$json" "$n" "$runs" "${res_ipp[pcap]}" "${res_ipp[pcapng]}" \
+		"$work/runs" "$kout" "$kn" "${huge_why:-}" "$top/bench" <<'EOF' || die "writing $json failed"
 import json
 import sys
 
-(path, n, runs, target, ipp_pcap, ipp_pcapng, runs_file, kout, kn,
- huge_why) = sys.argv[1:11]
-target = int(target)
+(path, n, runs, ipp_pcap, ipp_pcapng, runs_file, kout, kn,
+ huge_why, bench) = sys.argv[1:11]
+sys.path.insert(0, bench)
+from report import WRITER_TARGET_IPP, WRITER_TARGET_PPS, file_held, writer_target  # noqa: E402
+
 ipp = {"pcap": ipp_pcap, "pcapng": ipp_pcapng}
 res = {"packets": int(n), "size": 64, "runs": int(runs),
        "timed": "drain+close"}
@@ -447,12 +450,6 @@ with open(runs_file) as f:
         by.setdefault((where, fmt), []).append(
             {"pps": int(pps), "seconds": float(sec), "write_only_pps": int(wpps),
              "huge_kb": int(hkb), "file_bytes": int(nbytes)})
-
-
-def held(r):
-    """The file was in huge pages: its removal gave back nine tenths of
-    its bytes' worth of them, or more."""
-    return r["huge_kb"] * 1024 >= 0.9 * r["file_bytes"]
 
 
 def summary(rs, count):
@@ -472,8 +469,8 @@ for fmt in ("pcap", "pcapng"):
     h = by.get(("huge", fmt))
     if h:
         # Only runs whose file was held in huge pages count.
-        res[fmt]["huge_tmpfs"] = summary(h, held)
-        res[fmt]["huge_tmpfs"]["runs_held"] = sum(map(held, h))
+        res[fmt]["huge_tmpfs"] = summary(h, file_held)
+        res[fmt]["huge_tmpfs"]["runs_held"] = sum(map(file_held, h))
 res["huge_tmpfs"] = ({"mounted": True, "mount": "tmpfs -o huge=always"}
                      if ("huge", "pcap") in by else {"mounted": False, "why": huge_why})
 kv = dict(x.split("=", 1) for x in kout.split())
@@ -483,10 +480,8 @@ res["kafka"] = {k: (float(v) if k == "seconds" else int(v))
                          "delivered", "failed", "dropped")}
 res["kafka"]["against"] = "librdkafka mock cluster (tests/tools/kafka-mock), 1 partition, 127.0.0.1"
 # The target: on huge pages where they held the files, else /dev/shm.
-res["target_pps"] = target
-res["target_met"] = all(
-    res[f].get("huge_tmpfs", res[f])["pps"] >= target
-    and (res[f]["instructions_per_packet"] or 1e9) <= 120 for f in ("pcap", "pcapng"))
+res["target_pps"] = WRITER_TARGET_PPS
+res["target_met"] = all(writer_target(res, f)[1] for f in ("pcap", "pcapng"))
 
 print(f"{'format':8} {'file in':10} {'pps':>12} {'instructions/packet':>20} "
       f"{'write(2) alone':>15}  runs")
@@ -496,8 +491,8 @@ for fmt in ("pcap", "pcapng"):
             print(f"{fmt:8} {where:10} {r['pps']:12} {ipp[fmt]:>20} {r['write_only_pps']:15}  "
                   + (f"{r['runs_held']} of {len(r['pps_runs'])} held in huge pages"
                      if "runs_held" in r else f"{len(r['pps_runs'])}"))
-print(f"({n} packets of 64 bytes, the best run's rate; target {target} pps and at most "
-      f"120 instructions a packet, on huge pages where they held the file: "
+print(f"({n} packets of 64 bytes, the best run's rate; target {WRITER_TARGET_PPS} pps and at "
+      f"most {WRITER_TARGET_IPP} instructions a packet, on huge pages where they held the file: "
       + ("met)" if res["target_met"] else "missed)"))
 if not res["huge_tmpfs"]["mounted"]:
     print(f"(no tmpfs of huge pages: {huge_why})")
