@@ -476,6 +476,122 @@ static void test_merge_pad(void **state)
 	free(s);
 }
 
+/*
+ * Two rings of pcap records that take turns, read with a stage and no
+ * limit: the loop most records go through when two CPUs capture at once
+ * (kcap_merge2_pcap()).  In both resolutions, records short and past 128
+ * bytes, ties (the lower ring first), padding where the rings wrap, and a
+ * stage that fills part way through the turns (1 KiB) or takes them all
+ * (64 KiB): every record comes out, in order, and the stage is used.  Then,
+ * part way through the turns, a record that is not one or a frame longer
+ * than the caller takes: the records before it come out, then -EBADMSG
+ * (-ENOSPC for the long frame).
+ */
+static void test_merge2_stage(void **state)
+{
+	static const uint8_t fmts[] = { PCAP, PCAP_NSEC };
+	static const uint32_t stages[] = { 1024, 1 << 16 };
+	/* ts_sec, ts_frac, caplen, len: each at 6 us, after 1..5 us */
+	static const struct kcap_pcap_rec bad[] = {
+		{ 0, 6, 30, 29 },			/* caplen > len */
+		{ 0, 6, 262145, 262145 },		/* > snaplen max */
+		{ 0, 6, 100, 100 },			/* past head */
+		{ 0, 6, KCAP_PCAP_REC_PAD, 0 },		/* not at the end */
+		{ 0, 6, 40, 40 },			/* > caplen_max, 30 */
+	};
+	static uint8_t stage[1 << 16];
+	struct psynth *s = malloc(sizeof(*s));
+	struct kcap_span sp[KCAP_SPANS_MAX];
+	unsigned int k, i, f, st, round, staged;
+	struct kcap_pcap_rec h;
+	uint64_t ns;
+	int n, j;
+
+	(void)state;
+	assert_non_null(s);
+	for (f = 0; f < ARRAY_SIZE(fmts); f++)
+	for (st = 0; st < ARRAY_SIZE(stages); st++) {
+		srand(11 + st);
+		psynth_open(s, 2, 8192, 0xfffff000U, fmts[f]);
+		s->rs.stage = stage;
+		s->rs.stage_end = stage + stages[st];
+		k = 0;
+		staged = 0;
+		ns = 1700000000ULL * 1000000000ULL;
+		for (round = 0; round < 100; round++) {
+			for (i = 0; i < 2 + (unsigned int)rand() % 40; i++) {
+				/*
+				 * ring 1's record ties ring 0's, now and then;
+				 * seconds go by, the fraction smaller again
+				 */
+				if (i % 8 != 1)
+					ns += 1000 + (uint64_t)(rand() % 3000);
+				if (rand() % 16 == 0)
+					ns += 700000000;
+				if (!pput(s, i % 2, ns,
+					  (uint32_t)(rand() % 4 ? rand() % 70 :
+							 rand() % 300),
+					  (uint8_t)rand()))
+					break;
+			}
+			ppublish(s, 0);
+			ppublish(s, 1);
+			for (;;) {
+				n = kcap_rings_spans(&s->rs, sp, KCAP_SPANS_MAX,
+						     UINT64_MAX, UINT64_MAX);
+				if (!n)
+					break;
+				assert_true(n > 0);
+				for (j = 0; j < n; j++) {
+					staged += sp[j].ring == KCAP_SPAN_STAGED;
+					check_span(s, &sp[j], &k);
+				}
+				kcap_rings_spans_used(&s->rs);
+			}
+		}
+		assert_int_equal(k, s->nwant);
+		assert_true(s->pads + s->short_pads > 5);
+		assert_true(staged > 50);
+		psynth_close(s);
+	}
+
+	for (f = 0; f < ARRAY_SIZE(fmts); f++)
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		psynth_open(s, 2, 4096, 0, fmts[f]);
+		s->rs.stage = stage;
+		s->rs.stage_end = stage + sizeof(stage);
+		/* ring 0 at 1, 3, 5, 7, 9 us; ring 1 at 2, 4, then the bad */
+		for (j = 1; j <= 9; j += 2)
+			assert_true(pput(s, 0, 1000 * (uint64_t)j, 20, (uint8_t)j));
+		for (j = 2; j <= 4; j += 2)
+			assert_true(pput(s, 1, 1000 * (uint64_t)j, 20, (uint8_t)j));
+		h = bad[i];
+		if (fmts[f] == PCAP_NSEC)
+			h.ts_frac *= 1000;
+		memcpy(pdata(s, 1) + s->head[1], &h, sizeof(h));
+		/* (the long frame's bytes are there: it is a record) */
+		s->head[1] += sizeof(h) +
+			      (i == ARRAY_SIZE(bad) - 1 ? h.caplen : 0);
+		ppublish(s, 0);
+		ppublish(s, 1);
+		qsort(s->want, s->nwant, sizeof(s->want[0]), want_cmp);
+		if (i == ARRAY_SIZE(bad) - 1)
+			s->rs.caplen_max = 30;
+		n = kcap_rings_spans(&s->rs, sp, KCAP_SPANS_MAX, UINT64_MAX,
+				     UINT64_MAX);
+		assert_true(n > 0);
+		for (k = 0, j = 0; j < n; j++)
+			check_span(s, &sp[j], &k);
+		assert_int_equal(k, 5);		/* 1 to 5 us */
+		kcap_rings_spans_used(&s->rs);
+		assert_int_equal(kcap_rings_spans(&s->rs, sp, KCAP_SPANS_MAX,
+						  UINT64_MAX, UINT64_MAX),
+				 i == ARRAY_SIZE(bad) - 1 ? -ENOSPC : -EBADMSG);
+		psynth_close(s);
+	}
+	free(s);
+}
+
 /* The limits: of records, of bytes, of a frame's length, none (-ENOSPC). */
 static void test_limits(void **state)
 {
@@ -808,6 +924,7 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_merge_wrap),
 		cmocka_unit_test(test_merge_pad),
+		cmocka_unit_test(test_merge2_stage),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_write_spans_same),
