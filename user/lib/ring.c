@@ -906,8 +906,8 @@ static inline uint64_t kcap_pcap_order(const uint8_t *p)
 /*
  * kcap_merge2_pcap()'s step: the pcap record at *@p copied to *@dst (its
  * place in *@last), *@p moved past it and *@order set to the next one's,
- * if all is as most records are: the record checked as kcap_span_rec()
- * does, after it a record's header within the ring's *@left bytes (those
+ * if all is as most records are: the record one kcap_span_rec() takes,
+ * after it a record's header within the ring's *@left bytes (those
  * after the next header's place: a record's bytes are counted down from
  * it), room for it in the stage's *@room, and that header not padding's.
  * Else false, with nothing moved but those counts, which are then of no
@@ -919,15 +919,16 @@ kcap_merge2_pcap_step(const uint8_t **p, uint64_t *left, uint64_t *order,
 		      uint32_t cmax)
 {
 	const uint8_t *q = *p;
-	uint64_t lens = kcap_pcap_lens(q);
-	uint32_t caplen = (uint32_t)(KCAP_HOST_LE ? lens : lens >> 32);
-	uint32_t len = (uint32_t)(KCAP_HOST_LE ? lens >> 32 : lens);
-	uint64_t rec = KCAP_PCAP_HDR + (uint64_t)caplen;
+	uint32_t caplen, rec;
 
-	if (caplen > (len < cmax ? len : cmax) ||
+	/*
+	 * Its bytes are checked against *@left, not there (SIZE_MAX); 1, a
+	 * pcap resolution: the checks are both resolutions' alike.
+	 */
+	if (!kcap_span_rec(q, SIZE_MAX, cmax, 1, &rec, &caplen) ||
 	    __builtin_sub_overflow(*left, rec, left) ||
 	    __builtin_sub_overflow(*room, rec, room) ||
-	    kcap_pcap_caplen(q + rec) == KCAP_PCAP_REC_PAD)
+	    kcap_span_pad(q + rec, 1))
 		return false;
 	kcap_copy_frame_bytes(*dst, q, rec);
 	*last = *dst;
